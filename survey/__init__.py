@@ -1,0 +1,1 @@
+"""Parlons web app: surveys, needs analysis, citizen councils and dashboards."""

@@ -1,0 +1,87 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import Response
+from tortoise.contrib.starlette import RegisterTortoise
+
+from survey import db
+from survey.errors import SurveyError, Unavailable
+from survey.settings import Settings
+from survey.web.common import render
+from survey.web.routes import routes
+from survey.web.security import SecurityHeaders
+
+log = logging.getLogger("parlons")
+
+
+async def _survey_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, SurveyError)
+    return render(request, "error.html", status_code=exc.status, message=exc.key, params=exc.params)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    key = {404: "error.not_found", 405: "error.method"}.get(exc.status_code, "error.bad_request")
+    return render(request, "error.html", status_code=exc.status_code, message=key, params={})
+
+
+async def _server_error(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, db.CONNECTION_ERRORS):
+        return await _survey_error(request, Unavailable("error.database_unavailable"))
+    log.exception("unhandled error on %s", request.url.path, exc_info=exc)
+    return render(request, "error.html", status_code=500, message="error.internal", params={})
+
+
+def create_app(settings: Settings, database_url: str, *, pool_max: int = 10) -> Starlette:
+    """Build the app for an already migrated database at ``database_url``."""
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with RegisterTortoise(
+            app, config=db.tortoise_config(database_url, pool_max=pool_max)
+        ):
+            yield
+
+    app = Starlette(
+        routes=routes,
+        middleware=[
+            Middleware(SecurityHeaders),
+            Middleware(
+                SessionMiddleware,
+                secret_key=settings.secret_key,
+                session_cookie="parlons_session",
+                max_age=8 * 3600,
+                same_site="lax",
+                https_only=settings.secure_cookies,
+            ),
+        ],
+        exception_handlers={
+            SurveyError: _survey_error,
+            HTTPException: _http_error,
+            Exception: _server_error,
+        },
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    return app
+
+
+def app_from_environment() -> Starlette:
+    """Factory for uvicorn (also in worker processes): settings and URL from the environment."""
+    import os
+
+    from survey.runtime import RESOLVED_URL_VAR
+    from survey.settings import load
+
+    settings = load()
+    return create_app(settings, os.environ.get(RESOLVED_URL_VAR) or settings.database_url or "")

@@ -1,0 +1,191 @@
+"""The ``parlons`` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import os
+import signal
+import sys
+from collections.abc import Sequence
+from types import FrameType
+
+from survey import cli_analysis, cli_opinion, settings
+from survey.runtime import RESOLVED_URL_VAR, Database, open_database, orm
+
+DEMO_EMAIL = "equipe@parlons.example"
+DEMO_PASSWORD = "parlons-demo"  # noqa: S105 - printed on purpose: demo data only
+
+
+def _stop_on_sigterm() -> None:
+    """Turn SIGTERM into SystemExit so ``finally`` blocks (stopping PostgreSQL) run.
+
+    uvicorn restores this handler after its own shutdown and re-raises the signal.
+    """
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, handler)
+
+
+def _serve(database: Database, host: str, port: int, workers: int) -> None:
+    import uvicorn
+
+    os.environ[RESOLVED_URL_VAR] = database.url
+    uvicorn.run(
+        "survey.app:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        log_level="info",
+        access_log=False,
+    )
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    _stop_on_sigterm()
+    database = open_database(settings.load())
+    try:
+        _serve(database, args.host, args.port, args.workers)
+    finally:
+        database.stop()
+    return 0
+
+
+async def _load_demo(url: str) -> tuple[str, int]:
+    from survey.domain.accounts import create_user
+    from survey.domain.demo import load_demo
+    from survey.enums import Role
+    from survey.models import User
+
+    async with orm(url):
+        slug, added = await load_demo()
+        if not await User.exists(email=DEMO_EMAIL):
+            await create_user(DEMO_EMAIL, DEMO_PASSWORD, Role.ADMIN)
+    return slug, added
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    _stop_on_sigterm()
+    database = open_database(settings.load())
+    try:
+        slug, added = asyncio.run(_load_demo(database.url))
+        base = f"http://{args.host}:{args.port}"
+        print(f"Demo data ready ({added} responses added).", flush=True)
+        print(f"  Residents:  {base}/s/{slug}", flush=True)
+        print(f"  Staff:      {base}/staff  (login {DEMO_EMAIL} / {DEMO_PASSWORD})", flush=True)
+        _serve(database, args.host, args.port, args.workers)
+    finally:
+        database.stop()
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    database = open_database(settings.load())
+    database.stop()
+    print("Database is up to date.")
+    return 0
+
+
+async def _create_admin(url: str, email: str, password: str) -> None:
+    from survey.domain.accounts import create_user
+    from survey.enums import Role
+
+    async with orm(url):
+        await create_user(email, password, Role.ADMIN)
+
+
+def cmd_createadmin(args: argparse.Namespace) -> int:
+    from survey.errors import SurveyError
+    from survey.i18n import translate
+
+    if sys.stdin.isatty():
+        password = getpass.getpass("Password: ")
+        if password != getpass.getpass("Password (again): "):
+            print("The passwords differ.", file=sys.stderr)
+            return 2
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    database = open_database(settings.load())
+    try:
+        asyncio.run(_create_admin(database.url, args.email, password))
+    except SurveyError as exc:
+        print(translate("en", exc.key, **exc.params), file=sys.stderr)
+        return 2
+    finally:
+        database.stop()
+    print(f"Administrator {args.email} created.")
+    return 0
+
+
+async def _export(url: str, slug: str, fmt: str) -> None:
+    from survey.domain.definitions import get_definition
+    from survey.domain.responses import export_csv, export_json
+
+    async with orm(url):
+        definition = await get_definition(slug)
+        chunks = export_csv(definition, "fr") if fmt == "csv" else export_json(definition)
+        async for chunk in chunks:
+            sys.stdout.write(chunk)
+    sys.stdout.flush()
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from survey.errors import SurveyError
+    from survey.i18n import translate
+
+    database = open_database(settings.load())
+    try:
+        asyncio.run(_export(database.url, args.slug, args.format))
+    except SurveyError as exc:
+        print(translate("en", exc.key, **exc.params), file=sys.stderr)
+        return 2
+    finally:
+        database.stop()
+    return 0
+
+
+def _add_server_options(parser: argparse.ArgumentParser, workers: bool = True) -> None:
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--workers", type=int, default=1)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="parlons", description="Parlons")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("serve", help="run the web app")
+    _add_server_options(p)
+    p.set_defaults(func=cmd_serve)
+    p = sub.add_parser("demo", help="load the demo survey and run the web app")
+    _add_server_options(p)
+    p.set_defaults(func=cmd_demo)
+    p = sub.add_parser("migrate", help="apply database migrations")
+    p.set_defaults(func=cmd_migrate)
+    p = sub.add_parser("createadmin", help="create an administrator (password on stdin)")
+    p.add_argument("email")
+    p.set_defaults(func=cmd_createadmin)
+    p = sub.add_parser("export", help="write a survey's responses to stdout")
+    p.add_argument("slug")
+    p.add_argument("--format", choices=["csv", "json"], default="csv")
+    p.set_defaults(func=cmd_export)
+    cli_analysis.register(sub)
+    cli_opinion.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; every sub-command sets ``func(args) -> int``."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

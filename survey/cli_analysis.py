@@ -1,0 +1,159 @@
+"""`parlons cluster`: needs clustering of a CSV column, no database needed."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TextIO
+
+from analysis.clustering import ClusteringResult, cluster_needs
+from analysis.csvio import TableError, read_table
+from analysis.text import mask_personal_data
+
+EXIT_USAGE = 2
+
+_MESSAGES = {
+    "csv.empty": "the file {path} is empty or has no data rows",
+    "csv.unreadable": "cannot read {path}: {reason}",
+    "csv.too_large": "the file {path} is too large ({detail})",
+    "csv.missing_column": "no column {column!r} in {path}; available columns: {available}",
+}
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add the ``cluster`` sub-command."""
+    p = subparsers.add_parser(
+        "cluster",
+        help="group the free-text answers of a CSV column into needs",
+        description=(
+            "Group the answers of one CSV column into needs and write row,cluster,label. "
+            "Cluster -1 holds non-answers and unclassified answers."
+        ),
+    )
+    p.add_argument("input", type=Path, metavar="INPUT.csv", help="CSV file (any common export)")
+    p.add_argument("--column", required=True, help="title of the column holding the answers")
+    p.add_argument("--language", choices=("fr", "en", "auto"), default="auto")
+    p.add_argument("--clusters", type=_positive, default=None, metavar="K",
+                   help="force the number of needs (default: chosen automatically)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (same seed, same result)")
+    p.add_argument("--output", type=Path, required=True, metavar="OUT.csv")
+    p.add_argument("--max-rows", type=_positive, default=100_000, help=argparse.SUPPRESS)
+    p.set_defaults(func=_run)
+
+
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be a positive integer")
+    return number
+
+
+def _run(args: argparse.Namespace) -> int:
+    try:
+        table = read_table(args.input, max_rows=args.max_rows)
+        answers = table.column(args.column)
+    except TableError as error:
+        return _fail(_describe(error, args.input))
+    if not answers:
+        return _fail(_describe(TableError("csv.empty"), args.input))
+    if args.clusters is not None and args.clusters > len(answers):
+        return _fail(f"--clusters {args.clusters} is more than the {len(answers)} answers")
+    texts = [mask_personal_data(answer) for answer in answers]
+    with _progress(f"clustering {len(texts)} answers", sys.stderr):
+        result = cluster_needs(
+            texts, language=args.language, n_clusters=args.clusters, random_state=args.seed
+        )
+    try:
+        _write_output(args.output, result)
+    except OSError as error:
+        return _fail(f"cannot write {args.output}: {error.strerror}")
+    _print_summary(result, texts, sys.stdout)
+    return 0
+
+
+def _describe(error: TableError, path: Path) -> str:
+    params = dict(error.params)
+    if "available" in params:
+        params["available"] = ", ".join(repr(name) for name in params["available"]) or "none"
+    params.setdefault("reason", "unknown error")
+    detail = ", ".join(f"{k} {v}" for k, v in params.items() if k in {"size", "rows", "limit"})
+    template = _MESSAGES.get(error.key, "{path}: " + error.key)
+    return template.format(path=path, detail=detail, **params)
+
+
+def _fail(message: str) -> int:
+    print(f"parlons cluster: error: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _write_output(path: Path, result: ClusteringResult) -> None:
+    labels = {need.cluster: need.label for need in result.needs}
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["row", "cluster", "label"])
+        for row, cluster in enumerate(result.labels.tolist()):
+            writer.writerow([row, cluster, labels.get(cluster, "")])
+
+
+def _print_summary(result: ClusteringResult, texts: list[str], out: TextIO) -> None:
+    answered = int((~result.non_answer).sum())
+    unclassified = int((result.labels == -1).sum())
+    print(
+        f"{len(texts)} rows, {answered} answers, {len(result.needs)} needs, "
+        f"{unclassified} unclassified or non-answers",
+        file=out,
+    )
+    rows = [("need", "size", "share", "label", "quote")]
+    for need in result.needs:
+        quote = texts[need.quote_indices[0]] if need.quote_indices else ""
+        rows.append(
+            (
+                str(need.cluster),
+                str(need.size),
+                f"{need.share:.0%}",
+                _clip(need.label, 40),
+                _clip(quote, 60),
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    for row in rows:
+        cells = [row[0].rjust(widths[0]), row[1].rjust(widths[1]), row[2].rjust(widths[2])]
+        print("  ".join([*cells, row[3].ljust(widths[3]), row[4]]).rstrip(), file=out)
+
+
+def _clip(text: str, limit: int) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+@contextmanager
+def _progress(message: str, out: TextIO, interval: float = 1.0) -> Iterator[None]:
+    """Show elapsed seconds on ``out`` while the block runs (the work has no steps to count)."""
+    done = threading.Event()
+    start = time.monotonic()
+    interactive = out.isatty()
+
+    def tick() -> None:
+        while not done.wait(interval):
+            if interactive:
+                out.write(f"\r{message}… {time.monotonic() - start:.0f} s")
+                out.flush()
+
+    print(f"{message}…", file=out, flush=True) if not interactive else None
+    thread = threading.Thread(target=tick, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
+        elapsed = time.monotonic() - start
+        end = "\r" if interactive else ""
+        out.write(f"{end}{message}: done in {elapsed:.1f} s\n")
+        out.flush()

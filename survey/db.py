@@ -1,0 +1,98 @@
+"""Database wiring: connection settings, database creation, migrations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlparse
+
+import asyncpg
+from tortoise.exceptions import DBConnectionError
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+MODEL_MODULES = ["survey.models"]
+
+# What asyncpg and the OS raise while PostgreSQL restarts or is unreachable.
+CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    ConnectionError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.InterfaceError,
+    asyncpg.AdminShutdownError,
+    DBConnectionError,
+)
+
+
+def credentials(url: str) -> dict[str, Any]:
+    """Split a ``postgresql://`` URL (TCP or ``?host=/socket/dir``) into asyncpg arguments."""
+    parsed = urlparse(url)
+    if parsed.scheme not in {"postgres", "postgresql"}:
+        raise ValueError(f"DATABASE_URL must start with postgresql://, got {parsed.scheme!r}")
+    query = parse_qs(parsed.query)
+    host = query.get("host", [parsed.hostname or "localhost"])[0]
+    return {
+        "host": host,
+        "port": parsed.port or int(query.get("port", ["5432"])[0]),
+        "user": unquote(parsed.username or "postgres"),
+        "password": unquote(parsed.password or ""),
+        "database": unquote(parsed.path.lstrip("/") or "postgres"),
+    }
+
+
+def with_database(url: str, database: str) -> str:
+    """The same server URL pointing at another database."""
+    parsed = urlparse(url)
+    return parsed._replace(path="/" + database).geturl()
+
+
+def tortoise_config(url: str, *, pool_max: int = 10) -> dict[str, Any]:
+    creds = credentials(url)
+    creds.update({"minsize": 1, "maxsize": pool_max})
+    return {
+        "connections": {"default": {"engine": "tortoise.backends.asyncpg", "credentials": creds}},
+        "apps": {
+            "models": {"models": [*MODEL_MODULES, "aerich.models"], "default_connection": "default"}
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+async def ensure_database(url: str) -> None:
+    """Create the database named in ``url`` when the server does not have it yet."""
+    creds = credentials(url)
+    name = creds["database"]
+    admin = await asyncpg.connect(**{**creds, "database": "postgres"})
+    try:
+        exists = await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
+        if not exists:
+            await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+
+
+async def drop_database(url: str) -> None:
+    creds = credentials(url)
+    admin = await asyncpg.connect(**{**creds, "database": "postgres"})
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{creds["database"]}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+async def migrate(url: str) -> list[str]:
+    """Apply pending aerich migrations; return the names applied."""
+    from aerich import Command
+
+    await ensure_database(url)
+    command = Command(
+        tortoise_config=tortoise_config(url, pool_max=2), app="models", location=str(MIGRATIONS)
+    )
+    await command.init()
+    try:
+        return list(await command.upgrade(run_in_transaction=True))
+    finally:
+        from tortoise import Tortoise
+
+        await Tortoise.close_connections()

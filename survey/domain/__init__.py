@@ -1,0 +1,1 @@
+"""Domain rules: verb-named async functions over the models."""

@@ -1,0 +1,185 @@
+"""Validation of resident answers: raw form values in, clean answers or keyed errors out.
+
+Pure functions over a definition, so the same rules serve the web form, paper entry and
+imports. Raw values are kept as typed so a page with errors shows them again untouched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from survey.domain.definitions import QuestionDef, SectionDef
+from survey.enums import QuestionKind
+
+RawForm = dict[str, list[str]]
+OTHER = "__other__"
+SHORT_MAX = 200
+LONG_MAX = 5000
+_EMAIL_RE = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]{2,}$")
+_PHONE_RE = re.compile(r"^\+?[0-9][0-9 .()-]{7,18}[0-9]$")
+
+
+@dataclass(frozen=True)
+class FieldError:
+    key: str
+    params: dict[str, Any]
+
+
+def field_names(question: QuestionDef) -> list[str]:
+    """Every form field name a question may send."""
+    names = [question.field]
+    if question.kind == QuestionKind.MULTIPLE and question.settings.get("allow_other"):
+        names.append(f"{question.field}__other")
+    if question.kind == QuestionKind.RANKING:
+        names = [f"{question.field}__{c.code}" for c in question.choices]
+    return names
+
+
+def _first(raw: RawForm, name: str) -> str:
+    values = raw.get(name) or [""]
+    return values[0].strip()
+
+
+def _number(text: str) -> float | None:
+    try:
+        value = float(text.replace(",", ".").replace(" ", ""))
+    except ValueError:
+        return None
+    return value if value == value and abs(value) < 1e12 else None
+
+
+def _date(text: str) -> dt.date | None:
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y"):
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def clean_answer(question: QuestionDef, raw: RawForm) -> tuple[dict[str, Any], FieldError | None]:
+    """Validate one question's raw values; return the answers to store (maybe empty)."""
+    kind = question.kind
+    code = question.code
+    if kind == QuestionKind.RANKING:
+        return _clean_ranking(question, raw)
+    if kind == QuestionKind.MULTIPLE:
+        return _clean_multiple(question, raw)
+    text = _first(raw, question.field)
+    if not text:
+        return {}, FieldError("error.required", {}) if question.required else None
+    if kind in (QuestionKind.SINGLE, QuestionKind.TERRITORY, QuestionKind.YES_NO):
+        if text not in {c.code for c in question.choices}:
+            return {}, FieldError("error.choice", {})
+        return {code: text}, None
+    if kind in (QuestionKind.SHORT_TEXT, QuestionKind.LONG_TEXT):
+        limit = SHORT_MAX if kind == QuestionKind.SHORT_TEXT else LONG_MAX
+        if len(text) > limit:
+            return {}, FieldError("error.too_long", {"max": limit, "length": len(text)})
+        return {code: text}, None
+    if kind in (QuestionKind.SCALE, QuestionKind.NUMBER):
+        value = _number(text)
+        if value is None:
+            return {}, FieldError("error.number", {})
+        low = question.settings.get("min", 1 if kind == QuestionKind.SCALE else None)
+        high = question.settings.get("max", 5 if kind == QuestionKind.SCALE else None)
+        if (low is not None and value < low) or (high is not None and value > high):
+            return {}, FieldError("error.range", {"min": low, "max": high})
+        if kind == QuestionKind.SCALE and value != int(value):
+            return {}, FieldError("error.number", {})
+        return {code: int(value) if value == int(value) else value}, None
+    if kind == QuestionKind.DATE:
+        day = _date(text)
+        if day is None or not dt.date(1900, 1, 1) <= day <= dt.date(2100, 12, 31):
+            return {}, FieldError("error.date", {})
+        return {code: day.isoformat()}, None
+    if kind == QuestionKind.CONTACT:
+        if len(text) > SHORT_MAX or not (_EMAIL_RE.match(text) or _PHONE_RE.match(text)):
+            return {}, FieldError("error.contact", {})
+        return {code: text}, None
+    raise AssertionError(f"unhandled question kind {kind}")
+
+
+def _clean_multiple(
+    question: QuestionDef, raw: RawForm
+) -> tuple[dict[str, Any], FieldError | None]:
+    allowed = {c.code for c in question.choices}
+    allow_other = bool(question.settings.get("allow_other"))
+    if allow_other:
+        allowed.add(OTHER)
+    chosen = [v for v in dict.fromkeys(raw.get(question.field) or []) if v]
+    other = _first(raw, f"{question.field}__other")
+    if other and allow_other and OTHER not in chosen:
+        chosen.append(OTHER)  # Typing in "Other" is choosing it.
+    if not chosen:
+        return {}, FieldError("error.required", {}) if question.required else None
+    if any(v not in allowed for v in chosen):
+        return {}, FieldError("error.choice", {})
+    result: dict[str, Any] = {question.code: chosen}
+    if OTHER in chosen:
+        if not other:
+            return {}, FieldError("error.other_required", {})
+        if len(other) > SHORT_MAX:
+            return {}, FieldError("error.too_long", {"max": SHORT_MAX, "length": len(other)})
+        result[f"{question.code}__other"] = other
+    return result, None
+
+
+def _clean_ranking(question: QuestionDef, raw: RawForm) -> tuple[dict[str, Any], FieldError | None]:
+    codes = [c.code for c in question.choices]
+    ranks: dict[str, int] = {}
+    for code in codes:
+        text = _first(raw, f"{question.field}__{code}")
+        if not text:
+            continue
+        if not text.isdigit() or not 1 <= int(text) <= len(codes):
+            return {}, FieldError("error.ranking", {"n": len(codes)})
+        ranks[code] = int(text)
+    if not ranks:
+        return {}, FieldError("error.required", {}) if question.required else None
+    if len(ranks) != len(codes) or sorted(ranks.values()) != list(range(1, len(codes) + 1)):
+        return {}, FieldError("error.ranking", {"n": len(codes)})
+    return {question.code: sorted(codes, key=ranks.__getitem__)}, None
+
+
+def clean_section(
+    section: SectionDef, raw: RawForm
+) -> tuple[dict[str, Any], dict[str, FieldError]]:
+    """Validate every question of a section."""
+    answers: dict[str, Any] = {}
+    errors: dict[str, FieldError] = {}
+    for question in section.questions:
+        values, error = clean_answer(question, raw)
+        if error:
+            errors[question.code] = error
+        else:
+            answers.update(values)
+    return answers, errors
+
+
+def known_fields(sections: Iterable[SectionDef]) -> set[str]:
+    return {name for s in sections for q in s.questions for name in field_names(q)}
+
+
+def raw_from_answers(sections: Iterable[SectionDef], answers: dict[str, Any]) -> RawForm:
+    """The raw form values that would produce ``answers`` (to refill a form)."""
+    raw: RawForm = {}
+    for section in sections:
+        for q in section.questions:
+            value = answers.get(q.code)
+            if value is None:
+                continue
+            if q.kind == QuestionKind.RANKING:
+                for position, code in enumerate(value, start=1):
+                    raw[f"{q.field}__{code}"] = [str(position)]
+            elif q.kind == QuestionKind.MULTIPLE:
+                raw[q.field] = [str(v) for v in value]
+                if f"{q.code}__other" in answers:
+                    raw[f"{q.field}__other"] = [str(answers[f"{q.code}__other"])]
+            else:
+                raw[q.field] = [str(value)]
+    return raw

@@ -1,0 +1,35 @@
+"""Survey lists and status changes."""
+
+from __future__ import annotations
+
+from survey.domain.definitions import forget
+from survey.enums import SurveyStatus
+from survey.errors import NotFound
+from survey.models import Survey
+
+
+async def list_open_surveys() -> list[Survey]:
+    return await Survey.filter(status=SurveyStatus.OPEN).order_by("-created_at")
+
+
+async def list_surveys() -> list[dict[str, object]]:
+    """Every survey with its response count (one grouped query)."""
+    surveys = await Survey.all().order_by("-created_at").annotate()
+    from survey.domain.db import connection
+
+    async with connection() as conn:
+        counts = dict(
+            await conn.fetch("SELECT survey_id, count(*) FROM responses GROUP BY survey_id")
+        )
+    return [{"survey": s, "responses": counts.get(s.id, 0)} for s in surveys]
+
+
+async def set_status(slug: str, status: SurveyStatus) -> Survey:
+    survey = await Survey.get_or_none(slug=slug)
+    if survey is None:
+        raise NotFound("error.survey_not_found")
+    survey.status = status
+    survey.version += 1
+    await survey.save(update_fields=["status", "version", "updated_at"])
+    forget(slug)
+    return survey

@@ -1,0 +1,124 @@
+"""Tortoise ORM models. Schema changes go through aerich migrations in ``migrations/``."""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+from survey.enums import Channel, JobState, QuestionKind, Role, SurveyStatus
+
+
+class User(Model):
+    """A staff member or administrator who logs in with e-mail and password."""
+
+    id = fields.IntField(primary_key=True)
+    email = fields.CharField(max_length=254, unique=True)
+    password_hash = fields.CharField(max_length=255)
+    role = fields.CharEnumField(Role, max_length=16, default=Role.STAFF)
+    # Bumped by "log out everywhere": sessions carry the value they were issued with.
+    session_version = fields.IntField(default=1)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "users"
+
+
+class Survey(Model):
+    id = fields.IntField(primary_key=True)
+    slug = fields.CharField(max_length=64, unique=True)
+    title_fr = fields.CharField(max_length=200)
+    title_en = fields.CharField(max_length=200, default="")
+    description_fr = fields.TextField(default="")
+    description_en = fields.TextField(default="")
+    status = fields.CharEnumField(SurveyStatus, max_length=16, default=SurveyStatus.DRAFT)
+    consent_fr = fields.TextField(default="")
+    consent_en = fields.TextField(default="")
+    retention_days = fields.IntField(null=True)
+    public_results = fields.BooleanField(default=False)
+    # Bumped on every edit so cached definitions are refreshed.
+    version = fields.IntField(default=1)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    sections: fields.ReverseRelation[Section]
+
+    class Meta:
+        table = "surveys"
+
+
+class Section(Model):
+    id = fields.IntField(primary_key=True)
+    survey: fields.ForeignKeyRelation[Survey] = fields.ForeignKeyField(
+        "models.Survey", related_name="sections", on_delete=fields.CASCADE
+    )
+    position = fields.IntField()
+    title_fr = fields.CharField(max_length=200)
+    title_en = fields.CharField(max_length=200, default="")
+    description_fr = fields.TextField(default="")
+    description_en = fields.TextField(default="")
+
+    questions: fields.ReverseRelation[Question]
+
+    class Meta:
+        table = "sections"
+        ordering = ["position"]
+
+
+class Question(Model):
+    id = fields.IntField(primary_key=True)
+    section: fields.ForeignKeyRelation[Section] = fields.ForeignKeyField(
+        "models.Section", related_name="questions", on_delete=fields.CASCADE
+    )
+    position = fields.IntField()
+    # Stable key of the question inside its survey: answers are stored under it.
+    code = fields.CharField(max_length=64)
+    kind = fields.CharEnumField(QuestionKind, max_length=16)
+    text_fr = fields.TextField()
+    text_en = fields.TextField(default="")
+    help_fr = fields.TextField(default="")
+    help_en = fields.TextField(default="")
+    required = fields.BooleanField(default=False)
+    personal_data = fields.BooleanField(default=False)
+    # Kind-specific settings: choices [{code, fr, en}], allow_other, min, max, labels...
+    settings: dict = fields.JSONField(default=dict)  # type: ignore[type-arg]
+
+    class Meta:
+        table = "questions"
+        ordering = ["position"]
+
+
+class Response(Model):
+    """One resident's submitted answers, keyed by question code."""
+
+    id = fields.BigIntField(primary_key=True)
+    survey: fields.ForeignKeyRelation[Survey] = fields.ForeignKeyField(
+        "models.Survey", related_name="responses", on_delete=fields.CASCADE
+    )
+    # Sent with the form: a double tap or a retried POST finds the row already there.
+    idempotency_key = fields.UUIDField(unique=True)
+    receipt = fields.CharField(max_length=16, unique=True)
+    answers: dict = fields.JSONField(default=dict)  # type: ignore[type-arg]
+    language = fields.CharField(max_length=2, default="fr")
+    channel = fields.CharEnumField(Channel, max_length=8, default=Channel.WEB)
+    submitted_at = fields.DatetimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        table = "responses"
+        indexes = (("survey_id", "submitted_at"),)
+
+
+class Job(Model):
+    """A background job (analysis runs), taken by workers with FOR UPDATE SKIP LOCKED."""
+
+    id = fields.BigIntField(primary_key=True)
+    kind = fields.CharField(max_length=32)
+    payload: dict = fields.JSONField(default=dict)  # type: ignore[type-arg]
+    state = fields.CharEnumField(JobState, max_length=16, default=JobState.QUEUED)
+    progress = fields.FloatField(default=0.0)
+    error = fields.TextField(default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+    started_at = fields.DatetimeField(null=True)
+    finished_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "jobs"

@@ -1,0 +1,140 @@
+"""What every view shares: templates, language, CSRF, access rules, error pages."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import secrets
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from survey.domain.responses import format_answer
+from survey.enums import Role
+from survey.errors import Forbidden, SurveyError
+from survey.i18n import DEFAULT_LANGUAGE, LANGUAGES, pick, translate
+from survey.models import User
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+STATIC = Path(__file__).resolve().parents[1] / "static"
+MAX_FORM_BYTES = 256 * 1024
+
+env = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+@functools.cache
+def static_version(name: str) -> str:
+    """A short content hash for cache busting of our static files."""
+    return hashlib.sha256((STATIC / name).read_bytes()).hexdigest()[:10]
+
+
+env.globals["static_version"] = static_version
+env.globals["pick"] = pick
+env.globals["format_answer"] = format_answer
+
+
+def language(request: Request) -> str:
+    """Query ``lang`` > cookie > French."""
+    chosen = request.query_params.get("lang") or request.cookies.get("lang")
+    return chosen if chosen in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def csrf_token(request: Request) -> str:
+    token = request.session.get("csrf")
+    if not token:
+        token = secrets.token_urlsafe(32)
+        request.session["csrf"] = token
+    return str(token)
+
+
+def render(
+    request: Request, template: str, status_code: int = 200, lang: str | None = None, **context: Any
+) -> HTMLResponse:
+    lang = lang or language(request)
+    context.update(
+        request=request,
+        lang=lang,
+        _=functools.partial(translate, lang),
+        csrf=csrf_token(request),
+        user=getattr(request.state, "user", None),
+    )
+    html = env.get_template(template).render(context)
+    response = HTMLResponse(html, status_code=status_code)
+    if request.query_params.get("lang") in LANGUAGES:
+        response.set_cookie("lang", lang, max_age=365 * 86400, httponly=True, samesite="lax")
+    return response
+
+
+async def read_form(request: Request) -> FormData:
+    """Parse a POSTed form after checking its size and its CSRF token."""
+    length = request.headers.get("content-length")
+    if length is not None and (not length.isdigit() or int(length) > MAX_FORM_BYTES):
+        raise SurveyError("error.form_too_large")
+    try:
+        form = await request.form(max_files=0, max_fields=1000, max_part_size=MAX_FORM_BYTES)
+    except HTTPException as exc:
+        raise SurveyError("error.bad_form") from exc
+    sent = form.get("csrf")
+    expected = request.session.get("csrf")
+    if not isinstance(sent, str) or not expected or not secrets.compare_digest(sent, expected):
+        request.state.form = form
+        raise Forbidden("error.csrf")
+    return form
+
+
+def redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+# Who may call a route; every route declares one (a test checks it from the routing table).
+PUBLIC = "public"
+STAFF = "staff"
+ADMIN = "admin"
+
+
+def access(rule: str) -> Callable[[Endpoint], Endpoint]:
+    """Declare and enforce who may call an endpoint."""
+
+    def decorate(view: Endpoint) -> Endpoint:
+        @functools.wraps(view)
+        async def wrapper(request: Request) -> Response:
+            if rule in (STAFF, ADMIN):
+                user = await current_user(request)
+                if user is None:
+                    return redirect(f"/staff/login?next={request.url.path}")
+                if rule == ADMIN and user.role != Role.ADMIN:
+                    raise Forbidden("error.forbidden")
+            return await view(request)
+
+        wrapper.access = rule  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorate
+
+
+async def current_user(request: Request) -> User | None:
+    """The logged-in staff member, if the session is still valid."""
+    if hasattr(request.state, "user"):
+        return request.state.user  # type: ignore[no-any-return]
+    user = None
+    uid = request.session.get("uid")
+    if uid is not None:
+        user = await User.get_or_none(id=uid)
+        if user is not None and user.session_version != request.session.get("sv"):
+            user = None
+            request.session.clear()
+    request.state.user = user
+    return user

@@ -1,0 +1,24 @@
+"""The routing table."""
+
+from __future__ import annotations
+
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from survey.web import resident, staff
+from survey.web.common import STATIC
+
+routes = [
+    Route("/", resident.home, methods=["GET"]),
+    Route("/s/{slug}", resident.survey_start, methods=["GET"]),
+    Route("/s/{slug}", resident.survey_post, methods=["POST"]),
+    Route("/s/{slug}/merci/{receipt}", resident.thanks, methods=["GET"]),
+    Route("/staff/login", staff.login_page, methods=["GET"]),
+    Route("/staff/login", staff.login_post, methods=["POST"]),
+    Route("/staff/logout", staff.logout, methods=["POST"]),
+    Route("/staff", staff.surveys, methods=["GET"]),
+    Route("/staff/surveys/{slug}", staff.responses, methods=["GET"]),
+    Route("/staff/surveys/{slug}/export", staff.export, methods=["GET"]),
+    Route("/staff/surveys/{slug}/status", staff.change_status, methods=["POST"]),
+    Mount("/static", StaticFiles(directory=STATIC), name="static"),
+]

@@ -1,0 +1,49 @@
+"""Test data built through the domain functions (factories, not mocks)."""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import json
+from pathlib import Path
+from typing import Any
+
+from survey.domain.definitions import SurveyDef, create_survey_from_definition, get_definition
+
+ROOT = Path(__file__).resolve().parents[1]
+_counter = itertools.count(1)
+
+
+def demo_definition(**changes: Any) -> dict[str, Any]:
+    data = json.loads((ROOT / "fixtures" / "demo_survey.json").read_text(encoding="utf-8"))
+    data["slug"] = f"test-{next(_counter)}-{data['slug']}"[:63]
+    data.update(changes)
+    return data
+
+
+async def make_survey(**changes: Any) -> SurveyDef:
+    data = demo_definition(**changes)
+    await create_survey_from_definition(copy.deepcopy(data))
+    return await get_definition(data["slug"])
+
+
+VALID_ANSWERS: dict[str, list[str]] = {
+    "q_quartier": ["bissy"],
+    "q_age": ["30-44"],
+    "q_foyer": ["famille"],
+    "q_arrivee": ["2019-09-01"],
+    "q_satisfaction": ["3"],
+    "q_manque": ["Une crèche, il n'y a aucune place pour les petits"],
+    "q_urgence": ["4"],
+    "q_services": ["mediatheque", "__other__"],
+    "q_services__other": ["Jardin partagé"],
+    "q_priorites__mobilite": ["2"],
+    "q_priorites__enfance": ["1"],
+    "q_priorites__sante": ["3"],
+    "q_priorites__logement": ["5"],
+    "q_priorites__lien": ["4"],
+    "q_agir": ["Aider aux devoirs le mercredi"],
+    "q_heures": ["4"],
+    "q_conseil": ["yes"],
+    "q_contact": ["marie.dupont@example.org"],
+}
