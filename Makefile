@@ -21,7 +21,7 @@ demo: $(STAMP)
 	$(BIN)/parlons demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check survey analysis tests bench
+	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 
 test: $(STAMP) lint

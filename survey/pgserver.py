@@ -82,6 +82,9 @@ class EmbeddedPostgres:
                 text=True,
                 timeout=timeout,
                 user=self._run_as,
+                # Drop root's groups too: group bits of root-owned folders would apply.
+                group=self._run_as,
+                extra_groups=[] if self._run_as else None,
                 cwd=self.data_dir,
             )
         except subprocess.CalledProcessError as exc:
