@@ -1,0 +1,155 @@
+"""Opinion groups on real Pol.is conversations: held-out vote prediction and agreement with
+Pol.is's own groups.
+
+For each conversation, 10% of the votes are hidden (fixed seed) and groups are found from the
+rest. Each hidden vote is predicted by the majority vote of the voter's group on that statement
+(agree > disagree > pass on ties; the statement's overall majority when the voter has no group
+or the group cast no vote on it). The same prediction is made with Pol.is's ``group-id``
+(computed by Pol.is from every vote) and with no groups at all. The adjusted Rand index
+compares our groups with Pol.is's on the participants both clustered.
+
+Prints one JSON line per conversation, then one line of medians.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from sklearn.metrics import adjusted_rand_score
+
+from analysis import polis
+from analysis.opinion import OpinionParams, analyse_opinions
+
+DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "polis"
+HIDDEN_SHARE = 0.10
+VOTE_VALUES = np.array([1, -1, 0])
+
+
+def _majority(votes: np.ndarray, labels: np.ndarray, n_groups: int) -> np.ndarray:
+    """Majority vote per (group, statement), ``nan`` where the group cast no vote."""
+    counts = np.stack(
+        [
+            np.stack(
+                [np.sum((votes == value) & (labels == g)[:, None], axis=0) for value in VOTE_VALUES]
+            )
+            for g in range(n_groups)
+        ]
+    )  # groups x values x statements
+    best = VOTE_VALUES[np.argmax(counts, axis=1)].astype(np.float64)
+    best[counts.sum(axis=1) == 0] = np.nan
+    return best
+
+
+def _accuracy(
+    visible: np.ndarray,
+    labels: np.ndarray,
+    rows: np.ndarray,
+    cols: np.ndarray,
+    truth: np.ndarray,
+    overall: np.ndarray,
+) -> float:
+    n_groups = int(labels.max()) + 1 if (labels >= 0).any() else 0
+    table = _majority(visible, labels, n_groups) if n_groups else np.zeros((0, visible.shape[1]))
+    group = labels[rows]
+    predicted = overall[cols].copy()
+    grouped = group >= 0
+    from_group = np.full(rows.size, np.nan)
+    from_group[grouped] = table[group[grouped], cols[grouped]]
+    use = ~np.isnan(from_group)
+    predicted[use] = from_group[use]
+    return float(np.mean(predicted == truth))
+
+
+def evaluate(folder: Path, params: OpinionParams, seed: int) -> dict[str, object]:
+    comments = polis.read_comments(folder / "comments.csv")
+    matrix = polis.read_votes(
+        folder / "votes.csv", comment_ids=polis.analysable_comment_ids(comments)
+    )
+    reference = polis.read_participants_votes(folder / "participants-votes.csv")
+    votes = matrix.votes
+    rng = np.random.default_rng(seed)
+    rows, cols = np.nonzero(~np.isnan(votes))
+    hidden = rng.random(rows.size) < HIDDEN_SHARE
+    rows, cols = rows[hidden], cols[hidden]
+    truth = votes[rows, cols]
+    visible = votes.copy()
+    visible[rows, cols] = np.nan
+
+    started = time.perf_counter()
+    analysis = analyse_opinions(visible, params)
+    seconds = time.perf_counter() - started
+
+    polis_group = dict(zip(reference.participant_ids, reference.group_ids, strict=True))
+    theirs = np.array(
+        [-1 if polis_group.get(p) is None else polis_group[p] for p in matrix.participant_ids]
+    )
+    overall = _majority(visible, np.zeros(votes.shape[0], dtype=np.int64), 1)[0]
+    overall = np.where(np.isnan(overall), 1.0, overall)
+    none = np.full(votes.shape[0], -1)
+    both = (analysis.labels >= 0) & (theirs >= 0)
+    ours_accuracy = _accuracy(visible, analysis.labels, rows, cols, truth, overall)
+    polis_accuracy = _accuracy(visible, theirs, rows, cols, truth, overall)
+    return {
+        "conversation": folder.name,
+        "participants": int(votes.shape[0]),
+        "statements": int(votes.shape[1]),
+        "hidden_votes": int(rows.size),
+        "accuracy_ours": round(ours_accuracy, 4),
+        "accuracy_polis_groups": round(polis_accuracy, 4),
+        "accuracy_no_groups": round(_accuracy(visible, none, rows, cols, truth, overall), 4),
+        "gain_over_polis": round(ours_accuracy - polis_accuracy, 4),
+        "ari_vs_polis": round(float(adjusted_rand_score(theirs[both], analysis.labels[both])), 4),
+        "groups_ours": analysis.n_groups,
+        "groups_polis": len({g for g in reference.group_ids if g is not None}),
+        "clustered_ours": int((analysis.labels >= 0).sum()),
+        "clustered_polis": int((theirs >= 0).sum()),
+        "seconds": round(seconds, 3),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder of conversations")
+    parser.add_argument("--seed", type=int, default=0, help="seed for hiding votes")
+    args = parser.parse_args(argv)
+    folders = sorted(p for p in args.data.iterdir() if (p / "votes.csv").is_file())
+    if not folders:
+        print(f"no Pol.is conversations under {args.data}", file=sys.stderr)
+        return 2
+    params = OpinionParams()
+    results = []
+    for folder in folders:
+        result = evaluate(folder, params, args.seed)
+        results.append(result)
+        print(json.dumps(result), flush=True)
+    summary = {
+        "conversations": len(results),
+        **{
+            f"median_{key}": round(statistics.median(float(r[key]) for r in results), 4)
+            for key in (
+                "accuracy_ours",
+                "accuracy_polis_groups",
+                "accuracy_no_groups",
+                "gain_over_polis",
+                "ari_vs_polis",
+            )
+        },
+        "params": {
+            "min_votes": params.min_votes,
+            "max_groups": params.max_groups,
+            "base_clusters": params.base_clusters,
+            "random_state": params.random_state,
+        },
+    }
+    print(json.dumps(summary))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,131 @@
+"""Opinion groups: Pol.is's steps on tiny hand-made conversations and one real one."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.metrics import adjusted_rand_score
+
+from analysis import opinion, polis
+
+DATA = Path(__file__).parents[2].parent / "shared" / "data" / "polis"
+NAN = np.nan
+
+
+def _two_camps(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """24 participants in two camps over 10 statements, plus one everybody agrees with."""
+    rng = np.random.default_rng(seed)
+    camp = np.repeat([0, 1], 12)
+    stance = np.where(camp[:, None] == 0, 1.0, -1.0) * np.r_[np.ones(5), -np.ones(5)]
+    votes = np.where(rng.random(stance.shape) < 0.1, 0.0, stance)
+    votes = np.where(rng.random(stance.shape) < 0.15, NAN, votes)
+    consensus = np.ones((24, 1))
+    return np.hstack([votes, consensus]), camp
+
+
+def test_in_conversation_needs_seven_votes_or_all_statements() -> None:
+    votes = np.array([[1, 0, -1, 1, 1, 1, 1, NAN], [1, 1, 1, 1, 1, 1, NAN, NAN]])
+    assert opinion.in_conversation(votes).tolist() == [True, False]
+    few = np.array([[1, NAN, 0], [1, -1, 0]])
+    assert opinion.in_conversation(few).tolist() == [False, True]
+
+
+def test_impute_column_means_fills_missing_votes() -> None:
+    votes = np.array([[1, NAN, NAN], [0, 1, NAN], [-1, -1, NAN]])
+    imputed = opinion.impute_column_means(votes)
+    assert imputed.tolist() == [[1, 0, 0], [0, 1, 0], [-1, -1, 0]]
+
+
+def test_sparsity_aware_pca_pushes_sparse_voters_out() -> None:
+    votes = np.array([[1, 1, 1, 1], [-1, -1, -1, -1], [1, NAN, NAN, NAN], [0, 0, 0, 0]])
+    reducer = opinion.SparsityAwarePCA().fit(votes)
+    coords = reducer.transform(votes)
+    # One vote of +1 on four statements is scaled by sqrt(4/1) = 2.
+    deviation = np.array([1.0 - reducer.center_[0], 0, 0, 0])
+    assert coords[2] == pytest.approx(2 * deviation @ reducer.components_.T)
+
+
+def test_opinion_groups_recover_two_camps() -> None:
+    votes, camp = _two_camps()
+    model = opinion.OpinionGroups(base_clusters=10, random_state=0).fit(votes)
+    assert model.n_groups_ == 2
+    assert adjusted_rand_score(camp, model.labels_) == 1.0
+    assert model.coords_.shape == (24, 2)
+    assert set(model.silhouettes_) >= {2}
+
+
+def test_opinion_groups_leave_sparse_voters_unclustered() -> None:
+    votes, _ = _two_camps()
+    votes[0, 1:] = NAN
+    model = opinion.OpinionGroups(base_clusters=10).fit(votes)
+    assert model.labels_[0] == -1
+    assert not model.in_conversation_[0]
+    assert (model.labels_[1:] >= 0).all()
+
+
+def test_opinion_groups_same_seed_same_groups_and_picklable() -> None:
+    votes, _ = _two_camps(seed=3)
+    first = opinion.OpinionGroups(random_state=5).fit(votes)
+    second = clone(first).fit(votes)
+    assert first.labels_.tolist() == second.labels_.tolist()
+    restored = pickle.loads(pickle.dumps(first))  # noqa: S301 - our own bytes, round trip
+    assert restored.labels_.tolist() == first.labels_.tolist()
+    assert first.get_params()["random_state"] == 5
+
+
+def test_analyse_opinions_statements_per_group() -> None:
+    votes, camp = _two_camps()
+    result = opinion.analyse_opinions(votes, opinion.OpinionParams(base_clusters=10))
+    assert result.group_sizes == [12, 12]
+    assert result.consensus[0].statement == 10
+    assert result.divisive[0].statement != 10
+    assert result.divisive[0].spread > 1.0
+    for group, statements in result.representative.items():
+        assert statements
+        members = camp[result.labels == group]
+        agrees_first = members[0] == 0
+        for item in statements:
+            assert item.statement < 10
+            # Camp 0 agrees with 0-4 and disagrees with 5-9; camp 1 the reverse.
+            expect_agree = (item.statement < 5) == agrees_first
+            assert item.direction == ("agree" if expect_agree else "disagree")
+            assert item.z_probability > opinion.Z_90
+
+
+def test_group_consensus_is_product_of_pseudo_counted_agreement() -> None:
+    counts = opinion.GroupVotes(
+        agree=np.array([[3], [1]]), disagree=np.array([[0], [1]]), seen=np.array([[4], [2]])
+    )
+    consensus = opinion.group_consensus(counts)
+    assert consensus[0].agree == pytest.approx((4 / 6) * (2 / 4))
+    assert consensus[0].disagree == pytest.approx((1 / 6) * (2 / 4))
+
+
+def test_proportion_tests_match_polis_reference_values() -> None:
+    # Pol.is's own unit test: two_prop_test(15, 56, 24, 71) is about -1.518.
+    assert opinion.two_proportion_test(15, 56, 24, 71) == pytest.approx(-1.518, abs=0.01)
+    assert opinion.proportion_test(9, 9) == pytest.approx(2 * np.sqrt(10) * 0.5)
+
+
+def test_real_conversation_groups_agree_with_polis() -> None:
+    folder = DATA / "brexit-consensus"
+    if not (folder / "votes.csv").is_file():
+        pytest.skip(f"Pol.is evaluation data not found at {folder}")
+    comments = polis.read_comments(folder / "comments.csv")
+    matrix = polis.read_votes(
+        folder / "votes.csv", comment_ids=polis.analysable_comment_ids(comments)
+    )
+    reference = polis.read_participants_votes(folder / "participants-votes.csv")
+    result = opinion.analyse_opinions(matrix.votes)
+    theirs = dict(zip(reference.participant_ids, reference.group_ids, strict=True))
+    pairs = [
+        (theirs[p], label)
+        for p, label in zip(matrix.participant_ids, result.labels, strict=True)
+        if label >= 0 and theirs.get(p) is not None
+    ]
+    assert result.n_groups == 2
+    assert adjusted_rand_score(*zip(*pairs, strict=True)) > 0.6

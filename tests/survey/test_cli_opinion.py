@@ -1,0 +1,108 @@
+"""`parlons opinion-groups` run as a real command on small CSV files."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from survey.cli import main
+
+
+def _conversation(folder: Path) -> tuple[Path, Path]:
+    """Two camps of 8 voters over 8 statements, one moderated-out statement, one sparse voter."""
+    rng = np.random.default_rng(1)
+    votes = ["timestamp,datetime,comment-id,voter-id,vote"]
+    stamp = 1000
+    for voter in range(16):
+        sign = 1 if voter < 8 else -1
+        for comment in range(8):
+            stance = sign if comment < 4 else -sign
+            vote = 0 if rng.random() < 0.1 else stance
+            stamp += 1
+            votes.append(f"{stamp},Mon,{comment},{voter},{vote}")
+    votes.append(f"{stamp + 1},Mon,0,99,1")
+    votes.append(f"{stamp + 2},Mon,8,3,1")
+    votes_path = folder / "votes.csv"
+    votes_path.write_text("\n".join(votes) + "\n", encoding="utf-8")
+    comments = ["timestamp,datetime,comment-id,author-id,agrees,disagrees,moderated,comment-body"]
+    for comment in range(8):
+        comments.append(f"1,Mon,{comment},0,0,0,1,Statement number {comment}")
+    comments.append("1,Mon,8,0,0,0,-1,Buy cheap watches")
+    comments_path = folder / "comments.csv"
+    comments_path.write_text("\n".join(comments) + "\n", encoding="utf-8")
+    return votes_path, comments_path
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "survey", "opinion-groups", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).parents[2],
+    )
+
+
+def test_opinion_groups_writes_groups_and_prints_statements(tmp_path: Path) -> None:
+    votes, comments = _conversation(tmp_path)
+    output = tmp_path / "groups.csv"
+    done = _run(str(votes), "--comments", str(comments), "--seed", "3", "--output", str(output))
+    assert done.returncode == 0, done.stderr
+    with open(output, newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    groups = {int(row["participant"]): row["group"] for row in rows}
+    assert len(groups) == 17
+    assert groups[99] == ""
+    assert len({groups[v] for v in range(8)}) == 1
+    assert len({groups[v] for v in range(8, 16)}) == 1
+    assert groups[0] != groups[8]
+    assert "2 group(s)" in done.stdout
+    assert "Statement number" in done.stdout
+    assert "Buy cheap watches" not in done.stdout
+
+
+def test_opinion_groups_missing_file_exits_2(tmp_path: Path) -> None:
+    done = _run(str(tmp_path / "absent.csv"), "--output", str(tmp_path / "out.csv"))
+    assert done.returncode == 2
+    assert "file not found" in done.stderr
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_opinion_groups_malformed_file_exits_2(tmp_path: Path) -> None:
+    bad = tmp_path / "votes.csv"
+    bad.write_text("comment-id,who,vote\n0,1,1\n", encoding="utf-8")
+    done = _run(str(bad), "--output", str(tmp_path / "out.csv"))
+    assert done.returncode == 2
+    assert "voter-id" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("comment-id,voter-id,vote\n0,1,5\n", "vote must be"),
+        ("", "empty"),
+        ("comment-id,voter-id,vote\n", "no votes"),
+    ],
+)
+def test_opinion_groups_bad_contents_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], body: str, expected: str
+) -> None:
+    path = tmp_path / "votes.csv"
+    path.write_text(body, encoding="utf-8")
+    code = main(["opinion-groups", str(path), "--output", str(tmp_path / "out.csv")])
+    assert code == 2
+    assert expected in capsys.readouterr().err
+
+
+def test_opinion_groups_rejects_too_few_groups(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    votes, _ = _conversation(tmp_path)
+    code = main(["opinion-groups", str(votes), "--max-groups", "1", "--output", "o.csv"])
+    assert code == 2
+    assert "--max-groups" in capsys.readouterr().err
