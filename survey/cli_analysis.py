@@ -39,8 +39,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument("input", type=Path, metavar="INPUT.csv", help="CSV file (any common export)")
     p.add_argument("--column", required=True, help="title of the column holding the answers")
     p.add_argument("--language", choices=("fr", "en", "auto"), default="auto")
-    p.add_argument("--clusters", type=_positive, default=None, metavar="K",
-                   help="force the number of needs (default: chosen automatically)")
+    p.add_argument(
+        "--clusters",
+        type=_positive,
+        default=None,
+        metavar="K",
+        help="force the number of needs (default: chosen automatically)",
+    )
     p.add_argument("--seed", type=int, default=0, help="random seed (same seed, same result)")
     p.add_argument("--output", type=Path, required=True, metavar="OUT.csv")
     p.add_argument("--max-rows", type=_positive, default=100_000, help=argparse.SUPPRESS)
@@ -65,10 +70,14 @@ def _run(args: argparse.Namespace) -> int:
     if args.clusters is not None and args.clusters > len(answers):
         return _fail(f"--clusters {args.clusters} is more than the {len(answers)} answers")
     texts = [mask_personal_data(answer) for answer in answers]
-    with _progress(f"clustering {len(texts)} answers", sys.stderr):
-        result = cluster_needs(
-            texts, language=args.language, n_clusters=args.clusters, random_state=args.seed
-        )
+    try:
+        with _progress(f"clustering {len(texts)} answers", sys.stderr):
+            result = cluster_needs(
+                texts, language=args.language, n_clusters=args.clusters, random_state=args.seed
+            )
+    except ValueError as error:
+        # For instance more needs forced than there are real answers once non-answers go.
+        return _fail(str(error))
     try:
         _write_output(args.output, result)
     except OSError as error:
@@ -78,7 +87,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _describe(error: TableError, path: Path) -> str:
-    params = dict(error.params)
+    params = {name: value for name, value in error.params.items() if name != "path"}
     if "available" in params:
         params["available"] = ", ".join(repr(name) for name in params["available"]) or "none"
     params.setdefault("reason", "unknown error")
@@ -145,7 +154,9 @@ def _progress(message: str, out: TextIO, interval: float = 1.0) -> Iterator[None
                 out.write(f"\r{message}… {time.monotonic() - start:.0f} s")
                 out.flush()
 
-    print(f"{message}…", file=out, flush=True) if not interactive else None
+    if not interactive:
+        # A log file gets one start line and one end line, not a ticking counter.
+        print(f"{message}…", file=out, flush=True)
     thread = threading.Thread(target=tick, daemon=True)
     thread.start()
     try:

@@ -1,4 +1,4 @@
-"""The message catalogue: one gettext ``.po`` file per language, keyed by message id.
+"""The message catalogue: gettext ``.po`` files per language (one per area), keyed by id.
 
 French is the default language; English is complete (a test checks both have every key).
 """
@@ -18,11 +18,17 @@ LOCALE_DIR = Path(__file__).parent / "locale"
 
 @cache
 def catalogue(language: str) -> dict[str, str]:
-    """Message id → text for ``language``."""
-    path = LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"
-    with path.open("rb") as handle:
-        po = read_po(handle, locale=language)
-    return {str(m.id): str(m.string) for m in po if m.id and isinstance(m.id, str)}
+    """Message id → text for ``language``, from every ``.po`` file (one per area) of it."""
+    messages: dict[str, str] = {}
+    for path in sorted((LOCALE_DIR / language / "LC_MESSAGES").glob("*.po")):
+        with path.open("rb") as handle:
+            po = read_po(handle, locale=language)
+        for m in po:
+            if m.id and isinstance(m.id, str):
+                if m.id in messages:
+                    raise ValueError(f"message {m.id!r} is defined twice ({path.name})")
+                messages[m.id] = str(m.string)
+    return messages
 
 
 def normalise(language: str | None) -> str:

@@ -103,6 +103,9 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 PUBLIC = "public"
 STAFF = "staff"
 ADMIN = "admin"
+# A citizen-council member, logged in with a personal link or a printed access code.
+MEMBER = "member"
+MEMBER_LOGIN = "/c/login"
 
 
 def access(rule: str) -> Callable[[Endpoint], Endpoint]:
@@ -111,6 +114,8 @@ def access(rule: str) -> Callable[[Endpoint], Endpoint]:
     def decorate(view: Endpoint) -> Endpoint:
         @functools.wraps(view)
         async def wrapper(request: Request) -> Response:
+            if rule == MEMBER and request.session.get("member_id") is None:
+                return redirect(f"{MEMBER_LOGIN}?next={request.url.path}")
             if rule in (STAFF, ADMIN):
                 user = await current_user(request)
                 if user is None:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from starlette.routing import Mount, Route
+from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from survey.web import resident, staff
+from survey.web.analysis import routes as analysis_routes
+from survey.web.builder import routes as builder_routes
 from survey.web.common import STATIC
+from survey.web.council import routes as council_routes
+from survey.web.dashboard import routes as dashboard_routes
 
-routes = [
+routes: list[BaseRoute] = [
     Route("/", resident.home, methods=["GET"]),
     Route("/s/{slug}", resident.survey_start, methods=["GET"]),
     Route("/s/{slug}", resident.survey_post, methods=["POST"]),
@@ -20,5 +24,7 @@ routes = [
     Route("/staff/surveys/{slug}", staff.responses, methods=["GET"]),
     Route("/staff/surveys/{slug}/export", staff.export, methods=["GET"]),
     Route("/staff/surveys/{slug}/status", staff.change_status, methods=["POST"]),
-    Mount("/static", StaticFiles(directory=STATIC), name="static"),
 ]
+# Each area keeps its routes in its own module.
+routes += analysis_routes + council_routes + dashboard_routes + builder_routes
+routes.append(Mount("/static", StaticFiles(directory=STATIC), name="static"))

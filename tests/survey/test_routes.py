@@ -6,7 +6,7 @@ import httpx
 import pytest
 from starlette.routing import Mount, Route
 
-from survey.web.common import ADMIN, PUBLIC, STAFF
+from survey.web.common import ADMIN, MEMBER, MEMBER_LOGIN, PUBLIC, STAFF
 from survey.web.routes import routes
 from tests.factories import make_survey
 
@@ -26,7 +26,7 @@ def endpoints() -> list[tuple[str, str, object]]:
 def test_every_route_declares_who_may_call_it() -> None:
     undeclared = [f"{m} {p}" for m, p, e in endpoints() if getattr(e, "access", None) is None]
     assert undeclared == []
-    assert {e.access for _, _, e in endpoints()} <= {PUBLIC, STAFF, ADMIN}
+    assert {e.access for _, _, e in endpoints()} <= {PUBLIC, STAFF, ADMIN, MEMBER}
     assert all(isinstance(r, Route | Mount) for r in routes)
 
 
@@ -36,11 +36,26 @@ async def test_protected_routes_refuse_anonymous_visitors(client: httpx.AsyncCli
     for method, path, endpoint in endpoints():
         if endpoint.access == PUBLIC:
             continue
-        url = path.replace("{slug}", definition.slug).replace("{receipt}", "X")
+        url = path
+        for name in (
+            "slug",
+            "receipt",
+            "id",
+            "token",
+            "code",
+            "need",
+            "run",
+            "council",
+            "consultation",
+            "member",
+            "question",
+        ):
+            url = url.replace("{" + name + "}", definition.slug if name == "slug" else "1")
         response = await client.request(method, url)
         assert response.status_code in (303, 403), f"{method} {path}"
         if response.status_code == 303:
-            assert response.headers["location"].startswith("/staff/login")
+            login = MEMBER_LOGIN if endpoint.access == MEMBER else "/staff/login"
+            assert response.headers["location"].startswith(login), f"{method} {path}"
         checked += 1
     assert checked >= 5
 
@@ -55,6 +70,22 @@ async def test_every_post_route_requires_csrf(client: httpx.AsyncClient) -> None
     for method, path, _ in endpoints():
         if method != "POST":
             continue
-        url = path.replace("{slug}", definition.slug)
+        url = path
+        for name in (
+            "slug",
+            "receipt",
+            "id",
+            "token",
+            "code",
+            "need",
+            "run",
+            "council",
+            "consultation",
+            "member",
+            "question",
+        ):
+            url = url.replace("{" + name + "}", definition.slug if name == "slug" else "1")
         response = await client.post(url, data={"x": "1"})
-        assert response.status_code in (400, 403), f"{method} {path}: {response.status_code}"
+        assert response.status_code in (303, 400, 403), f"{method} {path}: {response.status_code}"
+        if response.status_code == 303:  # Only a member route may send to its own login.
+            assert response.headers["location"].startswith(MEMBER_LOGIN), f"{method} {path}"

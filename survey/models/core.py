@@ -1,4 +1,4 @@
-"""Tortoise ORM models. Schema changes go through aerich migrations in ``migrations/``."""
+"""Core models: staff accounts, surveys, their sections and questions, responses, jobs."""
 
 from __future__ import annotations
 

@@ -1,0 +1,132 @@
+"""Charts of needs: sizes, a map of answers, needs by territory.
+
+Answers are untrusted input: hover texts are HTML-escaped and truncated before they reach
+Plotly, which renders hover labels as HTML.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from analysis.charts.common import SEQUENTIAL, base_layout, colour
+
+HOVER_LIMIT = 160
+
+
+def safe_hover(text: str, limit: int = HOVER_LIMIT) -> str:
+    """Escape ``text`` for a Plotly hover label, cut to ``limit`` characters with an ellipsis."""
+    flat = " ".join(str(text).split())
+    if len(flat) > limit:
+        flat = flat[: limit - 1].rstrip() + "…"
+    return html.escape(flat, quote=True)
+
+
+def needs_by_size(
+    labels: Sequence[str],
+    sizes: Sequence[int],
+    *,
+    title: str,
+    count_title: str,
+    shares: Sequence[float] | None = None,
+) -> go.Figure:
+    """Horizontal bars, largest need on top; ``shares`` (0-1) are shown as percentages."""
+    if len(labels) != len(sizes) or (shares is not None and len(shares) != len(sizes)):
+        raise ValueError("labels, sizes and shares must have the same length")
+    order = sorted(range(len(sizes)), key=lambda i: sizes[i])
+    text = None
+    if shares is not None:
+        text = [f"{sizes[i]} ({shares[i]:.0%})" for i in order]
+    fig = go.Figure(
+        go.Bar(
+            x=[sizes[i] for i in order],
+            y=[safe_hover(labels[i], 60) for i in order],
+            orientation="h",
+            marker_color=colour(0),
+            text=text,
+            textposition="auto",
+            hovertemplate="%{y}: %{x}<extra></extra>",
+        )
+    )
+    fig.update_xaxes(title_text=count_title)
+    return base_layout(fig, title)
+
+
+def answers_map(
+    coords: np.ndarray,
+    clusters: Sequence[int],
+    texts: Sequence[str],
+    need_labels: dict[int, str],
+    *,
+    title: str,
+    unclassified_label: str,
+    hover_limit: int = HOVER_LIMIT,
+) -> go.Figure:
+    """A 2-D scatter of answers, one trace per need so the legend can hide a need.
+
+    Points with non-finite coordinates (non-answers) are left out.
+    """
+    coords = np.asarray(coords, dtype=float)
+    clusters = np.asarray(clusters)
+    if coords.shape != (len(texts), 2) or len(clusters) != len(texts):
+        raise ValueError("coords must be (n, 2) and match clusters and texts")
+    visible = np.isfinite(coords).all(axis=1)
+    fig = go.Figure()
+    order = [c for c in need_labels if c != -1] + [-1]
+    for position, cluster in enumerate(order):
+        members = np.flatnonzero((clusters == cluster) & visible)
+        if not len(members):
+            continue
+        name = unclassified_label if cluster == -1 else need_labels[cluster]
+        fig.add_trace(
+            go.Scattergl(
+                x=coords[members, 0],
+                y=coords[members, 1],
+                mode="markers",
+                name=safe_hover(name, 60),
+                marker={
+                    "size": 7,
+                    "color": "#999999" if cluster == -1 else colour(position),
+                    "opacity": 0.8,
+                },
+                text=[safe_hover(texts[i], hover_limit) for i in members],
+                hovertemplate="%{text}<extra></extra>",
+            )
+        )
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return base_layout(fig, title)
+
+
+def needs_by_territory(
+    counts: Sequence[Sequence[int]] | np.ndarray,
+    need_labels: Sequence[str],
+    territories: Sequence[str],
+    *,
+    title: str,
+    share_by_territory: bool = False,
+) -> go.Figure:
+    """Heatmap of ``counts[need][territory]``; optionally as shares within each territory."""
+    table = np.asarray(counts, dtype=float)
+    if table.shape != (len(need_labels), len(territories)):
+        raise ValueError("counts must have one row per need and one column per territory")
+    values = table
+    if share_by_territory:
+        totals = table.sum(axis=0, keepdims=True)
+        values = np.divide(table, totals, out=np.zeros_like(table), where=totals > 0)
+    fig = go.Figure(
+        go.Heatmap(
+            z=values,
+            x=[safe_hover(t, 40) for t in territories],
+            y=[safe_hover(label, 60) for label in need_labels],
+            colorscale=SEQUENTIAL,
+            text=table.astype(int),
+            texttemplate="%{text}",
+            hovertemplate="%{y} × %{x}: %{text}<extra></extra>",
+        )
+    )
+    fig.update_yaxes(autorange="reversed")
+    return base_layout(fig, title)

@@ -1,0 +1,161 @@
+"""Evaluate needs clustering against human tags, and time it on 10,000 and 20,000 titles.
+
+Prints one JSON line per dataset and method. Parlons chooses the number of needs itself
+("parlons-no-vectors" is the same without French word vectors, to show the language gap);
+the reference (TF-IDF, LSA to 100 dimensions, k-means) is given the true number and
+averaged over five seeds. spaCy models are loaded before timing, as the web app does at
+start-up. The speed part prints wall seconds and the process's peak resident memory.
+Run from the repository root:
+
+    python bench/eval_clustering.py [--data DIR] [--skip-speed]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from sklearn.cluster import KMeans
+from sklearn.decomposition import TruncatedSVD
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.metrics import adjusted_mutual_info_score, adjusted_rand_score
+from sklearn.preprocessing import normalize
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from analysis.clustering import AnswerVectorizer, NeedsClusterer, cluster_needs  # noqa: E402
+from analysis.text import load_pipeline, prepare_answers  # noqa: E402
+
+
+def load_fi7(data: Path) -> tuple[list[str], list[str]]:
+    """Grand Débat FI7 answers with a single majority tag, duplicate texts removed."""
+    texts, tags, seen = [], [], set()
+    with open(data / "needs-fr" / "grand-debat-FI7.csv", encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            key = " ".join(row["text"].lower().split())
+            if row["tie"] == "True" or key in seen:
+                continue
+            seen.add(key)
+            texts.append(row["text"])
+            tags.append(row["majority_tag"])
+    return texts, tags
+
+
+def load_sib(data: Path, language: str) -> tuple[list[str], list[str]]:
+    """All SIB-200 sentences (train, dev and test) of one language with their topic."""
+    texts, tags = [], []
+    for split in ("train", "dev", "test"):
+        path = data / "sib-200" / language / f"{split}.tsv"
+        with open(path, encoding="utf-8", newline="") as f:
+            for row in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE):
+                texts.append(row["text"])
+                tags.append(row["category"])
+    return texts, tags
+
+
+def reference(texts: list[str], k: int, seed: int) -> np.ndarray:
+    features = TfidfVectorizer().fit_transform(texts)
+    reduced = normalize(TruncatedSVD(100, random_state=seed).fit_transform(features))
+    return KMeans(k, n_init=1, random_state=seed).fit_predict(reduced)
+
+
+def report(dataset: str, method: str, k: int, tags: list[str], labels, seconds: float) -> None:
+    line = {
+        "dataset": dataset,
+        "method": method,
+        "k": int(k),
+        "true_k": len(set(tags)),
+        "ami": round(float(adjusted_mutual_info_score(tags, labels)), 4),
+        "ari": round(float(adjusted_rand_score(tags, labels)), 4),
+        "seconds": round(seconds, 2),
+    }
+    print(json.dumps(line), flush=True)
+
+
+def evaluate(dataset: str, texts: list[str], tags: list[str], language: str) -> None:
+    true_k = len(set(tags))
+    start = time.perf_counter()
+    answers = prepare_answers(texts, language)
+    prepared = time.perf_counter() - start
+    # The same prepared answers feed both Parlons variants; each line counts preparation.
+    for method, vectorizer in (
+        ("parlons", None),
+        ("parlons-no-vectors", AnswerVectorizer(vector_weight=0.0)),
+    ):
+        start = time.perf_counter()
+        model = NeedsClusterer(vectorizer=vectorizer, language=language, random_state=0)
+        result = model.fit(answers).result_
+        seconds = prepared + time.perf_counter() - start
+        report(dataset, method, len(result.needs), tags, result.labels, seconds)
+
+    start = time.perf_counter()
+    amis, aris = [], []
+    for seed in range(5):
+        labels = reference(texts, true_k, seed)
+        amis.append(adjusted_mutual_info_score(tags, labels))
+        aris.append(adjusted_rand_score(tags, labels))
+    line = {
+        "dataset": dataset,
+        "method": "reference-tfidf-lsa100-kmeans-true-k",
+        "k": true_k,
+        "true_k": true_k,
+        "ami": round(float(np.mean(amis)), 4),
+        "ari": round(float(np.mean(aris)), 4),
+        "seconds": round((time.perf_counter() - start) / 5, 2),
+    }
+    print(json.dumps(line), flush=True)
+
+
+def speed(data: Path, sizes: tuple[int, ...]) -> None:
+    with open(data / "stackoverflow" / "title_StackOverflow.txt", encoding="utf-8") as f:
+        titles = [line.strip() for line in f]
+    with open(data / "stackoverflow" / "label_StackOverflow.txt", encoding="utf-8") as f:
+        tags = [line.strip() for line in f]
+    for size in sizes:
+        start = time.perf_counter()
+        result = cluster_needs(titles[:size], language="auto", random_state=0)
+        seconds = time.perf_counter() - start
+        # ru_maxrss is in kilobytes on Linux: the peak of the whole process so far.
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        line = {
+            "dataset": f"stackoverflow-{size}",
+            "method": "parlons",
+            "k": len(result.needs),
+            "true_k": len(set(tags[:size])),
+            "ami": round(float(adjusted_mutual_info_score(tags[:size], result.labels)), 4),
+            "ari": round(float(adjusted_rand_score(tags[:size], result.labels)), 4),
+            "seconds": round(seconds, 2),
+            "peak_memory_mb": round(peak_mb),
+        }
+        print(json.dumps(line), flush=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--skip-speed", action="store_true")
+    parser.add_argument("--skip-quality", action="store_true")
+    args = parser.parse_args()
+    # Models load once when the web app starts: keep that out of the timings.
+    load_pipeline("fr")
+    load_pipeline("en")
+    if not args.skip_quality:
+        texts, tags = load_fi7(args.data)
+        evaluate("grand-debat-FI7", texts, tags, "fr")
+        for name, language in (("fra_Latn", "fr"), ("eng_Latn", "en")):
+            texts, tags = load_sib(args.data, name)
+            evaluate(f"sib-200-{name}", texts, tags, language)
+    if not args.skip_speed:
+        speed(args.data, (10_000, 20_000))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

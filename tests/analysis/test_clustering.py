@@ -1,0 +1,215 @@
+import numpy as np
+import pytest
+from sklearn.utils.estimator_checks import check_estimator
+
+from analysis.clustering import (
+    AutoKMeans,
+    LSAReducer,
+    NeedLabeler,
+    NeedsClusterer,
+    cluster_needs,
+    label_groups,
+    match_needs,
+    split_need,
+)
+from analysis.text import prepare_answers
+
+CHILDCARE = [
+    "Il manque des places en crèche",
+    "Pas assez de places en crèche pour les bébés",
+    "Une crèche municipale, les places en crèche sont rares",
+    "Garde d'enfants le soir, pas de crèche ouverte tard",
+    "Plus de places de crèche et de garde d'enfants",
+    "Manque de crèche et d'assistantes maternelles",
+]
+TRANSPORT = [
+    "Plus de bus le soir",
+    "Les bus sont trop rares le week-end",
+    "Un bus direct vers la gare",
+    "Des horaires de bus plus fréquents",
+    "Le bus ne passe pas le dimanche",
+    "Une ligne de bus jusqu'à la gare",
+]
+DOCTORS = [
+    "Un médecin généraliste dans le quartier",
+    "Il n'y a plus de médecin, on attend des mois",
+    "Une maison médicale avec des médecins",
+    "Trouver un médecin traitant est impossible",
+    "Un médecin et un dentiste dans le quartier",
+    "Les médecins partent à la retraite sans remplaçant",
+]
+NON_ANSWERS = ["rien", "NSP", "-", "je ne sais pas", ""]
+CORPUS = CHILDCARE + TRANSPORT + DOCTORS + NON_ANSWERS
+THEMES = [0] * 6 + [1] * 6 + [2] * 6
+
+
+@pytest.fixture(scope="module")
+def result():
+    return cluster_needs(CORPUS, language="fr", n_clusters=3, random_state=0)
+
+
+def _same_cluster(labels, indices):
+    return len({int(labels[i]) for i in indices}) == 1
+
+
+def test_cluster_needs_groups_each_theme_together(result):
+    labels = result.labels
+    assert _same_cluster(labels, range(0, 6))
+    assert _same_cluster(labels, range(6, 12))
+    assert _same_cluster(labels, range(12, 18))
+    assert len({int(labels[0]), int(labels[6]), int(labels[12])}) == 3
+
+
+def test_cluster_needs_non_answers_are_minus_one(result):
+    assert result.labels[18:].tolist() == [-1] * 5
+    assert result.non_answer.tolist() == [False] * 18 + [True] * 5
+    assert np.isnan(result.coords[18:]).all()
+    assert np.isfinite(result.coords[:18]).all()
+
+
+def test_cluster_needs_labels_are_readable_words_of_the_theme(result):
+    by_cluster = {need.cluster: need for need in result.needs}
+    childcare = by_cluster[int(result.labels[0])]
+    transport = by_cluster[int(result.labels[6])]
+    doctors = by_cluster[int(result.labels[12])]
+    assert "crèche" in childcare.label
+    assert "bus" in transport.label
+    assert "médecin" in doctors.label
+
+
+def test_cluster_needs_quotes_are_members_and_distinct(result):
+    for need in result.needs:
+        assert len(need.quote_indices) == 3
+        assert len(set(need.quote_indices)) == 3
+        assert all(int(result.labels[i]) == need.cluster for i in need.quote_indices)
+
+
+def test_cluster_needs_sizes_and_shares_exclude_non_answers(result):
+    assert sorted(need.size for need in result.needs) == [6, 6, 6]
+    assert [round(need.share, 4) for need in result.needs] == [0.3333] * 3
+    assert [need.size for need in result.needs] == sorted(
+        (need.size for need in result.needs), reverse=True
+    )
+
+
+def test_cluster_needs_same_seed_same_labels():
+    first = cluster_needs(CORPUS, language="fr", random_state=3)
+    second = cluster_needs(CORPUS, language="fr", random_state=3)
+    assert first.labels.tolist() == second.labels.tolist()
+    assert [n.label for n in first.needs] == [n.label for n in second.needs]
+
+
+def test_cluster_needs_auto_k_finds_the_themes():
+    result = cluster_needs(CORPUS, language="fr", random_state=0)
+    assert len(result.needs) >= 2
+    assert _same_cluster(result.labels, range(0, 5))
+    assert int(result.labels[0]) != int(result.labels[12])
+
+
+def test_cluster_needs_english_corpus():
+    texts = [
+        "more buses at night",
+        "buses are late",
+        "a bus to the station",
+        "no bus on sunday",
+        "a playground for children",
+        "children need a playground",
+        "safe playground",
+        "nothing",
+        "n/a",
+    ]
+    result = cluster_needs(texts, language="en", n_clusters=2)
+    assert _same_cluster(result.labels, range(0, 4))
+    assert _same_cluster(result.labels, range(4, 7))
+    assert int(result.labels[0]) != int(result.labels[4])
+    assert result.labels[7:].tolist() == [-1, -1]
+    assert result.languages == ["en"] * 9
+
+
+def test_cluster_needs_all_non_answers_gives_no_need():
+    result = cluster_needs(["rien", "nsp", "-"], language="fr")
+    assert result.needs == []
+    assert result.labels.tolist() == [-1, -1, -1]
+
+
+def test_needs_clusterer_accepts_a_swapped_clusterer():
+    from sklearn.cluster import AgglomerativeClustering
+
+    model = NeedsClusterer(clusterer=AgglomerativeClustering(3), language="fr").fit(CORPUS)
+    assert len(model.result_.needs) == 3
+    assert _same_cluster(model.labels_, range(6, 12))
+
+
+def test_needs_clusterer_params_untouched_by_fit():
+    model = NeedsClusterer(language="fr", n_clusters=3)
+    model.fit(CORPUS)
+    assert model.vectorizer is None
+    assert model.clusterer is None
+    assert model.get_params()["n_clusters"] == 3
+
+
+def test_split_need_gives_at_least_two_sub_needs():
+    texts = TRANSPORT + DOCTORS
+    result = split_need(texts, language="fr")
+    assert len(result.needs) >= 2
+    assert int(result.labels[0]) != int(result.labels[6])
+
+
+def test_split_need_rejects_one_sub_need():
+    with pytest.raises(ValueError, match="at least two"):
+        split_need(TRANSPORT, n_clusters=1)
+
+
+def test_label_groups_relabels_a_staff_grouping():
+    labels = [0] * 6 + [1] * 12 + [-1] * 5
+    needs = label_groups(CORPUS, labels, language="fr")
+    assert [need.cluster for need in needs] == [1, 0]
+    assert [need.size for need in needs] == [12, 6]
+    assert "crèche" in needs[1].label
+
+
+def test_auto_kmeans_forced_k():
+    rng = np.random.default_rng(0)
+    X = np.vstack([rng.normal(c, 0.1, size=(20, 2)) for c in (0, 5, 10)])
+    model = AutoKMeans(n_clusters=2).fit(X)
+    assert model.n_clusters_ == 2
+    assert model.predict(X).tolist() == model.labels_.tolist()
+
+
+def test_auto_kmeans_finds_separated_blobs():
+    rng = np.random.default_rng(0)
+    X = np.vstack([rng.normal(c, 0.2, size=(30, 2)) for c in ((0, 0), (6, 0), (0, 6), (6, 6))])
+    model = AutoKMeans(min_clusters=2).fit(X)
+    assert model.n_clusters_ == 4
+    assert model.scores_[4] == max(model.scores_.values())
+
+
+def test_need_labeler_prefers_a_phrase():
+    answers = prepare_answers(CHILDCARE[3:5] + ["garde d'enfants le mercredi"] + DOCTORS, "fr")
+    labels = [0, 0, 0] + [1] * 6
+    needs = NeedLabeler().fit(answers, labels).needs_
+    childcare = next(need for need in needs if need.cluster == 0)
+    assert childcare.label.startswith("garde d'enfants")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ([{1, 2, 3}, {4, 5}], [{4, 5, 6}, {1, 2, 3}], {0: 1, 1: 0}),
+        ([{1, 2, 3, 4}], [{1, 9}], {}),
+        ([{1, 2, 3, 4}], [{1, 2, 3}, {1, 2, 3, 4}], {0: 1}),
+        ([set()], [set()], {}),
+    ],
+)
+def test_match_needs_jaccard_pairs(old, new, expected):
+    assert match_needs(old, new) == expected
+
+
+def test_match_needs_threshold_parameter():
+    assert match_needs([{1, 2, 3, 4}], [{1, 2}], threshold=0.5) == {0: 0}
+    assert match_needs([{1, 2, 3, 4}], [{1}], threshold=0.5) == {}
+
+
+@pytest.mark.parametrize("estimator", [LSAReducer(n_components=2), AutoKMeans(max_clusters=5)])
+def test_stage_passes_check_estimator(estimator):
+    check_estimator(estimator)
