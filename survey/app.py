@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -15,6 +17,7 @@ from starlette.responses import Response
 from tortoise.contrib.starlette import RegisterTortoise
 
 from survey import db
+from survey.domain import jobs
 from survey.errors import SurveyError, Unavailable
 from survey.settings import Settings
 from survey.web.common import render
@@ -42,15 +45,23 @@ async def _server_error(request: Request, exc: Exception) -> Response:
     return render(request, "error.html", status_code=500, message="error.internal", params={})
 
 
-def create_app(settings: Settings, database_url: str, *, pool_max: int = 10) -> Starlette:
+def create_app(
+    settings: Settings, database_url: str, *, pool_max: int = 10, run_jobs: bool = True
+) -> Starlette:
     """Build the app for an already migrated database at ``database_url``."""
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with RegisterTortoise(
-            app, config=db.tortoise_config(database_url, pool_max=pool_max)
-        ):
-            yield
+        config = db.tortoise_config(database_url, pool_max=pool_max)
+        async with RegisterTortoise(app, config=config):
+            task = asyncio.create_task(jobs.worker()) if run_jobs else None
+            try:
+                yield
+            finally:
+                if task is not None:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
 
     app = Starlette(
         routes=routes,

@@ -10,7 +10,12 @@ import asyncpg
 from tortoise.exceptions import DBConnectionError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-MODEL_MODULES = ["survey.models.core", "survey.models.needs", "survey.models.councils"]
+MODEL_MODULES = [
+    "survey.models.core",
+    "survey.models.needs",
+    "survey.models.councils",
+    "survey.models.authoring",
+]
 
 # What asyncpg and the OS raise while PostgreSQL restarts or is unreachable.
 CONNECTION_ERRORS: tuple[type[BaseException], ...] = (

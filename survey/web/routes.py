@@ -8,6 +8,7 @@ from starlette.staticfiles import StaticFiles
 from survey.web import resident, staff
 from survey.web.analysis import routes as analysis_routes
 from survey.web.builder import routes as builder_routes
+from survey.web.charts import PLOTLY_DIR
 from survey.web.common import STATIC
 from survey.web.council import routes as council_routes
 from survey.web.dashboard import routes as dashboard_routes
@@ -28,3 +29,5 @@ routes: list[BaseRoute] = [
 # Each area keeps its routes in its own module.
 routes += analysis_routes + council_routes + dashboard_routes + builder_routes
 routes.append(Mount("/static", StaticFiles(directory=STATIC), name="static"))
+# plotly.js from the installed plotly package, for staff pages only.
+routes.append(Mount("/vendor", StaticFiles(directory=PLOTLY_DIR), name="vendor"))

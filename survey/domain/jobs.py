@@ -1,0 +1,115 @@
+"""Background jobs kept in PostgreSQL, so they survive restarts and scale to several workers.
+
+A worker takes the oldest queued job with ``FOR UPDATE SKIP LOCKED``: two processes never
+run the same job. Handlers are registered per kind and report progress between 0 and 1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import traceback
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from survey.domain.db import connection
+from survey.enums import JobState
+from survey.errors import Unavailable
+
+log = logging.getLogger("parlons.jobs")
+
+Progress = Callable[[float], Awaitable[None]]
+Handler = Callable[[dict[str, Any], Progress], Awaitable[None]]
+_handlers: dict[str, Handler] = {}
+
+_TAKE = """
+UPDATE jobs SET state = 'running', started_at = now(), progress = 0
+WHERE id = (SELECT id FROM jobs WHERE state = 'queued' AND kind = ANY($1::text[])
+            ORDER BY created_at, id FOR UPDATE SKIP LOCKED LIMIT 1)
+RETURNING id, kind, payload
+"""
+
+
+def handler(kind: str) -> Callable[[Handler], Handler]:
+    """Register the coroutine that runs jobs of ``kind``."""
+
+    def register(function: Handler) -> Handler:
+        _handlers[kind] = function
+        return function
+
+    return register
+
+
+async def enqueue(kind: str, payload: dict[str, Any]) -> int:
+    async with connection() as conn:
+        return int(await conn.fetchval(
+            "INSERT INTO jobs (kind, payload, state, progress, error, created_at)"
+            " VALUES ($1, $2::jsonb, 'queued', 0, '', now()) RETURNING id",
+            kind, json.dumps(payload)))
+
+
+async def get_job(job_id: int) -> dict[str, Any] | None:
+    async with connection() as conn:
+        row = await conn.fetchrow(
+            "SELECT id, kind, payload, state, progress, error, created_at, started_at,"
+            " finished_at FROM jobs WHERE id = $1", job_id)
+    if row is None:
+        return None
+    return {**dict(row), "payload": json.loads(row["payload"])}
+
+
+async def run_next() -> int | None:
+    """Run one queued job, if any; return its id."""
+    async with connection() as conn:
+        row = await conn.fetchrow(_TAKE, list(_handlers))
+    if row is None:
+        return None
+    job_id = int(row["id"])
+
+    async def progress(value: float) -> None:
+        async with connection() as conn:
+            await conn.execute("UPDATE jobs SET progress = $2 WHERE id = $1", job_id,
+                               max(0.0, min(1.0, value)))
+
+    try:
+        await _handlers[row["kind"]](json.loads(row["payload"]), progress)
+    except Exception as exc:  # A failed job is recorded, never kills the worker.
+        log.exception("job %s failed", job_id)
+        async with connection() as conn:
+            await conn.execute(
+                "UPDATE jobs SET state = 'failed', error = $2, finished_at = now()"
+                " WHERE id = $1", job_id, "".join(traceback.format_exception_only(exc))[-2000:])
+    else:
+        async with connection() as conn:
+            await conn.execute(
+                "UPDATE jobs SET state = 'done', progress = 1, finished_at = now()"
+                " WHERE id = $1", job_id)
+    return job_id
+
+
+async def requeue_stale(minutes: int = 30) -> int:
+    """Jobs left running by a crashed worker go back to the queue."""
+    async with connection() as conn:
+        result = await conn.execute(
+            "UPDATE jobs SET state = 'queued' WHERE state = 'running'"
+            " AND started_at < now() - make_interval(mins => $1)", minutes)
+    return int(result.split()[-1])
+
+
+async def worker(poll_seconds: float = 1.0) -> None:
+    """Run jobs until cancelled (started by the app's lifespan)."""
+    while True:
+        try:
+            if await run_next() is None:
+                await asyncio.sleep(poll_seconds)
+        except asyncio.CancelledError:
+            raise
+        except Unavailable:
+            await asyncio.sleep(poll_seconds * 5)
+        except Exception:
+            log.exception("job worker error")
+            await asyncio.sleep(poll_seconds * 5)
+
+
+JOB_STATES = tuple(JobState)

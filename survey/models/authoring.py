@@ -1,0 +1,1 @@
+"""Models of the survey authoring and distribution area."""
