@@ -1,1 +1,76 @@
-"""Models of the needs area."""
+"""Needs analysis: runs over a free-text question, the needs found, and each answer's need."""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+from survey.enums import JobState
+
+
+class AnalysisRun(Model):
+    """One clustering of a free-text question's answers (a background job)."""
+
+    id = fields.IntField(primary_key=True)
+    survey: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Survey", related_name="analysis_runs", on_delete=fields.CASCADE
+    )
+    question_code = fields.CharField(max_length=64)
+    state = fields.CharEnumField(JobState, max_length=16, default=JobState.QUEUED)
+    job_id = fields.BigIntField(null=True)
+    # Staff choices: forced number of needs, seed, language.
+    params: dict = fields.JSONField(default=dict)  # type: ignore[type-arg]
+    # What a re-run kept, added and dropped compared with the previous run.
+    changes: dict = fields.JSONField(default=dict)  # type: ignore[type-arg]
+    n_answers = fields.IntField(default=0)
+    n_non_answers = fields.IntField(default=0)
+    error = fields.TextField(default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+    finished_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "analysis_runs"
+
+
+class Need(Model):
+    """A theme found in the answers, reviewed by staff (rename, merge, split, discard)."""
+
+    id = fields.IntField(primary_key=True)
+    run: fields.ForeignKeyRelation[AnalysisRun] = fields.ForeignKeyField(
+        "models.AnalysisRun", related_name="needs", on_delete=fields.CASCADE
+    )
+    position = fields.IntField(default=0)
+    label = fields.CharField(max_length=200)
+    # Set when staff rename the need; kept across re-runs when the need still matches.
+    staff_label = fields.CharField(max_length=200, null=True)
+    keywords: list = fields.JSONField(default=list)  # type: ignore[type-arg]
+    quote_response_ids: list = fields.JSONField(default=list)  # type: ignore[type-arg]
+    size = fields.IntField(default=0)
+    # False once staff mark it "not a need"; its answers then count as unclassified.
+    is_need = fields.BooleanField(default=True)
+    edited = fields.BooleanField(default=False)
+
+    class Meta:
+        table = "needs"
+
+
+class NeedAnswer(Model):
+    """Where one response's answer landed in a run (need is null: unclassified/non-answer)."""
+
+    id = fields.BigIntField(primary_key=True)
+    run: fields.ForeignKeyRelation[AnalysisRun] = fields.ForeignKeyField(
+        "models.AnalysisRun", related_name="answers", on_delete=fields.CASCADE
+    )
+    response: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Response", related_name="need_answers", on_delete=fields.CASCADE
+    )
+    need: fields.ForeignKeyNullableRelation[Need] = fields.ForeignKeyField(
+        "models.Need", related_name="answers", on_delete=fields.SET_NULL, null=True
+    )
+    non_answer = fields.BooleanField(default=False)
+    x = fields.FloatField(default=0.0)
+    y = fields.FloatField(default=0.0)
+
+    class Meta:
+        table = "need_answers"
+        unique_together = (("run", "response"),)
