@@ -1,7 +1,263 @@
-"""Routes of the analysis area."""
+"""Staff pages of the needs analysis: start a run, follow it, review the needs."""
 
 from __future__ import annotations
 
-from starlette.routing import BaseRoute
+import functools
 
-routes: list[BaseRoute] = []
+import numpy as np
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from analysis.charts.needs import answers_map, needs_by_size, needs_by_territory
+from survey.domain import needs as domain
+from survey.domain.definitions import get_definition
+from survey.domain.jobs import get_job
+from survey.enums import CHOICE_KINDS, JobState, QuestionKind
+from survey.errors import SurveyError
+from survey.i18n import translate
+from survey.web.charts import Chart
+from survey.web.common import STAFF, access, language, read_form, redirect, render
+
+
+def _int(value: object, default: int | None = None) -> int | None:
+    text = str(value or "").strip()
+    return int(text) if text.isdigit() and len(text) < 10 else default
+
+
+def _run_url(slug: str, run_id: int) -> str:
+    return f"/staff/surveys/{slug}/analysis/{run_id}"
+
+
+@access(STAFF)
+async def overview(request: Request) -> Response:
+    definition = await get_definition(request.path_params["slug"])
+    return render(
+        request,
+        "staff/analysis.html",
+        survey=definition,
+        questions=domain.text_questions(definition),
+        runs=await domain.list_runs(definition.id),
+        form={},
+        error=None,
+    )
+
+
+@access(STAFF)
+async def start(request: Request) -> Response:
+    form = await read_form(request)
+    slug = request.path_params["slug"]
+    k_text = str(form.get("k", "")).strip()
+    try:
+        if k_text and not k_text.isdigit():
+            raise SurveyError("analysis.bad_k", min=2, max=60)
+        run = await domain.start_analysis(
+            slug,
+            str(form.get("question", "")),
+            n_clusters=int(k_text) if k_text else None,
+            seed=_int(form.get("seed"), 0) or 0,
+        )
+    except SurveyError as exc:
+        definition = await get_definition(slug)
+        return render(
+            request,
+            "staff/analysis.html",
+            status_code=exc.status if exc.status != 404 else 400,
+            survey=definition,
+            questions=domain.text_questions(definition),
+            runs=await domain.list_runs(definition.id),
+            form={k: str(v) for k, v in form.items() if k != "csrf"},
+            error=exc,
+        )
+    return redirect(_run_url(slug, run.id))
+
+
+def _charts(lang: str, needs: list[domain.NeedView], points: list[dict]) -> list[Chart]:
+    t = functools.partial(translate, lang)
+    shown = [n for n in needs if n.is_need]
+    charts = []
+    if shown:
+        charts.append(
+            Chart(
+                needs_by_size(
+                    [n.label for n in shown],
+                    [n.size for n in shown],
+                    shares=[n.share for n in shown],
+                    title=t("analysis.chart_sizes"),
+                    count_title=t("analysis.answers"),
+                ),
+                caption=t("analysis.chart_sizes"),
+                header=[t("analysis.need"), t("analysis.answers"), t("analysis.share")],
+                rows=[[n.label, n.size, f"{n.share:.0%}"] for n in shown],
+            )
+        )
+    if points:
+        labels = {n.id: n.label for n in shown}
+        clusters = [p["need"] if p["need"] in labels else -1 for p in points]
+        charts.append(
+            Chart(
+                answers_map(
+                    np.array([[p["x"], p["y"]] for p in points]),
+                    clusters,
+                    [p["text"] for p in points],
+                    labels,
+                    title=t("analysis.chart_map"),
+                    unclassified_label=t("analysis.unclassified"),
+                ),
+                caption=t("analysis.chart_map"),
+                header=[t("analysis.need"), t("analysis.answers")],
+                rows=[[n.label, n.size] for n in shown],
+            )
+        )
+    return charts
+
+
+@access(STAFF)
+async def run_page(request: Request) -> Response:
+    definition, run = await domain.get_run(
+        request.path_params["slug"], _int(request.path_params["run"], 0) or 0
+    )
+    lang = language(request)
+    context: dict = {"survey": definition, "run": run, "needs": [], "charts": []}
+    if run.state == JobState.DONE:
+        needs = await domain.needs_of_run(run)
+        context["needs"] = needs
+        context["charts"] = _charts(lang, needs, await domain.answer_points(run))
+        context["unclassified"] = len(await domain.need_answers(run, None))
+        context["changes"] = domain.changes_summary(run)
+        context["choice_questions"] = [
+            q
+            for q in definition.questions
+            if q.kind in CHOICE_KINDS or q.kind == QuestionKind.MULTIPLE
+        ]
+        by = request.query_params.get("by") or next(
+            (q.code for q in definition.questions if q.kind == QuestionKind.TERRITORY), ""
+        )
+        if by in {q.code for q in context["choice_questions"]}:
+            context.update(await _breakdown(request, lang, run, definition, by, needs))
+    elif run.job_id:
+        context["job"] = await get_job(run.job_id)
+    return render(request, "staff/analysis_run.html", **context)
+
+
+async def _breakdown(request, lang, run, definition, by, needs):  # type: ignore[no-untyped-def]
+    threshold = request.app.state.settings.small_group_threshold
+    codes, counts = await domain.breakdown(run, definition, by, threshold)
+    question = definition.question(by)
+    shown = [n for n in needs if n.is_need]
+    columns = [question.choice_label(c, lang) for c in codes]
+    table = [[counts.get((n.id, c)) for c in codes] for n in shown]
+    t = functools.partial(translate, lang)
+    chart = None
+    if shown and codes:
+        chart = Chart(
+            needs_by_territory(
+                [[v or 0 for v in row] for row in table],
+                [n.label for n in shown],
+                columns,
+                title=t("analysis.chart_breakdown", question=question.text.get(lang, by)),
+            ),
+            caption=t("analysis.chart_breakdown", question=question.text.get(lang, by)),
+            header=[t("analysis.need"), *columns],
+            rows=[
+                [n.label, *[("< " + str(threshold)) if v is None else v for v in row]]
+                for n, row in zip(shown, table, strict=True)
+            ],
+        )
+    return {
+        "by": by,
+        "columns": columns,
+        "table": list(zip(shown, table, strict=True)),
+        "threshold": threshold,
+        "breakdown_chart": chart,
+    }
+
+
+@access(STAFF)
+async def need_page(request: Request) -> Response:
+    definition, run = await domain.get_run(
+        request.path_params["slug"], _int(request.path_params["run"], 0) or 0
+    )
+    need_id = _int(request.path_params["need"], 0) or 0
+    needs = await domain.needs_of_run(run)
+    current = next((n for n in needs if n.id == need_id), None)
+    answers = await domain.need_answers(run, current.id if current else None)
+    return render(
+        request,
+        "staff/analysis_need.html",
+        survey=definition,
+        run=run,
+        need=current,
+        needs=needs,
+        answers=answers,
+    )
+
+
+def _review(action):  # type: ignore[no-untyped-def]
+    """A review POST: CSRF-checked form, one domain call, back to the run page."""
+
+    @functools.wraps(action)
+    async def view(request: Request) -> Response:
+        form = await read_form(request)
+        slug = request.path_params["slug"]
+        _, run = await domain.get_run(slug, _int(request.path_params["run"], 0) or 0)
+        target = await action(request, form, run)
+        return redirect(target or _run_url(slug, run.id) + "#needs")
+
+    return access(STAFF)(view)
+
+
+@_review
+async def rename(request, form, run):  # type: ignore[no-untyped-def]
+    await domain.rename_need(
+        run, _int(request.path_params["need"], 0) or 0, str(form.get("label", ""))
+    )
+
+
+@_review
+async def toggle(request, form, run):  # type: ignore[no-untyped-def]
+    await domain.toggle_need(run, _int(request.path_params["need"], 0) or 0)
+
+
+@_review
+async def split(request, form, run):  # type: ignore[no-untyped-def]
+    k_text = str(form.get("k", "")).strip()
+    if k_text and not k_text.isdigit():
+        raise SurveyError("analysis.bad_k", min=2, max=10)
+    await domain.split_need(
+        run, _int(request.path_params["need"], 0) or 0, int(k_text) if k_text else None
+    )
+
+
+@_review
+async def merge(request, form, run):  # type: ignore[no-untyped-def]
+    ids = [_int(v) for v in form.getlist("need")]
+    await domain.merge_needs(run, [i for i in ids if i is not None])
+
+
+@_review
+async def move(request, form, run):  # type: ignore[no-untyped-def]
+    target = str(form.get("target", ""))
+    need_id = None if target in ("", "none") else _int(target)
+    if target not in ("", "none") and need_id is None:
+        raise SurveyError("error.bad_form")
+    response_id = _int(form.get("response"))
+    if response_id is None:
+        raise SurveyError("error.bad_form")
+    await domain.move_answer(run, response_id, need_id)
+    back = _int(request.path_params["need"], 0)
+    return f"{_run_url(request.path_params['slug'], run.id)}/needs/{back}"
+
+
+_BASE = "/staff/surveys/{slug}/analysis"
+routes: list[BaseRoute] = [
+    Route(_BASE, overview, methods=["GET"]),
+    Route(_BASE, start, methods=["POST"]),
+    Route(_BASE + "/{run}", run_page, methods=["GET"]),
+    Route(_BASE + "/{run}/merge", merge, methods=["POST"]),
+    Route(_BASE + "/{run}/needs/{need}", need_page, methods=["GET"]),
+    Route(_BASE + "/{run}/needs/{need}/rename", rename, methods=["POST"]),
+    Route(_BASE + "/{run}/needs/{need}/toggle", toggle, methods=["POST"]),
+    Route(_BASE + "/{run}/needs/{need}/split", split, methods=["POST"]),
+    Route(_BASE + "/{run}/needs/{need}/move", move, methods=["POST"]),
+]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from survey.enums import Channel, SurveyStatus
+from survey.enums import Channel, JobState, SurveyStatus
 from survey.i18n import catalogue, translate
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,6 +27,7 @@ def used_keys() -> set[str]:
         )
     keys.update(f"status.{s}" for s in SurveyStatus)
     keys.update(f"channel.{c}" for c in Channel)
+    keys.update(f"analysis.state_{s}" for s in JobState)
     return keys
 
 

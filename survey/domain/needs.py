@@ -1,0 +1,453 @@
+"""Needs analysis in the app: runs as background jobs, staff review, breakdowns.
+
+The bridge between the database and ``analysis.clustering``: answers are read with one
+query, masked (e-mails, phone numbers), clustered in a worker thread, and stored as needs
+with a row per answer. Staff edits (rename, merge, split, move, not a need) change those
+rows; a re-run carries the edits over to the needs that still match.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from analysis.clustering import ClusteringResult, cluster_needs, label_groups, match_needs
+from analysis.clustering import split_need as split_texts
+from analysis.text import mask_personal_data
+from survey.domain.db import connection
+from survey.domain.definitions import SurveyDef, get_definition
+from survey.domain.jobs import Progress, enqueue, handler
+from survey.enums import CHOICE_KINDS, TEXT_KINDS, JobState, QuestionKind
+from survey.errors import Conflict, NotFound, SurveyError
+from survey.models.needs import AnalysisRun, Need
+
+JOB_KIND = "needs.analyse"
+MIN_ANSWERS = 5
+MAX_LABEL = 200
+
+
+@dataclass(frozen=True)
+class NeedView:
+    id: int
+    label: str
+    auto_label: str
+    keywords: list[str]
+    quotes: list[str]
+    size: int
+    share: float
+    is_need: bool
+    edited: bool
+
+
+def text_questions(definition: SurveyDef) -> list[Any]:
+    return [q for q in definition.questions if q.kind in TEXT_KINDS]
+
+
+def _text_question(definition: SurveyDef, code: str) -> None:
+    if code not in {q.code for q in text_questions(definition)}:
+        raise SurveyError("analysis.not_text_question")
+
+
+async def start_analysis(
+    slug: str, question_code: str, *, n_clusters: int | None = None, seed: int = 0
+) -> AnalysisRun:
+    """Queue a run over a free-text question; one queued or running run per question."""
+    definition = await get_definition(slug)
+    _text_question(definition, question_code)
+    if n_clusters is not None and not 2 <= n_clusters <= 60:
+        raise SurveyError("analysis.bad_k", min=2, max=60)
+    try:
+        async with in_transaction():
+            run = await AnalysisRun.create(
+                survey_id=definition.id,
+                question_code=question_code,
+                params={"n_clusters": n_clusters, "seed": seed},
+            )
+    except IntegrityError as exc:
+        raise Conflict("analysis.already_running") from exc
+    run.job_id = await enqueue(JOB_KIND, {"run": run.id})
+    await run.save(update_fields=["job_id"])
+    return run
+
+
+async def _answers(survey_id: int, code: str) -> list[tuple[int, str]]:
+    async with connection() as conn:
+        rows = await conn.fetch(
+            "SELECT id, answers->>$2 AS text FROM responses"
+            " WHERE survey_id = $1 AND answers ? $2 ORDER BY id",
+            survey_id,
+            code,
+        )
+    return [(int(r["id"]), mask_personal_data(r["text"] or "")) for r in rows]
+
+
+@handler(JOB_KIND)
+async def run_analysis(payload: dict[str, Any], progress: Progress) -> None:
+    """The job: cluster a question's answers and store the needs."""
+    run = await AnalysisRun.get(id=payload["run"])
+    run.state = JobState.RUNNING
+    await run.save(update_fields=["state"])
+    try:
+        answers = await _answers(run.survey_id, run.question_code)  # type: ignore[attr-defined]
+        if len(answers) < MIN_ANSWERS:
+            raise SurveyError("analysis.too_few", min=MIN_ANSWERS)
+        await progress(0.1)
+        texts = [t for _, t in answers]
+        # CPU-bound: run it off the event loop so the app keeps answering meanwhile.
+        result = await asyncio.to_thread(
+            cluster_needs,
+            texts,
+            n_clusters=run.params.get("n_clusters"),
+            random_state=run.params.get("seed", 0),
+        )
+        await progress(0.8)
+        await _store(run, [rid for rid, _ in answers], result)
+    except Exception as exc:
+        run.state = JobState.FAILED
+        run.error = exc.key if isinstance(exc, SurveyError) else "analysis.failed"
+        run.finished_at = dt.datetime.now(dt.UTC)
+        await run.save(update_fields=["state", "error", "finished_at"])
+        raise
+    await progress(1.0)
+
+
+async def _store(run: AnalysisRun, response_ids: list[int], result: ClusteringResult) -> None:
+    cluster_to_position = {need.cluster: i for i, need in enumerate(result.needs)}
+    async with in_transaction():
+        needs = [
+            await Need.create(
+                run=run,
+                position=i,
+                label=need.label[:MAX_LABEL],
+                keywords=list(need.keywords),
+                quote_response_ids=[response_ids[q] for q in need.quote_indices],
+                size=need.size,
+            )
+            for i, need in enumerate(result.needs)
+        ]
+        rows = []
+        for index, response_id in enumerate(response_ids):
+            cluster = int(result.labels[index])
+            position = cluster_to_position.get(cluster)
+            x, y = result.coords[index]
+            rows.append(
+                (
+                    run.id,
+                    response_id,
+                    needs[position].id if position is not None else None,
+                    bool(result.non_answer[index]),
+                    float(x) if x == x else 0.0,
+                    float(y) if y == y else 0.0,
+                )
+            )
+        async with connection() as conn:
+            await conn.executemany(
+                "INSERT INTO need_answers (run_id, response_id, need_id, non_answer, x, y)"
+                " VALUES ($1, $2, $3, $4, $5, $6)",
+                rows,
+            )
+        run.changes = await _carry_edits(run, needs, result, response_ids)
+        run.state = JobState.DONE
+        run.n_answers = len(response_ids)
+        run.n_non_answers = int(result.non_answer.sum())
+        run.finished_at = dt.datetime.now(dt.UTC)
+        await run.save(
+            update_fields=["changes", "state", "n_answers", "n_non_answers", "finished_at"]
+        )
+
+
+async def _carry_edits(
+    run: AnalysisRun, needs: list[Need], result: ClusteringResult, response_ids: list[int]
+) -> dict[str, Any]:
+    """Keep staff names and "not a need" marks on needs that still match the last run."""
+    previous = (
+        await AnalysisRun.filter(
+            survey_id=run.survey_id,  # type: ignore[attr-defined]
+            question_code=run.question_code,
+            state=JobState.DONE,
+        )
+        .exclude(id=run.id)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if previous is None:
+        return {"previous": None}
+    old_needs = await Need.filter(run_id=previous.id).order_by("position")
+    members = await _members(previous.id)
+    old_groups = [members.get(n.id, set()) for n in old_needs]
+    new_groups = [{response_ids[i] for i in group} for group in result.groups()]
+    matched = match_needs(old_groups, new_groups)
+    kept = []
+    for old_pos, new_pos in matched.items():
+        old, new = old_needs[old_pos], needs[new_pos]
+        if old.staff_label or not old.is_need:
+            new.staff_label, new.is_need, new.edited = old.staff_label, old.is_need, True
+            await new.save(update_fields=["staff_label", "is_need", "edited"])
+        kept.append(old.staff_label or old.label)
+    gone = [n.staff_label or n.label for i, n in enumerate(old_needs) if i not in matched]
+    new = [needs[j].label for j in range(len(needs)) if j not in set(matched.values())]
+    return {"previous": previous.id, "kept": kept, "gone": gone, "new": new}
+
+
+async def _members(run_id: int) -> dict[int, set[int]]:
+    async with connection() as conn:
+        rows = await conn.fetch(
+            "SELECT need_id, array_agg(response_id) AS ids FROM need_answers"
+            " WHERE run_id = $1 AND need_id IS NOT NULL GROUP BY need_id",
+            run_id,
+        )
+    return {int(r["need_id"]): set(r["ids"]) for r in rows}
+
+
+async def get_run(slug: str, run_id: int) -> tuple[SurveyDef, AnalysisRun]:
+    definition = await get_definition(slug)
+    run = await AnalysisRun.get_or_none(id=run_id, survey_id=definition.id)
+    if run is None:
+        raise NotFound("analysis.run_not_found")
+    return definition, run
+
+
+async def list_runs(survey_id: int) -> list[AnalysisRun]:
+    return await AnalysisRun.filter(survey_id=survey_id).order_by("-created_at", "-id")
+
+
+async def latest_run(survey_id: int, question_code: str | None = None) -> AnalysisRun | None:
+    """The newest finished run (of a question, or of any question)."""
+    query = AnalysisRun.filter(survey_id=survey_id, state=JobState.DONE)
+    if question_code:
+        query = query.filter(question_code=question_code)
+    return await query.order_by("-finished_at", "-id").first()
+
+
+async def _texts(survey_id: int, code: str, response_ids: list[int]) -> dict[int, str]:
+    if not response_ids:
+        return {}
+    async with connection() as conn:
+        rows = await conn.fetch(
+            "SELECT id, answers->>$2 AS text FROM responses"
+            " WHERE survey_id = $1 AND id = ANY($3::bigint[])",
+            survey_id,
+            code,
+            response_ids,
+        )
+    return {int(r["id"]): mask_personal_data(r["text"] or "") for r in rows}
+
+
+async def needs_of_run(run: AnalysisRun) -> list[NeedView]:
+    """The run's needs with live sizes (one grouped query) and their quotes, largest first."""
+    needs = await Need.filter(run_id=run.id)
+    async with connection() as conn:
+        sizes = dict(
+            await conn.fetch(
+                "SELECT need_id, count(*) FROM need_answers WHERE run_id = $1"
+                " AND need_id IS NOT NULL GROUP BY need_id",
+                run.id,
+            )
+        )
+    quote_ids = [rid for n in needs for rid in n.quote_response_ids]
+    texts = await _texts(run.survey_id, run.question_code, quote_ids)  # type: ignore[attr-defined]
+    total = sum(sizes.get(n.id, 0) for n in needs if n.is_need) or 1
+    views = [
+        NeedView(
+            id=n.id,
+            label=n.staff_label or n.label,
+            auto_label=n.label,
+            keywords=list(n.keywords),
+            quotes=[texts[r] for r in n.quote_response_ids if r in texts],
+            size=sizes.get(n.id, 0),
+            share=sizes.get(n.id, 0) / total if n.is_need else 0.0,
+            is_need=n.is_need,
+            edited=n.edited,
+        )
+        for n in needs
+    ]
+    return sorted(views, key=lambda v: (not v.is_need, -v.size, v.id))
+
+
+async def need_answers(run: AnalysisRun, need_id: int | None) -> list[tuple[int, str]]:
+    """(response id, masked text) of a need's answers; ``None``: the unclassified ones."""
+    async with connection() as conn:
+        rows = await conn.fetch(
+            "SELECT na.response_id, r.answers->>$3 AS text FROM need_answers na"
+            " JOIN responses r ON r.id = na.response_id"
+            " WHERE na.run_id = $1 AND na.need_id IS NOT DISTINCT FROM $2"
+            " ORDER BY na.response_id",
+            run.id,
+            need_id,
+            run.question_code,
+        )
+    return [(int(r["response_id"]), mask_personal_data(r["text"] or "")) for r in rows]
+
+
+async def _need(run: AnalysisRun, need_id: int) -> Need:
+    need = await Need.get_or_none(id=need_id, run_id=run.id)
+    if need is None:
+        raise NotFound("analysis.need_not_found")
+    return need
+
+
+async def rename_need(run: AnalysisRun, need_id: int, label: str) -> Need:
+    label = " ".join(label.split())
+    if not label:
+        raise SurveyError("analysis.label_empty")
+    if len(label) > MAX_LABEL:
+        raise SurveyError("analysis.label_long", max=MAX_LABEL)
+    need = await _need(run, need_id)
+    need.staff_label, need.edited = label, True
+    await need.save(update_fields=["staff_label", "edited"])
+    return need
+
+
+async def toggle_need(run: AnalysisRun, need_id: int) -> Need:
+    """Mark a need as "not a need" (or back)."""
+    need = await _need(run, need_id)
+    need.is_need, need.edited = not need.is_need, True
+    await need.save(update_fields=["is_need", "edited"])
+    return need
+
+
+async def _relabel(run: AnalysisRun, need: Need) -> None:
+    """New automatic label, keywords and quotes for a need whose answers changed."""
+    answers = await need_answers(run, need.id)
+    if not answers:
+        return
+    texts = [t for _, t in answers]
+    needs = await asyncio.to_thread(label_groups, texts, [0] * len(texts))
+    if needs:
+        need.label = needs[0].label[:MAX_LABEL] or need.label
+        need.keywords = list(needs[0].keywords)
+        need.quote_response_ids = [answers[i][0] for i in needs[0].quote_indices]
+    need.size = len(answers)
+    await need.save(update_fields=["label", "keywords", "quote_response_ids", "size"])
+
+
+async def merge_needs(run: AnalysisRun, need_ids: list[int]) -> Need:
+    """Merge needs into the first one given; the others disappear."""
+    ids = list(dict.fromkeys(need_ids))
+    if len(ids) < 2:
+        raise SurveyError("analysis.merge_two")
+    needs = [await _need(run, i) for i in ids]
+    keep, others = needs[0], needs[1:]
+    async with in_transaction():
+        async with connection() as conn:
+            await conn.execute(
+                "UPDATE need_answers SET need_id = $1 WHERE run_id = $2 AND need_id = ANY($3)",
+                keep.id,
+                run.id,
+                [n.id for n in others],
+            )
+        await Need.filter(id__in=[n.id for n in others]).delete()
+        keep.edited = True
+        await keep.save(update_fields=["edited"])
+    await _relabel(run, keep)
+    return keep
+
+
+async def split_need(run: AnalysisRun, need_id: int, n_clusters: int | None = None) -> list[Need]:
+    """Re-cluster inside a need; its answers go to new sub-needs."""
+    need = await _need(run, need_id)
+    answers = await need_answers(run, need.id)
+    if len(answers) < 4:
+        raise SurveyError("analysis.split_small")
+    if n_clusters is not None and not 2 <= n_clusters <= min(10, len(answers)):
+        raise SurveyError("analysis.bad_k", min=2, max=min(10, len(answers)))
+    result = await asyncio.to_thread(split_texts, [t for _, t in answers], n_clusters=n_clusters)
+    if len(result.needs) < 2:
+        raise SurveyError("analysis.split_failed")
+    last = await Need.filter(run_id=run.id).order_by("-position").first()
+    base = (last.position if last else 0) + 1
+    created = []
+    async with in_transaction():
+        for offset, sub in enumerate(result.needs):
+            created.append(
+                await Need.create(
+                    run=run,
+                    position=base + offset,
+                    label=sub.label[:MAX_LABEL],
+                    keywords=list(sub.keywords),
+                    quote_response_ids=[answers[q][0] for q in sub.quote_indices],
+                    size=sub.size,
+                    edited=True,
+                )
+            )
+        by_cluster = {sub.cluster: n.id for sub, n in zip(result.needs, created, strict=True)}
+        moves = [
+            (by_cluster.get(int(label)), rid)
+            for (rid, _), label in zip(answers, result.labels, strict=True)
+        ]
+        async with connection() as conn:
+            await conn.executemany(
+                "UPDATE need_answers SET need_id = $1 WHERE run_id = $3 AND response_id = $2",
+                [(target, rid, run.id) for target, rid in moves],
+            )
+        await need.delete()
+    return created
+
+
+async def move_answer(run: AnalysisRun, response_id: int, need_id: int | None) -> None:
+    """Move one answer to another need (``None``: unclassified)."""
+    if need_id is not None:
+        await _need(run, need_id)
+    async with connection() as conn:
+        result = await conn.execute(
+            "UPDATE need_answers SET need_id = $1 WHERE run_id = $2 AND response_id = $3",
+            need_id,
+            run.id,
+            response_id,
+        )
+    if result.endswith(" 0"):
+        raise NotFound("analysis.answer_not_found")
+
+
+async def answer_points(run: AnalysisRun) -> list[dict[str, Any]]:
+    """Per answer: map position, need and masked text (for the 2-D map)."""
+    async with connection() as conn:
+        rows = await conn.fetch(
+            "SELECT na.x, na.y, na.need_id, na.non_answer, r.answers->>$2 AS text"
+            " FROM need_answers na JOIN responses r ON r.id = na.response_id"
+            " WHERE na.run_id = $1 AND NOT na.non_answer ORDER BY na.response_id",
+            run.id,
+            run.question_code,
+        )
+    return [
+        {"x": r["x"], "y": r["y"], "need": r["need_id"], "text": mask_personal_data(r["text"])}
+        for r in rows
+    ]
+
+
+_BREAKDOWN = """
+SELECT na.need_id, v.value, count(*) AS n FROM need_answers na
+JOIN responses r ON r.id = na.response_id
+CROSS JOIN LATERAL (SELECT {values} AS value) v
+WHERE na.run_id = $1 AND na.need_id IS NOT NULL AND v.value IS NOT NULL
+GROUP BY na.need_id, v.value
+"""
+_BREAKDOWN_SINGLE = _BREAKDOWN.format(values="r.answers->>$2")
+_BREAKDOWN_MULTIPLE = _BREAKDOWN.format(values="jsonb_array_elements_text(r.answers->$2)")
+
+
+async def breakdown(
+    run: AnalysisRun, definition: SurveyDef, by: str, threshold: int
+) -> tuple[list[str], dict[tuple[int, str], int | None]]:
+    """Needs × answers of a choice question, counted in SQL; small groups hidden (None)."""
+    question = definition.question(by)
+    if question.kind not in CHOICE_KINDS and question.kind != QuestionKind.MULTIPLE:
+        raise SurveyError("analysis.not_choice_question")
+    query = _BREAKDOWN_MULTIPLE if question.kind == QuestionKind.MULTIPLE else _BREAKDOWN_SINGLE
+    async with connection() as conn:
+        rows = await conn.fetch(query, run.id, by)
+    counts: dict[tuple[int, str], int | None] = {}
+    for r in rows:
+        n = int(r["n"])
+        counts[(int(r["need_id"]), str(r["value"]))] = n if n >= threshold else None
+    return [c.code for c in question.choices], counts
+
+
+def changes_summary(run: AnalysisRun) -> dict[str, Any]:
+    return run.changes if isinstance(run.changes, dict) else json.loads(run.changes or "{}")

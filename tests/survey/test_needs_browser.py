@@ -1,0 +1,64 @@
+"""Staff review the needs of the demo-like survey in Chromium: run, rename, merge, split."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from survey.domain import needs as domain
+from survey.models.needs import AnalysisRun
+from tests.survey.test_browser import chromium_missing, launch
+from tests.survey.test_needs import BUSES, CHILDCARE, DOCTORS, survey_with_answers
+from tests.survey.test_staff import PASSWORD, staff_user
+
+pytestmark = pytest.mark.usefixtures("orm")
+
+
+@pytest.mark.skipif(chromium_missing(), reason="Debian's chromium is not installed")
+async def test_staff_review_needs_in_the_browser(live_server: str) -> None:
+    from playwright.async_api import async_playwright
+
+    definition = await survey_with_answers(CHILDCARE + BUSES + DOCTORS)
+    email = f"review-{uuid.uuid4().hex[:8]}@example.org"
+    await staff_user(email)
+    async with async_playwright() as p:
+        browser = await launch(p)
+        page = await browser.new_page(viewport={"width": 1280, "height": 900})
+        await page.goto(f"{live_server}/staff/surveys/{definition.slug}/analysis")
+        await page.get_by_label("Adresse e-mail").fill(email)
+        await page.get_by_label("Mot de passe").fill(PASSWORD)
+        await page.get_by_role("button", name="Se connecter").click()
+        await page.get_by_label("Nombre de besoins (facultatif)").fill("3")
+        await page.get_by_role("button", name="Lancer l'analyse").click()
+        # The worker of the served app runs the job; the page refreshes itself meanwhile.
+        await page.get_by_role("heading", name="Besoins", exact=True).wait_for(timeout=90_000)
+        run_id = int(page.url.rstrip("/").split("/")[-1].split("#")[0])
+        run = await AnalysisRun.get(id=run_id)
+        needs = await domain.needs_of_run(run)
+        assert len(needs) == 3
+
+        first = page.locator(f"#need-{needs[0].id}")
+        await first.locator("summary").click()
+        await first.get_by_label("Nouveau nom").fill("Besoin renommé")
+        await first.get_by_role("button", name="Renommer").click()
+        await page.get_by_role("heading", name="Besoin renommé").wait_for()
+
+        for need in needs[1:]:
+            await (
+                page.locator(f"#need-{need.id}").get_by_label("Sélectionner pour fusionner").check()
+            )
+        await page.get_by_role("button", name="Fusionner les besoins sélectionnés").click()
+        await page.get_by_role("heading", name="Besoins", exact=True).wait_for()
+        merged = next(n for n in await domain.needs_of_run(run) if n.id == needs[1].id)
+        assert merged.size == 12
+
+        box = page.locator(f"#need-{merged.id}")
+        await box.locator("summary").click()
+        await box.get_by_label("Scinder en combien (facultatif)").fill("2")
+        await box.get_by_role("button", name="Scinder").click()
+        await page.get_by_role("heading", name="Besoins", exact=True).wait_for()
+        await browser.close()
+    final = await domain.needs_of_run(run)
+    assert len(final) == 3
+    assert "Besoin renommé" in [n.label for n in final]
