@@ -23,7 +23,7 @@ def used_keys() -> set[str]:
         keys.update(
             k
             for k in _KEY.findall(path.read_text(encoding="utf-8"))
-            if not k.endswith((".html", ".models", ".py"))
+            if not k.endswith((".html", ".models", ".py", "_"))
         )
     keys.update(f"status.{s}" for s in SurveyStatus)
     keys.update(f"channel.{c}" for c in Channel)
