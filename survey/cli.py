@@ -149,6 +149,110 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _purge(url: str) -> list[dict[str, object]]:
+    from survey.domain.privacy import purge_expired
+
+    async with orm(url):
+        return await purge_expired()
+
+
+def cmd_purge(args: argparse.Namespace) -> int:
+    import json
+
+    database = open_database(settings.load())
+    try:
+        report = asyncio.run(_purge(database.url))
+    finally:
+        database.stop()
+    for line in report:
+        print(json.dumps(line))
+    print(f"Purged {sum(int(line['deleted']) for line in report)} responses past retention.")
+    return 0
+
+
+async def _register(url: str) -> list[dict[str, object]]:
+    from survey.domain.privacy import processing_register
+
+    async with orm(url):
+        return await processing_register()
+
+
+def cmd_register(args: argparse.Namespace) -> int:
+    import json
+
+    database = open_database(settings.load())
+    try:
+        print(json.dumps(asyncio.run(_register(database.url)), ensure_ascii=False, indent=1))
+    finally:
+        database.stop()
+    return 0
+
+
+def _pg_tool(name: str) -> str:
+    """The client tools shipped with the embedded server: the newest major version, which
+    can dump and restore older servers too."""
+    from survey.pgserver import BIN
+
+    return str(BIN / name)
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    import subprocess
+
+    database = open_database(settings.load())
+    try:
+        result = subprocess.run(
+            [
+                _pg_tool("pg_dump"),
+                "--format=custom",
+                "--no-owner",
+                f"--file={args.file}",
+                f"--dbname={database.url}",
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    finally:
+        database.stop()
+    if result.returncode:
+        print(result.stderr.strip(), file=sys.stderr)
+        return 2
+    print(f"Backup written to {args.file}.")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    import subprocess
+
+    if not os.path.exists(args.file):
+        print(f"No such backup file: {args.file}", file=sys.stderr)
+        return 2
+    database = open_database(settings.load())
+    try:
+        result = subprocess.run(
+            [
+                _pg_tool("pg_restore"),
+                "--clean",
+                "--if-exists",
+                "--no-owner",
+                "--single-transaction",
+                f"--dbname={database.url}",
+                args.file,
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    finally:
+        database.stop()
+    if result.returncode:
+        print(result.stderr.strip(), file=sys.stderr)
+        return 2
+    print(f"Database restored from {args.file}.")
+    return 0
+
+
 def _add_server_options(parser: argparse.ArgumentParser, workers: bool = True) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
@@ -173,6 +277,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("slug")
     p.add_argument("--format", choices=["csv", "json"], default="csv")
     p.set_defaults(func=cmd_export)
+    p = sub.add_parser("purge", help="delete responses past their survey's retention period")
+    p.set_defaults(func=cmd_purge)
+    p = sub.add_parser("register", help="print the register of processing activities (JSON)")
+    p.set_defaults(func=cmd_register)
+    p = sub.add_parser("backup", help="write a backup of the database (pg_dump custom format)")
+    p.add_argument("file")
+    p.set_defaults(func=cmd_backup)
+    p = sub.add_parser("restore", help="restore the database from a backup file")
+    p.add_argument("file")
+    p.set_defaults(func=cmd_restore)
     cli_analysis.register(sub)
     cli_opinion.register(sub)
     return parser

@@ -12,6 +12,7 @@ from survey.web.charts import PLOTLY_DIR
 from survey.web.common import STATIC
 from survey.web.council import routes as council_routes
 from survey.web.dashboard import routes as dashboard_routes
+from survey.web.privacy import routes as privacy_routes
 
 routes: list[BaseRoute] = [
     Route("/", resident.home, methods=["GET"]),
@@ -27,7 +28,7 @@ routes: list[BaseRoute] = [
     Route("/staff/surveys/{slug}/status", staff.change_status, methods=["POST"]),
 ]
 # Each area keeps its routes in its own module.
-routes += analysis_routes + council_routes + dashboard_routes + builder_routes
+routes += analysis_routes + council_routes + dashboard_routes + builder_routes + privacy_routes
 routes.append(Mount("/static", StaticFiles(directory=STATIC), name="static"))
 # plotly.js from the installed plotly package, for staff pages only.
 routes.append(Mount("/vendor", StaticFiles(directory=PLOTLY_DIR), name="vendor"))
