@@ -21,6 +21,7 @@ from survey.domain import jobs
 from survey.errors import SurveyError, Unavailable
 from survey.settings import Settings
 from survey.web.common import render
+from survey.web.ratelimit import Limiter
 from survey.web.routes import routes
 from survey.web.security import SecurityHeaders
 
@@ -84,6 +85,10 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.limiter = Limiter(
+        per_client=settings.submissions_per_minute,
+        per_session=max(10, settings.submissions_per_minute // 10),
+    )
     return app
 
 

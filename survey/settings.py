@@ -49,7 +49,7 @@ class Settings:
     secure_cookies: bool = False
     small_group_threshold: int = 5
     max_upload_bytes: int = 5 * 1024 * 1024
-    submissions_per_minute: int = 120
+    submissions_per_minute: int = 600
     smtp_host: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -67,6 +67,6 @@ def load(env: dict[str, str] | None = None) -> Settings:
         secure_cookies=env.get("PARLONS_SECURE_COOKIES", "0") in {"1", "true", "yes"},
         small_group_threshold=_int(env, "PARLONS_SMALL_GROUP", 5),
         max_upload_bytes=_int(env, "PARLONS_MAX_UPLOAD_BYTES", 5 * 1024 * 1024),
-        submissions_per_minute=_int(env, "PARLONS_SUBMISSIONS_PER_MINUTE", 120),
+        submissions_per_minute=_int(env, "PARLONS_SUBMISSIONS_PER_MINUTE", 600),
         smtp_host=env.get("PARLONS_SMTP_HOST") or None,
     )

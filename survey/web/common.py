@@ -85,6 +85,10 @@ async def read_form(request: Request) -> FormData:
         form = await request.form(max_files=0, max_fields=1000, max_part_size=MAX_FORM_BYTES)
     except HTTPException as exc:
         raise SurveyError("error.bad_form") from exc
+    limiter = getattr(request.app.state, "limiter", None)
+    if limiter is not None:
+        client = request.client.host if request.client else ""
+        limiter.hit(client, request.session.get("csrf"))
     sent = form.get("csrf")
     expected = request.session.get("csrf")
     if not isinstance(sent, str) or not expected or not secrets.compare_digest(sent, expected):

@@ -22,6 +22,7 @@ routes: list[BaseRoute] = [
     Route("/staff/login", staff.login_page, methods=["GET"]),
     Route("/staff/login", staff.login_post, methods=["POST"]),
     Route("/staff/logout", staff.logout, methods=["POST"]),
+    Route("/staff/logout-everywhere", staff.logout_everywhere, methods=["POST"]),
     Route("/staff", staff.surveys, methods=["GET"]),
     Route("/staff/surveys/{slug}", staff.responses, methods=["GET"]),
     Route("/staff/surveys/{slug}/export", staff.export, methods=["GET"]),

@@ -8,12 +8,13 @@ from urllib.parse import quote
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
+from survey.domain import accounts
 from survey.domain.accounts import authenticate
 from survey.domain.definitions import get_definition
 from survey.domain.responses import count_responses, export_csv, export_json, list_responses
 from survey.domain.surveys import list_surveys, set_status
 from survey.enums import SurveyStatus
-from survey.errors import SurveyError
+from survey.errors import Forbidden, SurveyError
 from survey.web.common import (
     PUBLIC,
     STAFF,
@@ -49,7 +50,19 @@ async def login_post(request: Request) -> Response:
     form = await read_form(request)
     email = str(form.get("email", ""))[:254]
     target = _safe_next(str(form.get("next", "")))
-    user = await authenticate(email, str(form.get("password", ""))[:1024])
+    client = request.client.host if request.client else ""
+    try:
+        user = await authenticate(email, str(form.get("password", ""))[:1024], client)
+    except Forbidden as exc:
+        return render(
+            request,
+            "staff/login.html",
+            status_code=429,
+            email=email,
+            error=exc.key,
+            params=exc.params,
+            next=target,
+        )
     if user is None:
         return render(
             request,
@@ -71,6 +84,17 @@ async def login_post(request: Request) -> Response:
 @access(STAFF)
 async def logout(request: Request) -> Response:
     await read_form(request)
+    request.session.clear()
+    return redirect("/staff/login")
+
+
+@access(STAFF)
+async def logout_everywhere(request: Request) -> Response:
+    """End every session of this account, on every device."""
+    await read_form(request)
+    user = await current_user(request)
+    if user is not None:
+        await accounts.logout_everywhere(user)
     request.session.clear()
     return redirect("/staff/login")
 
