@@ -10,6 +10,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -62,8 +63,10 @@ def wait_http(port: int, path: str = "/", timeout: float = 60) -> None:
 
 @contextmanager
 def server(args: list[str], env: dict[str, str], port: int) -> Iterator[subprocess.Popen]:
+    # The server's log goes to a file: an unread pipe fills up and blocks the server.
+    log = tempfile.NamedTemporaryFile(prefix="parlons-bench-", suffix=".log", delete=False)
     proc = subprocess.Popen(
-        args, env={**os.environ, **env}, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        args, env={**os.environ, **env}, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log
     )
     try:
         wait_http(port)

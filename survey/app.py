@@ -39,9 +39,13 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return render(request, "error.html", status_code=exc.status_code, message=key, params={})
 
 
+async def _database_down(request: Request, exc: Exception) -> Response:
+    """PostgreSQL unreachable or restarting: a clear "try again" page, not a crash."""
+    log.warning("database unavailable on %s: %s", request.url.path, type(exc).__name__)
+    return await _survey_error(request, Unavailable("error.database_unavailable"))
+
+
 async def _server_error(request: Request, exc: Exception) -> Response:
-    if isinstance(exc, db.CONNECTION_ERRORS):
-        return await _survey_error(request, Unavailable("error.database_unavailable"))
     log.exception("unhandled error on %s", request.url.path, exc_info=exc)
     return render(request, "error.html", status_code=500, message="error.internal", params={})
 
@@ -80,6 +84,8 @@ def create_app(
         exception_handlers={
             SurveyError: _survey_error,
             HTTPException: _http_error,
+            # Handled as ordinary errors (not 500s), so each gets the "try again" page.
+            **dict.fromkeys(db.CONNECTION_ERRORS, _database_down),
             Exception: _server_error,
         },
         lifespan=lifespan,

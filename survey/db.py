@@ -25,6 +25,8 @@ CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.CannotConnectNowError,
     asyncpg.InterfaceError,
     asyncpg.AdminShutdownError,
+    # A connection broken in the middle of an operation can surface as this state error.
+    asyncpg.InternalClientError,
     DBConnectionError,
 )
 
@@ -53,7 +55,9 @@ def with_database(url: str, database: str) -> str:
 
 def tortoise_config(url: str, *, pool_max: int = 10) -> dict[str, Any]:
     creds = credentials(url)
-    creds.update({"minsize": 1, "maxsize": pool_max})
+    # Fail fast while PostgreSQL restarts: a connection attempt to a server that is
+    # shutting down can hang, and every pooled request would queue behind it.
+    creds.update({"minsize": 1, "maxsize": pool_max, "timeout": 5, "command_timeout": 60})
     return {
         "connections": {"default": {"engine": "tortoise.backends.asyncpg", "credentials": creds}},
         "apps": {

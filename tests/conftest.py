@@ -92,12 +92,15 @@ def live_server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> 
         "PARLONS_SECRET_KEY": "y" * 40,
         "PARLONS_SUBMISSIONS_PER_MINUTE": "1000000",
     }
+    # The server's log goes to a file: an unread pipe would fill up and block the server.
+    log_path = tmp_path_factory.mktemp("live-log") / "server.log"
+    log = log_path.open("wb")
     proc = subprocess.Popen(
         [sys.executable, "-m", "survey", "serve", "--port", str(port)],
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -109,7 +112,8 @@ def live_server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> 
             time.sleep(0.2)
     else:
         proc.kill()
-        raise RuntimeError("the app did not start: " + proc.stderr.read().decode()[-2000:])
+        raise RuntimeError("the app did not start: " + log_path.read_text()[-2000:])
     yield base
     proc.terminate()
     proc.wait(timeout=20)
+    log.close()

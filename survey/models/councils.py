@@ -1,1 +1,193 @@
-"""Models of the councils area."""
+"""Citizen councils: members, consultations, options, participation, ballots and the audit log.
+
+A secret ballot is stored without any link to its voter: ``council_participations`` records
+*who* voted, ``council_ballots`` (random UUID key, no timestamp) records *what* was voted.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+from survey.enums import Channel
+
+
+class VotingMethod(StrEnum):
+    MAJORITY_JUDGMENT = "majority_judgment"
+    APPROVAL = "approval"
+    RANKED = "ranked"
+    BUDGET = "budget"
+    STATEMENTS = "statements"
+
+
+class ConsultationState(StrEnum):
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class OptionStatus(StrEnum):
+    """Statements proposed by members wait for staff moderation; others are approved."""
+
+    APPROVED = "approved"
+    PENDING = "pending"
+    REJECTED = "rejected"
+
+
+class Council(Model):
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=200)
+    description = fields.TextField(default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "councils"
+
+
+class Member(Model):
+    """A council member; logs in with a personal link (``token``) or a printed ``code``."""
+
+    id = fields.IntField(primary_key=True)
+    council: fields.ForeignKeyRelation[Council] = fields.ForeignKeyField(
+        "models.Council", related_name="members", on_delete=fields.CASCADE
+    )
+    name = fields.CharField(max_length=200)
+    email = fields.CharField(max_length=254, default="")
+    phone = fields.CharField(max_length=40, default="")
+    territory = fields.CharField(max_length=100, default="")
+    # Other stratification fields (age band, gender...), as drawn or typed by staff.
+    strata: dict = fields.JSONField(default=dict)  # type: ignore[type-arg]
+    token = fields.CharField(max_length=64, unique=True)
+    code = fields.CharField(max_length=8, unique=True)
+    active = fields.BooleanField(default=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "council_members"
+
+
+class Consultation(Model):
+    id = fields.IntField(primary_key=True)
+    council: fields.ForeignKeyRelation[Council] = fields.ForeignKeyField(
+        "models.Council", related_name="consultations", on_delete=fields.CASCADE
+    )
+    title = fields.CharField(max_length=200)
+    description = fields.TextField(default="")
+    method = fields.CharEnumField(VotingMethod, max_length=24)
+    state = fields.CharEnumField(ConsultationState, max_length=16, default=ConsultationState.DRAFT)
+    opens_at = fields.DatetimeField(null=True)
+    closes_at = fields.DatetimeField(null=True)
+    quorum = fields.IntField(default=0)
+    secret = fields.BooleanField(default=True)
+    allow_change = fields.BooleanField(default=False)
+    budget = fields.FloatField(null=True)
+    # Computed once, at closing, and never recomputed: what the results pages show.
+    results: dict | None = fields.JSONField(null=True)  # type: ignore[type-arg]
+    published = fields.BooleanField(default=False)
+    opened_at = fields.DatetimeField(null=True)
+    closed_at = fields.DatetimeField(null=True)
+    published_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "consultations"
+
+
+class ConsultationOption(Model):
+    """An option on the ballot (a statement for the ``statements`` method)."""
+
+    id = fields.IntField(primary_key=True)
+    consultation: fields.ForeignKeyRelation[Consultation] = fields.ForeignKeyField(
+        "models.Consultation", related_name="options", on_delete=fields.CASCADE
+    )
+    position = fields.IntField(default=0)
+    title = fields.CharField(max_length=300)
+    description = fields.TextField(default="")
+    cost = fields.FloatField(null=True)
+    # The need it came from (table ``needs``); a plain integer until that area settles.
+    need_id = fields.IntField(null=True)
+    quotes: list = fields.JSONField(default=list)  # type: ignore[type-arg]
+    status = fields.CharEnumField(OptionStatus, max_length=16, default=OptionStatus.APPROVED)
+    proposed_by: fields.ForeignKeyNullableRelation[Member] = fields.ForeignKeyField(
+        "models.Member", related_name="proposals", on_delete=fields.SET_NULL, null=True
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "consultation_options"
+
+
+class Participation(Model):
+    """That a member voted (online or on paper), never what they voted."""
+
+    id = fields.BigIntField(primary_key=True)
+    consultation: fields.ForeignKeyRelation[Consultation] = fields.ForeignKeyField(
+        "models.Consultation", related_name="participations", on_delete=fields.CASCADE
+    )
+    member: fields.ForeignKeyRelation[Member] = fields.ForeignKeyField(
+        "models.Member", related_name="participations", on_delete=fields.CASCADE
+    )
+    channel = fields.CharEnumField(Channel, max_length=8, default=Channel.WEB)
+    voted_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "council_participations"
+        unique_together = (("consultation", "member"),)
+
+
+class Ballot(Model):
+    """One ballot; ``member`` and ``cast_at`` are set for named ballots only."""
+
+    id = fields.UUIDField(primary_key=True)
+    consultation: fields.ForeignKeyRelation[Consultation] = fields.ForeignKeyField(
+        "models.Consultation", related_name="ballots", on_delete=fields.CASCADE
+    )
+    member: fields.ForeignKeyNullableRelation[Member] = fields.ForeignKeyField(
+        "models.Member", related_name="ballots", on_delete=fields.CASCADE, null=True
+    )
+    receipt = fields.CharField(max_length=16, unique=True)
+    salt = fields.CharField(max_length=32)
+    channel = fields.CharEnumField(Channel, max_length=8, default=Channel.WEB)
+    cast_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "council_ballots"
+        unique_together = (("consultation", "member"),)
+
+
+class BallotMark(Model):
+    """One mark of a ballot: a grade, a rank, 1 for approved, or -1/0/1 on a statement."""
+
+    id = fields.BigIntField(primary_key=True)
+    ballot: fields.ForeignKeyRelation[Ballot] = fields.ForeignKeyField(
+        "models.Ballot", related_name="marks", on_delete=fields.CASCADE
+    )
+    option: fields.ForeignKeyRelation[ConsultationOption] = fields.ForeignKeyField(
+        "models.ConsultationOption", related_name="marks", on_delete=fields.CASCADE
+    )
+    value = fields.SmallIntField()
+
+    class Meta:
+        table = "council_marks"
+        unique_together = (("ballot", "option"),)
+
+
+class AuditEntry(Model):
+    """What happened to a council and its consultations, and who did it."""
+
+    id = fields.BigIntField(primary_key=True)
+    council: fields.ForeignKeyRelation[Council] = fields.ForeignKeyField(
+        "models.Council", related_name="audit", on_delete=fields.CASCADE
+    )
+    consultation: fields.ForeignKeyNullableRelation[Consultation] = fields.ForeignKeyField(
+        "models.Consultation", related_name="audit", on_delete=fields.CASCADE, null=True
+    )
+    actor = fields.CharField(max_length=254, default="")
+    action = fields.CharField(max_length=32)
+    details: dict = fields.JSONField(default=dict)  # type: ignore[type-arg]
+    at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "council_audit"

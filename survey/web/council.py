@@ -1,7 +1,905 @@
-"""Routes of the council area."""
+"""Citizen councils: staff pages (councils, members, consultations, results) and members'
+pages (login by link or printed code, ballots, receipts), all working without JavaScript."""
 
 from __future__ import annotations
 
-from starlette.routing import BaseRoute
+import time
+from collections.abc import Sequence
+from typing import Any
 
-routes: list[BaseRoute] = []
+import segno
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from analysis.charts import council as council_charts
+from survey.domain import council_results as results_domain
+from survey.domain.council_ballots import cast_ballot as cast_member_ballot
+from survey.domain.council_ballots import (
+    format_amount,
+    named_ballot_marks,
+    parse_ballot,
+    record_paper_ballot,
+)
+from survey.domain.councils import (
+    InvalidForm,
+    add_member,
+    add_option,
+    ballot_context,
+    consultation_overview,
+    council_overview,
+    create_consultation,
+    create_council,
+    get_consultation,
+    get_member,
+    list_councils,
+    member_by_code,
+    member_by_token,
+    member_consultations,
+    moderate_statement,
+    open_consultation,
+    propose_statement,
+    publish_results,
+    remove_member,
+)
+from survey.domain.forms import FieldError, RawForm
+from survey.errors import Conflict, Forbidden, NotFound, SurveyError
+from survey.i18n import translate
+from survey.models.councils import Consultation, VotingMethod
+from survey.web.charts import Chart
+from survey.web.common import (
+    MEMBER,
+    MEMBER_LOGIN,
+    PUBLIC,
+    STAFF,
+    access,
+    current_user,
+    language,
+    read_form,
+    redirect,
+    render,
+)
+
+# A session may try this many wrong codes, then waits before trying again.
+MAX_LOGIN_FAILURES = 10
+LOCK_SECONDS = 15 * 60
+# Grade index 6 is "Excellent": shown best first on the ballot.
+GRADES_BEST_FIRST = tuple(range(6, -1, -1))
+METHODS = tuple(VotingMethod)
+
+
+def _id(request: Request, name: str) -> int:
+    text = str(request.path_params.get(name, ""))
+    if not text.isdigit() or len(text) > 9:
+        raise NotFound("error.not_found")
+    return int(text)
+
+
+def _fields(form: Any) -> dict[str, str]:
+    return {k: str(v) for k, v in form.items() if k != "csrf"}
+
+
+def _raw(form: Any) -> RawForm:
+    return {k: [str(v) for v in form.getlist(k)] for k in form.keys() if k != "csrf"}
+
+
+async def _actor(request: Request) -> str:
+    user = await current_user(request)
+    return user.email if user else ""
+
+
+def _staff_base(council_id: int) -> str:
+    return f"/staff/councils/{council_id}"
+
+
+# -------------------------------------------------------------------------- staff pages
+
+
+@access(STAFF)
+async def councils_page(request: Request) -> Response:
+    return render(request, "staff/councils.html", rows=await list_councils(), form={}, errors={})
+
+
+@access(STAFF)
+async def council_create(request: Request) -> Response:
+    form = _fields(await read_form(request))
+    try:
+        council = await create_council(form, actor=await _actor(request))
+    except InvalidForm as exc:
+        return render(
+            request,
+            "staff/councils.html",
+            status_code=422,
+            rows=await list_councils(),
+            form=form,
+            errors=exc.errors,
+        )
+    return redirect(_staff_base(council.id))
+
+
+async def _council_page(
+    request: Request,
+    council_id: int,
+    *,
+    form: dict[str, str] | None = None,
+    errors: dict[str, FieldError] | None = None,
+    status: int = 200,
+) -> Response:
+    overview = await council_overview(council_id)
+    return render(
+        request,
+        "staff/council.html",
+        status_code=status,
+        overview=overview,
+        form=form or {},
+        errors=errors or {},
+        link_base=str(request.base_url).rstrip("/"),
+    )
+
+
+@access(STAFF)
+async def council_page(request: Request) -> Response:
+    return await _council_page(request, _id(request, "council"))
+
+
+@access(STAFF)
+async def member_add(request: Request) -> Response:
+    form = _fields(await read_form(request))
+    council_id = _id(request, "council")
+    try:
+        await add_member(council_id, form, actor=await _actor(request))
+    except InvalidForm as exc:
+        return await _council_page(request, council_id, form=form, errors=exc.errors, status=422)
+    return redirect(_staff_base(council_id) + "#members")
+
+
+@access(STAFF)
+async def member_remove(request: Request) -> Response:
+    await read_form(request)
+    council_id = _id(request, "council")
+    await remove_member(council_id, _id(request, "member"), actor=await _actor(request))
+    return redirect(_staff_base(council_id) + "#members")
+
+
+def _qr_svg(url: str) -> str:
+    return segno.make(url, error="m").svg_data_uri(scale=3, border=2)
+
+
+@access(STAFF)
+async def codes_sheet(request: Request) -> Response:
+    overview = await council_overview(_id(request, "council"))
+    base = str(request.base_url).rstrip("/")
+    sheets = [
+        {
+            "member": m,
+            "link": f"{base}/c/k/{m.token}",
+            "qr": _qr_svg(f"{base}/c/k/{m.token}"),
+        }
+        for m in overview.members
+    ]
+    return render(
+        request,
+        "staff/council_codes.html",
+        council=overview.council,
+        sheets=sheets,
+        login_url=f"{base}{MEMBER_LOGIN}",
+    )
+
+
+@access(STAFF)
+async def consultation_new(request: Request) -> Response:
+    overview = await council_overview(_id(request, "council"))
+    return render(
+        request,
+        "staff/council_consultation_new.html",
+        council=overview.council,
+        form={"secret": "1"},
+        errors={},
+        methods=METHODS,
+    )
+
+
+@access(STAFF)
+async def consultation_create(request: Request) -> Response:
+    form = _fields(await read_form(request))
+    council_id = _id(request, "council")
+    try:
+        consultation = await create_consultation(council_id, form, actor=await _actor(request))
+    except InvalidForm as exc:
+        overview = await council_overview(council_id)
+        return render(
+            request,
+            "staff/council_consultation_new.html",
+            status_code=422,
+            council=overview.council,
+            form=form,
+            errors=exc.errors,
+            methods=METHODS,
+        )
+    return redirect(f"{_staff_base(council_id)}/consultations/{consultation.id}")
+
+
+async def _consultation_page(
+    request: Request,
+    council_id: int,
+    consultation_id: int,
+    *,
+    form: dict[str, str] | None = None,
+    errors: dict[str, FieldError] | None = None,
+    notice: str | None = None,
+    status: int = 200,
+) -> Response:
+    overview = await consultation_overview(council_id, consultation_id)
+    return render(
+        request,
+        "staff/council_consultation.html",
+        status_code=status,
+        o=overview,
+        c=overview.consultation,
+        form=form or {},
+        errors=errors or {},
+        notice=notice,
+        format_amount=format_amount,
+    )
+
+
+@access(STAFF)
+async def consultation_page(request: Request) -> Response:
+    return await _consultation_page(request, _id(request, "council"), _id(request, "consultation"))
+
+
+@access(STAFF)
+async def option_add(request: Request) -> Response:
+    form = _fields(await read_form(request))
+    council_id, consultation_id = _id(request, "council"), _id(request, "consultation")
+    try:
+        await add_option(council_id, consultation_id, form, actor=await _actor(request))
+    except InvalidForm as exc:
+        return await _consultation_page(
+            request, council_id, consultation_id, form=form, errors=exc.errors, status=422
+        )
+    except Conflict as exc:
+        return await _consultation_page(
+            request, council_id, consultation_id, form=form, notice=exc.key, status=409
+        )
+    return redirect(f"{_staff_base(council_id)}/consultations/{consultation_id}#options")
+
+
+_STATE_ACTIONS = {
+    "open": open_consultation,
+    "close": results_domain.close_consultation,
+    "publish": publish_results,
+}
+
+
+@access(STAFF)
+async def consultation_state(request: Request) -> Response:
+    form = await read_form(request)
+    council_id, consultation_id = _id(request, "council"), _id(request, "consultation")
+    action = _STATE_ACTIONS.get(str(form.get("action", "")))
+    if action is None:
+        raise SurveyError("error.bad_form")
+    try:
+        await action(council_id, consultation_id, actor=await _actor(request))
+    except Conflict as exc:
+        return await _consultation_page(
+            request, council_id, consultation_id, notice=exc.key, status=409
+        )
+    return redirect(f"{_staff_base(council_id)}/consultations/{consultation_id}")
+
+
+@access(STAFF)
+async def statement_moderate(request: Request) -> Response:
+    form = await read_form(request)
+    council_id, consultation_id = _id(request, "council"), _id(request, "consultation")
+    decision = str(form.get("decision", ""))
+    if decision not in ("approve", "reject"):
+        raise SurveyError("error.bad_form")
+    await moderate_statement(
+        council_id,
+        consultation_id,
+        _id(request, "id"),
+        approve=decision == "approve",
+        actor=await _actor(request),
+    )
+    return redirect(f"{_staff_base(council_id)}/consultations/{consultation_id}#statements")
+
+
+async def _paper_page(
+    request: Request,
+    council_id: int,
+    consultation_id: int,
+    *,
+    raw: RawForm | None = None,
+    errors: dict[str, FieldError] | None = None,
+    notice: str | None = None,
+    receipt: str | None = None,
+    status: int = 200,
+) -> Response:
+    overview = await consultation_overview(council_id, consultation_id)
+    return render(
+        request,
+        "staff/council_paper.html",
+        status_code=status,
+        o=overview,
+        c=overview.consultation,
+        options=overview.options,
+        raw=raw or {},
+        errors=errors or {},
+        notice=notice,
+        receipt=receipt,
+        grades=GRADES_BEST_FIRST,
+        format_amount=format_amount,
+        action=f"{_staff_base(council_id)}/consultations/{consultation_id}/paper",
+    )
+
+
+@access(STAFF)
+async def paper_page(request: Request) -> Response:
+    return await _paper_page(request, _id(request, "council"), _id(request, "consultation"))
+
+
+@access(STAFF)
+async def paper_post(request: Request) -> Response:
+    raw = _raw(await read_form(request))
+    council_id, consultation_id = _id(request, "council"), _id(request, "consultation")
+    consultation = await get_consultation(council_id, consultation_id)
+    overview = await consultation_overview(council_id, consultation_id)
+    marks, errors = parse_ballot(
+        consultation.method, overview.options, raw, budget=consultation.budget
+    )
+    member_text = (raw.get("member") or [""])[0]
+    member_id = int(member_text) if member_text.isdigit() and len(member_text) < 10 else None
+    if errors:
+        return await _paper_page(
+            request, council_id, consultation_id, raw=raw, errors=errors, status=422
+        )
+    try:
+        receipt = await record_paper_ballot(
+            council_id, consultation_id, member_id, marks, actor=await _actor(request)
+        )
+    except InvalidForm as exc:
+        return await _paper_page(
+            request, council_id, consultation_id, raw=raw, errors=exc.errors, status=422
+        )
+    except Conflict as exc:
+        return await _paper_page(
+            request, council_id, consultation_id, raw=raw, notice=exc.key, status=409
+        )
+    return await _paper_page(request, council_id, consultation_id, receipt=receipt)
+
+
+@access(STAFF)
+async def staff_results(request: Request) -> Response:
+    council_id = _id(request, "council")
+    consultation = await get_consultation(council_id, _id(request, "consultation"))
+    if consultation.results is None:
+        raise Conflict("council.not_closed")
+    lang = language(request)
+    return render(
+        request,
+        "staff/council_results.html",
+        c=consultation,
+        council_id=council_id,
+        r=consultation.results,
+        sections=results_sections(consultation.results, lang),
+    )
+
+
+# ------------------------------------------------------------------------ results pages
+
+
+def _pct(value: float) -> str:
+    return f"{value * 100:.0f} %"
+
+
+def _labels(results: dict[str, Any]) -> list[str]:
+    return [o["title"] for o in results["options"]]
+
+
+def _rank_rows(ranking: Sequence[Sequence[int]]) -> list[tuple[int, int]]:
+    """(rank, option index) in ranking order, tied options sharing a rank."""
+    rows: list[tuple[int, int]] = []
+    place = 1
+    for tier in ranking:
+        rows.extend((place, option) for option in tier)
+        place += len(tier)
+    return rows
+
+
+def results_sections(results: dict[str, Any], lang: str) -> list[dict[str, Any]]:
+    """Per method: a heading, how it was counted, a table and charts with their data."""
+
+    def _(key: str, **params: Any) -> str:
+        return translate(lang, key, **params)
+
+    labels = _labels(results)
+    n = int(results["ballots"])
+    sections: list[dict[str, Any]] = []
+    if not labels:
+        return sections
+    method = results["method"]
+    if method == VotingMethod.MAJORITY_JUDGMENT:
+        data = results["majority_judgment"]
+        mj = results_domain.majority_judgment_result(data)
+        grade_names = [_(f"vote.grade_{g}") for g in range(7)]
+        rows = [
+            [
+                rank,
+                labels[i],
+                grade_names[g] if (g := data["majority_grades"][i]) is not None else "–",
+                _pct(data["proponents"][i]),
+                _pct(data["opponents"][i]),
+            ]
+            for rank, i in _rank_rows(data["ranking"])
+        ]
+        header = [
+            _("council.rank"),
+            _("council.option"),
+            _("council.majority_grade"),
+            _("council.proponents"),
+            _("council.opponents"),
+        ]
+        figure = council_charts.merit_profiles_chart(
+            mj, labels, grade_names, _("council.chart_merit"), median_label=_("council.median")
+        )
+        profile_rows = [
+            [labels[i], *(int(v) for v in mj.profiles[i][::-1])]
+            for _r, i in _rank_rows(data["ranking"])
+        ]
+        sections.append(
+            {
+                "title": _("council.method_majority_judgment"),
+                "explain": _("council.explain_majority_judgment"),
+                "header": header,
+                "rows": rows,
+                "charts": [
+                    Chart(
+                        figure,
+                        _("council.chart_merit"),
+                        [_("council.option"), *grade_names[::-1]],
+                        profile_rows,
+                    ).html()
+                ],
+            }
+        )
+    elif method == VotingMethod.APPROVAL:
+        data = results["approval"]
+        result = results_domain.approval_result(data, n)
+        rows = [
+            [rank, labels[i], data["totals"][i], _pct(data["shares"][i])]
+            for rank, i in _rank_rows(data["ranking"])
+        ]
+        header = [
+            _("council.rank"),
+            _("council.option"),
+            _("council.approvals"),
+            _("council.share"),
+        ]
+        figure = council_charts.approval_chart(
+            result, labels, _("council.chart_approval"), axis_label=_("council.share")
+        )
+        sections.append(
+            {
+                "title": _("council.method_approval"),
+                "explain": _("council.explain_approval"),
+                "header": header,
+                "rows": rows,
+                "charts": [Chart(figure, _("council.chart_approval"), header, rows).html()],
+            }
+        )
+    elif method == VotingMethod.RANKED:
+        data = results["ranked"]
+        schulze = results_domain.schulze_result(data["schulze"], n)
+        scores = data["borda"]["scores"]
+        rows = [
+            [rank, labels[i], f"{scores[i]:g}"]
+            for rank, i in _rank_rows(data["schulze"]["ranking"])
+        ]
+        header = [_("council.rank"), _("council.option"), _("council.borda_score")]
+        figure = council_charts.pairwise_heatmap(
+            schulze,
+            labels,
+            _("council.chart_pairwise"),
+            row_label=_("council.preferred"),
+            column_label=_("council.over"),
+        )
+        pair_rows = [[labels[i], *data["schulze"]["pairwise"][i]] for i in range(len(labels))]
+        sections.append(
+            {
+                "title": _("council.method_ranked"),
+                "explain": _("council.explain_ranked"),
+                "header": header,
+                "rows": rows,
+                "charts": [
+                    Chart(figure, _("council.chart_pairwise"), ["", *labels], pair_rows).html()
+                ],
+            }
+        )
+    elif method == VotingMethod.BUDGET:
+        data = results["budget"]
+        costs = [float(o["cost"] or 0) or 1.0 for o in results["options"]]
+        for which in ("equal_shares", "greedy"):
+            part = data[which]
+            result = results_domain.budget_result(data, which)
+            rows = [
+                [labels[i], format_amount(costs[i]), data["approvals"][i]] for i in part["funded"]
+            ]
+            header = [_("council.option"), _("council.cost"), _("council.approvals")]
+            title = _(f"council.method_budget_{which}")
+            figure = council_charts.budget_chart(
+                result,
+                labels,
+                costs,
+                title,
+                funded_label=_("council.funded"),
+                unfunded_label=_("council.unfunded"),
+                cost_label=_("council.cost"),
+            )
+            sections.append(
+                {
+                    "title": title,
+                    "explain": _(
+                        f"council.explain_budget_{which}",
+                        budget=format_amount(data["budget"]),
+                        spent=format_amount(part["total_cost"]),
+                    ),
+                    "header": header,
+                    "rows": rows,
+                    "charts": [Chart(figure, title, header, rows).html()],
+                }
+            )
+    elif method == VotingMethod.STATEMENTS:
+        data = results["statements"]
+        rows = [
+            [labels[i], data["agree"][i], data["disagree"][i], data["pass"][i]]
+            for i in range(len(labels))
+        ]
+        header = [_("council.statement"), _("vote.agree"), _("vote.disagree"), _("vote.pass")]
+        charts = []
+        groups: list[dict[str, Any]] = []
+        opinion = data.get("opinion")
+        if opinion:
+            group_names = [_("council.group", n=g + 1) for g in range(len(opinion["group_sizes"]))]
+            figure = council_charts.opinion_map(
+                opinion["coords"],
+                opinion["labels"],
+                group_names,
+                _("council.chart_opinion"),
+                unclustered_label=_("council.unclustered"),
+            )
+            size_rows = [[g, s] for g, s in zip(group_names, opinion["group_sizes"], strict=True)]
+            charts.append(
+                Chart(
+                    figure,
+                    _("council.chart_opinion"),
+                    [_("council.group_name"), _("council.group_size")],
+                    size_rows,
+                ).html()
+            )
+            for g, name in enumerate(group_names):
+                groups.append(
+                    {
+                        "name": name,
+                        "size": opinion["group_sizes"][g],
+                        "statements": [
+                            {
+                                "text": labels[s["statement"]],
+                                "direction": _(f"vote.{s['direction']}"),
+                                "share": _pct(s["probability"]),
+                            }
+                            for s in opinion["representative"].get(str(g), [])
+                        ],
+                    }
+                )
+        sections.append(
+            {
+                "title": _("council.method_statements"),
+                "explain": _("council.explain_statements")
+                + " "
+                + (_("council.explain_groups") if opinion else _("council.no_groups")),
+                "header": header,
+                "rows": rows,
+                "charts": charts,
+                "groups": groups,
+            }
+        )
+    return sections
+
+
+@access(PUBLIC)
+async def public_results(request: Request) -> Response:
+    consultation = await results_domain.published_results(_id(request, "consultation"))
+    if consultation is None or consultation.results is None:
+        raise NotFound("council.results_not_published")
+    lang = language(request)
+    return render(
+        request,
+        "council/results.html",
+        c=consultation,
+        r=consultation.results,
+        sections=results_sections(consultation.results, lang),
+        mine=request.session.get("receipts", {}).get(str(consultation.id)),
+    )
+
+
+# ------------------------------------------------------------------------ members' pages
+
+
+def _locked_until(request: Request) -> float:
+    return float(request.session.get("c_lock", 0))
+
+
+@access(PUBLIC)
+async def member_login_page(request: Request) -> Response:
+    return render(request, "council/login.html", code="", error=None)
+
+
+@access(PUBLIC)
+async def member_login_post(request: Request) -> Response:
+    form = await read_form(request)
+    code = str(form.get("code", ""))[:40]
+    if _locked_until(request) > time.time():
+        return render(
+            request, "council/login.html", status_code=429, code=code, error="member.login_locked"
+        )
+    member = await member_by_code(code)
+    if member is None:
+        failures = int(request.session.get("c_fail", 0)) + 1
+        request.session["c_fail"] = failures
+        if failures >= MAX_LOGIN_FAILURES:
+            request.session["c_lock"] = time.time() + LOCK_SECONDS
+            request.session["c_fail"] = 0
+        return render(
+            request, "council/login.html", status_code=401, code=code, error="member.login_failed"
+        )
+    _start_member_session(request, member.id)
+    return redirect("/c")
+
+
+def _start_member_session(request: Request, member_id: int) -> None:
+    # A fresh session at login (no fixation); the language choice is kept.
+    lang = request.session.get("lang")
+    request.session.clear()
+    request.session["member_id"] = member_id
+    if lang:
+        request.session["lang"] = lang
+
+
+@access(PUBLIC)
+async def member_link(request: Request) -> Response:
+    member = await member_by_token(str(request.path_params.get("token", "")))
+    if member is None:
+        return render(
+            request, "council/login.html", status_code=404, code="", error="member.link_invalid"
+        )
+    _start_member_session(request, member.id)
+    return redirect("/c")
+
+
+@access(MEMBER)
+async def member_logout(request: Request) -> Response:
+    await read_form(request)
+    request.session.clear()
+    return redirect(MEMBER_LOGIN)
+
+
+async def _member(request: Request) -> Any:
+    member = await get_member(request.session.get("member_id"))
+    if member is None:
+        request.session.pop("member_id", None)
+    return member
+
+
+@access(MEMBER)
+async def member_home(request: Request) -> Response:
+    member = await _member(request)
+    if member is None:
+        return redirect(MEMBER_LOGIN)
+    return render(
+        request, "council/home.html", member=member, rows=await member_consultations(member)
+    )
+
+
+def _held_receipt(request: Request, consultation_id: int) -> str | None:
+    receipts = request.session.get("receipts", {})
+    return receipts.get(str(consultation_id)) if isinstance(receipts, dict) else None
+
+
+def _marks_as_raw(consultation: Consultation, marks: dict[int, int]) -> RawForm:
+    """A stored named ballot back as form values, to prefill a change of vote."""
+    method = consultation.method
+    if method == VotingMethod.MAJORITY_JUDGMENT:
+        return {f"g_{k}": [str(v)] for k, v in marks.items()}
+    if method in (VotingMethod.APPROVAL, VotingMethod.BUDGET):
+        return {"a": [str(k) for k in marks]}
+    if method == VotingMethod.RANKED:
+        return {f"r_{k}": [str(v)] for k, v in marks.items()}
+    names = {1: "agree", -1: "disagree", 0: "pass"}
+    return {f"s_{k}": [names[v]] for k, v in marks.items()}
+
+
+async def _ballot_page(
+    request: Request,
+    member: Any,
+    consultation_id: int,
+    *,
+    raw: RawForm | None = None,
+    errors: dict[str, FieldError] | None = None,
+    notice: str | None = None,
+    proposal: str = "",
+    proposal_error: FieldError | None = None,
+    status: int = 200,
+) -> Response:
+    context = await ballot_context(member, consultation_id)
+    c = context.consultation
+    if raw is None:
+        raw = {}
+        if context.voted and not c.secret and c.allow_change:
+            raw = _marks_as_raw(c, await named_ballot_marks(member.id, c.id))
+    held = _held_receipt(request, c.id)
+    return render(
+        request,
+        "council/ballot.html",
+        status_code=status,
+        c=c,
+        member=member,
+        options=context.options,
+        voting=context.voting,
+        voted=context.voted,
+        raw=raw,
+        errors=errors or {},
+        notice=notice,
+        grades=GRADES_BEST_FIRST,
+        need_receipt=context.voted and c.secret and c.allow_change and not held,
+        format_amount=format_amount,
+        proposal=proposal,
+        proposal_error=proposal_error,
+        proposed=request.query_params.get("proposed") == "1",
+    )
+
+
+@access(MEMBER)
+async def ballot_page(request: Request) -> Response:
+    member = await _member(request)
+    if member is None:
+        return redirect(MEMBER_LOGIN)
+    return await _ballot_page(request, member, _id(request, "consultation"))
+
+
+@access(MEMBER)
+async def ballot_post(request: Request) -> Response:
+    consultation_id = _id(request, "consultation")
+    try:
+        form = await read_form(request)
+    except Forbidden:
+        # Expired session: show the ballot again with the choices made, if still logged in.
+        saved = getattr(request.state, "form", None)
+        member = await _member(request)
+        if saved is None or member is None:
+            raise
+        return await _ballot_page(
+            request, member, consultation_id, raw=_raw(saved), notice="error.csrf", status=403
+        )
+    member = await _member(request)
+    if member is None:
+        return redirect(MEMBER_LOGIN)
+    raw = _raw(form)
+    context = await ballot_context(member, consultation_id)
+    c = context.consultation
+    marks, errors = parse_ballot(c.method, context.options, raw, budget=c.budget)
+    if errors:
+        return await _ballot_page(
+            request, member, consultation_id, raw=raw, errors=errors, status=422
+        )
+    typed = (raw.get("receipt") or [""])[0].strip().lower()[:16]
+    try:
+        receipt = await cast_member_ballot(
+            member.id,
+            member.council_id,
+            consultation_id,
+            marks,
+            held_receipt=_held_receipt(request, consultation_id) or typed or None,
+        )
+    except (Conflict, Forbidden) as exc:
+        return await _ballot_page(
+            request, member, consultation_id, raw=raw, notice=exc.key, status=exc.status
+        )
+    receipts = request.session.get("receipts", {})
+    receipts = dict(receipts) if isinstance(receipts, dict) else {}
+    receipts[str(consultation_id)] = receipt
+    request.session["receipts"] = receipts
+    return redirect(f"/c/v/{consultation_id}/merci")
+
+
+@access(MEMBER)
+async def ballot_thanks(request: Request) -> Response:
+    member = await _member(request)
+    if member is None:
+        return redirect(MEMBER_LOGIN)
+    context = await ballot_context(member, _id(request, "consultation"))
+    return render(
+        request,
+        "council/thanks.html",
+        c=context.consultation,
+        receipt=_held_receipt(request, context.consultation.id),
+    )
+
+
+@access(MEMBER)
+async def statement_propose(request: Request) -> Response:
+    form = await read_form(request)
+    member = await _member(request)
+    if member is None:
+        return redirect(MEMBER_LOGIN)
+    consultation_id = _id(request, "consultation")
+    text = str(form.get("statement", ""))
+    try:
+        await propose_statement(member, consultation_id, text)
+    except InvalidForm as exc:
+        return await _ballot_page(
+            request,
+            member,
+            consultation_id,
+            proposal=text,
+            proposal_error=exc.errors["statement"],
+            status=422,
+        )
+    return redirect(f"/c/v/{consultation_id}?proposed=1#propose")
+
+
+routes: list[BaseRoute] = [
+    Route("/staff/councils", councils_page, methods=["GET"]),
+    Route("/staff/councils", council_create, methods=["POST"]),
+    Route("/staff/councils/{council}", council_page, methods=["GET"]),
+    Route("/staff/councils/{council}/members", member_add, methods=["POST"]),
+    Route("/staff/councils/{council}/members/{member}/remove", member_remove, methods=["POST"]),
+    Route("/staff/councils/{council}/codes", codes_sheet, methods=["GET"]),
+    Route("/staff/councils/{council}/consultations/new", consultation_new, methods=["GET"]),
+    Route("/staff/councils/{council}/consultations", consultation_create, methods=["POST"]),
+    Route(
+        "/staff/councils/{council}/consultations/{consultation}",
+        consultation_page,
+        methods=["GET"],
+    ),
+    Route(
+        "/staff/councils/{council}/consultations/{consultation}/options",
+        option_add,
+        methods=["POST"],
+    ),
+    Route(
+        "/staff/councils/{council}/consultations/{consultation}/state",
+        consultation_state,
+        methods=["POST"],
+    ),
+    Route(
+        "/staff/councils/{council}/consultations/{consultation}/statements/{id}",
+        statement_moderate,
+        methods=["POST"],
+    ),
+    Route(
+        "/staff/councils/{council}/consultations/{consultation}/paper",
+        paper_page,
+        methods=["GET"],
+    ),
+    Route(
+        "/staff/councils/{council}/consultations/{consultation}/paper",
+        paper_post,
+        methods=["POST"],
+    ),
+    Route(
+        "/staff/councils/{council}/consultations/{consultation}/results",
+        staff_results,
+        methods=["GET"],
+    ),
+    Route("/c/login", member_login_page, methods=["GET"]),
+    Route("/c/login", member_login_post, methods=["POST"]),
+    Route("/c/k/{token}", member_link, methods=["GET"]),
+    Route("/c/logout", member_logout, methods=["POST"]),
+    Route("/c", member_home, methods=["GET"]),
+    Route("/c/v/{consultation}", ballot_page, methods=["GET"]),
+    Route("/c/v/{consultation}", ballot_post, methods=["POST"]),
+    Route("/c/v/{consultation}/merci", ballot_thanks, methods=["GET"]),
+    Route("/c/v/{consultation}/statements", statement_propose, methods=["POST"]),
+    Route("/c/results/{consultation}", public_results, methods=["GET"]),
+]
