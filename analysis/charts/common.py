@@ -25,12 +25,23 @@ def colour(index: int) -> str:
     return PALETTE[index % len(PALETTE)]
 
 
+_GRID = "#e5e5e5"
+
+
 def base_layout(fig: go.Figure, title: str) -> go.Figure:
-    """Apply the house layout: title, system fonts, no Plotly logo link, tight margins."""
+    """Apply the house layout: title, system fonts, white background, tight margins.
+
+    The look of Plotly's "plotly_white" template is set by hand: applying the template
+    costs tens of milliseconds per figure, which a dashboard of many charts pays each time.
+    """
     fig.update_layout(
         title={"text": title},
-        font={"family": "system-ui, sans-serif", "size": 14},
+        font={"family": "system-ui, sans-serif", "size": 14, "color": "#1a1a1a"},
         margin={"l": 40, "r": 20, "t": 60, "b": 40},
-        template="plotly_white",
+        paper_bgcolor="#ffffff",
+        plot_bgcolor="#ffffff",
+        colorway=list(PALETTE),
     )
+    fig.update_xaxes(gridcolor=_GRID, zerolinecolor=_GRID, linecolor=_GRID)
+    fig.update_yaxes(gridcolor=_GRID, zerolinecolor=_GRID, linecolor=_GRID)
     return fig

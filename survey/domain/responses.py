@@ -33,7 +33,8 @@ def _as_datetime(value: Any) -> dt.datetime:
 
 
 def new_receipt() -> str:
-    return "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(10))
+    # 32 letters: each random byte modulo 32 is uniform, and one call is far cheaper.
+    return "".join(RECEIPT_ALPHABET[b % 32] for b in secrets.token_bytes(10))
 
 
 def parse_key(value: str) -> uuid.UUID:

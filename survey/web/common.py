@@ -8,6 +8,7 @@ import secrets
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.datastructures import FormData
@@ -76,15 +77,33 @@ def render(
     return response
 
 
+async def _parse_form(request: Request) -> FormData:
+    """URL-encoded forms (every form of ours) parsed by the standard library, which is
+    several times faster than the multipart parser on the submit path; others as usual."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip()
+    if content_type != "application/x-www-form-urlencoded":
+        try:
+            return await request.form(max_files=0, max_fields=1000, max_part_size=MAX_FORM_BYTES)
+        except HTTPException as exc:
+            raise SurveyError("error.bad_form") from exc
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_FORM_BYTES:
+            raise SurveyError("error.form_too_large")
+    try:
+        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, max_num_fields=1000)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise SurveyError("error.bad_form") from exc
+    return FormData(pairs)
+
+
 async def read_form(request: Request) -> FormData:
     """Parse a POSTed form after checking its size and its CSRF token."""
     length = request.headers.get("content-length")
     if length is not None and (not length.isdigit() or int(length) > MAX_FORM_BYTES):
         raise SurveyError("error.form_too_large")
-    try:
-        form = await request.form(max_files=0, max_fields=1000, max_part_size=MAX_FORM_BYTES)
-    except HTTPException as exc:
-        raise SurveyError("error.bad_form") from exc
+    form = await _parse_form(request)
     limiter = getattr(request.app.state, "limiter", None)
     if limiter is not None:
         client = request.client.host if request.client else ""

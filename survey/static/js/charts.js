@@ -1,4 +1,5 @@
 // Draw every chart of the page from its JSON block (no inline script, CSP-friendly).
+// No mode bar: plotly.js would inject its style sheet, which the CSP refuses.
 (function () {
   "use strict";
   function draw() {
@@ -8,7 +9,7 @@
       if (!block) { return; }
       var fig = JSON.parse(block.textContent);
       window.Plotly.newPlot(el, fig.data, fig.layout || {},
-        {displaylogo: false, responsive: true});
+        {displaylogo: false, displayModeBar: false, responsive: true});
     });
   }
   if (document.readyState === "loading") {

@@ -1,0 +1,168 @@
+"""Reports for elected officials and the public: who answered, what we heard, what was decided.
+
+Everything comes from the dashboard tallies (a few summary rows, whatever the number of
+responses), with the same small-group rule as the dashboard.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import asyncpg
+
+from survey.domain.dashboard import (
+    Bar,
+    Filters,
+    NeedsReport,
+    breakdown_codes,
+    count_answers,
+    hide_small,
+    latest_needs,
+    summarise,
+)
+from survey.domain.db import connection
+from survey.domain.definitions import QuestionDef, SurveyDef, forget, get_definition
+from survey.enums import QuestionKind
+from survey.errors import NotFound
+from survey.models import Survey
+
+TOP_NEEDS = 5
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A council consultation that took up needs of this survey."""
+
+    title: str
+    state: str
+    closed_at: dt.datetime | None
+    published: bool
+    options: tuple[tuple[str, str], ...]  # (option, the need it came from)
+
+
+@dataclass(frozen=True)
+class KeyFigure:
+    question: QuestionDef
+    mean: float | None = None
+    yes_share: float | None = None
+
+
+@dataclass(frozen=True)
+class Report:
+    definition: SurveyDef
+    threshold: int
+    responses: int | None
+    first_day: dt.date | None
+    last_day: dt.date | None
+    channels: tuple[tuple[str, int | None], ...]
+    breakdowns: tuple[tuple[QuestionDef, tuple[Bar, ...]], ...]
+    figures: tuple[KeyFigure, ...]
+    needs: NeedsReport | None
+    decisions: tuple[Decision, ...]
+    public: bool
+
+    @property
+    def too_small(self) -> bool:
+        return self.responses is None or self.responses < self.threshold
+
+
+_DECISIONS = """
+SELECT c.id, c.title, c.state, c.closed_at, c.published, o.title AS option,
+       coalesce(n.staff_label, n.label) AS need
+FROM consultation_options o
+JOIN consultations c ON c.id = o.consultation_id
+JOIN needs n ON n.id = o.need_id
+JOIN analysis_runs ar ON ar.id = n.run_id
+WHERE ar.survey_id = $1 AND o.status = 'approved' AND ($2 OR c.published)
+ORDER BY c.closed_at DESC NULLS LAST, c.id DESC, o.position
+"""
+
+
+async def survey_decisions(survey_id: int, *, published_only: bool = False) -> list[Decision]:
+    """Consultations whose options came from this survey's needs (empty if councils are
+    not set up)."""
+    try:
+        async with connection() as conn:
+            rows = await conn.fetch(_DECISIONS, survey_id, not published_only)
+    except (asyncpg.UndefinedTableError, asyncpg.UndefinedColumnError):
+        return []
+    grouped: dict[int, list[asyncpg.Record]] = {}
+    for r in rows:
+        grouped.setdefault(r["id"], []).append(r)
+    return [
+        Decision(
+            items[0]["title"],
+            items[0]["state"],
+            items[0]["closed_at"],
+            items[0]["published"],
+            tuple((i["option"], i["need"]) for i in items),
+        )
+        for items in grouped.values()
+    ]
+
+
+async def _report(definition: SurveyDef, threshold: int, *, public: bool) -> Report:
+    counts = await count_answers(definition, Filters())
+    summaries = {s.question.code: s for s in summarise(definition, counts, {}, threshold)}
+    base = counts.base
+    by_channel: dict[str, int] = {}
+    for _, channel, n in counts.days:
+        by_channel[channel] = by_channel.get(channel, 0) + n
+    channels = hide_small(by_channel, threshold)
+    days = sorted({d for d, _, _ in counts.days})
+    breakdowns = tuple(
+        (summaries[code].question, summaries[code].bars)
+        for code in breakdown_codes(definition)
+        if code
+    )
+    figures = []
+    for q in definition.questions:
+        summary = summaries[q.code]
+        if q.personal_data or summary.answered is None:
+            continue
+        if q.kind == QuestionKind.SCALE and summary.mean is not None:
+            figures.append(KeyFigure(q, mean=summary.mean))
+        elif q.kind == QuestionKind.YES_NO:
+            yes = next((b for b in summary.bars if b.code == "yes"), None)
+            if yes is not None and yes.share is not None:
+                figures.append(KeyFigure(q, yes_share=yes.share))
+    survey = await Survey.get(id=definition.id)
+    needs = await latest_needs(definition, Filters(), threshold, limit=TOP_NEEDS, quotes=not public)
+    return Report(
+        definition,
+        threshold,
+        base if base == 0 or base >= threshold else None,
+        days[0] if days else None,
+        days[-1] if days else None,
+        tuple(sorted(channels.items())),
+        breakdowns,
+        tuple(figures),
+        needs,
+        tuple(await survey_decisions(definition.id, published_only=public)),
+        survey.public_results,
+    )
+
+
+async def build_report(slug: str, *, threshold: int) -> Report:
+    """The one-page report of a survey for staff and elected officials."""
+    return await _report(await get_definition(slug), threshold, public=False)
+
+
+async def build_public_results(slug: str, *, threshold: int) -> Report:
+    """The public results page; not found unless staff published it. No quotes."""
+    definition = await get_definition(slug)
+    if not await Survey.exists(id=definition.id, public_results=True):
+        raise NotFound("report.not_published")
+    return await _report(definition, threshold, public=True)
+
+
+async def set_public_results(slug: str, published: bool) -> Survey:
+    """Publish or withdraw the public results page of a survey."""
+    survey = await Survey.get_or_none(slug=slug)
+    if survey is None:
+        raise NotFound("error.survey_not_found")
+    survey.public_results = published
+    await survey.save(update_fields=["public_results", "updated_at"])
+    forget(slug)
+    return survey
