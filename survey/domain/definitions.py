@@ -6,22 +6,27 @@ frozen dataclasses lets validation stay pure and costs no query on the hot path.
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from tortoise.transactions import in_transaction
-
+from survey.domain.conditions import check_conditions
+from survey.domain.db import connection
 from survey.enums import CHOICE_KINDS, QuestionKind, SurveyStatus
 from survey.errors import NotFound, SurveyError
 from survey.i18n import pick
-from survey.models import Question, Section, Survey
+from survey.models import Survey
 
 FORMAT = "parlons-survey"
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 CODE_RE = re.compile(r"^[a-z0-9_][a-z0-9_-]{0,62}$")
 _CACHE_SECONDS = 2.0
+# Open link, one-time invitation codes, or codes that cannot be traced to the response.
+ACCESS_MODES = ("open", "invitation", "anonymous")
+DEFAULT_RESUME_DAYS = 30
 
 Texts = dict[str, str]
 
@@ -74,6 +79,8 @@ class SectionDef:
     title: Texts
     description: Texts
     questions: tuple[QuestionDef, ...]
+    # Section-level settings: the display condition ``show_if``.
+    settings: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -86,10 +93,27 @@ class SurveyDef:
     description: Texts
     consent: Texts
     sections: tuple[SectionDef, ...]
+    opens_at: dt.datetime | None = None
+    closes_at: dt.datetime | None = None
+    access_mode: str = "open"
+    resume_days: int = DEFAULT_RESUME_DAYS
+    retention_days: int | None = None
 
     @property
     def questions(self) -> tuple[QuestionDef, ...]:
         return tuple(q for s in self.sections for q in s.questions)
+
+    def accepting(self, now: dt.datetime) -> bool:
+        """Open, and inside the scheduled opening window if there is one."""
+        return (
+            self.status == SurveyStatus.OPEN
+            and (self.opens_at is None or now >= self.opens_at)
+            and (self.closes_at is None or now < self.closes_at)
+        )
+
+    @property
+    def needs_code(self) -> bool:
+        return self.access_mode != "open"
 
     def question(self, code: str) -> QuestionDef:
         for q in self.questions:
@@ -124,19 +148,35 @@ async def get_definition(slug: str) -> SurveyDef:
 
 
 async def _load(survey: Survey) -> SurveyDef:
-    sections = await Section.filter(survey_id=survey.id).order_by("position")
-    questions = await Question.filter(section__survey_id=survey.id).order_by("position")
-    by_section: dict[int, list[QuestionDef]] = {s.id: [] for s in sections}
+    # Plain SQL: columns added by later migrations are read whether or not the ORM knows them.
+    async with connection() as conn:
+        head = await conn.fetchrow(
+            "SELECT opens_at, closes_at, access_mode, resume_days FROM surveys WHERE id = $1",
+            survey.id,
+        )
+        sections = await conn.fetch(
+            "SELECT id, title_fr, title_en, description_fr, description_en, settings"
+            " FROM sections WHERE survey_id = $1 ORDER BY position, id",
+            survey.id,
+        )
+        questions = await conn.fetch(
+            "SELECT q.section_id, q.code, q.kind, q.text_fr, q.text_en, q.help_fr, q.help_en,"
+            " q.required, q.personal_data, q.settings FROM questions q"
+            " JOIN sections s ON s.id = q.section_id WHERE s.survey_id = $1"
+            " ORDER BY q.position, q.id",
+            survey.id,
+        )
+    by_section: dict[int, list[QuestionDef]] = {s["id"]: [] for s in sections}
     for q in questions:
-        by_section[q.section_id].append(  # type: ignore[attr-defined]
+        by_section[q["section_id"]].append(
             QuestionDef(
-                code=q.code,
-                kind=QuestionKind(q.kind),
-                text={"fr": q.text_fr, "en": q.text_en},
-                help={"fr": q.help_fr, "en": q.help_en},
-                required=q.required,
-                personal_data=q.personal_data,
-                settings=q.settings or {},
+                code=q["code"],
+                kind=QuestionKind(q["kind"]),
+                text={"fr": q["text_fr"], "en": q["text_en"]},
+                help={"fr": q["help_fr"], "en": q["help_en"]},
+                required=q["required"],
+                personal_data=q["personal_data"],
+                settings=json.loads(q["settings"]) or {},
             )
         )
     return SurveyDef(
@@ -149,12 +189,18 @@ async def _load(survey: Survey) -> SurveyDef:
         consent={"fr": survey.consent_fr, "en": survey.consent_en},
         sections=tuple(
             SectionDef(
-                title={"fr": s.title_fr, "en": s.title_en},
-                description={"fr": s.description_fr, "en": s.description_en},
-                questions=tuple(by_section[s.id]),
+                title={"fr": s["title_fr"], "en": s["title_en"]},
+                description={"fr": s["description_fr"], "en": s["description_en"]},
+                questions=tuple(by_section[s["id"]]),
+                settings=json.loads(s["settings"]) or {},
             )
             for s in sections
         ),
+        opens_at=head["opens_at"],
+        closes_at=head["closes_at"],
+        access_mode=head["access_mode"],
+        resume_days=head["resume_days"],
+        retention_days=survey.retention_days,
     )
 
 
@@ -193,52 +239,110 @@ def check_definition(data: dict[str, Any]) -> None:
                 codes = [c.get("code") for c in choices]
                 if not choices or len(set(codes)) != len(codes):
                     raise SurveyError("error.choices_invalid", code=code)
+    access = _access(data)
+    if access["mode"] not in ACCESS_MODES:
+        raise SurveyError("builder.access_invalid")
+    if not 1 <= access["resume_days"] <= 365:
+        raise SurveyError("builder.resume_days_invalid")
+    check_conditions(sections)
+
+
+def _access(data: dict[str, Any]) -> dict[str, Any]:
+    """The distribution settings of a definition, defaults filled in."""
+    access = data.get("access") or {}
+    days = access.get("resume_days", DEFAULT_RESUME_DAYS)
+    return {
+        "mode": str(access.get("mode") or "open"),
+        "resume_days": days if isinstance(days, int) and not isinstance(days, bool) else 0,
+        "opens_at": _moment(access.get("opens_at")),
+        "closes_at": _moment(access.get("closes_at")),
+    }
+
+
+def _moment(value: Any) -> dt.datetime | None:
+    if not value:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(str(value))
+    except ValueError as exc:
+        raise SurveyError("builder.date_invalid") from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+_INSERT_SURVEY = """
+INSERT INTO surveys (slug, title_fr, title_en, description_fr, description_en, consent_fr,
+                     consent_en, status, retention_days, public_results, version, access_mode,
+                     resume_days, opens_at, closes_at, created_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, false, 1, $10, $11, $12, $13, now(), now())
+RETURNING id
+"""
+_INSERT_SECTION = """
+INSERT INTO sections (survey_id, position, title_fr, title_en, description_fr, description_en,
+                      settings)
+VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb) RETURNING id
+"""
+_INSERT_QUESTION = """
+INSERT INTO questions (section_id, position, code, kind, text_fr, text_en, help_fr, help_en,
+                       required, personal_data, settings)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb)
+"""
 
 
 async def create_survey_from_definition(data: dict[str, Any]) -> Survey:
     """Create a survey, its sections and questions from a Parlons JSON definition."""
     check_definition(data)
-    if await Survey.exists(slug=data["slug"]):
-        raise SurveyError("error.slug_taken", slug=data["slug"])
     title, description, consent = (_texts(data, k) for k in ("title", "description", "consent"))
-    async with in_transaction():
-        survey = await Survey.create(
-            slug=data["slug"],
-            title_fr=title["fr"],
-            title_en=title["en"],
-            description_fr=description["fr"],
-            description_en=description["en"],
-            consent_fr=consent["fr"],
-            consent_en=consent["en"],
-            status=SurveyStatus(data.get("status", SurveyStatus.DRAFT)),
-            retention_days=data.get("retention_days"),
+    access = _access(data)
+    status = SurveyStatus(data.get("status", SurveyStatus.DRAFT))
+    async with connection() as conn, conn.transaction():
+        if await conn.fetchval("SELECT 1 FROM surveys WHERE slug = $1", data["slug"]):
+            raise SurveyError("error.slug_taken", slug=data["slug"])
+        survey_id = await conn.fetchval(
+            _INSERT_SURVEY,
+            data["slug"],
+            title["fr"],
+            title["en"],
+            description["fr"],
+            description["en"],
+            consent["fr"],
+            consent["en"],
+            str(status),
+            data.get("retention_days"),
+            access["mode"],
+            access["resume_days"],
+            access["opens_at"],
+            access["closes_at"],
         )
         for s_pos, s in enumerate(data["sections"]):
             s_title, s_desc = _texts(s, "title"), _texts(s, "description")
-            section = await Section.create(
-                survey=survey,
-                position=s_pos,
-                title_fr=s_title["fr"],
-                title_en=s_title["en"],
-                description_fr=s_desc["fr"],
-                description_en=s_desc["en"],
+            section_id = await conn.fetchval(
+                _INSERT_SECTION,
+                survey_id,
+                s_pos,
+                s_title["fr"],
+                s_title["en"],
+                s_desc["fr"],
+                s_desc["en"],
+                json.dumps(s.get("settings") or {}, ensure_ascii=False),
             )
-            for q_pos, q in enumerate(s.get("questions") or []):
-                text, help_ = _texts(q, "text"), _texts(q, "help")
-                await Question.create(
-                    section=section,
-                    position=q_pos,
-                    code=q["code"],
-                    kind=QuestionKind(q["kind"]),
-                    text_fr=text["fr"],
-                    text_en=text["en"],
-                    help_fr=help_["fr"],
-                    help_en=help_["en"],
-                    required=bool(q.get("required")),
-                    personal_data=bool(q.get("personal_data") or q["kind"] == QuestionKind.CONTACT),
-                    settings=q.get("settings") or {},
-                )
-    return survey
+            await conn.executemany(
+                _INSERT_QUESTION,
+                [
+                    (
+                        section_id,
+                        q_pos,
+                        q["code"],
+                        str(QuestionKind(q["kind"])),
+                        *_texts(q, "text").values(),
+                        *_texts(q, "help").values(),
+                        bool(q.get("required")),
+                        bool(q.get("personal_data") or q["kind"] == QuestionKind.CONTACT),
+                        json.dumps(q.get("settings") or {}, ensure_ascii=False),
+                    )
+                    for q_pos, q in enumerate(s.get("questions") or [])
+                ],
+            )
+    return await Survey.get(id=survey_id)
 
 
 def definition_to_json(definition: SurveyDef) -> dict[str, Any]:
@@ -251,10 +355,18 @@ def definition_to_json(definition: SurveyDef) -> dict[str, Any]:
         "title": definition.title,
         "description": definition.description,
         "consent": definition.consent,
+        "retention_days": definition.retention_days,
+        "access": {
+            "mode": definition.access_mode,
+            "resume_days": definition.resume_days,
+            "opens_at": definition.opens_at.isoformat() if definition.opens_at else None,
+            "closes_at": definition.closes_at.isoformat() if definition.closes_at else None,
+        },
         "sections": [
             {
                 "title": s.title,
                 "description": s.description,
+                "settings": s.settings,
                 "questions": [
                     {
                         "code": q.code,

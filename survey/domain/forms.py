@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
+from survey.domain import conditions
+from survey.domain.conditions import is_visible, references
 from survey.domain.definitions import QuestionDef, SectionDef
 from survey.enums import QuestionKind
+from survey.i18n import pick
 
 RawForm = dict[str, list[str]]
 OTHER = "__other__"
@@ -147,18 +150,112 @@ def _clean_ranking(question: QuestionDef, raw: RawForm) -> tuple[dict[str, Any],
 
 
 def clean_section(
-    section: SectionDef, raw: RawForm
+    section: SectionDef, raw: RawForm, earlier: Mapping[str, Any] | None = None
 ) -> tuple[dict[str, Any], dict[str, FieldError]]:
-    """Validate every question of a section."""
+    """Validate every shown question of a section.
+
+    ``earlier`` holds the answers of the pages before; a question whose condition is not met
+    is never required and whatever was typed for it is dropped.
+    """
     answers: dict[str, Any] = {}
     errors: dict[str, FieldError] = {}
+    known = dict(earlier or {})
     for question in section.questions:
+        if not is_visible(question.settings, known):
+            continue
         values, error = clean_answer(question, raw)
         if error:
             errors[question.code] = error
         else:
             answers.update(values)
+            known.update(values)
     return answers, errors
+
+
+@dataclass
+class Walk:
+    """Pages gone through in order, skipping hidden ones, up to the first with errors."""
+
+    answers: dict[str, Any] = field(default_factory=dict)
+    visible: list[int] = field(default_factory=list)
+    failed: int | None = None
+    errors: dict[str, FieldError] = field(default_factory=dict)
+
+
+def walk_sections(sections: Sequence[SectionDef], raw: RawForm, stop: int | None = None) -> Walk:
+    """Validate the visible pages before ``stop`` (all pages by default)."""
+    walk = Walk()
+    for index, section in enumerate(sections[:stop]):
+        if not is_visible(section.settings, walk.answers):
+            continue
+        walk.visible.append(index)
+        values, errors = clean_section(section, raw, walk.answers)
+        if errors:
+            walk.failed, walk.errors = index, errors
+            break
+        walk.answers.update(values)
+    return walk
+
+
+def next_visible(
+    sections: Sequence[SectionDef], after: int, answers: Mapping[str, Any]
+) -> int | None:
+    """The first page after ``after`` whose condition holds, if any."""
+    for index in range(after + 1, len(sections)):
+        if is_visible(sections[index].settings, answers):
+            return index
+    return None
+
+
+def shown_questions(section: SectionDef, earlier: Mapping[str, Any]) -> list[QuestionDef]:
+    """Questions to print on a page: those depending on an answer of the same page are shown
+    (the server decides on sending), those depending on an earlier page only when met."""
+    own = {q.code for q in section.questions}
+    return [
+        q
+        for q in section.questions
+        if references(q.settings) in own or is_visible(q.settings, earlier)
+    ]
+
+
+def clean_all(
+    sections: Sequence[SectionDef], raw: RawForm
+) -> tuple[dict[str, Any], dict[str, FieldError]]:
+    """Validate every visible page at once (paper entry): all errors, not just the first."""
+    answers: dict[str, Any] = {}
+    errors: dict[str, FieldError] = {}
+    for section in sections:
+        if not is_visible(section.settings, answers):
+            continue
+        values, section_errors = clean_section(section, raw, answers)
+        answers.update(values)
+        errors.update(section_errors)
+    return answers, errors
+
+
+def describe_condition(
+    questions: Sequence[QuestionDef], settings: Mapping[str, Any] | None, language: str
+) -> dict[str, str]:
+    """The question and the expected answer of a condition, as words for a page."""
+    condition = conditions.condition_of(settings) or {}
+    code = str(condition.get("question", ""))
+    target = next((q for q in questions if q.code == code), None)
+
+    def label(value: Any) -> str:
+        return target.choice_label(str(value), language) if target else str(value)
+
+    op = condition.get("op")
+    if op == conditions.BETWEEN:
+        low, high = condition.get("min"), condition.get("max")
+        if low is not None and high is not None:
+            answer = f"{low} – {high}"
+        else:
+            answer = f"≥ {low}" if low is not None else f"≤ {high}"
+    elif op == conditions.ONE_OF:
+        answer = " / ".join(label(v) for v in condition.get("values") or [])
+    else:
+        answer = label(condition.get("value", ""))
+    return {"question": pick(target.text, language) if target else code, "answer": answer}
 
 
 def known_fields(sections: Iterable[SectionDef]) -> set[str]:

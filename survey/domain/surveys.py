@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from tortoise.expressions import Q
+
 from survey.domain.definitions import forget
 from survey.enums import SurveyStatus
 from survey.errors import NotFound
@@ -9,7 +13,14 @@ from survey.models import Survey
 
 
 async def list_open_surveys() -> list[Survey]:
-    return await Survey.filter(status=SurveyStatus.OPEN).order_by("-created_at")
+    """Open surveys whose scheduled opening has come and closing has not."""
+    now = dt.datetime.now(dt.UTC)
+    return (
+        await Survey.filter(status=SurveyStatus.OPEN)
+        .filter(Q(opens_at__isnull=True) | Q(opens_at__lte=now))
+        .filter(Q(closes_at__isnull=True) | Q(closes_at__gt=now))
+        .order_by("-created_at")
+    )
 
 
 async def list_surveys() -> list[dict[str, object]]:

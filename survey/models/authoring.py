@@ -1,1 +1,126 @@
-"""Models of the survey authoring and distribution area."""
+"""Models of the survey authoring and distribution area: resume codes, invitations, uploads."""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class ResumeDraft(Model):
+    """Answers typed so far, kept under a short code so a resident can finish later."""
+
+    id = fields.BigIntField(primary_key=True)
+    survey: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Survey", related_name="resume_drafts", on_delete=fields.CASCADE
+    )
+    code = fields.CharField(max_length=16, unique=True)
+    # The raw form values (field name -> list of strings), as typed, errors included.
+    form_values: dict = fields.JSONField(default=dict)  # type: ignore[type-arg]
+    step = fields.IntField(default=0)
+    language = fields.CharField(max_length=2, default="fr")
+    invitation = fields.CharField(max_length=16, default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+    expires_at = fields.DatetimeField(db_index=True)
+
+    class Meta:
+        table = "resume_drafts"
+
+
+class Invitation(Model):
+    """A one-time code that lets one person answer a survey in invitation mode."""
+
+    id = fields.BigIntField(primary_key=True)
+    survey: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Survey", related_name="invitations", on_delete=fields.CASCADE
+    )
+    code = fields.CharField(max_length=16, unique=True)
+    label = fields.CharField(max_length=200, default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "invitations"
+        indexes = (("survey_id", "id"),)
+
+
+class InvitationUse(Model):
+    """That a code was used; in anonymous mode without time or receipt (no link back)."""
+
+    invitation_id = fields.BigIntField(primary_key=True, generated=False)
+    used_at = fields.DatetimeField(null=True)
+    receipt = fields.CharField(max_length=16, null=True)
+
+    class Meta:
+        table = "invitation_uses"
+
+
+class Upload(Model):
+    """A responses file sent by staff, kept while they map its columns to questions."""
+
+    id = fields.BigIntField(primary_key=True)
+    survey: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Survey", related_name="uploads", on_delete=fields.CASCADE
+    )
+    user: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.User", related_name="uploads", on_delete=fields.SET_NULL, null=True
+    )
+    filename = fields.CharField(max_length=200, default="")
+    data = fields.BinaryField()
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "uploads"
+        indexes = (("survey_id", "created_at"),)
+
+
+class ApiToken(Model):
+    """A personal token for the read-only API; only its SHA-256 is stored."""
+
+    id = fields.IntField(primary_key=True)
+    user: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.User", related_name="api_tokens", on_delete=fields.CASCADE
+    )
+    name = fields.CharField(max_length=100, default="")
+    # The first characters, shown in the list so a person can tell their tokens apart.
+    prefix = fields.CharField(max_length=12)
+    token_hash = fields.CharField(max_length=64, unique=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    last_used_at = fields.DatetimeField(null=True)
+    revoked_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "api_tokens"
+        indexes = (("user_id", "created_at"),)
+
+
+class Webhook(Model):
+    """An address told of each new response, with an HMAC-SHA256 signature."""
+
+    id = fields.IntField(primary_key=True)
+    survey: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Survey", related_name="webhooks", on_delete=fields.CASCADE
+    )
+    url = fields.CharField(max_length=500)
+    secret = fields.CharField(max_length=64)
+    active = fields.BooleanField(default=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "webhooks"
+
+
+class WebhookDelivery(Model):
+    """One attempt to deliver one response to one webhook."""
+
+    id = fields.BigIntField(primary_key=True)
+    webhook: fields.ForeignKeyRelation[Webhook] = fields.ForeignKeyField(
+        "models.Webhook", related_name="deliveries", on_delete=fields.CASCADE
+    )
+    receipt = fields.CharField(max_length=16)
+    attempt = fields.IntField(default=1)
+    status_code = fields.IntField(null=True)
+    error = fields.TextField(default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "webhook_deliveries"
+        indexes = (("webhook_id", "created_at"),)

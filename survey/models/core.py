@@ -35,6 +35,12 @@ class Survey(Model):
     consent_en = fields.TextField(default="")
     retention_days = fields.IntField(null=True)
     public_results = fields.BooleanField(default=False)
+    # Scheduled opening and closing; access "open" (a link) or by invitation codes.
+    opens_at = fields.DatetimeField(null=True)
+    closes_at = fields.DatetimeField(null=True)
+    access_mode = fields.CharField(max_length=16, default="open")
+    # Days a saved, unfinished answer can be resumed.
+    resume_days = fields.IntField(default=30)
     # Bumped on every edit so cached definitions are refreshed.
     version = fields.IntField(default=1)
     created_at = fields.DatetimeField(auto_now_add=True)
@@ -56,6 +62,8 @@ class Section(Model):
     title_en = fields.CharField(max_length=200, default="")
     description_fr = fields.TextField(default="")
     description_en = fields.TextField(default="")
+    # The section's display condition, among others.
+    settings: dict = fields.JSONField(default=dict)  # type: ignore[type-arg]
 
     questions: fields.ReverseRelation[Question]
 

@@ -1,7 +1,705 @@
-"""Routes of the builder area."""
+"""Staff pages to build and spread surveys: editor, preview, poster, codes, paper entry,
+imports and exports. Every page works without JavaScript."""
 
 from __future__ import annotations
 
-from starlette.routing import BaseRoute
+import json
+import secrets
+import uuid
+from typing import Any
+from urllib.parse import quote
 
-routes: list[BaseRoute] = []
+from markupsafe import Markup
+from starlette.datastructures import FormData, UploadFile
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from survey.domain import builder, imports, invitations, templates_lib
+from survey.domain.definitions import definition_to_json, get_definition
+from survey.domain.invitations import (
+    create_invitations,
+    display_code,
+    invitation_counts,
+    list_invitations,
+    qr_svg,
+)
+from survey.errors import Forbidden, NotFound, SurveyError
+from survey.i18n import translate
+from survey.web import resident
+from survey.web.common import (
+    ADMIN,
+    MAX_FORM_BYTES,
+    PUBLIC,
+    STAFF,
+    access,
+    current_user,
+    env,
+    language,
+    read_form,
+    redirect,
+    render,
+)
+
+env.globals["local_tz"] = builder.LOCAL_TZ
+env.globals["display_code"] = display_code
+env.globals["local_input"] = builder.local_input
+_DEFAULT_UPLOAD_BYTES = 5 * 1024 * 1024
+
+
+def _slug(request: Request) -> str:
+    return str(request.path_params["slug"])
+
+
+def _int_param(request: Request, name: str) -> int:
+    text = str(request.path_params[name])
+    if not text.isdigit() or len(text) > 18:
+        raise NotFound("error.not_found")
+    return int(text)
+
+
+def _values(form: FormData) -> dict[str, str]:
+    return {k: str(v) for k, v in form.items() if isinstance(v, str)}
+
+
+def _max_upload(request: Request) -> int:
+    settings = getattr(request.app.state, "settings", None)
+    return int(getattr(settings, "max_upload_bytes", _DEFAULT_UPLOAD_BYTES))
+
+
+async def _read_upload(request: Request) -> tuple[FormData, bytes, str]:
+    """A POSTed form with one file: size checked, then the CSRF token, as ``read_form``."""
+    limit = _max_upload(request)
+    length = request.headers.get("content-length")
+    if length is not None and (not length.isdigit() or int(length) > limit + MAX_FORM_BYTES):
+        raise SurveyError("builder.upload_too_large", mb=limit // (1024 * 1024))
+    try:
+        form = await request.form(max_files=1, max_fields=50, max_part_size=limit)
+    except HTTPException as exc:
+        raise SurveyError("builder.upload_too_large", mb=limit // (1024 * 1024)) from exc
+    sent = form.get("csrf")
+    expected = request.session.get("csrf")
+    if not isinstance(sent, str) or not expected or not secrets.compare_digest(sent, expected):
+        raise Forbidden("error.csrf")
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile):
+        raise SurveyError("builder.upload_missing")
+    data = await upload.read(limit + 1)
+    if len(data) > limit:
+        raise SurveyError("builder.upload_too_large", mb=limit // (1024 * 1024))
+    if not data:
+        raise SurveyError("builder.upload_missing")
+    return form, data, str(upload.filename or "")[:200]
+
+
+# --- creating -------------------------------------------------------------------------------
+
+
+def _new_page(request: Request, *, values: dict[str, str], errors: Any, status: int = 200):
+    return render(
+        request,
+        "staff/builder_new.html",
+        status_code=status,
+        values=values,
+        errors=errors,
+        templates=templates_lib.list_templates(),
+    )
+
+
+@access(STAFF)
+async def new_page(request: Request) -> Response:
+    await current_user(request)
+    return _new_page(request, values={"template": ""}, errors={})
+
+
+@access(STAFF)
+async def new_post(request: Request) -> Response:
+    await current_user(request)
+    values = _values(await read_form(request))
+    try:
+        slug = await templates_lib.create_survey(values)
+    except builder.Invalid as invalid:
+        return _new_page(request, values=values, errors=invalid.errors, status=422)
+    return redirect(f"/staff/surveys/{slug}/edit")
+
+
+@access(STAFF)
+async def import_definition(request: Request) -> Response:
+    """Create a survey from a Parlons JSON or XLSForm file; show what could not be kept."""
+    await current_user(request)
+    form, data, filename = await _read_upload(request)
+    try:
+        report = await imports.import_definition(data, filename, slug=str(form.get("slug") or ""))
+    except SurveyError as error:
+        return _new_page(
+            request,
+            values={"template": "", "import_slug": str(form.get("slug") or "")},
+            errors={"file": error},
+            status=error.status if error.status != 404 else 400,
+        )
+    return render(request, "staff/builder_imported.html", report=report)
+
+
+# --- editing --------------------------------------------------------------------------------
+
+
+async def _editor_page(
+    request: Request,
+    slug: str,
+    *,
+    notice: SurveyError | None = None,
+    values: dict[str, str] | None = None,
+    errors: Any = None,
+    status: int = 200,
+    added: dict[str, str] | None = None,
+) -> Response:
+    editor = await builder.get_editor(slug)
+    definition = await get_definition(slug)
+    return render(
+        request,
+        "staff/builder.html",
+        status_code=status,
+        editor=editor,
+        survey=definition,
+        notice=notice,
+        values=values or builder.survey_form(editor),
+        errors=errors or {},
+        added=added or {},
+        kinds=builder.kinds(),
+        describe=builder.describer(definition, language(request)),
+    )
+
+
+@access(STAFF)
+async def edit_page(request: Request) -> Response:
+    await current_user(request)
+    saved = request.query_params.get("saved")
+    notice = SurveyError("builder.saved") if saved else None
+    return await _editor_page(request, _slug(request), notice=notice)
+
+
+@access(STAFF)
+async def edit_post(request: Request) -> Response:
+    values = _values(await read_form(request))
+    try:
+        await builder.update_survey(_slug(request), values)
+    except builder.Invalid as invalid:
+        return await _editor_page(
+            request, _slug(request), values=values, errors=invalid.errors, status=422
+        )
+    return redirect(f"/staff/surveys/{_slug(request)}/edit?saved=1#settings")
+
+
+@access(STAFF)
+async def publish_post(request: Request) -> Response:
+    values = _values(await read_form(request))
+    slug = _slug(request)
+    try:
+        await builder.set_publication(slug, values.get("action", ""), values)
+    except builder.Invalid as invalid:
+        return await _editor_page(
+            request,
+            slug,
+            notice=invalid,
+            errors=invalid.errors,
+            status=422,
+        )
+    except (NotFound, Forbidden):
+        raise
+    except SurveyError as error:
+        return await _editor_page(request, slug, notice=error, status=error.status)
+    return redirect(f"/staff/surveys/{slug}/edit?saved=1#publication")
+
+
+async def _act(request: Request, action: Any, anchor: str) -> Response:
+    """Run a one-button edit; a refusal comes back on the editor page with its reason."""
+    slug = _slug(request)
+    try:
+        await action
+    except (NotFound, Forbidden):
+        raise
+    except SurveyError as error:
+        return await _editor_page(request, slug, notice=error, status=409)
+    return redirect(f"/staff/surveys/{slug}/edit#{anchor}")
+
+
+@access(STAFF)
+async def section_add(request: Request) -> Response:
+    await read_form(request)
+    section_id = await builder.add_section(_slug(request))
+    return redirect(f"/staff/surveys/{_slug(request)}/sections/{section_id}")
+
+
+def _section_page(request: Request, editor: builder.Editor, section_id: int, **context: Any):
+    section = editor.section(section_id)
+    return render(
+        request,
+        "staff/builder_section.html",
+        editor=editor,
+        section=section,
+        earlier=editor.earlier_questions(section_id=section_id),
+        **context,
+    )
+
+
+@access(STAFF)
+async def section_page(request: Request) -> Response:
+    await current_user(request)
+    editor = await builder.get_editor(_slug(request))
+    section_id = _int_param(request, "id")
+    values = builder.section_form(editor.section(section_id))
+    return _section_page(request, editor, section_id, values=values, errors={})
+
+
+@access(STAFF)
+async def section_post(request: Request) -> Response:
+    values = _values(await read_form(request))
+    section_id = _int_param(request, "id")
+    try:
+        await builder.update_section(_slug(request), section_id, values)
+    except builder.Invalid as invalid:
+        editor = await builder.get_editor(_slug(request))
+        return _section_page(
+            request, editor, section_id, values=values, errors=invalid.errors, status_code=422
+        )
+    return redirect(f"/staff/surveys/{_slug(request)}/edit#s-{section_id}")
+
+
+@access(STAFF)
+async def section_action(request: Request) -> Response:
+    form = await read_form(request)
+    section_id = _int_param(request, "id")
+    action = builder.act_on_section(_slug(request), section_id, str(form.get("action", "")))
+    return await _act(request, action, f"s-{section_id}")
+
+
+@access(STAFF)
+async def question_add(request: Request) -> Response:
+    values = _values(await read_form(request))
+    section_text = values.get("section", "")
+    if not section_text.isdigit():
+        raise SurveyError("error.bad_form")
+    try:
+        question_id = await builder.add_question(_slug(request), int(section_text), values)
+    except builder.Invalid as invalid:
+        return await _editor_page(
+            request,
+            _slug(request),
+            notice=invalid,
+            errors={f"add_{section_text}_{k}": v for k, v in invalid.errors.items()},
+            status=422,
+            added=values,
+        )
+    return redirect(f"/staff/surveys/{_slug(request)}/questions/{question_id}")
+
+
+def _question_page(
+    request: Request, editor: builder.Editor, question_id: int, **context: Any
+) -> Response:
+    question = editor.question(question_id)
+    return render(
+        request,
+        "staff/builder_question.html",
+        editor=editor,
+        question=question,
+        earlier=editor.earlier_questions(question_id=question_id),
+        kinds=builder.kinds(),
+        **context,
+    )
+
+
+@access(STAFF)
+async def question_page(request: Request) -> Response:
+    await current_user(request)
+    editor = await builder.get_editor(_slug(request))
+    question_id = _int_param(request, "question")
+    values = builder.question_form(editor.question(question_id))
+    return _question_page(request, editor, question_id, values=values, errors={})
+
+
+@access(STAFF)
+async def question_post(request: Request) -> Response:
+    values = _values(await read_form(request))
+    question_id = _int_param(request, "question")
+    try:
+        await builder.update_question(_slug(request), question_id, values)
+    except builder.Invalid as invalid:
+        editor = await builder.get_editor(_slug(request))
+        return _question_page(
+            request, editor, question_id, values=values, errors=invalid.errors, status_code=422
+        )
+    return redirect(f"/staff/surveys/{_slug(request)}/edit#q-{question_id}")
+
+
+@access(STAFF)
+async def question_action(request: Request) -> Response:
+    form = await read_form(request)
+    question_id = _int_param(request, "question")
+    action = builder.act_on_question(_slug(request), question_id, str(form.get("action", "")))
+    return await _act(request, action, f"q-{question_id}")
+
+
+# --- spreading ------------------------------------------------------------------------------
+
+
+def _address(request: Request, slug: str) -> str:
+    return f"{resident.base_url(request)}/s/{slug}"
+
+
+@access(STAFF)
+async def poster(request: Request) -> Response:
+    """A printable A4 poster: title, QR code drawn here (no outside service), short address."""
+    await current_user(request)
+    definition = await get_definition(_slug(request))
+    address = _address(request, definition.slug)
+    # The SVG is drawn by segno from our own address: no user text goes into it.
+    qr = Markup(qr_svg(address, scale=10))  # noqa: S704
+    return render(request, "staff/poster.html", survey=definition, address=address, qr=qr)
+
+
+async def _codes_page(request: Request, *, error: SurveyError | None = None, status: int = 200):
+    definition = await get_definition(_slug(request))
+    address = _address(request, definition.slug)
+    codes = await list_invitations(definition, unused_only=True)
+    cards = [
+        (code, Markup(qr_svg(f"{address}?invitation={code}", scale=3)))  # noqa: S704
+        for code in codes[:500]
+    ]
+    return render(
+        request,
+        "staff/codes.html",
+        status_code=status,
+        survey=definition,
+        address=address,
+        cards=cards,
+        counts=await invitation_counts(definition),
+        error=error,
+    )
+
+
+@access(STAFF)
+async def codes_page(request: Request) -> Response:
+    await current_user(request)
+    return await _codes_page(request)
+
+
+@access(STAFF)
+async def codes_post(request: Request) -> Response:
+    form = await read_form(request)
+    definition = await get_definition(_slug(request))
+    text = str(form.get("count", "")).strip()
+    try:
+        await create_invitations(definition, int(text) if text.isdigit() else 0)
+    except SurveyError as error:
+        return await _codes_page(request, error=error, status=422)
+    return redirect(f"/staff/surveys/{definition.slug}/codes")
+
+
+async def _paper_page(
+    request: Request,
+    *,
+    raw: dict[str, list[str]] | None = None,
+    errors: Any = None,
+    status: int = 200,
+    saved: str = "",
+) -> Response:
+    definition = await get_definition(_slug(request))
+    return render(
+        request,
+        "staff/paper.html",
+        status_code=status,
+        survey=definition,
+        raw=raw or {},
+        errors=errors or {},
+        key=str(uuid.uuid4()),
+        saved=saved,
+        hints=builder.paper_hints(definition, language(request)),
+        other="__other__",
+        count=await builder.count_paper(definition),
+    )
+
+
+@access(STAFF)
+async def paper_page(request: Request) -> Response:
+    await current_user(request)
+    saved = request.query_params.get("saved", "")[:16]
+    return await _paper_page(request, saved=saved if saved.isalnum() else "")
+
+
+@access(STAFF)
+async def paper_post(request: Request) -> Response:
+    """One paper questionnaire typed in; then a fresh form for the next one."""
+    form = await read_form(request)
+    definition = await get_definition(_slug(request))
+    raw = resident.raw_answers(form)
+    try:
+        receipt = await builder.submit_paper(
+            definition, raw, key=str(form.get("key", "")), language=str(form.get("language", "fr"))
+        )
+    except builder.Invalid as invalid:
+        return await _paper_page(request, raw=raw, errors=invalid.errors, status=422)
+    return redirect(f"/staff/surveys/{definition.slug}/paper?saved={receipt}")
+
+
+# --- files in and out -----------------------------------------------------------------------
+
+
+@access(STAFF)
+async def definition_export(request: Request) -> Response:
+    definition = await get_definition(_slug(request))
+    body = json.dumps(definition_to_json(definition), ensure_ascii=False, indent=2)
+    return Response(
+        body + "\n",
+        media_type="application/json",
+        headers={
+            "Content-Disposition": f'attachment; filename="{quote(definition.slug)}.parlons.json"'
+        },
+    )
+
+
+@access(STAFF)
+async def xlsx_export(request: Request) -> Response:
+    definition = await get_definition(_slug(request))
+    labels = request.query_params.get("values", "labels") != "codes"
+    data = await imports.export_xlsx(definition, language(request), labels=labels)
+    return Response(
+        data,
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{quote(definition.slug)}.xlsx"'},
+    )
+
+
+async def _responses_import_page(
+    request: Request, upload_id: int, *, values: dict[str, str] | None = None, **context: Any
+) -> Response:
+    definition = await get_definition(_slug(request))
+    plan = await imports.describe_upload(definition, upload_id)
+    return render(
+        request,
+        "staff/builder_import.html",
+        survey=definition,
+        plan=plan,
+        values=values if values is not None else plan.guess,
+        **context,
+    )
+
+
+@access(STAFF)
+async def responses_upload(request: Request) -> Response:
+    """Receive a CSV export of Google Forms, LimeSurvey or Framaforms, then map its columns."""
+    user = await current_user(request)
+    _, data, filename = await _read_upload(request)
+    definition = await get_definition(_slug(request))
+    try:
+        upload_id = await imports.store_upload(
+            definition, data, filename, user_id=user.id if user else None
+        )
+    except SurveyError as error:
+        return render(
+            request,
+            "staff/builder_import_error.html",
+            status_code=400,
+            survey=definition,
+            error=error,
+        )
+    return redirect(f"/staff/surveys/{definition.slug}/responses-import/{upload_id}")
+
+
+@access(STAFF)
+async def responses_import_page(request: Request) -> Response:
+    await current_user(request)
+    return await _responses_import_page(request, _int_param(request, "id"))
+
+
+@access(STAFF)
+async def responses_import_post(request: Request) -> Response:
+    """Check the mapping against every row; on confirmation store the valid rows."""
+    values = _values(await read_form(request))
+    upload_id = _int_param(request, "id")
+    definition = await get_definition(_slug(request))
+    plan = await imports.describe_upload(definition, upload_id)
+    result = await imports.import_responses(
+        definition, upload_id, values, confirm=values.get("action") == "import"
+    )
+    return render(
+        request,
+        "staff/builder_import.html",
+        survey=definition,
+        plan=plan,
+        values=values,
+        result=result,
+    )
+
+
+# --- API and webhooks -----------------------------------------------------------------------
+
+
+def _api_error(request: Request, error: SurveyError) -> JSONResponse:
+    headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
+    message = translate(language(request), error.key, **error.params)
+    return JSONResponse(
+        {"error": error.key, "message": message}, status_code=error.status, headers=headers
+    )
+
+
+@access(PUBLIC)
+async def api_openapi(request: Request) -> Response:
+    return JSONResponse(invitations.openapi_document())
+
+
+@access(PUBLIC)
+async def api_surveys(request: Request) -> Response:
+    """Token holders only: the ``access`` rule is the API token, checked here."""
+    try:
+        await invitations.authenticate_token(request.headers.get("authorization"))
+        return JSONResponse(await invitations.api_surveys())
+    except SurveyError as error:
+        return _api_error(request, error)
+
+
+@access(PUBLIC)
+async def api_survey(request: Request) -> Response:
+    try:
+        await invitations.authenticate_token(request.headers.get("authorization"))
+        definition = await get_definition(_slug(request))
+        return JSONResponse(definition_to_json(definition))
+    except SurveyError as error:
+        return _api_error(request, error)
+
+
+@access(PUBLIC)
+async def api_responses(request: Request) -> Response:
+    try:
+        await invitations.authenticate_token(request.headers.get("authorization"))
+        after = request.query_params.get("after", "0")
+        limit = request.query_params.get("limit", "100")
+        if not (after.isdigit() and limit.isdigit()) or len(after) > 18 or len(limit) > 6:
+            raise SurveyError("error.bad_form")
+        definition = await get_definition(_slug(request))
+        page = await invitations.api_responses(definition, after=int(after), limit=int(limit))
+        return JSONResponse(page)
+    except SurveyError as error:
+        return _api_error(request, error)
+
+
+async def _tokens_page(
+    request: Request, *, new_token: str = "", error: SurveyError | None = None, status: int = 200
+) -> Response:
+    user = await current_user(request)
+    assert user is not None
+    return render(
+        request,
+        "staff/builder_tokens.html",
+        status_code=status,
+        tokens=await invitations.list_api_tokens(user.id),
+        new_token=new_token,
+        error=error,
+    )
+
+
+@access(STAFF)
+async def tokens_page(request: Request) -> Response:
+    return await _tokens_page(request)
+
+
+@access(STAFF)
+async def tokens_post(request: Request) -> Response:
+    form = await read_form(request)
+    user = await current_user(request)
+    assert user is not None
+    try:
+        token = await invitations.create_api_token(user.id, str(form.get("name", "")))
+    except SurveyError as error:
+        return await _tokens_page(request, error=error, status=422)
+    return await _tokens_page(request, new_token=token)
+
+
+@access(STAFF)
+async def token_revoke(request: Request) -> Response:
+    await read_form(request)
+    user = await current_user(request)
+    assert user is not None
+    await invitations.revoke_api_token(user.id, _int_param(request, "id"))
+    return redirect("/staff/api-tokens")
+
+
+async def _webhooks_page(
+    request: Request, *, secret: str = "", error: SurveyError | None = None, status: int = 200
+) -> Response:
+    definition = await get_definition(_slug(request))
+    return render(
+        request,
+        "staff/builder_webhooks.html",
+        status_code=status,
+        survey=definition,
+        hooks=await invitations.list_webhooks(definition),
+        secret=secret,
+        error=error,
+    )
+
+
+@access(ADMIN)
+async def webhooks_page(request: Request) -> Response:
+    return await _webhooks_page(request)
+
+
+@access(ADMIN)
+async def webhooks_post(request: Request) -> Response:
+    form = await read_form(request)
+    definition = await get_definition(_slug(request))
+    try:
+        secret = await invitations.add_webhook(definition, str(form.get("url", "")))
+    except SurveyError as error:
+        return await _webhooks_page(request, error=error, status=422)
+    return await _webhooks_page(request, secret=secret)
+
+
+@access(ADMIN)
+async def webhook_delete(request: Request) -> Response:
+    await read_form(request)
+    definition = await get_definition(_slug(request))
+    await invitations.delete_webhook(definition, _int_param(request, "id"))
+    return redirect(f"/staff/surveys/{definition.slug}/webhooks")
+
+
+routes: list[BaseRoute] = [
+    Route("/staff/surveys/new", new_page, methods=["GET"]),
+    Route("/staff/surveys/new", new_post, methods=["POST"]),
+    Route("/staff/surveys/import", import_definition, methods=["POST"]),
+    Route("/staff/surveys/{slug}/edit", edit_page, methods=["GET"]),
+    Route("/staff/surveys/{slug}/edit", edit_post, methods=["POST"]),
+    Route("/staff/surveys/{slug}/publication", publish_post, methods=["POST"]),
+    Route("/staff/surveys/{slug}/sections", section_add, methods=["POST"]),
+    Route("/staff/surveys/{slug}/sections/{id}", section_page, methods=["GET"]),
+    Route("/staff/surveys/{slug}/sections/{id}", section_post, methods=["POST"]),
+    Route("/staff/surveys/{slug}/sections/{id}/action", section_action, methods=["POST"]),
+    Route("/staff/surveys/{slug}/questions", question_add, methods=["POST"]),
+    Route("/staff/surveys/{slug}/questions/{question}", question_page, methods=["GET"]),
+    Route("/staff/surveys/{slug}/questions/{question}", question_post, methods=["POST"]),
+    Route("/staff/surveys/{slug}/questions/{question}/action", question_action, methods=["POST"]),
+    Route("/staff/surveys/{slug}/preview", resident.preview_start, methods=["GET"]),
+    Route("/staff/surveys/{slug}/preview", resident.preview_post, methods=["POST"]),
+    Route("/staff/surveys/{slug}/poster", poster, methods=["GET"]),
+    Route("/staff/surveys/{slug}/codes", codes_page, methods=["GET"]),
+    Route("/staff/surveys/{slug}/codes", codes_post, methods=["POST"]),
+    Route("/staff/surveys/{slug}/paper", paper_page, methods=["GET"]),
+    Route("/staff/surveys/{slug}/paper", paper_post, methods=["POST"]),
+    Route("/staff/surveys/{slug}/definition", definition_export, methods=["GET"]),
+    Route("/staff/surveys/{slug}/export-xlsx", xlsx_export, methods=["GET"]),
+    Route("/staff/surveys/{slug}/responses-import", responses_upload, methods=["POST"]),
+    Route("/staff/surveys/{slug}/responses-import/{id}", responses_import_page, methods=["GET"]),
+    Route("/staff/surveys/{slug}/responses-import/{id}", responses_import_post, methods=["POST"]),
+    Route("/s/{slug}/reprendre", resident.resume_form, methods=["GET"]),
+    Route("/s/{slug}/reprendre/{code}", resident.resume, methods=["GET"]),
+    Route("/api/openapi.json", api_openapi, methods=["GET"]),
+    Route("/api/surveys", api_surveys, methods=["GET"]),
+    Route("/api/surveys/{slug}", api_survey, methods=["GET"]),
+    Route("/api/surveys/{slug}/responses", api_responses, methods=["GET"]),
+    Route("/staff/api-tokens", tokens_page, methods=["GET"]),
+    Route("/staff/api-tokens", tokens_post, methods=["POST"]),
+    Route("/staff/api-tokens/{id}/revoke", token_revoke, methods=["POST"]),
+    Route("/staff/surveys/{slug}/webhooks", webhooks_page, methods=["GET"]),
+    Route("/staff/surveys/{slug}/webhooks", webhooks_post, methods=["POST"]),
+    Route("/staff/surveys/{slug}/webhooks/{id}/delete", webhook_delete, methods=["POST"]),
+]

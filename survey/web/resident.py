@@ -1,7 +1,13 @@
-"""Residents' pages: the survey, one section per page, working without JavaScript."""
+"""Residents' pages: the survey, one section per page, working without JavaScript.
+
+Conditions are evaluated here on the server, page by page: a hidden page is skipped, a
+hidden question is never required and what was typed for it is dropped. The same flow
+serves the staff preview, which stores nothing.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
@@ -9,15 +15,25 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from survey.domain import forms
+from survey.domain.conditions import references
 from survey.domain.definitions import SurveyDef, get_definition
-from survey.domain.responses import parse_key, submit_response
+from survey.domain.invitations import (
+    check_invitation,
+    delete_draft,
+    display_code,
+    load_draft,
+    normalise_code,
+    save_draft,
+    store_response,
+)
+from survey.domain.responses import parse_key
 from survey.domain.surveys import list_open_surveys
 from survey.enums import SurveyStatus
 from survey.errors import Forbidden, SurveyError, Unavailable
 from survey.i18n import LANGUAGES
-from survey.web.common import PUBLIC, access, language, read_form, redirect, render
+from survey.web.common import PUBLIC, STAFF, access, language, read_form, redirect, render
 
-_CONTROL_FIELDS = {"csrf", "key", "step", "action", "lang", "switch_lang"}
+_CONTROL_FIELDS = {"csrf", "key", "step", "action", "lang", "switch_lang", "invite", "resume"}
 
 
 @access(PUBLIC)
@@ -25,10 +41,25 @@ async def home(request: Request) -> Response:
     return render(request, "respondent/home.html", surveys=await list_open_surveys())
 
 
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
 def _unavailable_page(request: Request, definition: SurveyDef) -> Response | None:
-    if definition.status == SurveyStatus.OPEN:
+    if definition.accepting(_now()):
         return None
     template = "respondent/closed.html"
+    if definition.status == SurveyStatus.OPEN:
+        # Published with a schedule: before the opening or after the closing time.
+        early = definition.opens_at is not None and _now() < definition.opens_at
+        return render(
+            request,
+            template,
+            status_code=404 if early else 410,
+            survey=definition,
+            opens_at=definition.opens_at if early else None,
+            scheduled_close=not early,
+        )
     status = 410 if definition.status == SurveyStatus.CLOSED else 404
     return render(request, template, status_code=status, survey=definition)
 
@@ -44,10 +75,30 @@ def _page(
     errors: dict[str, forms.FieldError] | None = None,
     status: int = 200,
     notice: str | None = None,
+    invite: str = "",
+    resume: str = "",
+    preview: bool = False,
 ) -> Response:
-    section = definition.sections[step]
+    sections = definition.sections
+    section = sections[step]
+    before = forms.walk_sections(sections, raw, stop=step)
+    shown = forms.shown_questions(section, before.answers)
+    own_codes = {q.code for q in section.questions}
     own = {name for q in section.questions for name in forms.field_names(q)}
     carried = [(name, value) for name, values in raw.items() if name not in own for value in values]
+    current, _ = forms.clean_section(section, raw, before.answers)
+    known = {**before.answers, **current}
+    later = 0
+    following = forms.next_visible(sections, step, known)
+    while following is not None:
+        later += 1
+        following = forms.next_visible(sections, following, known)
+    position = len([i for i in before.visible if i < step]) + 1
+    hints = {
+        q.code: forms.describe_condition(definition.questions, q.settings, lang)
+        for q in shown
+        if references(q.settings) in own_codes
+    }
     return render(
         request,
         "respondent/section.html",
@@ -55,14 +106,35 @@ def _page(
         lang=lang,
         survey=definition,
         section=section,
+        shown=shown,
+        hints=hints,
         step=step,
-        steps=len(definition.sections),
+        position=position,
+        steps=position + later,
+        last=later == 0,
         raw=raw,
         errors=errors or {},
         key=key,
         carried=carried,
         notice=notice,
         other=forms.OTHER,
+        invite=invite,
+        resume=resume,
+        preview=preview,
+        action=f"/staff/surveys/{definition.slug}/preview" if preview else f"/s/{definition.slug}",
+    )
+
+
+def _invitation_page(
+    request: Request, definition: SurveyDef, *, code: str = "", error: SurveyError | None = None
+) -> Response:
+    return render(
+        request,
+        "respondent/invitation.html",
+        status_code=error.status if error else 200,
+        survey=definition,
+        code=code,
+        error=error,
     )
 
 
@@ -72,10 +144,22 @@ async def survey_start(request: Request) -> Response:
     closed = _unavailable_page(request, definition)
     if closed:
         return closed
-    return _page(request, definition, 0, {}, key=str(uuid.uuid4()), lang=language(request))
+    invite = ""
+    if definition.needs_code:
+        typed = request.query_params.get("invitation", "")[:40]
+        if not typed:
+            return _invitation_page(request, definition)
+        try:
+            invite = await check_invitation(definition, typed)
+        except SurveyError as error:
+            return _invitation_page(request, definition, code=typed, error=error)
+    return _page(
+        request, definition, 0, {}, key=str(uuid.uuid4()), lang=language(request), invite=invite
+    )
 
 
-def _raw(form: Any) -> forms.RawForm:
+def raw_answers(form: Any) -> forms.RawForm:
+    """The answer fields of a posted form, every value kept as typed."""
     return {k: [str(v) for v in form.getlist(k)] for k in form.keys() if k.startswith("q_")}
 
 
@@ -85,6 +169,11 @@ async def survey_post(request: Request) -> Response:
     closed = _unavailable_page(request, definition)
     if closed:
         return closed
+    return await _flow(request, definition, preview=False)
+
+
+async def _flow(request: Request, definition: SurveyDef, *, preview: bool) -> Response:
+    """One POST of the survey: change language, go back, save for later, or go on."""
     try:
         form = await read_form(request)
     except Forbidden:
@@ -93,7 +182,7 @@ async def survey_post(request: Request) -> Response:
         if form is None:
             raise
         return _redisplay(request, definition, form, notice="error.csrf", status=403)
-    raw = _raw(form)
+    raw = raw_answers(form)
     lang = str(form.get("lang") or "")
     lang = lang if lang in LANGUAGES else language(request)
     unknown = set(raw) - forms.known_fields(definition.sections)
@@ -101,40 +190,83 @@ async def survey_post(request: Request) -> Response:
         raise SurveyError("error.unknown_fields")
     key = str(parse_key(str(form.get("key", ""))))
     step = _step(form, definition)
+    invite = normalise_code(str(form.get("invite") or ""))
+    resume = normalise_code(str(form.get("resume") or ""))
+    if definition.needs_code and not preview:
+        try:
+            await check_invitation(definition, invite)
+        except SurveyError as error:
+            return _invitation_page(request, definition, error=error)
+    page = {"key": key, "invite": invite, "resume": resume, "preview": preview}
     switch = str(form.get("switch_lang") or "")
     if switch in LANGUAGES:
-        response = _page(request, definition, step, raw, key=key, lang=switch)
+        response = _page(request, definition, step, raw, lang=switch, **page)
         response.set_cookie("lang", switch, max_age=365 * 86400, httponly=True, samesite="lax")
         return response
-    if form.get("action") == "back":
-        return _page(request, definition, max(step - 1, 0), raw, key=key, lang=lang)
-    _, errors = forms.clean_section(definition.sections[step], raw)
+    action = form.get("action")
+    if action == "back":
+        before = forms.walk_sections(definition.sections, raw, stop=step)
+        earlier = [i for i in before.visible if i < step]
+        return _page(request, definition, earlier[-1] if earlier else 0, raw, lang=lang, **page)
+    if action == "save" and not preview:
+        draft = await save_draft(definition, raw, step=step, language=lang, invitation=invite)
+        if resume:
+            await delete_draft(resume)
+        return render(
+            request,
+            "respondent/saved.html",
+            lang=lang,
+            survey=definition,
+            code=display_code(draft.code),
+            link=f"{base_url(request)}/s/{definition.slug}/reprendre/{draft.code}",
+            expires_at=draft.expires_at,
+        )
+    before = forms.walk_sections(definition.sections, raw, stop=step)
+    if before.failed is not None:  # An earlier page was tampered with or the survey changed.
+        return _page(
+            request,
+            definition,
+            before.failed,
+            raw,
+            lang=lang,
+            errors=before.errors,
+            status=422,
+            **page,
+        )
+    values, errors = forms.clean_section(definition.sections[step], raw, before.answers)
     if errors:
-        return _page(request, definition, step, raw, key=key, lang=lang, errors=errors, status=422)
-    if step + 1 < len(definition.sections):
-        return _page(request, definition, step + 1, raw, key=key, lang=lang)
-    answers: dict[str, Any] = {}
-    for index, section in enumerate(definition.sections):
-        values, errors = forms.clean_section(section, raw)
-        if errors:  # An earlier page was tampered with or the survey changed meanwhile.
-            return _page(
-                request, definition, index, raw, key=key, lang=lang, errors=errors, status=422
-            )
-        answers.update(values)
+        return _page(request, definition, step, raw, lang=lang, errors=errors, status=422, **page)
+    answers = {**before.answers, **values}
+    following = forms.next_visible(definition.sections, step, answers)
+    if following is not None:
+        return _page(request, definition, following, raw, lang=lang, **page)
+    if preview:
+        return render(request, "staff/builder_preview_end.html", lang=lang, survey=definition)
     try:
-        receipt = await submit_response(definition, answers, key=uuid.UUID(key), language=lang)
+        receipt = await store_response(
+            definition, answers, key=uuid.UUID(key), language=lang, invitation=invite
+        )
     except Unavailable:
         return _page(
             request,
             definition,
             step,
             raw,
-            key=key,
             lang=lang,
             status=503,
             notice="error.database_unavailable",
+            **page,
         )
+    if resume:
+        await delete_draft(resume)
     return redirect(f"/s/{definition.slug}/merci/{receipt}?lang={lang}")
+
+
+def base_url(request: Request) -> str:
+    """The public address of the site: configured, else the one the request came to."""
+    configured = getattr(request.app.state, "settings", None)
+    base = getattr(configured, "base_url", "") if configured else ""
+    return base or str(request.base_url).rstrip("/")
 
 
 def _step(form: Any, definition: SurveyDef) -> int:
@@ -147,7 +279,7 @@ def _step(form: Any, definition: SurveyDef) -> int:
 def _redisplay(
     request: Request, definition: SurveyDef, form: Any, *, notice: str, status: int
 ) -> Response:
-    raw = _raw(form)
+    raw = raw_answers(form)
     try:
         step = _step(form, definition)
         key = str(parse_key(str(form.get("key", ""))))
@@ -162,6 +294,8 @@ def _redisplay(
         lang=language(request),
         status=status,
         notice=notice,
+        invite=normalise_code(str(form.get("invite") or "")),
+        resume=normalise_code(str(form.get("resume") or "")),
     )
 
 
@@ -171,3 +305,62 @@ async def thanks(request: Request) -> Response:
     return render(
         request, "respondent/thanks.html", survey=definition, receipt=request.path_params["receipt"]
     )
+
+
+@access(PUBLIC)
+async def resume_form(request: Request) -> Response:
+    """Where a resident types the code received when saving."""
+    definition = await get_definition(request.path_params["slug"])
+    typed = normalise_code(request.query_params.get("code", ""))
+    if typed:
+        return redirect(f"/s/{definition.slug}/reprendre/{typed}")
+    return render(request, "respondent/resume.html", survey=definition, code="", error=None)
+
+
+@access(PUBLIC)
+async def resume(request: Request) -> Response:
+    """Open the survey again where it was left, with everything typed so far."""
+    definition = await get_definition(request.path_params["slug"])
+    closed = _unavailable_page(request, definition)
+    if closed:
+        return closed
+    code = request.path_params["code"]
+    try:
+        draft = await load_draft(definition, code)
+    except SurveyError as error:
+        return render(
+            request,
+            "respondent/resume.html",
+            status_code=error.status,
+            survey=definition,
+            code=code[:20],
+            error=error,
+        )
+    step = min(draft.step, len(definition.sections) - 1)
+    chosen = request.query_params.get("lang", "")
+    return _page(
+        request,
+        definition,
+        step,
+        draft.raw,
+        key=str(uuid.uuid4()),
+        lang=chosen if chosen in LANGUAGES else draft.language,
+        notice="builder.resumed",
+        invite=draft.invitation,
+        resume=draft.code,
+    )
+
+
+@access(STAFF)
+async def preview_start(request: Request) -> Response:
+    """The survey exactly as residents see it, in a phone-sized frame; nothing is stored."""
+    definition = await get_definition(request.path_params["slug"])
+    return _page(
+        request, definition, 0, {}, key=str(uuid.uuid4()), lang=language(request), preview=True
+    )
+
+
+@access(STAFF)
+async def preview_post(request: Request) -> Response:
+    definition = await get_definition(request.path_params["slug"])
+    return await _flow(request, definition, preview=True)

@@ -15,6 +15,8 @@ from survey.web.dashboard import routes as dashboard_routes
 from survey.web.privacy import routes as privacy_routes
 
 routes: list[BaseRoute] = [
+    # First: "/staff/surveys/new" must win over "/staff/surveys/{slug}".
+    *builder_routes,
     Route("/", resident.home, methods=["GET"]),
     Route("/s/{slug}", resident.survey_start, methods=["GET"]),
     Route("/s/{slug}", resident.survey_post, methods=["POST"]),
@@ -29,7 +31,7 @@ routes: list[BaseRoute] = [
     Route("/staff/surveys/{slug}/status", staff.change_status, methods=["POST"]),
 ]
 # Each area keeps its routes in its own module.
-routes += analysis_routes + council_routes + dashboard_routes + builder_routes + privacy_routes
+routes += analysis_routes + council_routes + dashboard_routes + privacy_routes
 routes.append(Mount("/static", StaticFiles(directory=STATIC), name="static"))
 # plotly.js from the installed plotly package, for staff pages only.
 routes.append(Mount("/vendor", StaticFiles(directory=PLOTLY_DIR), name="vendor"))
