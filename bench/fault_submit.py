@@ -44,20 +44,32 @@ class Tally:
 
 async def client_loop(port: int, cookie: str, csrf: str, tally: Tally, stop_at: float) -> None:
     base = f"http://127.0.0.1:{port}"
-    async with httpx.AsyncClient(base_url=base, cookies={"parlons_session": cookie},
-                                 timeout=10) as http:
+    async with httpx.AsyncClient(
+        base_url=base, cookies={"parlons_session": cookie}, timeout=10
+    ) as http:
         while time.monotonic() < stop_at:
             key = str(uuid.uuid4())
             text = f"Besoin n° {key[:8]}"
             answers = [(k, text if k == "q_manque" else v) for k, v in ANSWERS]
-            body = urlencode([("csrf", csrf), ("key", key), ("step", "3"), ("lang", "fr"),
-                              *answers, ("action", "next")])
+            body = urlencode(
+                [
+                    ("csrf", csrf),
+                    ("key", key),
+                    ("step", "3"),
+                    ("lang", "fr"),
+                    *answers,
+                    ("action", "next"),
+                ]
+            )
             tally.sent.add(key)
             deadline = time.monotonic() + 30  # retry the same key for up to 30 s
             while True:
                 try:
-                    response = await http.post(f"/s/{SLUG}", content=body, headers={
-                        "content-type": "application/x-www-form-urlencoded"})
+                    response = await http.post(
+                        f"/s/{SLUG}",
+                        content=body,
+                        headers={"content-type": "application/x-www-form-urlencoded"},
+                    )
                 except httpx.HTTPError:
                     tally.connection_errors += 1
                     response = None
@@ -80,7 +92,9 @@ async def stored_counts(url: str, keys: set[str]) -> dict[str, int]:
     try:
         rows = await conn.fetch(
             "SELECT idempotency_key::text AS k, count(*) AS n FROM responses"
-            " WHERE idempotency_key = ANY($1::uuid[]) GROUP BY 1", list(keys))
+            " WHERE idempotency_key = ANY($1::uuid[]) GROUP BY 1",
+            list(keys),
+        )
     finally:
         await conn.close()
     return {r["k"]: int(r["n"]) for r in rows}
@@ -105,8 +119,10 @@ def main() -> None:
 
             async def run() -> float:
                 stop_at = time.monotonic() + args.seconds
-                clients = [asyncio.create_task(client_loop(port, cookie, csrf, tally, stop_at))
-                           for _ in range(args.clients)]
+                clients = [
+                    asyncio.create_task(client_loop(port, cookie, csrf, tally, stop_at))
+                    for _ in range(args.clients)
+                ]
                 await asyncio.sleep(args.seconds / 2)
                 t0 = time.monotonic()
                 await asyncio.to_thread(embedded.stop, force=True)
@@ -122,22 +138,26 @@ def main() -> None:
     lost = sorted(k for k in tally.acknowledged if counts.get(k, 0) == 0)
     duplicates = sorted(k for k, n in counts.items() if n > 1)
     retried_ok = [k for k in tally.retried if k in tally.acknowledged]
-    print(json.dumps({
-        "acknowledged": len(tally.acknowledged),
-        "stored": sum(counts.get(k, 0) for k in tally.acknowledged),
-        "lost": len(lost),
-        "duplicates": len(duplicates),
-        "restarts": 1,
-        "outage_seconds": round(outage, 2),
-        "retried_keys": len(tally.retried),
-        "retried_then_stored_once": sum(1 for k in retried_ok if counts.get(k) == 1),
-        "retried_then_acknowledged": len(retried_ok),
-        "error_pages": tally.error_pages,
-        "error_pages_keeping_input": tally.error_pages_keeping_input,
-        "connection_errors": tally.connection_errors,
-        "gave_up": len(tally.gave_up),
-        "clients": args.clients,
-    }))
+    print(
+        json.dumps(
+            {
+                "acknowledged": len(tally.acknowledged),
+                "stored": sum(counts.get(k, 0) for k in tally.acknowledged),
+                "lost": len(lost),
+                "duplicates": len(duplicates),
+                "restarts": 1,
+                "outage_seconds": round(outage, 2),
+                "retried_keys": len(tally.retried),
+                "retried_then_stored_once": sum(1 for k in retried_ok if counts.get(k) == 1),
+                "retried_then_acknowledged": len(retried_ok),
+                "error_pages": tally.error_pages,
+                "error_pages_keeping_input": tally.error_pages_keeping_input,
+                "connection_errors": tally.connection_errors,
+                "gave_up": len(tally.gave_up),
+                "clients": args.clients,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

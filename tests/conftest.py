@@ -19,7 +19,8 @@ from survey.pgserver import EmbeddedPostgres
 from survey.settings import load
 
 ROOT = Path(__file__).resolve().parents[1]
-TEST_DB = "parlons_test"
+# One database per test session, so two sessions on one server never drop each other's.
+TEST_DB = f"parlons_test_{os.getpid()}"
 
 
 @pytest.fixture(scope="session")
@@ -36,6 +37,7 @@ def database_url() -> Iterator[str]:
     asyncio.run(db.drop_database(url))
     asyncio.run(db.migrate(url))
     yield url
+    asyncio.run(db.drop_database(url))
     if embedded is not None:
         embedded.stop()
 

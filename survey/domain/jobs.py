@@ -43,17 +43,23 @@ def handler(kind: str) -> Callable[[Handler], Handler]:
 
 async def enqueue(kind: str, payload: dict[str, Any]) -> int:
     async with connection() as conn:
-        return int(await conn.fetchval(
-            "INSERT INTO jobs (kind, payload, state, progress, error, created_at)"
-            " VALUES ($1, $2::jsonb, 'queued', 0, '', now()) RETURNING id",
-            kind, json.dumps(payload)))
+        return int(
+            await conn.fetchval(
+                "INSERT INTO jobs (kind, payload, state, progress, error, created_at)"
+                " VALUES ($1, $2::jsonb, 'queued', 0, '', now()) RETURNING id",
+                kind,
+                json.dumps(payload),
+            )
+        )
 
 
 async def get_job(job_id: int) -> dict[str, Any] | None:
     async with connection() as conn:
         row = await conn.fetchrow(
             "SELECT id, kind, payload, state, progress, error, created_at, started_at,"
-            " finished_at FROM jobs WHERE id = $1", job_id)
+            " finished_at FROM jobs WHERE id = $1",
+            job_id,
+        )
     if row is None:
         return None
     return {**dict(row), "payload": json.loads(row["payload"])}
@@ -69,8 +75,9 @@ async def run_next() -> int | None:
 
     async def progress(value: float) -> None:
         async with connection() as conn:
-            await conn.execute("UPDATE jobs SET progress = $2 WHERE id = $1", job_id,
-                               max(0.0, min(1.0, value)))
+            await conn.execute(
+                "UPDATE jobs SET progress = $2 WHERE id = $1", job_id, max(0.0, min(1.0, value))
+            )
 
     try:
         await _handlers[row["kind"]](json.loads(row["payload"]), progress)
@@ -78,13 +85,16 @@ async def run_next() -> int | None:
         log.exception("job %s failed", job_id)
         async with connection() as conn:
             await conn.execute(
-                "UPDATE jobs SET state = 'failed', error = $2, finished_at = now()"
-                " WHERE id = $1", job_id, "".join(traceback.format_exception_only(exc))[-2000:])
+                "UPDATE jobs SET state = 'failed', error = $2, finished_at = now() WHERE id = $1",
+                job_id,
+                "".join(traceback.format_exception_only(exc))[-2000:],
+            )
     else:
         async with connection() as conn:
             await conn.execute(
-                "UPDATE jobs SET state = 'done', progress = 1, finished_at = now()"
-                " WHERE id = $1", job_id)
+                "UPDATE jobs SET state = 'done', progress = 1, finished_at = now() WHERE id = $1",
+                job_id,
+            )
     return job_id
 
 
@@ -93,7 +103,9 @@ async def requeue_stale(minutes: int = 30) -> int:
     async with connection() as conn:
         result = await conn.execute(
             "UPDATE jobs SET state = 'queued' WHERE state = 'running'"
-            " AND started_at < now() - make_interval(mins => $1)", minutes)
+            " AND started_at < now() - make_interval(mins => $1)",
+            minutes,
+        )
     return int(result.split()[-1])
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import datetime as dt
 import io
@@ -170,17 +171,112 @@ async def _stream_rows(survey_id: int, batch: int = 2000) -> AsyncIterator[list[
             yield rows
 
 
+def _cell(expression: str) -> str:
+    """SQL for a CSV cell: formulas neutralised as ``neutralise`` does in Python."""
+    return (
+        f"CASE WHEN left({expression}, 1) IN ('=', '+', '-', '@', chr(9), chr(13), chr(10))"
+        f" THEN chr(39) || {expression} ELSE {expression} END"
+    )
+
+
+def _export_query(definition: SurveyDef, language: str) -> tuple[str, list[Any]]:
+    """One SELECT giving the CSV rows, labels looked up in SQL from per-question maps."""
+    args: list[Any] = [definition.id]
+
+    def arg(value: str) -> str:
+        # Values travel as parameters; only their placeholders are written into the SQL.
+        args.append(value)
+        return f"${len(args)}::text"
+
+    columns = []
+    for q in definition.questions:
+        code = arg(q.code)
+        labels = json.dumps({c.code: c.text(language) for c in q.choices}, ensure_ascii=False)
+        if q.kind in (QuestionKind.MULTIPLE, QuestionKind.RANKING):
+            other = arg(f"{q.code}__other")
+            separator = arg(" > " if q.kind == QuestionKind.RANKING else "; ")
+            # Placeholders only, see arg(): no value is written into the SQL.
+            columns.append(
+                f"(SELECT string_agg(CASE WHEN t.v = '__other__'"  # noqa: S608
+                f" THEN coalesce(r.answers->>{other}, '')"
+                f" ELSE coalesce({arg(labels)}::jsonb->>t.v, t.v) END, {separator} ORDER BY t.o)"
+                f" FROM jsonb_array_elements_text(CASE WHEN jsonb_typeof(r.answers->{code})"
+                f" = 'array' THEN r.answers->{code} ELSE '[]'::jsonb END)"
+                f" WITH ORDINALITY AS t(v, o))"
+            )
+        elif q.choices:
+            columns.append(
+                f"coalesce({arg(labels)}::jsonb->>(r.answers->>{code}), r.answers->>{code})"
+            )
+        else:
+            columns.append(f"r.answers->>{code}")
+    inner = ", ".join(f"{expression} AS c{i}" for i, expression in enumerate(columns))
+    outer = ", ".join(_cell(f"x.c{i}") for i in range(len(columns)))
+    # Placeholders and fixed expressions only.
+    query = (
+        "SELECT r.id, to_char(r.submitted_at AT TIME ZONE 'UTC',"  # noqa: S608
+        ' \'YYYY-MM-DD"T"HH24:MI:SS"Z"\'), r.channel, r.language'
+        + (f", {outer}" if columns else "")
+        + " FROM responses r"
+        + (f" CROSS JOIN LATERAL (SELECT {inner}) x" if columns else "")
+        + " WHERE r.survey_id = $1 ORDER BY r.id"
+    )
+    return query, args
+
+
+def _utf8_boundary(data: bytes) -> int:
+    """Length of the longest prefix of ``data`` that ends on a whole UTF-8 character."""
+    cut = len(data)
+    back = 0
+    while cut - back > 0 and back < 4 and (data[cut - back - 1] & 0xC0) == 0x80:
+        back += 1
+    if cut - back > 0 and data[cut - back - 1] >= 0xC0:
+        lead = data[cut - back - 1]
+        size = 2 if lead < 0xE0 else 3 if lead < 0xF0 else 4
+        if back + 1 < size:
+            return cut - back - 1
+    return cut
+
+
 async def export_csv(definition: SurveyDef, language: str) -> AsyncIterator[str]:
-    """The survey's responses as CSV text chunks, streamed in batches."""
+    """The survey's responses as CSV text chunks.
+
+    PostgreSQL writes the CSV itself (``COPY ... TO STDOUT``), labels and formula
+    neutralising included; chunks flow through a small queue, so memory stays flat
+    whatever the number of responses.
+    """
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(export_header(definition, language))
+    csv.writer(buffer).writerow(export_header(definition, language))
     yield "\ufeff" + buffer.getvalue()  # BOM so spreadsheet programs read UTF-8.
-    async for rows in _stream_rows(definition.id):
-        buffer.seek(0)
-        buffer.truncate()
-        writer.writerows(export_row(definition, r, language) for r in rows)
-        yield buffer.getvalue()
+    query, args = _export_query(definition, language)
+    queue: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=8)
+
+    async def sink(chunk: bytes) -> None:
+        await queue.put(chunk)
+
+    async def copy(conn: Any) -> None:
+        try:
+            await conn.copy_from_query(query, *args, output=sink, format="csv")
+        finally:
+            await queue.put(None)
+
+    async with connection() as conn:
+        task = asyncio.create_task(copy(conn))
+        pending = b""
+        try:
+            while (chunk := await queue.get()) is not None:
+                data = pending + chunk
+                # A chunk may end inside a multi-byte character: keep that tail for later.
+                cut = _utf8_boundary(data)
+                pending = data[cut:]
+                if cut:
+                    yield data[:cut].decode("utf-8")
+            if pending:
+                yield pending.decode("utf-8")
+            await task
+        finally:
+            if not task.done():
+                task.cancel()
 
 
 async def export_json(definition: SurveyDef) -> AsyncIterator[str]:
