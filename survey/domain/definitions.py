@@ -7,12 +7,14 @@ frozen dataclasses lets validation stay pure and costs no query on the hot path.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from survey.db import CONNECTION_ERRORS
 from survey.domain.conditions import check_conditions
 from survey.domain.db import connection
 from survey.enums import CHOICE_KINDS, QuestionKind, SurveyStatus
@@ -50,7 +52,8 @@ class QuestionDef:
     personal_data: bool = False
     settings: dict[str, Any] = field(default_factory=dict)
 
-    @property
+    # Cached: definitions are immutable and read on every request of the submit path.
+    @functools.cached_property
     def choices(self) -> tuple[Choice, ...]:
         if self.kind == QuestionKind.YES_NO:
             return (
@@ -99,7 +102,7 @@ class SurveyDef:
     resume_days: int = DEFAULT_RESUME_DAYS
     retention_days: int | None = None
 
-    @property
+    @functools.cached_property
     def questions(self) -> tuple[QuestionDef, ...]:
         return tuple(q for s in self.sections for q in s.questions)
 
@@ -136,7 +139,14 @@ async def get_definition(slug: str) -> SurveyDef:
     hit = _cache.get(slug)
     if hit and now - hit[0] < _CACHE_SECONDS:
         return hit[1]
-    survey = await Survey.get_or_none(slug=slug)
+    try:
+        survey = await Survey.get_or_none(slug=slug)
+    except CONNECTION_ERRORS:
+        if hit:
+            # PostgreSQL is restarting: the last known definition still shows the page,
+            # so a resident's answers can be redisplayed with a "try again" message.
+            return hit[1]
+        raise
     if survey is None:
         raise NotFound("error.survey_not_found")
     if hit and hit[1].version == survey.version:

@@ -274,16 +274,16 @@ async def store_response(
 ) -> str:
     """Store a validated response (using up its invitation code in invitation modes) and
     tell the survey's webhooks; a retried POST returns the first receipt, told once."""
-    async with connection() as conn:
-        known = await conn.fetchval("SELECT 1 FROM responses WHERE idempotency_key = $1", key)
-    if definition.needs_code and channel == Channel.WEB:
-        receipt = await submit_with_invitation(
-            definition, answers, key=key, language=language, code=invitation
-        )
-    else:
-        receipt = await submit_response(
+    if not (definition.needs_code and channel == Channel.WEB):
+        # The common path: one statement stores the response and queues its webhooks.
+        return await submit_response(
             definition, answers, key=key, language=language, channel=channel
         )
+    async with connection() as conn:
+        known = await conn.fetchval("SELECT 1 FROM responses WHERE idempotency_key = $1", key)
+    receipt = await submit_with_invitation(
+        definition, answers, key=key, language=language, code=invitation
+    )
     if not known:
         await notify_new_response(definition, receipt)
     return receipt

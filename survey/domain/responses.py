@@ -20,11 +20,22 @@ from survey.errors import SurveyError
 RECEIPT_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O or 1/I: read out on the phone
 
 _INSERT = """
-INSERT INTO responses (survey_id, idempotency_key, receipt, answers, language, channel,
-                       submitted_at)
-VALUES ($1, $2, $3, $4::jsonb, $5, $6, now())
-ON CONFLICT (idempotency_key) DO NOTHING
-RETURNING receipt
+WITH inserted AS (
+    INSERT INTO responses (survey_id, idempotency_key, receipt, answers, language, channel,
+                           submitted_at)
+    VALUES ($1, $2, $3, $4::jsonb, $5, $6, now())
+    ON CONFLICT (idempotency_key) DO NOTHING
+    RETURNING receipt
+), notified AS (
+    -- Only a newly stored response is announced to the survey's webhooks, in the same
+    -- statement: one round trip on the submit path, and a retry never notifies twice.
+    INSERT INTO jobs (kind, payload, state, progress, error, created_at)
+    SELECT 'webhook', jsonb_build_object('webhook', w.id, 'receipt', i.receipt,
+                                         'attempt', 1), 'queued', 0, '', now()
+    FROM webhooks w CROSS JOIN inserted i
+    WHERE w.survey_id = $1 AND w.active AND $7
+)
+SELECT receipt FROM inserted
 """
 _EXISTING = "SELECT receipt, survey_id FROM responses WHERE idempotency_key = $1"
 
@@ -53,6 +64,7 @@ async def submit_response(
     key: uuid.UUID,
     language: str,
     channel: Channel = Channel.WEB,
+    notify: bool = True,
 ) -> str:
     """Store a validated response once per idempotency key; return its receipt code.
 
@@ -64,7 +76,14 @@ async def submit_response(
     async with connection() as conn:
         for _ in range(3):
             receipt = await conn.fetchval(
-                _INSERT, definition.id, key, new_receipt(), payload, language, str(channel)
+                _INSERT,
+                definition.id,
+                key,
+                new_receipt(),
+                payload,
+                language,
+                str(channel),
+                notify,
             )
             if receipt:
                 return str(receipt)
