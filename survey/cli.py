@@ -128,9 +128,13 @@ async def _export(url: str, slug: str, fmt: str) -> None:
 
     async with orm(url):
         definition = await get_definition(slug)
-        chunks = export_csv(definition, "fr") if fmt == "csv" else export_json(definition)
-        async for chunk in chunks:
-            sys.stdout.write(chunk)
+        out = sys.stdout.buffer
+        if fmt == "csv":
+            async for data in export_csv(definition, "fr"):
+                out.write(data)
+        else:
+            async for text in export_json(definition):
+                out.write(text.encode())
     sys.stdout.flush()
 
 

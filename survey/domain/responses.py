@@ -14,7 +14,7 @@ from typing import Any
 
 from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef
-from survey.enums import Channel, QuestionKind, SurveyStatus
+from survey.enums import TEXT_KINDS, Channel, QuestionKind, SurveyStatus
 from survey.errors import SurveyError
 
 RECEIPT_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O or 1/I: read out on the phone
@@ -190,16 +190,24 @@ async def _stream_rows(survey_id: int, batch: int = 2000) -> AsyncIterator[list[
             yield rows
 
 
+_FORMULA_SQL = "('=', '+', '-', '@', chr(9), chr(13), chr(10))"
+
+
 def _cell(expression: str) -> str:
-    """SQL for a CSV cell: formulas neutralised as ``neutralise`` does in Python."""
+    """SQL for a CSV cell of free text: formulas neutralised as ``neutralise`` does."""
     return (
-        f"CASE WHEN left({expression}, 1) IN ('=', '+', '-', '@', chr(9), chr(13), chr(10))"
+        f"CASE WHEN left({expression}, 1) IN {_FORMULA_SQL}"
         f" THEN chr(39) || {expression} ELSE {expression} END"
     )
 
 
 def _export_query(definition: SurveyDef, language: str) -> tuple[str, list[Any]]:
-    """One SELECT giving the CSV rows, labels looked up in SQL from per-question maps."""
+    """One SELECT giving the CSV rows, with labels and formula neutralising done in SQL.
+
+    Choice labels are neutralised once here rather than on every row; lists (multiple
+    choice, ranking) are labelled once per distinct list in a CTE and joined back, since a
+    survey's answers repeat the same few lists.
+    """
     args: list[Any] = [definition.id]
 
     def arg(value: str) -> str:
@@ -207,58 +215,52 @@ def _export_query(definition: SurveyDef, language: str) -> tuple[str, list[Any]]
         args.append(value)
         return f"${len(args)}::text"
 
-    columns = []
+    ctes: list[str] = []
+    joins: list[str] = []
+    columns: list[str] = []
     for q in definition.questions:
         code = arg(q.code)
-        labels = json.dumps({c.code: c.text(language) for c in q.choices}, ensure_ascii=False)
+        labels_json = json.dumps(
+            {c.code: neutralise(c.text(language)) for c in q.choices}, ensure_ascii=False
+        )
         if q.kind in (QuestionKind.MULTIPLE, QuestionKind.RANKING):
-            other = arg(f"{q.code}__other")
+            n = len(ctes)
             separator = arg(" > " if q.kind == QuestionKind.RANKING else "; ")
-            # Placeholders only, see arg(): no value is written into the SQL.
-            columns.append(
-                f"(SELECT string_agg(CASE WHEN t.v = '__other__'"  # noqa: S608
-                f" THEN coalesce(r.answers->>{other}, '')"
-                f" ELSE coalesce({arg(labels)}::jsonb->>t.v, t.v) END, {separator} ORDER BY t.o)"
-                f" FROM jsonb_array_elements_text(CASE WHEN jsonb_typeof(r.answers->{code})"
-                f" = 'array' THEN r.answers->{code} ELSE '[]'::jsonb END)"
-                f" WITH ORDINALITY AS t(v, o))"
+            labels = arg(labels_json)
+            # chr(1) marks where the resident's own "other" text goes, per row.
+            ctes.append(
+                f"l{n} AS (SELECT d.a, (SELECT string_agg(CASE WHEN t.v = '__other__'"  # noqa: S608
+                f" THEN chr(1) ELSE coalesce({labels}::jsonb->>t.v, t.v) END, {separator}"
+                f" ORDER BY t.o) FROM jsonb_array_elements_text(d.a) WITH ORDINALITY"
+                f" AS t(v, o)) AS label FROM (SELECT DISTINCT r.answers->{code} AS a"
+                f" FROM responses r WHERE r.survey_id = $1"
+                f" AND jsonb_typeof(r.answers->{code}) = 'array') d)"
             )
+            joins.append(f" LEFT JOIN l{n} ON l{n}.a = r.answers->{code}")
+            other = arg(f"{q.code}__other")
+            columns.append(_cell(f"replace(l{n}.label, chr(1), coalesce(r.answers->>{other}, ''))"))
         elif q.choices:
-            columns.append(
-                f"coalesce({arg(labels)}::jsonb->>(r.answers->>{code}), r.answers->>{code})"
-            )
-        else:
+            labels = arg(labels_json)
+            columns.append(f"coalesce({labels}::jsonb->>(r.answers->>{code}), r.answers->>{code})")
+        elif q.kind in TEXT_KINDS or q.kind == QuestionKind.CONTACT:
+            columns.append(_cell(f"(r.answers->>{code})"))
+        else:  # numbers, scales, dates: validated values, never formulas
             columns.append(f"r.answers->>{code}")
-    inner = ", ".join(f"{expression} AS c{i}" for i, expression in enumerate(columns))
-    outer = ", ".join(_cell(f"x.c{i}") for i in range(len(columns)))
-    # Placeholders and fixed expressions only.
+    with_clause = ("WITH " + ", ".join(ctes) + " ") if ctes else ""
     query = (
-        "SELECT r.id, to_char(r.submitted_at AT TIME ZONE 'UTC',"  # noqa: S608
-        ' \'YYYY-MM-DD"T"HH24:MI:SS"Z"\'), r.channel, r.language'
-        + (f", {outer}" if columns else "")
+        with_clause  # noqa: S608 - placeholders and fixed expressions only, see arg()
+        + "SELECT r.id, to_char(r.submitted_at AT TIME ZONE 'UTC',"
+        + ' \'YYYY-MM-DD"T"HH24:MI:SS"Z"\'), r.channel, r.language'
+        + "".join(f", {c}" for c in columns)
         + " FROM responses r"
-        + (f" CROSS JOIN LATERAL (SELECT {inner}) x" if columns else "")
+        + "".join(joins)
         + " WHERE r.survey_id = $1 ORDER BY r.id"
     )
     return query, args
 
 
-def _utf8_boundary(data: bytes) -> int:
-    """Length of the longest prefix of ``data`` that ends on a whole UTF-8 character."""
-    cut = len(data)
-    back = 0
-    while cut - back > 0 and back < 4 and (data[cut - back - 1] & 0xC0) == 0x80:
-        back += 1
-    if cut - back > 0 and data[cut - back - 1] >= 0xC0:
-        lead = data[cut - back - 1]
-        size = 2 if lead < 0xE0 else 3 if lead < 0xF0 else 4
-        if back + 1 < size:
-            return cut - back - 1
-    return cut
-
-
-async def export_csv(definition: SurveyDef, language: str) -> AsyncIterator[str]:
-    """The survey's responses as CSV text chunks.
+async def export_csv(definition: SurveyDef, language: str) -> AsyncIterator[bytes]:
+    """The survey's responses as CSV (UTF-8 bytes with a BOM), streamed.
 
     PostgreSQL writes the CSV itself (``COPY ... TO STDOUT``), labels and formula
     neutralising included; chunks flow through a small queue, so memory stays flat
@@ -266,7 +268,7 @@ async def export_csv(definition: SurveyDef, language: str) -> AsyncIterator[str]
     """
     buffer = io.StringIO()
     csv.writer(buffer).writerow(export_header(definition, language))
-    yield "\ufeff" + buffer.getvalue()  # BOM so spreadsheet programs read UTF-8.
+    yield ("\ufeff" + buffer.getvalue()).encode()  # BOM so spreadsheets read UTF-8.
     query, args = _export_query(definition, language)
     queue: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=8)
 
@@ -281,17 +283,9 @@ async def export_csv(definition: SurveyDef, language: str) -> AsyncIterator[str]
 
     async with connection() as conn:
         task = asyncio.create_task(copy(conn))
-        pending = b""
         try:
             while (chunk := await queue.get()) is not None:
-                data = pending + chunk
-                # A chunk may end inside a multi-byte character: keep that tail for later.
-                cut = _utf8_boundary(data)
-                pending = data[cut:]
-                if cut:
-                    yield data[:cut].decode("utf-8")
-            if pending:
-                yield pending.decode("utf-8")
+                yield bytes(chunk)  # asyncpg hands out bytearrays
             await task
         finally:
             if not task.done():
