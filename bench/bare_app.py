@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 import asyncpg
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import RedirectResponse
+from starlette.responses import HTMLResponse, RedirectResponse
 from starlette.routing import Route
 
 from survey.db import credentials
@@ -47,10 +47,19 @@ async def lifespan(app: Starlette):  # type: ignore[no-untyped-def]
     await pool.close()
 
 
+# A page of about the size of a survey section, for the render benchmark.
+PAGE = "<!doctype html><html lang=fr><title>Page</title><main>" + "<p>Question ?</p>" * 250
+
+
+async def page(request: Request) -> HTMLResponse:
+    return HTMLResponse(PAGE)
+
+
 def app() -> Starlette:
     return Starlette(
         routes=[
             Route("/submit", submit, methods=["POST"]),
+            Route("/page", page, methods=["GET"]),
             Route("/", lambda r: RedirectResponse("/submit")),
         ],
         lifespan=lifespan,

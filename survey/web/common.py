@@ -31,6 +31,8 @@ env = Environment(
     autoescape=select_autoescape(default=True, default_for_string=True),
     trim_blocks=True,
     lstrip_blocks=True,
+    # Templates ship with the code: no file check on every render.
+    auto_reload=False,
 )
 
 
