@@ -15,6 +15,8 @@ MODEL_MODULES = [
     "survey.models.needs",
     "survey.models.councils",
     "survey.models.authoring",
+    "survey.models.sortition",
+    "survey.models.actions",
 ]
 
 # What asyncpg and the OS raise while PostgreSQL restarts or is unreachable.

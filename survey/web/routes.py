@@ -6,13 +6,16 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from survey.web import resident, staff
+from survey.web.actions import routes as actions_routes
 from survey.web.analysis import routes as analysis_routes
 from survey.web.builder import routes as builder_routes
 from survey.web.charts import PLOTLY_DIR
 from survey.web.common import STATIC
 from survey.web.council import routes as council_routes
+from survey.web.council_needs import routes as council_needs_routes
 from survey.web.dashboard import routes as dashboard_routes
 from survey.web.privacy import routes as privacy_routes
+from survey.web.sortition import routes as sortition_routes
 
 routes: list[BaseRoute] = [
     # First: "/staff/surveys/new" must win over "/staff/surveys/{slug}".
@@ -32,6 +35,7 @@ routes: list[BaseRoute] = [
 ]
 # Each area keeps its routes in its own module.
 routes += analysis_routes + council_routes + dashboard_routes + privacy_routes
+routes += sortition_routes + council_needs_routes + actions_routes
 routes.append(Mount("/static", StaticFiles(directory=STATIC), name="static"))
 # plotly.js from the installed plotly package, for staff pages only.
 routes.append(Mount("/vendor", StaticFiles(directory=PLOTLY_DIR), name="vendor"))
