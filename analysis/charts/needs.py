@@ -55,6 +55,9 @@ def needs_by_size(
     return base_layout(fig, title)
 
 
+SVG_POINTS = 5000
+
+
 def answers_map(
     coords: np.ndarray,
     clusters: Sequence[int],
@@ -82,7 +85,8 @@ def answers_map(
             continue
         name = unclassified_label if cluster == -1 else need_labels[cluster]
         fig.add_trace(
-            go.Scattergl(
+            # SVG up to a few thousand points (drawn everywhere, printable); WebGL beyond.
+            (go.Scatter if len(texts) <= SVG_POINTS else go.Scattergl)(
                 x=coords[members, 0],
                 y=coords[members, 1],
                 mode="markers",
