@@ -8,11 +8,14 @@ import getpass
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from types import FrameType
+from typing import TypeVar
 
 from survey import cli_analysis, cli_opinion, settings
 from survey.runtime import RESOLVED_URL_VAR, Database, open_database, orm
+
+T = TypeVar("T")
 
 DEMO_EMAIL = "equipe@parlons.example"
 DEMO_PASSWORD = "parlons-demo"  # noqa: S105 - printed on purpose: demo data only
@@ -153,42 +156,38 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _purge(url: str) -> list[dict[str, object]]:
-    from survey.domain.privacy import purge_expired
+def _call(function: Callable[[], Awaitable[T]]) -> T:
+    """Run one domain call with the database open (embedded or ``DATABASE_URL``)."""
+    database = open_database(settings.load())
 
-    async with orm(url):
-        return await purge_expired()
+    async def run() -> T:
+        async with orm(database.url):
+            return await function()
+
+    try:
+        return asyncio.run(run())
+    finally:
+        database.stop()
 
 
 def cmd_purge(args: argparse.Namespace) -> int:
     import json
 
-    database = open_database(settings.load())
-    try:
-        report = asyncio.run(_purge(database.url))
-    finally:
-        database.stop()
+    from survey.domain.privacy import purge_expired
+
+    report = _call(purge_expired)
     for line in report:
         print(json.dumps(line))
     print(f"Purged {sum(int(line['deleted']) for line in report)} responses past retention.")
     return 0
 
 
-async def _register(url: str) -> list[dict[str, object]]:
-    from survey.domain.privacy import processing_register
-
-    async with orm(url):
-        return await processing_register()
-
-
 def cmd_register(args: argparse.Namespace) -> int:
     import json
 
-    database = open_database(settings.load())
-    try:
-        print(json.dumps(asyncio.run(_register(database.url)), ensure_ascii=False, indent=1))
-    finally:
-        database.stop()
+    from survey.domain.privacy import processing_register
+
+    print(json.dumps(_call(processing_register), ensure_ascii=False, indent=1))
     return 0
 
 
@@ -200,19 +199,14 @@ def _pg_tool(name: str) -> str:
     return str(BIN / name)
 
 
-def cmd_backup(args: argparse.Namespace) -> int:
+def _run_tool(name: str, *arguments: str) -> int:
+    """Run ``pg_dump``/``pg_restore`` against the database; report failures on stderr."""
     import subprocess
 
     database = open_database(settings.load())
     try:
         result = subprocess.run(
-            [
-                _pg_tool("pg_dump"),
-                "--format=custom",
-                "--no-owner",
-                f"--file={args.file}",
-                f"--dbname={database.url}",
-            ],
+            [_pg_tool(name), *arguments, f"--dbname={database.url}"],
             capture_output=True,
             text=True,
             check=False,
@@ -221,37 +215,24 @@ def cmd_backup(args: argparse.Namespace) -> int:
         database.stop()
     if result.returncode:
         print(result.stderr.strip(), file=sys.stderr)
+        return 2
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    if _run_tool("pg_dump", "--format=custom", "--no-owner", f"--file={args.file}"):
         return 2
     print(f"Backup written to {args.file}.")
     return 0
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    import subprocess
-
     if not os.path.exists(args.file):
         print(f"No such backup file: {args.file}", file=sys.stderr)
         return 2
-    database = open_database(settings.load())
-    try:
-        result = subprocess.run(
-            [
-                _pg_tool("pg_restore"),
-                "--clean",
-                "--if-exists",
-                "--no-owner",
-                "--single-transaction",
-                f"--dbname={database.url}",
-                args.file,
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-    finally:
-        database.stop()
-    if result.returncode:
-        print(result.stderr.strip(), file=sys.stderr)
+    if _run_tool(
+        "pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction", args.file
+    ):
         return 2
     print(f"Database restored from {args.file}.")
     return 0

@@ -23,6 +23,28 @@ def endpoints() -> list[tuple[str, str, object]]:
     return found
 
 
+PARAMETERS = (
+    "receipt",
+    "id",
+    "token",
+    "code",
+    "need",
+    "run",
+    "council",
+    "consultation",
+    "member",
+    "question",
+)
+
+
+def fill(path: str, slug: str) -> str:
+    """A concrete URL for a route path: the survey's slug, "1" for every other parameter."""
+    url = path.replace("{slug}", slug)
+    for name in PARAMETERS:
+        url = url.replace("{" + name + "}", "1")
+    return url
+
+
 def test_every_route_declares_who_may_call_it() -> None:
     undeclared = [f"{m} {p}" for m, p, e in endpoints() if getattr(e, "access", None) is None]
     assert undeclared == []
@@ -36,21 +58,7 @@ async def test_protected_routes_refuse_anonymous_visitors(client: httpx.AsyncCli
     for method, path, endpoint in endpoints():
         if endpoint.access == PUBLIC:
             continue
-        url = path
-        for name in (
-            "slug",
-            "receipt",
-            "id",
-            "token",
-            "code",
-            "need",
-            "run",
-            "council",
-            "consultation",
-            "member",
-            "question",
-        ):
-            url = url.replace("{" + name + "}", definition.slug if name == "slug" else "1")
+        url = fill(path, definition.slug)
         response = await client.request(method, url)
         assert response.status_code in (303, 403), f"{method} {path}"
         if response.status_code == 303:
@@ -70,21 +78,7 @@ async def test_every_post_route_requires_csrf(client: httpx.AsyncClient) -> None
     for method, path, _ in endpoints():
         if method != "POST":
             continue
-        url = path
-        for name in (
-            "slug",
-            "receipt",
-            "id",
-            "token",
-            "code",
-            "need",
-            "run",
-            "council",
-            "consultation",
-            "member",
-            "question",
-        ):
-            url = url.replace("{" + name + "}", definition.slug if name == "slug" else "1")
+        url = fill(path, definition.slug)
         response = await client.post(url, data={"x": "1"})
         assert response.status_code in (303, 400, 403), f"{method} {path}: {response.status_code}"
         if response.status_code == 303:  # Only a member route may send to its own login.
