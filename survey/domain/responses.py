@@ -12,6 +12,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
+from analysis.text import mask_personal_data
 from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef
 from survey.enums import TEXT_KINDS, Channel, QuestionKind, SurveyStatus
@@ -124,11 +125,19 @@ def format_answer(
     *,
     labels: bool = True,
     other: str | None = None,
+    mask: bool = False,
 ) -> str:
-    """One answer as text for tables and exports."""
+    """One answer as text for tables and exports.
+
+    ``mask`` hides e-mail addresses and phone numbers typed into free text (staff pages),
+    except in questions that collect contact details on purpose.
+    """
     if value is None:
         return ""
     question = definition.question(code)
+    if mask and not question.personal_data:
+        text = format_answer(definition, code, value, language, labels=labels, other=other)
+        return mask_personal_data(text)
     if question.kind == QuestionKind.RANKING:
         return " > ".join(question.choice_label(v, language) if labels else v for v in value)
     if question.kind == QuestionKind.MULTIPLE:

@@ -168,3 +168,19 @@ async def test_export_json_is_complete(client: httpx.AsyncClient) -> None:
     assert len(data) == 1
     assert data[0]["answers"]["contact"] == "marie.dupont@example.org"
     assert data[0]["channel"] == "web"
+
+
+async def test_responses_page_masks_contact_details_typed_in_free_text(
+    client: httpx.AsyncClient,
+) -> None:
+    definition = await make_survey()
+    text = "Appelez-moi au 06 12 34 56 78 ou jean.martin@example.org pour la crèche"
+    await answer_all(client, definition, {**VALID_ANSWERS, "q_manque": [text]})
+    await staff_user("mask@example.org")
+    await login(client, "mask@example.org")
+    page = (await client.get(f"/staff/surveys/{definition.slug}")).text
+    assert "06 12 34 56 78" not in page
+    assert "jean.martin@example.org" not in page
+    assert "pour la crèche" in page
+    # The contact question collects a contact on purpose: shown as given.
+    assert "marie.dupont@example.org" in page
