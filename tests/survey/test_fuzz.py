@@ -76,3 +76,67 @@ def test_csv_import_round_trips_written_tables(rows, delimiter: str, encoding: s
     table = parse_table(buffer.getvalue().encode(encoding), max_bytes=100_000, max_rows=1000)
     assert table.header == ["question", "réponse"]
     assert table.rows == rows
+
+
+def _xlsform(rows: list[list[str]], choices: list[list[str]]) -> bytes:
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    survey = book.active
+    survey.title = "survey"
+    survey.append(["type", "name", "label", "relevant", "required"])
+    for row in rows:
+        survey.append(row)
+    sheet = book.create_sheet("choices")
+    sheet.append(["list_name", "name", "label"])
+    for row in choices:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+cell = st.text(alphabet=st.characters(blacklist_categories=["Cs", "Cc"]), max_size=30)
+kinds = st.sampled_from(
+    [
+        "text",
+        "integer",
+        "decimal",
+        "select_one l",
+        "select_multiple l",
+        "date",
+        "begin group",
+        "end group",
+        "note",
+        "calculate",
+        "geopoint",
+        "range",
+        "rank l",
+        "bogus type",
+        "",
+    ]
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    rows=st.lists(
+        st.tuples(kinds, cell, cell, cell, st.sampled_from(["", "yes", "no"])), max_size=8
+    ),
+    choices=st.lists(st.tuples(st.just("l"), cell, cell), max_size=5),
+)
+def test_xlsform_import_converts_or_explains_any_sheet(rows, choices) -> None:  # type: ignore[no-untyped-def]
+    from survey.domain.imports import xlsform_to_definition
+    from survey.errors import SurveyError
+
+    data = _xlsform([list(r) for r in rows], [list(c) for c in choices])
+    try:
+        definition, notes = xlsform_to_definition(data, "fuzz.xlsx")
+    except SurveyError as error:
+        assert error.key.startswith(("builder.", "error."))
+    else:
+        codes = [q["code"] for s in definition["sections"] for q in s["questions"]]
+        assert len(codes) == len(set(codes))  # codes stay unique, whatever the names
+        assert all(isinstance(n.key, str) for n in notes)
