@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
+from survey.domain.actions import SurveyAction, survey_actions
 from survey.domain.dashboard import (
     Bar,
     Filters,
@@ -60,6 +61,7 @@ class Report:
     figures: tuple[KeyFigure, ...]
     needs: NeedsReport | None
     decisions: tuple[Decision, ...]
+    actions: tuple[SurveyAction, ...]
     public: bool
 
     @property
@@ -140,6 +142,7 @@ async def _report(definition: SurveyDef, threshold: int, *, public: bool) -> Rep
         tuple(figures),
         needs,
         tuple(await survey_decisions(definition.id, published_only=public)),
+        tuple(await survey_actions(definition.id)),
         survey.public_results,
     )
 

@@ -1,1 +1,43 @@
-"""Models of the actions area."""
+"""The action list: what staff decided to do about a need or a council decision, and who."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class ActionStatus(StrEnum):
+    """Where an action stands; listed in this order on the staff pages."""
+
+    TODO = "todo"
+    DOING = "doing"
+    DONE = "done"
+    DROPPED = "dropped"
+
+
+class Action(Model):
+    """One action: need → decision → who is responsible → status."""
+
+    id = fields.IntField(primary_key=True)
+    survey: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.Survey", related_name="actions", on_delete=fields.SET_NULL, null=True
+    )
+    # Needs are replaced by each analysis re-run: a plain integer, as on consultation options.
+    need_id = fields.IntField(null=True)
+    # The consultation whose decision the action carries out; kept if it is deleted.
+    consultation: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.Consultation", related_name="actions", on_delete=fields.SET_NULL, null=True
+    )
+    title = fields.CharField(max_length=200)
+    decision = fields.TextField(default="")
+    responsible = fields.CharField(max_length=200, default="")
+    status = fields.CharEnumField(ActionStatus, max_length=16, default=ActionStatus.TODO)
+    due_date = fields.DateField(null=True)
+    notes = fields.TextField(default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "actions"

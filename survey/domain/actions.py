@@ -1,0 +1,420 @@
+"""The action list and the council dashboard: staff close the loop from needs and decisions.
+
+Form validation returns keyed errors per field (``InvalidAction``) so pages show each message
+next to its field. Counting and grouping are done by PostgreSQL; the winners of a closed
+consultation are read from its frozen results, never recounted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from survey.domain.db import connection
+from survey.domain.forms import FieldError
+from survey.errors import NotFound, SurveyError
+from survey.models.actions import Action, ActionStatus
+from survey.models.councils import Council
+
+TITLE_MAX = 200
+RESPONSIBLE_MAX = 200
+TEXT_MAX = 5000
+STATUSES = tuple(ActionStatus)
+# The fields of the action form, in the order of the page (for the error summary).
+FIELDS = ("title", "decision", "responsible", "status", "due_date", "survey", "notes")
+_FRENCH_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+_ID = re.compile(r"^[0-9]{1,9}$")
+
+
+class InvalidAction(SurveyError):
+    """Some fields of the action form are invalid; ``errors`` maps field → error."""
+
+    status = 422
+
+    def __init__(self, errors: dict[str, FieldError]) -> None:
+        super().__init__("actions.form_errors", n=len(errors))
+        self.errors = errors
+
+
+def _error(key: str, **params: Any) -> FieldError:
+    return FieldError(key, params)
+
+
+def parse_due_date(text: str) -> dt.date:
+    """``YYYY-MM-DD`` (a date input) or ``DD/MM/YYYY`` (typed by hand in French)."""
+    text = text.strip()
+    match = _FRENCH_DATE.match(text)
+    if match:
+        day, month, year = (int(g) for g in match.groups())
+        return dt.date(year, month, day)
+    return dt.date.fromisoformat(text)
+
+
+def _text(form: Mapping[str, str], name: str, errors: dict[str, FieldError], *, limit: int) -> str:
+    value = form.get(name, "").strip()
+    if len(value) > limit:
+        errors[name] = _error("actions.too_long", max=limit)
+    return value
+
+
+def _optional_id(form: Mapping[str, str], name: str) -> int | None:
+    value = form.get(name, "").strip()
+    return int(value) if _ID.match(value) else None
+
+
+async def _clean(form: Mapping[str, str]) -> dict[str, Any]:
+    """Validated column values from the action form, or ``InvalidAction``."""
+    errors: dict[str, FieldError] = {}
+    values: dict[str, Any] = {
+        "title": _text(form, "title", errors, limit=TITLE_MAX),
+        "decision": _text(form, "decision", errors, limit=TEXT_MAX),
+        "responsible": _text(form, "responsible", errors, limit=RESPONSIBLE_MAX),
+        "notes": _text(form, "notes", errors, limit=TEXT_MAX),
+    }
+    if not values["title"] and "title" not in errors:
+        errors["title"] = _error("actions.required")
+    status = form.get("status", "").strip()
+    if status not in STATUSES:
+        errors["status"] = _error("actions.bad_status")
+    values["status"] = status
+    due = form.get("due_date", "").strip()
+    values["due_date"] = None
+    if due:
+        try:
+            values["due_date"] = parse_due_date(due)
+        except ValueError:
+            errors["due_date"] = _error("actions.bad_date")
+    survey_text = form.get("survey", "").strip()
+    values["survey_id"] = _optional_id(form, "survey")
+    values["need_id"] = _optional_id(form, "need_id")
+    values["consultation_id"] = _optional_id(form, "consultation_id")
+    async with connection() as conn:
+        found = await conn.fetchrow(
+            "SELECT EXISTS (SELECT 1 FROM surveys WHERE id = $1) AS survey,"
+            " EXISTS (SELECT 1 FROM needs WHERE id = $2) AS need,"
+            " EXISTS (SELECT 1 FROM consultations WHERE id = $3) AS consultation",
+            values["survey_id"],
+            values["need_id"],
+            values["consultation_id"],
+        )
+    if survey_text and not found["survey"]:
+        errors["survey"] = _error("actions.bad_survey")
+    # Links carried by hidden fields: a stale or forged one is dropped, not shown as an error.
+    if not found["need"]:
+        values["need_id"] = None
+    if not found["consultation"]:
+        values["consultation_id"] = None
+    if errors:
+        raise InvalidAction(errors)
+    return values
+
+
+async def create_action(form: Mapping[str, str]) -> Action:
+    """Add an action to the list from its form."""
+    return await Action.create(**await _clean(form))
+
+
+async def get_action(action_id: int) -> Action:
+    action = await Action.get_or_none(id=action_id)
+    if action is None:
+        raise NotFound("actions.not_found")
+    return action
+
+
+async def update_action(action_id: int, form: Mapping[str, str]) -> Action:
+    """Save the edited form of an existing action."""
+    action = await get_action(action_id)
+    action.update_from_dict(await _clean(form))
+    await action.save()
+    return action
+
+
+def action_form(action: Action) -> dict[str, str]:
+    """An action as the strings its edit form shows."""
+    return {
+        "title": action.title,
+        "decision": action.decision,
+        "responsible": action.responsible,
+        "status": str(action.status),
+        "due_date": action.due_date.isoformat() if action.due_date else "",
+        "survey": str(action.survey_id or ""),  # type: ignore[attr-defined]
+        "need_id": str(action.need_id or ""),
+        "consultation_id": str(action.consultation_id or ""),  # type: ignore[attr-defined]
+        "notes": action.notes,
+    }
+
+
+# ------------------------------------------------------------------------- the list
+
+
+@dataclass(frozen=True)
+class ActionGroup:
+    status: str
+    count: int
+    rows: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class ActionList:
+    groups: list[ActionGroup]
+    surveys: list[dict[str, Any]]
+    survey_id: int | None
+    status: str | None
+    total: int
+
+
+_LIST = """
+SELECT a.id, a.title, a.decision, a.responsible, a.status, a.due_date, a.need_id,
+       a.consultation_id, a.survey_id, s.title_fr AS survey_fr, s.title_en AS survey_en,
+       k.title AS consultation, k.council_id,
+       count(*) OVER (PARTITION BY a.status) AS in_status
+FROM actions a
+LEFT JOIN surveys s ON s.id = a.survey_id
+LEFT JOIN consultations k ON k.id = a.consultation_id
+WHERE ($1::int IS NULL OR a.survey_id = $1) AND ($2::text IS NULL OR a.status = $2)
+ORDER BY array_position($3::text[], a.status::text), a.due_date NULLS LAST, a.id
+"""
+
+
+async def survey_choices() -> list[dict[str, Any]]:
+    """Surveys an action may belong to (id and titles), newest first."""
+    async with connection() as conn:
+        rows = await conn.fetch(
+            "SELECT id, title_fr, title_en FROM surveys ORDER BY created_at DESC, id DESC"
+        )
+    return [dict(r) for r in rows]
+
+
+async def list_actions(survey: str = "", status: str = "") -> ActionList:
+    """Actions grouped by status, optionally of one survey and one status.
+
+    Unknown filter values (a stale bookmark) show every action rather than an error.
+    """
+    survey_id = int(survey) if _ID.match(survey) else None
+    chosen = status if status in STATUSES else None
+    async with connection() as conn:
+        rows = await conn.fetch(_LIST, survey_id, chosen, list(STATUSES))
+    groups: list[ActionGroup] = []
+    for row in rows:
+        if not groups or groups[-1].status != row["status"]:
+            groups.append(ActionGroup(row["status"], int(row["in_status"]), []))
+        groups[-1].rows.append(dict(row))
+    return ActionList(
+        groups=groups,
+        surveys=await survey_choices(),
+        survey_id=survey_id,
+        status=chosen,
+        total=len(rows),
+    )
+
+
+@dataclass(frozen=True)
+class SurveyAction:
+    """An action as the survey report shows it: what, where it stands, by when."""
+
+    title: str
+    status: str
+    due_date: dt.date | None
+    responsible: str
+
+
+async def survey_actions(survey_id: int) -> list[SurveyAction]:
+    """The actions of a survey for its report, dropped ones last."""
+    async with connection() as conn:
+        rows = await conn.fetch(
+            "SELECT title, status, due_date, responsible FROM actions WHERE survey_id = $1"
+            " ORDER BY array_position($2::text[], status::text), due_date NULLS LAST, id",
+            survey_id,
+            list(STATUSES),
+        )
+    return [SurveyAction(**dict(r)) for r in rows]
+
+
+# ------------------------------------------------------------- from a council decision
+
+
+def winners(results: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+    """The winning option(s) of a frozen result: first tier, or the funded projects.
+
+    Statements have no winner: they map opinions, they do not decide.
+    """
+    if not results:
+        return []
+    method = results.get("method")
+    indices: list[int] = []
+    if method == "majority_judgment":
+        ranking = results["majority_judgment"]["ranking"]
+        indices = list(ranking[0]) if ranking else []
+    elif method == "approval":
+        ranking = results["approval"]["ranking"]
+        indices = list(ranking[0]) if ranking else []
+    elif method == "ranked":
+        ranking = results["ranked"]["schulze"]["ranking"]
+        indices = list(ranking[0]) if ranking else []
+    elif method == "budget":
+        indices = list(results["budget"]["equal_shares"]["funded"])
+    # Nothing wins a count without a single ballot.
+    if not results.get("ballots"):
+        return []
+    options = results.get("options", [])
+    return [options[i] for i in indices if 0 <= i < len(options)]
+
+
+async def decision_form(consultation_id: str, option_id: str = "") -> dict[str, str]:
+    """A new action's form prefilled from a closed consultation's winning option.
+
+    ``option_id`` picks one of several winners (funded projects, ties); by default the first.
+    """
+    form = {"status": str(ActionStatus.TODO)}
+    if not _ID.match(consultation_id):
+        return form
+    async with connection() as conn:
+        row = await conn.fetchrow(
+            "SELECT id, title, results FROM consultations WHERE id = $1 AND state = 'closed'",
+            int(consultation_id),
+        )
+        if row is None:
+            raise NotFound("actions.decision_not_found")
+        won = winners(json.loads(row["results"]) if row["results"] else None)
+        chosen = next((o for o in won if str(o["id"]) == option_id), won[0] if won else None)
+        form["consultation_id"] = str(row["id"])
+        if chosen is None:
+            form["decision"] = row["title"]
+            return form
+        form["title"] = str(chosen["title"])[:TITLE_MAX]
+        form["decision"] = str(chosen.get("description") or chosen["title"])
+        if chosen.get("need_id"):
+            survey_id = await conn.fetchval(
+                "SELECT r.survey_id FROM needs n JOIN analysis_runs r ON r.id = n.run_id"
+                " WHERE n.id = $1",
+                chosen["need_id"],
+            )
+            if survey_id is not None:
+                form["need_id"] = str(chosen["need_id"])
+                form["survey"] = str(survey_id)
+    return form
+
+
+@dataclass(frozen=True)
+class ActionPage:
+    """What the action form shows besides the fields: choices and where it came from."""
+
+    surveys: list[dict[str, Any]]
+    consultation: dict[str, Any] | None
+    need: dict[str, Any] | None
+
+
+async def action_page(form: Mapping[str, str]) -> ActionPage:
+    """Choices for the form and the decision and need it links to, if any."""
+    consultation_id = _optional_id(form, "consultation_id")
+    need_id = _optional_id(form, "need_id")
+    async with connection() as conn:
+        consultation = await conn.fetchrow(
+            "SELECT k.id, k.title, k.council_id, c.name AS council FROM consultations k"
+            " JOIN councils c ON c.id = k.council_id WHERE k.id = $1",
+            consultation_id,
+        )
+        need = await conn.fetchrow(
+            "SELECT n.id, coalesce(n.staff_label, n.label) AS label, r.survey_id"
+            " FROM needs n JOIN analysis_runs r ON r.id = n.run_id WHERE n.id = $1",
+            need_id,
+        )
+    return ActionPage(
+        surveys=await survey_choices(),
+        consultation=dict(consultation) if consultation else None,
+        need=dict(need) if need else None,
+    )
+
+
+# --------------------------------------------------------------- the council dashboard
+
+
+@dataclass(frozen=True)
+class CouncilDashboard:
+    council: Council
+    consultations: list[dict[str, Any]]
+    totals: dict[str, Any]
+    actions: list[dict[str, Any]]
+    action_counts: dict[str, int] = field(default_factory=dict)
+
+
+# Closed consultations count the members frozen at closing; the others, today's members.
+_PER_CONSULTATION = """
+WITH per AS (
+    SELECT k.id, k.title, k.method, k.state, k.quorum, k.results, k.created_at,
+           count(b.id) AS ballots,
+           coalesce((k.results->>'members')::int,
+                    (SELECT count(*) FROM council_members m
+                     WHERE m.council_id = k.council_id AND m.active)) AS members
+    FROM consultations k
+    LEFT JOIN council_ballots b ON b.consultation_id = k.id
+    WHERE k.council_id = $1
+    GROUP BY k.id
+)
+"""
+_CONSULTATIONS = (
+    _PER_CONSULTATION
+    + """
+SELECT per.*,
+       round(100.0 * ballots / nullif(members, 0), 1) AS participation,
+       CASE WHEN state = 'draft' THEN NULL ELSE ballots >= quorum END AS quorum_reached
+FROM per ORDER BY created_at DESC, id DESC
+"""
+)
+# Drafts have no ballots yet: they count as consultations but not in participation.
+_TOTALS = (
+    _PER_CONSULTATION
+    + """
+SELECT count(*) AS consultations,
+       count(*) FILTER (WHERE state = 'closed') AS closed,
+       count(*) FILTER (WHERE state = 'open') AS open,
+       coalesce(sum(ballots), 0) AS ballots,
+       coalesce(sum(members) FILTER (WHERE state <> 'draft'), 0) AS seats,
+       round(100.0 * sum(ballots) FILTER (WHERE state <> 'draft')
+             / nullif(sum(members) FILTER (WHERE state <> 'draft'), 0), 1) AS participation,
+       count(*) FILTER (WHERE state <> 'draft' AND ballots >= quorum) AS quorum_reached
+FROM per
+"""
+)
+_COUNCIL_ACTIONS = """
+SELECT a.id, a.title, a.responsible, a.status, a.due_date, a.consultation_id,
+       k.title AS consultation
+FROM actions a JOIN consultations k ON k.id = a.consultation_id
+WHERE k.council_id = $1
+ORDER BY array_position($2::text[], a.status::text), a.due_date NULLS LAST, a.id
+"""
+
+
+async def council_dashboard(council_id: int) -> CouncilDashboard:
+    """Participation, quorum and winners of every consultation, and their actions."""
+    council = await Council.get_or_none(id=council_id)
+    if council is None:
+        raise NotFound("council.not_found")
+    async with connection() as conn:
+        rows = await conn.fetch(_CONSULTATIONS, council.id)
+        totals = await conn.fetchrow(_TOTALS, council.id)
+        actions = await conn.fetch(_COUNCIL_ACTIONS, council.id, list(STATUSES))
+        counts = await conn.fetch(
+            "SELECT a.status, count(*) AS n FROM actions a"
+            " JOIN consultations k ON k.id = a.consultation_id"
+            " WHERE k.council_id = $1 GROUP BY a.status",
+            council.id,
+        )
+    consultations = []
+    for row in rows:
+        item = dict(row)
+        results = json.loads(row["results"]) if row["results"] else None
+        item["winners"] = winners(results) if row["state"] == "closed" else []
+        del item["results"]
+        consultations.append(item)
+    return CouncilDashboard(
+        council=council,
+        consultations=consultations,
+        totals=dict(totals),
+        actions=[dict(a) for a in actions],
+        action_counts={r["status"]: int(r["n"]) for r in counts},
+    )
