@@ -1,7 +1,58 @@
-"""Routes of the sortition area."""
+"""Stratified draw of a council's panel among a survey's volunteers (staff pages)."""
 
 from __future__ import annotations
 
-from starlette.routing import BaseRoute
+from typing import Any
 
-routes: list[BaseRoute] = []
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from survey.domain.councils import InvalidForm
+from survey.domain.forms import RawForm
+from survey.domain.sortition import draw_report, draw_sortition, plan_sortition
+from survey.errors import NotFound
+from survey.web.common import STAFF, access, current_user, read_form, redirect, render
+
+
+def _id(request: Request, name: str) -> int:
+    text = str(request.path_params.get(name, ""))
+    if not text.isdigit() or len(text) > 9:
+        raise NotFound("error.not_found")
+    return int(text)
+
+
+def _raw(form: Any) -> RawForm:
+    return {k: [str(v) for v in form.getlist(k)] for k in form.keys() if k != "csrf"}
+
+
+@access(STAFF)
+async def sortition_page(request: Request) -> Response:
+    plan = await plan_sortition(_id(request, "council"), _raw(request.query_params))
+    return render(request, "staff/sortition.html", plan=plan)
+
+
+@access(STAFF)
+async def sortition_draw(request: Request) -> Response:
+    raw = _raw(await read_form(request))
+    council_id = _id(request, "council")
+    user = await current_user(request)
+    try:
+        draw = await draw_sortition(council_id, raw, actor=user.email if user else "")
+    except InvalidForm as exc:
+        plan = await plan_sortition(council_id, raw, exc.errors)
+        return render(request, "staff/sortition.html", status_code=422, plan=plan)
+    return redirect(f"/staff/councils/{council_id}/sortition/{draw.id}")
+
+
+@access(STAFF)
+async def sortition_result(request: Request) -> Response:
+    report = await draw_report(_id(request, "council"), _id(request, "run"))
+    return render(request, "staff/sortition_draw.html", report=report)
+
+
+routes: list[BaseRoute] = [
+    Route("/staff/councils/{council}/sortition", sortition_page, methods=["GET"]),
+    Route("/staff/councils/{council}/sortition", sortition_draw, methods=["POST"]),
+    Route("/staff/councils/{council}/sortition/{run}", sortition_result, methods=["GET"]),
+]

@@ -1,0 +1,506 @@
+"""Citizen councils from a survey: stratified draws among volunteers, ballots from needs.
+
+The bridge between the database and ``analysis.sortition``: the pool (responses that said
+"yes" to a volunteer question, not drawn before for this council) and its counts per
+stratification value are read by PostgreSQL; the draw is pure and reproducible from its seed;
+the audit record and the new members are written in one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+
+from analysis.sortition import InfeasibleQuotas, draw_panel, proportional_quotas
+from survey.domain.councils import (
+    InvalidForm,
+    get_consultation,
+    get_council,
+    log_event,
+    new_code,
+)
+from survey.domain.councils import create_options as create_council_options
+from survey.domain.db import connection
+from survey.domain.definitions import QuestionDef, SurveyDef, get_definition
+from survey.domain.forms import FieldError, RawForm
+from survey.domain.needs import NeedView, latest_run, needs_of_run, text_questions
+from survey.enums import QuestionKind
+from survey.errors import Conflict, NotFound
+from survey.i18n import DEFAULT_LANGUAGE, translate
+from survey.models import Survey
+from survey.models.councils import Consultation, ConsultationOption, ConsultationState, Council
+from survey.models.needs import AnalysisRun
+from survey.models.sortition import SortitionDraw
+
+DEFAULT_VOLUNTEER_QUESTION = "conseil"
+MAX_PANEL = 500
+DEFAULT_PANEL = 12
+MAX_SEED = 2**53
+STRATA_KINDS = frozenset({QuestionKind.SINGLE, QuestionKind.TERRITORY, QuestionKind.YES_NO})
+QUOTES_PER_OPTION = 3
+_EMAIL_RE = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]{2,}$")
+_PHONE_RE = re.compile(r"^\+?[0-9][0-9 .()-]{7,18}[0-9]$")
+
+# Responses that volunteered and were not drawn before for this council ($1 survey,
+# $2 volunteer question, $3 council); every query below starts from it.
+_POOL = (
+    "WITH pool AS (SELECT r.id, r.answers FROM responses r WHERE r.survey_id = $1"
+    " AND r.answers->>$2 = 'yes' AND NOT EXISTS (SELECT 1 FROM sortition_draws d"
+    " WHERE d.council_id = $3 AND d.selected @> to_jsonb(r.id))) "
+)
+_POOL_SIZE = _POOL + "SELECT count(*) FROM pool"  # noqa: S608 - constants, no input
+_POOL_COUNTS = (
+    _POOL  # noqa: S608 - constants only; every value is a placeholder
+    + "SELECT k AS category, coalesce(p.answers->>k, '') AS value, count(*) AS n"
+    " FROM pool p CROSS JOIN unnest($4::text[]) k GROUP BY 1, 2 ORDER BY 1, 2"
+)
+_POOL_ROWS = (
+    _POOL  # noqa: S608 - constants only; every value is a placeholder
+    + "SELECT p.id, coalesce(p.answers->>$5, '') AS contact,"
+    " ARRAY(SELECT coalesce(p.answers->>k, '') FROM unnest($4::text[])"
+    " WITH ORDINALITY u(k, n) ORDER BY n) AS strata FROM pool p"
+)
+
+
+def _error(key: str, **params: Any) -> FieldError:
+    return FieldError(key, params)
+
+
+def _first(raw: RawForm, name: str) -> str:
+    values = raw.get(name) or [""]
+    return values[0].strip()
+
+
+def min_field(category: str, value: str) -> str:
+    return f"min:{category}:{value}"
+
+
+def max_field(category: str, value: str) -> str:
+    return f"max:{category}:{value}"
+
+
+@dataclass(frozen=True)
+class QuotaRow:
+    """One value of a stratification question: its pool count and the min/max as typed."""
+
+    category: str
+    value: str
+    pool: int
+    low: str
+    high: str
+
+    @property
+    def min_name(self) -> str:
+        return min_field(self.category, self.value)
+
+    @property
+    def max_name(self) -> str:
+        return max_field(self.category, self.value)
+
+
+@dataclass(frozen=True)
+class SortitionPlan:
+    """What the draw page shows: choices, the pool, the proposed or typed quotas."""
+
+    council: Council
+    surveys: list[Survey]
+    definition: SurveyDef | None
+    volunteer_questions: list[QuestionDef]
+    strata_questions: list[QuestionDef]
+    survey: str
+    question: str
+    size: str
+    strata: list[str]
+    seed: str
+    pool_size: int
+    # The survey and its volunteer question are known and the size is valid: quotas shown.
+    ready: bool
+    quotas: list[QuotaRow]
+    draws: list[SortitionDraw]
+    errors: dict[str, FieldError] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Choices:
+    definition: SurveyDef | None
+    question: str
+    size: int | None
+    strata: list[str]
+    seed: int | None
+    errors: dict[str, FieldError]
+
+
+async def _choices(raw: RawForm) -> _Choices:
+    """The survey, volunteer question, panel size, strata and seed read from a form."""
+    errors: dict[str, FieldError] = {}
+    slug = _first(raw, "survey")
+    definition = None
+    if not slug:
+        errors["survey"] = _error("sortition.required")
+    elif await Survey.exists(slug=slug):
+        definition = await get_definition(slug)
+    else:
+        errors["survey"] = _error("sortition.survey_unknown")
+    question = _first(raw, "question") or DEFAULT_VOLUNTEER_QUESTION
+    strata = [s for s in dict.fromkeys(raw.get("strata", [])) if s and s != question]
+    if definition is not None:
+        kinds = {q.code: q.kind for q in definition.questions}
+        if kinds.get(question) != QuestionKind.YES_NO:
+            errors["question"] = _error("sortition.not_yes_no")
+        if any(kinds.get(s) not in STRATA_KINDS for s in strata):
+            errors["strata"] = _error("sortition.not_choice")
+            strata = [s for s in strata if kinds.get(s) in STRATA_KINDS]
+    size_text = _first(raw, "size")
+    size = int(size_text) if size_text.isdigit() and len(size_text) < 6 else None
+    if size is None or not 1 <= size <= MAX_PANEL:
+        errors["size"] = _error("sortition.size_invalid", max=MAX_PANEL)
+        size = None
+    seed_text = _first(raw, "seed")
+    seed = int(seed_text) if seed_text.isdigit() and len(seed_text) < 17 else None
+    if seed is None or seed >= MAX_SEED:
+        errors["seed"] = _error("sortition.seed_invalid")
+        seed = None
+    return _Choices(definition, question, size, strata, seed, errors)
+
+
+async def _pool_counts(
+    conn: asyncpg.Connection, survey_id: int, question: str, council_id: int, strata: list[str]
+) -> tuple[int, dict[str, dict[str, int]]]:
+    """The pool's size and its count per stratification value (grouped in PostgreSQL)."""
+    size = await conn.fetchval(_POOL_SIZE, survey_id, question, council_id)
+    rows = await conn.fetch(
+        _POOL_COUNTS,
+        survey_id,
+        question,
+        council_id,
+        strata,
+    )
+    counts: dict[str, dict[str, int]] = {s: {} for s in strata}
+    for r in rows:
+        counts[r["category"]][r["value"]] = r["n"]
+    return size, counts
+
+
+def _typed(raw: RawForm, name: str, proposed: int) -> str:
+    """What the staff typed (kept even when wrong), else the proposal."""
+    return _first(raw, name) if name in raw else str(proposed)
+
+
+def _ordered(definition: SurveyDef, category: str, values: dict[str, int]) -> list[str]:
+    """Values in the question's choice order, then any others, "no answer" last."""
+    order = [c.code for c in definition.question(category).choices]
+    known = [v for v in order if v in values]
+    return known + sorted(v for v in values if v not in order and v) + [""] * ("" in values)
+
+
+async def plan_sortition(
+    council_id: int, raw: RawForm, errors: dict[str, FieldError] | None = None
+) -> SortitionPlan:
+    """The draw page: proposed quotas (one around the proportional share) or the typed ones."""
+    council = await get_council(council_id)
+    raw = dict(raw)
+    raw.setdefault("size", [str(DEFAULT_PANEL)])
+    if not _first(raw, "seed"):
+        raw["seed"] = [str(secrets.randbelow(10**9))]
+    choices = await _choices(raw)
+    definition = choices.definition
+    pool_size, quotas, ready = 0, [], False
+    if definition is not None and not {"question", "size"} & choices.errors.keys():
+        ready = True
+        async with connection() as conn:
+            pool_size, counts = await _pool_counts(
+                conn, definition.id, choices.question, council.id, choices.strata
+            )
+        proposed = proportional_quotas(counts, pool_size, choices.size or 0)
+        for category in choices.strata:
+            for value in _ordered(definition, category, counts[category]):
+                low, high = proposed[category][value]
+                quotas.append(
+                    QuotaRow(
+                        category=category,
+                        value=value,
+                        pool=counts[category][value],
+                        low=_typed(raw, min_field(category, value), low),
+                        high=_typed(raw, max_field(category, value), high),
+                    )
+                )
+    questions = list(definition.questions) if definition else []
+    return SortitionPlan(
+        council=council,
+        surveys=await Survey.all().order_by("-created_at", "-id"),
+        definition=definition,
+        volunteer_questions=[q for q in questions if q.kind == QuestionKind.YES_NO],
+        strata_questions=[q for q in questions if q.kind in STRATA_KINDS],
+        survey=_first(raw, "survey"),
+        question=choices.question,
+        size=_first(raw, "size"),
+        strata=choices.strata,
+        seed=_first(raw, "seed"),
+        pool_size=pool_size,
+        ready=ready,
+        quotas=quotas,
+        draws=await SortitionDraw.filter(council_id=council.id).order_by("-created_at", "-id"),
+        # On the first visit nothing was typed yet: no error to show.
+        errors=errors if errors is not None else (choices.errors if raw.get("survey") else {}),
+    )
+
+
+def _typed_quotas(
+    raw: RawForm, counts: dict[str, dict[str, int]], errors: dict[str, FieldError]
+) -> dict[str, dict[str, tuple[int, int]]]:
+    quotas: dict[str, dict[str, tuple[int, int]]] = {}
+    for category, values in counts.items():
+        quotas[category] = {}
+        for value in values:
+            bounds = []
+            for name in (min_field(category, value), max_field(category, value)):
+                text = _first(raw, name)
+                if not text.isdigit() or int(text) > MAX_PANEL:
+                    errors[name] = _error("sortition.quota_invalid", max=MAX_PANEL)
+                bounds.append(int(text) if text.isdigit() else 0)
+            if bounds[0] > bounds[1] and min_field(category, value) not in errors:
+                errors[min_field(category, value)] = _error("sortition.min_above_max")
+            quotas[category][value] = (bounds[0], bounds[1])
+    return quotas
+
+
+def _infeasible_error(exc: InfeasibleQuotas, size: int) -> dict[str, FieldError]:
+    if exc.category is None:
+        return {"size": _error("sortition.pool_too_small", size=size)}
+    if exc.value is None:
+        return {f"quota:{exc.category}": _error(f"sortition.{exc.reason}", category=exc.category)}
+    return {
+        min_field(exc.category, exc.value): _error(
+            f"sortition.{exc.reason}", category=exc.category, value=exc.value or "–"
+        )
+    }
+
+
+def _contact(text: str | None) -> tuple[str, str]:
+    """(e-mail, phone) from a free contact answer; anything else is left out."""
+    text = (text or "").strip()
+    if _EMAIL_RE.match(text) and len(text) <= 254:
+        return text, ""
+    if _PHONE_RE.match(text):
+        return "", text
+    return "", ""
+
+
+async def draw_sortition(council_id: int, raw: RawForm, *, actor: str) -> SortitionDraw:
+    """Draw a panel among the volunteers, record the draw and add the drawn as members."""
+    council = await get_council(council_id)
+    choices = await _choices(raw)
+    errors = dict(choices.errors)
+    definition = choices.definition
+    if definition is None or {"question", "size", "strata"} & errors.keys():
+        raise InvalidForm(errors)
+    contact = next((q.code for q in definition.questions if q.kind == QuestionKind.CONTACT), "")
+    territory = next(
+        (s for s in choices.strata if definition.question(s).kind == QuestionKind.TERRITORY), ""
+    )
+    async with connection() as conn, conn.transaction():
+        # One draw at a time per council: the pool must not change under it.
+        await conn.execute("SELECT pg_advisory_xact_lock(7301, $1)", council.id)
+        pool_size, counts = await _pool_counts(
+            conn, definition.id, choices.question, council.id, choices.strata
+        )
+        # Every typed number is checked too, so that all mistakes show at once.
+        quotas = _typed_quotas(raw, counts, errors)
+        if errors or choices.size is None or choices.seed is None:
+            raise InvalidForm(errors)
+        rows = await conn.fetch(
+            _POOL_ROWS,
+            definition.id,
+            choices.question,
+            council.id,
+            choices.strata,
+            contact,
+        )
+        pool = [(r["id"], dict(zip(choices.strata, r["strata"], strict=True))) for r in rows]
+        try:
+            selected = draw_panel(pool, quotas, choices.size, choices.seed)
+        except InfeasibleQuotas as exc:
+            raise InvalidForm(_infeasible_error(exc, choices.size)) from exc
+        panel = await conn.fetch(
+            "SELECT k AS category, coalesce(r.answers->>k, '') AS value, count(*) AS n"
+            " FROM responses r CROSS JOIN unnest($2::text[]) k WHERE r.id = ANY($1::bigint[])"
+            " GROUP BY 1, 2",
+            selected,
+            choices.strata,
+        )
+        drawn = {(r["category"], r["value"]): r["n"] for r in panel}
+        audit = {
+            c: {
+                v: {"min": lo, "max": hi, "pool": counts[c][v], "panel": drawn.get((c, v), 0)}
+                for v, (lo, hi) in values.items()
+            }
+            for c, values in quotas.items()
+        }
+        # Volunteers are numbered across the council's draws, so that names stay distinct.
+        before = await conn.fetchval(
+            "SELECT coalesce(sum(jsonb_array_length(selected)), 0) FROM sortition_draws"
+            " WHERE council_id = $1",
+            council.id,
+        )
+        draw_id = await conn.fetchval(
+            "INSERT INTO sortition_draws (council_id, survey_id, question_code, strata,"
+            " panel_size, pool_size, quotas, seed, selected, actor)"
+            " VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7::jsonb, $8, $9::jsonb, $10) RETURNING id",
+            council.id,
+            definition.id,
+            choices.question,
+            json.dumps(choices.strata),
+            choices.size,
+            pool_size,
+            json.dumps(audit, ensure_ascii=False),
+            choices.seed,
+            json.dumps(selected),
+            actor,
+        )
+        by_id = {r["id"]: r for r in rows}
+        for n, response_id in enumerate(selected, start=before + 1):
+            row = by_id[response_id]
+            strata = dict(zip(choices.strata, row["strata"], strict=True))
+            email, phone = _contact(row["contact"])
+            await _insert_volunteer(
+                conn,
+                council.id,
+                translate(DEFAULT_LANGUAGE, "sortition.volunteer_name", n=n),
+                email=email,
+                phone=phone,
+                territory=strata.get(territory, "")[:100],
+                strata={k: v for k, v in strata.items() if v},
+            )
+        await log_event(
+            conn,
+            council.id,
+            "sortition_drawn",
+            actor=actor,
+            details={"draw": draw_id, "seed": choices.seed, "members": len(selected)},
+        )
+    return await SortitionDraw.get(id=draw_id)
+
+
+async def _insert_volunteer(
+    conn: asyncpg.Connection,
+    council_id: int,
+    name: str,
+    *,
+    email: str,
+    phone: str,
+    territory: str,
+    strata: dict[str, str],
+) -> None:
+    for _ in range(5):
+        try:
+            # A savepoint: a colliding access code must not abort the whole draw.
+            async with conn.transaction():
+                await conn.execute(
+                    "INSERT INTO council_members (council_id, name, email, phone, territory,"
+                    " strata, token, code) VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8)",
+                    council_id,
+                    name,
+                    email,
+                    phone,
+                    territory,
+                    json.dumps(strata, ensure_ascii=False),
+                    secrets.token_urlsafe(32),
+                    new_code(),
+                )
+            return
+        except asyncpg.UniqueViolationError:
+            continue  # An access code collided: draw another.
+    raise Conflict("error.try_again")
+
+
+@dataclass(frozen=True)
+class DrawReport:
+    council: Council
+    draw: SortitionDraw
+    definition: SurveyDef
+
+
+async def draw_report(council_id: int, draw_id: int) -> DrawReport:
+    """A draw as recorded: seed, quotas, pool and panel counts per value."""
+    council = await get_council(council_id)
+    draw = await SortitionDraw.get_or_none(id=draw_id, council_id=council.id)
+    if draw is None:
+        raise NotFound("sortition.draw_not_found")
+    survey = await Survey.get(id=draw.survey_id)  # type: ignore[attr-defined]
+    return DrawReport(council=council, draw=draw, definition=await get_definition(survey.slug))
+
+
+# ----------------------------------------------------------------------- ballots from needs
+
+
+@dataclass(frozen=True)
+class NeedsChoice:
+    """The needs page: surveys, their free-text questions, the latest run's needs."""
+
+    council: Council
+    consultation: Consultation
+    surveys: list[Survey]
+    definition: SurveyDef | None
+    questions: list[QuestionDef]
+    question: str
+    run: AnalysisRun | None
+    needs: list[NeedView]
+    chosen: list[str]
+    errors: dict[str, FieldError] = field(default_factory=dict)
+
+
+async def needs_for_ballot(
+    council_id: int,
+    consultation_id: int,
+    raw: RawForm,
+    errors: dict[str, FieldError] | None = None,
+) -> NeedsChoice:
+    """The needs of the latest finished run over the chosen survey question."""
+    council = await get_council(council_id)
+    consultation = await get_consultation(council.id, consultation_id)
+    slug = _first(raw, "survey")
+    definition = await get_definition(slug) if slug and await Survey.exists(slug=slug) else None
+    questions = text_questions(definition) if definition else []
+    question = _first(raw, "question")
+    if questions and question not in {q.code for q in questions}:
+        question = questions[0].code
+    run = await latest_run(definition.id, question) if definition and question else None
+    needs = [n for n in await needs_of_run(run) if n.is_need] if run else []
+    return NeedsChoice(
+        council=council,
+        consultation=consultation,
+        surveys=await Survey.all().order_by("-created_at", "-id"),
+        definition=definition,
+        questions=questions,
+        question=question,
+        run=run,
+        needs=needs,
+        chosen=list(raw.get("need", [])),
+        errors=errors or {},
+    )
+
+
+async def create_options_from_needs(
+    council_id: int, consultation_id: int, raw: RawForm, *, actor: str
+) -> list[ConsultationOption]:
+    """Put the ticked needs on a consultation's ballot, with their quotes (draft only)."""
+    choice = await needs_for_ballot(council_id, consultation_id, raw)
+    if choice.consultation.state != ConsultationState.DRAFT:
+        raise Conflict("sortition.consultation_not_draft")
+    by_id = {str(n.id): n for n in choice.needs}
+    if not choice.chosen:
+        raise InvalidForm({"need": _error("sortition.pick_needs")})
+    if any(c not in by_id for c in choice.chosen):
+        raise InvalidForm({"need": _error("sortition.need_unknown")})
+    picked = [by_id[c] for c in dict.fromkeys(choice.chosen)]
+    return await create_council_options(
+        choice.consultation,
+        [(n.label, "", n.id) for n in picked],
+        quotes=[n.quotes[:QUOTES_PER_OPTION] for n in picked],
+        actor=actor,
+    )

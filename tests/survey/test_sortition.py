@@ -1,0 +1,280 @@
+"""Stratified draw of a council over HTTP: proposed quotas, draw, members, audit, errors."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import uuid
+from collections import Counter
+
+import httpx
+import pytest
+
+from survey.domain.definitions import SurveyDef
+from survey.domain.responses import load_responses
+from survey.models.councils import Council, Member
+from survey.models.sortition import SortitionDraw
+from tests.factories import make_survey
+from tests.htmlform import field_value, post_form, text_of
+from tests.survey.test_accessibility import violations
+from tests.survey.test_browser import PHONE, chromium_missing, launch
+from tests.survey.test_council import make_council
+from tests.survey.test_staff import PASSWORD, login, staff_user
+
+pytestmark = pytest.mark.usefixtures("orm")
+_emails = itertools.count(1)
+
+
+async def volunteers(bissy: int, centre: int, refusing: int = 3) -> SurveyDef:
+    """A survey whose volunteers live in Bissy or the centre, plus some who said no."""
+    definition = await make_survey()
+    people = [("bissy", "yes")] * bissy + [("centre", "yes")] * centre
+    people += [("bissy", "no")] * refusing
+    items = [
+        {
+            "key": str(uuid.uuid4()),
+            "submitted_at": "2026-10-20T10:00:00+00:00",
+            "answers": {
+                "quartier": area,
+                "age": "30-44" if i % 2 else "60-74",
+                "conseil": said,
+                "contact": f"v{i}@example.org",
+            },
+        }
+        for i, (area, said) in enumerate(people)
+    ]
+    await load_responses(definition, items)
+    return definition
+
+
+async def staff_client(client: httpx.AsyncClient) -> None:
+    email = f"sortition{next(_emails)}@example.org"
+    await staff_user(email)
+    assert (await login(client, email)).status_code == 303
+
+
+def input_value(page: str, name: str) -> str:
+    """The value of a visible text input."""
+    found = re.search(rf'<input[^>]* name="{re.escape(name)}"[^>]* value="([^"]*)"', page)
+    assert found is not None, name
+    return found.group(1)
+
+
+def url(council: Council) -> str:
+    return f"/staff/councils/{council.id}/sortition"
+
+
+async def plan_page(client, council: Council, definition: SurveyDef, size: int = 4) -> str:
+    params = [("survey", definition.slug), ("question", "conseil"), ("size", str(size))]
+    params.append(("strata", "quartier"))
+    response = await client.get(url(council), params=params)
+    assert response.status_code == 200
+    return response.text
+
+
+def draw_fields(page: str, definition: SurveyDef, **quotas: str) -> list[tuple[str, str]]:
+    fields = [
+        ("csrf", field_value(page, "csrf")),
+        ("survey", definition.slug),
+        ("question", "conseil"),
+        ("size", "4"),
+        ("strata", "quartier"),
+        ("seed", quotas.pop("seed", "1234")),
+    ]
+    bounds = {"min:quartier:bissy": "1", "max:quartier:bissy": "3"}
+    bounds |= {"min:quartier:centre": "1", "max:quartier:centre": "3"}
+    bounds |= {k.replace("__", ":quartier:"): v for k, v in quotas.items()}
+    return fields + list(bounds.items())
+
+
+async def test_sortition_page_proposes_proportional_quotas(client: httpx.AsyncClient) -> None:
+    definition = await volunteers(bissy=15, centre=5)
+    council, _ = await make_council(0)
+    await staff_client(client)
+    page = await plan_page(client, council, definition)
+    assert "20 volontaire(s) pas encore tiré(s) au sort" in text_of(page)
+    # 15 of 20 volunteers in Bissy: 3 of a panel of 4, give or take one.
+    assert input_value(page, "min:quartier:bissy") == "2"
+    assert input_value(page, "max:quartier:bissy") == "4"
+    assert input_value(page, "min:quartier:centre") == "0"
+    assert input_value(page, "max:quartier:centre") == "2"
+
+
+async def test_sortition_draw_adds_members_and_keeps_an_audit_record(
+    client: httpx.AsyncClient,
+) -> None:
+    definition = await volunteers(bissy=6, centre=6)
+    council, _ = await make_council(0)
+    await staff_client(client)
+    page = await plan_page(client, council, definition)
+    response = await post_form(client, url(council), draw_fields(page, definition))
+    assert response.status_code == 303
+    draw = await SortitionDraw.get(council_id=council.id)
+    assert response.headers["location"] == f"{url(council)}/{draw.id}"
+    assert (draw.seed, draw.pool_size, draw.panel_size, len(draw.selected)) == (1234, 12, 4, 4)
+    members = await Member.filter(council_id=council.id).order_by("id")
+    assert [m.name for m in members] == [f"Volontaire n° {n}" for n in range(1, 5)]
+    assert all(m.email.endswith("@example.org") for m in members)
+    areas = Counter(m.strata["quartier"] for m in members)
+    assert 1 <= areas["bissy"] <= 3 and 1 <= areas["centre"] <= 3
+    assert all(m.territory == m.strata["quartier"] for m in members)
+    report = text_of((await client.get(response.headers["location"])).text)
+    assert "1234" in report
+    assert "Bissy" in report and "Centre-ville" in report
+
+
+async def test_sortition_same_seed_same_panel_and_no_volunteer_drawn_twice(
+    client: httpx.AsyncClient,
+) -> None:
+    definition = await volunteers(bissy=6, centre=6)
+    first, _ = await make_council(0)
+    second, _ = await make_council(0)
+    await staff_client(client)
+    for council in (first, second):
+        page = await plan_page(client, council, definition)
+        response = await post_form(client, url(council), draw_fields(page, definition))
+        assert response.status_code == 303
+    one = await SortitionDraw.get(council_id=first.id)
+    two = await SortitionDraw.get(council_id=second.id)
+    assert one.selected == two.selected
+    # A second draw for the same council leaves out those already drawn.
+    page = await plan_page(client, first, definition)
+    assert "8 volontaire(s) pas encore tiré(s) au sort" in text_of(page)
+    response = await post_form(client, url(first), draw_fields(page, definition))
+    assert response.status_code == 303
+    again = await SortitionDraw.filter(council_id=first.id).order_by("-id").first()
+    assert again is not None
+    assert set(again.selected).isdisjoint(one.selected)
+    names = [m.name for m in await Member.filter(council_id=first.id).order_by("id")]
+    assert names == [f"Volontaire n° {n}" for n in range(1, 9)]
+
+
+async def test_sortition_unreachable_minimum_is_shown_next_to_its_field(
+    client: httpx.AsyncClient,
+) -> None:
+    definition = await volunteers(bissy=2, centre=8)
+    council, _ = await make_council(0)
+    await staff_client(client)
+    page = await plan_page(client, council, definition)
+    fields = draw_fields(page, definition, min__bissy="3", max__bissy="4")
+    response = await post_form(client, url(council), fields)
+    assert response.status_code == 422
+    assert 'id="e-min:quartier:bissy">Pas assez de volontaires pour ce minimum.' in response.text
+    assert 'aria-describedby="e-min:quartier:bissy"' in response.text
+    assert 'value="3"' in response.text and 'value="1234"' in response.text
+    assert await Member.filter(council_id=council.id).count() == 0
+    assert await SortitionDraw.filter(council_id=council.id).count() == 0
+
+
+async def test_sortition_pool_too_small_and_bad_numbers_are_refused(
+    client: httpx.AsyncClient,
+) -> None:
+    definition = await volunteers(bissy=2, centre=1)
+    council, _ = await make_council(0)
+    await staff_client(client)
+    page = await plan_page(client, council, definition)
+    response = await post_form(client, url(council), draw_fields(page, definition))
+    assert response.status_code == 422
+    assert "pas assez de volontaires pour un panel de 4 personnes" in text_of(response.text)
+    typed = draw_fields(page, definition, max__centre="beaucoup", seed="-5")
+    response = await post_form(client, url(council), typed)
+    assert response.status_code == 422
+    page_text = text_of(response.text)
+    assert "Saisissez un nombre entier entre 0 et 500." in page_text
+    assert "Saisissez un nombre entier positif" in page_text
+    assert 'value="beaucoup"' in response.text
+
+
+async def test_sortition_english_page_and_csrf_refusal(client: httpx.AsyncClient) -> None:
+    definition = await volunteers(bissy=3, centre=3)
+    council, _ = await make_council(0)
+    await staff_client(client)
+    english = await client.get(url(council), params={"lang": "en", "survey": definition.slug})
+    assert "Stratified draw" in english.text
+    page = await plan_page(client, council, definition)
+    fields = [f for f in draw_fields(page, definition) if f[0] != "csrf"]
+    assert (await post_form(client, url(council), fields)).status_code == 403
+    assert await Member.filter(council_id=council.id).count() == 0
+
+
+async def test_sortition_draw_of_another_council_is_not_found(client: httpx.AsyncClient) -> None:
+    definition = await volunteers(bissy=3, centre=3)
+    council, _ = await make_council(0)
+    other, _ = await make_council(0)
+    await staff_client(client)
+    page = await plan_page(client, council, definition)
+    assert (await post_form(client, url(council), draw_fields(page, definition))).status_code == 303
+    draw = await SortitionDraw.get(council_id=council.id)
+    assert (await client.get(f"{url(other)}/{draw.id}")).status_code == 404
+
+
+@pytest.mark.skipif(chromium_missing(), reason="Debian's chromium is not installed")
+async def test_sortition_drawn_on_a_phone_without_javascript_and_accessible(
+    live_server: str,
+) -> None:
+    from playwright.async_api import async_playwright
+
+    definition = await volunteers(bissy=6, centre=6)
+    council, _ = await make_council(0)
+    email = f"sortition-browser{next(_emails)}@example.org"
+    await staff_user(email)
+    found: dict[str, list[str]] = {}
+    report_url = ""
+    async with async_playwright() as p:
+        browser = await launch(p)
+        for javascript in (False, True):
+            # Without JavaScript: the real walk; with it (CSP bypassed): axe's checks.
+            context = await browser.new_context(
+                viewport=PHONE, java_script_enabled=javascript, bypass_csp=javascript
+            )
+            page = await context.new_page()
+            await page.goto(live_server + "/staff/login")
+            await page.get_by_label("Adresse e-mail").fill(email)
+            await page.get_by_label("Mot de passe").fill(PASSWORD)
+            await page.get_by_role("button", name="Se connecter").click()
+            await page.goto(live_server + url(council))
+            await page.get_by_label("Enquête").select_option(definition.slug)
+            await page.get_by_role("button", name="Calculer les quotas").click()
+            await page.get_by_label("Dans quel quartier habitez-vous ?").check()
+            await page.get_by_label("Taille du panel").fill("4")
+            await page.get_by_role("button", name="Calculer les quotas").click()
+            if javascript:
+                await page.get_by_label("Minimum – Bissy").fill("9")
+                await page.get_by_role("button", name="Tirer au sort").click()
+                assert "Le minimum dépasse le maximum." in await page.inner_text("#errors")
+                if problems := await violations(page):
+                    found["plan"] = problems
+                await page.goto(live_server + report_url)
+                if problems := await violations(page):
+                    found["report"] = problems
+            else:
+                await page.get_by_label("Graine du tirage").fill("77")
+                await page.get_by_role("button", name="Tirer au sort").click()
+                assert "Tirage au sort n°" in await page.inner_text("h1")
+                draw = await SortitionDraw.get(council_id=council.id)
+                report_url = f"{url(council)}/{draw.id}"
+                assert draw.seed == 77
+            await context.close()
+        await browser.close()
+    assert found == {}
+    assert await Member.filter(council_id=council.id).count() == 4
+
+
+async def test_sortition_tampered_choices_are_refused_clearly(client: httpx.AsyncClient) -> None:
+    definition = await volunteers(bissy=3, centre=3)
+    council, _ = await make_council(0)
+    await staff_client(client)
+    params = {"survey": definition.slug, "question": "conseil", "strata": "contact"}
+    page = await client.get(url(council), params=params)
+    assert page.status_code == 200
+    assert "Choisissez des questions à choix unique." in text_of(page.text)
+    form = await plan_page(client, council, definition)
+    fields = [(k, "inconnue" if k == "survey" else v) for k, v in draw_fields(form, definition)]
+    response = await post_form(client, url(council), fields)
+    assert response.status_code == 422
+    assert "Cette enquête n'existe pas." in text_of(response.text)
+    fields = [(k, "quartier" if k == "question" else v) for k, v in draw_fields(form, definition)]
+    response = await post_form(client, url(council), fields)
+    assert response.status_code == 422
+    assert "Choisissez une question oui/non de l'enquête." in text_of(response.text)
+    assert await Member.filter(council_id=council.id).count() == 0
