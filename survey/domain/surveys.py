@@ -6,6 +6,7 @@ import datetime as dt
 
 from tortoise.expressions import Q
 
+from survey.domain.db import connection
 from survey.domain.definitions import forget
 from survey.enums import SurveyStatus
 from survey.errors import NotFound
@@ -23,16 +24,28 @@ async def list_open_surveys() -> list[Survey]:
     )
 
 
-async def list_surveys() -> list[dict[str, object]]:
-    """Every survey with its response count (one grouped query)."""
-    surveys = await Survey.all().order_by("-created_at").annotate()
-    from survey.domain.db import connection
+def effective_status(survey: Survey, now: dt.datetime) -> SurveyStatus:
+    """The status residents meet: an open survey past its closing date is closed."""
+    if survey.status == SurveyStatus.OPEN:
+        if survey.closes_at is not None and survey.closes_at <= now:
+            return SurveyStatus.CLOSED
+        if survey.opens_at is not None and survey.opens_at > now:
+            return SurveyStatus.DRAFT
+    return SurveyStatus(survey.status)
 
+
+async def list_surveys() -> list[dict[str, object]]:
+    """Every survey with its response count (one grouped query) and effective status."""
+    surveys = await Survey.all().order_by("-created_at")
     async with connection() as conn:
         counts = dict(
             await conn.fetch("SELECT survey_id, count(*) FROM responses GROUP BY survey_id")
         )
-    return [{"survey": s, "responses": counts.get(s.id, 0)} for s in surveys]
+    now = dt.datetime.now(dt.UTC)
+    return [
+        {"survey": s, "responses": counts.get(s.id, 0), "status": effective_status(s, now)}
+        for s in surveys
+    ]
 
 
 async def set_status(slug: str, status: SurveyStatus) -> Survey:

@@ -184,3 +184,22 @@ async def test_responses_page_masks_contact_details_typed_in_free_text(
     assert "pour la crèche" in page
     # The contact question collects a contact on purpose: shown as given.
     assert "marie.dupont@example.org" in page
+
+
+async def test_survey_list_shows_a_survey_past_its_closing_date_as_closed(
+    client: httpx.AsyncClient,
+) -> None:
+    import datetime as dt
+
+    from survey.models import Survey
+
+    definition = await make_survey()
+    await Survey.filter(id=definition.id).update(
+        closes_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+    )
+    await staff_user("scheduled@example.org")
+    await login(client, "scheduled@example.org")
+    page = (await client.get("/staff")).text
+    row = page[page.index(f"/s/{definition.slug}") :]
+    row = row[: row.index("</tr>")]
+    assert "Fermé" in row and "selon les dates prévues" in row
