@@ -178,3 +178,20 @@ async def run_load(
     await asyncio.gather(*(worker() for _ in range(connections)))
     result.seconds = seconds
     return result
+
+
+def bare_server(url: str, survey_id: int, port: int) -> Iterator[subprocess.Popen]:
+    """The baseline app of ``bench/bare_app.py`` (bare Starlette + asyncpg) on ``port``."""
+    args = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "bench.bare_app:app",
+        "--factory",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
+    return server(args, {"DATABASE_URL": url, "BARE_SURVEY_ID": str(survey_id)}, port)

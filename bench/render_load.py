@@ -15,7 +15,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.harness import database, free_port, parlons_server, run_load, server  # noqa: E402
+from bench.harness import (  # noqa: E402
+    bare_server,
+    database,
+    free_port,
+    parlons_server,
+    run_load,
+)
 from bench.submit_load import _create_survey, _session  # noqa: E402
 
 
@@ -36,20 +42,7 @@ def main() -> None:
     with database("parlons_bench_render") as (url, _):
         survey_id = asyncio.run(_create_survey(url))
         ours_port, bare_port = free_port(), free_port()
-        bare_cmd = [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "bench.bare_app:app",
-            "--factory",
-            "--port",
-            str(bare_port),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ]
-        bare_env = {"DATABASE_URL": url, "BARE_SURVEY_ID": str(survey_id)}
-        with parlons_server(url, ours_port), server(bare_cmd, bare_env, bare_port):
+        with parlons_server(url, ours_port), bare_server(url, survey_id, bare_port):
             cookie, _ = _session(ours_port, "besoins-quartiers")
             results: dict[str, list] = {"ours": [], "bare": []}
             for _ in range(args.rounds):

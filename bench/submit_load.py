@@ -20,11 +20,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.harness import (  # noqa: E402
     ROOT,
+    bare_server,
     database,
     free_port,
     parlons_server,
     run_load,
-    server,
 )
 from survey.runtime import orm  # noqa: E402
 
@@ -98,20 +98,7 @@ def main() -> None:
     with database("parlons_bench_submit") as (url, _):
         survey_id = asyncio.run(_create_survey(url))
         ours_port, bare_port = free_port(), free_port()
-        bare_env = {"DATABASE_URL": url, "BARE_SURVEY_ID": str(survey_id)}
-        bare_cmd = [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "bench.bare_app:app",
-            "--factory",
-            "--port",
-            str(bare_port),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ]
-        with parlons_server(url, ours_port), server(bare_cmd, bare_env, bare_port):
+        with parlons_server(url, ours_port), bare_server(url, survey_id, bare_port):
             cookie, csrf = _session(ours_port, "besoins-quartiers")
 
             def ours(i: int) -> bytes:

@@ -26,6 +26,23 @@ async def launch(playwright):  # type: ignore[no-untyped-def]
     )
 
 
+async def phone_page(browser, live_server: str, external: list[str], *, javascript: bool):  # type: ignore[no-untyped-def]
+    """A 390x844 touch page in French; requests to any other host are recorded."""
+    context = await browser.new_context(
+        viewport=PHONE,
+        java_script_enabled=javascript,
+        locale="fr-FR",
+        is_mobile=True,
+        has_touch=True,
+    )
+    page = await context.new_page()
+    page.on(
+        "request",
+        lambda r: None if r.url.startswith((live_server, "data:")) else external.append(r.url),
+    )
+    return page
+
+
 @pytest.mark.skipif(chromium_missing(), reason="Debian's chromium is not installed")
 @pytest.mark.parametrize("javascript", [False, True], ids=["no-js", "js"])
 async def test_resident_answers_on_a_phone(live_server: str, javascript: bool) -> None:
@@ -35,22 +52,7 @@ async def test_resident_answers_on_a_phone(live_server: str, javascript: bool) -
     external: list[str] = []
     async with async_playwright() as p:
         browser = await launch(p)
-        context = await browser.new_context(
-            viewport=PHONE,
-            java_script_enabled=javascript,
-            locale="fr-FR",
-            is_mobile=True,
-            has_touch=True,
-        )
-        page = await context.new_page()
-        page.on(
-            "request",
-            lambda r: (
-                None
-                if r.url.startswith(live_server) or r.url.startswith("data:")
-                else external.append(r.url)
-            ),
-        )
+        page = await phone_page(browser, live_server, external, javascript=javascript)
         await page.goto(f"{live_server}/s/{definition.slug}")
         assert await page.get_by_text("Étape 1 sur 4").is_visible()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.survey.test_browser import PHONE, chromium_missing, launch
+from tests.survey.test_browser import PHONE, chromium_missing, launch, phone_page
 from tests.survey.test_council import ballots, make_consultation, make_council
 
 pytestmark = pytest.mark.usefixtures("orm")
@@ -22,18 +22,7 @@ async def test_member_votes_by_majority_judgment_and_approval_on_a_phone(
     external: list[str] = []
     async with async_playwright() as p:
         browser = await launch(p)
-        context = await browser.new_context(
-            viewport=PHONE,
-            java_script_enabled=False,
-            locale="fr-FR",
-            is_mobile=True,
-            has_touch=True,
-        )
-        page = await context.new_page()
-        page.on(
-            "request",
-            lambda r: None if r.url.startswith(live_server) else external.append(r.url),
-        )
+        page = await phone_page(browser, live_server, external, javascript=False)
         await page.goto(f"{live_server}/c/login")
         # Typed the way it is printed on the card.
         await page.get_by_label("Code d'accès").fill(f"{member.code[:4]}-{member.code[4:]}")
