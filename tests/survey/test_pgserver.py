@@ -51,6 +51,35 @@ def test_second_process_attaches_and_only_owner_stops(tmp_path: Path) -> None:
     assert not (tmp_path / "pgdata" / "postmaster.pid").exists()
 
 
+def test_owner_hands_over_to_the_last_process_still_connected(tmp_path: Path) -> None:
+    owner = EmbeddedPostgres(tmp_path)
+    owner.start()
+    guest = EmbeddedPostgres(tmp_path)
+    guest.start()
+    holder = subprocess.Popen(
+        [str(owner.tool("psql")), "-h", str(owner.socket_dir), "-U", "postgres"]
+        + ["-d", "postgres"],
+        stdin=subprocess.PIPE,  # an idle session, open until psql reads the end of its input
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while owner.other_sessions() == 0 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        owner.stop()
+        # A session is still connected: the server stays up and nobody owns it.
+        assert not owner.owned
+        assert not (tmp_path / "postgres.owner").exists()
+        assert _select_one(guest) == 1
+    finally:
+        holder.communicate(b"", timeout=30)
+    deadline = time.monotonic() + 30
+    while guest.other_sessions() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    guest.stop()
+    assert not (tmp_path / "pgdata" / "postmaster.pid").exists()
+
+
 def test_stale_pid_file_from_a_crash_is_handled(tmp_path: Path) -> None:
     server = EmbeddedPostgres(tmp_path)
     server.start()
