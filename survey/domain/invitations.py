@@ -293,6 +293,7 @@ async def store_response(
 
 TOKEN_PREFIX = "prl_"  # noqa: S105 - a visible marker, not a secret
 API_PAGE_MAX = 500
+API_AFTER_MAX = 2**63 - 1  # response ids are PostgreSQL bigints
 
 
 def _token_hash(token: str) -> str:
@@ -415,6 +416,21 @@ def openapi_document() -> dict[str, Any]:
     """The OpenAPI 3.1 description of the read-only API and of the webhook."""
     error = {"$ref": "#/components/schemas/Error"}
     bearer = [{"token": []}]
+    reasons = {
+        "400": "A query value is not an integer in its range",
+        "401": "Missing or revoked token",
+        "404": "No such survey",
+    }
+
+    def failures(*codes: str) -> dict[str, Any]:
+        return {
+            code: {
+                "description": reasons[code],
+                "content": {"application/json": {"schema": error}},
+            }
+            for code in codes
+        }
+
     slug = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
     texts = {"type": "object", "properties": {"fr": {"type": "string"}, "en": {"type": "string"}}}
     response_schema = {
@@ -478,10 +494,7 @@ def openapi_document() -> dict[str, Any]:
                                 }
                             },
                         },
-                        "401": {
-                            "description": "Missing or revoked token",
-                            "content": {"application/json": {"schema": error}},
-                        },
+                        **failures("401"),
                     },
                 }
             },
@@ -491,11 +504,11 @@ def openapi_document() -> dict[str, Any]:
                     "security": bearer,
                     "parameters": [slug],
                     "responses": {
-                        "200": {"description": "The definition"},
-                        "404": {
-                            "description": "No such survey",
-                            "content": {"application/json": {"schema": error}},
+                        "200": {
+                            "description": "The definition",
+                            "content": {"application/json": {"schema": {"type": "object"}}},
                         },
+                        **failures("401", "404"),
                     },
                 }
             },
@@ -508,13 +521,13 @@ def openapi_document() -> dict[str, Any]:
                         {
                             "name": "after",
                             "in": "query",
-                            "schema": {"type": "integer"},
+                            "schema": {"type": "integer", "minimum": 0, "maximum": API_AFTER_MAX},
                             "description": "Only responses with a greater id (next_after).",
                         },
                         {
                             "name": "limit",
                             "in": "query",
-                            "schema": {"type": "integer", "maximum": API_PAGE_MAX},
+                            "schema": {"type": "integer", "minimum": 1, "maximum": API_PAGE_MAX},
                         },
                     ],
                     "responses": {
@@ -524,6 +537,7 @@ def openapi_document() -> dict[str, Any]:
                                 "application/json": {
                                     "schema": {
                                         "type": "object",
+                                        "required": ["items", "next_after"],
                                         "properties": {
                                             "items": {
                                                 "type": "array",
@@ -534,7 +548,8 @@ def openapi_document() -> dict[str, Any]:
                                     }
                                 }
                             },
-                        }
+                        },
+                        **failures("400", "401", "404"),
                     },
                 }
             },

@@ -543,6 +543,16 @@ def _api_error(request: Request, error: SurveyError) -> JSONResponse:
     )
 
 
+def _query_int(request: Request, name: str, default: int, low: int, high: int) -> int:
+    """An integer query value within ``low``..``high``, as the OpenAPI description says."""
+    text = request.query_params.get(name)
+    if text is None:
+        return default
+    if not (text.isascii() and text.isdigit() and len(text) <= 19 and low <= int(text) <= high):
+        raise SurveyError("error.api_bad_query", name=name, low=low, high=high)
+    return int(text)
+
+
 @access(PUBLIC)
 async def api_openapi(request: Request) -> Response:
     return JSONResponse(invitations.openapi_document())
@@ -572,12 +582,10 @@ async def api_survey(request: Request) -> Response:
 async def api_responses(request: Request) -> Response:
     try:
         await invitations.authenticate_token(request.headers.get("authorization"))
-        after = request.query_params.get("after", "0")
-        limit = request.query_params.get("limit", "100")
-        if not (after.isdigit() and limit.isdigit()) or len(after) > 18 or len(limit) > 6:
-            raise SurveyError("error.bad_form")
+        after = _query_int(request, "after", 0, 0, invitations.API_AFTER_MAX)
+        limit = _query_int(request, "limit", 100, 1, invitations.API_PAGE_MAX)
         definition = await get_definition(_slug(request))
-        page = await invitations.api_responses(definition, after=int(after), limit=int(limit))
+        page = await invitations.api_responses(definition, after=after, limit=limit)
         return JSONResponse(page)
     except SurveyError as error:
         return _api_error(request, error)
