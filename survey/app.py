@@ -11,7 +11,6 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 from tortoise.contrib.starlette import RegisterTortoise
@@ -24,6 +23,7 @@ from survey.web.common import render
 from survey.web.ratelimit import Limiter
 from survey.web.routes import routes
 from survey.web.security import SecurityHeaders
+from survey.web.sessions import SignedCookieSessions
 
 log = logging.getLogger("parlons")
 
@@ -73,7 +73,7 @@ def create_app(
         middleware=[
             Middleware(SecurityHeaders),
             Middleware(
-                SessionMiddleware,
+                SignedCookieSessions,
                 secret_key=settings.secret_key,
                 session_cookie="parlons_session",
                 max_age=8 * 3600,

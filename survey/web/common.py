@@ -37,6 +37,7 @@ env = Environment(
 
 
 @functools.cache
+@functools.cache
 def static_version(name: str) -> str:
     """A short content hash for cache busting of our static files."""
     return hashlib.sha256((STATIC / name).read_bytes()).hexdigest()[:10]
@@ -69,9 +70,10 @@ def render(
         request=request,
         lang=lang,
         _=functools.partial(translate, lang),
-        csrf=csrf_token(request),
         user=getattr(request.state, "user", None),
     )
+    if "csrf" not in context:
+        context["csrf"] = csrf_token(request)
     html = env.get_template(template).render(context)
     response = HTMLResponse(html, status_code=status_code)
     if request.query_params.get("lang") in LANGUAGES:

@@ -8,11 +8,12 @@ serves the staff preview, which stores nothing.
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 import uuid
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 
 from survey.domain import forms
 from survey.domain.conditions import references
@@ -31,7 +32,16 @@ from survey.domain.surveys import list_open_surveys
 from survey.enums import SurveyStatus
 from survey.errors import Forbidden, SurveyError, Unavailable
 from survey.i18n import LANGUAGES
-from survey.web.common import PUBLIC, STAFF, access, language, read_form, redirect, render
+from survey.web.common import (
+    PUBLIC,
+    STAFF,
+    access,
+    csrf_token,
+    language,
+    read_form,
+    redirect,
+    render,
+)
 
 _CONTROL_FIELDS = {"csrf", "key", "step", "action", "lang", "switch_lang", "invite", "resume"}
 
@@ -78,6 +88,7 @@ def _page(
     invite: str = "",
     resume: str = "",
     preview: bool = False,
+    csrf: str | None = None,
 ) -> Response:
     sections = definition.sections
     section = sections[step]
@@ -122,7 +133,29 @@ def _page(
         resume=resume,
         preview=preview,
         action=f"/staff/surveys/{definition.slug}/preview" if preview else f"/s/{definition.slug}",
+        **({"csrf": csrf} if csrf is not None else {}),
     )
+
+
+# The first page of a fresh visit depends only on the definition and the language, but for
+# the CSRF token and the idempotency key: it is rendered once with two markers in their
+# place, which each request replaces (both values are URL-safe, so escaping is the same).
+_MARK = secrets.token_hex(8)
+_CSRF_MARK, _KEY_MARK = f"csrf{_MARK}", f"key{_MARK}"
+_FIRST_PAGES: dict[tuple[str, str], tuple[SurveyDef, str]] = {}
+_FIRST_PAGES_MAX = 512
+
+
+def _first_page(request: Request, definition: SurveyDef, lang: str) -> Response:
+    cached = _FIRST_PAGES.get((definition.slug, lang))
+    if cached is None or cached[0] is not definition:
+        page = _page(request, definition, 0, {}, key=_KEY_MARK, lang=lang, csrf=_CSRF_MARK)
+        if len(_FIRST_PAGES) >= _FIRST_PAGES_MAX:
+            _FIRST_PAGES.clear()
+        cached = (definition, bytes(page.body).decode())
+        _FIRST_PAGES[(definition.slug, lang)] = cached
+    html = cached[1].replace(_CSRF_MARK, csrf_token(request)).replace(_KEY_MARK, str(uuid.uuid4()))
+    return HTMLResponse(html)
 
 
 def _invitation_page(
@@ -144,6 +177,8 @@ async def survey_start(request: Request) -> Response:
     closed = _unavailable_page(request, definition)
     if closed:
         return closed
+    if not definition.needs_code and not request.url.query:
+        return _first_page(request, definition, language(request))
     invite = ""
     if definition.needs_code:
         typed = request.query_params.get("invitation", "")[:40]

@@ -18,12 +18,13 @@ from survey.web.privacy import routes as privacy_routes
 from survey.web.sortition import routes as sortition_routes
 
 routes: list[BaseRoute] = [
-    # First: "/staff/surveys/new" must win over "/staff/surveys/{slug}".
-    *builder_routes,
-    Route("/", resident.home, methods=["GET"]),
+    # First the residents' hot path (routes are tried in order; none of these paths overlaps
+    # another route); then the builder: "/staff/surveys/new" must win over "/staff/surveys/{slug}".
     Route("/s/{slug}", resident.survey_start, methods=["GET"]),
     Route("/s/{slug}", resident.survey_post, methods=["POST"]),
     Route("/s/{slug}/merci/{receipt}", resident.thanks, methods=["GET"]),
+    Route("/", resident.home, methods=["GET"]),
+    *builder_routes,
     Route("/staff/login", staff.login_page, methods=["GET"]),
     Route("/staff/login", staff.login_post, methods=["POST"]),
     Route("/staff/logout", staff.logout, methods=["POST"]),

@@ -213,3 +213,31 @@ async def test_thanks_key_reuse_across_surveys_is_refused(client: httpx.AsyncCli
             page = response.text
     assert await count_responses(first.id) == 1
     assert await count_responses(second.id) == 0
+
+
+async def test_first_page_is_new_for_each_visit_and_follows_edits(
+    client: httpx.AsyncClient,
+) -> None:
+    from survey.domain.builder import update_survey
+
+    definition = await make_survey(slug="first-page-fresh")
+    first = (await client.get("/s/first-page-fresh")).text
+    again = (await client.get("/s/first-page-fresh")).text
+    # Each visit gets its own idempotency key; the CSRF token is the visitor's own.
+    assert field_value(first, "key") != field_value(again, "key")
+    uuid.UUID(field_value(again, "key"))
+    assert field_value(first, "csrf") == field_value(again, "csrf")
+    transport = httpx.ASGITransport(app=client._transport.app)  # type: ignore[attr-defined]
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as other:
+        stranger = (await other.get("/s/first-page-fresh")).text
+    assert field_value(stranger, "csrf") != field_value(first, "csrf")
+    english = (await client.get("/s/first-page-fresh", cookies={"lang": "en"})).text
+    assert "Your needs in your neighbourhood" in english
+    assert 'lang="en"' in english
+    await update_survey(
+        definition.slug,
+        {"title_fr": "Nouveau titre du questionnaire", "access_mode": "open", "resume_days": "30"},
+    )
+    edited = (await client.get("/s/first-page-fresh")).text
+    assert "Nouveau titre du questionnaire" in edited
+    assert "Vos besoins dans votre quartier" not in edited
