@@ -167,7 +167,8 @@ def export_header(definition: SurveyDef, language: str) -> list[str]:
 
 def export_row(definition: SurveyDef, row: dict[str, Any], language: str) -> list[str]:
     answers = row["answers"]
-    cells = [str(row["id"]), row["submitted_at"].isoformat(), row["channel"], row["language"]]
+    submitted = row["submitted_at"].astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    cells = [str(row["id"]), submitted, row["channel"], row["language"]]
     for q in definition.questions:
         cells.append(
             format_answer(
@@ -210,12 +211,18 @@ def _cell(expression: str) -> str:
     )
 
 
+def _column(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
 def _export_query(definition: SurveyDef, language: str) -> tuple[str, list[Any]]:
     """One SELECT giving the CSV rows, with labels and formula neutralising done in SQL.
 
-    Choice labels are neutralised once here rather than on every row; lists (multiple
-    choice, ranking) are labelled once per distinct list in a CTE and joined back, since a
-    survey's answers repeat the same few lists.
+    Each row's answers are read once into typed columns (``jsonb_to_record``) rather than
+    looked up cell by cell. Choice labels are neutralised once here rather than on every
+    row. Lists (multiple choice, ranking) are labelled once per distinct list, in one pass
+    over the survey's rows: a map from each list's JSON text to its label, which each row
+    looks up. The rows stream in id order straight from the primary key, with no sort.
     """
     args: list[Any] = [definition.id]
 
@@ -224,46 +231,58 @@ def _export_query(definition: SurveyDef, language: str) -> tuple[str, list[Any]]
         args.append(value)
         return f"${len(args)}::text"
 
-    ctes: list[str] = []
-    joins: list[str] = []
+    record: list[str] = []  # the columns of jsonb_to_record
+    lists: list[str] = []  # (question, list) pairs for the label map
+    labellers: list[str] = []  # label of a list, per question
     columns: list[str] = []
     for q in definition.questions:
-        code = arg(q.code)
+        name = _column(q.code)
         labels_json = json.dumps(
             {c.code: neutralise(c.text(language)) for c in q.choices}, ensure_ascii=False
         )
         if q.kind in (QuestionKind.MULTIPLE, QuestionKind.RANKING):
-            n = len(ctes)
+            code = arg(q.code)
             separator = arg(" > " if q.kind == QuestionKind.RANKING else "; ")
             labels = arg(labels_json)
+            other = _column(f"{q.code}__other")
+            record += [f"{name} jsonb", f"{other} text"]
+            lists.append(f"({code}, r.answers->{code})")
             # chr(1) marks where the resident's own "other" text goes, per row.
-            ctes.append(
-                f"l{n} AS (SELECT d.a, (SELECT string_agg(CASE WHEN t.v = '__other__'"  # noqa: S608
-                f" THEN chr(1) ELSE coalesce({labels}::jsonb->>t.v, t.v) END, {separator}"
-                f" ORDER BY t.o) FROM jsonb_array_elements_text(d.a) WITH ORDINALITY"
-                f" AS t(v, o)) AS label FROM (SELECT DISTINCT r.answers->{code} AS a"
-                f" FROM responses r WHERE r.survey_id = $1"
-                f" AND jsonb_typeof(r.answers->{code}) = 'array') d)"
+            labellers.append(
+                f"WHEN {code} THEN (SELECT string_agg(CASE WHEN t.v = '__other__' THEN chr(1)"  # noqa: S608
+                f" ELSE coalesce({labels}::jsonb->>t.v, t.v) END, {separator} ORDER BY t.o)"
+                " FROM jsonb_array_elements_text(d.a) WITH ORDINALITY AS t(v, o))"
             )
-            joins.append(f" LEFT JOIN l{n} ON l{n}.a = r.answers->{code}")
-            other = arg(f"{q.code}__other")
-            columns.append(_cell(f"replace(l{n}.label, chr(1), coalesce(r.answers->>{other}, ''))"))
+            label = f"(SELECT m->({code}) FROM lists)->>(a.{name}::text)"  # noqa: S608
+            columns.append(_cell(f"replace({label}, chr(1), coalesce(a.{other}, ''))"))
         elif q.choices:
             labels = arg(labels_json)
-            columns.append(f"coalesce({labels}::jsonb->>(r.answers->>{code}), r.answers->>{code})")
+            record.append(f"{name} text")
+            columns.append(f"coalesce({labels}::jsonb->>a.{name}, a.{name})")
         elif q.kind in TEXT_KINDS or q.kind == QuestionKind.CONTACT:
-            columns.append(_cell(f"(r.answers->>{code})"))
+            record.append(f"{name} text")
+            columns.append(_cell(f"a.{name}"))
         else:  # numbers, scales, dates: validated values, never formulas
-            columns.append(f"r.answers->>{code}")
-    with_clause = ("WITH " + ", ".join(ctes) + " ") if ctes else ""
+            record.append(f"{name} text")
+            columns.append(f"a.{name}")
+    with_clause = ""
+    if lists:
+        with_clause = (
+            "WITH lists AS (SELECT jsonb_object_agg(q, m) AS m FROM (SELECT d.q,"  # noqa: S608
+            " jsonb_object_agg(d.a::text, CASE d.q " + " ".join(labellers) + " END) AS m"
+            " FROM (SELECT DISTINCT v.q, v.a FROM responses r, LATERAL (VALUES "
+            + ", ".join(lists)
+            + ") AS v(q, a) WHERE r.survey_id = $1 AND jsonb_typeof(v.a) = 'array') d"
+            " GROUP BY d.q) per_question) "
+        )
     query = (
         with_clause  # noqa: S608 - placeholders and fixed expressions only, see arg()
         + "SELECT r.id, to_char(r.submitted_at AT TIME ZONE 'UTC',"
         + ' \'YYYY-MM-DD"T"HH24:MI:SS"Z"\'), r.channel, r.language'
         + "".join(f", {c}" for c in columns)
-        + " FROM responses r"
-        + "".join(joins)
-        + " WHERE r.survey_id = $1 ORDER BY r.id"
+        + " FROM responses r, jsonb_to_record(r.answers) AS a("
+        + (", ".join(record) or '"-" text')
+        + ") WHERE r.survey_id = $1 ORDER BY r.id"
     )
     return query, args
 
