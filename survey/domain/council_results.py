@@ -33,13 +33,15 @@ _MISSING = {
     VotingMethod.STATEMENTS: -9,
 }
 
+# Imported Pol.is participants come first, by their id as ``parlons opinion-groups`` orders them
+# (k-means depends on the order of rows); every other ballot follows by receipt.
 _MATRIX = """
 SELECT array_agg(coalesce(m.value, $2::int) ORDER BY o.position, o.id) AS marks
 FROM council_ballots b
 CROSS JOIN consultation_options o
 LEFT JOIN council_marks m ON m.ballot_id = b.id AND m.option_id = o.id
 WHERE b.consultation_id = $1 AND o.consultation_id = $1 AND o.status = 'approved'
-GROUP BY b.id ORDER BY b.receipt
+GROUP BY b.id ORDER BY b.polis_voter_id, b.receipt
 """
 _PROFILES = """
 SELECT m.option_id, m.value, count(*) AS n

@@ -113,6 +113,8 @@ class ConsultationOption(Model):
     proposed_by: fields.ForeignKeyNullableRelation[Member] = fields.ForeignKeyField(
         "models.Member", related_name="proposals", on_delete=fields.SET_NULL, null=True
     )
+    # The ``comment-id`` of a statement imported from a Pol.is export (unique per consultation).
+    polis_comment_id = fields.IntField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -138,7 +140,8 @@ class Participation(Model):
 
 
 class Ballot(Model):
-    """One ballot; ``member`` and ``cast_at`` are set for named ballots only."""
+    """One ballot; ``member`` and ``cast_at`` are set for named ballots only, ``polis_voter_id``
+    for ballots imported from Pol.is."""
 
     id = fields.UUIDField(primary_key=True)
     consultation: fields.ForeignKeyRelation[Consultation] = fields.ForeignKeyField(
@@ -151,6 +154,9 @@ class Ballot(Model):
     salt = fields.CharField(max_length=32)
     channel = fields.CharEnumField(Channel, max_length=8, default=Channel.WEB)
     cast_at = fields.DatetimeField(null=True)
+    # The ``voter-id`` of a Pol.is participant whose votes were imported (channel ``import``);
+    # a pseudonym of a public export, never a council member.
+    polis_voter_id = fields.IntField(null=True)
 
     class Meta:
         table = "council_ballots"

@@ -3,16 +3,20 @@ pages (login by link or printed code, ballots, receipts), all working without Ja
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections.abc import Sequence
 from typing import Any
 
 import segno
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from analysis.charts import council as council_charts
+from survey.domain import council_polis
 from survey.domain import council_results as results_domain
 from survey.domain.council_ballots import cast_ballot as cast_member_ballot
 from survey.domain.council_ballots import (
@@ -48,6 +52,7 @@ from survey.i18n import translate
 from survey.models.councils import Consultation, VotingMethod
 from survey.web.charts import Chart
 from survey.web.common import (
+    MAX_FORM_BYTES,
     MEMBER,
     MEMBER_LOGIN,
     PUBLIC,
@@ -66,6 +71,7 @@ LOCK_SECONDS = 15 * 60
 # Grade index 6 is "Excellent": shown best first on the ballot.
 GRADES_BEST_FIRST = tuple(range(6, -1, -1))
 METHODS = tuple(VotingMethod)
+_DEFAULT_UPLOAD_BYTES = 5 * 1024 * 1024
 
 
 def _id(request: Request, name: str) -> int:
@@ -240,6 +246,7 @@ async def _consultation_page(
         errors=errors or {},
         notice=notice,
         format_amount=format_amount,
+        polis=await council_polis.imported_counts(consultation_id),
     )
 
 
@@ -384,6 +391,110 @@ async def staff_results(request: Request) -> Response:
         r=consultation.results,
         sections=results_sections(consultation.results, lang),
     )
+
+
+def _max_upload(request: Request) -> int:
+    settings = getattr(request.app.state, "settings", None)
+    return int(getattr(settings, "max_upload_bytes", _DEFAULT_UPLOAD_BYTES))
+
+
+class _UploadRefused(Exception):
+    """The request body could not be read as the import form (a message key)."""
+
+    def __init__(self, key: str, **params: Any) -> None:
+        super().__init__(key)
+        self.key = key
+        self.params = params
+
+
+async def _read_polis_files(request: Request, limit: int) -> dict[str, bytes]:
+    """The two files of the Pol.is form (empty when not chosen), after the CSRF check.
+
+    Each file is read up to one byte past ``limit`` so that the domain can refuse it by name.
+    """
+    length = request.headers.get("content-length")
+    if length is not None and (not length.isdigit() or int(length) > 2 * limit + MAX_FORM_BYTES):
+        raise _UploadRefused("council.polis_upload_too_large", mb=limit // 2**20)
+    try:
+        form = await request.form(max_files=2, max_fields=10, max_part_size=MAX_FORM_BYTES)
+    except HTTPException as exc:
+        raise _UploadRefused("council.polis_upload_unreadable") from exc
+    try:
+        sent = form.get("csrf")
+        expected = request.session.get("csrf")
+        if not isinstance(sent, str) or not expected or not secrets.compare_digest(sent, expected):
+            raise Forbidden("error.csrf")
+        files = {}
+        for name in (council_polis.COMMENTS_FIELD, council_polis.VOTES_FIELD):
+            upload = form.get(name)
+            files[name] = await upload.read(limit + 1) if isinstance(upload, UploadFile) else b""
+        return files
+    finally:
+        await form.close()
+
+
+async def _polis_page(
+    request: Request,
+    council_id: int,
+    consultation_id: int,
+    *,
+    errors: dict[str, FieldError] | None = None,
+    notice: tuple[str, dict[str, Any]] | None = None,
+    report: council_polis.PolisImportReport | None = None,
+    status: int = 200,
+) -> Response:
+    target = await council_polis.import_target(council_id, consultation_id)
+    if notice is None and report is None and target.blocker is not None:
+        notice = (target.blocker, {})
+    limit = _max_upload(request)
+    return render(
+        request,
+        "staff/council_polis_import.html",
+        status_code=status,
+        council=target.council,
+        c=target.consultation,
+        blocked=target.blocker is not None,
+        errors=errors or {},
+        notice=notice,
+        report=report,
+        max_mb=limit // 2**20,
+    )
+
+
+@access(STAFF)
+async def polis_page(request: Request) -> Response:
+    return await _polis_page(request, _id(request, "council"), _id(request, "consultation"))
+
+
+@access(STAFF)
+async def polis_import(request: Request) -> Response:
+    """Import a Pol.is export (comments.csv and votes.csv) into a statements consultation."""
+    council_id, consultation_id = _id(request, "council"), _id(request, "consultation")
+    limit = _max_upload(request)
+    try:
+        files = await _read_polis_files(request, limit)
+    except _UploadRefused as exc:
+        return await _polis_page(
+            request, council_id, consultation_id, notice=(exc.key, exc.params), status=413
+        )
+    try:
+        report = await council_polis.import_polis_export(
+            council_id,
+            consultation_id,
+            comments=files[council_polis.COMMENTS_FIELD],
+            votes=files[council_polis.VOTES_FIELD],
+            max_bytes=limit,
+            actor=await _actor(request),
+        )
+    except InvalidForm as exc:
+        return await _polis_page(
+            request, council_id, consultation_id, errors=exc.errors, status=422
+        )
+    except Conflict as exc:
+        return await _polis_page(
+            request, council_id, consultation_id, notice=(exc.key, exc.params), status=409
+        )
+    return await _polis_page(request, council_id, consultation_id, report=report)
 
 
 # ------------------------------------------------------------------------ results pages
@@ -891,6 +1002,16 @@ routes: list[BaseRoute] = [
         "/staff/councils/{council}/consultations/{consultation}/results",
         staff_results,
         methods=["GET"],
+    ),
+    Route(
+        "/staff/councils/{council}/consultations/{consultation}/polis",
+        polis_page,
+        methods=["GET"],
+    ),
+    Route(
+        "/staff/councils/{council}/consultations/{consultation}/polis",
+        polis_import,
+        methods=["POST"],
     ),
     Route("/c/login", member_login_page, methods=["GET"]),
     Route("/c/login", member_login_post, methods=["POST"]),
