@@ -1,5 +1,7 @@
 """Stratified sortition: draw a panel from a pool of volunteers under quotas.
 
+Parlons's own draw, used when the ``sortition-algorithms`` library is not installed (see
+``analysis.sortition_lib``) and kept so that the draws made with it can still be checked.
 The algorithm is deliberately simple so that anyone can check it:
 
 1. Each attempt uses its own random generator, seeded from the staff's seed and the attempt
@@ -31,14 +33,23 @@ class InfeasibleQuotas(ValueError):
     """The pool cannot give a panel within the quotas.
 
     ``category`` and ``value`` name the quota that could not be met (``None`` when the pool
-    as a whole is too small for the panel).
+    as a whole is too small for the panel); ``suggested`` is the bound that would make it
+    feasible, when the algorithm can tell.
     """
 
-    def __init__(self, reason: str, category: str | None = None, value: str | None = None):
+    def __init__(
+        self,
+        reason: str,
+        category: str | None = None,
+        value: str | None = None,
+        *,
+        suggested: int | None = None,
+    ):
         super().__init__(f"{reason}: {category}={value}" if category else reason)
         self.reason = reason
         self.category = category
         self.value = value
+        self.suggested = suggested
 
 
 @dataclass(frozen=True)
@@ -63,7 +74,8 @@ def proportional_quotas(
     return quotas
 
 
-def _check(pool: Sequence[PoolRow], quotas: Quotas, size: int) -> None:
+def check_quotas(pool: Sequence[PoolRow], quotas: Quotas, size: int) -> None:
+    """Refuse at once what no draw could meet: the pool's size and counts against the quotas."""
     if size < 1 or size > len(pool):
         raise InfeasibleQuotas("pool_too_small")
     for category, values in quotas.items():
@@ -139,7 +151,7 @@ def draw_panel(
     """
     # Sort first: the panel must not depend on the order the database returned the pool in.
     ordered = sorted(pool, key=lambda row: str(row[0]))
-    _check(ordered, quotas, size)
+    check_quotas(ordered, quotas, size)
     failures: Counter[_Failure] = Counter()
     for attempt in range(attempts):
         result = _attempt(ordered, quotas, size, random.Random(f"{seed}/{attempt}"))

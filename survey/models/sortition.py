@@ -26,6 +26,12 @@ class SortitionDraw(Model):
     seed = fields.BigIntField()
     # Response ids of the volunteers drawn, in draw order.
     selected: list = fields.JSONField(default=list)  # type: ignore[type-arg]
+    # "maximin" or "legacy" (the sortition-algorithms library) or "simple" (Parlons's own),
+    # and the software and version that ran it: the same seed gives the same panel with them.
+    algorithm = fields.CharField(max_length=32, default="simple")
+    software = fields.CharField(max_length=64, default="")
+    # {response id: chance of being drawn}, when the algorithm computes it (maximin).
+    probabilities: dict = fields.JSONField(default=dict)  # type: ignore[type-arg]
     actor = fields.CharField(max_length=254, default="")
     created_at = fields.DatetimeField(auto_now_add=True)
 

@@ -6,10 +6,13 @@ import itertools
 import re
 import uuid
 from collections import Counter
+from importlib.metadata import version
 
 import httpx
 import pytest
 
+from analysis import sortition_lib
+from survey.domain import sortition as sortition_domain
 from survey.domain.definitions import SurveyDef
 from survey.domain.responses import load_responses
 from survey.models.councils import Council, Member
@@ -22,6 +25,7 @@ from tests.survey.test_council import make_council
 from tests.survey.test_staff import PASSWORD, login, staff_user
 
 pytestmark = pytest.mark.usefixtures("orm")
+LIBRARY_VERSION = version("sortition-algorithms")
 _emails = itertools.count(1)
 
 
@@ -278,3 +282,159 @@ async def test_sortition_tampered_choices_are_refused_clearly(client: httpx.Asyn
     assert response.status_code == 422
     assert "Choisissez une question oui/non de l'enquête." in text_of(response.text)
     assert await Member.filter(council_id=council.id).count() == 0
+
+
+def two_strata_fields(
+    page: str, definition: SurveyDef, algorithm: str, bounds: dict[str, str]
+) -> list[tuple[str, str]]:
+    """A draw of 4 stratified by neighbourhood and age; ``min__age__30-44`` names a field."""
+    fields = [
+        ("csrf", field_value(page, "csrf")),
+        ("survey", definition.slug),
+        ("question", "conseil"),
+        ("size", "4"),
+        ("strata", "quartier"),
+        ("strata", "age"),
+        ("seed", "2026"),
+        ("algorithm", algorithm),
+    ]
+    return fields + [(k.replace("__", ":"), v) for k, v in bounds.items()]
+
+
+async def two_strata_page(client, council: Council, definition: SurveyDef) -> str:
+    params = [("survey", definition.slug), ("question", "conseil"), ("size", "4")]
+    params += [("strata", "quartier"), ("strata", "age")]
+    response = await client.get(url(council), params=params)
+    assert response.status_code == 200
+    return response.text
+
+
+BALANCED = {
+    "min__quartier__bissy": "1",
+    "max__quartier__bissy": "3",
+    "min__quartier__centre": "1",
+    "max__quartier__centre": "3",
+    "min__age__30-44": "2",
+    "max__age__30-44": "2",
+    "min__age__60-74": "2",
+    "max__age__60-74": "2",
+}
+
+
+@pytest.mark.parametrize("algorithm", ["maximin", "legacy"])
+async def test_sortition_library_draw_holds_quotas_and_its_seed_gives_the_panel_again(
+    client: httpx.AsyncClient, algorithm: str
+) -> None:
+    definition = await volunteers(bissy=7, centre=7)
+    first, _ = await make_council(0)
+    second, _ = await make_council(0)
+    await staff_client(client)
+    for council in (first, second):
+        page = await two_strata_page(client, council, definition)
+        assert input_value(page, "min:age:30-44") == "1"  # the proposal, before ours
+        fields = two_strata_fields(page, definition, algorithm, BALANCED)
+        response = await post_form(client, url(council), fields)
+        assert response.status_code == 303
+    one = await SortitionDraw.get(council_id=first.id)
+    two = await SortitionDraw.get(council_id=second.id)
+    assert one.selected == two.selected
+    assert (one.algorithm, one.software) == (algorithm, f"sortition-algorithms {LIBRARY_VERSION}")
+    members = await Member.filter(council_id=first.id)
+    assert len(members) == 4
+    areas = Counter(m.strata["quartier"] for m in members)
+    assert 1 <= areas["bissy"] <= 3 and 1 <= areas["centre"] <= 3
+    assert Counter(m.strata["age"] for m in members) == {"30-44": 2, "60-74": 2}
+    report = text_of((await client.get(f"{url(first)}/{one.id}")).text)
+    assert f"sortition-algorithms {LIBRARY_VERSION}" in report
+    if algorithm == "maximin":
+        assert "Maximin (Sortition Foundation)" in report
+        assert len(one.probabilities) == 14
+        assert sum(one.probabilities.values()) == pytest.approx(4, abs=1e-3)
+        assert "selon les volontaires" in report
+    else:
+        assert "Pas à pas (Sortition Foundation)" in report
+        assert one.probabilities == {}
+
+
+async def test_sortition_library_infeasible_quotas_name_the_quota_and_change_nothing(
+    client: httpx.AsyncClient,
+) -> None:
+    # Of the two Bissy volunteers only one is 30-44, and the quotas want two of each and
+    # nobody 60-74: the counts alone allow it, the combination does not.
+    definition = await volunteers(bissy=2, centre=6)
+    council, _ = await make_council(0)
+    await staff_client(client)
+    page = await two_strata_page(client, council, definition)
+    bounds = {
+        "min__quartier__bissy": "2",
+        "max__quartier__bissy": "2",
+        "min__quartier__centre": "2",
+        "max__quartier__centre": "2",
+        "min__age__30-44": "4",
+        "max__age__30-44": "4",
+        "min__age__60-74": "0",
+        "max__age__60-74": "0",
+    }
+    fields = two_strata_fields(page, definition, "maximin", bounds)
+    response = await post_form(client, url(council), fields)
+    assert response.status_code == 422
+    assert (
+        'id="e-min:age:30-44">Aucun panel ne respecte tous les quotas :'
+        " abaissez le minimum de « 30-44 » (age) à 3." in response.text
+    )
+    assert 'aria-describedby="e-min:age:30-44"' in response.text
+    assert 'value="2026"' in response.text
+    assert await Member.filter(council_id=council.id).count() == 0
+    assert await SortitionDraw.filter(council_id=council.id).count() == 0
+    english = await post_form(client, url(council) + "?lang=en", fields)
+    assert "lower the minimum of &#34;30-44&#34; (age) to 3." in english.text
+
+
+async def test_sortition_without_the_library_says_how_to_install_it(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sortition_lib, "AVAILABLE", False)
+    definition = await volunteers(bissy=3, centre=3)
+    council, _ = await make_council(0)
+    await staff_client(client)
+    page = await plan_page(client, council, definition)
+    assert 'installez-la avec pip install "parlons[sortition]"' in text_of(page)
+    assert 'value="simple" aria-describedby="h-algorithm-simple" checked' in page
+    assert 'value="maximin"' not in page
+    # A form posted for the library's algorithm is refused, next to the field.
+    response = await post_form(
+        client, url(council), [*draw_fields(page, definition), ("algorithm", "maximin")]
+    )
+    assert response.status_code == 422
+    assert 'id="e-algorithm">La bibliothèque sortition-algorithms' in response.text
+    assert await SortitionDraw.filter(council_id=council.id).count() == 0
+    # Parlons's own algorithm draws, and the record says which one did.
+    response = await post_form(
+        client, url(council), [*draw_fields(page, definition), ("algorithm", "simple")]
+    )
+    assert response.status_code == 303
+    draw = await SortitionDraw.get(council_id=council.id)
+    assert draw.algorithm == "simple"
+    assert draw.software.startswith("parlons")
+    report = text_of((await client.get(response.headers["location"])).text)
+    assert "Algorithme simple de Parlons" in report
+    english = await client.get(url(council), params={"lang": "en"})
+    assert 'install it with pip install "parlons[sortition]"' in text_of(english.text)
+
+
+async def test_sortition_large_pool_proposes_the_quick_draw_and_limits_maximin(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The limits are lowered so that a small pool stands for a large one.
+    monkeypatch.setattr(sortition_domain, "MAXIMIN_PROPOSED_POOL", 5)
+    monkeypatch.setattr(sortition_domain, "MAXIMIN_MAX_POOL", 5)
+    definition = await volunteers(bissy=3, centre=3)
+    council, _ = await make_council(0)
+    await staff_client(client)
+    page = await plan_page(client, council, definition)
+    assert 'value="legacy" aria-describedby="h-algorithm-legacy" checked' in page
+    fields = [*draw_fields(page, definition), ("algorithm", "maximin")]
+    response = await post_form(client, url(council), fields)
+    assert response.status_code == 422
+    assert 'id="e-algorithm">Maximin est limité à 5 volontaires' in response.text
+    assert await SortitionDraw.filter(council_id=council.id).count() == 0
