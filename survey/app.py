@@ -16,7 +16,7 @@ from starlette.responses import Response
 from tortoise.contrib.starlette import RegisterTortoise
 
 from survey import db
-from survey.domain import jobs
+from survey.domain import jobs, mail
 from survey.errors import SurveyError, Unavailable
 from survey.settings import Settings
 from survey.web.common import render
@@ -91,6 +91,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.settings = settings
+    mail.configure(settings.smtp)
     app.state.limiter = Limiter(
         per_client=settings.submissions_per_minute,
         per_session=max(10, settings.submissions_per_minute // 10),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass, field
+from email.utils import parseaddr
 from pathlib import Path
 
 
@@ -39,6 +40,48 @@ def _secret_key(env: dict[str, str], data_dir: Path) -> str:
     return key
 
 
+# How the connection to the mail server is protected: nothing, STARTTLS after connecting, or
+# TLS from the first byte (often port 465).
+SMTP_TLS_MODES = ("none", "starttls", "tls")
+_SMTP_PORTS = {"none": 25, "starttls": 587, "tls": 465}
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """The mail server that sends invitation e-mails."""
+
+    host: str
+    sender: str
+    port: int = 587
+    user: str = ""
+    password: str = field(default="", repr=False)
+    tls: str = "starttls"
+
+
+def _smtp(env: dict[str, str]) -> SmtpSettings | None:
+    """PARLONS_SMTP_*; ``None`` (no e-mail sent) when PARLONS_SMTP_HOST is not set."""
+    host = (env.get("PARLONS_SMTP_HOST") or "").strip()
+    if not host:
+        return None
+    sender = (env.get("PARLONS_SMTP_FROM") or "").strip()
+    if "@" not in parseaddr(sender)[1]:
+        raise ConfigError(
+            "PARLONS_SMTP_FROM must be the sender address (as 'Mairie <mairie@example.org>')"
+            " when PARLONS_SMTP_HOST is set"
+        )
+    tls = (env.get("PARLONS_SMTP_TLS") or "starttls").strip().lower()
+    if tls not in SMTP_TLS_MODES:
+        raise ConfigError(f"PARLONS_SMTP_TLS must be one of {', '.join(SMTP_TLS_MODES)}")
+    user = env.get("PARLONS_SMTP_USER") or ""
+    password = env.get("PARLONS_SMTP_PASSWORD") or ""
+    if bool(user) != bool(password):
+        raise ConfigError("PARLONS_SMTP_USER and PARLONS_SMTP_PASSWORD go together")
+    port = _int(env, "PARLONS_SMTP_PORT", _SMTP_PORTS[tls])
+    if not 0 < port < 65536:
+        raise ConfigError(f"PARLONS_SMTP_PORT must be a port number, got {port}")
+    return SmtpSettings(host=host, sender=sender, port=port, user=user, password=password, tls=tls)
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str | None
@@ -50,7 +93,7 @@ class Settings:
     small_group_threshold: int = 5
     max_upload_bytes: int = 5 * 1024 * 1024
     submissions_per_minute: int = 600
-    smtp_host: str | None = None
+    smtp: SmtpSettings | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -68,5 +111,5 @@ def load(env: dict[str, str] | None = None) -> Settings:
         small_group_threshold=_int(env, "PARLONS_SMALL_GROUP", 5),
         max_upload_bytes=_int(env, "PARLONS_MAX_UPLOAD_BYTES", 5 * 1024 * 1024),
         submissions_per_minute=_int(env, "PARLONS_SUBMISSIONS_PER_MINUTE", 600),
-        smtp_host=env.get("PARLONS_SMTP_HOST") or None,
+        smtp=_smtp(env),
     )

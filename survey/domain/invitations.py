@@ -27,7 +27,7 @@ import segno
 
 from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef
-from survey.domain.jobs import Progress, handler
+from survey.domain.jobs import Progress, RetryLater, handler
 from survey.domain.responses import RECEIPT_ALPHABET, new_receipt, submit_response
 from survey.enums import Channel
 from survey.errors import Conflict, NotFound, SurveyError
@@ -145,12 +145,14 @@ async def create_invitations(definition: SurveyDef, count: int) -> int:
 
 
 async def list_invitations(definition: SurveyDef, *, unused_only: bool = False) -> list[str]:
-    """The survey's codes, oldest first."""
+    """The survey's codes, oldest first; ``unused_only``: those still free to hand out
+    (neither used nor sent to someone by e-mail)."""
     async with connection() as conn:
         rows = await conn.fetch(
             "SELECT i.code FROM invitations i LEFT JOIN invitation_uses u"
             " ON u.invitation_id = i.id WHERE i.survey_id = $1"
-            " AND (NOT $2 OR u.invitation_id IS NULL) ORDER BY i.id",
+            " AND (NOT $2 OR (u.invitation_id IS NULL AND NOT EXISTS"
+            " (SELECT 1 FROM invitation_mails m WHERE m.invitation_id = i.id))) ORDER BY i.id",
             definition.id,
             unused_only,
         )
@@ -587,9 +589,9 @@ def openapi_document() -> dict[str, Any]:
 # --- webhooks -------------------------------------------------------------------------------
 
 WEBHOOK_TIMEOUT = 10.0
-# Waits before the 2nd, 3rd and 4th attempt, in seconds. Short on purpose: the wait holds
-# the job worker, which has no delayed start yet.
-RETRY_DELAYS: tuple[float, ...] = (2.0, 10.0, 30.0)
+# Waits before the 2nd, 3rd and 4th attempt, in seconds. The job goes back to the queue for
+# that long: the worker sends other things meanwhile.
+RETRY_DELAYS: tuple[float, ...] = (60.0, 600.0, 3600.0)
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
@@ -670,7 +672,8 @@ def _post(url: str, body: bytes, headers: dict[str, str]) -> int:
 
 @handler("webhook")
 async def deliver_webhook(payload: dict[str, Any], progress: Progress) -> None:
-    """Send one response to one webhook, retrying a few times; every attempt is logged."""
+    """Send one response to one webhook; a failed attempt is logged and tried again later,
+    until the last one fails the job."""
     webhook_id, receipt = int(payload["webhook"]), str(payload["receipt"])
     async with connection() as conn:
         hook = await conn.fetchrow(
@@ -683,39 +686,49 @@ async def deliver_webhook(payload: dict[str, Any], progress: Progress) -> None:
             " WHERE receipt = $1",
             receipt,
         )
+        # The log is the count of attempts: it stays right even if a worker died mid-way.
+        attempt = 1 + await conn.fetchval(
+            "SELECT count(*) FROM webhook_deliveries WHERE webhook_id = $1 AND receipt = $2",
+            webhook_id,
+            receipt,
+        )
     if hook is None or row is None:
         return  # Deleted meanwhile: nothing to send.
     body = json.dumps(
         {"event": "response.created", "survey": hook["slug"], "response": _response_item(row)},
         ensure_ascii=False,
     ).encode()
-    for attempt in range(1, len(RETRY_DELAYS) + 2):
-        timestamp = str(int(dt.datetime.now(dt.UTC).timestamp()))
-        headers = {
-            "Content-Type": "application/json",
-            "User-Agent": "Parlons-Webhook/1",
-            "X-Parlons-Event": "response.created",
-            "X-Parlons-Delivery": str(uuid.uuid4()),
-            "X-Parlons-Timestamp": timestamp,
-            "X-Parlons-Signature": sign(hook["secret"], timestamp, body),
-        }
-        status, error = None, ""
-        try:
-            status = await asyncio.to_thread(_post, hook["url"], body, headers)
-        except (OSError, ValueError) as exc:
-            error = f"{type(exc).__name__}: {exc}"[:500]
-        async with connection() as conn:
-            await conn.execute(
-                "INSERT INTO webhook_deliveries (webhook_id, receipt, attempt, status_code, error,"
-                " created_at) VALUES ($1, $2, $3, $4, $5, now())",
-                webhook_id,
-                receipt,
-                attempt,
-                status,
-                error,
-            )
-        if status is not None and 200 <= status < 300:
-            return
-        if attempt <= len(RETRY_DELAYS):
-            await progress(attempt / (len(RETRY_DELAYS) + 1))
-            await asyncio.sleep(RETRY_DELAYS[attempt - 1])
+    timestamp = str(int(dt.datetime.now(dt.UTC).timestamp()))
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "Parlons-Webhook/1",
+        "X-Parlons-Event": "response.created",
+        "X-Parlons-Delivery": str(uuid.uuid4()),
+        "X-Parlons-Timestamp": timestamp,
+        "X-Parlons-Signature": sign(hook["secret"], timestamp, body),
+    }
+    status, error = None, ""
+    try:
+        status = await asyncio.to_thread(_post, hook["url"], body, headers)
+    except (OSError, ValueError) as exc:
+        error = f"{type(exc).__name__}: {exc}"[:500]
+    async with connection() as conn:
+        await conn.execute(
+            "INSERT INTO webhook_deliveries (webhook_id, receipt, attempt, status_code, error,"
+            " created_at) VALUES ($1, $2, $3, $4, $5, now())",
+            webhook_id,
+            receipt,
+            attempt,
+            status,
+            error,
+        )
+    if status is not None and 200 <= status < 300:
+        return
+    reason = error or f"HTTP {status}"
+    if attempt <= len(RETRY_DELAYS):
+        raise RetryLater(RETRY_DELAYS[attempt - 1], reason)
+    raise WebhookFailed(f"{reason} (attempt {attempt}, the last)")
+
+
+class WebhookFailed(Exception):
+    """The last attempt to deliver a webhook failed; the job is recorded as failed."""

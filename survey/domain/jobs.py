@@ -1,7 +1,9 @@
 """Background jobs kept in PostgreSQL, so they survive restarts and scale to several workers.
 
-A worker takes the oldest queued job with ``FOR UPDATE SKIP LOCKED``: two processes never
+A worker takes the oldest due job with ``FOR UPDATE SKIP LOCKED``: two processes never
 run the same job. Handlers are registered per kind and report progress between 0 and 1.
+A handler whose work may succeed later (a server down) raises ``RetryLater``: the job goes
+back to the queue with a ``run_after`` time, and the worker is free meanwhile.
 """
 
 from __future__ import annotations
@@ -25,10 +27,20 @@ _handlers: dict[str, Handler] = {}
 
 _TAKE = """
 UPDATE jobs SET state = 'running', started_at = now(), progress = 0
-WHERE id = (SELECT id FROM jobs WHERE state = 'queued' AND kind = ANY($1::text[])
-            ORDER BY created_at, id FOR UPDATE SKIP LOCKED LIMIT 1)
+WHERE id = (SELECT id FROM jobs WHERE state = 'queued' AND run_after <= now()
+            AND kind = ANY($1::text[])
+            ORDER BY run_after, id FOR UPDATE SKIP LOCKED LIMIT 1)
 RETURNING id, kind, payload
 """
+
+
+class RetryLater(Exception):
+    """Raised by a handler to run its job again in ``seconds``; ``reason`` is kept meanwhile."""
+
+    def __init__(self, seconds: float, reason: str) -> None:
+        super().__init__(reason)
+        self.seconds = max(0.0, seconds)
+        self.reason = reason
 
 
 def handler(kind: str) -> Callable[[Handler], Handler]:
@@ -41,14 +53,17 @@ def handler(kind: str) -> Callable[[Handler], Handler]:
     return register
 
 
-async def enqueue(kind: str, payload: dict[str, Any]) -> int:
+async def enqueue(kind: str, payload: dict[str, Any], *, delay: float = 0.0) -> int:
+    """Queue a job, to be taken now or ``delay`` seconds from now."""
     async with connection() as conn:
         return int(
             await conn.fetchval(
-                "INSERT INTO jobs (kind, payload, state, progress, error, created_at)"
-                " VALUES ($1, $2::jsonb, 'queued', 0, '', now()) RETURNING id",
+                "INSERT INTO jobs (kind, payload, state, progress, error, created_at, run_after)"
+                " VALUES ($1, $2::jsonb, 'queued', 0, '', now(),"
+                " now() + make_interval(secs => $3)) RETURNING id",
                 kind,
                 json.dumps(payload),
+                float(delay),
             )
         )
 
@@ -56,8 +71,8 @@ async def enqueue(kind: str, payload: dict[str, Any]) -> int:
 async def get_job(job_id: int) -> dict[str, Any] | None:
     async with connection() as conn:
         row = await conn.fetchrow(
-            "SELECT id, kind, payload, state, progress, error, created_at, started_at,"
-            " finished_at FROM jobs WHERE id = $1",
+            "SELECT id, kind, payload, state, progress, error, created_at, run_after,"
+            " started_at, finished_at FROM jobs WHERE id = $1",
             job_id,
         )
     if row is None:
@@ -81,6 +96,16 @@ async def run_next() -> int | None:
 
     try:
         await _handlers[row["kind"]](json.loads(row["payload"]), progress)
+    except RetryLater as retry:
+        log.info("job %s to be tried again in %.0f s: %s", job_id, retry.seconds, retry.reason)
+        async with connection() as conn:
+            await conn.execute(
+                "UPDATE jobs SET state = 'queued', error = $2, started_at = NULL,"
+                " run_after = now() + make_interval(secs => $3) WHERE id = $1",
+                job_id,
+                retry.reason[-2000:],
+                retry.seconds,
+            )
     except Exception as exc:  # A failed job is recorded, never kills the worker.
         log.exception("job %s failed", job_id)
         async with connection() as conn:
@@ -92,7 +117,8 @@ async def run_next() -> int | None:
     else:
         async with connection() as conn:
             await conn.execute(
-                "UPDATE jobs SET state = 'done', progress = 1, finished_at = now() WHERE id = $1",
+                "UPDATE jobs SET state = 'done', progress = 1, error = '', finished_at = now()"
+                " WHERE id = $1",
                 job_id,
             )
     return job_id

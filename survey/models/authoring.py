@@ -53,6 +53,37 @@ class InvitationUse(Model):
         table = "invitation_uses"
 
 
+class InvitationMail(Model):
+    """An invitation code sent by e-mail, and how the sending went.
+
+    The address is kept only until the mail server accepts the message (or for staff to
+    correct it when sending failed); then only a masked form remains for the codes page.
+    A keyed hash of the address keeps the same person from being invited twice.
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    invitation: fields.OneToOneRelation[Invitation] = fields.OneToOneField(
+        "models.Invitation", related_name="mail", on_delete=fields.CASCADE
+    )
+    survey: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Survey", related_name="invitation_mails", on_delete=fields.CASCADE
+    )
+    email = fields.CharField(max_length=254, null=True)
+    email_hash = fields.CharField(max_length=64)
+    masked = fields.CharField(max_length=254, default="")
+    language = fields.CharField(max_length=2, default="fr")
+    sender = fields.CharField(max_length=200, default="")
+    status = fields.CharField(max_length=8, default="queued")
+    attempts = fields.IntField(default=0)
+    error = fields.TextField(default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+    sent_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "invitation_mails"
+        unique_together = (("survey", "email_hash"),)
+
+
 class Upload(Model):
     """A responses file sent by staff, kept while they map its columns to questions."""
 

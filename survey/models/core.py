@@ -116,7 +116,7 @@ class Response(Model):
 
 
 class Job(Model):
-    """A background job (analysis runs), taken by workers with FOR UPDATE SKIP LOCKED."""
+    """A background job (analysis runs, webhooks, e-mails), taken with FOR UPDATE SKIP LOCKED."""
 
     id = fields.BigIntField(primary_key=True)
     kind = fields.CharField(max_length=32)
@@ -125,6 +125,8 @@ class Job(Model):
     progress = fields.FloatField(default=0.0)
     error = fields.TextField(default="")
     created_at = fields.DatetimeField(auto_now_add=True)
+    # Not taken before this time: a failed attempt waits here before the next one.
+    run_after = fields.DatetimeField(auto_now_add=True)
     started_at = fields.DatetimeField(null=True)
     finished_at = fields.DatetimeField(null=True)
 

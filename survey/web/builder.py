@@ -16,8 +16,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from survey.domain import builder, imports, invitations, templates_lib
+from survey.domain import builder, imports, invitations, mail, templates_lib
 from survey.domain.definitions import definition_to_json, get_definition
+from survey.domain.forms import FieldError
 from survey.domain.invitations import (
     create_invitations,
     display_code,
@@ -358,7 +359,24 @@ async def poster(request: Request) -> Response:
     return render(request, "staff/poster.html", survey=definition, address=address, qr=qr)
 
 
-async def _codes_page(request: Request, *, error: SurveyError | None = None, status: int = 200):
+def _smtp_ready(request: Request) -> bool:
+    settings = getattr(request.app.state, "settings", None)
+    return getattr(settings, "smtp", None) is not None
+
+
+def _count_param(request: Request, name: str) -> int | None:
+    text = request.query_params.get(name, "")
+    return int(text) if text.isdigit() and len(text) < 7 else None
+
+
+async def _codes_page(
+    request: Request,
+    *,
+    error: SurveyError | None = None,
+    mail_errors: dict[str, Any] | None = None,
+    mail_values: dict[str, str] | None = None,
+    status: int = 200,
+):
     definition = await get_definition(_slug(request))
     address = _address(request, definition.slug)
     codes = await list_invitations(definition, unused_only=True)
@@ -375,6 +393,12 @@ async def _codes_page(request: Request, *, error: SurveyError | None = None, sta
         cards=cards,
         counts=await invitation_counts(definition),
         error=error,
+        smtp_ready=_smtp_ready(request),
+        mails=await mail.list_invitation_mails(definition),
+        mail_errors=mail_errors or {},
+        mail_values=mail_values or {"language": language(request)},
+        queued=_count_param(request, "queued"),
+        skipped=_count_param(request, "skipped"),
     )
 
 
@@ -394,6 +418,61 @@ async def codes_post(request: Request) -> Response:
     except SurveyError as error:
         return await _codes_page(request, error=error, status=422)
     return redirect(f"/staff/surveys/{definition.slug}/codes")
+
+
+@access(STAFF)
+async def codes_mail(request: Request) -> Response:
+    """Give each address a fresh code and queue its e-mail; the jobs do the sending."""
+    values = _values(await read_form(request))
+    definition = await get_definition(_slug(request))
+    if not _smtp_ready(request):
+        raise SurveyError("builder.mail_not_configured")
+    try:
+        done = await mail.queue_invitation_mails(
+            definition,
+            values.get("addresses", ""),
+            sender=values.get("sender", ""),
+            language=values.get("language", ""),
+            link=_address(request, definition.slug),
+            secret=request.app.state.settings.secret_key,
+        )
+    except mail.MailInvalid as invalid:
+        kept = {**values, "addresses": "\n".join(invalid.addresses)}
+        return await _codes_page(request, mail_errors=invalid.errors, mail_values=kept, status=422)
+    return redirect(
+        f"/staff/surveys/{definition.slug}/codes?queued={done.queued}&skipped={done.skipped}"
+        "#mail-status"
+    )
+
+
+@access(STAFF)
+async def codes_mail_file(request: Request) -> Response:
+    """A CSV file of addresses fills the e-mail form, to check before sending."""
+    await current_user(request)
+    try:
+        _, data, _ = await _read_upload(request)
+        found = mail.addresses_from_csv(data)
+    except Forbidden:
+        raise
+    except SurveyError as error:
+        return await _codes_page(
+            request,
+            mail_errors={"file": error},
+            mail_values={"language": language(request)},
+            status=422,
+        )
+    errors: dict[str, Any] = {}
+    if found.invalid:
+        errors["addresses"] = FieldError(
+            "builder.mail_invalid_dropped",
+            {"n": len(found.invalid), "list": ", ".join(found.invalid[:20])},
+        )
+    return await _codes_page(
+        request,
+        mail_errors=errors,
+        mail_values={"addresses": "\n".join(found.valid), "language": language(request)},
+        status=200,
+    )
 
 
 async def _paper_page(
@@ -691,6 +770,8 @@ routes: list[BaseRoute] = [
     Route("/staff/surveys/{slug}/poster", poster, methods=["GET"]),
     Route("/staff/surveys/{slug}/codes", codes_page, methods=["GET"]),
     Route("/staff/surveys/{slug}/codes", codes_post, methods=["POST"]),
+    Route("/staff/surveys/{slug}/codes/mail", codes_mail, methods=["POST"]),
+    Route("/staff/surveys/{slug}/codes/mail-file", codes_mail_file, methods=["POST"]),
     Route("/staff/surveys/{slug}/paper", paper_page, methods=["GET"]),
     Route("/staff/surveys/{slug}/paper", paper_post, methods=["POST"]),
     Route("/staff/surveys/{slug}/definition", definition_export, methods=["GET"]),

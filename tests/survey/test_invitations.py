@@ -7,6 +7,7 @@ import uuid
 import httpx
 import pytest
 
+from survey.domain import invitations, jobs
 from survey.domain.db import connection
 from survey.domain.definitions import forget, get_definition
 from survey.domain.invitations import (
@@ -22,7 +23,9 @@ from survey.errors import Conflict, SurveyError
 from tests.factories import VALID_ANSWERS, make_survey
 from tests.htmlform import field_value, hidden_fields, post_form, text_of
 from tests.survey.test_builder import log_in, send
-from tests.survey.test_resident import post_step, section_fields
+from tests.survey.test_builder_api import add_hook, log_in_admin
+from tests.survey.test_mail import free_port
+from tests.survey.test_resident import answer_all, post_step, section_fields
 
 pytestmark = pytest.mark.usefixtures("orm")
 
@@ -299,3 +302,50 @@ async def test_poster_has_local_qr_code_and_address(client: httpx.AsyncClient) -
     assert "Vos besoins dans votre quartier" in poster.text
     assert "https://" not in poster.text
     assert "<script" not in poster.text
+
+
+async def test_failing_webhook_waits_in_the_queue_between_attempts_then_fails(
+    client: httpx.AsyncClient,
+) -> None:
+    definition = await make_survey()
+    await log_in_admin(client)
+    await add_hook(client, definition.slug, f"http://127.0.0.1:{free_port()}/hook")
+    resident = httpx.AsyncClient(transport=client._transport, base_url="http://testserver")
+    await answer_all(resident, definition, VALID_ANSWERS)
+    await resident.aclose()
+
+    async def state() -> dict:  # type: ignore[type-arg]
+        async with connection() as conn:
+            row = await conn.fetchrow(
+                "SELECT j.id, j.state, j.error, j.run_after > now() AS later,"
+                " extract(epoch FROM j.run_after - now()) AS wait,"
+                " (SELECT array_agg(d.attempt ORDER BY d.id) FROM webhook_deliveries d"
+                "  JOIN webhooks w ON w.id = d.webhook_id WHERE w.survey_id = $1) AS attempts"
+                " FROM jobs j JOIN webhooks w ON w.id = (j.payload->>'webhook')::int"
+                " WHERE j.kind = 'webhook' AND w.survey_id = $1",
+                definition.id,
+            )
+        return dict(row)
+
+    async def run_due() -> list[int]:
+        ran = []
+        while (job_id := await jobs.run_next()) is not None:
+            ran.append(job_id)
+        return ran
+
+    await run_due()
+    first = await state()
+    assert (first["state"], first["attempts"], first["later"]) == ("queued", [1], True)
+    assert invitations.RETRY_DELAYS[0] - 10 < first["wait"] <= invitations.RETRY_DELAYS[0]
+    assert "Connection refused" in first["error"]
+    assert first["id"] not in await run_due()  # the worker does not wait for it
+    for _ in invitations.RETRY_DELAYS:
+        async with connection() as conn:  # as if the delay were over
+            await conn.execute("UPDATE jobs SET run_after = now() WHERE id = $1", first["id"])
+        assert first["id"] in await run_due()
+    last = await state()
+    assert last["attempts"] == [1, 2, 3, 4]
+    assert last["state"] == "failed"
+    assert "the last" in last["error"]
+    log = text_of((await client.get(f"/staff/surveys/{definition.slug}/webhooks")).text)
+    assert log.count("Connection refused") == 4

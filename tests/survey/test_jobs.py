@@ -79,3 +79,61 @@ async def test_failed_job_is_recorded_and_worker_goes_on() -> None:
     assert job is not None
     assert job["state"] == "failed"
     assert "boom" in job["error"]
+
+
+async def _job_row(job_id: int) -> dict:  # type: ignore[type-arg]
+    async with connection() as conn:
+        row = await conn.fetchrow(
+            "SELECT state, error, started_at, run_after > now() AS later,"
+            " extract(epoch FROM run_after - now()) AS wait FROM jobs WHERE id = $1",
+            job_id,
+        )
+    return dict(row)
+
+
+async def _run_all() -> list[int]:
+    ran = []
+    while (job_id := await jobs.run_next()) is not None:
+        ran.append(job_id)
+    return ran
+
+
+async def test_job_due_later_is_not_taken_before_its_time() -> None:
+    seen: list[int] = []
+
+    @jobs.handler("test.later")
+    async def later(payload, progress):  # type: ignore[no-untyped-def]
+        seen.append(payload["n"])
+
+    job_id = await jobs.enqueue("test.later", {"n": 1}, delay=3600)
+    assert job_id not in await _run_all()
+    row = await _job_row(job_id)
+    assert (row["state"], row["later"]) == ("queued", True)
+    assert seen == []
+    async with connection() as conn:  # as if the hour had passed
+        await conn.execute("UPDATE jobs SET run_after = now() WHERE id = $1", job_id)
+    assert job_id in await _run_all()
+    assert seen == [1]
+    assert (await _job_row(job_id))["state"] == "done"
+
+
+async def test_retry_later_queues_the_job_again_without_holding_the_worker() -> None:
+    attempts: list[int] = []
+
+    @jobs.handler("test.flaky")
+    async def flaky(payload, progress):  # type: ignore[no-untyped-def]
+        attempts.append(len(attempts) + 1)
+        if len(attempts) == 1:
+            raise jobs.RetryLater(600, "server busy")
+
+    job_id = await jobs.enqueue("test.flaky", {})
+    assert job_id in await _run_all()  # returns at once: no sleeping in the handler
+    row = await _job_row(job_id)
+    assert (row["state"], row["error"], row["started_at"]) == ("queued", "server busy", None)
+    assert 590 < row["wait"] <= 600
+    assert job_id not in await _run_all()
+    async with connection() as conn:
+        await conn.execute("UPDATE jobs SET run_after = now() WHERE id = $1", job_id)
+    assert job_id in await _run_all()
+    assert attempts == [1, 2]
+    assert (await _job_row(job_id))["state"] == "done"
