@@ -180,22 +180,27 @@ async def tally(conn: asyncpg.Connection, consultation: Consultation) -> dict[st
     )
     counts = await conn.fetchrow(
         "SELECT count(*) AS ballots, count(*) FILTER (WHERE channel = 'paper') AS paper,"
-        " coalesce(array_agg(receipt ORDER BY receipt) FILTER (WHERE receipt IS NOT NULL),"
-        " '{}') AS receipts,"
+        " count(*) FILTER (WHERE channel = 'import') AS imported,"
+        " coalesce(array_agg(receipt ORDER BY receipt) FILTER (WHERE receipt IS NOT NULL"
+        " AND channel <> 'import'), '{}') AS receipts,"
         " (SELECT count(*) FROM council_members WHERE council_id = $2 AND active) AS members"
         " FROM council_ballots WHERE consultation_id = $1",
         consultation.id,
         consultation.council_id,  # type: ignore[attr-defined]
     )
     n_ballots = int(counts["ballots"])
+    # Ballots imported from a Pol.is export count in the results, but they are not the
+    # council's: the quorum and the receipts concern members' ballots only.
+    imported = int(counts["imported"])
     data: dict[str, Any] = {
         "method": str(method),
         "computed_at": dt.datetime.now(dt.UTC).isoformat(),
         "ballots": n_ballots,
         "paper": int(counts["paper"]),
+        "imported": imported,
         "members": int(counts["members"]),
         "quorum": consultation.quorum,
-        "quorum_reached": n_ballots >= consultation.quorum,
+        "quorum_reached": n_ballots - imported >= consultation.quorum,
         "secret": consultation.secret,
         "receipts": list(counts["receipts"]),
         "options": [

@@ -439,6 +439,7 @@ async def import_open_and_close(
         "voters": [r["polis_voter_id"] for r in ids],
         "statements": [r["polis_comment_id"] for r in statements],
         "results_page": await client.get(f"{base}/results"),
+        "tally": refreshed.results,
     }
 
 
@@ -470,6 +471,12 @@ async def assert_same_groups_as_cli(
     page = imported["results_page"]
     assert page.status_code == 200
     assert "Groupe 2" in page.text and 'type="application/json"' in page.text
+    # Imported participants are counted apart: no receipts of theirs, no quorum share.
+    tally = imported["tally"]
+    assert tally["imported"] == tally["ballots"] == len(imported["voters"])
+    assert tally["receipts"] == []
+    assert f"S'y ajoutent {tally['imported']} participant(s) importé(s)" in text_of(page.text)
+    assert "0 bulletin(s) compté(s)" in text_of(page.text)
     return opinion
 
 
