@@ -10,7 +10,7 @@ import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from types import FrameType
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from survey import cli_analysis, cli_opinion, settings
 from survey.runtime import RESOLVED_URL_VAR, Database, open_database, orm
@@ -173,12 +173,19 @@ def _call(function: Callable[[], Awaitable[T]]) -> T:
 def cmd_purge(args: argparse.Namespace) -> int:
     import json
 
-    from survey.domain.privacy import purge_expired
+    from survey.domain.privacy import erase_undelivered_addresses, purge_expired
 
-    report = _call(purge_expired)
+    async def both() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        return await purge_expired(), await erase_undelivered_addresses()
+
+    report, addresses = _call(both)
     for line in report:
         print(json.dumps(line))
     print(f"Purged {sum(int(line['deleted']) for line in report)} responses past retention.")
+    for line in addresses:
+        print(json.dumps(line))
+    erased = sum(int(line["addresses_erased"]) for line in addresses)
+    print(f"Erased {erased} e-mail addresses of invitations never delivered.")
     return 0
 
 
@@ -262,7 +269,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("slug")
     p.add_argument("--format", choices=["csv", "json"], default="csv")
     p.set_defaults(func=cmd_export)
-    p = sub.add_parser("purge", help="delete responses past their survey's retention period")
+    p = sub.add_parser(
+        "purge", help="delete responses past retention and addresses of undelivered invitations"
+    )
     p.set_defaults(func=cmd_purge)
     p = sub.add_parser("register", help="print the register of processing activities (JSON)")
     p.set_defaults(func=cmd_register)

@@ -32,6 +32,28 @@ async def purge_expired() -> list[dict[str, Any]]:
     return report
 
 
+UNDELIVERED_DAYS = 30
+
+
+async def erase_undelivered_addresses(days: int = UNDELIVERED_DAYS) -> list[dict[str, Any]]:
+    """Erase the e-mail addresses of invitations that could not be delivered, ``days`` after
+    they were queued (sent ones are erased at sending); only the masked form stays."""
+    async with connection() as conn:
+        rows = await conn.fetch(
+            "WITH erased AS ("
+            " UPDATE invitation_mails SET email = NULL"
+            " WHERE email IS NOT NULL AND status <> 'sent'"
+            " AND created_at < now() - make_interval(days => $1) RETURNING survey_id)"
+            " SELECT s.slug, count(*) AS erased FROM erased JOIN surveys s"
+            " ON s.id = erased.survey_id GROUP BY s.slug ORDER BY s.slug",
+            days,
+        )
+    report = [{"survey": r["slug"], "addresses_erased": int(r["erased"])} for r in rows]
+    for line in report:
+        log.info("erased %(addresses_erased)s undelivered addresses of %(survey)s", line)
+    return report
+
+
 def _clean_receipt(receipt: str) -> str:
     code = "".join(receipt.split()).upper().replace("-", "")
     if len(code) != RECEIPT_LENGTH or not code.isalnum():

@@ -12,6 +12,7 @@ import asyncpg
 import pytest
 
 from survey import db
+from survey.domain.db import connection
 from survey.domain.privacy import erase_by_receipt, find_by_receipt
 from survey.domain.responses import count_responses, load_responses
 from survey.errors import NotFound
@@ -151,3 +152,39 @@ async def test_accessibility_statement_in_both_languages(client) -> None:  # typ
     en = await client.get("/accessibilite?lang=en")
     assert "Déclaration d&#39;accessibilité" in fr.text
     assert "Accessibility statement" in en.text
+
+
+async def test_purge_erases_addresses_of_invitations_never_delivered(database_url: str) -> None:
+    survey = await make_survey(slug=f"mails-{uuid.uuid4().hex[:6]}")
+    async with connection() as conn:
+        for age, status, code in ((40, "failed", "OLDFAIL1"), (2, "failed", "NEWFAIL1")):
+            invitation = await conn.fetchval(
+                "INSERT INTO invitations (code, survey_id) VALUES ($1, $2) RETURNING id",
+                code + uuid.uuid4().hex[:6].upper(),
+                survey.id,
+            )
+            await conn.execute(
+                "INSERT INTO invitation_mails (invitation_id, survey_id, email, email_hash,"
+                " masked, status, created_at)"
+                " VALUES ($1, $2, $3, $4, 'm•••@…', $5, now() - make_interval(days => $6))",
+                invitation,
+                survey.id,
+                f"{code.lower()}@example.org",
+                uuid.uuid4().hex,
+                status,
+                age,
+            )
+    result = parlons(database_url, "purge")
+    assert result.returncode == 0, result.stderr
+    assert {"survey": survey.slug, "addresses_erased": 1} in [
+        json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")
+    ]
+    async with connection() as conn:
+        left = await conn.fetch(
+            "SELECT email, masked FROM invitation_mails WHERE survey_id = $1 ORDER BY created_at",
+            survey.id,
+        )
+    assert [r["email"] for r in left] == [None, "newfail1@example.org"]
+    assert all(r["masked"] for r in left)
+    again = parlons(database_url, "purge")
+    assert survey.slug not in again.stdout
