@@ -96,7 +96,9 @@ async def processing_register() -> list[dict[str, Any]]:
             " max(r.submitted_at) AS last_answer,"
             " (SELECT coalesce(json_agg(q.code ORDER BY q.code), '[]') FROM questions q"
             "  JOIN sections se ON se.id = q.section_id"
-            "  WHERE se.survey_id = s.id AND q.personal_data) AS personal_fields"
+            "  WHERE se.survey_id = s.id AND q.personal_data) AS personal_fields,"
+            " (SELECT count(*) FROM invitation_mails m WHERE m.survey_id = s.id"
+            "  AND m.email IS NOT NULL) AS addresses_held"
             " FROM surveys s LEFT JOIN responses r ON r.survey_id = s.id"
             " GROUP BY s.id ORDER BY s.created_at"
         )
@@ -108,6 +110,8 @@ async def processing_register() -> list[dict[str, Any]]:
             "retention_days": r["retention_days"],
             "personal_fields": json.loads(r["personal_fields"]),
             "responses": int(r["responses"]),
+            # E-mail addresses of invitations not yet delivered (erased once sent).
+            "invitation_addresses_held": int(r["addresses_held"]),
             "first_answer": r["first_answer"].isoformat() if r["first_answer"] else None,
             "last_answer": r["last_answer"].isoformat() if r["last_answer"] else None,
             "created_at": r["created_at"].isoformat(),

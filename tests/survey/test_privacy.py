@@ -186,5 +186,8 @@ async def test_purge_erases_addresses_of_invitations_never_delivered(database_ur
         )
     assert [r["email"] for r in left] == [None, "newfail1@example.org"]
     assert all(r["masked"] for r in left)
+    register = json.loads(parlons(database_url, "register").stdout)
+    entry = next(e for e in register if e["survey"] == survey.slug)
+    assert entry["invitation_addresses_held"] == 1
     again = parlons(database_url, "purge")
     assert survey.slug not in again.stdout
