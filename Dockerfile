@@ -8,7 +8,7 @@ COPY survey ./survey
 COPY analysis ./analysis
 COPY templates ./templates
 COPY fixtures ./fixtures
-RUN pip install . \
+RUN pip install ".[sortition]" \
     && useradd --system --home /app parlons \
     && mkdir -p /data && chown parlons /data
 USER parlons
