@@ -343,13 +343,7 @@ async def test_csv_file_fills_the_address_field(staff: httpx.AsyncClient) -> Non
     assert page.status_code == 200
     assert textarea(page.text, "addresses") == "ana@example.org\ncleo@example.org"
     assert "1 entrée(s) du fichier ne sont pas des adresses e-mail" in text_of(page.text)
-    async with connection() as conn:
-        assert (
-            await conn.fetchval(
-                "SELECT count(*) FROM invitation_mails WHERE survey_id = $1", definition.id
-            )
-            == 0
-        )
+    assert await mail_rows(definition.id) == []
 
 
 async def test_without_mail_server_the_form_is_not_offered(client: httpx.AsyncClient) -> None:
@@ -362,13 +356,7 @@ async def test_without_mail_server_the_form_is_not_offered(client: httpx.AsyncCl
     assert "no mail server (SMTP) is configured" in text_of(english.text)
     refused = await post_addresses(client, definition.slug, "ana@example.org")
     assert refused.status_code == 400
-    async with connection() as conn:
-        assert (
-            await conn.fetchval(
-                "SELECT count(*) FROM invitation_mails WHERE survey_id = $1", definition.id
-            )
-            == 0
-        )
+    assert await mail_rows(definition.id) == []
 
 
 async def test_open_survey_offers_no_mail_form(staff: httpx.AsyncClient) -> None:
