@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import secrets
 import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
@@ -34,6 +36,7 @@ from survey.web.common import (
     MAX_FORM_BYTES,
     PUBLIC,
     STAFF,
+    Endpoint,
     access,
     current_user,
     env,
@@ -232,47 +235,88 @@ async def section_add(request: Request) -> Response:
     return redirect(f"/staff/surveys/{_slug(request)}/sections/{section_id}")
 
 
-def _section_page(request: Request, editor: builder.Editor, section_id: int, **context: Any):
-    section = editor.section(section_id)
-    return render(
-        request,
-        "staff/builder_section.html",
-        editor=editor,
-        section=section,
-        earlier=editor.earlier_questions(section_id=section_id),
-        **context,
-    )
+@dataclass(frozen=True)
+class _Part:
+    """A part of the survey edited on a page of its own: a page (section) or a question."""
+
+    name: str  # "section" or "question": the template's variable and the anchor's letter
+    param: str  # the path parameter holding its id
+    find: Callable[[builder.Editor, int], Any]
+    form: Callable[[Any], dict[str, str]]
+    update: Callable[[str, int, dict[str, str]], Awaitable[Any]]
+    act: Callable[[str, int, str], Awaitable[builder.Editor]]
+    context: Callable[[], dict[str, Any]] = dict
 
 
-@access(STAFF)
-async def section_page(request: Request) -> Response:
-    await current_user(request)
-    editor = await builder.get_editor(_slug(request))
-    section_id = _int_param(request, "id")
-    values = builder.section_form(editor.section(section_id))
-    return _section_page(request, editor, section_id, values=values, errors={})
+def _part_views(part: _Part) -> tuple[Endpoint, Endpoint, Endpoint]:
+    """The page, its form's POST and its actions (move, duplicate, delete) for ``part``."""
+    anchor = part.name[0]
 
-
-@access(STAFF)
-async def section_post(request: Request) -> Response:
-    values = _values(await read_form(request))
-    section_id = _int_param(request, "id")
-    try:
-        await builder.update_section(_slug(request), section_id, values)
-    except builder.Invalid as invalid:
-        editor = await builder.get_editor(_slug(request))
-        return _section_page(
-            request, editor, section_id, values=values, errors=invalid.errors, status_code=422
+    def page(request: Request, editor: builder.Editor, part_id: int, **context: Any) -> Response:
+        return render(
+            request,
+            f"staff/builder_{part.name}.html",
+            editor=editor,
+            earlier=editor.earlier_questions(**{f"{part.name}_id": part_id}),
+            **{part.name: part.find(editor, part_id)},
+            **part.context(),
+            **context,
         )
-    return redirect(f"/staff/surveys/{_slug(request)}/edit#s-{section_id}")
+
+    @access(STAFF)
+    async def show(request: Request) -> Response:
+        await current_user(request)
+        editor = await builder.get_editor(_slug(request))
+        part_id = _int_param(request, part.param)
+        values = part.form(part.find(editor, part_id))
+        return page(request, editor, part_id, values=values, errors={})
+
+    @access(STAFF)
+    async def post(request: Request) -> Response:
+        values = _values(await read_form(request))
+        part_id = _int_param(request, part.param)
+        try:
+            await part.update(_slug(request), part_id, values)
+        except builder.Invalid as invalid:
+            editor = await builder.get_editor(_slug(request))
+            return page(
+                request, editor, part_id, values=values, errors=invalid.errors, status_code=422
+            )
+        return redirect(f"/staff/surveys/{_slug(request)}/edit#{anchor}-{part_id}")
+
+    @access(STAFF)
+    async def act(request: Request) -> Response:
+        form = await read_form(request)
+        part_id = _int_param(request, part.param)
+        action = part.act(_slug(request), part_id, str(form.get("action", "")))
+        return await _act(request, action, f"{anchor}-{part_id}")
+
+    for view, role in ((show, "page"), (post, "post"), (act, "action")):
+        view.__name__ = view.__qualname__ = f"{part.name}_{role}"
+    return show, post, act
 
 
-@access(STAFF)
-async def section_action(request: Request) -> Response:
-    form = await read_form(request)
-    section_id = _int_param(request, "id")
-    action = builder.act_on_section(_slug(request), section_id, str(form.get("action", "")))
-    return await _act(request, action, f"s-{section_id}")
+section_page, section_post, section_action = _part_views(
+    _Part(
+        name="section",
+        param="id",
+        find=builder.Editor.section,
+        form=builder.section_form,
+        update=builder.update_section,
+        act=builder.act_on_section,
+    )
+)
+question_page, question_post, question_action = _part_views(
+    _Part(
+        name="question",
+        param="question",
+        find=builder.Editor.question,
+        form=builder.question_form,
+        update=builder.update_question,
+        act=builder.act_on_question,
+        context=lambda: {"kinds": builder.kinds()},
+    )
+)
 
 
 @access(STAFF)
@@ -293,52 +337,6 @@ async def question_add(request: Request) -> Response:
             added=values,
         )
     return redirect(f"/staff/surveys/{_slug(request)}/questions/{question_id}")
-
-
-def _question_page(
-    request: Request, editor: builder.Editor, question_id: int, **context: Any
-) -> Response:
-    question = editor.question(question_id)
-    return render(
-        request,
-        "staff/builder_question.html",
-        editor=editor,
-        question=question,
-        earlier=editor.earlier_questions(question_id=question_id),
-        kinds=builder.kinds(),
-        **context,
-    )
-
-
-@access(STAFF)
-async def question_page(request: Request) -> Response:
-    await current_user(request)
-    editor = await builder.get_editor(_slug(request))
-    question_id = _int_param(request, "question")
-    values = builder.question_form(editor.question(question_id))
-    return _question_page(request, editor, question_id, values=values, errors={})
-
-
-@access(STAFF)
-async def question_post(request: Request) -> Response:
-    values = _values(await read_form(request))
-    question_id = _int_param(request, "question")
-    try:
-        await builder.update_question(_slug(request), question_id, values)
-    except builder.Invalid as invalid:
-        editor = await builder.get_editor(_slug(request))
-        return _question_page(
-            request, editor, question_id, values=values, errors=invalid.errors, status_code=422
-        )
-    return redirect(f"/staff/surveys/{_slug(request)}/edit#q-{question_id}")
-
-
-@access(STAFF)
-async def question_action(request: Request) -> Response:
-    form = await read_form(request)
-    question_id = _int_param(request, "question")
-    action = builder.act_on_question(_slug(request), question_id, str(form.get("action", "")))
-    return await _act(request, action, f"q-{question_id}")
 
 
 # --- spreading ------------------------------------------------------------------------------
