@@ -8,6 +8,7 @@ translated and are HTML-escaped here, because Plotly renders axis and hover text
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import plotly.graph_objects as go
 
@@ -64,6 +65,29 @@ def _height(rows: int, least: int = 220) -> int:
     return max(least, 60 + 34 * rows)
 
 
+def _bars(
+    labels: Sequence[str],
+    values: Sequence[float | None],
+    texts: Sequence[str],
+    colour_index: int,
+    title: str,
+    xaxis: dict[str, Any],
+    height: int,
+) -> go.Figure:
+    """Horizontal bars in the given order, first on top, each with its text beside it."""
+    trace = go.Bar(
+        x=list(values),
+        y=_labels(labels),
+        orientation="h",
+        marker_color=colour(colour_index),
+        text=list(texts),
+        textposition="outside",
+        cliponaxis=False,
+        hovertemplate="%{y}: %{text}<extra></extra>",
+    )
+    return _figure(trace, title, xaxis=xaxis, yaxis={"autorange": "reversed"}, height=height)
+
+
 def timeline_chart(
     days: Sequence[str],
     counts: Sequence[int | None],
@@ -106,23 +130,8 @@ def choice_chart(
     for i, n in enumerate(counts):
         share = shares[i] if shares is not None else None
         texts.append(hidden_text if n is None else (f"{n} ({share:.0%})" if share else str(n)))
-    trace = go.Bar(
-        x=list(counts),
-        y=_labels(labels),
-        orientation="h",
-        marker_color=colour(0),
-        text=texts,
-        textposition="outside",
-        cliponaxis=False,
-        hovertemplate="%{y}: %{text}<extra></extra>",
-    )
-    return _figure(
-        trace,
-        title,
-        xaxis={"title": {"text": count_label}, "rangemode": "tozero"},
-        yaxis={"autorange": "reversed"},
-        height=_height(len(labels)),
-    )
+    xaxis = {"title": {"text": count_label}, "rangemode": "tozero"}
+    return _bars(labels, list(counts), texts, 0, title, xaxis, _height(len(labels)))
 
 
 def histogram_chart(
@@ -178,22 +187,14 @@ def ranking_chart(
     """Mean rank per option, best (lowest) on top; options with hidden counts left empty."""
     _check(labels, mean_ranks, "mean_ranks")
     order = sorted(range(len(labels)), key=lambda i: (mean_ranks[i] is None, mean_ranks[i] or 0.0))
-    trace = go.Bar(
-        x=[mean_ranks[i] for i in order],
-        y=_labels([labels[i] for i in order]),
-        orientation="h",
-        marker_color=colour(1),
-        text=[hidden_text if mean_ranks[i] is None else f"{mean_ranks[i]:.2f}" for i in order],
-        textposition="outside",
-        cliponaxis=False,
-        hovertemplate="%{y}: %{text}<extra></extra>",
-    )
-    return _figure(
-        trace,
+    return _bars(
+        [labels[i] for i in order],
+        [mean_ranks[i] for i in order],
+        [hidden_text if mean_ranks[i] is None else f"{mean_ranks[i]:.2f}" for i in order],
+        1,
         title,
-        xaxis={"title": {"text": axis_label}, "rangemode": "tozero"},
-        yaxis={"autorange": "reversed"},
-        height=_height(len(labels)),
+        {"title": {"text": axis_label}, "rangemode": "tozero"},
+        _height(len(labels)),
     )
 
 
@@ -206,22 +207,14 @@ def rates_chart(
 ) -> go.Figure:
     """Answer rates (0-1) as horizontal percentage bars."""
     _check(labels, rates, "rates")
-    trace = go.Bar(
-        x=[None if r is None else r * 100 for r in rates],
-        y=_labels(labels),
-        orientation="h",
-        marker_color=colour(4),
-        text=[hidden_text if r is None else f"{r:.0%}" for r in rates],
-        textposition="outside",
-        cliponaxis=False,
-        hovertemplate="%{y}: %{text}<extra></extra>",
-    )
-    return _figure(
-        trace,
+    return _bars(
+        labels,
+        [None if r is None else r * 100 for r in rates],
+        [hidden_text if r is None else f"{r:.0%}" for r in rates],
+        4,
         title,
-        xaxis={"range": [0, 100], "ticksuffix": "%"},
-        yaxis={"autorange": "reversed"},
-        height=_height(len(labels), 200),
+        {"range": [0, 100], "ticksuffix": "%"},
+        _height(len(labels), 200),
     )
 
 
