@@ -24,6 +24,9 @@ log = logging.getLogger("parlons.jobs")
 Progress = Callable[[float], Awaitable[None]]
 Handler = Callable[[dict[str, Any], Progress], Awaitable[None]]
 _handlers: dict[str, Handler] = {}
+# Kinds this process cannot run for want of configuration (e-mail without a mail server):
+# left in the queue for a process that can.
+_paused: set[str] = set()
 
 _TAKE = """
 UPDATE jobs SET state = 'running', started_at = now(), progress = 0
@@ -51,6 +54,14 @@ def handler(kind: str) -> Callable[[Handler], Handler]:
         return function
 
     return register
+
+
+def pause(kind: str, paused: bool = True) -> None:
+    """Stop (or start again) taking jobs of ``kind`` in this process."""
+    if paused:
+        _paused.add(kind)
+    else:
+        _paused.discard(kind)
 
 
 async def enqueue(kind: str, payload: dict[str, Any], *, delay: float = 0.0) -> int:
@@ -83,7 +94,7 @@ async def get_job(job_id: int) -> dict[str, Any] | None:
 async def run_next() -> int | None:
     """Run one queued job, if any; return its id."""
     async with connection() as conn:
-        row = await conn.fetchrow(_TAKE, list(_handlers))
+        row = await conn.fetchrow(_TAKE, [k for k in _handlers if k not in _paused])
     if row is None:
         return None
     job_id = int(row["id"])

@@ -40,7 +40,7 @@ from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef
 from survey.domain.forms import FieldError
 from survey.domain.invitations import display_code, new_code
-from survey.domain.jobs import Progress, RetryLater, handler
+from survey.domain.jobs import Progress, RetryLater, handler, pause
 from survey.errors import SurveyError
 from survey.i18n import LANGUAGES, translate
 from survey.settings import SmtpSettings
@@ -68,7 +68,9 @@ _FILE_ERRORS = {
     "csv.empty": "builder.mail_file_empty",
 }
 
+MAIL_JOB = "invitation_mail"
 _server: dict[str, SmtpSettings] = {}
+pause(MAIL_JOB)  # until configure() gives this process a mail server
 
 
 def configure(smtp: SmtpSettings | None) -> None:
@@ -76,6 +78,8 @@ def configure(smtp: SmtpSettings | None) -> None:
     _server.clear()
     if smtp is not None:
         _server["smtp"] = smtp
+    # A process with no mail server leaves e-mail jobs to one that has it.
+    pause(MAIL_JOB, smtp is None)
 
 
 # --- reading addresses ----------------------------------------------------------------------
@@ -406,7 +410,7 @@ class MailFailed(Exception):
     """The last attempt to send an invitation failed; the job is recorded as failed."""
 
 
-@handler("invitation_mail")
+@handler(MAIL_JOB)
 async def send_invitation_mail(payload: dict[str, Any], progress: Progress) -> None:
     """Send one invitation; on failure try again later, until the last attempt."""
     mail_id = int(payload["mail"])

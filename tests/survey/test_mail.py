@@ -279,6 +279,21 @@ async def test_unreachable_server_is_retried_later_then_failed(
     assert "Échec : ConnectionRefusedError" in listing
 
 
+async def test_a_process_without_mail_server_leaves_mail_jobs_queued(
+    staff: httpx.AsyncClient, smtp_server
+) -> None:  # type: ignore[no-untyped-def]
+    _, inbox = smtp_server
+    definition = await make_survey(access={"mode": "invitation"})
+    await post_addresses(staff, definition.slug, "eve@example.org")
+    mail.configure(None)  # as in another worker process started without PARLONS_SMTP_*
+    await run_due_jobs()
+    rows = await mail_rows(definition.id)
+    assert [r["job_state"] for r in rows] == ["queued"]
+    assert inbox.messages == []
+    async with connection() as conn:  # not to be sent by the next test's server
+        await conn.execute("DELETE FROM jobs WHERE id = $1", rows[0]["job_id"])
+
+
 async def test_refused_recipient_fails_at_once(staff: httpx.AsyncClient, smtp_server) -> None:  # type: ignore[no-untyped-def]
     _, inbox = smtp_server
     definition = await make_survey(access={"mode": "invitation"})
