@@ -129,3 +129,56 @@ def test_real_conversation_groups_agree_with_polis() -> None:
     ]
     assert result.n_groups == 2
     assert adjusted_rand_score(*zip(*pairs, strict=True)) > 0.6
+
+
+def _planted(n_camps: int, seed: int, per_camp: int = 40) -> tuple[np.ndarray, np.ndarray]:
+    """``n_camps`` camps over 30 statements: each camp has its own random stance per statement;
+    a tenth of the votes are flipped to pass and a fifth are missing."""
+    rng = np.random.default_rng(seed)
+    camp = np.repeat(np.arange(n_camps), per_camp)
+    stances = rng.choice([-1.0, 1.0], size=(n_camps, 30))
+    votes = stances[camp]
+    votes = np.where(rng.random(votes.shape) < 0.1, 0.0, votes)
+    votes = np.where(rng.random(votes.shape) < 0.2, NAN, votes)
+    return votes, camp
+
+
+@pytest.mark.parametrize("n_camps", [2, 3, 4, 5])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_opinion_groups_planted_camps_recovered_with_their_number(n_camps: int, seed: int) -> None:
+    votes, camp = _planted(n_camps, seed)
+    model = opinion.OpinionGroups(random_state=seed).fit(votes)
+    assert model.n_groups_ == n_camps
+    assert adjusted_rand_score(camp, model.labels_) == 1.0
+    assert max(model.silhouettes_, key=model.silhouettes_.__getitem__) == n_camps
+
+
+def test_opinion_groups_no_more_groups_than_max_groups() -> None:
+    votes, _ = _planted(4, seed=0)
+    model = opinion.OpinionGroups(max_groups=3).fit(votes)
+    assert model.n_groups_ <= 3
+    assert set(model.silhouettes_) == {2, 3}
+
+
+def test_opinion_groups_numbered_by_decreasing_size() -> None:
+    votes, camp = _planted(2, seed=4, per_camp=30)
+    votes = votes[np.r_[0:30, 30:45]]
+    model = opinion.OpinionGroups().fit(votes)
+    assert np.bincount(model.labels_).tolist() == [30, 15]
+
+
+def test_opinion_groups_map_is_first_two_components_of_clustering_space() -> None:
+    votes, _ = _planted(4, seed=1)
+    model = opinion.OpinionGroups().fit(votes)
+    assert model.projection_.shape == (160, 4)
+    flat = opinion.SparsityAwarePCA(n_components=2).fit(votes).transform(votes)
+    assert model.coords_ == pytest.approx(flat)
+
+
+def test_opinion_groups_two_dimensions_merge_four_camps() -> None:
+    # Why the clustering space has more than the map's two dimensions.
+    votes, camp = _planted(4, seed=0)
+    flat = opinion.OpinionGroups(reducer=opinion.SparsityAwarePCA(n_components=2)).fit(votes)
+    assert flat.n_groups_ < 4
+    model = opinion.OpinionGroups().fit(votes)
+    assert adjusted_rand_score(camp, model.labels_) == 1.0
