@@ -59,7 +59,9 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         config = db.tortoise_config(database_url, pool_max=pool_max)
         async with RegisterTortoise(app, config=config):
-            task = asyncio.create_task(jobs.worker()) if run_jobs else None
+            task = None
+            if run_jobs:
+                task = asyncio.create_task(jobs.worker(kinds=settings.job_kinds))
             try:
                 yield
             finally:

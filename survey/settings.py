@@ -94,6 +94,9 @@ class Settings:
     max_upload_bytes: int = 5 * 1024 * 1024
     submissions_per_minute: int = 600
     smtp: SmtpSettings | None = None
+    # Background job kinds this process takes (None: every kind); lets heavy analyses run
+    # on a dedicated worker.
+    job_kinds: frozenset[str] | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -112,4 +115,10 @@ def load(env: dict[str, str] | None = None) -> Settings:
         max_upload_bytes=_int(env, "PARLONS_MAX_UPLOAD_BYTES", 5 * 1024 * 1024),
         submissions_per_minute=_int(env, "PARLONS_SUBMISSIONS_PER_MINUTE", 600),
         smtp=_smtp(env),
+        job_kinds=_kinds(env.get("PARLONS_JOB_KINDS")),
     )
+
+
+def _kinds(text: str | None) -> frozenset[str] | None:
+    kinds = frozenset(k.strip() for k in (text or "").split(",") if k.strip())
+    return kinds or None

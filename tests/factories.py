@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import itertools
 import json
+import time
 from pathlib import Path
 from typing import Any
 
+from survey.domain import jobs
+from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef, create_survey_from_definition, get_definition
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,3 +51,22 @@ VALID_ANSWERS: dict[str, list[str]] = {
     "q_conseil": ["yes"],
     "q_contact": ["marie.dupont@example.org"],
 }
+
+
+async def finish_jobs(kind: str, timeout: float = 180.0) -> None:
+    """Run the due jobs of ``kind`` here until none is left, and wait for those that another
+    process of the test session (the served app of the browser tests) took meanwhile."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if await jobs.run_next([kind]) is not None:
+            continue
+        async with connection() as conn:
+            busy = await conn.fetchval(
+                "SELECT count(*) FROM jobs WHERE kind = $1 AND (state = 'running'"
+                " OR (state = 'queued' AND run_after <= now()))",
+                kind,
+            )
+        if not busy:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{kind} jobs still unfinished after {timeout} s")

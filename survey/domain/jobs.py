@@ -12,7 +12,7 @@ import asyncio
 import json
 import logging
 import traceback
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from typing import Any
 
 from survey.domain.db import connection
@@ -91,10 +91,11 @@ async def get_job(job_id: int) -> dict[str, Any] | None:
     return {**dict(row), "payload": json.loads(row["payload"])}
 
 
-async def run_next() -> int | None:
-    """Run one queued job, if any; return its id."""
+async def run_next(kinds: Collection[str] | None = None) -> int | None:
+    """Run one queued job (of one of ``kinds``, when given), if any; return its id."""
+    runnable = [k for k in _handlers if k not in _paused and (kinds is None or k in kinds)]
     async with connection() as conn:
-        row = await conn.fetchrow(_TAKE, [k for k in _handlers if k not in _paused])
+        row = await conn.fetchrow(_TAKE, runnable)
     if row is None:
         return None
     job_id = int(row["id"])
@@ -146,11 +147,11 @@ async def requeue_stale(minutes: int = 30) -> int:
     return int(result.split()[-1])
 
 
-async def worker(poll_seconds: float = 1.0) -> None:
-    """Run jobs until cancelled (started by the app's lifespan)."""
+async def worker(poll_seconds: float = 1.0, kinds: Collection[str] | None = None) -> None:
+    """Run jobs (of ``kinds``, when given) until cancelled (started by the app's lifespan)."""
     while True:
         try:
-            if await run_next() is None:
+            if await run_next(kinds) is None:
                 await asyncio.sleep(poll_seconds)
         except asyncio.CancelledError:
             raise

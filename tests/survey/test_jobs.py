@@ -137,3 +137,35 @@ async def test_retry_later_queues_the_job_again_without_holding_the_worker() -> 
     assert job_id in await _run_all()
     assert attempts == [1, 2]
     assert (await _job_row(job_id))["state"] == "done"
+
+
+async def test_a_worker_given_kinds_leaves_the_other_kinds_queued() -> None:
+    from survey.settings import load
+
+    ran: list[str] = []
+
+    @jobs.handler("test.kept")
+    async def kept(payload: dict, progress: jobs.Progress) -> None:  # type: ignore[type-arg]
+        ran.append("kept")
+
+    @jobs.handler("test.left")
+    async def left(payload: dict, progress: jobs.Progress) -> None:  # type: ignore[type-arg]
+        ran.append("left")
+
+    left_id = await jobs.enqueue("test.left", {})
+    await jobs.enqueue("test.kept", {})
+    kinds = load(
+        {
+            "PARLONS_DATA_DIR": "/nonexistent",
+            "PARLONS_SECRET_KEY": "k" * 40,
+            "PARLONS_JOB_KINDS": " test.kept , ",
+        }
+    ).job_kinds
+    assert kinds == frozenset({"test.kept"})
+    while await jobs.run_next(kinds) is not None:
+        pass
+    assert ran == ["kept"]
+    async with connection() as conn:
+        assert await conn.fetchval("SELECT state FROM jobs WHERE id = $1", left_id) == "queued"
+    assert await jobs.run_next(["test.left"]) == left_id
+    assert ran == ["kept", "left"]

@@ -10,13 +10,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from survey.domain import jobs
 from survey.domain import needs as domain
 from survey.domain.definitions import SurveyDef
 from survey.domain.responses import load_responses
 from survey.errors import Conflict
 from survey.models.needs import AnalysisRun, Need
-from tests.factories import make_survey
+from tests.factories import finish_jobs, make_survey
 from tests.htmlform import field_value, post_form, text_of
 from tests.survey.test_staff import login, staff_user
 
@@ -67,8 +66,7 @@ async def survey_with_answers(texts: list[str], territory: list[str] | None = No
 
 
 async def run_jobs() -> None:
-    while await jobs.run_next() is not None:
-        pass
+    await finish_jobs(domain.JOB_KIND)
 
 
 async def test_analysis_run_groups_answers_into_needs() -> None:
