@@ -50,7 +50,12 @@ env.globals["format_answer"] = format_answer
 
 def language(request: Request) -> str:
     """Query ``lang`` > cookie > French."""
-    chosen = request.query_params.get("lang") or request.cookies.get("lang")
+    # Parsing the query and the cookies only when they may hold it: this runs on every page.
+    chosen = None
+    if b"lang=" in request.scope.get("query_string", b""):
+        chosen = request.query_params.get("lang")
+    if not chosen and any(n == b"cookie" and b"lang=" in v for n, v in request.scope["headers"]):
+        chosen = request.cookies.get("lang")
     return chosen if chosen in LANGUAGES else DEFAULT_LANGUAGE
 
 

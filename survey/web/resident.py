@@ -177,7 +177,7 @@ async def survey_start(request: Request) -> Response:
     closed = _unavailable_page(request, definition)
     if closed:
         return closed
-    if not definition.needs_code and not request.url.query:
+    if not definition.needs_code and not request.scope.get("query_string"):
         return _first_page(request, definition, language(request))
     invite = ""
     if definition.needs_code:
