@@ -65,6 +65,10 @@ class QuestionDef:
             for c in self.settings.get("choices", [])
         )
 
+    @functools.cached_property
+    def choice_codes(self) -> frozenset[str]:
+        return frozenset(c.code for c in self.choices)
+
     @property
     def field(self) -> str:
         """Name of the form field carrying this question's answer."""

@@ -76,7 +76,7 @@ def clean_answer(question: QuestionDef, raw: RawForm) -> tuple[dict[str, Any], F
     if not text:
         return {}, FieldError("error.required", {}) if question.required else None
     if kind in (QuestionKind.SINGLE, QuestionKind.TERRITORY, QuestionKind.YES_NO):
-        if text not in {c.code for c in question.choices}:
+        if text not in question.choice_codes:
             return {}, FieldError("error.choice", {})
         return {code: text}, None
     if kind in (QuestionKind.SHORT_TEXT, QuestionKind.LONG_TEXT):

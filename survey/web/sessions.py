@@ -46,12 +46,17 @@ class SignedCookieSessions:
         self._verified: dict[bytes, tuple[str, float]] = {}
 
     def _cookie(self, scope: Scope) -> bytes | None:
+        needle = self.name + b"="
         for name, value in scope["headers"]:
-            if name == b"cookie":
-                for part in value.split(b";"):
-                    key, _, found = part.strip().partition(b"=")
-                    if key == self.name:
-                        return found
+            if name != b"cookie":
+                continue
+            at = value.find(needle)
+            while at != -1:
+                if at == 0 or value[at - 1] in b" ;":  # not the tail of a longer name
+                    start = at + len(needle)
+                    end = value.find(b";", start)
+                    return value[start : end if end != -1 else len(value)].strip()
+                at = value.find(needle, at + 1)
         return None
 
     def _load(self, raw: bytes) -> str | None:

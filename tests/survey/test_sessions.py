@@ -81,3 +81,15 @@ async def test_clearing_the_session_expires_the_cookie() -> None:
         cleared = await c.get("/clear")
         assert "expires=Thu, 01 Jan 1970" in cleared.headers["set-cookie"]
         assert (await c.get("/get")).text == "-"
+
+
+async def test_the_cookie_is_found_among_others_with_similar_names() -> None:
+    transport = httpx.ASGITransport(app=_app(max_age=60))
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+        await c.get("/put", params={"who": "ana"})
+        value = c.cookies["s"]
+        c.cookies.clear()
+        for header in (f"xs=forged; s={value}", f"s={value}; xs=1", f"a=1;s={value} ; b=2"):
+            page = await c.get("/get", headers={"cookie": header})
+            assert page.text == "ana", header
+        assert (await c.get("/get", headers={"cookie": f"xs={value}"})).text == "-"
