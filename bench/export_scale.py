@@ -1,8 +1,9 @@
 """CSV export of 250,000 responses, streamed, against PostgreSQL's own COPY of the same rows.
 
 Generates the responses in SQL, downloads the staff CSV export from the real app over
-127.0.0.1, and compares its wall time with ``COPY (SELECT the same rows) TO STDOUT``;
-samples the app's resident memory meanwhile. Prints one JSON line last.
+127.0.0.1, and compares its wall time with ``COPY (SELECT the same rows) TO STDOUT``; the
+two are run in turn ``--rounds`` times under the same conditions and their medians compared.
+Samples the app's resident memory meanwhile. Prints one JSON line last.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import argparse
 import asyncio
 import json
 import re
+import statistics
 import sys
 import threading
 import time
@@ -83,15 +85,27 @@ async def _staff_login(url: str) -> None:
         await create_user("bench@example.org", "bench password 123")
 
 
+def _download(client: httpx.Client) -> tuple[float, int, int]:
+    start = time.perf_counter()
+    lines = size = 0
+    with client.stream("GET", "/staff/surveys/besoins-quartiers/export?format=csv") as r:
+        assert r.status_code == 200, r.status_code
+        for chunk in r.iter_bytes():
+            size += len(chunk)
+            lines += chunk.count(b"\n")
+    return time.perf_counter() - start, lines, size
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--responses", type=int, default=250_000)
+    parser.add_argument("--rounds", type=int, default=3, help="alternated COPY / export runs")
     args = parser.parse_args()
+    assert 1 <= args.rounds <= 7, "keep the run bounded"
     with database("parlons_bench_export") as (url, _):
         survey_id = asyncio.run(_create_survey(url))
         asyncio.run(_generate(url, survey_id, args.responses))
         asyncio.run(_staff_login(url))
-        copy_seconds, copy_bytes = asyncio.run(_copy_seconds(url, survey_id))
         port = free_port()
         with (
             parlons_server(url, port) as proc,
@@ -116,28 +130,29 @@ def main() -> None:
 
             sampler = threading.Thread(target=sample)
             sampler.start()
-            start = time.perf_counter()
-            lines = 0
-            size = 0
-            with client.stream("GET", "/staff/surveys/besoins-quartiers/export?format=csv") as r:
-                assert r.status_code == 200, r.status_code
-                for chunk in r.iter_bytes():
-                    size += len(chunk)
-                    lines += chunk.count(b"\n")
-            export_seconds = time.perf_counter() - start
+            # Alternate the two, same conditions for both; the medians are compared.
+            copies, exports = [], []
+            for _ in range(args.rounds):
+                copy_seconds, copy_bytes = asyncio.run(_copy_seconds(url, survey_id))
+                copies.append(copy_seconds)
+                export_seconds, lines, size = _download(client)
+                exports.append(export_seconds)
             done.set()
             sampler.join()
+    export_median, copy_median = statistics.median(exports), statistics.median(copies)
     print(
         json.dumps(
             {
                 "answers": args.responses,
                 "csv_lines": lines,
-                "export_seconds": round(export_seconds, 3),
-                "copy_seconds": round(copy_seconds, 3),
-                "ratio_vs_copy": round(export_seconds / copy_seconds, 3),
+                "export_seconds": round(export_median, 3),
+                "copy_seconds": round(copy_median, 3),
+                "ratio_vs_copy": round(export_median / copy_median, 3),
                 "extra_memory_mb": round((peak - baseline) / 2**20, 1),
                 "export_mb": round(size / 2**20, 1),
                 "copy_mb": round(copy_bytes / 2**20, 1),
+                "export_runs": [round(x, 3) for x in exports],
+                "copy_runs": [round(x, 3) for x in copies],
             }
         )
     )

@@ -205,24 +205,17 @@ _FORMULA_SQL = "('=', '+', '-', '@', chr(9), chr(13), chr(10))"
 
 def _cell(expression: str) -> str:
     """SQL for a CSV cell of free text: formulas neutralised as ``neutralise`` does."""
-    return (
-        f"CASE WHEN left({expression}, 1) IN {_FORMULA_SQL}"
-        f" THEN chr(39) || {expression} ELSE {expression} END"
-    )
-
-
-def _column(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+    return f"regexp_replace({expression}, E'^(?=[=+@\\t\\r\\n-])', chr(39))"
 
 
 def _export_query(definition: SurveyDef, language: str) -> tuple[str, list[Any]]:
     """One SELECT giving the CSV rows, with labels and formula neutralising done in SQL.
 
-    Each row's answers are read once into typed columns (``jsonb_to_record``) rather than
-    looked up cell by cell. Choice labels are neutralised once here rather than on every
-    row. Lists (multiple choice, ranking) are labelled once per distinct list, in one pass
-    over the survey's rows: a map from each list's JSON text to its label, which each row
-    looks up. The rows stream in id order straight from the primary key, with no sort.
+    Choice labels are neutralised once here rather than on every row. Lists (multiple
+    choice, ranking) are labelled once per distinct list, in one pass over the survey's rows:
+    a map from each list's JSON text to its label, which each row looks up. With no join,
+    the rows stream in id order straight from the primary key, with no sort. (Reading each
+    answer with ``->>`` measured faster than ``jsonb_to_record`` for the whole row.)
     """
     args: list[Any] = [definition.id]
 
@@ -231,21 +224,18 @@ def _export_query(definition: SurveyDef, language: str) -> tuple[str, list[Any]]
         args.append(value)
         return f"${len(args)}::text"
 
-    record: list[str] = []  # the columns of jsonb_to_record
     lists: list[str] = []  # (question, list) pairs for the label map
     labellers: list[str] = []  # label of a list, per question
     columns: list[str] = []
     for q in definition.questions:
-        name = _column(q.code)
+        code = arg(q.code)
         labels_json = json.dumps(
             {c.code: neutralise(c.text(language)) for c in q.choices}, ensure_ascii=False
         )
         if q.kind in (QuestionKind.MULTIPLE, QuestionKind.RANKING):
-            code = arg(q.code)
             separator = arg(" > " if q.kind == QuestionKind.RANKING else "; ")
             labels = arg(labels_json)
-            other = _column(f"{q.code}__other")
-            record += [f"{name} jsonb", f"{other} text"]
+            other = arg(f"{q.code}__other")
             lists.append(f"({code}, r.answers->{code})")
             # chr(1) marks where the resident's own "other" text goes, per row.
             labellers.append(
@@ -253,18 +243,15 @@ def _export_query(definition: SurveyDef, language: str) -> tuple[str, list[Any]]
                 f" ELSE coalesce({labels}::jsonb->>t.v, t.v) END, {separator} ORDER BY t.o)"
                 " FROM jsonb_array_elements_text(d.a) WITH ORDINALITY AS t(v, o))"
             )
-            label = f"(SELECT m->({code}) FROM lists)->>(a.{name}::text)"  # noqa: S608
-            columns.append(_cell(f"replace({label}, chr(1), coalesce(a.{other}, ''))"))
+            label = f"(SELECT m->({code}) FROM lists)->>((r.answers->{code})::text)"  # noqa: S608
+            columns.append(_cell(f"replace({label}, chr(1), coalesce(r.answers->>{other}, ''))"))
         elif q.choices:
             labels = arg(labels_json)
-            record.append(f"{name} text")
-            columns.append(f"coalesce({labels}::jsonb->>a.{name}, a.{name})")
+            columns.append(f"coalesce({labels}::jsonb->>(r.answers->>{code}), r.answers->>{code})")
         elif q.kind in TEXT_KINDS or q.kind == QuestionKind.CONTACT:
-            record.append(f"{name} text")
-            columns.append(_cell(f"a.{name}"))
+            columns.append(_cell(f"(r.answers->>{code})"))
         else:  # numbers, scales, dates: validated values, never formulas
-            record.append(f"{name} text")
-            columns.append(f"a.{name}")
+            columns.append(f"r.answers->>{code}")
     with_clause = ""
     if lists:
         with_clause = (
@@ -280,11 +267,12 @@ def _export_query(definition: SurveyDef, language: str) -> tuple[str, list[Any]]
         + "SELECT r.id, to_char(r.submitted_at AT TIME ZONE 'UTC',"
         + ' \'YYYY-MM-DD"T"HH24:MI:SS"Z"\'), r.channel, r.language'
         + "".join(f", {c}" for c in columns)
-        + " FROM responses r, jsonb_to_record(r.answers) AS a("
-        + (", ".join(record) or '"-" text')
-        + ") WHERE r.survey_id = $1 ORDER BY r.id"
+        + " FROM responses r WHERE r.survey_id = $1 ORDER BY r.id"
     )
     return query, args
+
+
+_EXPORT_PIECE = 256 * 1024
 
 
 async def export_csv(definition: SurveyDef, language: str) -> AsyncIterator[bytes]:
@@ -299,13 +287,21 @@ async def export_csv(definition: SurveyDef, language: str) -> AsyncIterator[byte
     yield ("\ufeff" + buffer.getvalue()).encode()  # BOM so spreadsheets read UTF-8.
     query, args = _export_query(definition, language)
     queue: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=8)
+    pending = bytearray()
 
     async def sink(chunk: bytes) -> None:
-        await queue.put(chunk)
+        # PostgreSQL's pieces are small (about 8 KB): sending them in larger ones halves
+        # the work of the web server per byte.
+        pending.extend(chunk)
+        if len(pending) >= _EXPORT_PIECE:
+            await queue.put(bytes(pending))
+            pending.clear()
 
     async def copy(conn: Any) -> None:
         try:
             await conn.copy_from_query(query, *args, output=sink, format="csv")
+            if pending:
+                await queue.put(bytes(pending))
         finally:
             await queue.put(None)
 
@@ -313,7 +309,7 @@ async def export_csv(definition: SurveyDef, language: str) -> AsyncIterator[byte
         task = asyncio.create_task(copy(conn))
         try:
             while (chunk := await queue.get()) is not None:
-                yield bytes(chunk)  # asyncpg hands out bytearrays
+                yield chunk
             await task
         finally:
             if not task.done():
