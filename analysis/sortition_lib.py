@@ -33,6 +33,7 @@ in any process:
 
 from __future__ import annotations
 
+import logging
 import random
 import threading
 from collections.abc import Hashable, Iterator, Sequence
@@ -51,6 +52,19 @@ LEGACY_ATTEMPTS = 100
 AVAILABLE = find_spec("sortition_algorithms") is not None
 
 _LOCK = threading.Lock()
+_LIBRARY_LOGGERS = ("sortition_algorithms", "sortition_algorithms_user")
+
+
+def _quiet_library() -> None:
+    """The library prints its progress ("Trial number: 3", ...) to standard output: send it
+    to the logging system instead, where only its warnings pass by default."""
+    for name in _LIBRARY_LOGGERS:
+        logger = logging.getLogger(name)
+        for handler in logger.handlers[:]:
+            logger.removeHandler(handler)
+        logger.addHandler(logging.NullHandler())
+        logger.setLevel(logging.WARNING)
+        logger.propagate = True
 
 
 class LibraryMissing(RuntimeError):
@@ -144,6 +158,7 @@ def draw_with_library(
         from sortition_algorithms.people import People
     except ImportError as exc:
         raise LibraryMissing(LIBRARY) from exc
+    _quiet_library()
     # Quotas describe the whole panel: a value they do not list cannot be drawn.
     ordered = [
         row

@@ -178,3 +178,12 @@ def test_draw_with_library_without_quotas_draws_among_everyone(algorithm: str) -
     draw = draw_with_library(pool, {}, 4, 3, algorithm=algorithm)
     assert len(set(draw.selected)) == 4
     assert draw_with_library(pool, {}, 4, 3, algorithm=algorithm).selected == draw.selected
+
+
+def test_draw_with_library_prints_no_progress_lines(capfd: pytest.CaptureFixture[str]) -> None:
+    pool = make_pool(24, 5)
+    draw_with_library(pool, quotas_for(pool, 8), 8, 3, algorithm="maximin")
+    printed = capfd.readouterr().out
+    assert "Trial number" not in printed
+    assert "Using maximin" not in printed
+    assert "committees" not in printed
