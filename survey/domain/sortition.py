@@ -18,6 +18,7 @@ import asyncio
 import json
 import re
 import secrets
+import uuid
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
@@ -339,6 +340,13 @@ def _contact(text: str | None) -> tuple[str, str]:
     return "", ""
 
 
+def _request_key(raw: RawForm) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(_first(raw, "key")[:36])
+    except ValueError:
+        return None
+
+
 async def draw_sortition(council_id: int, raw: RawForm, *, actor: str) -> SortitionDraw:
     """Draw a panel among the volunteers, record the draw and add the drawn as members."""
     council = await get_council(council_id)
@@ -351,9 +359,18 @@ async def draw_sortition(council_id: int, raw: RawForm, *, actor: str) -> Sortit
     territory = next(
         (s for s in choices.strata if definition.question(s).kind == QuestionKind.TERRITORY), ""
     )
+    key = _request_key(raw)
     async with connection() as conn, conn.transaction():
         # One draw at a time per council: the pool must not change under it.
         await conn.execute("SELECT pg_advisory_xact_lock(7301, $1)", council.id)
+        if key is not None:
+            done = await conn.fetchval(
+                "SELECT id FROM sortition_draws WHERE request_key = $1 AND council_id = $2",
+                key,
+                council.id,
+            )
+            if done is not None:  # a second click or a retry of the same form
+                return await SortitionDraw.get(id=done)
         pool_size, counts = await _pool_counts(
             conn, definition.id, choices.question, council.id, choices.strata
         )
@@ -405,8 +422,8 @@ async def draw_sortition(council_id: int, raw: RawForm, *, actor: str) -> Sortit
         draw_id = await conn.fetchval(
             "INSERT INTO sortition_draws (council_id, survey_id, question_code, strata,"
             " panel_size, pool_size, quotas, seed, selected, actor, algorithm, software,"
-            " probabilities) VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7::jsonb, $8, $9::jsonb,"
-            " $10, $11, $12, $13::jsonb) RETURNING id",
+            " probabilities, request_key) VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7::jsonb, $8,"
+            " $9::jsonb, $10, $11, $12, $13::jsonb, $14) RETURNING id",
             council.id,
             definition.id,
             choices.question,
@@ -420,6 +437,7 @@ async def draw_sortition(council_id: int, raw: RawForm, *, actor: str) -> Sortit
             algorithm,
             software,
             json.dumps(chances),
+            key,
         )
         by_id = {r["id"]: r for r in rows}
         for n, response_id in enumerate(selected, start=before + 1):

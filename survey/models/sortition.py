@@ -33,6 +33,8 @@ class SortitionDraw(Model):
     # {response id: chance of being drawn}, when the algorithm computes it (maximin).
     probabilities: dict = fields.JSONField(default=dict)  # type: ignore[type-arg]
     actor = fields.CharField(max_length=254, default="")
+    # The form's idempotency key: the same form posted twice draws once.
+    request_key = fields.UUIDField(null=True, unique=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from starlette.requests import Request
@@ -29,7 +30,8 @@ def _raw(form: Any) -> RawForm:
 @access(STAFF)
 async def sortition_page(request: Request) -> Response:
     plan = await plan_sortition(_id(request, "council"), _raw(request.query_params))
-    return render(request, "staff/sortition.html", plan=plan)
+    # A new key per form shown: posting the same form twice draws once.
+    return render(request, "staff/sortition.html", plan=plan, key=str(uuid.uuid4()))
 
 
 @access(STAFF)
@@ -41,7 +43,8 @@ async def sortition_draw(request: Request) -> Response:
         draw = await draw_sortition(council_id, raw, actor=user.email if user else "")
     except InvalidForm as exc:
         plan = await plan_sortition(council_id, raw, exc.errors)
-        return render(request, "staff/sortition.html", status_code=422, plan=plan)
+        key = (raw.get("key") or [""])[0] or str(uuid.uuid4())
+        return render(request, "staff/sortition.html", status_code=422, plan=plan, key=key)
     return redirect(f"/staff/councils/{council_id}/sortition/{draw.id}")
 
 

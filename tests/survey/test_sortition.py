@@ -79,6 +79,7 @@ async def plan_page(client, council: Council, definition: SurveyDef, size: int =
 def draw_fields(page: str, definition: SurveyDef, **quotas: str) -> list[tuple[str, str]]:
     fields = [
         ("csrf", field_value(page, "csrf")),
+        ("key", field_value(page, "key")),
         ("survey", definition.slug),
         ("question", "conseil"),
         ("size", "4"),
@@ -125,6 +126,25 @@ async def test_sortition_draw_adds_members_and_keeps_an_audit_record(
     report = text_of((await client.get(response.headers["location"])).text)
     assert "1234" in report
     assert "Bissy" in report and "Centre-ville" in report
+
+
+async def test_sortition_form_posted_twice_draws_once(client: httpx.AsyncClient) -> None:
+    definition = await volunteers(bissy=6, centre=6)
+    council, _ = await make_council(0)
+    await staff_client(client)
+    page = await plan_page(client, council, definition)
+    fields = draw_fields(page, definition)
+    first = await post_form(client, url(council), fields)
+    again = await post_form(client, url(council), fields)  # a double click, a retried POST
+    assert first.status_code == again.status_code == 303
+    assert again.headers["location"] == first.headers["location"]
+    assert await SortitionDraw.filter(council_id=council.id).count() == 1
+    assert await Member.filter(council_id=council.id).count() == 4
+    # The same form shown again is a new request: it draws among those still in the pool.
+    fresh = await plan_page(client, council, definition)
+    other = await post_form(client, url(council), draw_fields(fresh, definition))
+    assert other.headers["location"] != first.headers["location"]
+    assert await Member.filter(council_id=council.id).count() == 8
 
 
 async def test_sortition_same_seed_same_panel_and_no_volunteer_drawn_twice(
