@@ -12,6 +12,7 @@ from tests.factories import make_survey
 from tests.survey.test_browser import PHONE, chromium_missing, launch
 from tests.survey.test_council import make_consultation, make_council
 from tests.survey.test_needs import BUSES, CHILDCARE, DOCTORS, survey_with_answers
+from tests.survey.test_polis_import import draft_consultation, import_url
 from tests.survey.test_staff import PASSWORD, staff_user
 
 pytestmark = [
@@ -31,8 +32,11 @@ async def violations(page) -> list[str]:  # type: ignore[no-untyped-def]
     ]
 
 
-async def check(page, url: str, found: dict[str, list[str]]) -> None:  # type: ignore[no-untyped-def]
-    await page.goto(url)
+async def check(page, url: str, found: dict[str, list[str]], status: int = 200) -> None:  # type: ignore[no-untyped-def]
+    response = await page.goto(url)
+    if response is None or response.status != status:  # another page would prove nothing
+        found[url] = [f"HTTP {response.status if response else 'no response'}"]
+        return
     problems = await violations(page)
     if problems:
         found[url] = problems
@@ -57,9 +61,9 @@ async def test_resident_and_member_pages_have_no_wcag_aa_violation(live_server: 
             "/accessibilite",
             f"/s/{survey.slug}/ma-reponse",
             "/c/login",
-            "/nope",
         ):
             await check(page, live_server + url, found)
+        await check(page, live_server + "/nope", found, status=404)  # the error page
         # A page with errors: sent empty (and back to French, which the English visit changed).
         await page.goto(f"{live_server}/s/{survey.slug}?lang=fr")
         await page.get_by_role("button", name="Suivant").click()
@@ -81,6 +85,10 @@ async def test_main_staff_pages_have_no_wcag_aa_violation(live_server: str) -> N
     email = f"a11y-{uuid.uuid4().hex[:6]}@example.org"
     await staff_user(email)
     council, _ = await make_council(2)
+    invited = await make_survey(
+        slug=f"a11y-codes-{uuid.uuid4().hex[:6]}", access={"mode": "invitation"}
+    )
+    statements = await draft_consultation()
     found: dict[str, list[str]] = {}
     async with async_playwright() as p:
         browser = await launch(p)
@@ -99,6 +107,12 @@ async def test_main_staff_pages_have_no_wcag_aa_violation(live_server: str) -> N
             f"/staff/surveys/{survey.slug}/analysis",
             "/staff/councils",
             f"/staff/councils/{council.id}",
+            f"/staff/surveys/{survey.slug}/edit",
+            f"/staff/surveys/{survey.slug}/codes",
+            f"/staff/surveys/{invited.slug}/codes",
+            f"/staff/councils/{council.id}/sortition",
+            import_url(statements),
+            "/staff/api-tokens",
         ):
             await check(page, live_server + url, found)
         await browser.close()
