@@ -93,9 +93,9 @@ def live_server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> 
         "PARLONS_DATA_DIR": str(tmp_path_factory.mktemp("live")),
         "PARLONS_SECRET_KEY": "y" * 40,
         "PARLONS_SUBMISSIONS_PER_MINUTE": "1000000",
-        # Its worker runs the analyses the browser tests start, and leaves every other job
-        # (webhooks, e-mails) to the tests that queue them in this process.
-        "PARLONS_JOB_KINDS": "needs.analyse",
+        # Its worker runs the analyses and draws the browser tests start, and leaves every
+        # other job (webhooks, e-mails) to the tests that queue them in this process.
+        "PARLONS_JOB_KINDS": "needs.analyse,sortition.draw",
     }
     # The server's log goes to a file: an unread pipe would fill up and block the server.
     log_path = tmp_path_factory.mktemp("live-log") / "server.log"

@@ -39,6 +39,7 @@ from survey.domain.councils import create_options as create_council_options
 from survey.domain.db import connection
 from survey.domain.definitions import QuestionDef, SurveyDef, get_definition
 from survey.domain.forms import FieldError, RawForm
+from survey.domain.jobs import Progress, handler
 from survey.domain.needs import NeedView, latest_run, needs_of_run, text_questions
 from survey.enums import QuestionKind
 from survey.errors import Conflict, NotFound
@@ -347,8 +348,14 @@ def _request_key(raw: RawForm) -> uuid.UUID | None:
         return None
 
 
-async def draw_sortition(council_id: int, raw: RawForm, *, actor: str) -> SortitionDraw:
-    """Draw a panel among the volunteers, record the draw and add the drawn as members."""
+async def draw_sortition(
+    council_id: int, raw: RawForm, *, actor: str, queue_slow: bool = False
+) -> SortitionDraw | uuid.UUID:
+    """Draw a panel among the volunteers, record the draw and add the drawn as members.
+
+    With ``queue_slow``, a draw by maximin (seconds of solving) is checked here and left to
+    the job queue: its key is returned, and ``queued_draw`` tells how it went.
+    """
     council = await get_council(council_id)
     choices = await _choices(raw)
     errors = dict(choices.errors)
@@ -381,6 +388,8 @@ async def draw_sortition(council_id: int, raw: RawForm, *, actor: str) -> Sortit
             errors["algorithm"] = problem
         if errors or choices.size is None or choices.seed is None:
             raise InvalidForm(errors)
+        if queue_slow and algorithm == "maximin":
+            return await _queue_draw(conn, council.id, raw, key, actor)
         rows = await conn.fetch(
             _POOL_ROWS,
             definition.id,
@@ -467,6 +476,90 @@ async def draw_sortition(council_id: int, raw: RawForm, *, actor: str) -> Sortit
             },
         )
     return await SortitionDraw.get(id=draw_id)
+
+
+DRAW_JOB = "sortition.draw"
+
+
+async def _queue_draw(
+    conn: asyncpg.Connection, council_id: int, raw: RawForm, key: uuid.UUID | None, actor: str
+) -> uuid.UUID:
+    """Queue the draw of a checked form, once per form key."""
+    if key is None:
+        key = uuid.uuid4()
+        raw = {**raw, "key": [str(key)]}
+    waiting = await conn.fetchval(
+        "SELECT 1 FROM jobs WHERE kind = $1 AND payload->>'key' = $2"
+        " AND state IN ('queued', 'running')",
+        DRAW_JOB,
+        str(key),
+    )
+    if not waiting:
+        payload = {"council": council_id, "key": str(key), "raw": raw, "actor": actor}
+        await conn.execute(
+            "INSERT INTO jobs (kind, payload, state, progress, error, created_at)"
+            " VALUES ($1, $2::jsonb, 'queued', 0, '', now())",
+            DRAW_JOB,
+            json.dumps(payload, ensure_ascii=False),
+        )
+    return key
+
+
+@handler(DRAW_JOB)
+async def _run_queued_draw(payload: dict[str, Any], progress: Progress) -> None:
+    """Run a queued draw; what is wrong with the form is kept for the staff's page."""
+    try:
+        await draw_sortition(payload["council"], payload["raw"], actor=payload["actor"])
+    except InvalidForm as exc:
+        errors = {name: [e.key, e.params] for name, e in exc.errors.items()}
+        async with connection() as conn:
+            await conn.execute(
+                "UPDATE jobs SET payload = payload || jsonb_build_object('errors', $3::jsonb)"
+                " WHERE kind = $1 AND payload->>'key' = $2 AND state = 'running'",
+                DRAW_JOB,
+                payload["key"],
+                json.dumps(errors, ensure_ascii=False),
+            )
+
+
+@dataclass(frozen=True)
+class QueuedDraw:
+    """Where a queued draw stands: ``queued``, ``running``, ``done`` (``draw_id``),
+    ``invalid`` (``errors`` on the form ``raw``) or ``failed``."""
+
+    state: str
+    draw_id: int | None = None
+    raw: RawForm = field(default_factory=dict)
+    errors: dict[str, FieldError] = field(default_factory=dict)
+
+
+async def queued_draw(council_id: int, key: str) -> QueuedDraw:
+    try:
+        request_key = uuid.UUID(key)
+    except ValueError as exc:
+        raise NotFound("error.not_found") from exc
+    draw = await SortitionDraw.get_or_none(council_id=council_id, request_key=request_key)
+    if draw is not None:
+        return QueuedDraw("done", draw.id)
+    async with connection() as conn:
+        job = await conn.fetchrow(
+            "SELECT state, payload FROM jobs WHERE kind = $1 AND payload->>'key' = $2"
+            " AND payload->>'council' = $3 ORDER BY id DESC LIMIT 1",
+            DRAW_JOB,
+            str(request_key),
+            str(council_id),
+        )
+    if job is None:
+        raise NotFound("error.not_found")
+    payload = json.loads(job["payload"])
+    raw = payload.get("raw", {})
+    errors = {name: FieldError(k, v) for name, (k, v) in payload.get("errors", {}).items()}
+    if errors:
+        return QueuedDraw("invalid", raw=raw, errors=errors)
+    if job["state"] in ("failed", "done"):
+        # Done without a draw or errors, or failed: something broke; the form can be sent again.
+        return QueuedDraw("failed", raw=raw, errors={"algorithm": _error("sortition.draw_failed")})
+    return QueuedDraw(job["state"])
 
 
 async def _draw(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import re
 import uuid
 from collections import Counter
@@ -13,11 +14,12 @@ import pytest
 
 from analysis import sortition_lib
 from survey.domain import sortition as sortition_domain
+from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef
 from survey.domain.responses import load_responses
 from survey.models.councils import Council, Member
 from survey.models.sortition import SortitionDraw
-from tests.factories import make_survey
+from tests.factories import finish_jobs, make_survey
 from tests.htmlform import field_value, post_form, text_of
 from tests.survey.test_accessibility import violations
 from tests.survey.test_browser import PHONE, chromium_missing, launch
@@ -92,6 +94,21 @@ def draw_fields(page: str, definition: SurveyDef, **quotas: str) -> list[tuple[s
     return fields + list(bounds.items())
 
 
+async def send_draw(client, address: str, fields: list[tuple[str, str]]) -> httpx.Response:  # type: ignore[no-untyped-def]
+    """POST a draw form; a draw left to the job queue is run here and its page followed
+    (to the report, or back to the form with its errors)."""
+    response = await post_form(client, address, fields)
+    location = response.headers.get("location", "")
+    if response.status_code == 303 and "/sortition/queued/" in location:
+        waiting = await client.get(location)
+        if waiting.status_code == 200:  # (the browser tests' server may have been quicker)
+            assert 'role="status"' in waiting.text
+            assert f'href="{location.split("?")[0]}"' in waiting.text  # "Refresh"
+        await finish_jobs(sortition_domain.DRAW_JOB)
+        response = await client.get(location)
+    return response
+
+
 async def test_sortition_page_proposes_proportional_quotas(client: httpx.AsyncClient) -> None:
     definition = await volunteers(bissy=15, centre=5)
     council, _ = await make_council(0)
@@ -112,7 +129,7 @@ async def test_sortition_draw_adds_members_and_keeps_an_audit_record(
     council, _ = await make_council(0)
     await staff_client(client)
     page = await plan_page(client, council, definition)
-    response = await post_form(client, url(council), draw_fields(page, definition))
+    response = await send_draw(client, url(council), draw_fields(page, definition))
     assert response.status_code == 303
     draw = await SortitionDraw.get(council_id=council.id)
     assert response.headers["location"] == f"{url(council)}/{draw.id}"
@@ -134,15 +151,15 @@ async def test_sortition_form_posted_twice_draws_once(client: httpx.AsyncClient)
     await staff_client(client)
     page = await plan_page(client, council, definition)
     fields = draw_fields(page, definition)
-    first = await post_form(client, url(council), fields)
-    again = await post_form(client, url(council), fields)  # a double click, a retried POST
+    first = await send_draw(client, url(council), fields)
+    again = await send_draw(client, url(council), fields)  # a double click, a retried POST
     assert first.status_code == again.status_code == 303
     assert again.headers["location"] == first.headers["location"]
     assert await SortitionDraw.filter(council_id=council.id).count() == 1
     assert await Member.filter(council_id=council.id).count() == 4
     # The same form shown again is a new request: it draws among those still in the pool.
     fresh = await plan_page(client, council, definition)
-    other = await post_form(client, url(council), draw_fields(fresh, definition))
+    other = await send_draw(client, url(council), draw_fields(fresh, definition))
     assert other.headers["location"] != first.headers["location"]
     assert await Member.filter(council_id=council.id).count() == 8
 
@@ -156,7 +173,7 @@ async def test_sortition_same_seed_same_panel_and_no_volunteer_drawn_twice(
     await staff_client(client)
     for council in (first, second):
         page = await plan_page(client, council, definition)
-        response = await post_form(client, url(council), draw_fields(page, definition))
+        response = await send_draw(client, url(council), draw_fields(page, definition))
         assert response.status_code == 303
     one = await SortitionDraw.get(council_id=first.id)
     two = await SortitionDraw.get(council_id=second.id)
@@ -164,7 +181,7 @@ async def test_sortition_same_seed_same_panel_and_no_volunteer_drawn_twice(
     # A second draw for the same council leaves out those already drawn.
     page = await plan_page(client, first, definition)
     assert "8 volontaire(s) pas encore tiré(s) au sort" in text_of(page)
-    response = await post_form(client, url(first), draw_fields(page, definition))
+    response = await send_draw(client, url(first), draw_fields(page, definition))
     assert response.status_code == 303
     again = await SortitionDraw.filter(council_id=first.id).order_by("-id").first()
     assert again is not None
@@ -181,7 +198,7 @@ async def test_sortition_unreachable_minimum_is_shown_next_to_its_field(
     await staff_client(client)
     page = await plan_page(client, council, definition)
     fields = draw_fields(page, definition, min__bissy="3", max__bissy="4")
-    response = await post_form(client, url(council), fields)
+    response = await send_draw(client, url(council), fields)
     assert response.status_code == 422
     assert 'id="e-min:quartier:bissy">Pas assez de volontaires pour ce minimum.' in response.text
     assert 'aria-describedby="e-min:quartier:bissy"' in response.text
@@ -197,11 +214,11 @@ async def test_sortition_pool_too_small_and_bad_numbers_are_refused(
     council, _ = await make_council(0)
     await staff_client(client)
     page = await plan_page(client, council, definition)
-    response = await post_form(client, url(council), draw_fields(page, definition))
+    response = await send_draw(client, url(council), draw_fields(page, definition))
     assert response.status_code == 422
     assert "pas assez de volontaires pour un panel de 4 personnes" in text_of(response.text)
     typed = draw_fields(page, definition, max__centre="beaucoup", seed="-5")
-    response = await post_form(client, url(council), typed)
+    response = await send_draw(client, url(council), typed)
     assert response.status_code == 422
     page_text = text_of(response.text)
     assert "Saisissez un nombre entier entre 0 et 500." in page_text
@@ -217,7 +234,7 @@ async def test_sortition_english_page_and_csrf_refusal(client: httpx.AsyncClient
     assert "Stratified draw" in english.text
     page = await plan_page(client, council, definition)
     fields = [f for f in draw_fields(page, definition) if f[0] != "csrf"]
-    assert (await post_form(client, url(council), fields)).status_code == 403
+    assert (await send_draw(client, url(council), fields)).status_code == 403
     assert await Member.filter(council_id=council.id).count() == 0
 
 
@@ -227,7 +244,7 @@ async def test_sortition_draw_of_another_council_is_not_found(client: httpx.Asyn
     other, _ = await make_council(0)
     await staff_client(client)
     page = await plan_page(client, council, definition)
-    assert (await post_form(client, url(council), draw_fields(page, definition))).status_code == 303
+    assert (await send_draw(client, url(council), draw_fields(page, definition))).status_code == 303
     draw = await SortitionDraw.get(council_id=council.id)
     assert (await client.get(f"{url(other)}/{draw.id}")).status_code == 404
 
@@ -274,6 +291,13 @@ async def test_sortition_drawn_on_a_phone_without_javascript_and_accessible(
             else:
                 await page.get_by_label("Graine du tirage").fill("77")
                 await page.get_by_role("button", name="Tirer au sort").click()
+                # Maximin is left to the served app's job worker: "Actualiser" until it is done.
+                for _ in range(90):
+                    if "Tirage au sort n°" in await page.inner_text("h1"):
+                        break
+                    assert "Tirage au sort en cours" in await page.inner_text("h1")
+                    await page.wait_for_timeout(1000)
+                    await page.get_by_role("link", name="Actualiser").click()
                 assert "Tirage au sort n°" in await page.inner_text("h1")
                 draw = await SortitionDraw.get(council_id=council.id)
                 report_url = f"{url(council)}/{draw.id}"
@@ -294,11 +318,11 @@ async def test_sortition_tampered_choices_are_refused_clearly(client: httpx.Asyn
     assert "Choisissez des questions à choix unique." in text_of(page.text)
     form = await plan_page(client, council, definition)
     fields = [(k, "inconnue" if k == "survey" else v) for k, v in draw_fields(form, definition)]
-    response = await post_form(client, url(council), fields)
+    response = await send_draw(client, url(council), fields)
     assert response.status_code == 422
     assert "Cette enquête n'existe pas." in text_of(response.text)
     fields = [(k, "quartier" if k == "question" else v) for k, v in draw_fields(form, definition)]
-    response = await post_form(client, url(council), fields)
+    response = await send_draw(client, url(council), fields)
     assert response.status_code == 422
     assert "Choisissez une question oui/non de l'enquête." in text_of(response.text)
     assert await Member.filter(council_id=council.id).count() == 0
@@ -353,7 +377,7 @@ async def test_sortition_library_draw_holds_quotas_and_its_seed_gives_the_panel_
         page = await two_strata_page(client, council, definition)
         assert input_value(page, "min:age:30-44") == "1"  # the proposal, before ours
         fields = two_strata_fields(page, definition, algorithm, BALANCED)
-        response = await post_form(client, url(council), fields)
+        response = await send_draw(client, url(council), fields)
         assert response.status_code == 303
     one = await SortitionDraw.get(council_id=first.id)
     two = await SortitionDraw.get(council_id=second.id)
@@ -396,7 +420,7 @@ async def test_sortition_library_infeasible_quotas_name_the_quota_and_change_not
         "max__age__60-74": "0",
     }
     fields = two_strata_fields(page, definition, "maximin", bounds)
-    response = await post_form(client, url(council), fields)
+    response = await send_draw(client, url(council), fields)
     assert response.status_code == 422
     assert (
         'id="e-min:age:30-44">Aucun panel ne respecte tous les quotas :'
@@ -406,7 +430,7 @@ async def test_sortition_library_infeasible_quotas_name_the_quota_and_change_not
     assert 'value="2026"' in response.text
     assert await Member.filter(council_id=council.id).count() == 0
     assert await SortitionDraw.filter(council_id=council.id).count() == 0
-    english = await post_form(client, url(council) + "?lang=en", fields)
+    english = await send_draw(client, url(council) + "?lang=en", fields)
     assert "lower the minimum of &#34;30-44&#34; (age) to 3." in english.text
 
 
@@ -454,7 +478,41 @@ async def test_sortition_large_pool_proposes_the_quick_draw_and_limits_maximin(
     page = await plan_page(client, council, definition)
     assert 'value="legacy" aria-describedby="h-algorithm-legacy" checked' in page
     fields = [*draw_fields(page, definition), ("algorithm", "maximin")]
-    response = await post_form(client, url(council), fields)
+    response = await send_draw(client, url(council), fields)
     assert response.status_code == 422
     assert 'id="e-algorithm">Maximin est limité à 5 volontaires' in response.text
+    assert await SortitionDraw.filter(council_id=council.id).count() == 0
+
+
+async def test_sortition_queued_draw_pages_for_unknown_and_failed_draws(
+    client: httpx.AsyncClient,
+) -> None:
+    definition = await volunteers(bissy=4, centre=4)
+    council, _ = await make_council(0)
+    await staff_client(client)
+    for key in ("pas-une-cle", "7d0c3b8e-9a51-4f0e-8a43-3a7f43a0b111"):
+        assert (await client.get(f"{url(council)}/queued/{key}")).status_code == 404
+    page = await plan_page(client, council, definition)
+    fields = [*draw_fields(page, definition), ("algorithm", "maximin")]
+    key = field_value(page, "key")
+    # A queued draw whose worker broke down (recorded as the queue records it): the staff
+    # get their form back, with a new key, and an explanation.
+    async with connection() as conn:
+        await conn.execute(
+            "INSERT INTO jobs (kind, payload, state, progress, error, created_at)"
+            " VALUES ($1, $2::jsonb, 'failed', 0, 'boom', now())",
+            sortition_domain.DRAW_JOB,
+            json.dumps(
+                {
+                    "council": council.id,
+                    "key": key,
+                    "actor": "x",
+                    "raw": {k: [v] for k, v in fields},
+                }
+            ),
+        )
+    failed = await client.get(f"{url(council)}/queued/{key}")
+    assert failed.status_code == 422
+    assert "Le tirage n'a pas pu se faire" in text_of(failed.text)
+    assert field_value(failed.text, "key") != key
     assert await SortitionDraw.filter(council_id=council.id).count() == 0
