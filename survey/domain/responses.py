@@ -165,23 +165,6 @@ def export_header(definition: SurveyDef, language: str) -> list[str]:
     return ["id", "submitted_at", "channel", "language"] + [q.code for q in definition.questions]
 
 
-def export_row(definition: SurveyDef, row: dict[str, Any], language: str) -> list[str]:
-    answers = row["answers"]
-    submitted = row["submitted_at"].astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    cells = [str(row["id"]), submitted, row["channel"], row["language"]]
-    for q in definition.questions:
-        cells.append(
-            format_answer(
-                definition,
-                q.code,
-                answers.get(q.code),
-                language,
-                other=answers.get(f"{q.code}__other"),
-            )
-        )
-    return [neutralise(c) for c in cells]
-
-
 async def _stream_rows(survey_id: int, batch: int = 2000) -> AsyncIterator[list[dict[str, Any]]]:
     async with connection() as conn, conn.transaction():
         cursor = conn.cursor(
