@@ -23,15 +23,7 @@ from survey.domain.actions import (
     update_action,
 )
 from survey.domain.forms import FieldError
-from survey.errors import NotFound
-from survey.web.common import STAFF, access, read_form, redirect, render
-
-
-def _id(request: Request, name: str) -> int:
-    text = str(request.path_params.get(name, ""))
-    if not text.isdigit() or len(text) > 9:
-        raise NotFound("error.not_found")
-    return int(text)
+from survey.web.common import STAFF, access, path_id, read_form, redirect, render
 
 
 def _fields(form: Any) -> dict[str, str]:
@@ -85,14 +77,14 @@ async def action_create(request: Request) -> Response:
 
 @access(STAFF)
 async def action_edit(request: Request) -> Response:
-    action = await get_action(_id(request, "id"))
+    action = await get_action(path_id(request, "id"))
     return await _form_page(request, action_form(action), action_id=action.id)
 
 
 @access(STAFF)
 async def action_update(request: Request) -> Response:
     form = _fields(await read_form(request))
-    action_id = _id(request, "id")
+    action_id = path_id(request, "id")
     try:
         await update_action(action_id, form)
     except InvalidAction as exc:
@@ -102,7 +94,7 @@ async def action_update(request: Request) -> Response:
 
 @access(STAFF)
 async def dashboard_page(request: Request) -> Response:
-    dashboard = await council_dashboard(_id(request, "council"))
+    dashboard = await council_dashboard(path_id(request, "council"))
     return render(request, "staff/council_dashboard.html", dashboard=dashboard)
 
 

@@ -41,6 +41,7 @@ from survey.web.common import (
     current_user,
     env,
     language,
+    path_id,
     read_form,
     redirect,
     render,
@@ -54,13 +55,6 @@ _DEFAULT_UPLOAD_BYTES = 5 * 1024 * 1024
 
 def _slug(request: Request) -> str:
     return str(request.path_params["slug"])
-
-
-def _int_param(request: Request, name: str) -> int:
-    text = str(request.path_params[name])
-    if not text.isdigit() or len(text) > 18:
-        raise NotFound("error.not_found")
-    return int(text)
 
 
 def _values(form: FormData) -> dict[str, str]:
@@ -267,14 +261,14 @@ def _part_views(part: _Part) -> tuple[Endpoint, Endpoint, Endpoint]:
     async def show(request: Request) -> Response:
         await current_user(request)
         editor = await builder.get_editor(_slug(request))
-        part_id = _int_param(request, part.param)
+        part_id = path_id(request, part.param)
         values = part.form(part.find(editor, part_id))
         return page(request, editor, part_id, values=values, errors={})
 
     @access(STAFF)
     async def post(request: Request) -> Response:
         values = _values(await read_form(request))
-        part_id = _int_param(request, part.param)
+        part_id = path_id(request, part.param)
         try:
             await part.update(_slug(request), part_id, values)
         except builder.Invalid as invalid:
@@ -287,7 +281,7 @@ def _part_views(part: _Part) -> tuple[Endpoint, Endpoint, Endpoint]:
     @access(STAFF)
     async def act(request: Request) -> Response:
         form = await read_form(request)
-        part_id = _int_param(request, part.param)
+        part_id = path_id(request, part.param)
         action = part.act(_slug(request), part_id, str(form.get("action", "")))
         return await _act(request, action, f"{anchor}-{part_id}")
 
@@ -586,14 +580,14 @@ async def responses_upload(request: Request) -> Response:
 @access(STAFF)
 async def responses_import_page(request: Request) -> Response:
     await current_user(request)
-    return await _responses_import_page(request, _int_param(request, "id"))
+    return await _responses_import_page(request, path_id(request, "id"))
 
 
 @access(STAFF)
 async def responses_import_post(request: Request) -> Response:
     """Check the mapping against every row; on confirmation store the valid rows."""
     values = _values(await read_form(request))
-    upload_id = _int_param(request, "id")
+    upload_id = path_id(request, "id")
     definition = await get_definition(_slug(request))
     plan = await imports.describe_upload(definition, upload_id)
     result = await imports.import_responses(
@@ -705,7 +699,7 @@ async def token_revoke(request: Request) -> Response:
     await read_form(request)
     user = await current_user(request)
     assert user is not None
-    await invitations.revoke_api_token(user.id, _int_param(request, "id"))
+    await invitations.revoke_api_token(user.id, path_id(request, "id"))
     return redirect("/staff/api-tokens")
 
 
@@ -744,7 +738,7 @@ async def webhooks_post(request: Request) -> Response:
 async def webhook_delete(request: Request) -> Response:
     await read_form(request)
     definition = await get_definition(_slug(request))
-    await invitations.delete_webhook(definition, _int_param(request, "id"))
+    await invitations.delete_webhook(definition, path_id(request, "id"))
     return redirect(f"/staff/surveys/{definition.slug}/webhooks")
 
 

@@ -16,9 +16,10 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from survey.domain.forms import RawForm
 from survey.domain.responses import format_answer
 from survey.enums import Role
-from survey.errors import Forbidden, SurveyError
+from survey.errors import Forbidden, NotFound, SurveyError
 from survey.i18n import DEFAULT_LANGUAGE, LANGUAGES, pick, translate
 from survey.models import User
 
@@ -123,6 +124,23 @@ async def read_form(request: Request) -> FormData:
         request.state.form = form
         raise Forbidden("error.csrf")
     return form
+
+
+def path_id(request: Request, name: str) -> int:
+    """A numeric id from the path; anything else (or too long for an id column) is a 404."""
+    text = str(request.path_params.get(name, ""))
+    if not text.isdigit() or len(text) > 9:
+        raise NotFound("error.not_found")
+    return int(text)
+
+
+def form_values(form: Any) -> RawForm:
+    """Every field of a form or query as lists of text, the CSRF token left out."""
+    values: RawForm = {}
+    for key, value in form.multi_items():
+        if key != "csrf":
+            values.setdefault(key, []).append(str(value))
+    return values
 
 
 def redirect(url: str) -> RedirectResponse:

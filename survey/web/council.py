@@ -59,7 +59,9 @@ from survey.web.common import (
     STAFF,
     access,
     current_user,
+    form_values,
     language,
+    path_id,
     read_form,
     redirect,
     render,
@@ -74,19 +76,8 @@ METHODS = tuple(VotingMethod)
 _DEFAULT_UPLOAD_BYTES = 5 * 1024 * 1024
 
 
-def _id(request: Request, name: str) -> int:
-    text = str(request.path_params.get(name, ""))
-    if not text.isdigit() or len(text) > 9:
-        raise NotFound("error.not_found")
-    return int(text)
-
-
 def _fields(form: Any) -> dict[str, str]:
     return {k: str(v) for k, v in form.items() if k != "csrf"}
-
-
-def _raw(form: Any) -> RawForm:
-    return {k: [str(v) for v in form.getlist(k)] for k in form.keys() if k != "csrf"}
 
 
 async def _actor(request: Request) -> str:
@@ -145,13 +136,13 @@ async def _council_page(
 
 @access(STAFF)
 async def council_page(request: Request) -> Response:
-    return await _council_page(request, _id(request, "council"))
+    return await _council_page(request, path_id(request, "council"))
 
 
 @access(STAFF)
 async def member_add(request: Request) -> Response:
     form = _fields(await read_form(request))
-    council_id = _id(request, "council")
+    council_id = path_id(request, "council")
     try:
         await add_member(council_id, form, actor=await _actor(request))
     except InvalidForm as exc:
@@ -162,8 +153,8 @@ async def member_add(request: Request) -> Response:
 @access(STAFF)
 async def member_remove(request: Request) -> Response:
     await read_form(request)
-    council_id = _id(request, "council")
-    await remove_member(council_id, _id(request, "member"), actor=await _actor(request))
+    council_id = path_id(request, "council")
+    await remove_member(council_id, path_id(request, "member"), actor=await _actor(request))
     return redirect(_staff_base(council_id) + "#members")
 
 
@@ -173,7 +164,7 @@ def _qr_svg(url: str) -> str:
 
 @access(STAFF)
 async def codes_sheet(request: Request) -> Response:
-    overview = await council_overview(_id(request, "council"))
+    overview = await council_overview(path_id(request, "council"))
     base = str(request.base_url).rstrip("/")
     sheets = [
         {
@@ -194,7 +185,7 @@ async def codes_sheet(request: Request) -> Response:
 
 @access(STAFF)
 async def consultation_new(request: Request) -> Response:
-    overview = await council_overview(_id(request, "council"))
+    overview = await council_overview(path_id(request, "council"))
     return render(
         request,
         "staff/council_consultation_new.html",
@@ -208,7 +199,7 @@ async def consultation_new(request: Request) -> Response:
 @access(STAFF)
 async def consultation_create(request: Request) -> Response:
     form = _fields(await read_form(request))
-    council_id = _id(request, "council")
+    council_id = path_id(request, "council")
     try:
         consultation = await create_consultation(council_id, form, actor=await _actor(request))
     except InvalidForm as exc:
@@ -252,13 +243,15 @@ async def _consultation_page(
 
 @access(STAFF)
 async def consultation_page(request: Request) -> Response:
-    return await _consultation_page(request, _id(request, "council"), _id(request, "consultation"))
+    return await _consultation_page(
+        request, path_id(request, "council"), path_id(request, "consultation")
+    )
 
 
 @access(STAFF)
 async def option_add(request: Request) -> Response:
     form = _fields(await read_form(request))
-    council_id, consultation_id = _id(request, "council"), _id(request, "consultation")
+    council_id, consultation_id = path_id(request, "council"), path_id(request, "consultation")
     try:
         await add_option(council_id, consultation_id, form, actor=await _actor(request))
     except InvalidForm as exc:
@@ -282,7 +275,7 @@ _STATE_ACTIONS = {
 @access(STAFF)
 async def consultation_state(request: Request) -> Response:
     form = await read_form(request)
-    council_id, consultation_id = _id(request, "council"), _id(request, "consultation")
+    council_id, consultation_id = path_id(request, "council"), path_id(request, "consultation")
     action = _STATE_ACTIONS.get(str(form.get("action", "")))
     if action is None:
         raise SurveyError("error.bad_form")
@@ -298,14 +291,14 @@ async def consultation_state(request: Request) -> Response:
 @access(STAFF)
 async def statement_moderate(request: Request) -> Response:
     form = await read_form(request)
-    council_id, consultation_id = _id(request, "council"), _id(request, "consultation")
+    council_id, consultation_id = path_id(request, "council"), path_id(request, "consultation")
     decision = str(form.get("decision", ""))
     if decision not in ("approve", "reject"):
         raise SurveyError("error.bad_form")
     await moderate_statement(
         council_id,
         consultation_id,
-        _id(request, "id"),
+        path_id(request, "id"),
         approve=decision == "approve",
         actor=await _actor(request),
     )
@@ -343,13 +336,13 @@ async def _paper_page(
 
 @access(STAFF)
 async def paper_page(request: Request) -> Response:
-    return await _paper_page(request, _id(request, "council"), _id(request, "consultation"))
+    return await _paper_page(request, path_id(request, "council"), path_id(request, "consultation"))
 
 
 @access(STAFF)
 async def paper_post(request: Request) -> Response:
-    raw = _raw(await read_form(request))
-    council_id, consultation_id = _id(request, "council"), _id(request, "consultation")
+    raw = form_values(await read_form(request))
+    council_id, consultation_id = path_id(request, "council"), path_id(request, "consultation")
     consultation = await get_consultation(council_id, consultation_id)
     overview = await consultation_overview(council_id, consultation_id)
     marks, errors = parse_ballot(
@@ -378,8 +371,8 @@ async def paper_post(request: Request) -> Response:
 
 @access(STAFF)
 async def staff_results(request: Request) -> Response:
-    council_id = _id(request, "council")
-    consultation = await get_consultation(council_id, _id(request, "consultation"))
+    council_id = path_id(request, "council")
+    consultation = await get_consultation(council_id, path_id(request, "consultation"))
     if consultation.results is None:
         raise Conflict("council.not_closed")
     lang = language(request)
@@ -463,13 +456,13 @@ async def _polis_page(
 
 @access(STAFF)
 async def polis_page(request: Request) -> Response:
-    return await _polis_page(request, _id(request, "council"), _id(request, "consultation"))
+    return await _polis_page(request, path_id(request, "council"), path_id(request, "consultation"))
 
 
 @access(STAFF)
 async def polis_import(request: Request) -> Response:
     """Import a Pol.is export (comments.csv and votes.csv) into a statements consultation."""
-    council_id, consultation_id = _id(request, "council"), _id(request, "consultation")
+    council_id, consultation_id = path_id(request, "council"), path_id(request, "consultation")
     limit = _max_upload(request)
     try:
         files = await _read_polis_files(request, limit)
@@ -720,7 +713,7 @@ def results_sections(results: dict[str, Any], lang: str) -> list[dict[str, Any]]
 
 @access(PUBLIC)
 async def public_results(request: Request) -> Response:
-    consultation = await results_domain.published_results(_id(request, "consultation"))
+    consultation = await results_domain.published_results(path_id(request, "consultation"))
     if consultation is None or consultation.results is None:
         raise NotFound("council.results_not_published")
     lang = language(request)
@@ -875,12 +868,12 @@ async def ballot_page(request: Request) -> Response:
     member = await _member(request)
     if member is None:
         return redirect(MEMBER_LOGIN)
-    return await _ballot_page(request, member, _id(request, "consultation"))
+    return await _ballot_page(request, member, path_id(request, "consultation"))
 
 
 @access(MEMBER)
 async def ballot_post(request: Request) -> Response:
-    consultation_id = _id(request, "consultation")
+    consultation_id = path_id(request, "consultation")
     try:
         form = await read_form(request)
     except Forbidden:
@@ -890,12 +883,17 @@ async def ballot_post(request: Request) -> Response:
         if saved is None or member is None:
             raise
         return await _ballot_page(
-            request, member, consultation_id, raw=_raw(saved), notice="error.csrf", status=403
+            request,
+            member,
+            consultation_id,
+            raw=form_values(saved),
+            notice="error.csrf",
+            status=403,
         )
     member = await _member(request)
     if member is None:
         return redirect(MEMBER_LOGIN)
-    raw = _raw(form)
+    raw = form_values(form)
     context = await ballot_context(member, consultation_id)
     c = context.consultation
     marks, errors = parse_ballot(c.method, context.options, raw, budget=c.budget)
@@ -928,7 +926,7 @@ async def ballot_thanks(request: Request) -> Response:
     member = await _member(request)
     if member is None:
         return redirect(MEMBER_LOGIN)
-    context = await ballot_context(member, _id(request, "consultation"))
+    context = await ballot_context(member, path_id(request, "consultation"))
     return render(
         request,
         "council/thanks.html",
@@ -943,7 +941,7 @@ async def statement_propose(request: Request) -> Response:
     member = await _member(request)
     if member is None:
         return redirect(MEMBER_LOGIN)
-    consultation_id = _id(request, "consultation")
+    consultation_id = path_id(request, "consultation")
     text = str(form.get("statement", ""))
     try:
         await propose_statement(member, consultation_id, text)

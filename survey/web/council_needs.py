@@ -2,42 +2,38 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from survey.domain.councils import InvalidForm
-from survey.domain.forms import RawForm
 from survey.domain.sortition import create_options_from_needs, needs_for_ballot
-from survey.errors import NotFound
-from survey.web.common import STAFF, access, current_user, read_form, redirect, render
-
-
-def _id(request: Request, name: str) -> int:
-    text = str(request.path_params.get(name, ""))
-    if not text.isdigit() or len(text) > 9:
-        raise NotFound("error.not_found")
-    return int(text)
-
-
-def _raw(form: Any) -> RawForm:
-    return {k: [str(v) for v in form.getlist(k)] for k in form.keys() if k != "csrf"}
+from survey.web.common import (
+    STAFF,
+    access,
+    current_user,
+    form_values,
+    path_id,
+    read_form,
+    redirect,
+    render,
+)
 
 
 @access(STAFF)
 async def needs_page(request: Request) -> Response:
     choice = await needs_for_ballot(
-        _id(request, "council"), _id(request, "consultation"), _raw(request.query_params)
+        path_id(request, "council"),
+        path_id(request, "consultation"),
+        form_values(request.query_params),
     )
     return render(request, "staff/council_needs.html", choice=choice)
 
 
 @access(STAFF)
 async def needs_post(request: Request) -> Response:
-    raw = _raw(await read_form(request))
-    council_id, consultation_id = _id(request, "council"), _id(request, "consultation")
+    raw = form_values(await read_form(request))
+    council_id, consultation_id = path_id(request, "council"), path_id(request, "consultation")
     user = await current_user(request)
     try:
         await create_options_from_needs(

@@ -3,42 +3,37 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from survey.domain.councils import InvalidForm
-from survey.domain.forms import RawForm
 from survey.domain.sortition import draw_report, draw_sortition, plan_sortition, queued_draw
-from survey.errors import NotFound
 from survey.i18n import LANGUAGES
-from survey.web.common import STAFF, access, current_user, read_form, redirect, render
-
-
-def _id(request: Request, name: str) -> int:
-    text = str(request.path_params.get(name, ""))
-    if not text.isdigit() or len(text) > 9:
-        raise NotFound("error.not_found")
-    return int(text)
-
-
-def _raw(form: Any) -> RawForm:
-    return {k: [str(v) for v in form.getlist(k)] for k in form.keys() if k != "csrf"}
+from survey.web.common import (
+    STAFF,
+    access,
+    current_user,
+    form_values,
+    path_id,
+    read_form,
+    redirect,
+    render,
+)
 
 
 @access(STAFF)
 async def sortition_page(request: Request) -> Response:
-    plan = await plan_sortition(_id(request, "council"), _raw(request.query_params))
+    plan = await plan_sortition(path_id(request, "council"), form_values(request.query_params))
     # A new key per form shown: posting the same form twice draws once.
     return render(request, "staff/sortition.html", plan=plan, key=str(uuid.uuid4()))
 
 
 @access(STAFF)
 async def sortition_draw(request: Request) -> Response:
-    raw = _raw(await read_form(request))
-    council_id = _id(request, "council")
+    raw = form_values(await read_form(request))
+    council_id = path_id(request, "council")
     user = await current_user(request)
     try:
         draw = await draw_sortition(
@@ -58,7 +53,7 @@ async def sortition_draw(request: Request) -> Response:
 @access(STAFF)
 async def sortition_queued(request: Request) -> Response:
     """A queued draw: wait (the page refreshes itself), then the report or the form's errors."""
-    council_id = _id(request, "council")
+    council_id = path_id(request, "council")
     status = await queued_draw(council_id, str(request.path_params.get("key", ""))[:64])
     if status.draw_id is not None:
         return redirect(f"/staff/councils/{council_id}/sortition/{status.draw_id}")
@@ -72,7 +67,7 @@ async def sortition_queued(request: Request) -> Response:
 
 @access(STAFF)
 async def sortition_result(request: Request) -> Response:
-    report = await draw_report(_id(request, "council"), _id(request, "run"))
+    report = await draw_report(path_id(request, "council"), path_id(request, "run"))
     return render(request, "staff/sortition_draw.html", report=report)
 
 
