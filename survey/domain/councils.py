@@ -182,7 +182,8 @@ async def add_member(council_id: int, form: Mapping[str, str], *, actor: str) ->
     )
 
 
-async def _insert_member(
+async def insert_member(
+    conn: asyncpg.Connection,
     council_id: int,
     name: str,
     *,
@@ -190,13 +191,17 @@ async def _insert_member(
     phone: str,
     territory: str,
     strata: dict[str, str],
-    actor: str,
-) -> Member:
-    async with connection() as conn:
-        for _ in range(5):
-            try:
-                async with conn.transaction():
-                    member_id = await conn.fetchval(
+) -> int:
+    """Add a member with a new link token and access code; return its id.
+
+    Each attempt is a savepoint, so that a colliding access code (drawn at random) neither
+    aborts an enclosing transaction nor fails the request: another code is drawn.
+    """
+    for _ in range(5):
+        try:
+            async with conn.transaction():
+                return int(
+                    await conn.fetchval(
                         "INSERT INTO council_members (council_id, name, email, phone, territory,"
                         " strata, token, code) VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8)"
                         " RETURNING id",
@@ -209,18 +214,29 @@ async def _insert_member(
                         secrets.token_urlsafe(32),
                         new_code(),
                     )
-                    await log_event(
-                        conn,
-                        council_id,
-                        "member_added",
-                        actor=actor,
-                        details={"member": member_id},
-                    )
-                break
-            except asyncpg.UniqueViolationError:
-                continue  # A code collided: draw another.
-        else:
-            raise SurveyError("error.try_again")
+                )
+        except asyncpg.UniqueViolationError:
+            continue
+    raise SurveyError("error.try_again")
+
+
+async def _insert_member(
+    council_id: int,
+    name: str,
+    *,
+    email: str,
+    phone: str,
+    territory: str,
+    strata: dict[str, str],
+    actor: str,
+) -> Member:
+    async with connection() as conn, conn.transaction():
+        member_id = await insert_member(
+            conn, council_id, name, email=email, phone=phone, territory=territory, strata=strata
+        )
+        await log_event(
+            conn, council_id, "member_added", actor=actor, details={"member": member_id}
+        )
     return await Member.get(id=member_id)
 
 

@@ -32,8 +32,8 @@ from survey.domain.councils import (
     InvalidForm,
     get_consultation,
     get_council,
+    insert_member,
     log_event,
-    new_code,
 )
 from survey.domain.councils import create_options as create_council_options
 from survey.domain.db import connection
@@ -453,7 +453,7 @@ async def draw_sortition(
             row = by_id[response_id]
             strata = dict(zip(choices.strata, row["strata"], strict=True))
             email, phone = _contact(row["contact"])
-            await _insert_volunteer(
+            await insert_member(
                 conn,
                 council.id,
                 translate(DEFAULT_LANGUAGE, "sortition.volunteer_name", n=n),
@@ -583,38 +583,6 @@ async def _draw(
     chances = {str(k): p for k, p in result.probabilities.items()}
     software = f"{sortition_lib.LIBRARY} {result.version}"
     return result.selected, software, chances
-
-
-async def _insert_volunteer(
-    conn: asyncpg.Connection,
-    council_id: int,
-    name: str,
-    *,
-    email: str,
-    phone: str,
-    territory: str,
-    strata: dict[str, str],
-) -> None:
-    for _ in range(5):
-        try:
-            # A savepoint: a colliding access code must not abort the whole draw.
-            async with conn.transaction():
-                await conn.execute(
-                    "INSERT INTO council_members (council_id, name, email, phone, territory,"
-                    " strata, token, code) VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8)",
-                    council_id,
-                    name,
-                    email,
-                    phone,
-                    territory,
-                    json.dumps(strata, ensure_ascii=False),
-                    secrets.token_urlsafe(32),
-                    new_code(),
-                )
-            return
-        except asyncpg.UniqueViolationError:
-            continue  # An access code collided: draw another.
-    raise Conflict("error.try_again")
 
 
 @dataclass(frozen=True)
