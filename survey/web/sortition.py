@@ -52,7 +52,8 @@ async def sortition_draw(request: Request) -> Response:
 
 @access(STAFF)
 async def sortition_queued(request: Request) -> Response:
-    """A queued draw: wait (the page refreshes itself), then the report or the form's errors."""
+    """A queued draw: wait (a refresh link; with JavaScript the page reloads itself), then
+    the report or the form's errors."""
     council_id = path_id(request, "council")
     status = await queued_draw(council_id, str(request.path_params.get("key", ""))[:64])
     if status.draw_id is not None:

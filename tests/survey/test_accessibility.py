@@ -8,6 +8,7 @@ import uuid
 import pytest
 
 from survey.domain.responses import list_responses
+from survey.models.needs import AnalysisRun
 from tests.factories import make_survey
 from tests.survey.test_browser import PHONE, chromium_missing, launch
 from tests.survey.test_council import make_consultation, make_council
@@ -89,6 +90,7 @@ async def test_main_staff_pages_have_no_wcag_aa_violation(live_server: str) -> N
         slug=f"a11y-codes-{uuid.uuid4().hex[:6]}", access={"mode": "invitation"}
     )
     statements = await draft_consultation()
+    waiting = await AnalysisRun.create(survey_id=survey.id, question_code="manque")  # no job
     found: dict[str, list[str]] = {}
     async with async_playwright() as p:
         browser = await launch(p)
@@ -105,6 +107,7 @@ async def test_main_staff_pages_have_no_wcag_aa_violation(live_server: str) -> N
             f"/staff/surveys/{survey.slug}",
             f"/staff/surveys/{survey.slug}/dashboard",
             f"/staff/surveys/{survey.slug}/analysis",
+            f"/staff/surveys/{survey.slug}/analysis/{waiting.id}",
             "/staff/councils",
             f"/staff/councils/{council.id}",
             f"/staff/surveys/{survey.slug}/edit",

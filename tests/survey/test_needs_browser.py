@@ -62,3 +62,60 @@ async def test_staff_review_needs_in_the_browser(live_server: str) -> None:
     final = await domain.needs_of_run(run)
     assert len(final) == 3
     assert "Besoin renommé" in [n.label for n in final]
+
+
+async def staff_login(page, live_server: str, email: str) -> None:  # type: ignore[no-untyped-def]
+    await page.goto(f"{live_server}/staff/login")
+    await page.get_by_label("Adresse e-mail").fill(email)
+    await page.get_by_label("Mot de passe").fill(PASSWORD)
+    await page.get_by_role("button", name="Se connecter").click()
+    await page.get_by_role("link", name="Questionnaires").first.wait_for()
+
+
+@pytest.mark.skipif(chromium_missing(), reason="Debian's chromium is not installed")
+async def test_waiting_analysis_page_refreshes_only_while_the_box_is_ticked(
+    live_server: str,
+) -> None:
+    """No meta refresh: a link without JavaScript, a box that stops the reloads with it."""
+    from playwright.async_api import async_playwright
+
+    definition = await survey_with_answers(CHILDCARE + BUSES)
+    # A run with no job: the served app's worker never finishes it, so it stays queued.
+    run = await AnalysisRun.create(survey_id=definition.id, question_code="manque")
+    url = f"{live_server}/staff/surveys/{definition.slug}/analysis/{run.id}"
+    email = f"wait-{uuid.uuid4().hex[:8]}@example.org"
+    await staff_user(email)
+    try:
+        async with async_playwright() as p:
+            browser = await launch(p)
+            for javascript in (False, True):
+                context = await browser.new_context(java_script_enabled=javascript)
+                page = await context.new_page()
+                await staff_login(page, live_server, email)
+                loads: list[str] = []
+                page.on("load", lambda _, seen=loads: seen.append("load"))
+                await page.goto(url)
+                assert await page.locator("meta[http-equiv=refresh]").count() == 0
+                link = page.get_by_role("link", name="Actualiser", exact=True)
+                assert await link.get_attribute("href") == url.removeprefix(live_server)
+                box = page.get_by_label("Actualiser automatiquement toutes les 3 secondes")
+                if not javascript:
+                    assert not await box.is_visible()
+                    await page.wait_for_timeout(3_500)
+                    assert loads == ["load"]
+                    await context.close()
+                    continue
+                assert await box.is_checked()
+                await page.wait_for_timeout(3_800)
+                assert len(loads) >= 2, "the page did not reload itself"
+                await box.uncheck()
+                settled = len(loads)
+                await page.wait_for_timeout(3_800)
+                assert len(loads) == settled, "the page reloaded with the box unticked"
+                await link.click()  # the choice holds across pages of the visit
+                await page.get_by_role("status").wait_for()
+                assert not await box.is_checked()
+                await context.close()
+            await browser.close()
+    finally:
+        await run.delete()
