@@ -28,6 +28,11 @@ votes as well as with two components. Other variants measured there (k-means res
 imputing by the participant's mean or by a low-rank fit, no sparsity scaling, a silhouette over
 participants, reassigning participants by a vote likelihood) did no better, so the remaining
 steps stay Pol.is's.
+
+``n_groups`` imposes the number of groups. On those conversations the silhouette picks two
+groups, as Pol.is mostly does; three to five imposed groups predict held-out votes better
+(median accuracy +0.015 over Pol.is's groups with 3 or 5) but match Pol.is's groups far less
+(median adjusted Rand index about 0.2, against 0.71 for the silhouette's choice).
 """
 
 from __future__ import annotations
@@ -53,13 +58,15 @@ class OpinionParams:
     """Options of the opinion-group analysis, with Pol.is's defaults.
 
     ``min_votes``: votes a participant needs to be clustered (capped at the number of
-    statements). ``max_groups``: largest number of groups tried. ``base_clusters``: size of the
-    first, fine k-means. ``random_state``: seed of k-means, for reproducible groups.
+    statements). ``max_groups``: largest number of groups tried. ``n_groups``: a number of
+    groups imposed instead of the silhouette's choice (``None``: chosen). ``base_clusters``:
+    size of the first, fine k-means. ``random_state``: seed of k-means, for reproducible groups.
     ``n_statements``: how many consensus and divisive statements to report.
     """
 
     min_votes: int = 7
     max_groups: int = 5
+    n_groups: int | None = None
     base_clusters: int = 100
     random_state: int = 0
     n_statements: int = 5
@@ -134,8 +141,10 @@ class SparsityAwarePCA(TransformerMixin, BaseEstimator):
 class OpinionGroups(ClusterMixin, BaseEstimator):
     """Opinion groups of a vote matrix, Pol.is style.
 
-    ``reducer`` (default: ``SparsityAwarePCA`` with ``max(2, max_groups - 1)`` components)
-    gives the space where participants are clustered; its first two columns are the map.
+    ``reducer`` (default: ``SparsityAwarePCA`` with ``max(2, max_groups - 1)`` components,
+    or ``n_groups - 1`` when more) gives the space where participants are clustered; its first
+    two columns are the map. ``n_groups`` imposes the number of groups (at most one less than
+    the base clusters) instead of the silhouette's choice among ``2..max_groups``.
 
     After ``fit``: ``labels_`` (group per participant, ``-1`` when not clustered; groups are
     numbered by decreasing size), ``n_groups_``, ``projection_`` (every participant in the
@@ -150,9 +159,11 @@ class OpinionGroups(ClusterMixin, BaseEstimator):
         base_clusters: int = 100,
         random_state: int | None = 0,
         reducer: TransformerMixin | None = None,
+        n_groups: int | None = None,
     ) -> None:
         self.min_votes = min_votes
         self.max_groups = max_groups
+        self.n_groups = n_groups
         self.base_clusters = base_clusters
         self.random_state = random_state
         self.reducer = reducer
@@ -161,8 +172,11 @@ class OpinionGroups(ClusterMixin, BaseEstimator):
         """Find the groups; ``X`` is the vote matrix (``NaN`` = not voted)."""
         matrix = validate_data(self, X, ensure_all_finite="allow-nan", dtype=np.float64)
         reducer = self.reducer
+        if self.n_groups is not None and self.n_groups < 2:
+            raise ValueError("n_groups must be at least 2")
         if reducer is None:
-            reducer = SparsityAwarePCA(n_components=max(2, self.max_groups - 1))
+            widest = max(self.max_groups, self.n_groups or 0)
+            reducer = SparsityAwarePCA(n_components=max(2, widest - 1))
         self.reducer_ = reducer.fit(matrix)
         self.projection_ = np.asarray(self.reducer_.transform(matrix), dtype=np.float64)
         self.coords_ = self.projection_[:, :2]
@@ -199,11 +213,14 @@ class OpinionGroups(ClusterMixin, BaseEstimator):
         self, centers: NDArray[np.float64], weights: NDArray[np.float64]
     ) -> tuple[NDArray[np.int64], dict[int, float]]:
         n_base = centers.shape[0]
-        largest = min(self.max_groups, 2 + n_base // 12, n_base - 1)
+        if self.n_groups is None:
+            tried = range(2, min(self.max_groups, 2 + n_base // 12, n_base - 1) + 1)
+        else:
+            tried = range(min(self.n_groups, n_base - 1), min(self.n_groups, n_base - 1) + 1)
         silhouettes: dict[int, float] = {}
         best: NDArray[np.int64] = np.zeros(n_base, dtype=np.int64)
         best_score = -np.inf
-        for k in range(2, largest + 1):
+        for k in tried:
             model = KMeans(n_clusters=k, n_init=10, random_state=self.random_state)
             labels = model.fit(centers, sample_weight=weights).labels_.astype(np.int64)
             if np.unique(labels).size < 2:
@@ -430,6 +447,7 @@ def analyse_opinions(votes: ArrayLike, params: OpinionParams | None = None) -> O
         max_groups=params.max_groups,
         base_clusters=params.base_clusters,
         random_state=params.random_state,
+        n_groups=params.n_groups,
     ).fit(matrix)
     counts = group_votes(matrix, model.labels_, model.n_groups_)
     sizes = np.bincount(model.labels_[model.labels_ >= 0], minlength=model.n_groups_)

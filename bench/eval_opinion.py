@@ -148,12 +148,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder of conversations")
     parser.add_argument("--seed", type=int, default=0, help="seed for hiding votes")
+    parser.add_argument(
+        "--groups",
+        type=int,
+        metavar="K",
+        help="impose K groups (diagnostic: the targets are for the number chosen automatically)",
+    )
     args = parser.parse_args(argv)
     folders = sorted(p for p in args.data.iterdir() if (p / "votes.csv").is_file())
     if not folders:
         print(f"no Pol.is conversations under {args.data}", file=sys.stderr)
         return 2
-    params = OpinionParams()
+    params = OpinionParams(n_groups=args.groups)
     results = []
     for folder in folders:
         result = evaluate(folder, params, args.seed)
@@ -176,6 +182,7 @@ def main(argv: list[str] | None = None) -> int:
         "params": {
             "min_votes": params.min_votes,
             "max_groups": params.max_groups,
+            "n_groups": params.n_groups,
             "base_clusters": params.base_clusters,
             "random_state": params.random_state,
         },

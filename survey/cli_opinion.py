@@ -34,6 +34,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "--max-groups", type=int, default=defaults.max_groups, help="largest number of groups"
     )
     p.add_argument(
+        "--groups",
+        type=int,
+        metavar="K",
+        help="impose K groups instead of choosing the number by silhouette",
+    )
+    p.add_argument(
         "--min-votes",
         type=int,
         default=defaults.min_votes,
@@ -51,6 +57,8 @@ def _fail(message: str) -> int:
 def _run(args: argparse.Namespace) -> int:
     if args.max_groups < 2:
         return _fail("--max-groups must be at least 2")
+    if args.groups is not None and args.groups < 2:
+        return _fail("--groups must be at least 2")
     if args.min_votes < 1:
         return _fail("--min-votes must be at least 1")
     try:
@@ -67,7 +75,10 @@ def _run(args: argparse.Namespace) -> int:
         return _fail(f"no votes to analyse in {args.votes}")
 
     params = OpinionParams(
-        min_votes=args.min_votes, max_groups=args.max_groups, random_state=args.seed
+        min_votes=args.min_votes,
+        max_groups=args.max_groups,
+        n_groups=args.groups,
+        random_state=args.seed,
     )
     analysis = analyse_opinions(matrix.votes, params)
     try:

@@ -160,6 +160,22 @@ def test_opinion_groups_no_more_groups_than_max_groups() -> None:
     assert set(model.silhouettes_) == {2, 3}
 
 
+def test_opinion_groups_imposed_number_of_groups() -> None:
+    votes, camp = _planted(3, seed=0)
+    merged = opinion.OpinionGroups(n_groups=2).fit(votes)
+    assert merged.n_groups_ == 2
+    assert set(merged.silhouettes_) == {2}
+    # Two groups from three camps: camps are merged, never cut.
+    for c in range(3):
+        assert np.unique(merged.labels_[camp == c]).size == 1
+    assert adjusted_rand_score(camp, opinion.OpinionGroups(n_groups=3).fit(votes).labels_) == 1.0
+    wider = opinion.OpinionGroups(n_groups=6).fit(votes)
+    assert wider.n_groups_ == 6
+    assert wider.projection_.shape[1] == 5
+    with pytest.raises(ValueError, match="n_groups"):
+        opinion.OpinionGroups(n_groups=1).fit(votes)
+
+
 def test_opinion_groups_numbered_by_decreasing_size() -> None:
     votes, camp = _planted(2, seed=4, per_camp=30)
     votes = votes[np.r_[0:30, 30:45]]

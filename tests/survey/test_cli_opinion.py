@@ -106,3 +106,21 @@ def test_opinion_groups_rejects_too_few_groups(
     code = main(["opinion-groups", str(votes), "--max-groups", "1", "--output", "o.csv"])
     assert code == 2
     assert "--max-groups" in capsys.readouterr().err
+
+
+def test_opinion_groups_imposed_number_of_groups(tmp_path: Path) -> None:
+    votes, _ = _conversation(tmp_path)
+    output = tmp_path / "groups.csv"
+    assert main(["opinion-groups", str(votes), "--groups", "3", "--output", str(output)]) == 0
+    with open(output, newline="", encoding="utf-8") as handle:
+        groups = {row["group"] for row in csv.DictReader(handle)}
+    assert groups == {"0", "1", "2", ""}
+
+
+def test_opinion_groups_rejects_one_imposed_group(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    votes, _ = _conversation(tmp_path)
+    code = main(["opinion-groups", str(votes), "--groups", "1", "--output", "o.csv"])
+    assert code == 2
+    assert "--groups" in capsys.readouterr().err
