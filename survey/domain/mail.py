@@ -41,7 +41,7 @@ from survey.domain.definitions import SurveyDef
 from survey.domain.forms import FieldError
 from survey.domain.invitations import display_code, new_code
 from survey.domain.jobs import Progress, RetryLater, handler, pause
-from survey.errors import SurveyError
+from survey.errors import NotFound, SurveyError
 from survey.i18n import LANGUAGES, translate
 from survey.settings import SmtpSettings
 
@@ -268,13 +268,68 @@ async def queue_invitation_mails(
     return Queued(len(fresh), len(known))
 
 
+async def resend_failed_mail(
+    definition: SurveyDef, mail_id: int, text: str, *, link: str, secret: str
+) -> bool:
+    """Queue a failed invitation again, with the same code, to the address typed by staff (the
+    same one after an outage, a corrected one after a refusal). ``False`` when it is no longer
+    failed (already queued again by a first click, or sent): nothing changes then."""
+    found = read_addresses(text)
+    if found.invalid or len(found.valid) != 1:
+        raise MailInvalid({"address": FieldError("builder.mail_resend_invalid", {})}, ())
+    if not mail_available():
+        raise SurveyError("builder.mail_not_configured")
+    address = found.valid[0]
+    digest = address_hash(secret, address)
+    async with connection() as conn, conn.transaction():
+        await conn.execute(
+            "SELECT pg_advisory_xact_lock(hashtext('invitation_mails'), $1)", definition.id
+        )
+        status = await conn.fetchval(
+            "SELECT status FROM invitation_mails WHERE id = $1 AND survey_id = $2 FOR UPDATE",
+            mail_id,
+            definition.id,
+        )
+        if status is None:
+            raise NotFound("builder.mail_unknown")
+        if status != "failed":
+            return False
+        if await conn.fetchval(
+            "SELECT 1 FROM invitation_mails WHERE survey_id = $1 AND email_hash = $2 AND id <> $3",
+            definition.id,
+            digest,
+            mail_id,
+        ):
+            raise MailInvalid({"address": FieldError("builder.mail_resend_known", {})}, ())
+        # A fresh series of attempts; the 30 days before an undelivered address is erased
+        # start again from now.
+        await conn.execute(
+            "UPDATE invitation_mails SET email = $2, email_hash = $3, masked = $4,"
+            " status = 'queued', attempts = 0, error = '', created_at = now() WHERE id = $1",
+            mail_id,
+            address,
+            digest,
+            mask(address),
+        )
+        await conn.execute(
+            "INSERT INTO jobs (kind, payload, state, progress, error, created_at, run_after)"
+            " VALUES ('invitation_mail', jsonb_build_object('mail', $1::bigint, 'link', $2::text),"
+            " 'queued', 0, '', now(), now())",
+            mail_id,
+            link,
+        )
+    return True
+
+
 # --- listing --------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class MailStatus:
+    id: int
     code: str
     address: str
+    email: str | None
     status: str
     attempts: int
     error: str
@@ -297,7 +352,8 @@ async def list_invitation_mails(definition: SurveyDef, *, limit: int = 500) -> M
             definition.id,
         )
         rows = await conn.fetch(
-            "SELECT i.code, coalesce(m.email, m.masked) AS address, m.status, m.attempts,"
+            "SELECT m.id, i.code, coalesce(m.email, m.masked) AS address, m.email, m.status,"
+            " m.attempts,"
             " m.error, m.created_at, m.sent_at FROM invitation_mails m"
             " JOIN invitations i ON i.id = m.invitation_id WHERE m.survey_id = $1"
             " ORDER BY m.status = 'failed' DESC, m.id DESC LIMIT $2",

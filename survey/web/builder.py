@@ -367,6 +367,7 @@ async def _codes_page(
     error: SurveyError | None = None,
     mail_errors: dict[str, Any] | None = None,
     mail_values: dict[str, str] | None = None,
+    resend: tuple[int, FieldError, str] | None = None,
     status: int = 200,
 ):
     definition = await get_definition(_slug(request))
@@ -391,6 +392,8 @@ async def _codes_page(
         mail_values=mail_values or {"language": language(request)},
         queued=_count_param(request, "queued"),
         skipped=_count_param(request, "skipped"),
+        resent=request.query_params.get("resent") == "1",
+        resend=resend,
     )
 
 
@@ -435,6 +438,34 @@ async def codes_mail(request: Request) -> Response:
         f"/staff/surveys/{definition.slug}/codes?queued={done.queued}&skipped={done.skipped}"
         "#mail-status"
     )
+
+
+# An address with a display name fits well within this.
+MAX_ADDRESS_FIELD = 500
+
+
+@access(STAFF)
+async def codes_mail_resend(request: Request) -> Response:
+    """Send a failed invitation again, to the same or a corrected address."""
+    values = _values(await read_form(request))
+    definition = await get_definition(_slug(request))
+    if not _smtp_ready(request):
+        raise SurveyError("builder.mail_not_configured")
+    mail_id = path_id(request, "mail")
+    typed = values.get("address", "")[:MAX_ADDRESS_FIELD]
+    try:
+        await mail.resend_failed_mail(
+            definition,
+            mail_id,
+            typed,
+            link=_address(request, definition.slug),
+            secret=request.app.state.settings.secret_key,
+        )
+    except mail.MailInvalid as invalid:
+        return await _codes_page(
+            request, resend=(mail_id, invalid.errors["address"], typed), status=422
+        )
+    return redirect(f"/staff/surveys/{definition.slug}/codes?resent=1#mail-status")
 
 
 @access(STAFF)
@@ -764,6 +795,7 @@ routes: list[BaseRoute] = [
     Route("/staff/surveys/{slug}/codes", codes_post, methods=["POST"]),
     Route("/staff/surveys/{slug}/codes/mail", codes_mail, methods=["POST"]),
     Route("/staff/surveys/{slug}/codes/mail-file", codes_mail_file, methods=["POST"]),
+    Route("/staff/surveys/{slug}/codes/mail/{mail}/resend", codes_mail_resend, methods=["POST"]),
     Route("/staff/surveys/{slug}/paper", paper_page, methods=["GET"]),
     Route("/staff/surveys/{slug}/paper", paper_post, methods=["POST"]),
     Route("/staff/surveys/{slug}/definition", definition_export, methods=["GET"]),

@@ -412,3 +412,79 @@ def test_smtp_settings_are_read_and_checked() -> None:
     ):
         with pytest.raises(ConfigError, match=name):
             load({**base, "PARLONS_SMTP_HOST": "smtp.example.org", **extra})
+
+
+def resend_form(page: str, mail_id: int) -> str:
+    found = re.search(
+        rf'<form method="post" action="[^"]*/codes/mail/{mail_id}/resend".*?</form>', page, re.S
+    )
+    assert found is not None, "no resend form for this e-mail"
+    return found.group(0)
+
+
+async def test_failed_mail_is_sent_again_with_its_code_to_a_corrected_address(
+    staff: httpx.AsyncClient, smtp_server
+) -> None:  # type: ignore[no-untyped-def]
+    _, inbox = smtp_server
+    definition = await make_survey(access={"mode": "invitation"})
+    await post_addresses(staff, definition.slug, "refuse.ana@example.org\nben@example.org")
+    await run_due_jobs()
+    failed = next(r for r in await mail_rows(definition.id) if r["status"] == "failed")
+    codes_url = f"/staff/surveys/{definition.slug}/codes"
+    page = (await staff.get(codes_url)).text
+    form = resend_form(page, failed["id"])
+    assert input_value(form, "address") == "refuse.ana@example.org"
+    assert "/resend" not in page.replace(form, "")  # only the failed one offers it
+    resend_url = f"{codes_url}/mail/{failed['id']}/resend"
+
+    # A typing slip: the message is next to the field, the typed text stays, nothing changes.
+    wrong = await send(staff, resend_url, [("address", "ana@example")])
+    assert wrong.status_code == 422
+    form = resend_form(wrong.text, failed["id"])
+    assert 'aria-invalid="true"' in form
+    assert "Indiquez une seule adresse e-mail valide" in text_of(form)
+    assert input_value(form, "address") == "ana@example"
+    # An address already invited to the survey is refused too.
+    known = await send(staff, resend_url, [("address", "Ben@example.org")])
+    assert known.status_code == 422
+    assert "a déjà reçu une invitation" in text_of(resend_form(known.text, failed["id"]))
+    assert (await mail_rows(definition.id))[0]["status"] == "failed"
+
+    done = await send(staff, resend_url, [("address", "ana@example.org")])
+    assert done.status_code == 303
+    assert done.headers["location"].endswith("?resent=1#mail-status")
+    again = await send(staff, resend_url, [("address", "ana@example.org")])  # double click
+    assert again.status_code == 303
+    assert "de nouveau en file d'envoi" in text_of((await staff.get(done.headers["location"])).text)
+    await run_due_jobs()
+
+    delivered = [(to, body_of(m)) for to, m in inbox.messages if to == ["ana@example.org"]]
+    assert len(delivered) == 1  # once, despite the double click
+    assert f"invitation={failed['code']}" in delivered[0][1]  # the same code
+    row = next(r for r in await mail_rows(definition.id) if r["id"] == failed["id"])
+    assert (row["status"], row["email"], row["masked"], row["attempts"], row["error"]) == (
+        "sent",
+        None,
+        "a•••@example.org",
+        1,
+        "",
+    )
+    # Sent now: no form any more, and posting again changes nothing.
+    assert "/resend" not in (await staff.get(codes_url)).text
+    assert (await send(staff, resend_url, [("address", "x@example.org")])).status_code == 303
+    assert len(inbox.messages) == 2
+
+
+async def test_resend_of_an_unknown_or_foreign_mail_is_not_found(
+    staff: httpx.AsyncClient,
+) -> None:
+    mine = await make_survey(access={"mode": "invitation"})
+    other = await make_survey(access={"mode": "invitation"})
+    await post_addresses(staff, other.slug, "refuse@example.org")
+    await run_due_jobs()
+    (foreign,) = await mail_rows(other.id)
+    for mail_id in (foreign["id"], 999_999_999):
+        url = f"/staff/surveys/{mine.slug}/codes/mail/{mail_id}/resend"
+        response = await send(staff, url, [("address", "ana@example.org")])
+        assert response.status_code == 404
+    assert (await mail_rows(other.id))[0]["status"] == "failed"
