@@ -154,12 +154,20 @@ def main(argv: list[str] | None = None) -> int:
         metavar="K",
         help="impose K groups (diagnostic: the targets are for the number chosen automatically)",
     )
+    parser.add_argument(
+        "--undecided-share",
+        type=float,
+        default=OpinionParams().undecided_share,
+        metavar="S",
+        help="passes above this share of a participant's votes put them in the undecided group"
+        " (1 = no undecided group, as in Pol.is)",
+    )
     args = parser.parse_args(argv)
     folders = sorted(p for p in args.data.iterdir() if (p / "votes.csv").is_file())
     if not folders:
         print(f"no Pol.is conversations under {args.data}", file=sys.stderr)
         return 2
-    params = OpinionParams(n_groups=args.groups)
+    params = OpinionParams(n_groups=args.groups, undecided_share=args.undecided_share)
     results = []
     for folder in folders:
         result = evaluate(folder, params, args.seed)
@@ -183,6 +191,7 @@ def main(argv: list[str] | None = None) -> int:
             "min_votes": params.min_votes,
             "max_groups": params.max_groups,
             "n_groups": params.n_groups,
+            "undecided_share": params.undecided_share,
             "base_clusters": params.base_clusters,
             "random_state": params.random_state,
         },

@@ -40,6 +40,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         help="impose K groups instead of choosing the number by silhouette",
     )
     p.add_argument(
+        "--undecided-share",
+        type=float,
+        default=defaults.undecided_share,
+        metavar="S",
+        help="participants whose passes exceed this share of their votes form the last group,"
+        " the mostly undecided (1: no such group)",
+    )
+    p.add_argument(
         "--min-votes",
         type=int,
         default=defaults.min_votes,
@@ -59,6 +67,8 @@ def _run(args: argparse.Namespace) -> int:
         return _fail("--max-groups must be at least 2")
     if args.groups is not None and args.groups < 2:
         return _fail("--groups must be at least 2")
+    if not 0 <= args.undecided_share <= 1:
+        return _fail("--undecided-share must be between 0 and 1")
     if args.min_votes < 1:
         return _fail("--min-votes must be at least 1")
     try:
@@ -78,6 +88,7 @@ def _run(args: argparse.Namespace) -> int:
         min_votes=args.min_votes,
         max_groups=args.max_groups,
         n_groups=args.groups,
+        undecided_share=args.undecided_share,
         random_state=args.seed,
     )
     analysis = analyse_opinions(matrix.votes, params)
@@ -93,7 +104,10 @@ def _run(args: argparse.Namespace) -> int:
     unclustered = len(matrix.participant_ids) - sum(analysis.group_sizes)
     print(f"{analysis.n_groups} group(s) among {len(matrix.participant_ids)} participants")
     for group, size in enumerate(analysis.group_sizes):
-        print(f"  group {group}: {size}")
+        if group == analysis.undecided_group:
+            print(f"  group {group}: {size} (mostly undecided: passed on most statements)")
+        else:
+            print(f"  group {group}: {size}")
     print(f"  not clustered (fewer than {params.min_votes} votes): {unclustered}")
 
     if comments is not None:

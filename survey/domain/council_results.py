@@ -149,6 +149,7 @@ def _statements(matrix: np.ndarray) -> dict[str, Any]:
                 "labels": analysis.labels.tolist(),
                 "coords": analysis.coords.tolist(),
                 "group_sizes": analysis.group_sizes,
+                "undecided_group": analysis.undecided_group,
                 "representative": {
                     str(g): [
                         {

@@ -664,7 +664,11 @@ def results_sections(results: dict[str, Any], lang: str) -> list[dict[str, Any]]
         groups: list[dict[str, Any]] = []
         opinion = data.get("opinion")
         if opinion:
-            group_names = [_("council.group", n=g + 1) for g in range(len(opinion["group_sizes"]))]
+            undecided = opinion.get("undecided_group")
+            group_names = [
+                _("council.group_undecided") if g == undecided else _("council.group", n=g + 1)
+                for g in range(len(opinion["group_sizes"]))
+            ]
             figure = council_charts.opinion_map(
                 opinion["coords"],
                 opinion["labels"],
@@ -685,6 +689,7 @@ def results_sections(results: dict[str, Any], lang: str) -> list[dict[str, Any]]
                 groups.append(
                     {
                         "name": name,
+                        "undecided": g == undecided,
                         "size": opinion["group_sizes"][g],
                         "statements": [
                             {

@@ -198,3 +198,86 @@ def test_opinion_groups_two_dimensions_merge_four_camps() -> None:
     assert flat.n_groups_ < 4
     model = opinion.OpinionGroups().fit(votes)
     assert adjusted_rand_score(camp, model.labels_) == 1.0
+
+
+def test_mostly_passing_counts_passes_over_votes_cast() -> None:
+    votes = np.array(
+        [
+            [0, 0, 1, NAN, NAN],  # 2 passes of 3 votes
+            [0, 1, -1, 1, NAN],  # 1 of 4
+            [0, 0, 1, -1, NAN],  # 2 of 4: not more than half
+            [NAN, NAN, NAN, NAN, NAN],
+        ]
+    )
+    assert opinion.mostly_passing(votes).tolist() == [True, False, False, False]
+    assert opinion.mostly_passing(votes, share=0.25).tolist() == [True, False, True, False]
+
+
+def _with_passers(seed: int, n_passers: int = 12) -> tuple[np.ndarray, np.ndarray]:
+    """Two planted camps, then participants who lean to one camp or the other but pass on
+    about 80% of the statements (their other votes are their camp's)."""
+    votes, camp = _planted(2, seed)
+    rng = np.random.default_rng(seed + 100)
+    lean = np.arange(n_passers) % 2
+    stances = np.array([votes[camp == c][0] for c in (0, 1)])
+    stances = np.where(np.isnan(stances), 1.0, stances)
+    passers = np.where(rng.random((n_passers, votes.shape[1])) < 0.8, 0.0, stances[lean])
+    return np.vstack([votes, passers]), np.r_[camp, np.full(n_passers, 2)]
+
+
+def test_undecided_participants_form_the_last_group() -> None:
+    votes, truth = _with_passers(seed=3)
+    model = opinion.OpinionGroups().fit(votes)
+    assert model.n_groups_ == 3
+    assert model.undecided_group_ == 2
+    assert (model.labels_ == 2).tolist() == (truth == 2).tolist()
+    assert adjusted_rand_score(truth, model.labels_) == 1.0
+    plain = opinion.OpinionGroups(undecided_share=None).fit(votes)  # as in Pol.is
+    assert plain.undecided_group_ is None
+    assert not plain.undecided_.any()
+
+
+def test_undecided_group_predicts_the_held_out_votes_of_passers_better() -> None:
+    # Few passers: without their own group, k-means hands them to the camps they lean to.
+    votes, truth = _with_passers(seed=0, n_passers=8)
+    rng = np.random.default_rng(0)
+    rows, cols = np.nonzero(~np.isnan(votes))
+    hidden = rng.random(rows.size) < 0.1
+    visible = votes.copy()
+    visible[rows[hidden], cols[hidden]] = NAN
+
+    def accuracy(labels: np.ndarray) -> float:
+        right = []
+        for r, c in zip(rows[hidden], cols[hidden], strict=True):
+            if truth[r] != 2:
+                continue
+            peers = visible[labels == labels[r], c]
+            peers = peers[~np.isnan(peers)]
+            values, counts = np.unique(peers, return_counts=True)
+            right.append(values[np.argmax(counts)] == votes[r, c])
+        return float(np.mean(right))
+
+    with_group = accuracy(opinion.OpinionGroups().fit(visible).labels_)
+    without = accuracy(opinion.OpinionGroups(undecided_share=None).fit(visible).labels_)
+    assert opinion.OpinionGroups(undecided_share=None).fit(visible).n_groups_ == 2
+    assert with_group > 0.7 and without < 0.3
+
+
+def test_statements_are_read_across_opinion_groups_only() -> None:
+    votes, _ = _with_passers(seed=3)
+    result = opinion.analyse_opinions(votes)
+    assert result.undecided_group == 2 and result.n_groups == 3
+    counts = opinion.group_votes(votes, result.labels, 3)
+    two = opinion.GroupVotes(counts.agree[:2], counts.disagree[:2], counts.seen[:2])
+    assert result.consensus == opinion.group_consensus(two)[:5]
+    assert result.divisive == opinion.divisive_statements(two)[:5]
+    assert result.representative[2] == []
+    assert set(result.representative) == {0, 1, 2}
+
+
+def test_everyone_mostly_passing_makes_one_undecided_group() -> None:
+    votes = np.zeros((10, 8))
+    votes[:, 0] = 1.0
+    result = opinion.analyse_opinions(votes)
+    assert (result.n_groups, result.undecided_group, result.group_sizes) == (1, 0, [10])
+    assert result.consensus == [] and result.divisive == []

@@ -124,3 +124,32 @@ def test_opinion_groups_rejects_one_imposed_group(
     code = main(["opinion-groups", str(votes), "--groups", "1", "--output", "o.csv"])
     assert code == 2
     assert "--groups" in capsys.readouterr().err
+
+
+def test_opinion_groups_put_mostly_passing_voters_in_the_last_group(tmp_path: Path) -> None:
+    votes, _ = _conversation(tmp_path)
+    lines = votes.read_text(encoding="utf-8").splitlines()
+    for voter in (50, 51, 52):  # pass on six statements of eight
+        lines += [f"{9000 + voter * 10 + c},Mon,{c},{voter},{1 if c < 2 else 0}" for c in range(8)]
+    votes.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    output = tmp_path / "groups.csv"
+    done = _run(str(votes), "--output", str(output))
+    assert done.returncode == 0, done.stderr
+    with open(output, newline="", encoding="utf-8") as handle:
+        groups = {int(row["participant"]): row["group"] for row in csv.DictReader(handle)}
+    assert groups[50] == groups[51] == groups[52] == "2"
+    assert "group 2: 3 (mostly undecided: passed on most statements)" in done.stdout
+    assert {groups[v] for v in range(16)} == {"0", "1"}
+
+    plain = _run(str(votes), "--undecided-share", "1", "--output", str(output))
+    assert plain.returncode == 0, plain.stderr
+    assert "undecided" not in plain.stdout
+
+
+def test_opinion_groups_rejects_an_undecided_share_out_of_range(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    votes, _ = _conversation(tmp_path)
+    code = main(["opinion-groups", str(votes), "--undecided-share", "1.5", "--output", "o.csv"])
+    assert code == 2
+    assert "--undecided-share" in capsys.readouterr().err

@@ -648,3 +648,33 @@ async def test_statements_with_enough_votes_show_opinion_groups(
     page = await client.get(f"/staff/councils/{council.id}/consultations/{consultation.id}/results")
     assert page.status_code == 200
     assert "Groupe 2" in page.text and 'type="application/json"' in page.text
+
+
+async def test_members_who_mostly_pass_are_shown_as_undecided(client: httpx.AsyncClient) -> None:
+    council, members = await make_council(10)
+    consultation = await make_consultation(council, "statements", ["A", "B", "C", "D"])
+    ids = await option_ids(consultation)
+    for n, member in enumerate(members):
+        if n >= 8:  # two members pass on three statements of four
+            marks = {i: (1 if k == n - 8 else 0) for k, i in enumerate(ids)}
+        else:  # two camps, as above
+            side = 1 if n % 2 else -1
+            marks = {i: side * (1 if k % 2 else -1) for k, i in enumerate(ids)}
+            marks[ids[(n // 2) % 4]] = 0
+        await record_paper_ballot(council.id, consultation.id, member.id, marks, actor="t")
+    await close_consultation(council.id, consultation.id, actor="t")
+    results = (await get_consultation(council.id, consultation.id)).results
+    assert results is not None
+    opinion = results["statements"]["opinion"]
+    assert opinion["group_sizes"] == [4, 4, 2]
+    assert opinion["undecided_group"] == 2
+    assert opinion["representative"]["2"] == []
+    await staff_user(email := f"undecided{next(_counter)}@council.example.org")
+    await login(client, email)
+    url = f"/staff/councils/{council.id}/consultations/{consultation.id}/results"
+    page = text_of((await client.get(url)).text)
+    assert "Plutôt sans avis (2 membre(s))" in page
+    assert "ont passé plus de la moitié des affirmations" in page
+    assert "Groupe 3" not in page
+    english = text_of((await client.get(url + "?lang=en")).text)
+    assert "Mostly undecided" in english
