@@ -147,7 +147,9 @@ class SparsityAwarePCA(TransformerMixin, BaseEstimator):
         self.center_ = column_means(matrix)
         imputed = np.where(np.isnan(matrix), self.center_[None, :], matrix)
         n_components = max(1, min(self.n_components, *imputed.shape))
-        pca = PCA(n_components=n_components, svd_solver="full").fit(imputed)
+        # Votes all alike have no variance: their explained-variance ratio is 0/0, unused here.
+        with np.errstate(invalid="ignore", divide="ignore"):
+            pca = PCA(n_components=n_components, svd_solver="full").fit(imputed)
         components = np.zeros((self.n_components, matrix.shape[1]))
         components[:n_components] = pca.components_
         self.components_ = components
