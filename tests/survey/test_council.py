@@ -626,17 +626,23 @@ async def test_results_page_explains_each_method(
     assert english.status_code == 200
 
 
+def camp_marks(n: int, ids: list[int]) -> dict[int, int]:
+    """Member ``n`` of two camps voting opposite ways on four statements, each member passing
+    on a different statement."""
+    side = 1 if n % 2 else -1
+    marks = {i: side * (1 if k % 2 else -1) for k, i in enumerate(ids)}
+    marks[ids[(n // 2) % 4]] = 0
+    return marks
+
+
 async def test_statements_with_enough_votes_show_opinion_groups(
     client: httpx.AsyncClient,
 ) -> None:
     council, members = await make_council(8)
     consultation = await make_consultation(council, "statements", ["A", "B", "C", "D"])
     ids = await option_ids(consultation)
-    # Two camps voting opposite ways, each member passing on a different statement.
     for n, member in enumerate(members):
-        side = 1 if n % 2 else -1
-        marks = {i: side * (1 if k % 2 else -1) for k, i in enumerate(ids)}
-        marks[ids[(n // 2) % 4]] = 0
+        marks = camp_marks(n, ids)
         await record_paper_ballot(council.id, consultation.id, member.id, marks, actor="t")
     await close_consultation(council.id, consultation.id, actor="t")
     results = (await get_consultation(council.id, consultation.id)).results
@@ -657,10 +663,8 @@ async def test_members_who_mostly_pass_are_shown_as_undecided(client: httpx.Asyn
     for n, member in enumerate(members):
         if n >= 8:  # two members pass on three statements of four
             marks = {i: (1 if k == n - 8 else 0) for k, i in enumerate(ids)}
-        else:  # two camps, as above
-            side = 1 if n % 2 else -1
-            marks = {i: side * (1 if k % 2 else -1) for k, i in enumerate(ids)}
-            marks[ids[(n // 2) % 4]] = 0
+        else:
+            marks = camp_marks(n, ids)
         await record_paper_ballot(council.id, consultation.id, member.id, marks, actor="t")
     await close_consultation(council.id, consultation.id, actor="t")
     results = (await get_consultation(council.id, consultation.id)).results

@@ -4,6 +4,7 @@ server without STARTTLS gets nothing, not even the login."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import ssl
 from collections.abc import AsyncIterator, Iterator
@@ -69,9 +70,26 @@ def untrusted() -> Iterator[None]:
     mail._tls_context.cache_clear()
 
 
-def start(controller: Controller) -> Controller:
+@contextlib.contextmanager
+def serving(controller: Controller) -> Iterator[Controller]:
     controller.start()
-    return controller
+    try:
+        yield controller
+    finally:
+        controller.stop()
+
+
+def starttls_server(inbox: Inbox, logins: Logins, ca: trustme.CA, port: int) -> Controller:
+    """A submission server: STARTTLS before anything else, and a login only over TLS."""
+    return Controller(
+        inbox,
+        hostname="127.0.0.1",
+        port=port,
+        tls_context=server_context(ca),
+        require_starttls=True,
+        authenticator=logins,
+        auth_require_tls=True,
+    )
 
 
 async def staff_client(orm: str, settings, smtp: SmtpSettings) -> AsyncIterator[httpx.AsyncClient]:  # type: ignore[no-untyped-def]
@@ -106,21 +124,8 @@ def settings_for(port: int, tls: str, *, login: bool = True) -> SmtpSettings:
 
 async def test_starttls_with_login_delivers(orm: str, settings, authority, trusted) -> None:  # type: ignore[no-untyped-def]
     inbox, logins, port = Inbox(), Logins(), free_port()
-    controller = start(
-        Controller(
-            inbox,
-            hostname="127.0.0.1",
-            port=port,
-            tls_context=server_context(authority[0]),
-            require_starttls=True,
-            authenticator=logins,
-            auth_require_tls=True,
-        )
-    )
-    try:
+    with serving(starttls_server(inbox, logins, authority[0], port)):
         row = await send_one(orm, settings, settings_for(port, "starttls"), "ana@example.org")
-    finally:
-        controller.stop()
     assert (row["status"], row["error"]) == ("sent", "")
     assert [to for to, _ in inbox.messages] == [["ana@example.org"]]
     assert logins.attempts == [USER]
@@ -128,15 +133,12 @@ async def test_starttls_with_login_delivers(orm: str, settings, authority, trust
 
 async def test_implicit_tls_delivers(orm: str, settings, authority, trusted) -> None:  # type: ignore[no-untyped-def]
     inbox, port = Inbox(), free_port()
-    controller = start(
-        Controller(inbox, hostname="127.0.0.1", port=port, ssl_context=server_context(authority[0]))
+    server = Controller(
+        inbox, hostname="127.0.0.1", port=port, ssl_context=server_context(authority[0])
     )
-    try:
-        row = await send_one(
-            orm, settings, settings_for(port, "tls", login=False), "ben@example.org"
-        )
-    finally:
-        controller.stop()
+    with serving(server):
+        smtp = settings_for(port, "tls", login=False)
+        row = await send_one(orm, settings, smtp, "ben@example.org")
     assert row["status"] == "sent"
     assert [to for to, _ in inbox.messages] == [["ben@example.org"]]
 
@@ -145,20 +147,8 @@ async def test_untrusted_certificate_sends_nothing(
     orm: str, settings, authority, untrusted
 ) -> None:  # type: ignore[no-untyped-def]
     inbox, logins, port = Inbox(), Logins(), free_port()
-    controller = start(
-        Controller(
-            inbox,
-            hostname="127.0.0.1",
-            port=port,
-            tls_context=server_context(authority[0]),
-            require_starttls=True,
-            authenticator=logins,
-        )
-    )
-    try:
+    with serving(starttls_server(inbox, logins, authority[0], port)):
         row = await send_one(orm, settings, settings_for(port, "starttls"), "chloe@example.org")
-    finally:
-        controller.stop()
     assert row["status"] == "queued" and row["attempts"] == 1  # tried again later
     assert "CERTIFICATE_VERIFY_FAILED" in row["error"]
     assert inbox.messages == [] and logins.attempts == []
@@ -168,11 +158,8 @@ async def test_server_without_starttls_gets_no_plain_text_fallback(
     orm: str, settings, trusted
 ) -> None:  # type: ignore[no-untyped-def]
     inbox, port = Inbox(), free_port()
-    controller = start(Controller(inbox, hostname="127.0.0.1", port=port))
-    try:
+    with serving(Controller(inbox, hostname="127.0.0.1", port=port)):
         row = await send_one(orm, settings, settings_for(port, "starttls"), "dan@example.org")
-    finally:
-        controller.stop()
     assert row["status"] == "queued"
     assert "STARTTLS" in row["error"]
     assert inbox.messages == []
