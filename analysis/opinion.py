@@ -263,7 +263,9 @@ class OpinionGroups(ClusterMixin, BaseEstimator):
         if self.n_groups is None:
             tried = range(2, min(self.max_groups, 2 + n_base // 12, n_base - 1) + 1)
         else:
-            tried = range(min(self.n_groups, n_base - 1), min(self.n_groups, n_base - 1) + 1)
+            # As many as asked, when the distinct points allow at least two groups.
+            k = min(self.n_groups, n_base - 1)
+            tried = range(k, k + 1) if k >= 2 else range(0)
         silhouettes: dict[int, float] = {}
         best: NDArray[np.int64] = np.zeros(n_base, dtype=np.int64)
         best_score = -np.inf

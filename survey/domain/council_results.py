@@ -15,7 +15,7 @@ import asyncpg
 import numpy as np
 
 from analysis import voting
-from analysis.opinion import OpinionParams, analyse_opinions
+from analysis.opinion import OpinionAnalysis, OpinionParams, analyse_opinions
 from survey.domain.councils import get_consultation, log_event
 from survey.domain.db import connection
 from survey.errors import Conflict
@@ -131,6 +131,17 @@ def _budget(matrix: np.ndarray, costs: list[float], budget: float) -> dict[str, 
     }
 
 
+def _agree_shares(analysis: OpinionAnalysis, groups: int, statement: int) -> list[float | None]:
+    """Share of each opinion group's votes on ``statement`` that agree (``None``: no vote)."""
+    counts = analysis.counts
+    return [
+        float(counts.agree[g, statement] / counts.seen[g, statement])
+        if counts.seen[g, statement]
+        else None
+        for g in range(groups)
+    ]
+
+
 def _statements(matrix: np.ndarray) -> dict[str, Any]:
     votes = np.where(matrix == _MISSING[VotingMethod.STATEMENTS], np.nan, matrix).astype(float)
     data: dict[str, Any] = {
@@ -144,7 +155,11 @@ def _statements(matrix: np.ndarray) -> dict[str, Any]:
             analysis = analyse_opinions(votes, OpinionParams(random_state=0))
         except ValueError:
             analysis = None
-        if analysis is not None and analysis.n_groups >= 2:
+        # Groups worth showing: at least two opinion groups (the undecided one aside).
+        opinion_groups = 0
+        if analysis is not None:
+            opinion_groups = analysis.n_groups - int(analysis.undecided_group is not None)
+        if analysis is not None and opinion_groups >= 2:
             data["opinion"] = {
                 "labels": analysis.labels.tolist(),
                 "coords": analysis.coords.tolist(),
@@ -162,10 +177,20 @@ def _statements(matrix: np.ndarray) -> dict[str, Any]:
                     for g, statements in analysis.representative.items()
                 },
                 "consensus": [
-                    {"statement": c.statement, "agree": c.agree} for c in analysis.consensus
+                    {
+                        "statement": c.statement,
+                        "agree": c.agree,
+                        "groups_agree": _agree_shares(analysis, opinion_groups, c.statement),
+                    }
+                    for c in analysis.consensus
                 ],
                 "divisive": [
-                    {"statement": d.statement, "spread": d.spread} for d in analysis.divisive
+                    {
+                        "statement": d.statement,
+                        "spread": d.spread,
+                        "groups_agree": _agree_shares(analysis, opinion_groups, d.statement),
+                    }
+                    for d in analysis.divisive
                 ],
             }
     return data

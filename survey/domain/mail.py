@@ -271,46 +271,59 @@ async def queue_invitation_mails(
 async def resend_failed_mail(
     definition: SurveyDef, mail_id: int, text: str, *, link: str, secret: str
 ) -> bool:
-    """Queue a failed invitation again, with the same code, to the address typed by staff (the
-    same one after an outage, a corrected one after a refusal). ``False`` when it is no longer
-    failed (already queued again by a first click, or sent): nothing changes then."""
-    found = read_addresses(text)
-    if found.invalid or len(found.valid) != 1:
-        raise MailInvalid({"address": FieldError("builder.mail_resend_invalid", {})}, ())
+    """Queue a failed invitation again to the address typed by staff: the same one (after an
+    outage) keeps its code; a corrected one gets a fresh code and the old one is deleted, since
+    a failure does not prove the first message never arrived. ``False`` when the e-mail is no
+    longer failed (queued again by a first click, or sent): nothing changes then."""
     if not mail_available():
         raise SurveyError("builder.mail_not_configured")
-    address = found.valid[0]
-    digest = address_hash(secret, address)
+    if not definition.needs_code:
+        raise SurveyError("builder.mail_open_mode")
     async with connection() as conn, conn.transaction():
         await conn.execute(
             "SELECT pg_advisory_xact_lock(hashtext('invitation_mails'), $1)", definition.id
         )
-        status = await conn.fetchval(
-            "SELECT status FROM invitation_mails WHERE id = $1 AND survey_id = $2 FOR UPDATE",
+        row = await conn.fetchrow(
+            "SELECT m.status, m.email_hash, m.invitation_id, EXISTS (SELECT 1 FROM"
+            " invitation_uses u WHERE u.invitation_id = m.invitation_id) AS used"
+            " FROM invitation_mails m WHERE m.id = $1 AND m.survey_id = $2 FOR UPDATE",
             mail_id,
             definition.id,
         )
-        if status is None:
+        if row is None:
             raise NotFound("builder.mail_unknown")
-        if status != "failed":
+        if row["status"] != "failed":
             return False
-        if await conn.fetchval(
-            "SELECT 1 FROM invitation_mails WHERE survey_id = $1 AND email_hash = $2 AND id <> $3",
-            definition.id,
-            digest,
-            mail_id,
-        ):
-            raise MailInvalid({"address": FieldError("builder.mail_resend_known", {})}, ())
+        found = read_addresses(text)
+        if found.invalid or len(found.valid) != 1:
+            raise MailInvalid({"address": FieldError("builder.mail_resend_invalid", {})}, ())
+        if row["used"]:  # Someone answered with it: the message did arrive.
+            raise MailInvalid({"address": FieldError("builder.mail_resend_used", {})}, ())
+        address = found.valid[0]
+        digest = address_hash(secret, address)
+        invitation_id = int(row["invitation_id"])
+        if digest != row["email_hash"]:
+            if await conn.fetchval(
+                "SELECT 1 FROM invitation_mails WHERE survey_id = $1 AND email_hash = $2",
+                definition.id,
+                digest,
+            ):
+                raise MailInvalid({"address": FieldError("builder.mail_resend_known", {})}, ())
+            invitation_id = await _fresh_invitation(conn, definition.id)
         # A fresh series of attempts; the 30 days before an undelivered address is erased
         # start again from now.
         await conn.execute(
-            "UPDATE invitation_mails SET email = $2, email_hash = $3, masked = $4,"
-            " status = 'queued', attempts = 0, error = '', created_at = now() WHERE id = $1",
+            "UPDATE invitation_mails SET invitation_id = $2, email = $3, email_hash = $4,"
+            " masked = $5, status = 'queued', attempts = 0, error = '', created_at = now()"
+            " WHERE id = $1",
             mail_id,
+            invitation_id,
             address,
             digest,
             mask(address),
         )
+        if invitation_id != row["invitation_id"]:
+            await conn.execute("DELETE FROM invitations WHERE id = $1", row["invitation_id"])
         await conn.execute(
             "INSERT INTO jobs (kind, payload, state, progress, error, created_at, run_after)"
             " VALUES ('invitation_mail', jsonb_build_object('mail', $1::bigint, 'link', $2::text),"
@@ -319,6 +332,19 @@ async def resend_failed_mail(
             link,
         )
     return True
+
+
+async def _fresh_invitation(conn: Any, survey_id: int) -> int:
+    """A new code for the survey (drawn again in the unlikely case it exists already)."""
+    while True:
+        made = await conn.fetchval(
+            "INSERT INTO invitations (survey_id, code, label, created_at)"
+            " VALUES ($1, $2, '', now()) ON CONFLICT (code) DO NOTHING RETURNING id",
+            survey_id,
+            new_code(),
+        )
+        if made is not None:
+            return int(made)
 
 
 # --- listing --------------------------------------------------------------------------------

@@ -454,7 +454,7 @@ async def codes_mail_resend(request: Request) -> Response:
     mail_id = path_id(request, "mail")
     typed = values.get("address", "")[:MAX_ADDRESS_FIELD]
     try:
-        await mail.resend_failed_mail(
+        queued = await mail.resend_failed_mail(
             definition,
             mail_id,
             typed,
@@ -465,7 +465,9 @@ async def codes_mail_resend(request: Request) -> Response:
         return await _codes_page(
             request, resend=(mail_id, invalid.errors["address"], typed), status=422
         )
-    return redirect(f"/staff/surveys/{definition.slug}/codes?resent=1#mail-status")
+    # Not queued: a first click did it already, or it was sent meanwhile; the list tells.
+    notice = "?resent=1" if queued else ""
+    return redirect(f"/staff/surveys/{definition.slug}/codes{notice}#mail-status")
 
 
 @access(STAFF)

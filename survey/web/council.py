@@ -701,9 +701,34 @@ def results_sections(results: dict[str, Any], lang: str) -> list[dict[str, Any]]
                         ],
                     }
                 )
+        consensus: list[dict[str, str]] = []
+        divisive: list[dict[str, str]] = []
+        if opinion:
+
+            def across(entry: dict[str, Any]) -> dict[str, str]:
+                shares = entry.get("groups_agree") or []
+                return {
+                    "text": labels[entry["statement"]],
+                    "shares": ", ".join(
+                        _("council.group_agrees", group=group_names[g], share=_pct(s))
+                        for g, s in enumerate(shares)
+                        if s is not None
+                    ),
+                }
+
+            # Shown as consensus only when every opinion group mostly agrees.
+            consensus = [
+                across(c)
+                for c in opinion.get("consensus", [])
+                if c.get("groups_agree")
+                and all(s is not None and s > 0.5 for s in c["groups_agree"])
+            ]
+            divisive = [across(d) for d in opinion.get("divisive", []) if d.get("groups_agree")]
         sections.append(
             {
                 "title": _("council.method_statements"),
+                "consensus": consensus,
+                "divisive": divisive,
                 "explain": _("council.explain_statements")
                 + " "
                 + (_("council.explain_groups") if opinion else _("council.no_groups")),

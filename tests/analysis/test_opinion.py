@@ -281,3 +281,10 @@ def test_everyone_mostly_passing_makes_one_undecided_group() -> None:
     result = opinion.analyse_opinions(votes)
     assert (result.n_groups, result.undecided_group, result.group_sizes) == (1, 0, [10])
     assert result.consensus == [] and result.divisive == []
+
+
+def test_imposed_groups_need_two_distinct_voters() -> None:
+    alike = np.tile([1.0, -1.0, 1.0, 0.0, 1.0, -1.0, 1.0, 1.0], (10, 1))
+    model = opinion.OpinionGroups(n_groups=3).fit(alike)
+    assert model.n_groups_ == 1
+    assert set(model.labels_) == {0}

@@ -682,3 +682,46 @@ async def test_members_who_mostly_pass_are_shown_as_undecided(client: httpx.Asyn
     assert "Groupe 3" not in page
     english = text_of((await client.get(url + "?lang=en")).text)
     assert "Mostly undecided" in english
+
+
+async def test_one_opinion_group_beside_the_undecided_shows_no_groups() -> None:
+    council, members = await make_council(8)
+    consultation = await make_consultation(council, "statements", ["A", "B", "C", "D"])
+    ids = await option_ids(consultation)
+    for n, member in enumerate(members):
+        if n < 6:  # two opposite camps of identical ballots: two distinct patterns only
+            marks = {i: (1 if n % 2 else -1) for i in ids}
+        else:
+            marks = {i: (1 if k == 0 else 0) for k, i in enumerate(ids)}
+        await record_paper_ballot(council.id, consultation.id, member.id, marks, actor="t")
+    await close_consultation(council.id, consultation.id, actor="t")
+    results = (await get_consultation(council.id, consultation.id)).results
+    assert results is not None
+    assert results["statements"]["opinion"] is None
+
+
+async def test_results_show_what_brings_groups_together_and_what_divides_them(
+    client: httpx.AsyncClient,
+) -> None:
+    council, members = await make_council(8)
+    consultation = await make_consultation(
+        council, "statements", ["A", "B", "C", "D", "Tout le monde est d'accord"]
+    )
+    ids = await option_ids(consultation)
+    for n, member in enumerate(members):
+        marks = camp_marks(n, ids[:4]) | {ids[4]: 1}
+        await record_paper_ballot(council.id, consultation.id, member.id, marks, actor="t")
+    await close_consultation(council.id, consultation.id, actor="t")
+    await staff_user(email := f"consensus{next(_counter)}@council.example.org")
+    await login(client, email)
+    url = f"/staff/councils/{council.id}/consultations/{consultation.id}/results"
+    page = text_of((await client.get(url)).text)
+    together = page.split("Ce qui rassemble les groupes")[1].split("Ce qui divise les groupes")
+    assert (
+        "Tout le monde est d'accord – Groupe 1 : 100 % d'accord, Groupe 2 : 100 % d'accord"
+        in together[0]
+    )
+    assert " A – " not in together[0]  # the camps disagree on A: not a consensus
+    assert "A – Groupe 1 :" in together[1]
+    english = text_of((await client.get(url + "?lang=en")).text)
+    assert "What divides the groups" in english and "Group 1: 100 % agree" in english

@@ -19,6 +19,7 @@ from aiosmtpd.controller import Controller
 from survey.domain import jobs, mail
 from survey.domain.db import connection
 from survey.domain.invitations import display_code, list_invitations, normalise_code
+from survey.errors import SurveyError
 from survey.settings import ConfigError, SmtpSettings, load
 from tests.factories import VALID_ANSWERS, make_survey
 from tests.htmlform import field_value, text_of
@@ -124,7 +125,8 @@ async def mail_rows(survey_id: int) -> list[dict]:  # type: ignore[type-arg]
             "SELECT m.*, i.code, j.id AS job_id, j.state AS job_state, j.run_after,"
             " j.run_after > now() AS later FROM invitation_mails m"
             " JOIN invitations i ON i.id = m.invitation_id"
-            " JOIN jobs j ON j.kind = 'invitation_mail' AND (j.payload->>'mail')::bigint = m.id"
+            " JOIN LATERAL (SELECT * FROM jobs WHERE kind = 'invitation_mail'"
+            " AND (payload->>'mail')::bigint = m.id ORDER BY id DESC LIMIT 1) j ON true"
             " WHERE m.survey_id = $1 ORDER BY m.id",
             survey_id,
         )
@@ -416,13 +418,13 @@ def test_smtp_settings_are_read_and_checked() -> None:
 
 def resend_form(page: str, mail_id: int) -> str:
     found = re.search(
-        rf'<form method="post" action="[^"]*/codes/mail/{mail_id}/resend".*?</form>', page, re.S
+        rf'<form method="post" action="[^"]*/codes/mail/{mail_id}/resend[#"].*?</form>', page, re.S
     )
     assert found is not None, "no resend form for this e-mail"
     return found.group(0)
 
 
-async def test_failed_mail_is_sent_again_with_its_code_to_a_corrected_address(
+async def test_failed_mail_is_sent_again_to_a_corrected_address_with_a_new_code(
     staff: httpx.AsyncClient, smtp_server
 ) -> None:  # type: ignore[no-untyped-def]
     _, inbox = smtp_server
@@ -434,6 +436,7 @@ async def test_failed_mail_is_sent_again_with_its_code_to_a_corrected_address(
     page = (await staff.get(codes_url)).text
     form = resend_form(page, failed["id"])
     assert input_value(form, "address") == "refuse.ana@example.org"
+    assert f"Adresse pour le code {display_code(failed['code'])}" in text_of(form)
     assert "/resend" not in page.replace(form, "")  # only the failed one offers it
     resend_url = f"{codes_url}/mail/{failed['id']}/resend"
 
@@ -455,13 +458,18 @@ async def test_failed_mail_is_sent_again_with_its_code_to_a_corrected_address(
     assert done.headers["location"].endswith("?resent=1#mail-status")
     again = await send(staff, resend_url, [("address", "ana@example.org")])  # double click
     assert again.status_code == 303
+    assert "resent" not in again.headers["location"]  # nothing more was queued
     assert "de nouveau en file d'envoi" in text_of((await staff.get(done.headers["location"])).text)
     await run_due_jobs()
 
     delivered = [(to, body_of(m)) for to, m in inbox.messages if to == ["ana@example.org"]]
     assert len(delivered) == 1  # once, despite the double click
-    assert f"invitation={failed['code']}" in delivered[0][1]  # the same code
     row = next(r for r in await mail_rows(definition.id) if r["id"] == failed["id"])
+    # Another address, another code: the first one may have reached someone after all.
+    assert row["code"] != failed["code"]
+    assert f"invitation={row['code']}" in delivered[0][1]
+    async with connection() as conn:
+        assert not await conn.fetchval("SELECT 1 FROM invitations WHERE code = $1", failed["code"])
     assert (row["status"], row["email"], row["masked"], row["attempts"], row["error"]) == (
         "sent",
         None,
@@ -471,8 +479,54 @@ async def test_failed_mail_is_sent_again_with_its_code_to_a_corrected_address(
     )
     # Sent now: no form any more, and posting again changes nothing.
     assert "/resend" not in (await staff.get(codes_url)).text
-    assert (await send(staff, resend_url, [("address", "x@example.org")])).status_code == 303
+    late = await send(staff, resend_url, [("address", "x@example.org")])
+    assert late.status_code == 303 and "resent" not in late.headers["location"]
     assert len(inbox.messages) == 2
+
+
+async def test_failed_mail_sent_again_to_the_same_address_keeps_its_code(
+    staff: httpx.AsyncClient,
+) -> None:
+    definition = await make_survey(access={"mode": "invitation"})
+    await post_addresses(staff, definition.slug, "refuse.cleo@example.org")
+    await run_due_jobs()
+    (failed,) = await mail_rows(definition.id)
+    url = f"/staff/surveys/{definition.slug}/codes/mail/{failed['id']}/resend"
+    done = await send(staff, url, [("address", "refuse.cleo@Example.ORG")])
+    assert done.status_code == 303
+    (queued,) = await mail_rows(definition.id)
+    assert (queued["status"], queued["attempts"], queued["code"]) == ("queued", 0, failed["code"])
+    await run_due_jobs()  # refused again by the test server
+    (row,) = await mail_rows(definition.id)
+    assert (row["status"], row["attempts"], row["code"]) == ("failed", 1, failed["code"])
+
+    # A code someone has answered with did arrive: it is not sent again.
+    async with connection() as conn:
+        await conn.execute(
+            "INSERT INTO invitation_uses (invitation_id, used_at) SELECT id, now()"
+            " FROM invitations WHERE code = $1",
+            failed["code"],
+        )
+    used = await send(staff, url, [("address", "refuse.cleo@example.org")])
+    assert used.status_code == 422
+    assert "Ce code a déjà servi à répondre" in text_of(resend_form(used.text, failed["id"]))
+    assert (await mail_rows(definition.id))[0]["status"] == "failed"
+
+
+async def test_resend_is_refused_once_the_survey_is_open_to_all(
+    staff: httpx.AsyncClient, settings
+) -> None:  # type: ignore[no-untyped-def]
+    definition = await make_survey(access={"mode": "invitation"})
+    await post_addresses(staff, definition.slug, "refuse@example.org")
+    await run_due_jobs()
+    (failed,) = await mail_rows(definition.id)
+    opened = dataclasses.replace(definition, access_mode="open")
+    with pytest.raises(SurveyError) as refused:
+        await mail.resend_failed_mail(
+            opened, failed["id"], "ana@example.org", link="http://x", secret=settings.secret_key
+        )
+    assert refused.value.key == "builder.mail_open_mode"
+    assert (await mail_rows(definition.id))[0]["status"] == "failed"
 
 
 async def test_resend_of_an_unknown_or_foreign_mail_is_not_found(

@@ -1,10 +1,14 @@
-// Waiting pages (an analysis or a draw in progress): reload every few seconds while the
-// "refresh automatically" box is ticked. Without JavaScript the box stays hidden and the page
-// keeps its plain "Refresh" link; with it, the user can still stop the reloads (WCAG 2.2.1).
+// Waiting pages (an analysis or a draw in progress). Without JavaScript the page offers a
+// plain "Refresh" link. With it, while the "refresh automatically" box is ticked, the page
+// asks the server every few seconds how things stand and updates its status text in place,
+// so that focus and reading position stay where they are; it loads the next page only once
+// the work is over (the status changes or the server sends elsewhere). Unticking the box
+// stops the checks.
 (function () {
   "use strict";
   var box = document.getElementById("auto-refresh");
-  if (!box) {
+  var status = document.getElementById("wait-status");
+  if (!box || !status || !window.fetch || !window.DOMParser) {
     return;
   }
   var holder = box.closest("[hidden]");
@@ -19,14 +23,47 @@
   }
   var seconds = Number(box.getAttribute("data-seconds")) || 3;
   var timer = null;
+
   function schedule() {
     window.clearTimeout(timer);
     if (box.checked) {
-      timer = window.setTimeout(function () {
-        window.location.reload();
-      }, seconds * 1000);
+      timer = window.setTimeout(check, seconds * 1000);
     }
   }
+
+  function update(page) {
+    var fresh = page.getElementById("wait-status");
+    if (!fresh || fresh.getAttribute("data-state") !== status.getAttribute("data-state")) {
+      window.location.reload();
+      return;
+    }
+    if (fresh.textContent !== status.textContent) {
+      status.textContent = fresh.textContent;
+    }
+    var bar = document.getElementById("wait-progress");
+    var freshBar = page.getElementById("wait-progress");
+    if (bar && freshBar && bar.value !== freshBar.value) {
+      bar.value = freshBar.value;
+      bar.textContent = freshBar.textContent;
+    }
+    schedule();
+  }
+
+  function check() {
+    window
+      .fetch(window.location.href, { credentials: "same-origin" })
+      .then(function (response) {
+        if (response.redirected) {
+          window.location.assign(response.url);
+          return;
+        }
+        return response.text().then(function (html) {
+          update(new window.DOMParser().parseFromString(html, "text/html"));
+        });
+      })
+      .catch(schedule);
+  }
+
   box.addEventListener("change", function () {
     try {
       window.sessionStorage.setItem(key, box.checked ? "on" : "off");
