@@ -27,7 +27,7 @@ from survey.domain.invitations import (
     save_draft,
     store_response,
 )
-from survey.domain.responses import parse_key
+from survey.domain.responses import parse_key, random_uuid
 from survey.domain.surveys import list_open_surveys
 from survey.enums import SurveyStatus
 from survey.errors import Forbidden, SurveyError, Unavailable
@@ -142,8 +142,18 @@ def _page(
 # place, which each request replaces (both values are URL-safe, so escaping is the same).
 _MARK = secrets.token_hex(8)
 _CSRF_MARK, _KEY_MARK = f"csrf{_MARK}", f"key{_MARK}"
-_FIRST_PAGES: dict[tuple[str, str], tuple[SurveyDef, str]] = {}
+# Per survey and language: the definition it was rendered from, and the page's bytes cut at
+# the markers (one CSRF token, then one key), so that a request only joins five pieces.
+_FIRST_PAGES: dict[tuple[str, str], tuple[SurveyDef, tuple[bytes, ...]]] = {}
 _FIRST_PAGES_MAX = 512
+
+
+def _cut(body: bytes) -> tuple[bytes, ...]:
+    before, csrf_mark, rest = body.partition(_CSRF_MARK.encode())
+    middle, key_mark, after = rest.partition(_KEY_MARK.encode())
+    if not (csrf_mark and key_mark) or _CSRF_MARK.encode() in after or _KEY_MARK.encode() in after:
+        raise RuntimeError("the first page must hold each marker once, the CSRF token first")
+    return before, middle, after
 
 
 def _first_page(request: Request, definition: SurveyDef, lang: str) -> Response:
@@ -152,10 +162,12 @@ def _first_page(request: Request, definition: SurveyDef, lang: str) -> Response:
         page = _page(request, definition, 0, {}, key=_KEY_MARK, lang=lang, csrf=_CSRF_MARK)
         if len(_FIRST_PAGES) >= _FIRST_PAGES_MAX:
             _FIRST_PAGES.clear()
-        cached = (definition, bytes(page.body).decode())
+        cached = (definition, _cut(bytes(page.body)))
         _FIRST_PAGES[(definition.slug, lang)] = cached
-    html = cached[1].replace(_CSRF_MARK, csrf_token(request)).replace(_KEY_MARK, str(uuid.uuid4()))
-    return HTMLResponse(html)
+    before, middle, after = cached[1]
+    token = csrf_token(request).encode()
+    body = b"".join((before, token, middle, random_uuid().encode(), after))
+    return HTMLResponse(body)
 
 
 def _invitation_page(
@@ -189,7 +201,7 @@ async def survey_start(request: Request) -> Response:
         except SurveyError as error:
             return _invitation_page(request, definition, code=typed, error=error)
     return _page(
-        request, definition, 0, {}, key=str(uuid.uuid4()), lang=language(request), invite=invite
+        request, definition, 0, {}, key=random_uuid(), lang=language(request), invite=invite
     )
 
 
@@ -323,7 +335,7 @@ def _redisplay(
         step = _step(form, definition)
         key = str(parse_key(str(form.get("key", ""))))
     except SurveyError:
-        step, key = 0, str(uuid.uuid4())
+        step, key = 0, random_uuid()
     return _page(
         request,
         definition,
@@ -382,7 +394,7 @@ async def resume(request: Request) -> Response:
         definition,
         step,
         draft.raw,
-        key=str(uuid.uuid4()),
+        key=random_uuid(),
         lang=chosen if chosen in LANGUAGES else draft.language,
         notice="builder.resumed",
         invite=draft.invitation,
@@ -395,7 +407,7 @@ async def preview_start(request: Request) -> Response:
     """The survey exactly as residents see it, in a phone-sized frame; nothing is stored."""
     definition = await get_definition(request.path_params["slug"])
     return _page(
-        request, definition, 0, {}, key=str(uuid.uuid4()), lang=language(request), preview=True
+        request, definition, 0, {}, key=random_uuid(), lang=language(request), preview=True
     )
 
 

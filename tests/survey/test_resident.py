@@ -241,3 +241,16 @@ async def test_first_page_is_new_for_each_visit_and_follows_edits(
     edited = (await client.get("/s/first-page-fresh")).text
     assert "Nouveau titre du questionnaire" in edited
     assert "Vos besoins dans votre quartier" not in edited
+
+
+def test_random_uuid_is_a_version_4_uuid_in_text_form() -> None:
+    import uuid
+
+    from survey.domain.responses import random_uuid
+
+    keys = {random_uuid() for _ in range(2000)}
+    assert len(keys) == 2000
+    for key in keys:
+        parsed = uuid.UUID(key)
+        assert str(parsed) == key
+        assert (parsed.version, parsed.variant) == (4, uuid.RFC_4122)
