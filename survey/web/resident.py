@@ -8,6 +8,7 @@ serves the staff preview, which stores nothing.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 import uuid
 from typing import Any
@@ -142,18 +143,12 @@ def _page(
 # place, which each request replaces (both values are URL-safe, so escaping is the same).
 _MARK = secrets.token_hex(8)
 _CSRF_MARK, _KEY_MARK = f"csrf{_MARK}", f"key{_MARK}"
-# Per survey and language: the definition it was rendered from, and the page's bytes cut at
-# the markers (one CSRF token, then one key), so that a request only joins five pieces.
+# Per survey and language: the definition it was rendered from, and the page's bytes split
+# at the markers (text, marker, text, ...), so that a request only joins a few pieces.
 _FIRST_PAGES: dict[tuple[str, str], tuple[SurveyDef, tuple[bytes, ...]]] = {}
 _FIRST_PAGES_MAX = 512
-
-
-def _cut(body: bytes) -> tuple[bytes, ...]:
-    before, csrf_mark, rest = body.partition(_CSRF_MARK.encode())
-    middle, key_mark, after = rest.partition(_KEY_MARK.encode())
-    if not (csrf_mark and key_mark) or _CSRF_MARK.encode() in after or _KEY_MARK.encode() in after:
-        raise RuntimeError("the first page must hold each marker once, the CSRF token first")
-    return before, middle, after
+_CSRF_BYTES, _KEY_BYTES = _CSRF_MARK.encode(), _KEY_MARK.encode()
+_MARKS = re.compile(b"(" + re.escape(_CSRF_BYTES) + b"|" + re.escape(_KEY_BYTES) + b")")
 
 
 def _first_page(request: Request, definition: SurveyDef, lang: str) -> Response:
@@ -162,12 +157,11 @@ def _first_page(request: Request, definition: SurveyDef, lang: str) -> Response:
         page = _page(request, definition, 0, {}, key=_KEY_MARK, lang=lang, csrf=_CSRF_MARK)
         if len(_FIRST_PAGES) >= _FIRST_PAGES_MAX:
             _FIRST_PAGES.clear()
-        cached = (definition, _cut(bytes(page.body)))
+        cached = (definition, tuple(_MARKS.split(bytes(page.body))))
         _FIRST_PAGES[(definition.slug, lang)] = cached
-    before, middle, after = cached[1]
-    token = csrf_token(request).encode()
-    body = b"".join((before, token, middle, random_uuid().encode(), after))
-    return HTMLResponse(body)
+    values = {_CSRF_BYTES: csrf_token(request).encode(), _KEY_BYTES: random_uuid().encode()}
+    parts = cached[1]
+    return HTMLResponse(b"".join(values[p] if i % 2 else p for i, p in enumerate(parts)))
 
 
 def _invitation_page(
