@@ -216,8 +216,10 @@ async def submit_with_invitation(
         existing = await _existing(conn, key, definition)
         if existing:
             return existing
+        # Key-share locked: a code being replaced by a resend at this moment is either kept
+        # until this answer is stored, or already gone (then "unknown code").
         invitation_id = await conn.fetchval(
-            "SELECT id FROM invitations WHERE survey_id = $1 AND code = $2",
+            "SELECT id FROM invitations WHERE survey_id = $1 AND code = $2 FOR KEY SHARE",
             definition.id,
             normalise_code(code),
         )

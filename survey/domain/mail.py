@@ -284,9 +284,8 @@ async def resend_failed_mail(
             "SELECT pg_advisory_xact_lock(hashtext('invitation_mails'), $1)", definition.id
         )
         row = await conn.fetchrow(
-            "SELECT m.status, m.email_hash, m.invitation_id, EXISTS (SELECT 1 FROM"
-            " invitation_uses u WHERE u.invitation_id = m.invitation_id) AS used"
-            " FROM invitation_mails m WHERE m.id = $1 AND m.survey_id = $2 FOR UPDATE",
+            "SELECT status, email_hash, invitation_id FROM invitation_mails"
+            " WHERE id = $1 AND survey_id = $2 FOR UPDATE",
             mail_id,
             definition.id,
         )
@@ -294,10 +293,24 @@ async def resend_failed_mail(
             raise NotFound("builder.mail_unknown")
         if row["status"] != "failed":
             return False
+        # Locked before looking at its uses: a resident answering with this code right now
+        # either has committed (and is seen below) or waits for this transaction and then
+        # finds the code gone, never a use recorded on a deleted code.
+        code = await conn.fetchval(
+            "SELECT code FROM invitations WHERE id = $1 FOR UPDATE", row["invitation_id"]
+        )
+        # A use, or a draft saved with the code, proves the message arrived.
+        used = await conn.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM invitation_uses WHERE invitation_id = $1)"
+            " OR EXISTS (SELECT 1 FROM resume_drafts WHERE survey_id = $2 AND invitation = $3)",
+            row["invitation_id"],
+            definition.id,
+            code,
+        )
         found = read_addresses(text)
         if found.invalid or len(found.valid) != 1:
             raise MailInvalid({"address": FieldError("builder.mail_resend_invalid", {})}, ())
-        if row["used"]:  # Someone answered with it: the message did arrive.
+        if used:
             raise MailInvalid({"address": FieldError("builder.mail_resend_used", {})}, ())
         address = found.valid[0]
         digest = address_hash(secret, address)

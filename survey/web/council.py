@@ -663,8 +663,10 @@ def results_sections(results: dict[str, Any], lang: str) -> list[dict[str, Any]]
         charts = []
         groups: list[dict[str, Any]] = []
         opinion = data.get("opinion")
+        undecided = opinion.get("undecided_group") if opinion else None
+        if opinion and len(opinion["group_sizes"]) - (undecided is not None) < 2:
+            opinion = None  # Frozen before this rule: one opinion group is no grouping.
         if opinion:
-            undecided = opinion.get("undecided_group")
             group_names = [
                 _("council.group_undecided") if g == undecided else _("council.group", n=g + 1)
                 for g in range(len(opinion["group_sizes"]))
@@ -701,9 +703,11 @@ def results_sections(results: dict[str, Any], lang: str) -> list[dict[str, Any]]
                         ],
                     }
                 )
-        consensus: list[dict[str, str]] = []
-        divisive: list[dict[str, str]] = []
-        if opinion:
+        consensus: list[dict[str, str]] | None = None
+        divisive: list[dict[str, str]] | None = None
+        entries = (opinion or {}).get("consensus", []) + (opinion or {}).get("divisive", [])
+        # Results frozen before the groups' agreement was kept cannot say either: nothing shown.
+        if opinion and entries and all("groups_agree" in e for e in entries):
 
             def across(entry: dict[str, Any]) -> dict[str, str]:
                 shares = entry.get("groups_agree") or []
@@ -716,14 +720,21 @@ def results_sections(results: dict[str, Any], lang: str) -> list[dict[str, Any]]
                     ),
                 }
 
-            # Shown as consensus only when every opinion group mostly agrees.
+            def shares(entry: dict[str, Any]) -> list[float]:
+                return [s for s in entry["groups_agree"] if s is not None]
+
+            # Consensus: every opinion group mostly agrees. Divisive: some group mostly
+            # agrees and another does not.
             consensus = [
                 across(c)
                 for c in opinion.get("consensus", [])
-                if c.get("groups_agree")
-                and all(s is not None and s > 0.5 for s in c["groups_agree"])
+                if shares(c) and len(shares(c)) == len(c["groups_agree"]) and min(shares(c)) > 0.5
             ]
-            divisive = [across(d) for d in opinion.get("divisive", []) if d.get("groups_agree")]
+            divisive = [
+                across(d)
+                for d in opinion.get("divisive", [])
+                if shares(d) and max(shares(d)) > 0.5 > min(shares(d))
+            ]
         sections.append(
             {
                 "title": _("council.method_statements"),

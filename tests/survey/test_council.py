@@ -723,5 +723,38 @@ async def test_results_show_what_brings_groups_together_and_what_divides_them(
     )
     assert " A – " not in together[0]  # the camps disagree on A: not a consensus
     assert "A – Groupe 1 :" in together[1]
+    assert "Tout le monde est d'accord" not in together[1]  # agreed by all: divides nobody
     english = text_of((await client.get(url + "?lang=en")).text)
     assert "What divides the groups" in english and "Group 1: 100 % agree" in english
+
+
+async def test_results_frozen_before_group_agreement_was_kept_show_no_false_claims(
+    client: httpx.AsyncClient,
+) -> None:
+    council, members = await make_council(8)
+    consultation = await make_consultation(council, "statements", ["A", "B", "C", "D"])
+    ids = await option_ids(consultation)
+    for n, member in enumerate(members):
+        marks = camp_marks(n, ids)
+        await record_paper_ballot(council.id, consultation.id, member.id, marks, actor="t")
+    await close_consultation(council.id, consultation.id, actor="t")
+    frozen = await Consultation.get(id=consultation.id)
+    assert frozen.results is not None
+    opinion = frozen.results["statements"]["opinion"]
+    for entry in opinion["consensus"] + opinion["divisive"]:
+        del entry["groups_agree"]  # as stored by an earlier version
+    await frozen.save(update_fields=["results"])
+    await staff_user(email := f"frozen{next(_counter)}@council.example.org")
+    await login(client, email)
+    url = f"/staff/councils/{council.id}/consultations/{consultation.id}/results"
+    page = text_of((await client.get(url)).text)
+    assert "Groupe 2" in page
+    assert "Ce qui rassemble les groupes" not in page
+    assert "Aucune affirmation ne recueille" not in page
+    # Frozen with one opinion group beside the undecided: no grouping is shown.
+    opinion["group_sizes"] = [6, 2]
+    opinion["undecided_group"] = 1
+    opinion["labels"] = [0 if label == 0 else 1 for label in opinion["labels"]]
+    await frozen.save(update_fields=["results"])
+    page = text_of((await client.get(url)).text)
+    assert "Plutôt sans avis" not in page and "Groupe 1" not in page

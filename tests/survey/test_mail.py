@@ -3,22 +3,32 @@ server (aiosmtpd on 127.0.0.1), statuses and retries show on the codes page."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import email
 import email.policy
 import html
 import re
 import socket
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from email.message import EmailMessage
 
+import asyncpg
 import httpx
 import pytest
 from aiosmtpd.controller import Controller
 
+from survey.db import credentials
 from survey.domain import jobs, mail
 from survey.domain.db import connection
-from survey.domain.invitations import display_code, list_invitations, normalise_code
+from survey.domain.definitions import SurveyDef
+from survey.domain.invitations import (
+    display_code,
+    list_invitations,
+    normalise_code,
+    submit_with_invitation,
+)
 from survey.errors import SurveyError
 from survey.settings import ConfigError, SmtpSettings, load
 from tests.factories import VALID_ANSWERS, make_survey
@@ -509,7 +519,9 @@ async def test_failed_mail_sent_again_to_the_same_address_keeps_its_code(
         )
     used = await send(staff, url, [("address", "refuse.cleo@example.org")])
     assert used.status_code == 422
-    assert "Ce code a déjà servi à répondre" in text_of(resend_form(used.text, failed["id"]))
+    assert "Ce code a déjà servi (une réponse envoyée" in text_of(
+        resend_form(used.text, failed["id"])
+    )
     assert (await mail_rows(definition.id))[0]["status"] == "failed"
 
 
@@ -542,3 +554,109 @@ async def test_resend_of_an_unknown_or_foreign_mail_is_not_found(
         response = await send(staff, url, [("address", "ana@example.org")])
         assert response.status_code == 404
     assert (await mail_rows(other.id))[0]["status"] == "failed"
+
+
+async def _failed_mail(staff: httpx.AsyncClient) -> tuple[SurveyDef, dict]:  # type: ignore[type-arg]
+    definition = await make_survey(access={"mode": "invitation"})
+    await post_addresses(staff, definition.slug, "refuse@example.org")
+    await run_due_jobs()
+    (failed,) = await mail_rows(definition.id)
+    assert failed["status"] == "failed"
+    return definition, failed
+
+
+async def test_resend_waits_for_an_answer_in_progress_and_then_sees_it(
+    staff: httpx.AsyncClient, settings, orm: str
+) -> None:  # type: ignore[no-untyped-def]
+    definition, failed = await _failed_mail(staff)
+    answering = await asyncpg.connect(**credentials(orm))
+    try:
+        # A resident's answer with the code, not yet committed.
+        transaction = answering.transaction()
+        await transaction.start()
+        invitation_id = await answering.fetchval(
+            "SELECT id FROM invitations WHERE code = $1 FOR KEY SHARE", failed["code"]
+        )
+        await answering.execute(
+            "INSERT INTO invitation_uses (invitation_id, used_at) VALUES ($1, now())",
+            invitation_id,
+        )
+        resend = asyncio.create_task(
+            mail.resend_failed_mail(
+                definition,
+                failed["id"],
+                "ana@example.org",
+                link="http://x",
+                secret=settings.secret_key,
+            )
+        )
+        await asyncio.sleep(0.3)
+        assert not resend.done()  # held until the answer is committed or not
+        await transaction.commit()
+        with pytest.raises(mail.MailInvalid) as refused:
+            await resend
+    finally:
+        await answering.close()
+    assert refused.value.errors["address"].key == "builder.mail_resend_used"
+    async with connection() as conn:
+        assert await conn.fetchval(
+            "SELECT count(*) FROM invitation_uses WHERE invitation_id = $1", invitation_id
+        )
+    assert (await mail_rows(definition.id))[0]["code"] == failed["code"]
+
+
+async def test_an_answer_with_a_code_being_replaced_waits_and_is_told_it_is_unknown(
+    staff: httpx.AsyncClient, orm: str
+) -> None:
+    definition, failed = await _failed_mail(staff)
+    replacing = await asyncpg.connect(**credentials(orm))
+    try:
+        # What a resend to a corrected address does to the old code, not yet committed.
+        transaction = replacing.transaction()
+        await transaction.start()
+        await replacing.execute(
+            "SELECT 1 FROM invitations WHERE code = $1 FOR UPDATE", failed["code"]
+        )
+        answer = asyncio.create_task(
+            submit_with_invitation(
+                definition, {}, key=uuid.uuid4(), language="fr", code=failed["code"]
+            )
+        )
+        await asyncio.sleep(0.3)
+        assert not answer.done()
+        new_invitation = await replacing.fetchval(
+            "INSERT INTO invitations (survey_id, code, label, created_at)"
+            " VALUES ($1, 'ZZZZ2345', '', now()) RETURNING id",
+            definition.id,
+        )
+        await replacing.execute(
+            "UPDATE invitation_mails SET invitation_id = $2 WHERE id = $1",
+            failed["id"],
+            new_invitation,
+        )
+        await replacing.execute("DELETE FROM invitations WHERE code = $1", failed["code"])
+        await transaction.commit()
+        with pytest.raises(SurveyError) as refused:
+            await answer
+    finally:
+        await replacing.close()
+    assert refused.value.key == "builder.invitation_unknown"
+
+
+async def test_a_draft_saved_with_the_code_proves_the_mail_arrived(
+    staff: httpx.AsyncClient,
+) -> None:
+    definition, failed = await _failed_mail(staff)
+    async with connection() as conn:
+        await conn.execute(
+            "INSERT INTO resume_drafts (code, form_values, step, language, invitation,"
+            " created_at, expires_at, survey_id)"
+            " VALUES ('DRAFT0001', '{}', 1, 'fr', $1, now(), now() + interval '1 day', $2)",
+            failed["code"],
+            definition.id,
+        )
+    url = f"/staff/surveys/{definition.slug}/codes/mail/{failed['id']}/resend"
+    refused = await send(staff, url, [("address", "ana@example.org")])
+    assert refused.status_code == 422
+    assert "Ce code a déjà servi" in text_of(resend_form(refused.text, failed["id"]))
+    assert (await mail_rows(definition.id))[0]["code"] == failed["code"]

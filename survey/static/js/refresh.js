@@ -50,18 +50,37 @@
   }
 
   function check() {
+    // A check that hangs is given up after a while, and the next one is scheduled.
+    var abort = window.AbortController ? new window.AbortController() : null;
+    var limit = abort ? window.setTimeout(function () { abort.abort(); }, 10000) : null;
     window
-      .fetch(window.location.href, { credentials: "same-origin" })
+      .fetch(window.location.href, {
+        credentials: "same-origin",
+        signal: abort ? abort.signal : undefined,
+      })
       .then(function (response) {
+        window.clearTimeout(limit);
+        if (!box.checked) {
+          return; // Unticked while this check was on its way: nothing more happens.
+        }
+        if (response.status >= 500) {
+          schedule(); // A passing server error: ask again later, keep this page.
+          return;
+        }
         if (response.redirected) {
           window.location.assign(response.url);
           return;
         }
         return response.text().then(function (html) {
-          update(new window.DOMParser().parseFromString(html, "text/html"));
+          if (box.checked) {
+            update(new window.DOMParser().parseFromString(html, "text/html"));
+          }
         });
       })
-      .catch(schedule);
+      .catch(function () {
+        window.clearTimeout(limit);
+        schedule();
+      });
   }
 
   box.addEventListener("change", function () {
