@@ -3,7 +3,10 @@
 Staff give a list of addresses (pasted, or a column of a CSV file). Each valid address gets a
 fresh invitation code and one message, sent by a job of the queue, never during the staff's
 request. A failed sending is queued again for later (after 1, 5 then 30 minutes); after the
-last attempt the code shows "failed" with the mail server's answer.
+last attempt the code shows "failed" with the mail server's answer, and staff may send it again
+(``resend_failed_mail``): to the same address with the same code, or to a corrected address
+with a fresh code, the old one being deleted, unless the old code was used or a draft was
+saved with it, which proves the first message arrived.
 
 Fresh codes rather than unused ones: a code already shown on the printable sheet may be in
 someone's hands, and one code must reach one person only.
