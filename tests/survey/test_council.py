@@ -635,9 +635,8 @@ def camp_marks(n: int, ids: list[int]) -> dict[int, int]:
     return marks
 
 
-async def test_statements_with_enough_votes_show_opinion_groups(
-    client: httpx.AsyncClient,
-) -> None:
+async def closed_two_camp_consultation() -> tuple[Council, Consultation]:
+    """A closed statements consultation of eight members in two camps (``camp_marks``)."""
     council, members = await make_council(8)
     consultation = await make_consultation(council, "statements", ["A", "B", "C", "D"])
     ids = await option_ids(consultation)
@@ -645,6 +644,13 @@ async def test_statements_with_enough_votes_show_opinion_groups(
         marks = camp_marks(n, ids)
         await record_paper_ballot(council.id, consultation.id, member.id, marks, actor="t")
     await close_consultation(council.id, consultation.id, actor="t")
+    return council, consultation
+
+
+async def test_statements_with_enough_votes_show_opinion_groups(
+    client: httpx.AsyncClient,
+) -> None:
+    council, consultation = await closed_two_camp_consultation()
     results = (await get_consultation(council.id, consultation.id)).results
     assert results is not None
     opinion = results["statements"]["opinion"]
@@ -731,13 +737,7 @@ async def test_results_show_what_brings_groups_together_and_what_divides_them(
 async def test_results_frozen_before_group_agreement_was_kept_show_no_false_claims(
     client: httpx.AsyncClient,
 ) -> None:
-    council, members = await make_council(8)
-    consultation = await make_consultation(council, "statements", ["A", "B", "C", "D"])
-    ids = await option_ids(consultation)
-    for n, member in enumerate(members):
-        marks = camp_marks(n, ids)
-        await record_paper_ballot(council.id, consultation.id, member.id, marks, actor="t")
-    await close_consultation(council.id, consultation.id, actor="t")
+    council, consultation = await closed_two_camp_consultation()
     frozen = await Consultation.get(id=consultation.id)
     assert frozen.results is not None
     opinion = frozen.results["statements"]["opinion"]
