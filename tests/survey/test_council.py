@@ -683,7 +683,7 @@ async def test_members_who_mostly_pass_are_shown_as_undecided(client: httpx.Asyn
     await login(client, email)
     url = f"/staff/councils/{council.id}/consultations/{consultation.id}/results"
     page = text_of((await client.get(url)).text)
-    assert "Plutôt sans avis (2 membre(s))" in page
+    assert "Plutôt sans avis (2 membres)" in page
     assert "ont passé plus de la moitié des affirmations" in page
     assert "Groupe 3" not in page
     english = text_of((await client.get(url + "?lang=en")).text)

@@ -164,7 +164,7 @@ async def test_xlsform_upload_creates_a_draft_and_shows_the_report(
     assert (
         "« Enquête familles (Kobo) » a été créé en brouillon : 3 page(s), 11 question(s)." in text
     )
-    assert "7 élément(s) n'ont pas pu être repris tels quels" in text
+    assert "7 éléments n'ont pas pu être repris tels quels" in text
     assert "type « geopoint » non géré : ligne non reprise" in text
     definition = await get_definition(slug)
     assert definition.status == "draft"
@@ -243,11 +243,11 @@ async def test_google_forms_export_is_mapped_checked_and_imported(
     assert mapping["col_12"] == "conseil"
     check = await confirm(client, url, mapping, "check")
     text = words(check.text)
-    assert "3 ligne(s) sur 4 sont valides." in text
+    assert "3 lignes sur 4 sont valides." in text
     assert "Ligne 4 · quartier : la valeur « Quartier inconnu » ne correspond à aucun choix" in text
     assert await count_responses(definition.id) == 0
     done = await confirm(client, url, mapping, "import")
-    assert "3 réponse(s) importée(s)." in text_of(done.text)
+    assert "3 réponses importées." in text_of(done.text)
     rows = sorted(await list_responses(definition.id, page=1), key=lambda r: r["submitted_at"])
     assert [r["channel"] for r in rows] == ["import"] * 3
     first, second, _ = (r["answers"] for r in rows)
@@ -283,7 +283,7 @@ async def test_limesurvey_export_with_codes_and_option_columns(client: httpx.Asy
     assert {mapping[f"col_{i}"] for i in range(17, 22)} == {"priorites"}
     assert mapping["col_0"] == mapping["col_2"] == mapping["col_4"] == ""
     done = await confirm(client, url, mapping, "import")
-    assert "3 réponse(s) importée(s)." in text_of(done.text)
+    assert "3 réponses importées." in text_of(done.text)
     rows = sorted(await list_responses(definition.id, page=1), key=lambda r: r["id"])
     answers = [r["answers"] for r in rows]
     assert answers[0]["services"] == ["mediatheque", "epicerie"]
@@ -303,7 +303,7 @@ async def test_framaforms_export_in_windows_encoding(client: httpx.AsyncClient) 
     assert mapping["col_4"] == mapping["col_5"] == mapping["col_6"] == "services"
     done = await confirm(client, url, mapping, "import")
     text = text_of(done.text)
-    assert "2 réponse(s) importée(s)." in text
+    assert "2 réponses importées." in text
     assert "Écrivez un nombre, par exemple 12." in text
     rows = sorted(await list_responses(definition.id, page=1), key=lambda r: r["id"])
     assert rows[0]["answers"]["services"] == ["mediatheque", "sante"]

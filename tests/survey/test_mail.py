@@ -218,7 +218,7 @@ async def test_mailed_codes_reach_each_address_with_link_and_code(
     # The same address again gets no second code.
     again = await post_addresses(staff, definition.slug, "Ana@example.org")
     assert "queued=0&skipped=1" in again.headers["location"]
-    assert "1 adresse(s) déjà invitée(s)" in text_of(
+    assert "1 adresse déjà invitée" in text_of(
         (await staff.get(again.headers["location"])).text
     )
     assert len(await mail_rows(definition.id)) == 2
@@ -237,7 +237,7 @@ async def test_invalid_addresses_are_listed_and_nothing_is_queued(
     assert 'id="e-addresses"' in page.text
     assert 'aria-invalid="true"' in page.text
     assert (
-        "2 entrée(s) ne sont pas des adresses e-mail : pas-une-adresse, bob@@example.org."
+        "2 entrées ne sont pas des adresses e-mail : pas-une-adresse, bob@@example.org."
         in text_of(page.text)
     )
     assert textarea(page.text, "addresses") == "ana@example.org"
@@ -369,7 +369,7 @@ async def test_csv_file_fills_the_address_field(staff: httpx.AsyncClient) -> Non
     )
     assert page.status_code == 200
     assert textarea(page.text, "addresses") == "ana@example.org\ncleo@example.org"
-    assert "1 entrée(s) du fichier ne sont pas des adresses e-mail" in text_of(page.text)
+    assert "1 entrée du fichier n'est pas une adresse e-mail" in text_of(page.text)
     assert await mail_rows(definition.id) == []
 
 

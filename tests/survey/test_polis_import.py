@@ -161,10 +161,10 @@ async def test_polis_import_small_export_keeps_latest_votes_and_skips_moderated(
     done = await upload(client, consultation, comments, votes)
     assert done.status_code == 200
     report = text_of(done.text)
-    assert "2 affirmation(s) importée(s)" in report
-    assert "1 affirmation(s) écartée(s)" in report
-    assert "2 participant(s) Pol.is" in report
-    assert "3 vote(s) importé(s) ; 2 vote(s) sur des affirmations écartées" in report
+    assert "2 affirmations importées" in report
+    assert "1 affirmation écartée" in report
+    assert "2 participants Pol.is" in report
+    assert "3 votes importés ; votes sur des affirmations écartées, non repris : 2" in report
     data = await stored(consultation)
     assert [(o["polis_comment_id"], o["title"], o["status"]) for o in data["options"]] == [
         (0, "Plus de bancs, place du marché", "approved"),
@@ -195,7 +195,7 @@ async def test_polis_import_real_export_slice_matches_the_files(client: httpx.As
     expected = expected_from_files(comments, votes)
     done = await upload(client, consultation, comments, votes, query="?lang=en")
     assert done.status_code == 200
-    assert f"{len(expected['comments'])} statement(s) imported" in text_of(done.text)
+    assert f"{len(expected['comments'])} statements imported" in text_of(done.text)
     data = await stored(consultation)
     assert [o["polis_comment_id"] for o in data["options"]] == sorted(expected["comments"])
     assert data["marks"] == expected["marks"]
@@ -235,7 +235,7 @@ _COMMENTS, _VOTES = small_export()
             _COMMENTS,
             _VOTES + b"\n400,Mon,7,4,1\n401,Mon,8,4,1",
             "votes",
-            "2 affirmation(s) votée(s) absente(s) du fichier comments.csv (n° 7, 8)",
+            "2 affirmations votées absentes du fichier comments.csv (n° 7, 8)",
         ),
         (_COMMENTS, VOTES_HEADER.encode(), "votes", "Ce fichier ne contient aucun vote."),
         (COMMENTS_HEADER.encode(), _VOTES, "comments", "aucune affirmation à importer"),
@@ -475,7 +475,7 @@ async def assert_same_groups_as_cli(
     tally = imported["tally"]
     assert tally["imported"] == tally["ballots"] == len(imported["voters"])
     assert tally["receipts"] == []
-    assert f"S'y ajoutent {tally['imported']} participant(s) importé(s)" in text_of(page.text)
+    assert f"S'y ajoutent {tally['imported']} participants importés" in text_of(page.text)
     assert "0 bulletin(s) compté(s)" in text_of(page.text)
     return opinion
 

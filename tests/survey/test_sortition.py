@@ -114,7 +114,7 @@ async def test_sortition_page_proposes_proportional_quotas(client: httpx.AsyncCl
     council, _ = await make_council(0)
     await staff_client(client)
     page = await plan_page(client, council, definition)
-    assert "20 volontaire(s) pas encore tiré(s) au sort" in text_of(page)
+    assert "20 volontaires pas encore tirés au sort" in text_of(page)
     # 15 of 20 volunteers in Bissy: 3 of a panel of 4, give or take one.
     assert input_value(page, "min:quartier:bissy") == "2"
     assert input_value(page, "max:quartier:bissy") == "4"
@@ -180,7 +180,7 @@ async def test_sortition_same_seed_same_panel_and_no_volunteer_drawn_twice(
     assert one.selected == two.selected
     # A second draw for the same council leaves out those already drawn.
     page = await plan_page(client, first, definition)
-    assert "8 volontaire(s) pas encore tiré(s) au sort" in text_of(page)
+    assert "8 volontaires pas encore tirés au sort" in text_of(page)
     response = await send_draw(client, url(first), draw_fields(page, definition))
     assert response.status_code == 303
     again = await SortitionDraw.filter(council_id=first.id).order_by("-id").first()
