@@ -16,6 +16,7 @@ from typing import Any
 
 from survey.domain.db import connection
 from survey.domain.forms import FieldError
+from survey.domain.outcomes import outcome_of
 from survey.errors import NotFound, SurveyError
 from survey.models.actions import Action, ActionStatus
 from survey.models.councils import Council
@@ -238,30 +239,16 @@ async def survey_actions(survey_id: int) -> list[SurveyAction]:
 
 
 def winners(results: Mapping[str, Any] | None) -> list[dict[str, Any]]:
-    """The winning option(s) of a frozen result: first tier, or the funded projects.
+    """The winning option(s) of a frozen result, as ``outcomes`` decides them: the first
+    tier, or the funded projects.
 
-    Statements have no winner: they map opinions, they do not decide.
+    Statements have no winner here: they map opinions, they do not decide an action.
     """
-    if not results:
-        return []
-    method = results.get("method")
-    indices: list[int] = []
-    if method == "majority_judgment":
-        ranking = results["majority_judgment"]["ranking"]
-        indices = list(ranking[0]) if ranking else []
-    elif method == "approval":
-        ranking = results["approval"]["ranking"]
-        indices = list(ranking[0]) if ranking else []
-    elif method == "ranked":
-        ranking = results["ranked"]["schulze"]["ranking"]
-        indices = list(ranking[0]) if ranking else []
-    elif method == "budget":
-        indices = list(results["budget"]["equal_shares"]["funded"])
-    # Nothing wins a count without a single ballot.
-    if not results.get("ballots"):
+    outcome = outcome_of(results)
+    if results is None or outcome is None or outcome.method == "statements":
         return []
     options = results.get("options", [])
-    return [options[i] for i in indices if 0 <= i < len(options)]
+    return [options[p.option] for p in outcome.winners]
 
 
 async def decision_form(consultation_id: str, option_id: str = "") -> dict[str, str]:

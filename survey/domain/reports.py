@@ -7,7 +7,8 @@ responses), with the same small-group rule as the dashboard.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
 
 import asyncpg
 
@@ -24,6 +25,7 @@ from survey.domain.dashboard import (
 )
 from survey.domain.db import connection
 from survey.domain.definitions import QuestionDef, SurveyDef, forget, get_definition
+from survey.domain.outcomes import Outcome, outcome_of
 from survey.enums import QuestionKind
 from survey.errors import NotFound
 from survey.models import Survey
@@ -33,13 +35,15 @@ TOP_NEEDS = 5
 
 @dataclass(frozen=True)
 class Decision:
-    """A council consultation that took up needs of this survey."""
+    """A council consultation on this survey: its options, and once closed, its outcome."""
 
     title: str
     state: str
     closed_at: dt.datetime | None
     published: bool
-    options: tuple[tuple[str, str], ...]  # (option, the need it came from)
+    options: tuple[tuple[str, str | None], ...]  # (option, the need it came from, if any)
+    outcome: Outcome | None = None
+    need_names: dict[int, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -69,39 +73,55 @@ class Report:
         return self.responses is None or self.responses < self.threshold
 
 
+# A consultation is on a survey when some of its options came from the survey's needs, or
+# when its council was drawn by lot among the survey's volunteers (statements included).
 _DECISIONS = """
-SELECT c.id, c.title, c.state, c.closed_at, c.published, o.title AS option,
-       coalesce(n.staff_label, n.label) AS need
-FROM consultation_options o
-JOIN consultations c ON c.id = o.consultation_id
-JOIN needs n ON n.id = o.need_id
-JOIN analysis_runs ar ON ar.id = n.run_id
-WHERE ar.survey_id = $1 AND o.status = 'approved' AND ($2 OR c.published)
-ORDER BY c.closed_at DESC NULLS LAST, c.id DESC, o.position
+SELECT c.id, c.title, c.state, c.closed_at, c.published, c.results
+FROM consultations c
+WHERE ($2 OR c.published) AND (
+  EXISTS (SELECT 1 FROM consultation_options o JOIN needs n ON n.id = o.need_id
+          JOIN analysis_runs ar ON ar.id = n.run_id
+          WHERE o.consultation_id = c.id AND ar.survey_id = $1)
+  OR EXISTS (SELECT 1 FROM sortition_draws d WHERE d.council_id = c.council_id
+             AND d.survey_id = $1))
+ORDER BY c.closed_at DESC NULLS LAST, c.id DESC
+"""
+_DECISION_OPTIONS = """
+SELECT o.consultation_id, o.title, o.need_id, coalesce(n.staff_label, n.label) AS need
+FROM consultation_options o LEFT JOIN needs n ON n.id = o.need_id
+WHERE o.consultation_id = ANY($1::int[]) AND o.status = 'approved'
+ORDER BY o.consultation_id, o.position, o.id
 """
 
 
 async def survey_decisions(survey_id: int, *, published_only: bool = False) -> list[Decision]:
-    """Consultations whose options came from this survey's needs (empty if councils are
-    not set up)."""
+    """Consultations on this survey, latest first, each with its outcome once closed (empty
+    if councils are not set up)."""
     try:
         async with connection() as conn:
             rows = await conn.fetch(_DECISIONS, survey_id, not published_only)
+            options = await conn.fetch(_DECISION_OPTIONS, [r["id"] for r in rows])
     except (asyncpg.UndefinedTableError, asyncpg.UndefinedColumnError):
         return []
-    grouped: dict[int, list[asyncpg.Record]] = {}
+    by_consultation: dict[int, list[asyncpg.Record]] = {}
+    for o in options:
+        by_consultation.setdefault(o["consultation_id"], []).append(o)
+    decisions = []
     for r in rows:
-        grouped.setdefault(r["id"], []).append(r)
-    return [
-        Decision(
-            items[0]["title"],
-            items[0]["state"],
-            items[0]["closed_at"],
-            items[0]["published"],
-            tuple((i["option"], i["need"]) for i in items),
+        items = by_consultation.get(r["id"], [])
+        results = json.loads(r["results"]) if r["results"] else None
+        decisions.append(
+            Decision(
+                r["title"],
+                r["state"],
+                r["closed_at"],
+                r["published"],
+                tuple((i["title"], i["need"]) for i in items),
+                outcome_of(results) if r["state"] == "closed" else None,
+                {i["need_id"]: i["need"] for i in items if i["need_id"] is not None},
+            )
         )
-        for items in grouped.values()
-    ]
+    return decisions
 
 
 async def _report(definition: SurveyDef, threshold: int, *, public: bool) -> Report:

@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from survey.domain.forms import RawForm
+from survey.domain.outcomes import detail_text, summary_text
 from survey.domain.responses import format_answer
 from survey.enums import Role
 from survey.errors import Forbidden, NotFound, SurveyError
@@ -47,6 +48,8 @@ def static_version(name: str) -> str:
 env.globals["static_version"] = static_version
 env.globals["pick"] = pick
 env.globals["format_answer"] = format_answer
+env.globals["outcome_summary"] = summary_text
+env.globals["outcome_detail"] = detail_text
 
 
 def language(request: Request) -> str:

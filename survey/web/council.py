@@ -47,6 +47,7 @@ from survey.domain.councils import (
     remove_member,
 )
 from survey.domain.forms import FieldError, RawForm
+from survey.domain.outcomes import outcome_text
 from survey.errors import Conflict, Forbidden, NotFound, SurveyError
 from survey.i18n import translate
 from survey.models.councils import Consultation, VotingMethod
@@ -383,6 +384,7 @@ async def staff_results(request: Request) -> Response:
         council_id=council_id,
         r=consultation.results,
         sections=results_sections(consultation.results, lang),
+        outcome=outcome_text(consultation.results, lang),
     )
 
 
@@ -764,6 +766,7 @@ async def public_results(request: Request) -> Response:
         c=consultation,
         r=consultation.results,
         sections=results_sections(consultation.results, lang),
+        outcome=outcome_text(consultation.results, lang),
         mine=request.session.get("receipts", {}).get(str(consultation.id)),
     )
 

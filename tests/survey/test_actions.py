@@ -298,8 +298,16 @@ def test_winners_budget_lists_every_funded_project() -> None:
     results = {
         "method": "budget",
         "ballots": 4,
-        "options": [{"id": 7, "title": "A"}, {"id": 8, "title": "B"}, {"id": 9, "title": "C"}],
-        "budget": {"equal_shares": {"funded": [2, 0]}},
+        "options": [
+            {"id": 7, "title": "A", "cost": 100},
+            {"id": 8, "title": "B", "cost": 300},
+            {"id": 9, "title": "C", "cost": 200},
+        ],
+        "budget": {
+            "budget": 400,
+            "approvals": [3, 1, 4],
+            "equal_shares": {"funded": [2, 0], "total_cost": 300},
+        },
     }
     assert [o["id"] for o in winners(results)] == [9, 7]
 
