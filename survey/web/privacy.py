@@ -10,6 +10,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from survey.domain.definitions import get_definition
+from survey.domain.followup import answer_trail
 from survey.domain.privacy import erase_by_receipt, find_by_receipt, processing_register
 from survey.errors import NotFound
 from survey.web.common import ADMIN, PUBLIC, access, read_form, render
@@ -43,6 +44,7 @@ async def receipt_show(request: Request) -> Response:
         survey=definition,
         receipt=receipt,
         response=response,
+        trail=await answer_trail(definition.id, response["id"]),
     )
 
 

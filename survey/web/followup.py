@@ -1,0 +1,105 @@
+"""The follow-up of a survey: the residents' page and poster, and the staff settings."""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from markupsafe import Markup
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from survey.domain.dashboard import TIMEZONE
+from survey.domain.definitions import get_definition
+from survey.domain.followup import PARTS, build_followup, followup_settings, set_followup
+from survey.domain.invitations import qr_svg
+from survey.web.common import PUBLIC, STAFF, access, read_form, redirect, render
+from survey.web.resident import base_url
+
+_ZONE = ZoneInfo(TIMEZONE)
+
+
+def _threshold(request: Request) -> int:
+    return int(request.app.state.settings.small_group_threshold)
+
+
+def _since(request: Request) -> tuple[dt.date | None, str, str | None]:
+    """The ``depuis`` date typed by the resident: (date, as typed, error key)."""
+    typed = request.query_params.get("depuis", "").strip()[:10]
+    if not typed:
+        return None, "", None
+    try:
+        return dt.date.fromisoformat(typed), typed, None
+    except ValueError:
+        return None, typed, "followup.since_invalid"
+
+
+def _address(request: Request, slug: str) -> str:
+    return f"{base_url(request)}/s/{quote(slug)}/suivi"
+
+
+@access(PUBLIC)
+async def followup_page(request: Request) -> Response:
+    since, typed, error = _since(request)
+    page = await build_followup(
+        request.path_params["slug"], threshold=_threshold(request), since=since, time_zone=_ZONE
+    )
+    return render(
+        request,
+        "respondent/followup.html",
+        page=page,
+        survey=page.definition,
+        since_typed=typed,
+        since_error=error,
+    )
+
+
+@access(PUBLIC)
+async def followup_poster(request: Request) -> Response:
+    page = await build_followup(
+        request.path_params["slug"], threshold=_threshold(request), time_zone=_ZONE
+    )
+    address = _address(request, page.definition.slug)
+    # The SVG is drawn by segno from our own address: no user text goes into it.
+    qr = Markup(qr_svg(address, scale=10))  # noqa: S704
+    return render(
+        request,
+        "respondent/followup_poster.html",
+        page=page,
+        survey=page.definition,
+        address=address,
+        qr=qr,
+    )
+
+
+@access(STAFF)
+async def followup_settings_page(request: Request) -> Response:
+    definition = await get_definition(request.path_params["slug"])
+    return render(
+        request,
+        "staff/followup.html",
+        survey=definition,
+        settings=await followup_settings(definition.id),
+        parts=PARTS,
+        address=_address(request, definition.slug),
+        saved=request.query_params.get("saved") == "1",
+    )
+
+
+@access(STAFF)
+async def followup_settings_post(request: Request) -> Response:
+    form = await read_form(request)
+    slug = request.path_params["slug"]
+    parts = frozenset(p for p in form.getlist("part") if p in PARTS)
+    await set_followup(slug, published=form.get("published") == "1", parts=parts)
+    return redirect(f"/staff/surveys/{quote(slug)}/suivi?saved=1")
+
+
+routes: list[BaseRoute] = [
+    Route("/s/{slug}/suivi", followup_page, methods=["GET"]),
+    Route("/s/{slug}/suivi/affiche", followup_poster, methods=["GET"]),
+    Route("/staff/surveys/{slug}/suivi", followup_settings_page, methods=["GET"]),
+    Route("/staff/surveys/{slug}/suivi", followup_settings_post, methods=["POST"]),
+]
