@@ -87,8 +87,11 @@ async def followup_settings(survey_id: int) -> FollowupSettings:
     return FollowupSettings(row.published, frozenset(parts), row.published_at)
 
 
-async def set_followup(slug: str, *, published: bool, parts: frozenset[str]) -> FollowupSettings:
-    """Publish or withdraw a survey's follow-up page and choose what it shows."""
+async def set_followup(
+    slug: str, *, published: bool, parts: frozenset[str], address: str = ""
+) -> FollowupSettings:
+    """Publish or withdraw a survey's follow-up page and choose what it shows; ``address``
+    is the page's public address, which news e-mails link to."""
     definition = await get_definition(slug)
     unknown = parts - set(PARTS)
     if unknown:
@@ -97,6 +100,8 @@ async def set_followup(slug: str, *, published: bool, parts: frozenset[str]) -> 
     if published and not row.published:
         row.published_at = dt.datetime.now(dt.UTC)
     row.published = published
+    if address:
+        row.address = address[:500]
     for part in PARTS:
         setattr(row, f"show_{part}", part in parts)
     await row.save()

@@ -72,8 +72,10 @@ _FILE_ERRORS = {
 }
 
 MAIL_JOB = "invitation_mail"
+NEWS_JOB = "followup_mail"
 _server: dict[str, SmtpSettings] = {}
 pause(MAIL_JOB)  # until configure() gives this process a mail server
+pause(NEWS_JOB)
 
 
 def configure(smtp: SmtpSettings | None) -> None:
@@ -83,6 +85,22 @@ def configure(smtp: SmtpSettings | None) -> None:
         _server["smtp"] = smtp
     # A process with no mail server leaves e-mail jobs to one that has it.
     pause(MAIL_JOB, smtp is None)
+    pause(NEWS_JOB, smtp is None)
+
+
+def mail_server() -> SmtpSettings | None:
+    """The mail server this process sends with, if any."""
+    return _server.get("smtp")
+
+
+async def deliver(smtp: SmtpSettings, message: EmailMessage) -> tuple[str, bool]:
+    """Send ``message``: ('', False) when the server took it, else its answer and whether
+    trying again could help."""
+    try:
+        await asyncio.to_thread(_send, smtp, message)
+    except (smtplib.SMTPException, OSError) as exc:
+        return _describe(exc)
+    return "", False
 
 
 # --- reading addresses ----------------------------------------------------------------------

@@ -19,7 +19,32 @@ class Followup(Model):
     show_decisions = fields.BooleanField(default=True)
     show_actions = fields.BooleanField(default=True)
     published_at = fields.DatetimeField(null=True)
+    # Where the page lives, as staff last saw it: the address that news e-mails link to.
+    address = fields.CharField(max_length=500, default="")
+    digest_sent_at = fields.DatetimeField(null=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
     class Meta:
         table = "followups"
+
+
+class FollowupSubscriber(Model):
+    """An address that asked for news of a survey's follow-up.
+
+    Kept apart from the answers: no reference to a response, a random identifier, and no
+    date finer than the day, so that nothing in this table points to the answer given just
+    before (see ``survey.domain.followup_news``).
+    """
+
+    id = fields.UUIDField(primary_key=True)
+    survey: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Survey", related_name="subscribers", on_delete=fields.CASCADE
+    )
+    email = fields.CharField(max_length=254)
+    language = fields.CharField(max_length=2, default="fr")
+    token = fields.CharField(max_length=64, unique=True)
+    created_on = fields.DateField()
+
+    class Meta:
+        table = "followup_subscribers"
+        unique_together = (("survey", "email"),)
