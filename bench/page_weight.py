@@ -31,6 +31,9 @@ async def _create(url: str) -> None:
     data = json.loads((ROOT / "fixtures" / "demo_survey.json").read_text(encoding="utf-8"))
     async with orm(url):
         await create_survey_from_definition(data)
+        from survey.domain.followup import PARTS, set_followup
+
+        await set_followup(data["slug"], published=True, parts=frozenset(PARTS))
 
 
 def _hidden(page: str) -> list[tuple[str, str]]:
@@ -62,9 +65,17 @@ def main() -> None:
                 pages[f"section-{step + 2}"] = page
             for lang in ("fr", "en"):
                 pages[f"section-1-{lang}"] = c.get(f"/s/besoins-quartiers?lang={lang}").text
-            css_links = set(re.findall(r'href="(/static/[^"]+\.css[^"]*)"', page))
-            css = b"".join(c.get(link).content for link in css_links)
+                pages[f"followup-{lang}"] = c.get(f"/s/besoins-quartiers/suivi?lang={lang}").text
+            pages["followup-poster"] = c.get("/s/besoins-quartiers/suivi/affiche").text
+            styles = {
+                name: b"".join(
+                    c.get(link).content
+                    for link in sorted(set(re.findall(r'href="(/static/[^"]+\.css[^"]*)"', html)))
+                )
+                for name, html in pages.items()
+            }
     for name, html in pages.items():
+        css = styles[name]
         external = [r for r in _REF.findall(html) if re.match(r"^(https?:)?//", r)]
         # Page and stylesheet travel as two responses: each is compressed on its own.
         size = len(gzip.compress(html.encode(), 6)) + len(gzip.compress(css, 6))
