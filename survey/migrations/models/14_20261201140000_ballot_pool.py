@@ -47,11 +47,18 @@ CREATE TEMPORARY TABLE "participations_shuffled" ON COMMIT DROP AS
 DELETE FROM "council_participations";
 INSERT INTO "council_participations" ("consultation_id", "member_id", "channel")
     SELECT "consultation_id", "member_id", "channel" FROM "participations_shuffled";
+-- An API token reads surveys only (its scope), all of them or one.
+ALTER TABLE "api_tokens" ADD COLUMN IF NOT EXISTS "scope" VARCHAR(32) NOT NULL
+    DEFAULT 'surveys:read';
+ALTER TABLE "api_tokens" ADD COLUMN IF NOT EXISTS "survey_id" INT
+    REFERENCES "surveys" ("id") ON DELETE CASCADE;
 """
 
 
 async def downgrade(db: BaseDBAsyncClient) -> str:
     return """
+ALTER TABLE "api_tokens" DROP COLUMN IF EXISTS "survey_id";
+ALTER TABLE "api_tokens" DROP COLUMN IF EXISTS "scope";
 INSERT INTO "council_ballots" ("id", "consultation_id", "receipt", "salt", "channel")
     SELECT "id", "consultation_id", "receipt", "salt", 'web' FROM "council_ballot_pool";
 INSERT INTO "council_marks" ("ballot_id", "option_id", "value")
