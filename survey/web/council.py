@@ -958,15 +958,17 @@ async def ballot_post(request: Request) -> Response:
         return await _ballot_page(
             request, member, consultation_id, raw=raw, errors=errors, status=422
         )
-    held = (_held_receipt(request, consultation_id), _held_change_code(request, consultation_id))
-    typed = ((raw.get("receipt") or [""])[0], (raw.get("change_code") or [""])[0])
+    # A change of secret ballot is proved by the receipt and code this session holds, or
+    # else by those the voter typed (another device, a new session).
+    receipt, code = (
+        _held_receipt(request, consultation_id),
+        _held_change_code(request, consultation_id),
+    )
+    if not (receipt and code):
+        receipt, code = (raw.get("receipt") or [""])[0], (raw.get("change_code") or [""])[0]
     try:
         cast = await cast_member_ballot(
-            member.id,
-            member.council_id,
-            consultation_id,
-            marks,
-            proof=held if all(held) else typed,  # type: ignore[arg-type]
+            member.id, member.council_id, consultation_id, marks, proof=(receipt, code)
         )
     except (Conflict, Forbidden) as exc:
         return await _ballot_page(
