@@ -109,6 +109,12 @@ async def _check(email: str, password: str) -> User | None:
 
 
 async def logout_everywhere(user: User) -> None:
-    """Invalidate every session of ``user`` (each carries the version it was issued with)."""
+    """Invalidate every session of ``user`` (each carries the version it was issued with)
+    and revoke their API tokens: one button cuts every way into the account."""
     user.session_version += 1
     await user.save(update_fields=["session_version"])
+    async with connection() as conn:
+        await conn.execute(
+            "UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL",
+            user.id,
+        )

@@ -333,7 +333,8 @@ class CouncilDashboard:
 _PER_CONSULTATION = """
 WITH per AS (
     SELECT k.id, k.title, k.method, k.state, k.quorum, k.results, k.created_at,
-           count(b.id) AS ballots,
+           count(b.id) + (SELECT count(*) FROM council_ballot_pool q
+                          WHERE q.consultation_id = k.id) AS ballots,
            coalesce((k.results->>'members')::int,
                     (SELECT count(*) FROM council_members m
                      WHERE m.council_id = k.council_id AND m.active)) AS members

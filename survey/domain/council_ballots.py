@@ -1,17 +1,50 @@
 """Ballots: reading a ballot form for each method, casting it once, paper ballots, receipts.
 
-One ballot per member and consultation is enforced by the unique constraint on
-``council_participations``; a secret ballot row carries no member, no timestamp and a random
-key, so nothing in the database ties it to its voter. The receipt is a hash of the ballot's
-content with a random salt, listed on the published results so each voter can find theirs.
+A secret ballot must not be linkable to its voter by anyone who reads the database or a
+dump of it: no column, system column (``xmin``, ``ctid``), row order, key, timestamp or
+sequence value may pair a ballot with a member better than chance. The design:
+
+- *Who* and *what* live apart. ``council_participations`` says who voted (one row per member
+  and consultation, whose unique constraint is the single-ballot guarantee); it holds no
+  time and a random key. A secret ballot accepted while voting is open is stored at once
+  (never lost across restarts) in ``council_ballot_pool``: its marks as JSON, its receipt,
+  no member, no channel, no time, a random key.
+- Nothing keeps the order of arrival. A ballot cast (online or on paper) first locks the
+  consultation's row, so ballots of one consultation are written one at a time, then deletes
+  and writes back *all* the consultation's participations and pending ballots in an order
+  drawn with ``secrets``: every one of these rows then carries the same ``xmin`` (this
+  transaction's, which takes no savepoint: a savepoint would give its rows their own
+  increasing id), their keys are new random UUIDs and their physical order (``ctid``, the
+  order ``pg_dump`` writes) is a fresh random permutation. A member's participation row is
+  thus no more recent than anyone else's, and the newest pending ballot no more recent than
+  the others. This costs a rewrite of two rows per voter at each ballot: fine for councils
+  of hundreds.
+- At closing, the closing transaction moves the pool into ``council_ballots`` and
+  ``council_marks`` in another random order (one ``xmin`` for all), then counts them.
+- The receipt is a hash of the ballot's content with a random salt, shown to the voter and
+  listed on the published results, so each voter can check that their ballot was counted.
+- Changing a secret ballot (when the consultation allows it) needs its receipt *and* the
+  change code given with it: 80 random bits held by the voter's session and by the voter.
+  The pending ballot stores only ``HMAC-SHA256(key=code, "consultation:member")``: without
+  the code it is a random value that no join can match to a member, and with a stolen
+  receipt and code another member still computes another value and is refused. Changes end
+  at closing, so a ballot that can be changed is always in the pool.
+
+What this does not hide: someone who reads the database both just before and just after one
+ballot (two dumps, the write-ahead log, a replica, statement logs) sees which pending ballot
+appeared; dead row versions stay in the table files until vacuum; staff who type a paper
+ballot see it. Named ballots (not secret) carry their member, channel and time.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import secrets
+import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
@@ -19,6 +52,7 @@ import asyncpg
 from survey.domain.councils import InvalidForm, log_event
 from survey.domain.db import connection
 from survey.domain.forms import FieldError, RawForm
+from survey.domain.responses import RECEIPT_ALPHABET
 from survey.enums import Channel
 from survey.errors import Conflict, Forbidden, NotFound
 from survey.models.councils import VotingMethod
@@ -32,7 +66,7 @@ _CONSULTATION_FOR_VOTE = """
 SELECT council_id, secret, allow_change,
        state = 'open' AND (opens_at IS NULL OR opens_at <= now())
        AND (closes_at IS NULL OR closes_at > now()) AS voting
-FROM consultations WHERE id = $1 FOR SHARE
+FROM consultations WHERE id = $1 FOR UPDATE
 """
 
 
@@ -121,14 +155,40 @@ def ballot_receipt(consultation_id: int, marks: Mapping[int, int], salt: str) ->
     return hashlib.sha256((salt + content).encode()).hexdigest()[:16]
 
 
-async def _insert_ballot(
-    conn: asyncpg.Connection,
-    consultation_id: int,
-    marks: Mapping[int, int],
-    *,
-    member_id: int | None,
-    channel: Channel,
-) -> str:
+CHANGE_CODE_LENGTH = 16  # letters of a 32-letter alphabet: 80 random bits
+
+
+def new_change_code() -> str:
+    return "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(CHANGE_CODE_LENGTH))
+
+
+def display_change_code(code: str) -> str:
+    """The code in groups of four letters, easier to copy by hand."""
+    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
+
+
+def normalise_change_code(text: str) -> str:
+    return "".join(c for c in text.upper() if c.isalnum())[: CHANGE_CODE_LENGTH * 2]
+
+
+def change_key(code: str, consultation_id: int, member_id: int) -> str:
+    """The keyed hash stored with a secret ballot: it opens to its voter's code only."""
+    message = f"{consultation_id}:{member_id}".encode()
+    return hmac.new(normalise_change_code(code).encode(), message, hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True)
+class CastBallot:
+    """What the voter takes away: the receipt, and for a secret ballot that may be changed
+    the code that changing it needs."""
+
+    receipt: str
+    change_code: str | None = None
+
+
+async def _check_options(
+    conn: asyncpg.Connection, consultation_id: int, marks: Mapping[int, int]
+) -> None:
     option_ids = list(marks)
     known = await conn.fetchval(
         "SELECT count(*) FROM consultation_options WHERE consultation_id = $1"
@@ -138,12 +198,22 @@ async def _insert_ballot(
     )
     if known != len(option_ids):
         raise Conflict("vote.options_changed")
+
+
+async def _insert_named_ballot(
+    conn: asyncpg.Connection,
+    consultation_id: int,
+    marks: Mapping[int, int],
+    *,
+    member_id: int,
+    channel: Channel,
+) -> str:
+    await _check_options(conn, consultation_id, marks)
     salt = secrets.token_hex(16)
     receipt = ballot_receipt(consultation_id, marks, salt)
     ballot_id = await conn.fetchval(
         "INSERT INTO council_ballots (consultation_id, member_id, receipt, salt, channel,"
-        " cast_at) VALUES ($1, $2, $3, $4, $5, CASE WHEN $2::int IS NULL THEN NULL"
-        " ELSE now() END) RETURNING id",
+        " cast_at) VALUES ($1, $2, $3, $4, $5, now()) RETURNING id",
         consultation_id,
         member_id,
         receipt,
@@ -157,22 +227,138 @@ async def _insert_ballot(
     return receipt
 
 
+async def _add_pending_ballot(
+    conn: asyncpg.Connection,
+    consultation_id: int,
+    marks: Mapping[int, int],
+    *,
+    key: str | None,
+) -> str:
+    await _check_options(conn, consultation_id, marks)
+    salt = secrets.token_hex(16)
+    receipt = ballot_receipt(consultation_id, marks, salt)
+    await conn.execute(
+        "INSERT INTO council_ballot_pool (consultation_id, receipt, salt, marks, change_key)"
+        " VALUES ($1, $2, $3, $4::jsonb, $5)",
+        consultation_id,
+        receipt,
+        salt,
+        json.dumps({str(k): v for k, v in marks.items()}),
+        key,
+    )
+    return receipt
+
+
+_shuffler = secrets.SystemRandom()
+
+
+async def _rewrite_in_random_order(conn: asyncpg.Connection, consultation_id: int) -> None:
+    """Write the consultation's participations and pending ballots again, shuffled: one
+    ``xmin`` for all, new random keys, a new physical order (see the module docstring)."""
+    people = list(
+        await conn.fetch(
+            "DELETE FROM council_participations WHERE consultation_id = $1"
+            " RETURNING member_id, channel",
+            consultation_id,
+        )
+    )
+    pending = list(
+        await conn.fetch(
+            "DELETE FROM council_ballot_pool WHERE consultation_id = $1"
+            " RETURNING receipt, salt, marks::text AS marks, change_key",
+            consultation_id,
+        )
+    )
+    _shuffler.shuffle(people)
+    _shuffler.shuffle(pending)
+    await conn.execute(
+        "INSERT INTO council_participations (consultation_id, member_id, channel)"
+        " SELECT $1, t.member_id, t.channel"
+        " FROM unnest($2::int[], $3::text[]) WITH ORDINALITY AS t(member_id, channel, n)"
+        " ORDER BY t.n",
+        consultation_id,
+        [p["member_id"] for p in people],
+        [p["channel"] for p in people],
+    )
+    await conn.execute(
+        "INSERT INTO council_ballot_pool (consultation_id, receipt, salt, marks, change_key)"
+        " SELECT $1, t.receipt, t.salt, t.marks::jsonb, t.change_key"
+        " FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY"
+        "   AS t(receipt, salt, marks, change_key, n)"
+        " ORDER BY t.n",
+        consultation_id,
+        [b["receipt"] for b in pending],
+        [b["salt"] for b in pending],
+        [b["marks"] for b in pending],
+        [b["change_key"] for b in pending],
+    )
+
+
+async def count_pending_ballots(conn: asyncpg.Connection, consultation_id: int) -> int:
+    """Move the pool into the counted ballots in a random order (inside the closing
+    transaction); returns how many moved."""
+    pending = list(
+        await conn.fetch(
+            "DELETE FROM council_ballot_pool WHERE consultation_id = $1"
+            " RETURNING receipt, salt, marks::text AS marks",
+            consultation_id,
+        )
+    )
+    if not pending:
+        return 0
+    _shuffler.shuffle(pending)
+    ids = [uuid.uuid4() for _ in pending]
+    await conn.execute(
+        "INSERT INTO council_ballots (id, consultation_id, receipt, salt)"
+        " SELECT t.id, $1, t.receipt, t.salt"
+        " FROM unnest($2::uuid[], $3::text[], $4::text[]) WITH ORDINALITY"
+        "   AS t(id, receipt, salt, n) ORDER BY t.n",
+        consultation_id,
+        ids,
+        [b["receipt"] for b in pending],
+        [b["salt"] for b in pending],
+    )
+    await conn.copy_records_to_table(
+        "council_marks",
+        records=[
+            (ballot_id, int(option_id), int(value))
+            for ballot_id, b in zip(ids, pending, strict=True)
+            for option_id, value in json.loads(b["marks"]).items()
+        ],
+        columns=("ballot_id", "option_id", "value"),
+    )
+    return len(pending)
+
+
 async def cast_ballot(
     member_id: int,
     council_id: int,
     consultation_id: int,
     marks: Mapping[int, int],
     *,
-    held_receipt: str | None = None,
-) -> str:
-    """Store a member's ballot and return its receipt.
+    proof: tuple[str, str] | None = None,
+) -> CastBallot:
+    """Store a member's ballot; return its receipt (and change code).
 
     Refused after closing, from another council, or for a second ballot unless changes are
     allowed; a change replaces the earlier ballot in the same transaction. A secret ballot
-    can only be found again through the receipt its voter holds (``held_receipt``).
+    is only changed by its own voter, who shows its receipt and change code (``proof``).
     """
+    try:
+        return await _cast_ballot(member_id, council_id, consultation_id, marks, proof)
+    except asyncpg.UniqueViolationError as exc:  # Only if two writers got past the lock.
+        raise Conflict("vote.already_voted") from exc
+
+
+async def _cast_ballot(
+    member_id: int,
+    council_id: int,
+    consultation_id: int,
+    marks: Mapping[int, int],
+    proof: tuple[str, str] | None,
+) -> CastBallot:
     async with connection() as conn, conn.transaction():
-        # FOR SHARE: closing (FOR UPDATE) waits for ballots in flight and vice versa.
+        # FOR UPDATE: one ballot at a time per consultation, and closing waits for them.
         row = await conn.fetchrow(_CONSULTATION_FOR_VOTE, consultation_id)
         if row is None:
             raise NotFound("council.consultation_not_found")
@@ -180,51 +366,62 @@ async def cast_ballot(
             raise Forbidden("vote.not_your_council")
         if not row["voting"]:
             raise Conflict("vote.closed")
+        secret = bool(row["secret"])
         voted = await conn.fetchrow(
-            "SELECT id, channel FROM council_participations WHERE consultation_id = $1"
-            " AND member_id = $2 FOR UPDATE",
+            "SELECT channel FROM council_participations WHERE consultation_id = $1"
+            " AND member_id = $2",
             consultation_id,
             member_id,
         )
         if voted is not None:
             if not row["allow_change"] or voted["channel"] != Channel.WEB:
                 raise Conflict("vote.already_voted")
-            if row["secret"]:
-                done = await conn.execute(
-                    "DELETE FROM council_ballots WHERE consultation_id = $1 AND receipt = $2"
-                    " AND member_id IS NULL AND channel = 'web'",
-                    consultation_id,
-                    held_receipt or "",
-                )
+            if secret:
+                await _remove_own_pending_ballot(conn, consultation_id, member_id, proof)
             else:
-                done = await conn.execute(
+                await conn.execute(
                     "DELETE FROM council_ballots WHERE consultation_id = $1 AND member_id = $2",
                     consultation_id,
                     member_id,
                 )
-            if done.endswith(" 0"):
-                raise Conflict("vote.receipt_needed")
-            await conn.execute(
-                "UPDATE council_participations SET voted_at = now() WHERE id = $1", voted["id"]
-            )
         else:
-            try:
-                async with conn.transaction():
-                    await conn.execute(
-                        "INSERT INTO council_participations (consultation_id, member_id,"
-                        " channel) VALUES ($1, $2, 'web')",
-                        consultation_id,
-                        member_id,
-                    )
-            except asyncpg.UniqueViolationError as exc:  # The same member, twice at once.
-                raise Conflict("vote.already_voted") from exc
-        return await _insert_ballot(
-            conn,
-            consultation_id,
-            marks,
-            member_id=None if row["secret"] else member_id,
-            channel=Channel.WEB,
-        )
+            await conn.execute(
+                "INSERT INTO council_participations (consultation_id, member_id, channel)"
+                " VALUES ($1, $2, 'web')",
+                consultation_id,
+                member_id,
+            )
+        if not secret:
+            receipt = await _insert_named_ballot(
+                conn, consultation_id, marks, member_id=member_id, channel=Channel.WEB
+            )
+            return CastBallot(receipt)
+        code = new_change_code() if row["allow_change"] else None
+        key = change_key(code, consultation_id, member_id) if code else None
+        receipt = await _add_pending_ballot(conn, consultation_id, marks, key=key)
+        await _rewrite_in_random_order(conn, consultation_id)
+        return CastBallot(receipt, code)
+
+
+async def _remove_own_pending_ballot(
+    conn: asyncpg.Connection,
+    consultation_id: int,
+    member_id: int,
+    proof: tuple[str, str] | None,
+) -> None:
+    receipt, code = proof or ("", "")
+    receipt = receipt.strip().lower()[:16]
+    if not receipt or not normalise_change_code(code):
+        raise Conflict("vote.receipt_needed")
+    done = await conn.execute(
+        "DELETE FROM council_ballot_pool WHERE consultation_id = $1 AND receipt = $2"
+        " AND change_key = $3",
+        consultation_id,
+        receipt,
+        change_key(code, consultation_id, member_id),
+    )
+    if done.endswith(" 0"):
+        raise Conflict("vote.change_refused")
 
 
 async def record_paper_ballot(
@@ -256,32 +453,32 @@ async def record_paper_ballot(
             "   AS members,"
             " (SELECT count(*) FROM council_participations WHERE consultation_id = $2) AS ballots,"
             " EXISTS (SELECT 1 FROM council_members WHERE id = $3 AND council_id = $1"
-            "         AND active) AS is_member",
+            "         AND active) AS is_member,"
+            " EXISTS (SELECT 1 FROM council_participations WHERE consultation_id = $2"
+            "         AND member_id = $3) AS voted",
             council_id,
             consultation_id,
             member_id,
         )
         if not counts["is_member"]:
             raise InvalidForm({"member": FieldError("council.member_required", {})})
+        if counts["voted"]:
+            raise InvalidForm({"member": FieldError("council.member_voted", {})})
         if counts["ballots"] >= counts["members"]:
             raise Conflict("council.too_many_ballots")
-        try:
-            async with conn.transaction():
-                await conn.execute(
-                    "INSERT INTO council_participations (consultation_id, member_id, channel)"
-                    " VALUES ($1, $2, 'paper')",
-                    consultation_id,
-                    member_id,
-                )
-        except asyncpg.UniqueViolationError as exc:
-            raise InvalidForm({"member": FieldError("council.member_voted", {})}) from exc
-        receipt = await _insert_ballot(
-            conn,
+        await conn.execute(
+            "INSERT INTO council_participations (consultation_id, member_id, channel)"
+            " VALUES ($1, $2, 'paper')",
             consultation_id,
-            marks,
-            member_id=None if row["secret"] else member_id,
-            channel=Channel.PAPER,
+            member_id,
         )
+        if row["secret"]:
+            receipt = await _add_pending_ballot(conn, consultation_id, marks, key=None)
+            await _rewrite_in_random_order(conn, consultation_id)
+        else:
+            receipt = await _insert_named_ballot(
+                conn, consultation_id, marks, member_id=member_id, channel=Channel.PAPER
+            )
         await log_event(
             conn,
             council_id,

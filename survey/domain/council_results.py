@@ -16,6 +16,7 @@ import numpy as np
 
 from analysis import voting
 from analysis.opinion import OpinionAnalysis, OpinionParams, analyse_opinions
+from survey.domain.council_ballots import count_pending_ballots
 from survey.domain.councils import get_consultation, log_event
 from survey.domain.db import connection
 from survey.errors import Conflict
@@ -205,10 +206,12 @@ async def tally(conn: asyncpg.Connection, consultation: Consultation) -> dict[st
         consultation.id,
     )
     counts = await conn.fetchrow(
-        "SELECT count(*) AS ballots, count(*) FILTER (WHERE channel = 'paper') AS paper,"
+        # A secret ballot does not say how it came: participations count the paper ones.
+        "SELECT count(*) AS ballots, (SELECT count(*) FROM council_participations"
+        "  WHERE consultation_id = $1 AND channel = 'paper') AS paper,"
         " count(*) FILTER (WHERE channel = 'import') AS imported,"
         " coalesce(array_agg(receipt ORDER BY receipt) FILTER (WHERE receipt IS NOT NULL"
-        " AND channel <> 'import'), '{}') AS receipts,"
+        " AND channel IS DISTINCT FROM 'import'), '{}') AS receipts,"
         " (SELECT count(*) FROM council_members WHERE council_id = $2 AND active) AS members"
         " FROM council_ballots WHERE consultation_id = $1",
         consultation.id,
@@ -275,6 +278,7 @@ async def close_consultation(council_id: int, consultation_id: int, *, actor: st
         )
         if state != "open":
             raise Conflict("council.not_open")
+        await count_pending_ballots(conn, consultation.id)
         results = await tally(conn, consultation)
         await conn.execute(
             "UPDATE consultations SET state = 'closed', closed_at = now(), results = $2::jsonb"

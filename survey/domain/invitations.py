@@ -305,35 +305,51 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def create_api_token(user_id: int, name: str) -> str:
-    """A new token for ``user_id``; the only time it is given in full."""
+# The one scope so far: read surveys, their definitions and responses; never write.
+READ_SURVEYS = "surveys:read"
+
+
+async def create_api_token(user_id: int, name: str, *, survey_slug: str = "") -> str:
+    """A new read-only token for ``user_id``, for every survey or the one of
+    ``survey_slug``; the only time it is given in full."""
     name = name.strip()[:100]
     if not name:
         raise SurveyError("builder.token_name_missing")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     async with connection() as conn:
+        survey_id = None
+        if survey_slug:
+            survey_id = await conn.fetchval("SELECT id FROM surveys WHERE slug = $1", survey_slug)
+            if survey_id is None:
+                raise SurveyError("builder.token_survey_unknown")
         await conn.execute(
-            "INSERT INTO api_tokens (user_id, name, prefix, token_hash, created_at)"
-            " VALUES ($1, $2, $3, $4, now())",
+            "INSERT INTO api_tokens (user_id, name, prefix, token_hash, created_at, scope,"
+            " survey_id) VALUES ($1, $2, $3, $4, now(), $5, $6)",
             user_id,
             name,
             token[:12],
             _token_hash(token),
+            READ_SURVEYS,
+            survey_id,
         )
     return token
 
 
 async def list_api_tokens(user_id: int) -> list[dict[str, Any]]:
+    """The user's tokens, newest first, with the survey each one reads (none: all)."""
     async with connection() as conn:
         rows = await conn.fetch(
-            "SELECT id, name, prefix, created_at, last_used_at, revoked_at FROM api_tokens"
-            " WHERE user_id = $1 ORDER BY created_at DESC, id DESC",
+            "SELECT t.id, t.name, t.prefix, t.created_at, t.last_used_at, t.revoked_at,"
+            " t.scope, s.slug AS survey_slug FROM api_tokens t"
+            " LEFT JOIN surveys s ON s.id = t.survey_id"
+            " WHERE t.user_id = $1 ORDER BY t.created_at DESC, t.id DESC",
             user_id,
         )
     return [dict(r) for r in rows]
 
 
 async def revoke_api_token(user_id: int, token_id: int) -> None:
+    """Revoke one of the user's own tokens (another user's is not found)."""
     async with connection() as conn:
         done = await conn.execute(
             "UPDATE api_tokens SET revoked_at = coalesce(revoked_at, now())"
@@ -345,33 +361,59 @@ async def revoke_api_token(user_id: int, token_id: int) -> None:
         raise NotFound("builder.token_unknown")
 
 
+async def token_survey_choices() -> list[dict[str, Any]]:
+    """The surveys a new token may be limited to: slug and titles, newest first."""
+    async with connection() as conn:
+        rows = await conn.fetch(
+            "SELECT slug, title_fr, title_en FROM surveys ORDER BY created_at DESC, id DESC"
+        )
+    return [dict(r) for r in rows]
+
+
 class ApiDenied(SurveyError):
     status = 401
 
 
-async def authenticate_token(header: str | None) -> int:
-    """The user id behind an ``Authorization: Bearer`` header; revoked tokens are refused."""
+@dataclass(frozen=True)
+class ApiGrant:
+    """What a token lets its holder read: every survey, or one."""
+
+    user_id: int
+    survey_id: int | None
+
+    def check(self, definition: SurveyDef) -> None:
+        """A survey outside the token's scope is answered as unknown."""
+        if self.survey_id is not None and self.survey_id != definition.id:
+            raise NotFound("error.survey_not_found")
+
+
+async def authenticate_token(header: str | None) -> ApiGrant:
+    """The grant behind an ``Authorization: Bearer`` header; revoked tokens, and tokens
+    without the read scope, are refused."""
     scheme, _, token = (header or "").partition(" ")
     if scheme.lower() != "bearer" or not token.startswith(TOKEN_PREFIX):
         raise ApiDenied("builder.api_token_missing")
     async with connection() as conn:
-        user_id = await conn.fetchval(
+        row = await conn.fetchrow(
             "UPDATE api_tokens SET last_used_at = now() WHERE token_hash = $1"
-            " AND revoked_at IS NULL RETURNING user_id",
+            " AND revoked_at IS NULL AND scope = $2 RETURNING user_id, survey_id",
             _token_hash(token.strip()),
+            READ_SURVEYS,
         )
-    if user_id is None:
+    if row is None:
         raise ApiDenied("builder.api_token_invalid")
-    return int(user_id)
+    return ApiGrant(int(row["user_id"]), row["survey_id"])
 
 
-async def api_surveys() -> list[dict[str, Any]]:
-    """Every survey with its response count (one grouped query)."""
+async def api_surveys(grant: ApiGrant) -> list[dict[str, Any]]:
+    """The surveys the token reads, with their response counts (one grouped query)."""
     async with connection() as conn:
         rows = await conn.fetch(
             "SELECT s.slug, s.title_fr, s.title_en, s.status, s.version, count(r.id) AS responses"
             " FROM surveys s LEFT JOIN responses r ON r.survey_id = s.id"
-            " GROUP BY s.id ORDER BY s.created_at DESC, s.id DESC"
+            " WHERE $1::int IS NULL OR s.id = $1"
+            " GROUP BY s.id ORDER BY s.created_at DESC, s.id DESC",
+            grant.survey_id,
         )
     return [
         {
@@ -392,7 +434,7 @@ async def api_responses(
     limit = max(1, min(limit, API_PAGE_MAX))
     async with connection() as conn:
         rows = await conn.fetch(
-            "SELECT id, receipt, answers, language, channel, submitted_at FROM responses"
+            "SELECT id, answers, language, channel, submitted_at FROM responses"
             " WHERE survey_id = $1 AND id > $2 ORDER BY id LIMIT $3",
             definition.id,
             after,
@@ -406,9 +448,9 @@ async def api_responses(
 
 
 def _response_item(row: Mapping[str, Any]) -> dict[str, Any]:
+    # Never the receipt: it belongs to the resident, who can see and erase the answer with it.
     return {
         "id": row["id"],
-        "receipt": row["receipt"],
         "submitted_at": row["submitted_at"].isoformat(),
         "channel": row["channel"],
         "language": row["language"],
@@ -439,9 +481,10 @@ def openapi_document() -> dict[str, Any]:
     texts = {"type": "object", "properties": {"fr": {"type": "string"}, "en": {"type": "string"}}}
     response_schema = {
         "type": "object",
+        "required": ["id", "submitted_at", "channel", "language", "answers"],
+        "additionalProperties": False,
         "properties": {
             "id": {"type": "integer"},
-            "receipt": {"type": "string"},
             "submitted_at": {"type": "string", "format": "date-time"},
             "channel": {"type": "string", "enum": [str(c) for c in Channel]},
             "language": {"type": "string"},
@@ -458,7 +501,10 @@ def openapi_document() -> dict[str, Any]:
             "version": "1",
             "description": (
                 "Read-only access to surveys and responses. Create a token on the staff page"
-                " « Jetons d'API » and send it as `Authorization: Bearer <token>`."
+                " « Jetons d'API » and send it as `Authorization: Bearer <token>`. A token"
+                " has the scope `surveys:read`, for every survey or for one: another survey"
+                ' is answered 404. "Log out everywhere" revokes its owner\'s tokens.'
+                " Residents' receipts are never given out."
             ),
         },
         "components": {
@@ -627,16 +673,20 @@ async def list_webhooks(definition: SurveyDef) -> list[dict[str, Any]]:
             definition.id,
         )
         deliveries = await conn.fetch(
-            "SELECT * FROM (SELECT d.webhook_id, d.receipt, d.attempt, d.status_code, d.error,"
-            " d.created_at, row_number() OVER (PARTITION BY d.webhook_id"
-            " ORDER BY d.created_at DESC, d.id DESC) AS n FROM webhook_deliveries d"
+            # The response's id, never its receipt: the receipt is the resident's alone.
+            "SELECT recent.*, r.id AS response_id FROM (SELECT d.webhook_id, d.receipt,"
+            " d.attempt, d.status_code, d.error, d.created_at, row_number() OVER (PARTITION BY"
+            " d.webhook_id ORDER BY d.created_at DESC, d.id DESC) AS n FROM webhook_deliveries d"
             " JOIN webhooks w ON w.id = d.webhook_id WHERE w.survey_id = $1) recent"
-            " WHERE n <= 20 ORDER BY created_at DESC",
+            " LEFT JOIN responses r ON r.receipt = recent.receipt"
+            " WHERE recent.n <= 20 ORDER BY recent.created_at DESC",
             definition.id,
         )
     by_hook: dict[int, list[dict[str, Any]]] = {h["id"]: [] for h in hooks}
     for d in deliveries:
-        by_hook[d["webhook_id"]].append(dict(d))
+        entry = dict(d)
+        del entry["receipt"]
+        by_hook[d["webhook_id"]].append(entry)
     return [{**dict(h), "deliveries": by_hook[h["id"]]} for h in hooks]
 
 
@@ -684,8 +734,7 @@ async def deliver_webhook(payload: dict[str, Any], progress: Progress) -> None:
             webhook_id,
         )
         row = await conn.fetchrow(
-            "SELECT id, receipt, answers, language, channel, submitted_at FROM responses"
-            " WHERE receipt = $1",
+            "SELECT id, answers, language, channel, submitted_at FROM responses WHERE receipt = $1",
             receipt,
         )
         # The log is the count of attempts: it stays right even if a worker died mid-way.

@@ -117,6 +117,12 @@ class ApiToken(Model):
     created_at = fields.DatetimeField(auto_now_add=True)
     last_used_at = fields.DatetimeField(null=True)
     revoked_at = fields.DatetimeField(null=True)
+    # What the token may do: read surveys and their responses (the only scope so far).
+    scope = fields.CharField(max_length=32, default="surveys:read")
+    # The one survey it reads; none: every survey.
+    survey: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.Survey", related_name="api_tokens", on_delete=fields.CASCADE, null=True
+    )
 
     class Meta:
         table = "api_tokens"

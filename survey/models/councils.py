@@ -1,7 +1,9 @@
 """Citizen councils: members, consultations, options, participation, ballots and the audit log.
 
 A secret ballot is stored without any link to its voter: ``council_participations`` records
-*who* voted, ``council_ballots`` (random UUID key, no timestamp) records *what* was voted.
+*who* voted, ``council_ballot_pool`` holds *what* was voted until closing, when it moves to
+``council_ballots``; random keys and no timestamps (the design is in
+``survey.domain.council_ballots``).
 """
 
 from __future__ import annotations
@@ -122,9 +124,9 @@ class ConsultationOption(Model):
 
 
 class Participation(Model):
-    """That a member voted (online or on paper), never what they voted."""
+    """That a member voted (online or on paper), never what they voted, nor when."""
 
-    id = fields.BigIntField(primary_key=True)
+    id = fields.UUIDField(primary_key=True)
     consultation: fields.ForeignKeyRelation[Consultation] = fields.ForeignKeyField(
         "models.Consultation", related_name="participations", on_delete=fields.CASCADE
     )
@@ -132,7 +134,6 @@ class Participation(Model):
         "models.Member", related_name="participations", on_delete=fields.CASCADE
     )
     channel = fields.CharEnumField(Channel, max_length=8, default=Channel.WEB)
-    voted_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
         table = "council_participations"
@@ -140,8 +141,8 @@ class Participation(Model):
 
 
 class Ballot(Model):
-    """One ballot; ``member`` and ``cast_at`` are set for named ballots only, ``polis_voter_id``
-    for ballots imported from Pol.is."""
+    """One counted ballot; ``member``, ``cast_at`` and ``channel`` are set for named ballots
+    only, ``polis_voter_id`` (and the ``import`` channel) for ballots imported from Pol.is."""
 
     id = fields.UUIDField(primary_key=True)
     consultation: fields.ForeignKeyRelation[Consultation] = fields.ForeignKeyField(
@@ -152,7 +153,7 @@ class Ballot(Model):
     )
     receipt = fields.CharField(max_length=16, unique=True)
     salt = fields.CharField(max_length=32)
-    channel = fields.CharEnumField(Channel, max_length=8, default=Channel.WEB)
+    channel = fields.CharEnumField(Channel, max_length=8, null=True)
     cast_at = fields.DatetimeField(null=True)
     # The ``voter-id`` of a Pol.is participant whose votes were imported (channel ``import``);
     # a pseudonym of a public export, never a council member.
@@ -161,6 +162,25 @@ class Ballot(Model):
     class Meta:
         table = "council_ballots"
         unique_together = (("consultation", "member"),)
+
+
+class PendingBallot(Model):
+    """A secret ballot accepted while voting is open, counted at closing.
+
+    ``marks`` maps option ids to values. Rows carry no member, channel nor time, and every
+    ballot cast rewrites the consultation's whole pool in a random order."""
+
+    id = fields.UUIDField(primary_key=True)
+    consultation: fields.ForeignKeyRelation[Consultation] = fields.ForeignKeyField(
+        "models.Consultation", related_name="pending_ballots", on_delete=fields.CASCADE
+    )
+    receipt = fields.CharField(max_length=16, unique=True)
+    salt = fields.CharField(max_length=32)
+    marks: dict = fields.JSONField()  # type: ignore[type-arg]
+    change_key = fields.CharField(max_length=64, null=True)
+
+    class Meta:
+        table = "council_ballot_pool"
 
 
 class BallotMark(Model):

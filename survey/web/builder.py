@@ -506,7 +506,7 @@ async def _paper_page(
     raw: dict[str, list[str]] | None = None,
     errors: Any = None,
     status: int = 200,
-    saved: str = "",
+    saved: bool = False,
 ) -> Response:
     definition = await get_definition(_slug(request))
     return render(
@@ -527,8 +527,7 @@ async def _paper_page(
 @access(STAFF)
 async def paper_page(request: Request) -> Response:
     await current_user(request)
-    saved = request.query_params.get("saved", "")[:16]
-    return await _paper_page(request, saved=saved if saved.isalnum() else "")
+    return await _paper_page(request, saved=request.query_params.get("saved") == "1")
 
 
 @access(STAFF)
@@ -538,12 +537,13 @@ async def paper_post(request: Request) -> Response:
     definition = await get_definition(_slug(request))
     raw = resident.raw_answers(form)
     try:
-        receipt = await builder.submit_paper(
+        await builder.submit_paper(
             definition, raw, key=str(form.get("key", "")), language=str(form.get("language", "fr"))
         )
     except builder.Invalid as invalid:
         return await _paper_page(request, raw=raw, errors=invalid.errors, status=422)
-    return redirect(f"/staff/surveys/{definition.slug}/paper?saved={receipt}")
+    # The receipt is the resident's: staff who typed the paper in are not given it.
+    return redirect(f"/staff/surveys/{definition.slug}/paper?saved=1")
 
 
 # --- files in and out -----------------------------------------------------------------------
@@ -666,8 +666,8 @@ async def api_openapi(request: Request) -> Response:
 async def api_surveys(request: Request) -> Response:
     """Token holders only: the ``access`` rule is the API token, checked here."""
     try:
-        await invitations.authenticate_token(request.headers.get("authorization"))
-        return JSONResponse(await invitations.api_surveys())
+        grant = await invitations.authenticate_token(request.headers.get("authorization"))
+        return JSONResponse(await invitations.api_surveys(grant))
     except SurveyError as error:
         return _api_error(request, error)
 
@@ -675,8 +675,9 @@ async def api_surveys(request: Request) -> Response:
 @access(PUBLIC)
 async def api_survey(request: Request) -> Response:
     try:
-        await invitations.authenticate_token(request.headers.get("authorization"))
+        grant = await invitations.authenticate_token(request.headers.get("authorization"))
         definition = await get_definition(_slug(request))
+        grant.check(definition)
         return JSONResponse(definition_to_json(definition))
     except SurveyError as error:
         return _api_error(request, error)
@@ -685,10 +686,11 @@ async def api_survey(request: Request) -> Response:
 @access(PUBLIC)
 async def api_responses(request: Request) -> Response:
     try:
-        await invitations.authenticate_token(request.headers.get("authorization"))
+        grant = await invitations.authenticate_token(request.headers.get("authorization"))
         after = _query_int(request, "after", 0, 0, invitations.API_AFTER_MAX)
         limit = _query_int(request, "limit", 100, 1, invitations.API_PAGE_MAX)
         definition = await get_definition(_slug(request))
+        grant.check(definition)
         page = await invitations.api_responses(definition, after=after, limit=limit)
         return JSONResponse(page)
     except SurveyError as error:
@@ -696,17 +698,26 @@ async def api_responses(request: Request) -> Response:
 
 
 async def _tokens_page(
-    request: Request, *, new_token: str = "", error: SurveyError | None = None, status: int = 200
+    request: Request,
+    *,
+    new_token: str = "",
+    error: SurveyError | None = None,
+    typed: dict[str, str] | None = None,
+    status: int = 200,
 ) -> Response:
     user = await current_user(request)
     assert user is not None
+    tokens = await invitations.list_api_tokens(user.id)
     return render(
         request,
         "staff/builder_tokens.html",
         status_code=status,
-        tokens=await invitations.list_api_tokens(user.id),
+        tokens=[t for t in tokens if t["revoked_at"] is None],
+        revoked=[t for t in tokens if t["revoked_at"] is not None],
+        surveys=await invitations.token_survey_choices(),
         new_token=new_token,
         error=error,
+        typed=typed or {},
     )
 
 
@@ -720,10 +731,13 @@ async def tokens_post(request: Request) -> Response:
     form = await read_form(request)
     user = await current_user(request)
     assert user is not None
+    typed = {"name": str(form.get("name", ""))[:100], "survey": str(form.get("survey", ""))}
     try:
-        token = await invitations.create_api_token(user.id, str(form.get("name", "")))
+        token = await invitations.create_api_token(
+            user.id, typed["name"], survey_slug=typed["survey"][:64]
+        )
     except SurveyError as error:
-        return await _tokens_page(request, error=error, status=422)
+        return await _tokens_page(request, error=error, typed=typed, status=422)
     return await _tokens_page(request, new_token=token)
 
 

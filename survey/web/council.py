@@ -20,6 +20,7 @@ from survey.domain import council_polis
 from survey.domain import council_results as results_domain
 from survey.domain.council_ballots import cast_ballot as cast_member_ballot
 from survey.domain.council_ballots import (
+    display_change_code,
     format_amount,
     named_ballot_marks,
     parse_ballot,
@@ -854,6 +855,21 @@ def _held_receipt(request: Request, consultation_id: int) -> str | None:
     return receipts.get(str(consultation_id)) if isinstance(receipts, dict) else None
 
 
+def _held_change_code(request: Request, consultation_id: int) -> str | None:
+    codes = request.session.get("change_codes", {})
+    return codes.get(str(consultation_id)) if isinstance(codes, dict) else None
+
+
+def _keep_in_session(request: Request, name: str, consultation_id: int, value: str | None) -> None:
+    held = request.session.get(name, {})
+    held = dict(held) if isinstance(held, dict) else {}
+    if value is None:
+        held.pop(str(consultation_id), None)
+    else:
+        held[str(consultation_id)] = value
+    request.session[name] = held
+
+
 def _marks_as_raw(consultation: Consultation, marks: dict[int, int]) -> RawForm:
     """A stored named ballot back as form values, to prefill a change of vote."""
     method = consultation.method
@@ -885,7 +901,7 @@ async def _ballot_page(
         raw = {}
         if context.voted and not c.secret and c.allow_change:
             raw = _marks_as_raw(c, await named_ballot_marks(member.id, c.id))
-    held = _held_receipt(request, c.id)
+    held = _held_receipt(request, c.id) and _held_change_code(request, c.id)
     return render(
         request,
         "council/ballot.html",
@@ -945,23 +961,24 @@ async def ballot_post(request: Request) -> Response:
         return await _ballot_page(
             request, member, consultation_id, raw=raw, errors=errors, status=422
         )
-    typed = (raw.get("receipt") or [""])[0].strip().lower()[:16]
+    # A change of secret ballot is proved by the receipt and code this session holds, or
+    # else by those the voter typed (another device, a new session).
+    receipt, code = (
+        _held_receipt(request, consultation_id),
+        _held_change_code(request, consultation_id),
+    )
+    if not (receipt and code):
+        receipt, code = (raw.get("receipt") or [""])[0], (raw.get("change_code") or [""])[0]
     try:
-        receipt = await cast_member_ballot(
-            member.id,
-            member.council_id,
-            consultation_id,
-            marks,
-            held_receipt=_held_receipt(request, consultation_id) or typed or None,
+        cast = await cast_member_ballot(
+            member.id, member.council_id, consultation_id, marks, proof=(receipt, code)
         )
     except (Conflict, Forbidden) as exc:
         return await _ballot_page(
             request, member, consultation_id, raw=raw, notice=exc.key, status=exc.status
         )
-    receipts = request.session.get("receipts", {})
-    receipts = dict(receipts) if isinstance(receipts, dict) else {}
-    receipts[str(consultation_id)] = receipt
-    request.session["receipts"] = receipts
+    _keep_in_session(request, "receipts", consultation_id, cast.receipt)
+    _keep_in_session(request, "change_codes", consultation_id, cast.change_code)
     return redirect(f"/c/v/{consultation_id}/merci")
 
 
@@ -976,6 +993,8 @@ async def ballot_thanks(request: Request) -> Response:
         "council/thanks.html",
         c=context.consultation,
         receipt=_held_receipt(request, context.consultation.id),
+        change_code=_held_change_code(request, context.consultation.id),
+        display_change_code=display_change_code,
     )
 
 

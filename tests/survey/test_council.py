@@ -85,14 +85,20 @@ async def option_ids(consultation: Consultation) -> list[int]:
 
 
 async def ballots(consultation: Consultation) -> list[dict[str, Any]]:
-    """Stored ballots with their marks (option position → value)."""
+    """Stored ballots with their marks (option position → value): counted ones, and secret
+    ones still waiting in the pool for closing."""
     async with connection() as conn:
         rows = await conn.fetch(
             "SELECT b.member_id, b.cast_at, b.receipt, b.channel,"
             " jsonb_object_agg(o.position, m.value) AS marks"
             " FROM council_ballots b JOIN council_marks m ON m.ballot_id = b.id"
             " JOIN consultation_options o ON o.id = m.option_id"
-            " WHERE b.consultation_id = $1 GROUP BY b.id ORDER BY b.receipt",
+            " WHERE b.consultation_id = $1 GROUP BY b.id"
+            " UNION ALL SELECT NULL, NULL, p.receipt, NULL,"
+            " jsonb_object_agg(o.position, e.value::int)"
+            " FROM council_ballot_pool p CROSS JOIN jsonb_each_text(p.marks) e"
+            " JOIN consultation_options o ON o.id = e.key::int"
+            " WHERE p.consultation_id = $1 GROUP BY p.id, p.receipt ORDER BY receipt",
             consultation.id,
         )
     return [{**dict(r), "marks": json.loads(r["marks"])} for r in rows]
@@ -262,14 +268,20 @@ async def test_secret_ballot_change_needs_the_receipt(client: httpx.AsyncClient)
     await member_login(client, member)
     first = await vote(client, consultation.id, [("a", str(ids[0]))])
     receipt = (await ballots(consultation))[0]["receipt"]
-    assert receipt in (await client.get(first.headers["location"])).text
-    # Another session (no receipt held): the receipt must be typed.
+    thanks = (await client.get(first.headers["location"])).text
+    assert receipt in thanks
+    code = thanks.split('id="change-code">')[1].split("<")[0]
+    # Another session (no receipt held): the receipt and its change code must be typed.
     other = httpx.AsyncClient(transport=client._transport, base_url="http://testserver")
     await member_login(other, member)
     refused = await vote(other, consultation.id, [("a", str(ids[1]))])
     assert refused.status_code == 409
     assert "il faut le reçu" in text_of(refused.text)
-    changed = await vote(other, consultation.id, [("a", str(ids[1])), ("receipt", receipt)])
+    changed = await vote(
+        other,
+        consultation.id,
+        [("a", str(ids[1])), ("receipt", receipt), ("change_code", code)],
+    )
     assert changed.status_code == 303
     stored = await ballots(consultation)
     assert [(b["member_id"], b["marks"]) for b in stored] == [(None, {"1": 1})]
@@ -410,8 +422,14 @@ async def test_paper_ballots_are_marked_and_never_outnumber_members() -> None:
     with pytest.raises(Conflict) as refused:
         await record_paper_ballot(council.id, consultation.id, extra.id, {ids[0]: 1}, actor="t")
     assert refused.value.key == "council.too_many_ballots"
-    stored = await ballots(consultation)
-    assert [b["channel"] for b in stored] == ["paper", "paper"]
+    # A secret ballot does not say it came on paper; the participation does.
+    async with connection() as conn:
+        channels = await conn.fetch(
+            "SELECT channel FROM council_participations WHERE consultation_id = $1",
+            consultation.id,
+        )
+    assert [r["channel"] for r in channels] == ["paper", "paper"]
+    assert [b["channel"] for b in await ballots(consultation)] == [None, None]
 
 
 async def test_results_are_frozen_at_closing_and_published_with_receipts(
