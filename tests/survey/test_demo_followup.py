@@ -1,0 +1,32 @@
+"""The demo shows a whole loop: needs, a council decision, actions, a published follow-up."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from survey.domain.demo import load_demo
+from survey.domain.demo_followup import load_demo_followup
+from survey.models.actions import Action
+from survey.models.councils import Consultation
+from tests.htmlform import text_of
+
+pytestmark = pytest.mark.usefixtures("orm")
+
+
+async def test_demo_follow_up_shows_a_decision_and_actions(client: httpx.AsyncClient) -> None:
+    slug, _ = await load_demo()
+    assert await load_demo_followup(slug) is True
+    # Loaded once: a second start adds nothing.
+    assert await load_demo_followup(slug) is False
+    closed = await Consultation.filter(state="closed", published=True, title__startswith="Quels")
+    assert len(closed) == 1
+    assert await Action.filter(consultation_id=closed[0].id).count() == 2
+    page = await client.get(f"/s/{slug}/suivi")
+    assert page.status_code == 200
+    text = " ".join(text_of(page.text).split())
+    assert "Quels besoins traiter en premier ?" in text
+    assert "l'emporte, avec la mention majoritaire" in text
+    assert "Service vie des quartiers" in text
+    assert "En cours" in text
+    assert "cité par" in text
