@@ -256,7 +256,7 @@ async def needs_of_run(run: AnalysisRun) -> list[NeedView]:
     views = [
         NeedView(
             id=n.id,
-            label=n.staff_label or n.label,
+            label=mask_personal_data(n.staff_label or n.label),
             auto_label=n.label,
             keywords=list(n.keywords),
             quotes=[texts[r] for r in n.quote_response_ids if r in texts],

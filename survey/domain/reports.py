@@ -1,7 +1,8 @@
 """Reports for elected officials and the public: who answered, what we heard, what was decided.
 
 Everything comes from the dashboard tallies (a few summary rows, whatever the number of
-responses), with the same small-group rule as the dashboard.
+responses), with the same small-group rule as the dashboard; residents' words (need
+quotes and labels, options named after needs) are masked as on the dashboard.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
+from analysis.masking import mask_personal_data
 from survey.domain.actions import SurveyAction, survey_actions
 from survey.domain.dashboard import (
     Bar,
@@ -98,7 +100,7 @@ async def survey_decisions(survey_id: int, *, published_only: bool = False) -> l
             items[0]["state"],
             items[0]["closed_at"],
             items[0]["published"],
-            tuple((i["option"], i["need"]) for i in items),
+            tuple((mask_personal_data(i["option"]), mask_personal_data(i["need"])) for i in items),
         )
         for items in grouped.values()
     ]
