@@ -25,6 +25,9 @@ REGION = "FR"
 _MIN_PHONE_DIGITS = 8
 # The national significant number of a French phone number: nine digits, the first not 0.
 _FRENCH_SIGNIFICANT = re.compile(r"[1-9]\d{8}")
+# Slashes and underscores between digits read as spaces: phonenumbers takes "06/12/34/56/78"
+# for a date, yet no date has the nine digits of a phone number.
+_DIGIT_JOINER = re.compile(r"(?<=\d)[/_](?=\d)")
 # A nine-digit amount ("150 000 000 €", "123456789 habitants") is not a phone number.
 _UNIT_AFTER = re.compile(
     r"\s*(?:€|\$|£|%|‰|k€|m€|euros?\b|eur\b|dollars?\b|habitants?\b|personnes?\b"
@@ -45,11 +48,17 @@ _DOT = r"(?:\.|\s*[(\[{<]\s*(?:dot|point|\.)\s*[)\]}>]\s*|\s+(?:dot|point)\s+)"
 _COMMON_TLDS = (
     "fr|com|org|net|eu|be|ch|ca|lu|mc|re|info|io|uk|de|es|it|pt|nl|biz|me|co|email|gouv|asso"
 )
+# The last dot may have spaces around it before a common domain: "jean @ mairie . fr".
+_LAST = rf"(?:{_DOT}[^\W\d_]{{2,24}}|\s*\.\s*(?:{_COMMON_TLDS}))(?![\w-])"
 _EMAIL = re.compile(
-    rf"{_LOCAL}{_AT_SIGN}{_LABEL}(?:{_DOT}{_LABEL})*{_DOT}[^\W\d_]{{2,24}}(?![\w-])"
-    rf"|{_LOCAL}{_AT_WORD}{_LABEL}(?:{_DOT}{_LABEL})*{_DOT}(?:{_COMMON_TLDS})(?![\w-])",
+    rf"{_LOCAL}{_AT_SIGN}{_LABEL}(?:{_DOT}{_LABEL})*{_LAST}"
+    rf"|{_LOCAL}{_AT_WORD}{_LABEL}(?:{_DOT}{_LABEL})*(?:{_DOT}|\s*\.\s*)(?:{_COMMON_TLDS})(?![\w-])",
     re.IGNORECASE,
 )
+
+
+# Every form of address above has one of these: a cheap test before the full pattern.
+_AT_HINT = re.compile(r"@|\b(?:at|arobase)\b", re.IGNORECASE)
 
 
 def normalise_text(text: str) -> str:
@@ -72,6 +81,8 @@ def normalise_text(text: str) -> str:
 
 def mask_emails(text: str) -> str:
     """Replace e-mail addresses, plain or spelt out, with ``[e-mail]``."""
+    if not _AT_HINT.search(text):
+        return text
     return _EMAIL.sub(EMAIL_MARK, text)
 
 
@@ -95,9 +106,12 @@ def mask_phones(text: str, region: str = REGION) -> str:
         return text
     pieces = []
     end = 0
-    matcher = phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.POSSIBLE)
+    probe = _DIGIT_JOINER.sub(" ", text)  # same length: its offsets are the text's
+    matcher = phonenumbers.PhoneNumberMatcher(
+        probe, region, leniency=phonenumbers.Leniency.POSSIBLE
+    )
     for match in matcher:
-        if _is_phone(text, match):
+        if _is_phone(probe, match):
             pieces.append(text[end : match.start])
             pieces.append(PHONE_MARK)
             end = match.end

@@ -17,6 +17,7 @@ ZWSP = "\u200b"
         ("écrire à jean [at] example [dot] org svp", f"écrire à {EMAIL_MARK} svp"),
         ("écrire à jean {@} example(point)fr", f"écrire à {EMAIL_MARK}"),
         ("écrire à jean @ example.org svp", f"écrire à {EMAIL_MARK} svp"),
+        ("écrire à jean @ example . org svp", f"écrire à {EMAIL_MARK} svp"),
         ("écrire à jean@ example.org", f"écrire à {EMAIL_MARK}"),
         ("écrire à jean ＠ example．org", f"écrire à {EMAIL_MARK}"),
         ("écrire à ｊｅａｎ＠ｅｘａｍｐｌｅ．ｏｒｇ", f"écrire à {EMAIL_MARK}"),
@@ -45,6 +46,7 @@ def test_mask_personal_data_obfuscated_emails(text, expected):
         ("appelez le 06\u00a012\u00a034\u00a056\u00a078", f"appelez le {PHONE_MARK}"),
         ("appelez le ٠٦١٢٣٤٥٦٧٨", f"appelez le {PHONE_MARK}"),
         ("0033612345678 ou 06-12-34-56-78", f"{PHONE_MARK} ou {PHONE_MARK}"),
+        ("06/12/34/56/78 ou 06_12_34_56_78", f"{PHONE_MARK} ou {PHONE_MARK}"),
     ],
 )
 def test_mask_personal_data_obfuscated_phones(text, expected):
@@ -56,7 +58,8 @@ def test_mask_personal_data_obfuscated_phones(text, expected):
     [
         "En 2019 le bus 12 coûtait 1500 euros, code postal 75011, horaires 2018-2019",
         "Un budget de 150 000 000 € pour 123456789 habitants",
-        "le 12/03/2024 à 18h30, 3 000 personnes",
+        "le 12/03/2024 à 18h30, 3 000 personnes, du 01_02_2023 au 2024/2025",
+        "écrivez à la mairie. Merci, on se voit au point de rendez-vous",
         "more buses at night.Then a market at the square",
         "le point de vue des habitants, on se voit chez jean",
     ],
@@ -73,7 +76,7 @@ def test_normalise_text_drops_format_characters_and_folds_digits():
     assert normalise_text(f"０{ZWSP}６\u202e＠") == "06@"
 
 
-_SEPARATORS = st.sampled_from([" ", ".", "-", ZWSP, "\u00a0", "\u202f", "", " " + ZWSP])
+_SEPARATORS = st.sampled_from([" ", ".", "-", "/", "_", ZWSP, "\u00a0", "\u202f", "", " " + ZWSP])
 _DIGIT_FORMS = st.sampled_from(["ascii", "fullwidth"])
 
 
@@ -108,7 +111,7 @@ def test_mask_personal_data_hides_every_french_mobile(mobile, separator, form, p
     domain=st.from_regex(r"[a-z][a-z0-9-]{0,10}[a-z0-9]", fullmatch=True),
     tld=st.sampled_from(["fr", "org", "com", "net"]),
     at=st.sampled_from(["@", " @ ", "(at)", " [at] ", "＠", f"{ZWSP}@{ZWSP}", " at ", " arobase "]),
-    dot=st.sampled_from([".", "[dot]", " (point) ", " dot ", "．"]),
+    dot=st.sampled_from([".", "[dot]", " (point) ", " dot ", "．", " . "]),
 )
 def test_mask_personal_data_hides_every_email(local, domain, tld, at, dot):
     text = f"Écrivez-moi : {local}{at}{domain}{dot}{tld} merci"
