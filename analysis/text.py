@@ -1,4 +1,4 @@
-"""Text preparation for free-text answers: language, non-answers, lemmas, personal data.
+"""Text preparation for free-text answers: language, non-answers, lemmas.
 
 spaCy pipelines are loaded once per language and run in batches. French uses
 ``fr_core_news_md`` (it has word vectors), falling back to ``fr_core_news_sm``; English uses
@@ -15,6 +15,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
+
+# Masking lives in analysis.masking; the name stays importable from here for callers.
+from analysis.masking import mask_personal_data as mask_personal_data
 
 if TYPE_CHECKING:
     from spacy.language import Language as Pipeline
@@ -131,10 +134,6 @@ _ENGLISH_MARKERS = frozenset(
 )
 _FRENCH_LETTERS = frozenset("éèêàçùûîôœ")
 
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[a-zA-Z]{2,}")
-# A run of digits with the usual separators, optionally led by + or 00; _mask_phone then
-# keeps only the runs shaped like a phone number, so years and prices stay readable.
-_PHONE_CANDIDATE = re.compile(r"(?<![\w+])\(?\+?\(?\d[\d\s().\-/]{6,22}\d(?!\w)")
 _NON_WORD = re.compile(r"[\W_]+")
 # Small words allowed inside a two-word phrase; a conjunction or a verb breaks it.
 _JOINERS = frozenset(
@@ -178,22 +177,6 @@ def detect_language(text: str, default: Language = "fr") -> Language:
     if french == english:
         return default
     return "fr" if french > english else "en"
-
-
-def mask_personal_data(text: str) -> str:
-    """Replace e-mail addresses with ``[e-mail]`` and phone numbers with ``[téléphone]``."""
-    return _PHONE_CANDIDATE.sub(_mask_phone, _EMAIL.sub("[e-mail]", text))
-
-
-def _mask_phone(match: re.Match[str]) -> str:
-    candidate = match.group(0)
-    digits = re.sub(r"\D", "", candidate)
-    international = candidate.lstrip("(").startswith(("+", "00"))
-    # French national numbers: ten digits starting with 0 (06 12 34 56 78, 01.23.45.67.89).
-    french = digits.startswith("0") and len(digits) == 10
-    if (international and 8 <= len(digits) <= 15) or french:
-        return "[téléphone]"
-    return candidate
 
 
 @dataclass(frozen=True)

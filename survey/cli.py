@@ -10,7 +10,7 @@ import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from types import FrameType
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from survey import cli_analysis, cli_opinion, settings
 from survey.runtime import RESOLVED_URL_VAR, Database, open_database, orm
@@ -173,19 +173,21 @@ def _call(function: Callable[[], Awaitable[T]]) -> T:
 def cmd_purge(args: argparse.Namespace) -> int:
     import json
 
-    from survey.domain.privacy import erase_undelivered_addresses, purge_expired
+    from survey.domain.privacy import purge_all
 
-    async def both() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        return await purge_expired(), await erase_undelivered_addresses()
+    done = _call(purge_all)
+    for lines in done.values():
+        for line in lines:
+            print(json.dumps(line))
 
-    report, addresses = _call(both)
-    for line in report:
-        print(json.dumps(line))
-    print(f"Purged {sum(int(line['deleted']) for line in report)} responses past retention.")
-    for line in addresses:
-        print(json.dumps(line))
-    erased = sum(int(line["addresses_erased"]) for line in addresses)
+    def total(part: str, name: str) -> int:
+        return sum(int(line[name]) for line in done[part])
+
+    print(f"Purged {total('responses', 'deleted')} responses past retention.")
+    erased = total("addresses", "addresses_erased")
     print(f"Erased {erased} e-mail addresses of invitations never delivered.")
+    print(f"Deleted {total('uploads', 'uploads_deleted')} uploaded files never imported.")
+    print(f"Deleted {total('drafts', 'drafts_deleted')} resume drafts past their expiry.")
     return 0
 
 
@@ -270,7 +272,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["csv", "json"], default="csv")
     p.set_defaults(func=cmd_export)
     p = sub.add_parser(
-        "purge", help="delete responses past retention and addresses of undelivered invitations"
+        "purge",
+        help="delete responses past retention, addresses of undelivered invitations,"
+        " uploaded files never imported and expired resume drafts",
     )
     p.set_defaults(func=cmd_purge)
     p = sub.add_parser("register", help="print the register of processing activities (JSON)")

@@ -16,6 +16,7 @@ from typing import Any
 
 import asyncpg
 
+from analysis.masking import mask_personal_data
 from survey.domain.db import connection
 from survey.domain.forms import FieldError
 from survey.errors import Conflict, Forbidden, NotFound, SurveyError
@@ -462,7 +463,7 @@ async def create_options(
                     description,
                     cost,
                     need_id,
-                    json.dumps(quoted, ensure_ascii=False),
+                    json.dumps([mask_personal_data(q) for q in quoted], ensure_ascii=False),
                 )
             )
         await log_event(

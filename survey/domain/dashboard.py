@@ -1,5 +1,10 @@
 """Dashboard figures: who answered what, aggregated by PostgreSQL, small groups hidden.
 
+Residents' words (recent answers, need quotes, need labels) are shown masked (e-mail
+addresses and phone numbers, ``analysis.masking``) and only for groups of at least the
+small-group threshold, like the counts: a filter that narrows a free-text question below it
+hides its answers as it hides its count.
+
 Counts come from ``dashboard_tallies``, a summary kept per day, channel, territory and age
 band (see the ``4_..._dashboard`` migration): responses are queued by a trigger when stored
 and folded into the tallies by the next dashboard view, so a page reads a few thousand
@@ -21,6 +26,7 @@ from typing import Any
 
 import asyncpg
 
+from analysis.masking import mask_personal_data, normalise_text
 from survey.domain.db import connection
 from survey.domain.definitions import QuestionDef, SurveyDef, get_definition
 from survey.enums import CHOICE_KINDS, Channel, QuestionKind
@@ -554,7 +560,9 @@ def summarise(
             bars = _ranking_bars(q, counts, threshold)
         if answered is None:
             mean = None
-        summaries.append(QuestionSummary(q, answered, bars, mean, tuple(texts.get(q.code, ()))))
+        # Words follow the counts: no answer is quoted from a group too small to be counted.
+        shown_texts = tuple(texts.get(q.code, ())) if answered else ()
+        summaries.append(QuestionSummary(q, answered, bars, mean, shown_texts))
     return summaries
 
 
@@ -607,13 +615,21 @@ async def recent_texts(
         rows = await conn.fetch(sql, *args)
     found: dict[str, list[str]] = {}
     for r in rows:
-        found.setdefault(r["code"], []).append(_clip(r["text"] or ""))
+        found.setdefault(r["code"], []).append(shown_text(r["text"] or ""))
     return found
 
 
-def _clip(text: str, limit: int = TEXT_LIMIT) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+# Longer than any phone number or address: one cut this far past the limit cannot leave a
+# visible part of either unmasked.
+_MASK_MARGIN = 128
+
+
+def shown_text(text: str, limit: int = TEXT_LIMIT) -> str:
+    """A resident's words as staff pages show them: contact details masked, on one line,
+    clipped to ``limit`` characters."""
+    flat = " ".join(normalise_text(text).split())
+    masked = mask_personal_data(flat[: limit + _MASK_MARGIN])
+    return masked if len(masked) <= limit else masked[: limit - 1].rstrip() + "…"
 
 
 @dataclass(frozen=True)
@@ -741,7 +757,7 @@ async def latest_needs(
                     f" WHERE r.id = ANY($2::bigint[]) AND {q_where}",
                     *q_args,
                 )
-                texts = {r["id"]: _clip(r["text"] or "", 200) for r in found if r["text"]}
+                texts = {r["id"]: shown_text(r["text"] or "", 200) for r in found if r["text"]}
     except (asyncpg.UndefinedTableError, asyncpg.UndefinedColumnError):
         return None
     shown = hide_small({str(s["id"]): int(s["size"]) for s in sizes}, threshold)
@@ -751,7 +767,8 @@ async def latest_needs(
         size = shown[str(s["id"])]
         ids = _ids(s["quote_response_ids"])[:QUOTES_PER_NEED]
         quoted = tuple(texts[i] for i in ids if i in texts) if size else ()
-        needs.append(NeedSummary(s["label"], size, _share(size, total), quoted))
+        label = mask_personal_data(s["label"])
+        needs.append(NeedSummary(label, size, _share(size, total), quoted))
     return NeedsReport(run["question_code"], total, tuple(needs))
 
 

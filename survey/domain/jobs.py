@@ -4,16 +4,24 @@ A worker takes the oldest due job with ``FOR UPDATE SKIP LOCKED``: two processes
 run the same job. Handlers are registered per kind and report progress between 0 and 1.
 A handler whose work may succeed later (a server down) raises ``RetryLater``: the job goes
 back to the queue with a ``run_after`` time, and the worker is free meanwhile.
+
+A daily job (``@daily(kind)``) is a row keyed by its day (``unique_key``, unique): each
+worker schedules it when it starts, and each run queues the next day's before doing its
+work. However many processes schedule it, one row per day exists, so it runs once a day.
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import logging
 import traceback
 from collections.abc import Awaitable, Callable, Collection
 from typing import Any
+from zoneinfo import ZoneInfo
+
+import asyncpg
 
 from survey.domain.db import connection
 from survey.enums import JobState
@@ -27,6 +35,9 @@ _handlers: dict[str, Handler] = {}
 # Kinds this process cannot run for want of configuration (e-mail without a mail server):
 # left in the queue for a process that can.
 _paused: set[str] = set()
+# Daily kinds and the local hour of their run.
+_daily: dict[str, int] = {}
+DAILY_ZONE = ZoneInfo("Europe/Paris")
 
 _TAKE = """
 UPDATE jobs SET state = 'running', started_at = now(), progress = 0
@@ -64,19 +75,84 @@ def pause(kind: str, paused: bool = True) -> None:
         _paused.discard(kind)
 
 
-async def enqueue(kind: str, payload: dict[str, Any], *, delay: float = 0.0) -> int:
-    """Queue a job, to be taken now or ``delay`` seconds from now."""
+_INSERT = (
+    "INSERT INTO jobs (kind, payload, state, progress, error, created_at, run_after)"
+    " VALUES ($1, $2::jsonb, 'queued', 0, '', now(), now() + make_interval(secs => $3))"
+    " RETURNING id"
+)
+
+
+async def enqueue(
+    kind: str,
+    payload: dict[str, Any],
+    *,
+    delay: float = 0.0,
+    conn: asyncpg.Connection | None = None,
+) -> int:
+    """Queue a job, to be taken now or ``delay`` seconds from now; with ``conn``, inside
+    that connection's transaction (the job exists if and only if the transaction commits)."""
+    args = (kind, json.dumps(payload), float(delay))
+    if conn is not None:
+        return int(await conn.fetchval(_INSERT, *args))
+    async with connection() as own:
+        return int(await own.fetchval(_INSERT, *args))
+
+
+def daily(kind: str, *, hour: int = 3) -> Callable[[Handler], Handler]:
+    """Register the coroutine of a job run once a day, at ``hour`` (Paris time)."""
+
+    def register(function: Handler) -> Handler:
+        async def run(payload: dict[str, Any], progress: Progress) -> None:
+            # The next day first: a failing run does not stop the ones after it.
+            day = dt.date.fromisoformat(str(payload.get("day")))
+            today = dt.datetime.now(DAILY_ZONE).date()
+            await _queue_day(kind, max(day, today) + dt.timedelta(days=1), hour)
+            await function(payload, progress)
+
+        _daily[kind] = hour
+        _handlers[kind] = run
+        return function
+
+    return register
+
+
+async def _queue_day(kind: str, day: dt.date, hour: int) -> bool:
+    """Queue ``kind`` for ``day`` at ``hour`` unless that day's job exists already."""
+    at = dt.datetime.combine(day, dt.time(hour), DAILY_ZONE)
     async with connection() as conn:
-        return int(
-            await conn.fetchval(
-                "INSERT INTO jobs (kind, payload, state, progress, error, created_at, run_after)"
-                " VALUES ($1, $2::jsonb, 'queued', 0, '', now(),"
-                " now() + make_interval(secs => $3)) RETURNING id",
-                kind,
-                json.dumps(payload),
-                float(delay),
-            )
+        found = await conn.fetchval(
+            "INSERT INTO jobs (kind, payload, state, progress, error, created_at, run_after,"
+            " unique_key) VALUES ($1, $2::jsonb, 'queued', 0, '', now(), $3, $4)"
+            " ON CONFLICT (unique_key) DO NOTHING RETURNING id",
+            kind,
+            json.dumps({"day": day.isoformat()}),
+            at,
+            f"{kind}@{day.isoformat()}",
         )
+    return found is not None
+
+
+async def schedule_daily(kinds: Collection[str] | None = None) -> None:
+    """Make sure each daily job (of ``kinds``) has its next run queued, at its next hour.
+
+    A process started after that hour waits for the next day rather than running at once:
+    daily jobs are idempotent, and a start never does heavy work behind the first requests.
+    """
+    for kind, hour in _daily.items():
+        if kinds is not None and kind not in kinds:
+            continue
+        async with connection() as conn:
+            waiting = await conn.fetchval(
+                "SELECT EXISTS (SELECT 1 FROM jobs WHERE kind = $1"
+                " AND state IN ('queued', 'running'))",
+                kind,
+            )
+        if waiting:
+            continue
+        now = dt.datetime.now(DAILY_ZONE)
+        day = now.date() if now.hour < hour else now.date() + dt.timedelta(days=1)
+        # Another process may be queuing the same day: the key lets one row through.
+        await _queue_day(kind, day, hour)
 
 
 async def get_job(job_id: int) -> dict[str, Any] | None:
@@ -149,8 +225,12 @@ async def requeue_stale(minutes: int = 30) -> int:
 
 async def worker(poll_seconds: float = 1.0, kinds: Collection[str] | None = None) -> None:
     """Run jobs (of ``kinds``, when given) until cancelled (started by the app's lifespan)."""
+    scheduled = False
     while True:
         try:
+            if not scheduled:
+                await schedule_daily(kinds)
+                scheduled = True
             if await run_next(kinds) is None:
                 await asyncio.sleep(poll_seconds)
         except asyncio.CancelledError:

@@ -256,7 +256,7 @@ async def needs_of_run(run: AnalysisRun) -> list[NeedView]:
     views = [
         NeedView(
             id=n.id,
-            label=n.staff_label or n.label,
+            label=mask_personal_data(n.staff_label or n.label),
             auto_label=n.label,
             keywords=list(n.keywords),
             quotes=[texts[r] for r in n.quote_response_ids if r in texts],
@@ -451,3 +451,26 @@ async def breakdown(
 
 def changes_summary(run: AnalysisRun) -> dict[str, Any]:
     return run.changes if isinstance(run.changes, dict) else json.loads(run.changes or "{}")
+
+
+async def forget_erased(need_ids: list[int]) -> None:
+    """Build again the automatic label, keywords and quotes of needs that lost answers
+    (erased by their author or past retention) from the answers left, so that nothing taken
+    from the erased ones stays; a need left with no answer is emptied and set aside."""
+    for need in await Need.filter(id__in=need_ids).prefetch_related("run"):
+        answers = await need_answers(need.run, need.id)
+        found = []
+        if answers:
+            texts = [t for _, t in answers]
+            found = await asyncio.to_thread(label_groups, texts, [0] * len(texts))
+        if found:
+            need.label = found[0].label[:MAX_LABEL]
+            need.keywords = list(found[0].keywords)
+            need.quote_response_ids = [answers[i][0] for i in found[0].quote_indices]
+        else:
+            need.label, need.keywords, need.quote_response_ids = "", [], []
+            need.is_need = bool(answers) and need.is_need
+        need.size = len(answers)
+        await need.save(
+            update_fields=["label", "keywords", "quote_response_ids", "size", "is_need"]
+        )

@@ -1,7 +1,8 @@
 """Reports for elected officials and the public: who answered, what we heard, what was decided.
 
 Everything comes from the dashboard tallies (a few summary rows, whatever the number of
-responses), with the same small-group rule as the dashboard.
+responses), with the same small-group rule as the dashboard; residents' words (need
+quotes and labels, options named after needs) are masked as on the dashboard.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 
 import asyncpg
 
+from analysis.masking import mask_personal_data
 from survey.domain.actions import SurveyAction, survey_actions
 from survey.domain.dashboard import (
     Bar,
@@ -110,15 +112,26 @@ async def survey_decisions(survey_id: int, *, published_only: bool = False) -> l
     for r in rows:
         items = by_consultation.get(r["id"], [])
         results = json.loads(r["results"]) if r["results"] else None
+        # Option titles and need names may hold residents' words: masked like every display.
+        titles = (
+            [mask_personal_data(o["title"]) for o in results["options"]] if results else None
+        )
         decisions.append(
             Decision(
                 r["title"],
                 r["state"],
                 r["closed_at"],
                 r["published"],
-                tuple((i["title"], i["need"]) for i in items),
-                outcome_of(results) if r["state"] == "closed" else None,
-                {i["need_id"]: i["need"] for i in items if i["need_id"] is not None},
+                tuple(
+                    (mask_personal_data(i["title"]), mask_personal_data(i["need"] or "") or None)
+                    for i in items
+                ),
+                outcome_of(results, titles) if r["state"] == "closed" else None,
+                {
+                    i["need_id"]: mask_personal_data(i["need"] or "")
+                    for i in items
+                    if i["need_id"] is not None
+                },
             )
         )
     return decisions

@@ -129,6 +129,8 @@ class Job(Model):
     run_after = fields.DatetimeField(auto_now_add=True)
     started_at = fields.DatetimeField(null=True)
     finished_at = fields.DatetimeField(null=True)
+    # Set on jobs that must be queued once only (a daily job's key names its day).
+    unique_key = fields.CharField(max_length=120, null=True, unique=True)
 
     class Meta:
         table = "jobs"
