@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from types import FrameType
 from typing import Any, TypeVar
 
-from survey import cli_analysis, cli_opinion, settings
+from survey import __version__, cli_analysis, cli_opinion, settings
 from survey.runtime import RESOLVED_URL_VAR, Database, open_database, orm
 
 T = TypeVar("T")
@@ -253,6 +253,7 @@ def _add_server_options(parser: argparse.ArgumentParser, workers: bool = True) -
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="parlons", description="Parlons")
+    parser.add_argument("--version", action="version", version=f"parlons {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("serve", help="run the web app")
     _add_server_options(p)

@@ -6,14 +6,15 @@ French is the default language; English is complete (a test checks both have eve
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from babel.messages.pofile import read_po
 
+from survey.resources import locale_dir
+
 LANGUAGES = ("fr", "en")
 DEFAULT_LANGUAGE = "fr"
-LOCALE_DIR = Path(__file__).parent / "locale"
+LOCALE_DIR = locale_dir()
 
 
 @cache
