@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from survey.web import resident, staff
+from survey.web import health, resident, staff
 from survey.web.actions import routes as actions_routes
 from survey.web.analysis import routes as analysis_routes
 from survey.web.builder import routes as builder_routes
@@ -24,6 +24,7 @@ routes: list[BaseRoute] = [
     Route("/s/{slug}", resident.survey_post, methods=["POST"]),
     Route("/s/{slug}/merci/{receipt}", resident.thanks, methods=["GET"]),
     Route("/", resident.home, methods=["GET"]),
+    Route("/healthz", health.healthz, methods=["GET"]),
     *builder_routes,
     Route("/staff/login", staff.login_page, methods=["GET"]),
     Route("/staff/login", staff.login_post, methods=["POST"]),
