@@ -18,6 +18,7 @@ MODEL_MODULES = [
     "survey.models.authoring",
     "survey.models.sortition",
     "survey.models.actions",
+    "survey.models.team",
 ]
 
 # What asyncpg and the OS raise while PostgreSQL restarts or is unreachable.
