@@ -16,6 +16,7 @@ from survey.web.council_needs import routes as council_needs_routes
 from survey.web.dashboard import routes as dashboard_routes
 from survey.web.privacy import routes as privacy_routes
 from survey.web.sortition import routes as sortition_routes
+from survey.web.team import routes as team_routes
 
 routes: list[BaseRoute] = [
     # First the residents' hot path (routes are tried in order; none of these paths overlaps
@@ -37,7 +38,7 @@ routes: list[BaseRoute] = [
 ]
 # Each area keeps its routes in its own module.
 routes += analysis_routes + council_routes + dashboard_routes + privacy_routes
-routes += sortition_routes + council_needs_routes + actions_routes
+routes += sortition_routes + council_needs_routes + actions_routes + team_routes
 routes.append(Mount("/static", StaticFiles(directory=STATIC), name="static"))
 # plotly.js from the installed plotly package, for staff pages only.
 routes.append(Mount("/vendor", StaticFiles(directory=PLOTLY_DIR), name="vendor"))
