@@ -26,6 +26,7 @@ routes: list[BaseRoute] = [
     Route("/s/{slug}/merci/{receipt}", resident.thanks, methods=["GET"]),
     Route("/", resident.home, methods=["GET"]),
     Route("/healthz", health.healthz, methods=["GET"]),
+    Route("/favicon.ico", health.favicon, methods=["GET"]),
     *builder_routes,
     Route("/staff/login", staff.login_page, methods=["GET"]),
     Route("/staff/login", staff.login_post, methods=["POST"]),

@@ -62,7 +62,7 @@ async def add(request: Request) -> Response:
         field = _ADD_FIELD.get(exc.key, "email")
         return await _page(
             request,
-            status_code=400,
+            status_code=422,
             add={"email": email, "role": role},
             add_errors={field: exc},
         )
@@ -78,7 +78,7 @@ async def reset_password(request: Request) -> Response:
             email, str(form.get("password", ""))[:1024], actor=_actor(request)
         )
     except SurveyError as exc:
-        return await _page(request, status_code=400, row_error={"email": email, "error": exc})
+        return await _page(request, status_code=422, row_error={"email": email, "error": exc})
     if email.strip().lower() == _actor(request):
         # One's own password changed: this session ended with the others.
         request.session.clear()
@@ -93,7 +93,7 @@ async def deactivate(request: Request) -> Response:
     try:
         await accounts.deactivate_account(email, actor=_actor(request))
     except SurveyError as exc:
-        return await _page(request, status_code=400, row_error={"email": email, "error": exc})
+        return await _page(request, status_code=422, row_error={"email": email, "error": exc})
     return redirect("/staff/team?done=deactivate")
 
 

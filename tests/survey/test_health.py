@@ -87,3 +87,9 @@ async def test_healthz_is_503_while_the_database_refuses_then_ok_again(
         await admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
         await admin.close()
         await db.drop_database(url)
+
+
+async def test_favicon_is_no_content_rather_than_an_error(client: httpx.AsyncClient) -> None:
+    response = await client.get("/favicon.ico")
+    assert response.status_code == 204
+    assert response.content == b""

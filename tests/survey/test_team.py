@@ -98,7 +98,7 @@ async def test_team_add_short_password_shows_error_and_keeps_email(
     response = await _post(
         client, "/staff/team", ("email", new), ("role", "admin"), ("password", "court")
     )
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert re.search(r'id="e-password">[^<]*10 caractères', response.text)
     assert f'value="{new}"' in response.text
     assert re.search(r'value="admin" checked', response.text)
@@ -133,14 +133,14 @@ async def test_team_deactivate_ends_sessions_and_logins(
     assert "/staff/team/password" not in row.group(0)
 
     again = await _post(client, "/staff/team/deactivate", ("email", member))
-    assert again.status_code == 400
+    assert again.status_code == 422
     assert "Ce compte est désactivé." in text_of(again.text)
 
 
 async def test_team_admin_cannot_deactivate_own_account(client: httpx.AsyncClient) -> None:
     admin = await _admin(client)
     response = await _post(client, "/staff/team/deactivate", ("email", admin))
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "votre propre compte" in text_of(response.text)
     assert (await client.get("/staff/team")).status_code == 200
 
@@ -162,5 +162,5 @@ async def test_team_reset_password_replaces_the_old_one(
     assert await TeamEvent.filter(target=member, action="reset_password").count() == 1
 
     short = await _post(client, "/staff/team/password", ("email", member), ("password", "x"))
-    assert short.status_code == 400
+    assert short.status_code == 422
     assert re.search(r'class="error" id="e-account-\d+">[^<]*10 caractères', short.text)
