@@ -2,6 +2,9 @@
 # Both set everything up on a fresh machine (a virtualenv in .venv, no manual PostgreSQL).
 
 PYTHON ?= python3
+# Where `make demo` serves: `make demo PORT=8101 HOST=0.0.0.0`.
+HOST ?= 127.0.0.1
+PORT ?= 8000
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
@@ -18,7 +21,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/parlons demo
+	$(BIN)/parlons demo --host $(HOST) --port $(PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

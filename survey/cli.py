@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from types import FrameType
 from typing import TypeVar
 
-from survey import cli_analysis, cli_opinion, settings
+from survey import __version__, cli_analysis, cli_opinion, settings
 from survey.runtime import RESOLVED_URL_VAR, Database, open_database, orm
 
 T = TypeVar("T")
@@ -94,34 +94,83 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _create_admin(url: str, email: str, password: str) -> None:
-    from survey.domain.accounts import create_user
-    from survey.enums import Role
-
-    async with orm(url):
-        await create_user(email, password, Role.ADMIN)
-
-
-def cmd_createadmin(args: argparse.Namespace) -> int:
-    from survey.errors import SurveyError
-    from survey.i18n import translate
-
+def _read_password() -> str | None:
+    """A new password: asked twice on a terminal, else the first line of stdin."""
     if sys.stdin.isatty():
         password = getpass.getpass("Password: ")
         if password != getpass.getpass("Password (again): "):
             print("The passwords differ.", file=sys.stderr)
-            return 2
-    else:
-        password = sys.stdin.readline().rstrip("\n")
-    database = open_database(settings.load())
+            return None
+        return password
+    return sys.stdin.readline().rstrip("\n")
+
+
+def _actor() -> str:
+    """Who made a change from the command line, for the team's audit record."""
     try:
-        asyncio.run(_create_admin(database.url, args.email, password))
+        who = getpass.getuser()
+    except (KeyError, OSError):
+        who = str(os.getuid())
+    return f"command line ({who})"
+
+
+def _account_call(function: Callable[[], Awaitable[T]]) -> T | None:
+    """Run an account change; print its error in English and return None when refused."""
+    from survey.errors import SurveyError
+    from survey.i18n import translate
+
+    try:
+        return _call(function)
     except SurveyError as exc:
         print(translate("en", exc.key, **exc.params), file=sys.stderr)
+        return None
+
+
+def cmd_createuser(args: argparse.Namespace) -> int:
+    from survey.domain.accounts import add_account
+
+    password = _read_password()
+    if password is None:
         return 2
-    finally:
-        database.stop()
-    print(f"Administrator {args.email} created.")
+    user = _account_call(lambda: add_account(args.email, password, args.role, actor=_actor()))
+    if user is None:
+        return 2
+    label = "Administrator" if args.role == "admin" else "Staff member"
+    print(f"{label} {user.email} created.")
+    return 0
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    from survey.domain.accounts import list_accounts
+
+    print("email\trole\tstatus\tcreated")
+    for account in _call(list_accounts):
+        status = "active" if account.active else "deactivated"
+        created = account.created_at.date().isoformat()
+        print(f"{account.email}\t{account.role}\t{status}\t{created}")
+    return 0
+
+
+def cmd_passwd(args: argparse.Namespace) -> int:
+    from survey.domain.accounts import reset_password
+
+    password = _read_password()
+    if password is None:
+        return 2
+    user = _account_call(lambda: reset_password(args.email, password, actor=_actor()))
+    if user is None:
+        return 2
+    print(f"Password of {user.email} changed; its sessions have ended.")
+    return 0
+
+
+def cmd_deactivate(args: argparse.Namespace) -> int:
+    from survey.domain.accounts import deactivate_account
+
+    user = _account_call(lambda: deactivate_account(args.email, actor=_actor()))
+    if user is None:
+        return 2
+    print(f"{user.email} deactivated: it can no longer log in and its sessions have ended.")
     return 0
 
 
@@ -255,6 +304,7 @@ def _add_server_options(parser: argparse.ArgumentParser, workers: bool = True) -
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="parlons", description="Parlons")
+    parser.add_argument("--version", action="version", version=f"parlons {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("serve", help="run the web app")
     _add_server_options(p)
@@ -264,9 +314,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_demo)
     p = sub.add_parser("migrate", help="apply database migrations")
     p.set_defaults(func=cmd_migrate)
-    p = sub.add_parser("createadmin", help="create an administrator (password on stdin)")
+    p = sub.add_parser(
+        "createuser", help="create a staff account (password asked, or read from stdin)"
+    )
     p.add_argument("email")
-    p.set_defaults(func=cmd_createadmin)
+    p.add_argument("--role", choices=["staff", "admin"], default="staff")
+    p.set_defaults(func=cmd_createuser)
+    p = sub.add_parser("createadmin", help="the same as createuser --role admin")
+    p.add_argument("email")
+    p.set_defaults(func=cmd_createuser, role="admin")
+    p = sub.add_parser("users", help="list the staff accounts")
+    p.set_defaults(func=cmd_users)
+    p = sub.add_parser("passwd", help="set a new password for an account (its sessions end)")
+    p.add_argument("email")
+    p.set_defaults(func=cmd_passwd)
+    p = sub.add_parser("deactivate", help="close an account: no login, its sessions end")
+    p.add_argument("email")
+    p.set_defaults(func=cmd_deactivate)
     p = sub.add_parser("export", help="write a survey's responses to stdout")
     p.add_argument("slug")
     p.add_argument("--format", choices=["csv", "json"], default="csv")

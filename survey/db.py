@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
 import asyncpg
 from tortoise.exceptions import DBConnectionError
 
-MIGRATIONS = Path(__file__).parent / "migrations"
+from survey.resources import migrations_dir
+
+MIGRATIONS = migrations_dir()
 MODEL_MODULES = [
     "survey.models.core",
     "survey.models.needs",
@@ -18,6 +19,7 @@ MODEL_MODULES = [
     "survey.models.sortition",
     "survey.models.actions",
     "survey.models.followup",
+    "survey.models.team",
 ]
 
 # What asyncpg and the OS raise while PostgreSQL restarts or is unreachable.

@@ -8,14 +8,15 @@ from __future__ import annotations
 import gettext
 from collections.abc import Callable
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from babel.messages.pofile import read_po
 
+from survey.resources import locale_dir
+
 LANGUAGES = ("fr", "en")
 DEFAULT_LANGUAGE = "fr"
-LOCALE_DIR = Path(__file__).parent / "locale"
+LOCALE_DIR = locale_dir()
 # gettext's plural rules: French says « 0 réponse, 1 réponse, 2 réponses », English "0 answers".
 # (CLDR's extra French form for round millions is left out: two forms per message.)
 PLURAL_RULES = {"fr": "n > 1", "en": "n != 1"}

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from tortoise.transactions import in_transaction
 
 from survey.domain.db import connection
 from survey.enums import Role
 from survey.errors import Forbidden, SurveyError
 from survey.models import User
+from survey.models.team import Deactivation, TeamEvent
 
 _hasher = PasswordHasher()
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -118,3 +123,87 @@ async def logout_everywhere(user: User) -> None:
             "UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL",
             user.id,
         )
+
+
+# The team: accounts managed by administrators, from the command line or the team page.
+# Every change is recorded in ``team_audit`` with who made it.
+
+
+@dataclass(frozen=True)
+class StaffAccount:
+    id: int
+    email: str
+    role: Role
+    active: bool
+    created_at: datetime
+
+
+async def list_accounts() -> list[StaffAccount]:
+    """Every staff account, by e-mail, with whether it is still active."""
+    closed = set(await Deactivation.all().values_list("user_id", flat=True))
+    return [
+        StaffAccount(u.id, u.email, Role(u.role), u.id not in closed, u.created_at)
+        for u in await User.all().order_by("email")
+    ]
+
+
+async def team_events(limit: int = 50) -> list[TeamEvent]:
+    """The latest changes to the team, newest first."""
+    return await TeamEvent.all().order_by("-at", "-id").limit(limit)
+
+
+async def add_account(email: str, password: str, role: str, *, actor: str) -> User:
+    """Create a staff or admin account and record who did it."""
+    try:
+        chosen = Role(role)
+    except ValueError as exc:
+        raise SurveyError("error.role_invalid") from exc
+    async with in_transaction():
+        user = await create_user(email, password, chosen)
+        await TeamEvent.create(actor=actor[:254], action=f"create_{chosen}", target=user.email)
+    return user
+
+
+async def _open_account(email: str) -> User:
+    """The account of ``email``, locked for this transaction; refused when deactivated."""
+    user = await User.filter(email=email.strip().lower()).select_for_update().first()
+    if user is None:
+        raise SurveyError("error.email_unknown")
+    if await Deactivation.exists(user_id=user.id):
+        raise SurveyError("error.account_deactivated")
+    return user
+
+
+async def reset_password(email: str, password: str, *, actor: str) -> User:
+    """Give an active account a new password; its sessions end."""
+    async with in_transaction():
+        await _open_account(email)
+        user = await set_password(email, password)
+        await TeamEvent.create(actor=actor[:254], action="reset_password", target=user.email)
+    return user
+
+
+async def deactivate_account(email: str, *, actor: str) -> User:
+    """Close an account for good: its password is replaced by one nobody knows (so a login
+    fails the same way, in the same time, as a wrong password) and its sessions end.
+
+    Refused for the actor's own account and for the last active administrator.
+    """
+    async with in_transaction():
+        user = await _open_account(email)
+        if user.email == actor.strip().lower():
+            raise SurveyError("error.deactivate_self")
+        if user.role == Role.ADMIN:
+            # Locking every admin row makes two concurrent deactivations wait for each other.
+            admins = (
+                await User.filter(role=Role.ADMIN).select_for_update().values_list("id", flat=True)
+            )
+            closed = await Deactivation.filter(user_id__in=admins).values_list("user_id", flat=True)
+            if set(admins) - set(closed) == {user.id}:
+                raise SurveyError("error.last_admin")
+        await Deactivation.create(user=user, by=actor[:254])
+        user.password_hash = hash_password(secrets.token_urlsafe(32))
+        user.session_version += 1
+        await user.save(update_fields=["password_hash", "session_version"])
+        await TeamEvent.create(actor=actor[:254], action="deactivate", target=user.email)
+    return user

@@ -10,8 +10,9 @@ from survey.domain.dashboard import update_tallies
 from survey.domain.definitions import create_survey_from_definition, get_definition
 from survey.domain.responses import load_responses
 from survey.models import Survey
+from survey.resources import fixtures_dir
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+FIXTURES = fixtures_dir()
 _NAMESPACE = uuid.UUID("5b0f6a52-6f1e-4c56-9d0e-7a0c1d2f3e4b")
 
 

@@ -7,15 +7,15 @@ import functools
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from survey.domain.builder import Invalid, create_blank_survey
 from survey.domain.definitions import SLUG_RE, create_survey_from_definition
 from survey.domain.forms import FieldError
 from survey.errors import SurveyError
+from survey.resources import fixtures_dir
 
-TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "templates"
+TEMPLATES_DIR = fixtures_dir() / "templates"
 
 
 @dataclass(frozen=True)

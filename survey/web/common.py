@@ -6,7 +6,6 @@ import functools
 import hashlib
 import secrets
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -23,9 +22,10 @@ from survey.enums import Role
 from survey.errors import Forbidden, NotFound, SurveyError
 from survey.i18n import DEFAULT_LANGUAGE, LANGUAGES, pick, translate
 from survey.models import User
+from survey.resources import static_dir, templates_dir
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
-STATIC = Path(__file__).resolve().parents[1] / "static"
+TEMPLATES = templates_dir()
+STATIC = static_dir()
 MAX_FORM_BYTES = 256 * 1024
 
 env = Environment(

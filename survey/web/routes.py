@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from survey.web import resident, staff
+from survey.web import health, resident, staff
 from survey.web.actions import routes as actions_routes
 from survey.web.analysis import routes as analysis_routes
 from survey.web.builder import routes as builder_routes
@@ -17,6 +17,7 @@ from survey.web.dashboard import routes as dashboard_routes
 from survey.web.followup import routes as followup_routes
 from survey.web.privacy import routes as privacy_routes
 from survey.web.sortition import routes as sortition_routes
+from survey.web.team import routes as team_routes
 
 routes: list[BaseRoute] = [
     # First the residents' hot path (routes are tried in order; none of these paths overlaps
@@ -25,6 +26,8 @@ routes: list[BaseRoute] = [
     Route("/s/{slug}", resident.survey_post, methods=["POST"]),
     Route("/s/{slug}/merci/{receipt}", resident.thanks, methods=["GET"]),
     Route("/", resident.home, methods=["GET"]),
+    Route("/healthz", health.healthz, methods=["GET"]),
+    Route("/favicon.ico", health.favicon, methods=["GET"]),
     *builder_routes,
     Route("/staff/login", staff.login_page, methods=["GET"]),
     Route("/staff/login", staff.login_post, methods=["POST"]),
@@ -37,7 +40,8 @@ routes: list[BaseRoute] = [
 ]
 # Each area keeps its routes in its own module.
 routes += analysis_routes + council_routes + dashboard_routes + privacy_routes
-routes += sortition_routes + council_needs_routes + actions_routes + followup_routes
+routes += sortition_routes + council_needs_routes + actions_routes
+routes += followup_routes + team_routes
 routes.append(Mount("/static", StaticFiles(directory=STATIC), name="static"))
 # plotly.js from the installed plotly package, for staff pages only.
 routes.append(Mount("/vendor", StaticFiles(directory=PLOTLY_DIR), name="vendor"))
