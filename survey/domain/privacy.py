@@ -5,7 +5,7 @@ derived from it: its place in the needs (by cascade), its words copied into ball
 and, through a job queued in the same transaction, the label, keywords and quotes of the
 needs it was in, built again from the answers left. The purge also deletes uploaded files
 never imported (after a day) and resume drafts past their expiry, and runs by itself once a
-day in the job queue (``privacy.purge``) as well as from ``parlons purge``.
+day in the job queue (``purge.daily``) as well as from ``parlons purge``.
 """
 
 # SQL below is assembled from constant fragments only; every value is a query parameter.
@@ -28,8 +28,8 @@ from survey.errors import NotFound
 
 log = logging.getLogger("parlons.privacy")
 RECEIPT_LENGTH = 10
-PURGE_KIND = "privacy.purge"
-FORGET_KIND = "privacy.forget"
+PURGE_KIND = "purge.daily"
+FORGET_KIND = "purge.forget"
 # An uploaded responses file is kept this long for staff to map and confirm it.
 UPLOAD_HOURS = 24
 _BATCH = 1000
