@@ -36,7 +36,7 @@ from survey.domain.dashboard import TIMEZONE
 from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef
 from survey.domain.forms import FieldError
-from survey.domain.jobs import Progress, RetryLater, enqueue, handler
+from survey.domain.jobs import Progress, RetryLater, daily, enqueue, handler
 from survey.domain.mail import NEWS_JOB, RETRY_DELAYS, deliver, mail_server, read_addresses
 from survey.domain.outcomes import outcome_of, summary_text
 from survey.enums import SurveyStatus
@@ -45,6 +45,7 @@ from survey.i18n import LANGUAGES, translate
 from survey.settings import SmtpSettings
 
 DIGEST_EVERY = dt.timedelta(days=7)
+DAILY_KIND = "news.daily"
 _ZONE = ZoneInfo(TIMEZONE)
 
 
@@ -319,3 +320,12 @@ async def send_digest(payload: dict[str, Any], progress: Progress) -> None:
         await enqueue(NEWS_JOB, {**payload, "attempt": attempt + 1}, delay=RETRY_DELAYS[attempt])
     if error:
         raise SurveyError("followup.mail_failed")
+
+
+@daily(DAILY_KIND, hour=4)
+async def _daily_news(payload: dict[str, Any], progress: Progress) -> None:
+    """Each day: rewrite yesterday's new addresses in random order, erase the expired ones,
+    and queue the digests that are due."""
+    await shuffle_subscribers()
+    await erase_expired_subscribers()
+    await queue_due_digests()

@@ -22,6 +22,7 @@ import asyncpg
 from analysis.masking import mask_personal_data
 from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef
+from survey.domain.followup_news import erase_expired_subscribers
 from survey.domain.jobs import Progress, daily, enqueue, handler
 from survey.domain.needs import forget_erased
 from survey.errors import NotFound
@@ -133,12 +134,14 @@ async def purge_drafts() -> list[dict[str, Any]]:
 
 
 async def purge_all() -> dict[str, list[dict[str, Any]]]:
-    """Every purge, in order: responses, undelivered addresses, uploads, drafts."""
+    """Every purge, in order: responses, undelivered addresses, uploads, drafts, and the
+    follow-up news addresses kept past their survey's retention period."""
     return {
         "responses": await purge_expired(),
         "addresses": await erase_undelivered_addresses(),
         "uploads": await purge_uploads(),
         "drafts": await purge_drafts(),
+        "news_addresses": [{"erased": await erase_expired_subscribers()}],
     }
 
 
@@ -212,7 +215,9 @@ async def processing_register() -> list[dict[str, Any]]:
             "  JOIN sections se ON se.id = q.section_id"
             "  WHERE se.survey_id = s.id AND q.personal_data) AS personal_fields,"
             " (SELECT count(*) FROM invitation_mails m WHERE m.survey_id = s.id"
-            "  AND m.email IS NOT NULL) AS addresses_held"
+            "  AND m.email IS NOT NULL) AS addresses_held,"
+            " (SELECT count(*) FROM followup_subscribers f WHERE f.survey_id = s.id)"
+            "  AS news_addresses"
             " FROM surveys s LEFT JOIN responses r ON r.survey_id = s.id"
             " GROUP BY s.id ORDER BY s.created_at"
         )
@@ -226,6 +231,8 @@ async def processing_register() -> list[dict[str, Any]]:
             "responses": int(r["responses"]),
             # E-mail addresses of invitations not yet delivered (erased once sent).
             "invitation_addresses_held": int(r["addresses_held"]),
+            # Addresses of residents who asked for news of the follow-up (kept apart).
+            "followup_news_addresses": int(r["news_addresses"]),
             "first_answer": r["first_answer"].isoformat() if r["first_answer"] else None,
             "last_answer": r["last_answer"].isoformat() if r["last_answer"] else None,
             "created_at": r["created_at"].isoformat(),

@@ -207,3 +207,36 @@ async def test_addresses_erased_when_the_follow_up_closes_or_retention_ends(
     )
     assert closed.status_code == 303
     assert await stored(definition.id) == []
+
+
+async def test_register_counts_news_addresses_and_the_daily_job_runs_each_step(
+    client: httpx.AsyncClient,
+) -> None:
+    from survey.domain.privacy import processing_register
+
+    definition, _, _ = await followed_survey()
+    await sign_up(client, definition.slug, "marie@example.org")
+    entry = next(e for e in await processing_register() if e["survey"] == definition.slug)
+    assert entry["followup_news_addresses"] == 1
+    async with connection() as conn:
+        await conn.execute(
+            "UPDATE followup_subscribers SET created_on = created_on - 1 WHERE survey_id = $1",
+            definition.id,
+        )
+        before = await conn.fetchval(
+            "SELECT xmin::text FROM followup_subscribers WHERE survey_id = $1", definition.id
+        )
+        await conn.execute("DELETE FROM jobs WHERE kind = $1", followup_news.DAILY_KIND)
+    await jobs.enqueue(followup_news.DAILY_KIND, {"day": dt.date.today().isoformat()})
+    assert await jobs.run_next([followup_news.DAILY_KIND]) is not None
+    async with connection() as conn:
+        after = await conn.fetchval(
+            "SELECT xmin::text FROM followup_subscribers WHERE survey_id = $1", definition.id
+        )
+        # It queued the next day's run for itself.
+        queued = await conn.fetchval(
+            "SELECT count(*) FROM jobs WHERE kind = $1 AND state = 'queued'",
+            followup_news.DAILY_KIND,
+        )
+    assert after != before  # rewritten by the daily step
+    assert queued == 1
