@@ -59,9 +59,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _load_demo(url: str) -> tuple[str, int]:
+async def _load_demo(url: str, base: str) -> tuple[str, int]:
     from survey.domain.accounts import create_user
     from survey.domain.demo import load_demo
+    from survey.domain.demo_followup import load_demo_followup
     from survey.enums import Role
     from survey.models import User
 
@@ -69,6 +70,8 @@ async def _load_demo(url: str) -> tuple[str, int]:
         slug, added = await load_demo()
         if not await User.exists(email=DEMO_EMAIL):
             await create_user(DEMO_EMAIL, DEMO_PASSWORD, Role.ADMIN)
+        # The whole loop, once: needs analysed, a council's decision, actions, follow-up.
+        await load_demo_followup(slug, address=f"{base}/s/{slug}/suivi")
     return slug, added
 
 
@@ -76,11 +79,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     _stop_on_sigterm()
     database = open_database(settings.load())
     try:
-        slug, added = asyncio.run(_load_demo(database.url))
         base = f"http://{args.host}:{args.port}"
+        slug, added = asyncio.run(_load_demo(database.url, base))
         print(f"Demo data ready ({added} responses added).", flush=True)
         print(f"  Residents:  {base}/s/{slug}", flush=True)
         print(f"  Staff:      {base}/staff  (login {DEMO_EMAIL} / {DEMO_PASSWORD})", flush=True)
+        print(f"  Follow-up:  {base}/s/{slug}/suivi", flush=True)
         _serve(database, args.host, args.port, args.workers)
     finally:
         database.stop()

@@ -259,6 +259,16 @@ def test_installed_demo_serves_residents_pages(demo: tuple[str, Path]) -> None:
     assert httpx.get(base + css.group(1), timeout=10).status_code == 200
 
 
+def test_installed_demo_follow_up_shows_a_decision_and_an_action(
+    demo: tuple[str, Path],
+) -> None:
+    base, _ = demo
+    page = httpx.get(f"{base}/s/{DEMO_SLUG}/suivi", timeout=10)
+    assert page.status_code == 200
+    assert "l&#39;emporte, avec la mention majoritaire" in page.text
+    assert "Service vie des quartiers" in page.text
+
+
 def test_installed_demo_staff_login_and_chart(demo: tuple[str, Path]) -> None:
     base, _ = demo
     with httpx.Client(base_url=base, timeout=30) as http:
