@@ -21,6 +21,7 @@ from survey.domain import jobs, mail
 from survey.errors import SurveyError, Unavailable
 from survey.settings import Settings
 from survey.web.common import render
+from survey.web.limits import BodyLimits
 from survey.web.ratelimit import Limiter
 from survey.web.routes import routes
 from survey.web.security import SecurityHeaders
@@ -79,6 +80,7 @@ def create_app(
     app = Starlette(
         routes=routes,
         middleware=[
+            Middleware(BodyLimits, max_upload_bytes=settings.max_upload_bytes),
             Middleware(SecurityHeaders),
             Middleware(
                 SignedCookieSessions,

@@ -16,16 +16,17 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from survey.domain.definitions import SurveyDef, get_definition
 from survey.domain.forms import RawForm
 from survey.domain.responses import format_answer
-from survey.enums import Role
+from survey.enums import Role, SurveyStatus
 from survey.errors import Forbidden, NotFound, SurveyError
 from survey.i18n import DEFAULT_LANGUAGE, LANGUAGES, pick, translate
 from survey.models import User
+from survey.web.limits import MAX_FORM_BYTES
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 STATIC = Path(__file__).resolve().parents[1] / "static"
-MAX_FORM_BYTES = 256 * 1024
 
 env = Environment(
     loader=FileSystemLoader(TEMPLATES),
@@ -96,11 +97,8 @@ async def _parse_form(request: Request) -> FormData:
             return await request.form(max_files=0, max_fields=1000, max_part_size=MAX_FORM_BYTES)
         except HTTPException as exc:
             raise SurveyError("error.bad_form") from exc
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_FORM_BYTES:
-            raise SurveyError("error.form_too_large")
+    # Its size is checked while it streams in (``survey.web.limits``).
+    body = await request.body()
     try:
         pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, max_num_fields=1000)
     except (UnicodeDecodeError, ValueError) as exc:
@@ -109,10 +107,7 @@ async def _parse_form(request: Request) -> FormData:
 
 
 async def read_form(request: Request) -> FormData:
-    """Parse a POSTed form after checking its size and its CSRF token."""
-    length = request.headers.get("content-length")
-    if length is not None and (not length.isdigit() or int(length) > MAX_FORM_BYTES):
-        raise SurveyError("error.form_too_large")
+    """Parse a POSTed form (its size is limited while it streams in) and check its CSRF token."""
     form = await _parse_form(request)
     limiter = getattr(request.app.state, "limiter", None)
     if limiter is not None:
@@ -124,6 +119,15 @@ async def read_form(request: Request) -> FormData:
         request.state.form = form
         raise Forbidden("error.csrf")
     return form
+
+
+async def public_survey(request: Request) -> SurveyDef:
+    """The survey of the path's ``slug`` as the public may see it: a draft is answered
+    exactly as an unknown slug, so that guessing addresses reveals no unpublished title."""
+    definition = await get_definition(request.path_params["slug"])
+    if definition.status == SurveyStatus.DRAFT:
+        raise NotFound("error.survey_not_found")
+    return definition
 
 
 def path_id(request: Request, name: str) -> int:

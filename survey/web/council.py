@@ -66,6 +66,7 @@ from survey.web.common import (
     redirect,
     render,
 )
+from survey.web.limits import BodyTooLarge, takes_files
 
 # A session may try this many wrong codes, then waits before trying again.
 MAX_LOGIN_FAILURES = 10
@@ -405,11 +406,10 @@ async def _read_polis_files(request: Request, limit: int) -> dict[str, bytes]:
 
     Each file is read up to one byte past ``limit`` so that the domain can refuse it by name.
     """
-    length = request.headers.get("content-length")
-    if length is not None and (not length.isdigit() or int(length) > 2 * limit + MAX_FORM_BYTES):
-        raise _UploadRefused("council.polis_upload_too_large", mb=limit // 2**20)
     try:
         form = await request.form(max_files=2, max_fields=10, max_part_size=MAX_FORM_BYTES)
+    except BodyTooLarge as exc:  # counted while it streamed in: the view takes two files
+        raise _UploadRefused("council.polis_upload_too_large", mb=limit // 2**20) from exc
     except HTTPException as exc:
         raise _UploadRefused("council.polis_upload_unreadable") from exc
     try:
@@ -460,6 +460,7 @@ async def polis_page(request: Request) -> Response:
 
 
 @access(STAFF)
+@takes_files(2)
 async def polis_import(request: Request) -> Response:
     """Import a Pol.is export (comments.csv and votes.csv) into a statements consultation."""
     council_id, consultation_id = path_id(request, "council"), path_id(request, "consultation")
@@ -846,6 +847,15 @@ async def member_home(request: Request) -> Response:
     )
 
 
+async def _ballot_context(member: Any, consultation_id: int) -> Any:
+    """The consultation a member opens; another council's is answered exactly as an unknown
+    one, so that numbering reveals nothing of other councils."""
+    try:
+        return await ballot_context(member, consultation_id)
+    except Forbidden as exc:
+        raise NotFound("council.consultation_not_found") from exc
+
+
 def _held_receipt(request: Request, consultation_id: int) -> str | None:
     receipts = request.session.get("receipts", {})
     return receipts.get(str(consultation_id)) if isinstance(receipts, dict) else None
@@ -876,7 +886,7 @@ async def _ballot_page(
     proposal_error: FieldError | None = None,
     status: int = 200,
 ) -> Response:
-    context = await ballot_context(member, consultation_id)
+    context = await _ballot_context(member, consultation_id)
     c = context.consultation
     if raw is None:
         raw = {}
@@ -935,7 +945,7 @@ async def ballot_post(request: Request) -> Response:
     if member is None:
         return redirect(MEMBER_LOGIN)
     raw = form_values(form)
-    context = await ballot_context(member, consultation_id)
+    context = await _ballot_context(member, consultation_id)
     c = context.consultation
     marks, errors = parse_ballot(c.method, context.options, raw, budget=c.budget)
     if errors:
@@ -967,7 +977,7 @@ async def ballot_thanks(request: Request) -> Response:
     member = await _member(request)
     if member is None:
         return redirect(MEMBER_LOGIN)
-    context = await ballot_context(member, path_id(request, "consultation"))
+    context = await _ballot_context(member, path_id(request, "consultation"))
     return render(
         request,
         "council/thanks.html",

@@ -171,13 +171,18 @@ async def test_member_of_another_council_cannot_vote(client: httpx.AsyncClient) 
     _, (outsider,) = await make_council(1)
     consultation = await make_consultation(council_a, "approval", ["A", "B"])
     await member_login(client, outsider)
-    assert (await client.get(f"/c/v/{consultation.id}")).status_code == 403
+    # Answered exactly as a consultation that does not exist: nothing tells it apart.
+    other = await client.get(f"/c/v/{consultation.id}")
+    unknown = await client.get("/c/v/999999999")
+    assert other.status_code == unknown.status_code == 404
+    assert text_of(other.text) == text_of(unknown.text)
+    assert (await client.get(f"/c/v/{consultation.id}/merci")).status_code == 404
     ids = await option_ids(consultation)
     home = (await client.get("/c")).text
     response = await post_form(
         client, f"/c/v/{consultation.id}", [("csrf", field_value(home, "csrf")), ("a", str(ids[0]))]
     )
-    assert response.status_code == 403
+    assert response.status_code == 404
     assert await ballots(consultation) == []
 
 
