@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from survey.domain.accounts import session_user
 from survey.domain.definitions import SurveyDef, get_definition
 from survey.domain.forms import RawForm
 from survey.domain.responses import format_answer
@@ -106,11 +107,14 @@ async def _parse_form(request: Request) -> FormData:
     return FormData(pairs)
 
 
-async def read_form(request: Request) -> FormData:
-    """Parse a POSTed form (its size is limited while it streams in) and check its CSRF token."""
+async def read_form(request: Request, *, rate_limited: bool = True) -> FormData:
+    """Parse a POSTed form (its size is limited while it streams in) and check its CSRF token.
+
+    The form counts toward the submission rate limits unless ``rate_limited`` is false (the
+    login forms, which are throttled on their own)."""
     form = await _parse_form(request)
     limiter = getattr(request.app.state, "limiter", None)
-    if limiter is not None:
+    if limiter is not None and rate_limited:
         client = request.client.host if request.client else ""
         limiter.hit(client, request.session.get("csrf"))
     sent = form.get("csrf")
@@ -189,11 +193,11 @@ async def current_user(request: Request) -> User | None:
     if hasattr(request.state, "user"):
         return request.state.user  # type: ignore[no-any-return]
     user = None
-    uid = request.session.get("uid")
+    uid, sid = request.session.get("uid"), request.session.get("sid")
     if uid is not None:
-        user = await User.get_or_none(id=uid)
-        if user is not None and user.session_version != request.session.get("sv"):
-            user = None
+        if isinstance(uid, int) and isinstance(sid, str):
+            user = await session_user(uid, sid, request.session.get("sv"))
+        if user is None:  # logged out, everywhere or here, or expired: on the server
             request.session.clear()
     request.state.user = user
     return user

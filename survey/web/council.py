@@ -4,7 +4,6 @@ pages (login by link or printed code, ballots, receipts), all working without Ja
 from __future__ import annotations
 
 import secrets
-import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,7 +15,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from analysis.charts import council as council_charts
-from survey.domain import council_polis
+from survey.domain import accounts, council_polis
 from survey.domain import council_results as results_domain
 from survey.domain.council_ballots import cast_ballot as cast_member_ballot
 from survey.domain.council_ballots import (
@@ -68,9 +67,6 @@ from survey.web.common import (
 )
 from survey.web.limits import BodyTooLarge, takes_files
 
-# A session may try this many wrong codes, then waits before trying again.
-MAX_LOGIN_FAILURES = 10
-LOCK_SECONDS = 15 * 60
 # Grade index 6 is "Excellent": shown best first on the ballot.
 GRADES_BEST_FIRST = tuple(range(6, -1, -1))
 METHODS = tuple(VotingMethod)
@@ -772,10 +768,6 @@ async def public_results(request: Request) -> Response:
 # ------------------------------------------------------------------------ members' pages
 
 
-def _locked_until(request: Request) -> float:
-    return float(request.session.get("c_lock", 0))
-
-
 @access(PUBLIC)
 async def member_login_page(request: Request) -> Response:
     return render(request, "council/login.html", code="", error=None)
@@ -783,19 +775,19 @@ async def member_login_page(request: Request) -> Response:
 
 @access(PUBLIC)
 async def member_login_post(request: Request) -> Response:
-    form = await read_form(request)
+    # Wrong codes are counted per address in the database (``accounts``), not in the
+    # cookie, so that replaying an older cookie or dropping it resets nothing.
+    form = await read_form(request, rate_limited=False)
     code = str(form.get("code", ""))[:40]
-    if _locked_until(request) > time.time():
+    try:
+        attempt = await accounts.reserve_code_attempt(request.client.host if request.client else "")
+    except Forbidden:
         return render(
             request, "council/login.html", status_code=429, code=code, error="member.login_locked"
         )
     member = await member_by_code(code)
+    await accounts.settle_code_attempt(attempt, succeeded=member is not None)
     if member is None:
-        failures = int(request.session.get("c_fail", 0)) + 1
-        request.session["c_fail"] = failures
-        if failures >= MAX_LOGIN_FAILURES:
-            request.session["c_lock"] = time.time() + LOCK_SECONDS
-            request.session["c_fail"] = 0
         return render(
             request, "council/login.html", status_code=401, code=code, error="member.login_failed"
         )
