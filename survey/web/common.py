@@ -107,12 +107,29 @@ async def _parse_form(request: Request) -> FormData:
     return FormData(pairs)
 
 
+def _without_nul(form: FormData) -> FormData:
+    """The form with every NUL character dropped from names and text values.
+
+    PostgreSQL's text and JSON cannot hold U+0000, and no keyboard types it: dropping it
+    keeps what the person typed and spares every form a server error (files are untouched).
+    """
+    items = form.multi_items()
+    if not any("\x00" in k or (isinstance(v, str) and "\x00" in v) for k, v in items):
+        return form
+    return FormData(
+        [
+            (k.replace("\x00", ""), v.replace("\x00", "") if isinstance(v, str) else v)
+            for k, v in items
+        ]
+    )
+
+
 async def read_form(request: Request, *, rate_limited: bool = True) -> FormData:
     """Parse a POSTed form (its size is limited while it streams in) and check its CSRF token.
 
     The form counts toward the submission rate limits unless ``rate_limited`` is false (the
     login forms, which are throttled on their own)."""
-    form = await _parse_form(request)
+    form = _without_nul(await _parse_form(request))
     limiter = getattr(request.app.state, "limiter", None)
     if limiter is not None and rate_limited:
         client = request.client.host if request.client else ""

@@ -10,6 +10,10 @@ the body is first read, that is after routing has named the endpoint.
 
 A client that hangs up in the middle of its body ends its request with one log line, not a
 traceback: there is nobody left to answer.
+
+NUL characters (``%00``) are dropped from the path and the query string here, and from form
+fields by ``read_form``: PostgreSQL cannot store them and nobody types them, so they would
+otherwise only turn a lookup into a server error.
 """
 
 from __future__ import annotations
@@ -67,6 +71,11 @@ class BodyLimits:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if "\x00" in scope["path"] or b"%00" in scope["query_string"]:
+            scope = dict(scope)
+            scope["path"] = scope["path"].replace("\x00", "")
+            scope["raw_path"] = scope.get("raw_path", b"").replace(b"%00", b"")
+            scope["query_string"] = scope["query_string"].replace(b"%00", b"")
         received = 0
         refusal: tuple[int, BodyTooLarge] | None = None
 

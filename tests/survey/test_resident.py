@@ -178,7 +178,7 @@ async def test_unknown_fields_and_bad_types_get_clear_errors(client: httpx.Async
     bad_key = [(k, "not-a-uuid" if k == "key" else v) for k, v in base]
     assert (await post_form(client, f"/s/{definition.slug}", bad_key)).status_code == 400
     huge = await post_form(client, f"/s/{definition.slug}", base + [("q_manque", "x" * 400_000)])
-    assert huge.status_code == 400
+    assert huge.status_code == 413
     assert "trop volumineux" in huge.text
 
 
