@@ -74,7 +74,7 @@ class BodyLimits:
         if "\x00" in scope["path"] or b"%00" in scope["query_string"]:
             scope = dict(scope)
             scope["path"] = scope["path"].replace("\x00", "")
-            scope["raw_path"] = scope.get("raw_path", b"").replace(b"%00", b"")
+            scope["raw_path"] = (scope.get("raw_path") or b"").replace(b"%00", b"")
             scope["query_string"] = scope["query_string"].replace(b"%00", b"")
         received = 0
         refusal: tuple[int, BodyTooLarge] | None = None
