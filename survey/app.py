@@ -9,18 +9,21 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import asyncpg
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from tortoise.contrib.starlette import RegisterTortoise
+from tortoise.exceptions import ValidationError
 
 from survey import db
 from survey.domain import jobs, mail
 from survey.errors import SurveyError, Unavailable
 from survey.settings import Settings
 from survey.web.common import render
+from survey.web.limits import BodyLimits
 from survey.web.ratelimit import Limiter
 from survey.web.routes import routes
 from survey.web.security import SecurityHeaders
@@ -44,6 +47,16 @@ async def _database_down(request: Request, exc: Exception) -> Response:
     """PostgreSQL unreachable or restarting: a clear "try again" page, not a crash."""
     log.warning("database unavailable on %s: %s", request.url.path, type(exc).__name__)
     return await _survey_error(request, Unavailable("error.database_unavailable"))
+
+
+# A value the database cannot hold (too long for its column, out of range, a character it
+# cannot store) that no check of the view caught: the request was bad, the server is fine.
+_BAD_VALUES = (asyncpg.exceptions.DataError, ValidationError)
+
+
+async def _bad_value(request: Request, exc: Exception) -> Response:
+    log.warning("value refused by the database on %s: %s", request.url.path, type(exc).__name__)
+    return await _survey_error(request, SurveyError("error.bad_form"))
 
 
 async def _server_error(request: Request, exc: Exception) -> Response:
@@ -79,6 +92,7 @@ def create_app(
     app = Starlette(
         routes=routes,
         middleware=[
+            Middleware(BodyLimits, max_upload_bytes=settings.max_upload_bytes),
             Middleware(SecurityHeaders),
             Middleware(
                 SignedCookieSessions,
@@ -94,6 +108,7 @@ def create_app(
             HTTPException: _http_error,
             # Handled as ordinary errors (not 500s), so each gets the "try again" page.
             **dict.fromkeys(db.CONNECTION_ERRORS, _database_down),
+            **dict.fromkeys(_BAD_VALUES, _bad_value),
             Exception: _server_error,
         },
         lifespan=lifespan,

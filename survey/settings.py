@@ -104,19 +104,33 @@ def load(env: dict[str, str] | None = None) -> Settings:
     """Read the settings from the environment (or the given mapping)."""
     env = dict(os.environ if env is None else env)
     data_dir = Path(env.get("PARLONS_DATA_DIR") or ".parlons").expanduser().resolve()
+    base_url = (env.get("PARLONS_BASE_URL") or "").rstrip("/")
     return Settings(
         database_url=env.get("DATABASE_URL") or None,
         data_dir=data_dir,
         secret_key=_secret_key(env, data_dir),
         database_name=env.get("PARLONS_DATABASE_NAME") or "parlons",
-        base_url=(env.get("PARLONS_BASE_URL") or "").rstrip("/"),
-        secure_cookies=env.get("PARLONS_SECURE_COOKIES", "0") in {"1", "true", "yes"},
+        base_url=base_url,
+        secure_cookies=_secure_cookies(env, base_url),
         small_group_threshold=_int(env, "PARLONS_SMALL_GROUP", 5),
         max_upload_bytes=_int(env, "PARLONS_MAX_UPLOAD_BYTES", 5 * 1024 * 1024),
         submissions_per_minute=_int(env, "PARLONS_SUBMISSIONS_PER_MINUTE", 600),
         smtp=_smtp(env),
         job_kinds=_kinds(env.get("PARLONS_JOB_KINDS")),
     )
+
+
+def _secure_cookies(env: dict[str, str], base_url: str) -> bool:
+    """PARLONS_SECURE_COOKIES when set; otherwise on whenever the public address is HTTPS,
+    so that a site served over HTTPS never sends its session cookie in clear by mistake."""
+    raw = (env.get("PARLONS_SECURE_COOKIES") or "").strip().lower()
+    if not raw:
+        return base_url.lower().startswith("https://")
+    if raw in {"1", "true", "yes"}:
+        return True
+    if raw in {"0", "false", "no"}:
+        return False
+    raise ConfigError(f"PARLONS_SECURE_COOKIES must be 1 or 0, got {raw!r}")
 
 
 def _kinds(text: str | None) -> frozenset[str] | None:

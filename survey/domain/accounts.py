@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
+import anyio.to_thread
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from tortoise.transactions import in_transaction
@@ -36,7 +38,8 @@ async def create_user(email: str, password: str, role: Role = Role.STAFF) -> Use
         raise SurveyError("error.password_short", min=MIN_PASSWORD)
     if await User.exists(email=email):
         raise SurveyError("error.email_taken")
-    return await User.create(email=email, password_hash=hash_password(password), role=role)
+    password_hash = await anyio.to_thread.run_sync(hash_password, password)
+    return await User.create(email=email, password_hash=password_hash, role=role)
 
 
 async def set_password(email: str, password: str) -> User:
@@ -45,7 +48,7 @@ async def set_password(email: str, password: str) -> User:
         raise SurveyError("error.email_unknown")
     if len(password) < MIN_PASSWORD:
         raise SurveyError("error.password_short", min=MIN_PASSWORD)
-    user.password_hash = hash_password(password)
+    user.password_hash = await anyio.to_thread.run_sync(hash_password, password)
     user.session_version += 1
     await user.save()
     return user
@@ -55,28 +58,56 @@ async def set_password(email: str, password: str) -> User:
 MAX_FAILURES_PER_EMAIL = 5
 MAX_FAILURES_PER_CLIENT = 20
 FAILURE_WINDOW_MINUTES = 15
+# Wrong council-member codes per client address, the same window; a code has 31^8 values.
+MAX_CODE_FAILURES_PER_CLIENT = 10
 
 
-async def _throttled(email: str, client: str) -> bool:
-    async with connection() as conn:
+async def _reserve_attempt(kind: str, email: str, client: str, limits: tuple[int, int]) -> int:
+    """Count an attempt as a failure before it is checked; its row's id, to take it back.
+
+    The check of earlier failures and this count are one step: a transaction holding an
+    advisory lock on the e-mail, then on the client address (always in that order, so two
+    attempts never wait for each other in a cycle). Concurrent attempts queue there for a
+    few milliseconds each, and no more than the limit ever reach the password check, however
+    many arrive at once. Raises ``Forbidden("error.login_throttled")`` over a limit.
+    """
+    by_email_max, by_client_max = limits
+    async with connection() as conn, conn.transaction():
+        if email:
+            await conn.execute(
+                "SELECT pg_advisory_xact_lock(hashtext('login_failures.email'), hashtext($1))",
+                email,
+            )
+        await conn.execute(
+            "SELECT pg_advisory_xact_lock(hashtext('login_failures.client'), hashtext($1))",
+            client,
+        )
         row = await conn.fetchrow(
-            "SELECT count(*) FILTER (WHERE email = $1) AS by_email,"
+            "SELECT count(*) FILTER (WHERE email = $1 AND $1 <> '') AS by_email,"
             " count(*) FILTER (WHERE client = $2) AS by_client FROM login_failures"
-            " WHERE at > now() - make_interval(mins => $3) AND (email = $1 OR client = $2)",
+            " WHERE kind = $4 AND at > now() - make_interval(mins => $3)"
+            " AND (email = $1 OR client = $2)",
             email,
             client,
             FAILURE_WINDOW_MINUTES,
+            kind,
         )
-    return bool(
-        row["by_email"] >= MAX_FAILURES_PER_EMAIL or row["by_client"] >= MAX_FAILURES_PER_CLIENT
-    )
+        if row["by_email"] >= by_email_max or row["by_client"] >= by_client_max:
+            raise Forbidden("error.login_throttled", minutes=FAILURE_WINDOW_MINUTES)
+        attempt: int = await conn.fetchval(
+            "INSERT INTO login_failures (kind, email, client) VALUES ($1, $2, $3) RETURNING id",
+            kind,
+            email,
+            client,
+        )
+        return attempt
 
 
-async def _record_failure(email: str, client: str) -> None:
+async def _settle_attempt(attempt: int, *, succeeded: bool) -> None:
     async with connection() as conn:
-        await conn.execute(
-            "INSERT INTO login_failures (email, client) VALUES ($1, $2)", email[:254], client[:64]
-        )
+        if succeeded:  # not a failure after all
+            await conn.execute("DELETE FROM login_failures WHERE id = $1", attempt)
+            return
         # Keep the table small: older failures no longer count.
         await conn.execute(
             "DELETE FROM login_failures WHERE at < now() - make_interval(mins => $1)",
@@ -88,29 +119,109 @@ async def authenticate(email: str, password: str, client: str = "") -> User | No
     """The user whose e-mail and password match, else None.
 
     Raises ``Forbidden("error.login_throttled")`` after too many recent failures for this
-    e-mail or this client, whatever the password.
+    e-mail or this client, whatever the password (the password is then not even checked).
     """
-    email = email.strip().lower()
-    if await _throttled(email, client):
-        raise Forbidden("error.login_throttled", minutes=FAILURE_WINDOW_MINUTES)
-    user = await _check(email, password)
-    if user is None:
-        await _record_failure(email, client)
+    email = email.strip().lower()[:254]
+    attempt = await _reserve_attempt(
+        "staff", email, client[:64], (MAX_FAILURES_PER_EMAIL, MAX_FAILURES_PER_CLIENT)
+    )
+    user = None
+    try:
+        user = await _check(email, password)
+    finally:
+        await _settle_attempt(attempt, succeeded=user is not None)
     return user
+
+
+async def reserve_code_attempt(client: str) -> int:
+    """Count a council member's code login from ``client`` before it is checked (the lockout
+    lives in the database, not in the member's cookie); settle it with ``settle_code_attempt``.
+
+    Raises ``Forbidden("error.login_throttled")`` when this address is locked out.
+    """
+    limits = (MAX_CODE_FAILURES_PER_CLIENT, MAX_CODE_FAILURES_PER_CLIENT)
+    return await _reserve_attempt("member", "", client[:64], limits)
+
+
+async def settle_code_attempt(attempt: int, *, succeeded: bool) -> None:
+    await _settle_attempt(attempt, succeeded=succeeded)
+
+
+def _verify(stored: str, password: str) -> bool:
+    try:
+        return bool(_hasher.verify(stored, password))
+    except (VerificationError, InvalidHashError):
+        return False
 
 
 async def _check(email: str, password: str) -> User | None:
     user = await User.get_or_none(email=email)
-    try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
-    except (VerificationError, InvalidHashError):
-        return None
-    if user is None:
+    # argon2 takes tens of milliseconds of CPU on purpose: in a thread, so that residents'
+    # pages are served meanwhile.
+    matches = await anyio.to_thread.run_sync(
+        _verify, user.password_hash if user else _DUMMY_HASH, password
+    )
+    if user is None or not matches:
         return None
     if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
+        user.password_hash = await anyio.to_thread.run_sync(hash_password, password)
         await user.save(update_fields=["password_hash"])
     return user
+
+
+# A staff session lasts as long as its cookie.
+SESSION_HOURS = 8
+
+
+def _session_hash(session_id: str) -> bytes:
+    return hashlib.sha256(session_id.encode("utf-8")).digest()
+
+
+async def start_session(user: User) -> str:
+    """A new staff session for ``user``: its random id, to keep in the signed cookie.
+
+    The session is valid while its row says so, so that logging out ends it on the server
+    (a copied or replayed cookie is refused afterwards); the database keeps a hash only.
+    """
+    session_id = secrets.token_urlsafe(32)
+    async with connection() as conn:
+        await conn.execute(
+            "INSERT INTO staff_sessions (id_hash, user_id) VALUES ($1, $2)",
+            _session_hash(session_id),
+            user.id,
+        )
+        await conn.execute(
+            "DELETE FROM staff_sessions WHERE started_at < now() - make_interval(hours => $1)",
+            SESSION_HOURS * 3,
+        )
+    return session_id
+
+
+async def session_user(user_id: int, session_id: str, version: int | None) -> User | None:
+    """The user of a staff session still open on the server, else None."""
+    async with connection() as conn:
+        open_ = await conn.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM staff_sessions WHERE id_hash = $1 AND user_id = $2"
+            " AND ended_at IS NULL AND started_at > now() - make_interval(hours => $3))",
+            _session_hash(session_id),
+            user_id,
+            SESSION_HOURS,
+        )
+    if not open_:
+        return None
+    user = await User.get_or_none(id=user_id)
+    if user is None or user.session_version != version:
+        return None
+    return user
+
+
+async def end_session(session_id: str) -> None:
+    """Log one staff session out, on the server."""
+    async with connection() as conn:
+        await conn.execute(
+            "UPDATE staff_sessions SET ended_at = now() WHERE id_hash = $1 AND ended_at IS NULL",
+            _session_hash(session_id),
+        )
 
 
 async def logout_everywhere(user: User) -> None:
@@ -119,6 +230,10 @@ async def logout_everywhere(user: User) -> None:
     user.session_version += 1
     await user.save(update_fields=["session_version"])
     async with connection() as conn:
+        await conn.execute(
+            "UPDATE staff_sessions SET ended_at = now() WHERE user_id = $1 AND ended_at IS NULL",
+            user.id,
+        )
         await conn.execute(
             "UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL",
             user.id,

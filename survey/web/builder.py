@@ -33,7 +33,6 @@ from survey.i18n import translate
 from survey.web import resident
 from survey.web.common import (
     ADMIN,
-    MAX_FORM_BYTES,
     PUBLIC,
     STAFF,
     Endpoint,
@@ -46,6 +45,7 @@ from survey.web.common import (
     redirect,
     render,
 )
+from survey.web.limits import BodyTooLarge, takes_files
 
 env.globals["local_tz"] = builder.LOCAL_TZ
 env.globals["display_code"] = display_code
@@ -67,11 +67,9 @@ def _max_upload(request: Request) -> int:
 
 
 async def _read_upload(request: Request) -> tuple[FormData, bytes, str]:
-    """A POSTed form with one file: size checked, then the CSRF token, as ``read_form``."""
+    """A POSTed form with one file (the view is marked ``takes_files``: its body is limited
+    while it streams in), then the CSRF token as ``read_form``, then the file's own size."""
     limit = _max_upload(request)
-    length = request.headers.get("content-length")
-    if length is not None and (not length.isdigit() or int(length) > limit + MAX_FORM_BYTES):
-        raise SurveyError("builder.upload_too_large", mb=limit // (1024 * 1024))
     try:
         form = await request.form(max_files=1, max_fields=50, max_part_size=limit)
     except HTTPException as exc:
@@ -85,7 +83,7 @@ async def _read_upload(request: Request) -> tuple[FormData, bytes, str]:
         raise SurveyError("builder.upload_missing")
     data = await upload.read(limit + 1)
     if len(data) > limit:
-        raise SurveyError("builder.upload_too_large", mb=limit // (1024 * 1024))
+        raise BodyTooLarge("builder.upload_too_large", mb=limit // (1024 * 1024))
     if not data:
         raise SurveyError("builder.upload_missing")
     return form, data, str(upload.filename or "")[:200]
@@ -123,6 +121,7 @@ async def new_post(request: Request) -> Response:
 
 
 @access(STAFF)
+@takes_files(1)
 async def import_definition(request: Request) -> Response:
     """Create a survey from a Parlons JSON or XLSForm file; show what could not be kept."""
     await current_user(request)
@@ -471,6 +470,7 @@ async def codes_mail_resend(request: Request) -> Response:
 
 
 @access(STAFF)
+@takes_files(1)
 async def codes_mail_file(request: Request) -> Response:
     """A CSV file of addresses fills the e-mail form, to check before sending."""
     await current_user(request)
@@ -590,6 +590,7 @@ async def _responses_import_page(
 
 
 @access(STAFF)
+@takes_files(1)
 async def responses_upload(request: Request) -> Response:
     """Receive a CSV export of Google Forms, LimeSurvey or Framaforms, then map its columns."""
     user = await current_user(request)

@@ -15,18 +15,20 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from survey.domain.accounts import session_user
+from survey.domain.definitions import SurveyDef, get_definition
 from survey.domain.forms import RawForm
 from survey.domain.outcomes import detail_text, summary_text
 from survey.domain.responses import format_answer
-from survey.enums import Role
+from survey.enums import Role, SurveyStatus
 from survey.errors import Forbidden, NotFound, SurveyError
 from survey.i18n import DEFAULT_LANGUAGE, LANGUAGES, pick, translate
 from survey.models import User
 from survey.resources import static_dir, templates_dir
+from survey.web.limits import MAX_FORM_BYTES
 
 TEMPLATES = templates_dir()
 STATIC = static_dir()
-MAX_FORM_BYTES = 256 * 1024
 
 env = Environment(
     loader=FileSystemLoader(TEMPLATES),
@@ -99,11 +101,8 @@ async def _parse_form(request: Request) -> FormData:
             return await request.form(max_files=0, max_fields=1000, max_part_size=MAX_FORM_BYTES)
         except HTTPException as exc:
             raise SurveyError("error.bad_form") from exc
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_FORM_BYTES:
-            raise SurveyError("error.form_too_large")
+    # Its size is checked while it streams in (``survey.web.limits``).
+    body = await request.body()
     try:
         pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, max_num_fields=1000)
     except (UnicodeDecodeError, ValueError) as exc:
@@ -111,14 +110,31 @@ async def _parse_form(request: Request) -> FormData:
     return FormData(pairs)
 
 
-async def read_form(request: Request) -> FormData:
-    """Parse a POSTed form after checking its size and its CSRF token."""
-    length = request.headers.get("content-length")
-    if length is not None and (not length.isdigit() or int(length) > MAX_FORM_BYTES):
-        raise SurveyError("error.form_too_large")
-    form = await _parse_form(request)
+def _without_nul(form: FormData) -> FormData:
+    """The form with every NUL character dropped from names and text values.
+
+    PostgreSQL's text and JSON cannot hold U+0000, and no keyboard types it: dropping it
+    keeps what the person typed and spares every form a server error (files are untouched).
+    """
+    items = form.multi_items()
+    if not any("\x00" in k or (isinstance(v, str) and "\x00" in v) for k, v in items):
+        return form
+    return FormData(
+        [
+            (k.replace("\x00", ""), v.replace("\x00", "") if isinstance(v, str) else v)
+            for k, v in items
+        ]
+    )
+
+
+async def read_form(request: Request, *, rate_limited: bool = True) -> FormData:
+    """Parse a POSTed form (its size is limited while it streams in) and check its CSRF token.
+
+    The form counts toward the submission rate limits unless ``rate_limited`` is false (the
+    login forms, which are throttled on their own)."""
+    form = _without_nul(await _parse_form(request))
     limiter = getattr(request.app.state, "limiter", None)
-    if limiter is not None:
+    if limiter is not None and rate_limited:
         client = request.client.host if request.client else ""
         limiter.hit(client, request.session.get("csrf"))
     sent = form.get("csrf")
@@ -127,6 +143,15 @@ async def read_form(request: Request) -> FormData:
         request.state.form = form
         raise Forbidden("error.csrf")
     return form
+
+
+async def public_survey(request: Request) -> SurveyDef:
+    """The survey of the path's ``slug`` as the public may see it: a draft is answered
+    exactly as an unknown slug, so that guessing addresses reveals no unpublished title."""
+    definition = await get_definition(request.path_params["slug"])
+    if definition.status == SurveyStatus.DRAFT:
+        raise NotFound("error.survey_not_found")
+    return definition
 
 
 def path_id(request: Request, name: str) -> int:
@@ -188,11 +213,11 @@ async def current_user(request: Request) -> User | None:
     if hasattr(request.state, "user"):
         return request.state.user  # type: ignore[no-any-return]
     user = None
-    uid = request.session.get("uid")
+    uid, sid = request.session.get("uid"), request.session.get("sid")
     if uid is not None:
-        user = await User.get_or_none(id=uid)
-        if user is not None and user.session_version != request.session.get("sv"):
-            user = None
+        if isinstance(uid, int) and isinstance(sid, str):
+            user = await session_user(uid, sid, request.session.get("sv"))
+        if user is None:  # logged out, everywhere or here, or expired: on the server
             request.session.clear()
     request.state.user = user
     return user

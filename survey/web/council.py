@@ -4,7 +4,6 @@ pages (login by link or printed code, ballots, receipts), all working without Ja
 from __future__ import annotations
 
 import secrets
-import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,7 +15,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from analysis.charts import council as council_charts
-from survey.domain import council_polis
+from survey.domain import accounts, council_polis
 from survey.domain import council_results as results_domain
 from survey.domain.council_ballots import cast_ballot as cast_member_ballot
 from survey.domain.council_ballots import (
@@ -68,10 +67,8 @@ from survey.web.common import (
     redirect,
     render,
 )
+from survey.web.limits import BodyTooLarge, takes_files
 
-# A session may try this many wrong codes, then waits before trying again.
-MAX_LOGIN_FAILURES = 10
-LOCK_SECONDS = 15 * 60
 # Grade index 6 is "Excellent": shown best first on the ballot.
 GRADES_BEST_FIRST = tuple(range(6, -1, -1))
 METHODS = tuple(VotingMethod)
@@ -408,11 +405,10 @@ async def _read_polis_files(request: Request, limit: int) -> dict[str, bytes]:
 
     Each file is read up to one byte past ``limit`` so that the domain can refuse it by name.
     """
-    length = request.headers.get("content-length")
-    if length is not None and (not length.isdigit() or int(length) > 2 * limit + MAX_FORM_BYTES):
-        raise _UploadRefused("council.polis_upload_too_large", mb=limit // 2**20)
     try:
         form = await request.form(max_files=2, max_fields=10, max_part_size=MAX_FORM_BYTES)
+    except BodyTooLarge as exc:  # counted while it streamed in: the view takes two files
+        raise _UploadRefused("council.polis_upload_too_large", mb=limit // 2**20) from exc
     except HTTPException as exc:
         raise _UploadRefused("council.polis_upload_unreadable") from exc
     try:
@@ -463,6 +459,7 @@ async def polis_page(request: Request) -> Response:
 
 
 @access(STAFF)
+@takes_files(2)
 async def polis_import(request: Request) -> Response:
     """Import a Pol.is export (comments.csv and votes.csv) into a statements consultation."""
     council_id, consultation_id = path_id(request, "council"), path_id(request, "consultation")
@@ -775,10 +772,6 @@ async def public_results(request: Request) -> Response:
 # ------------------------------------------------------------------------ members' pages
 
 
-def _locked_until(request: Request) -> float:
-    return float(request.session.get("c_lock", 0))
-
-
 @access(PUBLIC)
 async def member_login_page(request: Request) -> Response:
     return render(request, "council/login.html", code="", error=None)
@@ -786,19 +779,19 @@ async def member_login_page(request: Request) -> Response:
 
 @access(PUBLIC)
 async def member_login_post(request: Request) -> Response:
-    form = await read_form(request)
+    # Wrong codes are counted per address in the database (``accounts``), not in the
+    # cookie, so that replaying an older cookie or dropping it resets nothing.
+    form = await read_form(request, rate_limited=False)
     code = str(form.get("code", ""))[:40]
-    if _locked_until(request) > time.time():
+    try:
+        attempt = await accounts.reserve_code_attempt(request.client.host if request.client else "")
+    except Forbidden:
         return render(
             request, "council/login.html", status_code=429, code=code, error="member.login_locked"
         )
     member = await member_by_code(code)
+    await accounts.settle_code_attempt(attempt, succeeded=member is not None)
     if member is None:
-        failures = int(request.session.get("c_fail", 0)) + 1
-        request.session["c_fail"] = failures
-        if failures >= MAX_LOGIN_FAILURES:
-            request.session["c_lock"] = time.time() + LOCK_SECONDS
-            request.session["c_fail"] = 0
         return render(
             request, "council/login.html", status_code=401, code=code, error="member.login_failed"
         )
@@ -850,6 +843,15 @@ async def member_home(request: Request) -> Response:
     )
 
 
+async def _ballot_context(member: Any, consultation_id: int) -> Any:
+    """The consultation a member opens; another council's is answered exactly as an unknown
+    one, so that numbering reveals nothing of other councils."""
+    try:
+        return await ballot_context(member, consultation_id)
+    except Forbidden as exc:
+        raise NotFound("council.consultation_not_found") from exc
+
+
 def _held_receipt(request: Request, consultation_id: int) -> str | None:
     receipts = request.session.get("receipts", {})
     return receipts.get(str(consultation_id)) if isinstance(receipts, dict) else None
@@ -895,7 +897,7 @@ async def _ballot_page(
     proposal_error: FieldError | None = None,
     status: int = 200,
 ) -> Response:
-    context = await ballot_context(member, consultation_id)
+    context = await _ballot_context(member, consultation_id)
     c = context.consultation
     if raw is None:
         raw = {}
@@ -954,7 +956,7 @@ async def ballot_post(request: Request) -> Response:
     if member is None:
         return redirect(MEMBER_LOGIN)
     raw = form_values(form)
-    context = await ballot_context(member, consultation_id)
+    context = await _ballot_context(member, consultation_id)
     c = context.consultation
     marks, errors = parse_ballot(c.method, context.options, raw, budget=c.budget)
     if errors:
@@ -987,7 +989,7 @@ async def ballot_thanks(request: Request) -> Response:
     member = await _member(request)
     if member is None:
         return redirect(MEMBER_LOGIN)
-    context = await ballot_context(member, path_id(request, "consultation"))
+    context = await _ballot_context(member, path_id(request, "consultation"))
     return render(
         request,
         "council/thanks.html",

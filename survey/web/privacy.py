@@ -9,22 +9,21 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from survey.domain.definitions import get_definition
 from survey.domain.followup import answer_trail
 from survey.domain.privacy import erase_by_receipt, find_by_receipt, processing_register
 from survey.errors import NotFound
-from survey.web.common import ADMIN, PUBLIC, access, read_form, render
+from survey.web.common import ADMIN, PUBLIC, access, public_survey, read_form, render
 
 
 @access(PUBLIC)
 async def receipt_form(request: Request) -> Response:
-    definition = await get_definition(request.path_params["slug"])
+    definition = await public_survey(request)
     return render(request, "respondent/receipt.html", survey=definition, receipt="", error=None)
 
 
 @access(PUBLIC)
 async def receipt_show(request: Request) -> Response:
-    definition = await get_definition(request.path_params["slug"])
+    definition = await public_survey(request)
     form = await read_form(request)
     receipt = str(form.get("receipt", ""))[:40]
     try:
@@ -50,7 +49,7 @@ async def receipt_show(request: Request) -> Response:
 
 @access(PUBLIC)
 async def receipt_erase(request: Request) -> Response:
-    definition = await get_definition(request.path_params["slug"])
+    definition = await public_survey(request)
     form = await read_form(request)
     receipt = str(form.get("receipt", ""))[:40]
     try:

@@ -39,6 +39,7 @@ from survey.web.common import (
     access,
     csrf_token,
     language,
+    public_survey,
     read_form,
     redirect,
     render,
@@ -179,7 +180,7 @@ def _invitation_page(
 
 @access(PUBLIC)
 async def survey_start(request: Request) -> Response:
-    definition = await get_definition(request.path_params["slug"])
+    definition = await public_survey(request)
     closed = _unavailable_page(request, definition)
     if closed:
         return closed
@@ -210,7 +211,7 @@ def raw_answers(form: Any) -> forms.RawForm:
 
 @access(PUBLIC)
 async def survey_post(request: Request) -> Response:
-    definition = await get_definition(request.path_params["slug"])
+    definition = await public_survey(request)
     closed = _unavailable_page(request, definition)
     if closed:
         return closed
@@ -346,7 +347,7 @@ def _redisplay(
 
 @access(PUBLIC)
 async def thanks(request: Request) -> Response:
-    definition = await get_definition(request.path_params["slug"])
+    definition = await public_survey(request)
     return render(
         request, "respondent/thanks.html", survey=definition, receipt=request.path_params["receipt"]
     )
@@ -355,7 +356,7 @@ async def thanks(request: Request) -> Response:
 @access(PUBLIC)
 async def resume_form(request: Request) -> Response:
     """Where a resident types the code received when saving."""
-    definition = await get_definition(request.path_params["slug"])
+    definition = await public_survey(request)
     typed = normalise_code(request.query_params.get("code", ""))
     if typed:
         return redirect(f"/s/{definition.slug}/reprendre/{typed}")
@@ -365,7 +366,7 @@ async def resume_form(request: Request) -> Response:
 @access(PUBLIC)
 async def resume(request: Request) -> Response:
     """Open the survey again where it was left, with everything typed so far."""
-    definition = await get_definition(request.path_params["slug"])
+    definition = await public_survey(request)
     closed = _unavailable_page(request, definition)
     if closed:
         return closed

@@ -47,7 +47,9 @@ async def login_page(request: Request) -> Response:
 
 @access(PUBLIC)
 async def login_post(request: Request) -> Response:
-    form = await read_form(request)
+    # Not counted by the submission limiter: a flood of residents' posts from a shared
+    # address must not lock staff out; logins have their own throttle in the database.
+    form = await read_form(request, rate_limited=False)
     email = str(form.get("email", ""))[:254]
     target = _safe_next(str(form.get("next", "")))
     client = request.client.host if request.client else ""
@@ -75,7 +77,8 @@ async def login_post(request: Request) -> Response:
     # A new session at login: nothing from before (fixation) carries over.
     lang = request.session.get("lang")
     request.session.clear()
-    request.session.update({"uid": user.id, "sv": user.session_version})
+    session_id = await accounts.start_session(user)
+    request.session.update({"uid": user.id, "sv": user.session_version, "sid": session_id})
     if lang:
         request.session["lang"] = lang
     return redirect(target)
@@ -84,6 +87,9 @@ async def login_post(request: Request) -> Response:
 @access(STAFF)
 async def logout(request: Request) -> Response:
     await read_form(request)
+    session_id = request.session.get("sid")
+    if isinstance(session_id, str):
+        await accounts.end_session(session_id)
     request.session.clear()
     return redirect("/staff/login")
 

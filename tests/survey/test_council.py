@@ -127,21 +127,35 @@ async def test_member_login_with_printed_code_lists_open_consultations(
     assert f'href="/c/v/{consultation.id}"' in home.text
 
 
-async def test_member_login_forged_code_is_refused_then_throttled(
-    client: httpx.AsyncClient,
-) -> None:
+def from_address(app, address: str, cookies: Any = None) -> httpx.AsyncClient:  # type: ignore[no-untyped-def]
+    """A client of its own address: the code lockout is per address, on the server."""
+    transport = httpx.ASGITransport(app=app, client=(address, 40000))
+    return httpx.AsyncClient(transport=transport, base_url="http://t", cookies=cookies)
+
+
+async def test_member_login_forged_code_is_refused_then_throttled(app) -> None:  # type: ignore[no-untyped-def]
     _, (member, *_) = await make_council(1)
-    response = await member_login(client, member, "ZZZZ-ZZZZ")
-    assert response.status_code == 401
-    assert "Ce code n'est pas reconnu" in text_of(response.text)
-    assert 'value="ZZZZ-ZZZZ"' in response.text
-    assert (await client.get("/c")).status_code == 303
-    for _ in range(9):
-        await member_login(client, member, "ZZZZ-ZZZZ")
-    locked = await member_login(client, member)
-    assert locked.status_code == 429
-    assert "Trop d'essais" in text_of(locked.text)
-    assert (await client.get("/c")).status_code == 303
+    address = f"10.77.{next(_counter) % 250}.{next(_counter) % 250}"
+    async with from_address(app, address) as client:
+        response = await member_login(client, member, "ZZZZ-ZZZZ")
+        assert response.status_code == 401
+        assert "Ce code n'est pas reconnu" in text_of(response.text)
+        assert 'value="ZZZZ-ZZZZ"' in response.text
+        assert (await client.get("/c")).status_code == 303
+        before_lockout = dict(client.cookies)
+        for _ in range(9):
+            await member_login(client, member, "ZZZZ-ZZZZ")
+        locked = await member_login(client, member)
+        assert locked.status_code == 429
+        assert "Trop d'essais" in text_of(locked.text)
+        assert (await client.get("/c")).status_code == 303
+    # The lockout is not in the cookie: replaying an older one, or none, resets nothing.
+    async with from_address(app, address, before_lockout) as replayed:
+        assert (await member_login(replayed, member)).status_code == 429
+    async with from_address(app, address) as fresh:
+        assert (await member_login(fresh, member)).status_code == 429
+    async with from_address(app, address.rsplit(".", 1)[0] + ".251") as elsewhere:
+        assert (await member_login(elsewhere, member)).status_code == 303
 
 
 async def test_member_login_without_csrf_is_refused(client: httpx.AsyncClient) -> None:
@@ -177,13 +191,18 @@ async def test_member_of_another_council_cannot_vote(client: httpx.AsyncClient) 
     _, (outsider,) = await make_council(1)
     consultation = await make_consultation(council_a, "approval", ["A", "B"])
     await member_login(client, outsider)
-    assert (await client.get(f"/c/v/{consultation.id}")).status_code == 403
+    # Answered exactly as a consultation that does not exist: nothing tells it apart.
+    other = await client.get(f"/c/v/{consultation.id}")
+    unknown = await client.get("/c/v/999999999")
+    assert other.status_code == unknown.status_code == 404
+    assert text_of(other.text) == text_of(unknown.text)
+    assert (await client.get(f"/c/v/{consultation.id}/merci")).status_code == 404
     ids = await option_ids(consultation)
     home = (await client.get("/c")).text
     response = await post_form(
         client, f"/c/v/{consultation.id}", [("csrf", field_value(home, "csrf")), ("a", str(ids[0]))]
     )
-    assert response.status_code == 403
+    assert response.status_code == 404
     assert await ballots(consultation) == []
 
 

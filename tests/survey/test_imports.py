@@ -341,7 +341,11 @@ async def test_responses_file_too_large_is_refused(client: httpx.AsyncClient) ->
     definition = await make_survey()
     big = b"a,b\n" + b"x,y\n" * (2 * 1024 * 1024)
     response = await upload(client, definition.slug, "big.csv", big)
-    assert response.status_code == 400
+    assert response.status_code == 413
+    assert "Le fichier est trop gros" in text_of(response.text)
+    # Just over the limit: the body fits with the form's allowance, the file does not.
+    response = await upload(client, definition.slug, "big.csv", b"x" * (5 * 1024 * 1024 + 1))
+    assert response.status_code == 413
     assert "Le fichier est trop gros" in text_of(response.text)
 
 

@@ -178,7 +178,7 @@ async def test_unknown_fields_and_bad_types_get_clear_errors(client: httpx.Async
     bad_key = [(k, "not-a-uuid" if k == "key" else v) for k, v in base]
     assert (await post_form(client, f"/s/{definition.slug}", bad_key)).status_code == 400
     huge = await post_form(client, f"/s/{definition.slug}", base + [("q_manque", "x" * 400_000)])
-    assert huge.status_code == 400
+    assert huge.status_code == 413
     assert "trop volumineux" in huge.text
 
 
@@ -254,3 +254,27 @@ def test_random_uuid_is_a_version_4_uuid_in_text_form() -> None:
         parsed = uuid.UUID(key)
         assert str(parsed) == key
         assert (parsed.version, parsed.variant) == (4, uuid.RFC_4122)
+
+
+async def test_draft_survey_is_answered_as_an_unknown_slug(client: httpx.AsyncClient) -> None:
+    title = {"fr": "Projet secret de fermeture", "en": "Secret closure plan"}
+    draft = await make_survey(status="draft", title=title)
+    page = (await client.get("/")).text
+    csrf = [("csrf", field_value((await client.get("/staff/login")).text, "csrf"))]
+    for slug in (draft.slug, "no-such-survey"):
+        answers = [
+            await client.get(f"/s/{slug}"),
+            await post_form(client, f"/s/{slug}", csrf + [("step", "0"), ("action", "next")]),
+            await client.get(f"/s/{slug}/merci/abc"),
+            await client.get(f"/s/{slug}/ma-reponse"),
+            await post_form(client, f"/s/{slug}/ma-reponse", csrf + [("receipt", "x")]),
+            await post_form(client, f"/s/{slug}/ma-reponse/effacer", csrf + [("receipt", "x")]),
+            await client.get(f"/s/{slug}/reprendre"),
+            await client.get(f"/s/{slug}/reprendre/ABCD2345"),
+        ]
+        for response in answers:
+            assert response.status_code == 404, response.url
+            text = text_of(response.text)
+            assert "Ce questionnaire n'existe pas" in text, response.url
+            assert "Projet secret" not in text and "Secret closure" not in text
+    assert "Projet secret" not in page
