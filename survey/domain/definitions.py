@@ -2,6 +2,12 @@
 
 The resident pages and the submit path read definitions on every request; keeping them as
 frozen dataclasses lets validation stay pure and costs no query on the hot path.
+
+A question taken out of a published survey is *retired*, not deleted (see
+``survey.domain.builder``): ``sections`` hold what new residents are shown, while
+``questions`` also lists the retired ones after them, so every export, the responses page
+and the dashboards keep the answers those questions received. A page whose questions are
+all retired is no longer shown.
 """
 
 from __future__ import annotations
@@ -51,6 +57,8 @@ class QuestionDef:
     required: bool = False
     personal_data: bool = False
     settings: dict[str, Any] = field(default_factory=dict)
+    # Taken out of the survey: shown to no new resident, its stored answers kept.
+    retired: bool = False
 
     # Cached: definitions are immutable and read on every request of the submit path.
     @functools.cached_property
@@ -105,10 +113,13 @@ class SurveyDef:
     access_mode: str = "open"
     resume_days: int = DEFAULT_RESUME_DAYS
     retention_days: int | None = None
+    # Questions taken out of the survey, whose stored answers are still read and exported.
+    retired: tuple[QuestionDef, ...] = ()
 
     @functools.cached_property
     def questions(self) -> tuple[QuestionDef, ...]:
-        return tuple(q for s in self.sections for q in s.questions)
+        """Every question that may hold answers: those shown, then the retired ones."""
+        return tuple(q for s in self.sections for q in s.questions) + self.retired
 
     def accepting(self, now: dt.datetime) -> bool:
         """Open, and inside the scheduled opening window if there is one."""
@@ -175,24 +186,32 @@ async def _load(survey: Survey) -> SurveyDef:
         )
         questions = await conn.fetch(
             "SELECT q.section_id, q.code, q.kind, q.text_fr, q.text_en, q.help_fr, q.help_en,"
-            " q.required, q.personal_data, q.settings FROM questions q"
-            " JOIN sections s ON s.id = q.section_id WHERE s.survey_id = $1"
-            " ORDER BY q.position, q.id",
+            " q.required, q.personal_data, q.settings, q.retired_at IS NOT NULL AS retired"
+            " FROM questions q JOIN sections s ON s.id = q.section_id WHERE s.survey_id = $1"
+            " ORDER BY s.position, s.id, q.position, q.id",
             survey.id,
         )
     by_section: dict[int, list[QuestionDef]] = {s["id"]: [] for s in sections}
+    retired: list[QuestionDef] = []
+    emptied: set[int] = set()
     for q in questions:
-        by_section[q["section_id"]].append(
-            QuestionDef(
-                code=q["code"],
-                kind=QuestionKind(q["kind"]),
-                text={"fr": q["text_fr"], "en": q["text_en"]},
-                help={"fr": q["help_fr"], "en": q["help_en"]},
-                required=q["required"],
-                personal_data=q["personal_data"],
-                settings=json.loads(q["settings"]) or {},
-            )
+        question = QuestionDef(
+            code=q["code"],
+            kind=QuestionKind(q["kind"]),
+            text={"fr": q["text_fr"], "en": q["text_en"]},
+            help={"fr": q["help_fr"], "en": q["help_en"]},
+            required=q["required"],
+            personal_data=q["personal_data"],
+            settings=json.loads(q["settings"]) or {},
+            retired=q["retired"],
         )
+        if question.retired:
+            retired.append(question)
+            emptied.add(q["section_id"])
+        else:
+            by_section[q["section_id"]].append(question)
+    # A page left with retired questions only is no longer shown.
+    shown = [s for s in sections if by_section[s["id"]] or s["id"] not in emptied]
     return SurveyDef(
         id=survey.id,
         slug=survey.slug,
@@ -208,13 +227,14 @@ async def _load(survey: Survey) -> SurveyDef:
                 questions=tuple(by_section[s["id"]]),
                 settings=json.loads(s["settings"]) or {},
             )
-            for s in sections
+            for s in shown
         ),
         opens_at=head["opens_at"],
         closes_at=head["closes_at"],
         access_mode=head["access_mode"],
         resume_days=head["resume_days"],
         retention_days=survey.retention_days,
+        retired=tuple(retired),
     )
 
 
