@@ -242,16 +242,78 @@ def _texts(data: dict[str, Any], key: str) -> Texts:
     value = data.get(key) or {}
     if isinstance(value, str):
         return {"fr": value, "en": ""}
+    if not isinstance(value, dict):
+        return {"fr": "", "en": ""}
     return {"fr": str(value.get("fr", "")), "en": str(value.get("en", ""))}
+
+
+TITLE_MAX = 200  # surveys.title_* and sections.title_* columns
+RETENTION_MAX_DAYS = 36_500
+
+
+def _strings(value: Any) -> Any:
+    """Every string of a JSON value, keys included."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield str(key)
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def _check_shape(data: dict[str, Any]) -> None:
+    """Refuse what PostgreSQL or the pages could not take: wrong types, NUL characters or
+    lone surrogates, titles longer than their columns, a retention out of range."""
+    for text in _strings(data):
+        if "\x00" in text:
+            raise SurveyError("error.definition_bad_character")
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise SurveyError("error.definition_bad_character") from exc
+    sections = data.get("sections")
+    if not isinstance(sections, list) or not all(isinstance(s, dict) for s in sections):
+        raise SurveyError("error.definition_format")
+    for name in ("title", "description", "consent"):
+        if not isinstance(data.get(name) or {}, dict | str):
+            raise SurveyError("error.definition_format")
+    if not isinstance(data.get("access") or {}, dict):
+        raise SurveyError("error.definition_format")
+    if any(len(t) > TITLE_MAX for t in _texts(data, "title").values()):
+        raise SurveyError("error.title_too_long", max=TITLE_MAX)
+    for section in sections:
+        questions = section.get("questions") or []
+        if not isinstance(section.get("settings") or {}, dict) or not isinstance(questions, list):
+            raise SurveyError("error.definition_format")
+        if any(len(t) > TITLE_MAX for t in _texts(section, "title").values()):
+            raise SurveyError("error.section_title_too_long", max=TITLE_MAX)
+        for q in questions:
+            settings = q.get("settings") if isinstance(q, dict) else None
+            if not isinstance(q, dict) or not isinstance(settings or {}, dict):
+                raise SurveyError("error.definition_format")
+            choices = (settings or {}).get("choices") or []
+            if not isinstance(choices, list) or not all(
+                isinstance(c, dict) and isinstance(c.get("code"), str) for c in choices
+            ):
+                raise SurveyError("error.choices_invalid", code=str(q.get("code", ""))[:64])
+    days = data.get("retention_days")
+    if days is not None and (
+        not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= RETENTION_MAX_DAYS
+    ):
+        raise SurveyError("error.retention_invalid", max=RETENTION_MAX_DAYS)
 
 
 def check_definition(data: dict[str, Any]) -> None:
     """Refuse a definition that would break the resident pages; errors carry message keys."""
     if data.get("format", FORMAT) != FORMAT:
         raise SurveyError("error.definition_format")
+    _check_shape(data)
     slug = str(data.get("slug", ""))
     if not SLUG_RE.match(slug):
-        raise SurveyError("error.slug_invalid", slug=slug)
+        raise SurveyError("error.slug_invalid", slug=slug[:64])
     if not _texts(data, "title")["fr"]:
         raise SurveyError("error.title_missing")
     seen: set[str] = set()
@@ -262,12 +324,12 @@ def check_definition(data: dict[str, Any]) -> None:
         for q in section.get("questions") or []:
             code = str(q.get("code", ""))
             if not CODE_RE.match(code) or code in seen:
-                raise SurveyError("error.code_invalid", code=code)
+                raise SurveyError("error.code_invalid", code=code[:64])
             seen.add(code)
             try:
                 kind = QuestionKind(q.get("kind"))
             except ValueError as exc:
-                raise SurveyError("error.kind_invalid", kind=str(q.get("kind"))) from exc
+                raise SurveyError("error.kind_invalid", kind=str(q.get("kind"))[:64]) from exc
             if kind in CHOICE_KINDS and kind != QuestionKind.YES_NO or kind == QuestionKind.RANKING:
                 choices = (q.get("settings") or {}).get("choices") or []
                 codes = [c.get("code") for c in choices]
@@ -278,7 +340,10 @@ def check_definition(data: dict[str, Any]) -> None:
         raise SurveyError("builder.access_invalid")
     if not 1 <= access["resume_days"] <= 365:
         raise SurveyError("builder.resume_days_invalid")
-    check_conditions(sections)
+    try:
+        check_conditions(sections)
+    except (TypeError, AttributeError, ValueError) as exc:  # a condition of the wrong shape
+        raise SurveyError("error.definition_format") from exc
 
 
 def _access(data: dict[str, Any]) -> dict[str, Any]:
