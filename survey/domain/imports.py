@@ -928,6 +928,12 @@ def _check_rows(
     items: list[dict[str, Any]] = []
     for number, row in enumerate(table.rows, start=2):
         raw, row_problems = _raw_for_row(definition, table, row, mapping)
+        # PostgreSQL cannot store a NUL character: the row is listed, not stored.
+        row_problems += [
+            (name.removeprefix("q_").split("__")[0], "builder.import_nul", {})
+            for name, values in raw.items()
+            if any("\x00" in v for v in values)
+        ]
         problems.extend(RowProblem(number, c, k, p) for c, k, p in row_problems)
         answers, errors = clean_all(definition.sections, raw)
         # A question the other tool did not require may be empty: that is not an error here.
