@@ -399,31 +399,46 @@ async def export_json(definition: SurveyDef) -> AsyncIterator[str]:
 
 
 async def load_responses(definition: SurveyDef, items: Iterable[dict[str, Any]]) -> int:
-    """Bulk-store already validated responses (demo data, imports); skip known keys."""
-    records = [
-        (
-            definition.id,
-            uuid.UUID(i["key"]),
-            new_receipt(),
-            json.dumps(i["answers"], ensure_ascii=False),
-            i.get("language", "fr"),
-            i.get("channel", "web"),
-            i["submitted_at"],
-        )
-        for i in items
-    ]
-    records = [r[:6] + (_as_datetime(r[6]),) for r in records]
-    async with connection() as conn:
-        before = await conn.fetchval(
-            "SELECT count(*) FROM responses WHERE survey_id = $1", definition.id
-        )
-        await conn.executemany(
-            "INSERT INTO responses (survey_id, idempotency_key, receipt, answers, language,"
-            " channel, submitted_at) VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7)"
-            " ON CONFLICT (idempotency_key) DO NOTHING",
-            records,
-        )
-        after = await conn.fetchval(
-            "SELECT count(*) FROM responses WHERE survey_id = $1", definition.id
-        )
-    return int(after - before)
+    """Bulk-store already validated responses (demo data, imports); skip known keys.
+
+    As ``submit_response`` does, the survey row is locked ``FOR SHARE`` while storing, and
+    answers validated against an older version are mapped onto the current one first.
+    """
+    pending = list(items)
+    for _ in range(6):
+        records = [
+            (
+                definition.id,
+                uuid.UUID(i["key"]),
+                new_receipt(),
+                json.dumps(i["answers"], ensure_ascii=False),
+                i.get("language", "fr"),
+                i.get("channel", "web"),
+                _as_datetime(i["submitted_at"]),
+            )
+            for i in pending
+        ]
+        async with connection() as conn, conn.transaction():
+            version = await conn.fetchval(
+                "SELECT version FROM surveys WHERE id = $1 FOR SHARE", definition.id
+            )
+            if version is None:
+                raise SurveyError("error.survey_not_found")
+            if version == definition.version:
+                before = await conn.fetchval(
+                    "SELECT count(*) FROM responses WHERE survey_id = $1", definition.id
+                )
+                await conn.executemany(
+                    "INSERT INTO responses (survey_id, idempotency_key, receipt, answers,"
+                    " language, channel, submitted_at) VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7)"
+                    " ON CONFLICT (idempotency_key) DO NOTHING",
+                    records,
+                )
+                after = await conn.fetchval(
+                    "SELECT count(*) FROM responses WHERE survey_id = $1", definition.id
+                )
+                return int(after - before)
+        forget(definition.slug)
+        definition = await get_definition(definition.slug)
+        pending = [{**i, "answers": _map_answers(definition, i["answers"])} for i in pending]
+    raise SurveyError("error.try_again")

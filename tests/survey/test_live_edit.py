@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from survey.domain.definitions import create_survey_from_definition, get_definition
-from survey.domain.responses import count_responses, list_responses
+from survey.domain.responses import count_responses, list_responses, load_responses
 from tests.htmlform import field_value, hidden_fields, post_form
 from tests.survey.test_builder import log_in, send
 
@@ -185,3 +185,36 @@ async def test_draft_delete_racing_paper_entries_keeps_exports_in_agreement(
     assert {k for i in items for k in i["answers"]} <= columns
     for row, item in zip(rows, items, strict=True):
         assert {k: row[k] for k in item["answers"]} == item["answers"]
+
+
+async def test_import_validated_before_a_draft_delete_is_mapped_onto_the_new_version(
+    client: httpx.AsyncClient,
+) -> None:
+    await log_in(client)
+    data = _definition(status="draft")
+    await create_survey_from_definition(data)
+    slug = data["slug"]
+    stale = await get_definition(slug)  # rows were checked against this version...
+    partie = _question_id((await client.get(f"/staff/surveys/{slug}/edit")).text, "partie")
+    deleted = await send(
+        client, f"/staff/surveys/{slug}/questions/{partie}/action", [("action", "delete")]
+    )
+    assert deleted.status_code == 303
+    assert [q.code for q in (await get_definition(slug)).questions] == ["garde"]
+    # ...and are stored after the delete: what the survey no longer has is left out.
+    item = {"garde": "rue Haute", "partie": "idée"}
+    stored = await load_responses(
+        stale,
+        [
+            {
+                "key": str(uuid.uuid4()),
+                "answers": item,
+                "channel": "import",
+                "submitted_at": "2026-01-01T10:00:00+00:00",
+            }
+        ],
+    )
+    assert stored == 1
+    rows, items, _ = await _exports(client, slug)
+    assert [i["answers"] for i in items] == [{"garde": "rue Haute"}]
+    assert [r["garde"] for r in rows] == ["rue Haute"]
