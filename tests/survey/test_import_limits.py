@@ -147,11 +147,18 @@ async def test_polis_comment_with_a_nul_gets_a_message_on_its_field(
     consultation = await draft_consultation()
     _, votes = small_export()
     comments = "\n".join(
-        [COMMENTS_HEADER, "10,Mon,0,5,2,1,1,Des bancs\x00", "11,Mon,1,5,1,1,0,Un marché"]
+        [
+            COMMENTS_HEADER,
+            "10,Mon,0,5,2,1,1,Des bancs\x00",
+            "11,Mon,1,5,1,1,0,Un marché",
+            "12,Mon,2,6,0,0,-1,Des montres",
+        ]
     ).encode()
     response = await upload(client, consultation, comments, votes)
     assert response.status_code == 422
     assert "Le commentaire n° 0 contient un caractère nul" in text_of(response.text)
+    assert 'id="e-comments">Le commentaire n° 0 contient un caractère nul' in response.text
+    assert 'id="e-votes"' not in response.text
 
 
 async def test_json_definition_with_a_long_title_gets_a_message(client: httpx.AsyncClient) -> None:
