@@ -644,7 +644,8 @@ async def _duplicate_section(
     conn: asyncpg.Connection, editor: Editor, section: EditorSection, index: int
 ) -> None:
     taken = {q.code for q in editor.questions}
-    renamed = {q.code: _free_code(q.code, taken) for q in section.questions}
+    shown = [q for q in section.questions if not q.retired]  # retired ones stay retired
+    renamed = {q.code: _free_code(q.code, taken) for q in shown}
     new_id = await conn.fetchval(
         "INSERT INTO sections (survey_id, position, title_fr, title_en, description_fr,"
         " description_en, settings) VALUES ($1, 0, $2, $3, $4, $5, $6::jsonb) RETURNING id",
@@ -655,7 +656,7 @@ async def _duplicate_section(
         section.description["en"],
         json.dumps(section.settings, ensure_ascii=False),
     )
-    for position, q in enumerate(section.questions):
+    for position, q in enumerate(shown):
         settings = dict(q.settings)
         condition = conditions.condition_of(settings)
         if condition and condition.get("question") in renamed:

@@ -218,3 +218,24 @@ async def test_import_validated_before_a_draft_delete_is_mapped_onto_the_new_ver
     rows, items, _ = await _exports(client, slug)
     assert [i["answers"] for i in items] == [{"garde": "rue Haute"}]
     assert [r["garde"] for r in rows] == ["rue Haute"]
+
+
+async def test_duplicating_a_page_leaves_its_retired_questions_out(
+    client: httpx.AsyncClient,
+) -> None:
+    await log_in(client)
+    data = _definition()
+    await create_survey_from_definition(data)
+    slug = data["slug"]
+    edit = (await client.get(f"/staff/surveys/{slug}/edit")).text
+    partie = _question_id(edit, "partie")
+    url = f"/staff/surveys/{slug}/questions/{partie}/action"
+    assert (await send(client, url, [("action", "delete")])).status_code == 303
+    section = int(re.search(r'name="section" value="(\d+)"', edit).group(1))
+    copied = await send(
+        client, f"/staff/surveys/{slug}/sections/{section}/action", [("action", "duplicate")]
+    )
+    assert copied.status_code == 303
+    definition = await get_definition(slug)
+    assert [[q.code for q in s.questions] for s in definition.sections] == [["garde"], ["garde_2"]]
+    assert [q.code for q in definition.retired] == ["partie"]
