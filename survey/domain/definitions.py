@@ -115,6 +115,9 @@ class SurveyDef:
     retention_days: int | None = None
     # Questions taken out of the survey, whose stored answers are still read and exported.
     retired: tuple[QuestionDef, ...] = ()
+    # Pages no longer shown because all their questions are retired: a page rendered before
+    # may name a page number up to this many past the last one.
+    hidden_pages: int = 0
 
     @functools.cached_property
     def questions(self) -> tuple[QuestionDef, ...]:
@@ -235,6 +238,7 @@ async def _load(survey: Survey) -> SurveyDef:
         resume_days=head["resume_days"],
         retention_days=survey.retention_days,
         retired=tuple(retired),
+        hidden_pages=len(sections) - len(shown),
     )
 
 

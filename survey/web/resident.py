@@ -318,9 +318,11 @@ def base_url(request: Request) -> str:
 
 def _step(form: Any, definition: SurveyDef) -> int:
     text = str(form.get("step", "0"))
-    if not text.isdigit() or int(text) >= len(definition.sections):
+    # Pages hidden since the form was rendered moved the later ones up: the last one is
+    # checked instead (what was typed travels with the form, nothing is lost).
+    if not text.isdigit() or int(text) >= len(definition.sections) + definition.hidden_pages:
         raise SurveyError("error.bad_form")
-    return int(text)
+    return min(int(text), len(definition.sections) - 1)
 
 
 def _redisplay(

@@ -239,3 +239,41 @@ async def test_duplicating_a_page_leaves_its_retired_questions_out(
     definition = await get_definition(slug)
     assert [[q.code for q in s.questions] for s in definition.sections] == [["garde"], ["garde_2"]]
     assert [q.code for q in definition.retired] == ["partie"]
+
+
+async def test_last_page_sent_after_an_earlier_page_was_retired_is_stored(
+    client: httpx.AsyncClient, resident: httpx.AsyncClient
+) -> None:
+    await log_in(client)
+    data = _definition()
+    data["sections"].append(
+        {
+            "title": {"fr": "Fin", "en": "End"},
+            "questions": [{"code": "fin", "kind": "short_text", "text": {"fr": "Un mot ?"}}],
+        }
+    )
+    await create_survey_from_definition(data)
+    slug = data["slug"]
+    first = (await resident.get(f"/s/{slug}")).text
+    fields = hidden_fields(first) + [("q_garde", "rue Basse"), ("q_partie", "Des arbres")]
+    second = await post_form(resident, f"/s/{slug}", [*fields, ("action", "next")])
+    assert 'name="q_fin"' in second.text
+    edit = (await client.get(f"/staff/surveys/{slug}/edit")).text
+    page_one = int(re.search(r'name="section" value="(\d+)"', edit).group(1))
+    retired = await send(
+        client, f"/staff/surveys/{slug}/sections/{page_one}/action", [("action", "delete")]
+    )
+    assert retired.status_code == 303
+    assert [[q.code for q in s.questions] for s in (await get_definition(slug)).sections] == [
+        ["fin"]
+    ]
+    sent = await post_form(
+        resident,
+        f"/s/{slug}",
+        [*hidden_fields(second.text), ("q_fin", "Merci"), ("action", "next")],
+    )
+    assert sent.status_code == 303
+    _, items, _ = await _exports(client, slug)
+    assert [i["answers"] for i in items] == [
+        {"garde": "rue Basse", "partie": "Des arbres", "fin": "Merci"}
+    ]
