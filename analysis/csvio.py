@@ -106,11 +106,15 @@ def parse_table(
     *,
     max_bytes: int = DEFAULT_MAX_BYTES,
     max_rows: int = DEFAULT_MAX_ROWS,
+    max_columns: int | None = None,
+    max_cells: int | None = None,
 ) -> Table:
     """Parse CSV bytes into a header and rows.
 
     Blank lines are skipped; short rows are padded with empty strings and long ones cut to
-    the header's width, so every row has one cell per column.
+    the header's width, so every row has one cell per column. ``max_columns`` and
+    ``max_cells`` (columns of the header times rows) are checked while reading, record by
+    record, so that a hostile file is refused before it fills memory.
     """
     if len(data) > max_bytes:
         raise TableError("csv.too_large", size=len(data), limit=max_bytes)
@@ -121,12 +125,19 @@ def parse_table(
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
     try:
         records = []
+        width = 0
         for record in reader:
             if not record:
                 continue
-            records.append(record)
+            if not records:
+                width = len(record)
+                if max_columns is not None and width > max_columns:
+                    raise TableError("csv.too_many_columns", columns=width, limit=max_columns)
+            records.append(record[:width])
             if len(records) > max_rows + 1:
                 raise TableError("csv.too_large", rows=len(records) - 1, limit=max_rows)
+            if max_cells is not None and width * (len(records) - 1) > max_cells:
+                raise TableError("csv.too_many_cells", limit=max_cells)
     except csv.Error as error:
         raise TableError("csv.unreadable", line=reader.line_num, reason=str(error)) from error
     if not records:

@@ -24,7 +24,8 @@ MODERATED_OUT = -1
 class PolisFormatError(ValueError):
     """A Pol.is export file cannot be read; ``key`` names the problem for the message catalogue.
 
-    Keys: ``polis.file_empty``, ``polis.missing_columns``, ``polis.bad_value``.
+    Keys: ``polis.file_empty``, ``polis.missing_columns``, ``polis.bad_value``,
+    ``polis.too_large`` (a limit given to the reader was passed).
     """
 
     def __init__(self, key: str, path: Path | str, detail: str) -> None:
@@ -100,18 +101,41 @@ def _optional_integer(path: Path | str, line: int, column: str, text: str | None
     return _integer(path, line, column, text)
 
 
-def read_votes(path: Path | str, *, comment_ids: Iterable[int] | None = None) -> VoteMatrix:
+def read_votes(
+    path: Path | str,
+    *,
+    comment_ids: Iterable[int] | None = None,
+    max_participants: int | None = None,
+    max_statements: int | None = None,
+    max_cells: int | None = None,
+) -> VoteMatrix:
     """Read ``votes.csv`` into a vote matrix, keeping the latest vote per voter and statement.
 
     "Latest" follows the ``timestamp`` column when present (equal timestamps: the later line
     wins), otherwise the order of the file. ``comment_ids`` restricts and orders the columns,
     e.g. to the statements left after moderation; by default every voted statement is kept,
     in increasing id order.
+
+    The limits (distinct voters, distinct statements, cells of the dense matrix) are checked
+    while reading and before the matrix is made: a small file naming many ids would
+    otherwise ask for a huge matrix. Passing one raises ``polis.too_large``.
     """
     latest: dict[tuple[int, int], tuple[float, int, int]] = {}
+    seen_voters: set[int] = set()
+    seen_comments: set[int] = set()
     for line, row in _rows(path, ("comment-id", "voter-id", "vote")):
         comment = _integer(path, line, "comment-id", row.get("comment-id"))
         voter = _integer(path, line, "voter-id", row.get("voter-id"))
+        seen_voters.add(voter)
+        seen_comments.add(comment)
+        if max_participants is not None and len(seen_voters) > max_participants:
+            raise PolisFormatError(
+                "polis.too_large", path, f"line {line}: more than {max_participants} voters"
+            )
+        if max_statements is not None and len(seen_comments) > max_statements:
+            raise PolisFormatError(
+                "polis.too_large", path, f"line {line}: more than {max_statements} statements"
+            )
         vote = _integer(path, line, "vote", row.get("vote"))
         if vote not in (-1, 0, 1):
             raise PolisFormatError(
@@ -136,6 +160,10 @@ def read_votes(path: Path | str, *, comment_ids: Iterable[int] | None = None) ->
         columns = sorted({comment for _, comment in latest})
     else:
         columns = list(dict.fromkeys(int(c) for c in comment_ids))
+    if max_cells is not None and len(voters) * len(columns) > max_cells:
+        raise PolisFormatError(
+            "polis.too_large", path, f"{len(voters)} voters x {len(columns)} statements"
+        )
     row_of = {voter: i for i, voter in enumerate(voters)}
     column_of = {comment: j for j, comment in enumerate(columns)}
     votes = np.full((len(voters), len(columns)), np.nan)

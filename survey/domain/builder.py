@@ -3,7 +3,20 @@
 Every edit runs in one transaction that ends by checking the whole survey again (codes,
 choices, conditions pointing backwards) and bumping its version, so the resident pages never
 see a broken survey. Once answers exist, changes that would orphan or corrupt them (deleting
-an answered question or choice, changing a question's kind or code) are refused.
+an answered choice, changing a question's kind or code) are refused.
+
+An accepted answer is never lost, even while residents have the survey open:
+
+- once a survey is live (published, closed, or holding any response), "delete" *retires* a
+  question (``questions.retired_at``) or every question of a page: new residents no longer
+  see it, its code stays taken, and its stored answers stay in every export, the responses
+  page and the dashboards; "restore" brings it back. Only a draft with no response at all
+  loses questions for good. A question's code no longer changes once published;
+- the edit locks the survey row (``FOR UPDATE``) before counting answers, and storing a
+  response locks it ``FOR SHARE`` in the same statement while checking the version its
+  answers were validated against (``survey.domain.responses``): the "already answered?"
+  check and submissions are serialised, and a page rendered before the edit is mapped onto
+  the new version when it is sent.
 """
 
 from __future__ import annotations
@@ -65,6 +78,7 @@ class EditorQuestion:
     personal_data: bool
     settings: dict[str, Any]
     answered: int = 0
+    retired: bool = False
 
     @property
     def condition(self) -> dict[str, Any] | None:
@@ -104,7 +118,13 @@ class Editor:
 
     @property
     def questions(self) -> list[EditorQuestion]:
+        """Every question, retired ones included (their codes stay taken)."""
         return [q for s in self.sections for q in s.questions]
+
+    @property
+    def live(self) -> bool:
+        """Residents may have it open, or answers depend on it: questions are retired."""
+        return self.status != "draft" or self.responses > 0
 
     def question(self, question_id: int) -> EditorQuestion:
         for q in self.questions:
@@ -129,7 +149,8 @@ class Editor:
             for q in s.questions:
                 if q.id == question_id:
                     return found
-                found.append(q)
+                if not q.retired:
+                    found.append(q)
         return found
 
 
@@ -162,7 +183,8 @@ async def _fetch(conn: asyncpg.Connection, slug: str, *, lock: bool = False) -> 
     )
     questions = await conn.fetch(
         "SELECT q.id, q.section_id, q.code, q.kind, q.text_fr, q.text_en, q.help_fr, q.help_en,"
-        " q.required, q.personal_data, q.settings FROM questions q JOIN sections s"
+        " q.required, q.personal_data, q.settings, q.retired_at IS NOT NULL AS retired"
+        " FROM questions q JOIN sections s"
         " ON s.id = q.section_id WHERE s.survey_id = $1 ORDER BY q.position, q.id",
         head["id"],
     )
@@ -197,6 +219,7 @@ async def _fetch(conn: asyncpg.Connection, slug: str, *, lock: bool = False) -> 
                 personal_data=q["personal_data"],
                 settings=json.loads(q["settings"]) or {},
                 answered=int(counts.get(q["code"], 0)),
+                retired=q["retired"],
             )
         )
     return Editor(
@@ -223,19 +246,31 @@ async def get_editor(slug: str) -> Editor:
 
 
 def _as_definition(editor: Editor) -> dict[str, Any]:
+    """The survey as checked after an edit: retired questions last, with no condition, so
+    their codes stay taken and no shown question or page may depend on them."""
+    retired = [
+        {"code": q.code, "kind": q.kind, "settings": _with_condition(q.settings, None)}
+        for q in editor.questions
+        if q.retired
+    ]
+    sections = [
+        {
+            "title": s.title,
+            "settings": s.settings,
+            "questions": [
+                {"code": q.code, "kind": q.kind, "settings": q.settings}
+                for q in s.questions
+                if not q.retired
+            ],
+        }
+        for s in editor.sections
+    ]
+    if retired:
+        sections.append({"title": {"fr": "retired"}, "settings": {}, "questions": retired})
     return {
         "slug": editor.slug,
         "title": editor.title,
-        "sections": [
-            {
-                "title": s.title,
-                "settings": s.settings,
-                "questions": [
-                    {"code": q.code, "kind": q.kind, "settings": q.settings} for q in s.questions
-                ],
-            }
-            for s in editor.sections
-        ],
+        "sections": sections,
         "access": {"mode": editor.access_mode, "resume_days": editor.resume_days},
     }
 
@@ -546,14 +581,20 @@ async def act_on_section(slug: str, section_id: int, action: str) -> Editor:
                 return
             ids[index], ids[other] = ids[other], ids[index]
             await _reorder(conn, "sections", ids)
+        elif action == "delete" and editor.live and section.questions:
+            shown = [q for q in section.questions if not q.retired]
+            if not shown:
+                raise SurveyError("builder.section_kept")
+            if len(shown) == len([q for q in editor.questions if not q.retired]):
+                raise SurveyError("builder.retire_last")
+            _refuse_if_referenced(editor, {q.code for q in shown}, ignore_section=section_id)
+            await conn.execute(
+                "UPDATE questions SET retired_at = now() WHERE id = ANY($1::int[])",
+                [q.id for q in shown],
+            )
         elif action == "delete":
             if len(ids) == 1:
                 raise SurveyError("builder.last_section")
-            answered = [q for q in section.questions if q.answered]
-            if answered:
-                raise SurveyError(
-                    "builder.delete_section_answered", code=answered[0].code, n=answered[0].answered
-                )
             own = {q.code for q in section.questions}
             _refuse_if_referenced(editor, own, ignore_section=section_id)
             await conn.execute("DELETE FROM sections WHERE id = $1", section_id)
@@ -581,7 +622,7 @@ def _refuse_if_referenced(
         if s.id != ignore_section and conditions.references(s.settings) in codes:
             raise SurveyError("builder.delete_referenced", code=conditions.references(s.settings))
         for q in s.questions:
-            if s.id == ignore_section:
+            if s.id == ignore_section or q.retired:
                 continue
             if conditions.references(q.settings) in codes:
                 raise SurveyError(
@@ -603,7 +644,8 @@ async def _duplicate_section(
     conn: asyncpg.Connection, editor: Editor, section: EditorSection, index: int
 ) -> None:
     taken = {q.code for q in editor.questions}
-    renamed = {q.code: _free_code(q.code, taken) for q in section.questions}
+    shown = [q for q in section.questions if not q.retired]  # retired ones stay retired
+    renamed = {q.code: _free_code(q.code, taken) for q in shown}
     new_id = await conn.fetchval(
         "INSERT INTO sections (survey_id, position, title_fr, title_en, description_fr,"
         " description_en, settings) VALUES ($1, 0, $2, $3, $4, $5, $6::jsonb) RETURNING id",
@@ -614,7 +656,7 @@ async def _duplicate_section(
         section.description["en"],
         json.dumps(section.settings, ensure_ascii=False),
     )
-    for position, q in enumerate(section.questions):
+    for position, q in enumerate(shown):
         settings = dict(q.settings)
         condition = conditions.condition_of(settings)
         if condition and condition.get("question") in renamed:
@@ -843,6 +885,9 @@ async def update_question(slug: str, question_id: int, data: Mapping[str, Any]) 
             errors["code"] = FieldError("builder.code_taken", {"code": code})
         settings = _question_settings(kind, data, errors)
         condition = _condition_from(data, editor.earlier_questions(question_id=question_id), errors)
+        if code != question.code and editor.status != "draft":
+            # A page already open still sends the old code.
+            errors["code"] = FieldError("builder.code_locked_live", {})
         if question.answered:
             if code != question.code:
                 errors["code"] = FieldError("builder.code_locked", {"n": question.answered})
@@ -911,7 +956,8 @@ async def _check_answers_kept(
 
 
 async def act_on_question(slug: str, question_id: int, action: str) -> Editor:
-    """Move a question up or down (across pages at the ends), duplicate or delete it."""
+    """Move a question up or down (across pages at the ends), duplicate it, delete it (a
+    draft's) or retire it (a live survey's), or restore a retired one."""
 
     async def change(conn: asyncpg.Connection, editor: Editor) -> None:
         question = editor.question(question_id)
@@ -920,11 +966,16 @@ async def act_on_question(slug: str, question_id: int, action: str) -> Editor:
         index = ids.index(question_id)
         if action in ("up", "down"):
             await _move_question(conn, editor, section, index, -1 if action == "up" else 1)
-        elif action == "delete":
-            if question.answered:
-                raise SurveyError(
-                    "builder.delete_answered", code=question.code, n=question.answered
-                )
+        elif action == "delete" and editor.live:
+            if question.retired:
+                return
+            if not [q for q in editor.questions if not q.retired and q.id != question_id]:
+                raise SurveyError("builder.retire_last")
+            _refuse_if_referenced(editor, {question.code})
+            await conn.execute("UPDATE questions SET retired_at = now() WHERE id = $1", question_id)
+        elif action == "restore":
+            await conn.execute("UPDATE questions SET retired_at = NULL WHERE id = $1", question_id)
+        elif action == "delete":  # a draft without any response: nothing to keep
             _refuse_if_referenced(editor, {question.code})
             await conn.execute("DELETE FROM questions WHERE id = $1", question_id)
         elif action == "duplicate":

@@ -13,6 +13,7 @@ the consultation is a statements consultation still in draft with no ballot.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import hashlib
 import io
@@ -52,6 +53,11 @@ COMMENTS_COLUMNS = ("comment-id", "comment-body")
 VOTES_COLUMNS = ("comment-id", "voter-id", "vote")
 # More statements than members could ever read on a ballot.
 MAX_STATEMENTS = 1000
+# Limits checked while votes.csv is read, before any matrix is made: statements voted on
+# (moderated ones included), participants, and cells of the participants x statements matrix.
+MAX_VOTED_STATEMENTS = 5000
+MAX_VOTERS = 50_000
+MAX_VOTE_CELLS = 5_000_000
 AUDIT_ACTION = "polis_imported"
 _ID_MAX = 2**31 - 1
 _UNKNOWN_SHOWN = 5
@@ -62,6 +68,7 @@ _COLUMN_KEYS = {
 _FORMAT_KEYS = {
     "polis.file_empty": "council.polis_file_empty",
     "polis.bad_value": "council.polis_bad_value",
+    "polis.too_large": "council.polis_too_many_votes",
 }
 # ``analysis.polis`` starts the detail of a bad value with its line number.
 _LINE_RE = re.compile(r"line (\d+):")
@@ -128,6 +135,11 @@ def _check_file(
 
 
 def _format_error(error: polis.PolisFormatError) -> FieldError:
+    if error.key == "polis.too_large":
+        return FieldError(
+            "council.polis_too_many_votes",
+            {"voters": MAX_VOTERS, "statements": MAX_VOTED_STATEMENTS, "cells": MAX_VOTE_CELLS},
+        )
     line = _LINE_RE.match(error.detail)
     if error.key == "polis.bad_value" and line:
         return FieldError("council.polis_bad_value_line", {"line": int(line.group(1))})
@@ -155,6 +167,15 @@ def _read(
     return None
 
 
+def _read_votes(path: Path) -> polis.VoteMatrix:
+    return polis.read_votes(
+        path,
+        max_participants=MAX_VOTERS,
+        max_statements=MAX_VOTED_STATEMENTS,
+        max_cells=MAX_VOTE_CELLS,
+    )
+
+
 def _fingerprint(comments: bytes, votes: bytes) -> str:
     """The same two files give the same fingerprint (to refuse importing them twice)."""
     digest = hashlib.sha256()
@@ -173,7 +194,7 @@ def read_export(comments: bytes, votes: bytes, *, max_bytes: int) -> PolisExport
         raise InvalidForm(errors)
     with tempfile.TemporaryDirectory(prefix="parlons-polis-") as folder:
         statements = _read(COMMENTS_FIELD, comments, Path(folder), polis.read_comments, errors)
-        matrix = _read(VOTES_FIELD, votes, Path(folder), polis.read_votes, errors)
+        matrix = _read(VOTES_FIELD, votes, Path(folder), _read_votes, errors)
     if statements is None or matrix is None:
         raise InvalidForm(errors)
     ids = [c.comment_id for c in statements]
@@ -185,6 +206,10 @@ def read_export(comments: bytes, votes: bytes, *, max_bytes: int) -> PolisExport
         )
     elif any(not 0 <= i <= _ID_MAX for i in ids):
         errors[COMMENTS_FIELD] = FieldError("council.polis_bad_id", {})
+    elif any("\x00" in c.body for c in statements):
+        # PostgreSQL text cannot hold a NUL character.
+        bad = next(c.comment_id for c in statements if "\x00" in c.body)
+        errors[COMMENTS_FIELD] = FieldError("council.polis_nul", {"id": bad})
     elif not kept:
         errors[COMMENTS_FIELD] = FieldError("council.polis_no_statements", {})
     elif len(kept) > MAX_STATEMENTS:
@@ -348,7 +373,8 @@ async def import_polis_export(
     blocker = import_blocker(consultation)
     if blocker is not None:
         raise Conflict(blocker)
-    export = read_export(comments, votes, max_bytes=max_bytes)
+    # Reading and checking the files is CPU work: a worker thread leaves residents served.
+    export = await asyncio.to_thread(read_export, comments, votes, max_bytes=max_bytes)
     report = PolisImportReport(
         statements=len(export.comments),
         skipped=len(export.skipped),

@@ -2,6 +2,12 @@
 
 The resident pages and the submit path read definitions on every request; keeping them as
 frozen dataclasses lets validation stay pure and costs no query on the hot path.
+
+A question taken out of a published survey is *retired*, not deleted (see
+``survey.domain.builder``): ``sections`` hold what new residents are shown, while
+``questions`` also lists the retired ones after them, so every export, the responses page
+and the dashboards keep the answers those questions received. A page whose questions are
+all retired is no longer shown.
 """
 
 from __future__ import annotations
@@ -51,6 +57,8 @@ class QuestionDef:
     required: bool = False
     personal_data: bool = False
     settings: dict[str, Any] = field(default_factory=dict)
+    # Taken out of the survey: shown to no new resident, its stored answers kept.
+    retired: bool = False
 
     # Cached: definitions are immutable and read on every request of the submit path.
     @functools.cached_property
@@ -105,10 +113,16 @@ class SurveyDef:
     access_mode: str = "open"
     resume_days: int = DEFAULT_RESUME_DAYS
     retention_days: int | None = None
+    # Questions taken out of the survey, whose stored answers are still read and exported.
+    retired: tuple[QuestionDef, ...] = ()
+    # Pages no longer shown because all their questions are retired: a page rendered before
+    # may name a page number up to this many past the last one.
+    hidden_pages: int = 0
 
     @functools.cached_property
     def questions(self) -> tuple[QuestionDef, ...]:
-        return tuple(q for s in self.sections for q in s.questions)
+        """Every question that may hold answers: those shown, then the retired ones."""
+        return tuple(q for s in self.sections for q in s.questions) + self.retired
 
     def accepting(self, now: dt.datetime) -> bool:
         """Open, and inside the scheduled opening window if there is one."""
@@ -175,24 +189,32 @@ async def _load(survey: Survey) -> SurveyDef:
         )
         questions = await conn.fetch(
             "SELECT q.section_id, q.code, q.kind, q.text_fr, q.text_en, q.help_fr, q.help_en,"
-            " q.required, q.personal_data, q.settings FROM questions q"
-            " JOIN sections s ON s.id = q.section_id WHERE s.survey_id = $1"
-            " ORDER BY q.position, q.id",
+            " q.required, q.personal_data, q.settings, q.retired_at IS NOT NULL AS retired"
+            " FROM questions q JOIN sections s ON s.id = q.section_id WHERE s.survey_id = $1"
+            " ORDER BY s.position, s.id, q.position, q.id",
             survey.id,
         )
     by_section: dict[int, list[QuestionDef]] = {s["id"]: [] for s in sections}
+    retired: list[QuestionDef] = []
+    emptied: set[int] = set()
     for q in questions:
-        by_section[q["section_id"]].append(
-            QuestionDef(
-                code=q["code"],
-                kind=QuestionKind(q["kind"]),
-                text={"fr": q["text_fr"], "en": q["text_en"]},
-                help={"fr": q["help_fr"], "en": q["help_en"]},
-                required=q["required"],
-                personal_data=q["personal_data"],
-                settings=json.loads(q["settings"]) or {},
-            )
+        question = QuestionDef(
+            code=q["code"],
+            kind=QuestionKind(q["kind"]),
+            text={"fr": q["text_fr"], "en": q["text_en"]},
+            help={"fr": q["help_fr"], "en": q["help_en"]},
+            required=q["required"],
+            personal_data=q["personal_data"],
+            settings=json.loads(q["settings"]) or {},
+            retired=q["retired"],
         )
+        if question.retired:
+            retired.append(question)
+            emptied.add(q["section_id"])
+        else:
+            by_section[q["section_id"]].append(question)
+    # A page left with retired questions only is no longer shown.
+    shown = [s for s in sections if by_section[s["id"]] or s["id"] not in emptied]
     return SurveyDef(
         id=survey.id,
         slug=survey.slug,
@@ -208,13 +230,15 @@ async def _load(survey: Survey) -> SurveyDef:
                 questions=tuple(by_section[s["id"]]),
                 settings=json.loads(s["settings"]) or {},
             )
-            for s in sections
+            for s in shown
         ),
         opens_at=head["opens_at"],
         closes_at=head["closes_at"],
         access_mode=head["access_mode"],
         resume_days=head["resume_days"],
         retention_days=survey.retention_days,
+        retired=tuple(retired),
+        hidden_pages=len(sections) - len(shown),
     )
 
 
@@ -222,16 +246,78 @@ def _texts(data: dict[str, Any], key: str) -> Texts:
     value = data.get(key) or {}
     if isinstance(value, str):
         return {"fr": value, "en": ""}
+    if not isinstance(value, dict):
+        return {"fr": "", "en": ""}
     return {"fr": str(value.get("fr", "")), "en": str(value.get("en", ""))}
+
+
+TITLE_MAX = 200  # surveys.title_* and sections.title_* columns
+RETENTION_MAX_DAYS = 36_500
+
+
+def _strings(value: Any) -> Any:
+    """Every string of a JSON value, keys included."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield str(key)
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def _check_shape(data: dict[str, Any]) -> None:
+    """Refuse what PostgreSQL or the pages could not take: wrong types, NUL characters or
+    lone surrogates, titles longer than their columns, a retention out of range."""
+    for text in _strings(data):
+        if "\x00" in text:
+            raise SurveyError("error.definition_bad_character")
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise SurveyError("error.definition_bad_character") from exc
+    sections = data.get("sections")
+    if not isinstance(sections, list) or not all(isinstance(s, dict) for s in sections):
+        raise SurveyError("error.definition_format")
+    for name in ("title", "description", "consent"):
+        if not isinstance(data.get(name) or {}, dict | str):
+            raise SurveyError("error.definition_format")
+    if not isinstance(data.get("access") or {}, dict):
+        raise SurveyError("error.definition_format")
+    if any(len(t) > TITLE_MAX for t in _texts(data, "title").values()):
+        raise SurveyError("error.title_too_long", max=TITLE_MAX)
+    for section in sections:
+        questions = section.get("questions") or []
+        if not isinstance(section.get("settings") or {}, dict) or not isinstance(questions, list):
+            raise SurveyError("error.definition_format")
+        if any(len(t) > TITLE_MAX for t in _texts(section, "title").values()):
+            raise SurveyError("error.section_title_too_long", max=TITLE_MAX)
+        for q in questions:
+            settings = q.get("settings") if isinstance(q, dict) else None
+            if not isinstance(q, dict) or not isinstance(settings or {}, dict):
+                raise SurveyError("error.definition_format")
+            choices = (settings or {}).get("choices") or []
+            if not isinstance(choices, list) or not all(
+                isinstance(c, dict) and isinstance(c.get("code"), str) for c in choices
+            ):
+                raise SurveyError("error.choices_invalid", code=str(q.get("code", ""))[:64])
+    days = data.get("retention_days")
+    if days is not None and (
+        not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= RETENTION_MAX_DAYS
+    ):
+        raise SurveyError("error.retention_invalid", max=RETENTION_MAX_DAYS)
 
 
 def check_definition(data: dict[str, Any]) -> None:
     """Refuse a definition that would break the resident pages; errors carry message keys."""
     if data.get("format", FORMAT) != FORMAT:
         raise SurveyError("error.definition_format")
+    _check_shape(data)
     slug = str(data.get("slug", ""))
     if not SLUG_RE.match(slug):
-        raise SurveyError("error.slug_invalid", slug=slug)
+        raise SurveyError("error.slug_invalid", slug=slug[:64])
     if not _texts(data, "title")["fr"]:
         raise SurveyError("error.title_missing")
     seen: set[str] = set()
@@ -242,12 +328,12 @@ def check_definition(data: dict[str, Any]) -> None:
         for q in section.get("questions") or []:
             code = str(q.get("code", ""))
             if not CODE_RE.match(code) or code in seen:
-                raise SurveyError("error.code_invalid", code=code)
+                raise SurveyError("error.code_invalid", code=code[:64])
             seen.add(code)
             try:
                 kind = QuestionKind(q.get("kind"))
             except ValueError as exc:
-                raise SurveyError("error.kind_invalid", kind=str(q.get("kind"))) from exc
+                raise SurveyError("error.kind_invalid", kind=str(q.get("kind"))[:64]) from exc
             if kind in CHOICE_KINDS and kind != QuestionKind.YES_NO or kind == QuestionKind.RANKING:
                 choices = (q.get("settings") or {}).get("choices") or []
                 codes = [c.get("code") for c in choices]
@@ -258,7 +344,10 @@ def check_definition(data: dict[str, Any]) -> None:
         raise SurveyError("builder.access_invalid")
     if not 1 <= access["resume_days"] <= 365:
         raise SurveyError("builder.resume_days_invalid")
-    check_conditions(sections)
+    try:
+        check_conditions(sections)
+    except (TypeError, AttributeError, ValueError) as exc:  # a condition of the wrong shape
+        raise SurveyError("error.definition_format") from exc
 
 
 def _access(data: dict[str, Any]) -> dict[str, Any]:

@@ -258,21 +258,6 @@ def describe_condition(
     return {"question": pick(target.text, language) if target else code, "answer": answer}
 
 
-_known: dict[int, tuple[object, frozenset[str]]] = {}
-
-
-def known_fields(sections: Iterable[SectionDef]) -> frozenset[str]:
-    """Every field name a survey's form may send (cached per definition: hot path)."""
-    hit = _known.get(id(sections))
-    if hit is not None and hit[0] is sections:
-        return hit[1]
-    names = frozenset(name for s in sections for q in s.questions for name in field_names(q))
-    if len(_known) > 256:
-        _known.clear()
-    _known[id(sections)] = (sections, names)
-    return names
-
-
 def raw_from_answers(sections: Iterable[SectionDef], answers: dict[str, Any]) -> RawForm:
     """The raw form values that would produce ``answers`` (to refill a form)."""
     raw: RawForm = {}

@@ -3,10 +3,16 @@ exported by Google Forms, LimeSurvey or Framaforms.
 
 Nothing is dropped silently: whatever an import cannot keep is listed in its report. A file
 that cannot be read at all changes nothing.
+
+Files come from staff but are read as hostile: limits (rows, columns, cells, uncompressed
+size) are checked while reading, never after, and every parse runs in a worker thread so
+that residents' pages are served meanwhile. Whatever the parser refuses becomes a message
+next to the file field.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import io
@@ -14,9 +20,10 @@ import json
 import re
 import uuid
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from xml.etree.ElementTree import ParseError
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
@@ -41,7 +48,14 @@ from survey.errors import NotFound, SurveyError
 from survey.i18n import pick
 
 MAX_XLSFORM_ROWS = 2000
+# Rows read from a sheet, blank ones included: a few kilobytes may describe millions.
+MAX_SHEET_ROWS = 10 * MAX_XLSFORM_ROWS
+MAX_SHEET_COLUMNS = 200
+# Uncompressed size of every part of a workbook (a zip "bomb" is refused unread).
+MAX_XLSX_UNZIPPED = 16 * 1024 * 1024
 MAX_IMPORT_ROWS = 20_000
+MAX_IMPORT_COLUMNS = 1000
+MAX_IMPORT_CELLS = 2_000_000
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 _NAMESPACE = uuid.UUID("6f1c6c52-3f4e-4d3b-9a57-2f0c1d6b7e11")
 
@@ -68,30 +82,35 @@ class DefinitionReport:
 
 
 async def import_definition(data: bytes, filename: str, *, slug: str = "") -> DefinitionReport:
-    """Create a draft survey from a Parlons JSON file or an XLSForm workbook."""
-    if data[:2] == b"PK":  # A zip archive: an .xlsx workbook.
-        definition, notes = xlsform_to_definition(data, filename)
-    else:
-        try:
-            definition = json.loads(data.decode("utf-8-sig"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise SurveyError("builder.import_unreadable") from exc
-        if not isinstance(definition, dict) or definition.get("format") != FORMAT:
-            raise SurveyError("error.definition_format")
-        notes = []
+    """Create a draft survey from a Parlons JSON file or an XLSForm workbook (read in a
+    worker thread)."""
+    definition, notes = await asyncio.to_thread(read_definition_file, data, filename)
     slug = slug.strip().lower()
     if slug:
         definition["slug"] = slug
     definition["status"] = "draft"
-    await create_survey_from_definition(definition)
+    survey = await create_survey_from_definition(definition)
     forget(definition["slug"])
     return DefinitionReport(
         slug=definition["slug"],
-        title=pick(definition.get("title") or {}, "fr"),
+        title=survey.title_fr,
         sections=len(definition["sections"]),
         questions=sum(len(s.get("questions") or []) for s in definition["sections"]),
         notes=notes,
     )
+
+
+def read_definition_file(data: bytes, filename: str) -> tuple[dict[str, Any], list[Note]]:
+    """A Parlons JSON file or an XLSForm workbook as a definition, and its report."""
+    if data[:2] == b"PK":  # A zip archive: an .xlsx workbook.
+        return xlsform_to_definition(data, filename)
+    try:
+        definition = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise SurveyError("builder.import_unreadable") from exc
+    if not isinstance(definition, dict) or definition.get("format") != FORMAT:
+        raise SurveyError("error.definition_format")
+    return definition, []
 
 
 _SKIPPED_TYPES = {
@@ -131,24 +150,44 @@ def _cell(value: Any) -> str:
     return "" if value is None else str(value).strip()
 
 
+def _bounded_rows(sheet: Any) -> Iterator[tuple[Any, ...]]:
+    """A sheet's rows, read one at a time and refused past ``MAX_SHEET_ROWS``."""
+    for count, row in enumerate(sheet.iter_rows(values_only=True)):
+        if count > MAX_SHEET_ROWS:
+            raise SurveyError("builder.import_too_many_rows", max=MAX_XLSFORM_ROWS)
+        yield row[:MAX_SHEET_COLUMNS]
+
+
 def _sheet(workbook: Any, name: str) -> list[dict[str, str]]:
     for title in workbook.sheetnames:
         if title.strip().lower() == name:
-            rows = list(workbook[title].iter_rows(values_only=True))
+            rows = _bounded_rows(workbook[title])
             break
     else:
         return []
-    if not rows:
+    first = next(rows, None)
+    if first is None:
         return []
-    header = [_cell(h).lower() for h in rows[0]]
+    header = [_cell(h).lower() for h in first]
     records = []
-    for row in rows[1 : MAX_XLSFORM_ROWS + 2]:
+    for row in rows:
         record = {header[i]: _cell(v) for i, v in enumerate(row) if i < len(header) and header[i]}
         if any(record.values()):
             records.append(record)
-    if len(records) > MAX_XLSFORM_ROWS:
-        raise SurveyError("builder.import_too_many_rows", max=MAX_XLSFORM_ROWS)
+            if len(records) > MAX_XLSFORM_ROWS:
+                raise SurveyError("builder.import_too_many_rows", max=MAX_XLSFORM_ROWS)
     return records
+
+
+def _check_archive(data: bytes) -> None:
+    """Refuse, before any part is read, a workbook that would unzip to too much."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unzipped = sum(item.file_size for item in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise SurveyError("builder.xlsx_unreadable") from exc
+    if unzipped > MAX_XLSX_UNZIPPED:
+        raise SurveyError("builder.xlsx_too_large", mb=MAX_XLSX_UNZIPPED // 2**20)
 
 
 def _language_of(column: str, default: str) -> str | None:
@@ -188,16 +227,22 @@ def _code(name: str, taken: set[str]) -> str:
 
 def xlsform_to_definition(data: bytes, filename: str = "") -> tuple[dict[str, Any], list[Note]]:
     """An XLSForm workbook as a Parlons JSON definition, with notes on what was not kept."""
+    _check_archive(data)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
+        try:
+            survey_rows = _sheet(workbook, "survey")
+            choice_rows = _sheet(workbook, "choices")
+            settings_rows = _sheet(workbook, "settings")
+        finally:
+            workbook.close()
+    except SurveyError:
+        raise
+    except (InvalidFileException, ParseError, RecursionError) as exc:
+        # ParseError: malformed XML, or entities that expand too much ("billion laughs").
         raise SurveyError("builder.xlsx_unreadable") from exc
-    try:
-        survey_rows = _sheet(workbook, "survey")
-        choice_rows = _sheet(workbook, "choices")
-        settings_rows = _sheet(workbook, "settings")
-    finally:
-        workbook.close()
+    except Exception as exc:  # noqa: BLE001 - whatever a hostile workbook makes the reader raise
+        raise SurveyError("builder.xlsx_unreadable") from exc
     if (
         not survey_rows
         or "type" not in survey_rows[0]
@@ -536,14 +581,22 @@ def _xlsx_cell(
 
 _TABLE_ERRORS = {
     "csv.too_large": "builder.csv_too_large",
+    "csv.too_many_columns": "builder.csv_too_many_columns",
+    "csv.too_many_cells": "builder.csv_too_many_cells",
     "csv.empty": "builder.csv_empty",
     "csv.unreadable": "builder.csv_unreadable",
 }
 
 
-def _table(data: bytes) -> Table:
+def _parse(data: bytes) -> Table:
     try:
-        return parse_table(data, max_bytes=MAX_UPLOAD_BYTES, max_rows=MAX_IMPORT_ROWS)
+        return parse_table(
+            data,
+            max_bytes=MAX_UPLOAD_BYTES,
+            max_rows=MAX_IMPORT_ROWS,
+            max_columns=MAX_IMPORT_COLUMNS,
+            max_cells=MAX_IMPORT_CELLS,
+        )
     except TableError as error:
         key = _TABLE_ERRORS.get(error.key, "builder.csv_unreadable")
         raise SurveyError(
@@ -551,12 +604,17 @@ def _table(data: bytes) -> Table:
         ) from error
 
 
+async def _table(data: bytes) -> Table:
+    """A responses file read in a worker thread, limits checked while reading."""
+    return await asyncio.to_thread(_parse, data)
+
+
 async def store_upload(
     definition: SurveyDef, data: bytes, filename: str, *, user_id: int | None
 ) -> int:
     """Keep a responses file while staff map its columns; a file that cannot be read is
     refused at once."""
-    table = _table(data)
+    table = await _table(data)
     if not table.rows:
         raise SurveyError("builder.csv_no_rows")
     async with connection() as conn:
@@ -647,7 +705,7 @@ class ImportPlan:
 async def describe_upload(definition: SurveyDef, upload_id: int) -> ImportPlan:
     """The columns of an uploaded file and a first guess of their questions."""
     data, filename = await _upload(definition, upload_id)
-    table = _table(data)
+    table = await _table(data)
     guess = {
         f"col_{i}": _guess(definition.questions, title) for i, title in enumerate(table.header)
     }
@@ -830,7 +888,7 @@ async def import_responses(
     """Check every row against the survey's rules; with ``confirm``, store the valid rows
     (``channel = import``). Rows of a file already imported are not stored twice."""
     data, _ = await _upload(definition, upload_id)
-    table = _table(data)
+    table = await _table(data)
     codes = {q.code for q in definition.questions}
     mapping: dict[int, str] = {}
     date_column: int | None = None
@@ -843,10 +901,39 @@ async def import_responses(
     if not mapping:
         return ImportResult(valid=0, problems=[RowProblem(0, "", "builder.import_no_mapping", {})])
     digest = hashlib.sha256(data).hexdigest()
+    items, problems = await asyncio.to_thread(
+        _check_rows, definition, table, mapping, date_column, digest
+    )
+    unmapped = [table.header[i] for i in range(len(table.header)) if i not in mapping]
+    result = ImportResult(valid=len(items), problems=problems, unmapped=unmapped)
+    if confirm and items:
+        result.imported = await load_responses(definition, items)
+        async with connection() as conn:
+            await conn.execute("DELETE FROM uploads WHERE id = $1", upload_id)
+    elif confirm:
+        result.imported = 0
+    return result
+
+
+def _check_rows(
+    definition: SurveyDef,
+    table: Table,
+    mapping: Mapping[int, str],
+    date_column: int | None,
+    digest: str,
+) -> tuple[list[dict[str, Any]], list[RowProblem]]:
+    """Every row through the survey's rules (run in a worker thread): the valid responses
+    and the problems of the others."""
     problems: list[RowProblem] = []
     items: list[dict[str, Any]] = []
     for number, row in enumerate(table.rows, start=2):
         raw, row_problems = _raw_for_row(definition, table, row, mapping)
+        # PostgreSQL cannot store a NUL character: the row is listed, not stored.
+        row_problems += [
+            (name.removeprefix("q_").split("__")[0], "builder.import_nul", {})
+            for name, values in raw.items()
+            if any("\x00" in v for v in values)
+        ]
         problems.extend(RowProblem(number, c, k, p) for c, k, p in row_problems)
         answers, errors = clean_all(definition.sections, raw)
         # A question the other tool did not require may be empty: that is not an error here.
@@ -865,12 +952,4 @@ async def import_responses(
                 "submitted_at": moment or dt.datetime.now(dt.UTC),
             }
         )
-    unmapped = [table.header[i] for i in range(len(table.header)) if i not in mapping]
-    result = ImportResult(valid=len(items), problems=problems, unmapped=unmapped)
-    if confirm and items:
-        result.imported = await load_responses(definition, items)
-        async with connection() as conn:
-            await conn.execute("DELETE FROM uploads WHERE id = $1", upload_id)
-    elif confirm:
-        result.imported = 0
-    return result
+    return items, problems

@@ -1,4 +1,19 @@
-"""Submitting, listing and exporting responses."""
+"""Submitting, listing and exporting responses.
+
+A survey may be edited while residents fill it in. Three rules keep every accepted answer:
+
+- a published survey's questions are retired, never deleted (``survey.domain.builder``), so
+  a code once answered always names a question that exports and staff pages show;
+- a page rendered before an edit can still be sent: fields of retired questions are kept
+  (``retired_answers``), fields no question knows any more are ignored, the rest stored
+  (``known_answers``);
+- storing a response locks the survey row ``FOR SHARE`` in the same statement and checks
+  the version the answers were validated against. The builder edits under ``FOR UPDATE`` of
+  that row, so its "already answered?" count and a submission are serialised: either the
+  answer is stored first and counted, or the edit commits first and the answers are mapped
+  onto the new version (codes it no longer has are dropped, which only a draft with no
+  response at all can lose) before being stored.
+"""
 
 from __future__ import annotations
 
@@ -14,17 +29,21 @@ from typing import Any
 
 from analysis.text import mask_personal_data
 from survey.domain.db import connection
-from survey.domain.definitions import SurveyDef
+from survey.domain.definitions import SurveyDef, forget, get_definition
+from survey.domain.forms import RawForm, clean_answer, field_names
 from survey.enums import TEXT_KINDS, Channel, QuestionKind, SurveyStatus
 from survey.errors import SurveyError
 
 RECEIPT_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O or 1/I: read out on the phone
 
 _INSERT = """
-WITH inserted AS (
+WITH current AS (
+    -- Waits for an edit of the survey in progress; builder edits wait for this statement.
+    SELECT version FROM surveys WHERE id = $1 FOR SHARE
+), inserted AS (
     INSERT INTO responses (survey_id, idempotency_key, receipt, answers, language, channel,
                            submitted_at)
-    VALUES ($1, $2, $3, $4::jsonb, $5, $6, now())
+    SELECT $1, $2, $3, $4::jsonb, $5, $6, now() FROM current WHERE current.version = $8
     ON CONFLICT (idempotency_key) DO NOTHING
     RETURNING receipt
 ), notified AS (
@@ -36,7 +55,7 @@ WITH inserted AS (
     FROM webhooks w CROSS JOIN inserted i
     WHERE w.survey_id = $1 AND w.active AND $7
 )
-SELECT receipt FROM inserted
+SELECT (SELECT receipt FROM inserted) AS receipt, (SELECT version FROM current) AS version
 """
 _EXISTING = "SELECT receipt, survey_id FROM responses WHERE idempotency_key = $1"
 
@@ -67,6 +86,47 @@ def parse_key(value: str) -> uuid.UUID:
         raise SurveyError("error.bad_form") from exc
 
 
+_all_fields: dict[int, tuple[SurveyDef, frozenset[str]]] = {}
+
+
+def _fields_of(definition: SurveyDef) -> frozenset[str]:
+    """Field names of every question shown or retired (cached per definition: hot path)."""
+    hit = _all_fields.get(id(definition))
+    if hit is not None and hit[0] is definition:
+        return hit[1]
+    names = frozenset(name for q in definition.questions for name in field_names(q))
+    if len(_all_fields) > 256:
+        _all_fields.clear()
+    _all_fields[id(definition)] = (definition, names)
+    return names
+
+
+def known_answers(definition: SurveyDef, raw: RawForm) -> RawForm:
+    """The posted answer fields the survey knows; others (a page rendered before a question
+    was renamed or a draft's question deleted) are ignored rather than refused."""
+    known = _fields_of(definition)
+    if known.issuperset(raw):
+        return raw
+    return {name: values for name, values in raw.items() if name in known}
+
+
+def retired_answers(definition: SurveyDef, raw: RawForm) -> dict[str, Any]:
+    """Valid answers to retired questions sent by a page rendered before they were retired."""
+    kept: dict[str, Any] = {}
+    for question in definition.retired:
+        if any(name in raw for name in field_names(question)):
+            values, error = clean_answer(question, raw)
+            if error is None:
+                kept.update(values)
+    return kept
+
+
+def _map_answers(definition: SurveyDef, answers: dict[str, Any]) -> dict[str, Any]:
+    """Answers validated against an older version, kept where the current one has the code."""
+    codes = {q.code for q in definition.questions}
+    return {k: v for k, v in answers.items() if k in codes or k.removesuffix("__other") in codes}
+
+
 async def submit_response(
     definition: SurveyDef,
     answers: dict[str, Any],
@@ -78,31 +138,43 @@ async def submit_response(
 ) -> str:
     """Store a validated response once per idempotency key; return its receipt code.
 
-    A repeated key (double tap, retried POST) returns the receipt of the stored row.
+    A repeated key (double tap, retried POST) returns the receipt of the stored row. When
+    the survey was edited since ``definition`` was read, the answers are mapped onto the
+    current version first (see the module's docstring).
     """
-    if definition.status != SurveyStatus.OPEN and channel == Channel.WEB:
-        raise SurveyError("error.survey_closed")
-    payload = json.dumps(answers, ensure_ascii=False)
-    async with connection() as conn:
-        for _ in range(3):
-            receipt = await conn.fetchval(
+    for _ in range(6):
+        if definition.status != SurveyStatus.OPEN and channel == Channel.WEB:
+            raise SurveyError("error.survey_closed")
+        async with connection() as conn:
+            row = await conn.fetchrow(
                 _INSERT,
                 definition.id,
                 key,
                 new_receipt(),
-                payload,
+                json.dumps(answers, ensure_ascii=False),
                 language,
                 str(channel),
                 notify,
+                definition.version,
             )
-            if receipt:
-                return str(receipt)
-            row = await conn.fetchrow(_EXISTING, key)
-            if row:
-                if row["survey_id"] != definition.id:
-                    raise SurveyError("error.bad_form")
+            if row["receipt"]:
                 return str(row["receipt"])
-            # Neither inserted nor found: the receipt collided; draw another.
+            if row["version"] is None:
+                raise SurveyError("error.survey_not_found")
+            existing = None
+            if row["version"] == definition.version:
+                existing = await conn.fetchrow(_EXISTING, key)
+        if row["version"] != definition.version:
+            # Edited meanwhile; the connection is given back before reading the new version.
+            forget(definition.slug)
+            definition = await get_definition(definition.slug)
+            answers = _map_answers(definition, answers)
+            continue
+        if existing:
+            if existing["survey_id"] != definition.id:
+                raise SurveyError("error.bad_form")
+            return str(existing["receipt"])
+        # Neither inserted nor found: the receipt collided; draw another.
     raise SurveyError("error.try_again")
 
 
@@ -327,31 +399,46 @@ async def export_json(definition: SurveyDef) -> AsyncIterator[str]:
 
 
 async def load_responses(definition: SurveyDef, items: Iterable[dict[str, Any]]) -> int:
-    """Bulk-store already validated responses (demo data, imports); skip known keys."""
-    records = [
-        (
-            definition.id,
-            uuid.UUID(i["key"]),
-            new_receipt(),
-            json.dumps(i["answers"], ensure_ascii=False),
-            i.get("language", "fr"),
-            i.get("channel", "web"),
-            i["submitted_at"],
-        )
-        for i in items
-    ]
-    records = [r[:6] + (_as_datetime(r[6]),) for r in records]
-    async with connection() as conn:
-        before = await conn.fetchval(
-            "SELECT count(*) FROM responses WHERE survey_id = $1", definition.id
-        )
-        await conn.executemany(
-            "INSERT INTO responses (survey_id, idempotency_key, receipt, answers, language,"
-            " channel, submitted_at) VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7)"
-            " ON CONFLICT (idempotency_key) DO NOTHING",
-            records,
-        )
-        after = await conn.fetchval(
-            "SELECT count(*) FROM responses WHERE survey_id = $1", definition.id
-        )
-    return int(after - before)
+    """Bulk-store already validated responses (demo data, imports); skip known keys.
+
+    As ``submit_response`` does, the survey row is locked ``FOR SHARE`` while storing, and
+    answers validated against an older version are mapped onto the current one first.
+    """
+    pending = list(items)
+    for _ in range(6):
+        records = [
+            (
+                definition.id,
+                uuid.UUID(i["key"]),
+                new_receipt(),
+                json.dumps(i["answers"], ensure_ascii=False),
+                i.get("language", "fr"),
+                i.get("channel", "web"),
+                _as_datetime(i["submitted_at"]),
+            )
+            for i in pending
+        ]
+        async with connection() as conn, conn.transaction():
+            version = await conn.fetchval(
+                "SELECT version FROM surveys WHERE id = $1 FOR SHARE", definition.id
+            )
+            if version is None:
+                raise SurveyError("error.survey_not_found")
+            if version == definition.version:
+                before = await conn.fetchval(
+                    "SELECT count(*) FROM responses WHERE survey_id = $1", definition.id
+                )
+                await conn.executemany(
+                    "INSERT INTO responses (survey_id, idempotency_key, receipt, answers,"
+                    " language, channel, submitted_at) VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7)"
+                    " ON CONFLICT (idempotency_key) DO NOTHING",
+                    records,
+                )
+                after = await conn.fetchval(
+                    "SELECT count(*) FROM responses WHERE survey_id = $1", definition.id
+                )
+                return int(after - before)
+        forget(definition.slug)
+        definition = await get_definition(definition.slug)
+        pending = [{**i, "answers": _map_answers(definition, i["answers"])} for i in pending]
+    raise SurveyError("error.try_again")

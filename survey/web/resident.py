@@ -28,7 +28,7 @@ from survey.domain.invitations import (
     save_draft,
     store_response,
 )
-from survey.domain.responses import parse_key, random_uuid
+from survey.domain.responses import known_answers, parse_key, random_uuid, retired_answers
 from survey.domain.surveys import list_open_surveys
 from survey.enums import SurveyStatus
 from survey.errors import Forbidden, SurveyError, Unavailable
@@ -228,11 +228,12 @@ async def _flow(request: Request, definition: SurveyDef, *, preview: bool) -> Re
         if form is None:
             raise
         return _redisplay(request, definition, form, notice="error.csrf", status=403)
-    raw = raw_answers(form)
+    # A page rendered before an edit may name questions since retired (kept) or renamed
+    # (ignored): what the survey still knows goes on.
+    raw = known_answers(definition, raw_answers(form))
     lang = str(form.get("lang") or "")
     lang = lang if lang in LANGUAGES else language(request)
-    unknown = set(raw) - forms.known_fields(definition.sections)
-    if unknown or any(k not in _CONTROL_FIELDS and not k.startswith("q_") for k in form.keys()):
+    if any(k not in _CONTROL_FIELDS and not k.startswith("q_") for k in form.keys()):
         raise SurveyError("error.unknown_fields")
     key = str(parse_key(str(form.get("key", ""))))
     step = _step(form, definition)
@@ -288,6 +289,7 @@ async def _flow(request: Request, definition: SurveyDef, *, preview: bool) -> Re
         return _page(request, definition, following, raw, lang=lang, **page)
     if preview:
         return render(request, "staff/builder_preview_end.html", lang=lang, survey=definition)
+    answers = {**retired_answers(definition, raw), **answers}
     try:
         receipt = await store_response(
             definition, answers, key=uuid.UUID(key), language=lang, invitation=invite
@@ -317,9 +319,11 @@ def base_url(request: Request) -> str:
 
 def _step(form: Any, definition: SurveyDef) -> int:
     text = str(form.get("step", "0"))
-    if not text.isdigit() or int(text) >= len(definition.sections):
+    # Pages hidden since the form was rendered moved the later ones up: the last one is
+    # checked instead (what was typed travels with the form, nothing is lost).
+    if not text.isdigit() or int(text) >= len(definition.sections) + definition.hidden_pages:
         raise SurveyError("error.bad_form")
-    return int(text)
+    return min(int(text), len(definition.sections) - 1)
 
 
 def _redisplay(

@@ -422,14 +422,16 @@ async def test_answered_question_cannot_be_deleted_but_text_can_change(
     await answer_all(client, definition, VALID_ANSWERS)
     edit = (await client.get(f"/staff/surveys/{definition.slug}/edit")).text
     quartier = question_ids(edit)[0]
-    refused = await send(
+    # On a published survey, "delete" retires the question: its answers stay.
+    retired = await send(
         client,
         f"/staff/surveys/{definition.slug}/questions/{quartier}/action",
         [("action", "delete")],
     )
-    assert refused.status_code == 409
-    assert "la supprimer la rendrait orpheline" in text_of(refused.text)
-    assert (await get_definition(definition.slug)).question("quartier")
+    assert retired.status_code == 303
+    after = await get_definition(definition.slug)
+    assert after.question("quartier").retired
+    assert "quartier" not in {q.code for s in after.sections for q in s.questions}
 
 
 async def test_scale_range_cannot_exclude_stored_answers(client: httpx.AsyncClient) -> None:

@@ -170,7 +170,13 @@ async def test_unknown_fields_and_bad_types_get_clear_errors(client: httpx.Async
     definition = await make_survey()
     page = (await client.get(f"/s/{definition.slug}")).text
     base = hidden_fields(page)
-    unknown = await post_form(client, f"/s/{definition.slug}", base + [("q_nope", "1")])
+    # An answer field no question knows (a page rendered before an edit) is ignored...
+    ignored = await post_form(client, f"/s/{definition.slug}", base + [("q_nope", "1")])
+    assert ignored.status_code == 422
+    assert "champs inconnus" not in ignored.text
+    assert "q_nope" not in ignored.text
+    # ...while a field that is no answer at all is refused.
+    unknown = await post_form(client, f"/s/{definition.slug}", base + [("nope", "1")])
     assert unknown.status_code == 400
     assert "champs inconnus" in unknown.text
     bad_step = [(k, "99" if k == "step" else v) for k, v in base]
