@@ -1,28 +1,32 @@
 """Charts of needs: sizes, a map of answers, needs by territory.
 
-Answers are untrusted input: hover texts are HTML-escaped and truncated before they reach
-Plotly, which renders hover labels as HTML.
+Answers and need labels are untrusted input: every text is HTML-escaped (and hover texts
+truncated) before it reaches Plotly, which reads HTML in every text it draws.
 """
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
 
-from analysis.charts.common import SEQUENTIAL, base_layout, colour
+from analysis.charts.common import (
+    SEQUENTIAL,
+    base_layout,
+    category_ticks,
+    colour,
+    plain,
+    plain_all,
+    rows_height,
+)
 
 HOVER_LIMIT = 160
 
 
 def safe_hover(text: str, limit: int = HOVER_LIMIT) -> str:
     """Escape ``text`` for a Plotly hover label, cut to ``limit`` characters with an ellipsis."""
-    flat = " ".join(str(text).split())
-    if len(flat) > limit:
-        flat = flat[: limit - 1].rstrip() + "…"
-    return html.escape(flat, quote=True)
+    return plain(text, limit)
 
 
 def needs_by_size(
@@ -40,19 +44,29 @@ def needs_by_size(
     text = None
     if shares is not None:
         text = [f"{sizes[i]} ({shares[i]:.0%})" for i in order]
+    names = [labels[i] for i in order]
     fig = go.Figure(
         go.Bar(
             x=[sizes[i] for i in order],
-            y=[safe_hover(labels[i], 60) for i in order],
+            y=plain_all(names),
             orientation="h",
             marker_color=colour(0),
             text=text,
-            textposition="auto",
+            textposition="outside",
+            textfont={"size": 12, "color": "#1a1a1a"},
+            cliponaxis=False,
             hovertemplate="%{y}: %{x}<extra></extra>",
         )
     )
-    fig.update_xaxes(title_text=count_title)
-    return base_layout(fig, title)
+    fig = base_layout(fig, title)
+    top = max(sizes, default=0) or 1
+    fig.update_layout(
+        xaxis={"title": {"text": plain(count_title)}, "range": [0, top * 1.3]},
+        yaxis=category_ticks(names),
+        height=rows_height(names),
+        margin={"l": 10, "r": 30, "t": 10, "b": 40},
+    )
+    return fig
 
 
 SVG_POINTS = 5000
@@ -90,7 +104,7 @@ def answers_map(
                 x=coords[members, 0],
                 y=coords[members, 1],
                 mode="markers",
-                name=safe_hover(name, 60),
+                name=plain(name, 60),
                 marker={
                     "size": 7,
                     "color": "#999999" if cluster == -1 else colour(position),
@@ -102,7 +116,9 @@ def answers_map(
         )
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
-    return base_layout(fig, title)
+    fig = base_layout(fig, title)
+    fig.update_layout(height=480, margin={"l": 10, "r": 10, "t": 10, "b": 10})
+    return fig
 
 
 def needs_by_territory(
@@ -121,16 +137,27 @@ def needs_by_territory(
     if share_by_territory:
         totals = table.sum(axis=0, keepdims=True)
         values = np.divide(table, totals, out=np.zeros_like(table), where=totals > 0)
+    # No colour bar and gaps between cells: both keep plotly.js from setting style
+    # attributes, which the CSP refuses; each cell says its count.
     fig = go.Figure(
         go.Heatmap(
             z=values,
-            x=[safe_hover(t, 40) for t in territories],
-            y=[safe_hover(label, 60) for label in need_labels],
+            x=plain_all(territories),
+            y=plain_all(need_labels),
             colorscale=SEQUENTIAL,
             text=table.astype(int),
             texttemplate="%{text}",
             hovertemplate="%{y} × %{x}: %{text}<extra></extra>",
+            showscale=False,
+            xgap=2,
+            ygap=2,
         )
     )
-    fig.update_yaxes(autorange="reversed")
-    return base_layout(fig, title)
+    fig = base_layout(fig, title)
+    fig.update_layout(
+        xaxis={**category_ticks(territories), "side": "top"},
+        yaxis={**category_ticks(need_labels), "autorange": "reversed"},
+        height=max(200, 100 + 40 * len(need_labels)),
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+    )
+    return fig

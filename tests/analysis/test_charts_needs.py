@@ -7,7 +7,7 @@ from analysis.charts.needs import answers_map, needs_by_size, needs_by_territory
 
 def test_safe_hover_escapes_html():
     assert safe_hover('<img src=x onerror="alert(1)">') == (
-        "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;"
+        "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;"
     )
 
 
