@@ -563,6 +563,7 @@ def results_sections(results: dict[str, Any], lang: str) -> list[dict[str, Any]]
                         _("council.chart_merit"),
                         [_("council.option"), *grade_names[::-1]],
                         profile_rows,
+                        lang=lang,
                     ).html()
                 ],
             }
@@ -589,7 +590,9 @@ def results_sections(results: dict[str, Any], lang: str) -> list[dict[str, Any]]
                 "explain": _("council.explain_approval"),
                 "header": header,
                 "rows": rows,
-                "charts": [Chart(figure, _("council.chart_approval"), header, rows).html()],
+                "charts": [
+                    Chart(figure, _("council.chart_approval"), header, rows, lang=lang).html()
+                ],
             }
         )
     elif method == VotingMethod.RANKED:
@@ -616,7 +619,9 @@ def results_sections(results: dict[str, Any], lang: str) -> list[dict[str, Any]]
                 "header": header,
                 "rows": rows,
                 "charts": [
-                    Chart(figure, _("council.chart_pairwise"), ["", *labels], pair_rows).html()
+                    Chart(
+                        figure, _("council.chart_pairwise"), ["", *labels], pair_rows, lang=lang
+                    ).html()
                 ],
             }
         )
@@ -650,7 +655,7 @@ def results_sections(results: dict[str, Any], lang: str) -> list[dict[str, Any]]
                     ),
                     "header": header,
                     "rows": rows,
-                    "charts": [Chart(figure, title, header, rows).html()],
+                    "charts": [Chart(figure, title, header, rows, lang=lang).html()],
                 }
             )
     elif method == VotingMethod.STATEMENTS:
@@ -685,6 +690,7 @@ def results_sections(results: dict[str, Any], lang: str) -> list[dict[str, Any]]
                     _("council.chart_opinion"),
                     [_("council.group_name"), _("council.group_size")],
                     size_rows,
+                    lang=lang,
                 ).html()
             )
             for g, name in enumerate(group_names):
