@@ -94,7 +94,7 @@ def category_ticks(labels: Sequence[object]) -> dict[str, Any]:
 
 def rows_height(labels: Sequence[object], least: int = 150, top: int = 20) -> int:
     """A horizontal chart's height: room for each category's label (one or two lines)."""
-    per_row = 40 if any(len(str(label)) > TICK_WIDTH for label in labels) else 30
+    per_row = 38 if any(len(str(label)) > TICK_WIDTH for label in labels) else 26
     return max(least, top + 50 + per_row * len(labels))
 
 

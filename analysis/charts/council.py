@@ -57,7 +57,7 @@ def _ranked(ranking: list[list[int]]) -> list[int]:
 def _tight(fig: go.Figure, title: str, height: int, top: int = 10, bottom: int = 40) -> go.Figure:
     """The house layout with the figure's height and small margins (the page shows the title)."""
     fig = base_layout(fig, title)
-    fig.update_layout(height=height, margin={"l": 10, "r": 30, "t": top, "b": bottom})
+    fig.update_layout(height=height, margin={"l": 10, "r": 50, "t": top, "b": bottom})
     return fig
 
 

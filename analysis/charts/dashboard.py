@@ -94,7 +94,7 @@ def _bars(
         xaxis=xaxis,
         yaxis={**category_ticks(labels), "autorange": "reversed"},
         height=rows_height(labels),
-        margin={"l": 10, "r": 30, "t": 10, "b": 40},
+        margin={"l": 10, "r": 60, "t": 10, "b": 40},
     )
 
 
@@ -123,7 +123,7 @@ def timeline_chart(
         title,
         xaxis={"type": "date", "tickformat": "%-d %b", "hoverformat": "%-d %B %Y"},
         yaxis=_titled(count_label, rangemode="tozero"),
-        height=260,
+        height=230,
         margin={"l": 50, "r": 20, "t": 10, "b": 40},
     )
 
@@ -190,7 +190,7 @@ def histogram_chart(
         xaxis=category_ticks(labels),
         yaxis=_titled(count_label, range=_room(counts, 0.2)),
         annotations=notes,
-        height=240,
+        height=220,
         margin={"l": 50, "r": 20, "t": _TOP, "b": 40},
     )
 

@@ -64,7 +64,7 @@ def needs_by_size(
         xaxis={"title": {"text": plain(count_title)}, "range": [0, top * 1.3]},
         yaxis=category_ticks(names),
         height=rows_height(names),
-        margin={"l": 10, "r": 30, "t": 10, "b": 40},
+        margin={"l": 10, "r": 60, "t": 10, "b": 40},
     )
     return fig
 
