@@ -47,8 +47,8 @@ _CHART_BOXES = """
 # Every visible button (and submit input) that is not the element at its own centre.
 _HIDDEN_BUTTONS = """
 () => Array.from(document.querySelectorAll("button, input[type=submit]")).filter(b => {
-  const r = b.getBoundingClientRect();
-  if (r.width === 0 || r.height === 0) { return false; }
+  // Buttons inside a closed <details> are not shown, so not to be reached either.
+  if (!b.checkVisibility({visibilityProperty: true})) { return false; }
   b.scrollIntoView({block: "center"});
   const s = b.getBoundingClientRect();
   const hit = document.elementFromPoint(s.left + s.width / 2, s.top + s.height / 2);
@@ -160,3 +160,39 @@ async def test_demo_dashboard_draws_every_chart_at_its_height(
     assert measures["charts"] >= 5
     if viewport == DESKTOP:
         assert measures["height"] <= 5.5 * DESKTOP["height"]
+
+
+HOSTILE = '<a href="https://example.org/x">Cliquez ici</a>'
+NEED_LABELS = [
+    "Transports",
+    HOSTILE,
+    "<b>Garde</b> d'enfants<br>après l'école",
+    "Plus de bus le dimanche soir pour aller au centre-ville et en revenir sans voiture",
+    "Santé",
+]
+
+
+async def test_needs_page_draws_its_charts_and_makes_no_link_of_a_label(live_server: str) -> None:
+    from playwright.async_api import async_playwright
+
+    slug, _added = await load_demo()
+    run_id = await _demo_run(slug, NEED_LABELS)
+    email = "charts-needs@example.org"
+    await staff_user(email)
+    async with async_playwright() as p:
+        browser = await launch(p)
+        watched = await _staff_page(browser, live_server, email, DESKTOP)
+        await watched.open(f"{live_server}/staff/surveys/{slug}/analysis/{run_id}?by=quartier")
+        measures = await watched.check("needs-1366")
+        sizes = await watched.page.locator(".plot").first.text_content()
+        legend = await watched.page.locator(".plot").nth(1).locator(".legend").text_content()
+        await browser.close()
+    assert measures["charts"] == 3  # sizes, map of answers, needs by neighbourhood
+    # Labels are drawn as typed, as text (no link, no bold, no break): the legend whole, the
+    # tick labels on at most two lines each, every need with its own.
+    assert HOSTILE in legend
+    assert "<b>Garde</b> d'enfants<br>après l'école" in legend
+    assert '<ahref="https://example.org…' in sizes  # '<a' and the rest on the second line
+    assert "<b>Garde</b>d'enfants<br>après l'école" in sizes
+    assert "Plus de bus le dimanchesoir pour aller au…" in sizes
+    assert "Transports" in sizes and "Santé" in sizes
