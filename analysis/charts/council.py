@@ -214,9 +214,9 @@ def budget_chart(
     fig.update_layout(
         xaxis={"title": {"text": plain(cost_label)}},
         yaxis={**category_ticks(names), "autorange": "reversed"},
-        legend={"orientation": "h", "y": -0.15, "yanchor": "top"},
+        legend={"orientation": "h", "x": 0, "y": 1, "yanchor": "bottom"},
     )
-    return _tight(fig, title, rows_height(names) + 40, bottom=60)
+    return _tight(fig, title, rows_height(names) + 40, top=30)
 
 
 def opinion_map(

@@ -113,6 +113,9 @@ class Watched:
         page = self.page
         boxes = await page.evaluate(_CHART_BOXES)
         height = await page.evaluate("document.documentElement.scrollHeight")
+        wider = await page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
         csp = await page.evaluate("window.__csp")
         hidden = await page.evaluate(_HIDDEN_BUTTONS)
         if SHOTS:
@@ -122,6 +125,7 @@ class Watched:
         assert self.errors == [], self.errors
         assert csp == [], csp
         assert hidden == [], hidden
+        assert wider <= 0, f"{wider} px wider than the screen"
         for box in boxes:
             assert box["svg"] >= 1, box
             assert box["drawn"] <= 1.3 * box["figure"], box
@@ -196,3 +200,36 @@ async def test_needs_page_draws_its_charts_and_makes_no_link_of_a_label(live_ser
     assert "<b>Garde</b>d'enfants<br>après l'école" in sizes
     assert "Plus de bus le dimanchesoir pour aller au…" in sizes
     assert "Transports" in sizes and "Santé" in sizes
+
+
+@pytest.mark.parametrize("method", ["majority_judgment", "ranked", "budget", "approval"])
+async def test_council_results_draw_for_staff_and_without_charts_for_residents(
+    live_server: str, method: str
+) -> None:
+    from playwright.async_api import async_playwright
+
+    from tests.survey.test_council_results_page import _published
+
+    council, consultation = await _published(method)
+    email = f"charts-council-{method}@example.org"
+    await staff_user(email)
+    async with async_playwright() as p:
+        browser = await launch(p)
+        watched = await _staff_page(browser, live_server, email, DESKTOP)
+        await watched.open(
+            f"{live_server}/staff/councils/{council}/consultations/{consultation}/results"
+        )
+        staff = await watched.check(f"council-staff-{method}")
+        resident = await browser.new_context(viewport=PHONE, locale="fr-FR")
+        await resident.add_init_script(_WATCH_CSP)
+        public = Watched(await resident.new_page())
+        await public.open(f"{live_server}/c/results/{consultation}")
+        scripts = await public.page.locator("script").count()
+        bars = await public.page.locator("svg.bar").count()
+        first_bar = await public.page.locator("svg.bar").first.bounding_box()
+        measures = await public.check(f"council-public-{method}")
+        await browser.close()
+    assert staff["charts"] == (2 if method == "budget" else 1)
+    assert measures["charts"] == 0 and scripts == 0
+    assert bars >= 2
+    assert first_bar["width"] > 50 and first_bar["height"] > 8  # drawn, not collapsed
