@@ -129,7 +129,7 @@ def approval_chart(
             "title": {"text": plain(axis_label)},
             "range": [0, 115],
             "tickvals": [0, 25, 50, 75, 100],
-            "ticksuffix": "%",
+            "ticktext": ["0%", "25%", "50%", "75%", "100%"],
         },
         yaxis=category_ticks(names),
     )

@@ -64,6 +64,10 @@ def _room(values: Sequence[float | None], share: float = 0.25) -> list[float]:
     return [0, top * (1 + share)]
 
 
+# Ticks up to 100 % only, the axis going on to leave room for the bars' texts.
+_PERCENT_TICKS = {"tickvals": [0, 25, 50, 75, 100], "ticktext": ["0%", "25%", "50%", "75%", "100%"]}
+
+
 def _titled(text: str, **axis: Any) -> dict[str, Any]:
     return {"title": {"text": plain(text)}, **axis}
 
@@ -231,7 +235,7 @@ def rates_chart(
         [hidden_text if r is None else f"{r:.0%}" for r in rates],
         4,
         title,
-        {"range": [0, 118], "tickvals": [0, 25, 50, 75, 100], "ticksuffix": "%"},
+        {"range": [0, 118], **_PERCENT_TICKS},
     )
 
 

@@ -112,3 +112,19 @@ async def test_staff_results_keep_charts_with_escaped_labels(client: httpx.Async
     assert "&lt;a href=&#34;https://example.org/x&#34;&gt;Cliquez ici&lt;/a&gt;" in names
     assert "title" not in figure["layout"]  # the page's caption is the chart's one title
     assert all("<" not in n for n in names)
+
+
+async def test_public_survey_results_are_light_and_chart_free(client: httpx.AsyncClient) -> None:
+    from survey.domain.demo import load_demo
+    from survey.domain.reports import set_public_results
+
+    slug, _added = await load_demo()
+    await set_public_results(slug, True)
+    anonymous = httpx.AsyncClient(transport=client._transport, base_url="http://testserver")
+    page = await anonymous.get(f"/s/{slug}/resultats")
+    assert page.status_code == 200
+    assert "plotly" not in page.text.lower() and "<script" not in page.text
+    assert '<svg class="bar"' in page.text
+    sheets = re.findall(r'<link rel="stylesheet" href="/static/([^"?]+)', page.text)
+    weight = _gzipped(page.content) + sum(_gzipped((STATIC / s).read_bytes()) for s in sheets)
+    assert weight <= BUDGET, weight
