@@ -54,6 +54,11 @@ def _ranked(ranking: list[list[int]]) -> list[int]:
     return [option for tier in ranking for option in tier]
 
 
+def _cells(rows: Sequence[str], columns: Sequence[str]) -> list[list[list[str]]]:
+    """Per heatmap cell, its row's and column's whole names (escaped), for the hover label."""
+    return [[[plain(r), plain(c)] for c in columns] for r in rows]
+
+
 def _tight(fig: go.Figure, title: str, height: int, top: int = 10, bottom: int = 40) -> go.Figure:
     """The house layout with the figure's height and small margins (the page shows the title)."""
     fig = base_layout(fig, title)
@@ -88,7 +93,9 @@ def merit_profiles_chart(
                 orientation="h",
                 marker={"color": grade_colour, "line": {"color": "#777777", "width": 0.5}},
                 customdata=result.profiles[order, grade],
-                hovertemplate="%{y}: %{x:.1f}% (%{customdata})<extra>%{fullData.name}</extra>",
+                hovertext=plain_all(names),
+                hovertemplate="%{hovertext}: %{x:.1f}% (%{customdata})"
+                "<extra>%{fullData.name}</extra>",
             )
         )
     fig.add_vline(x=50, line={"color": "#000000", "width": 2, "dash": "dash"})
@@ -118,10 +125,11 @@ def approval_chart(
             orientation="h",
             marker={"color": [PALETTE[0] if i in winners else PALETTE[4] for i in order]},
             customdata=result.totals[order],
+            hovertext=plain_all(names),
             text=[f"{s:.0f}%" for s in result.shares[order] * 100],
             textposition="outside",
             cliponaxis=False,
-            hovertemplate="%{y}: %{x:.1f}% (%{customdata})<extra></extra>",
+            hovertemplate="%{hovertext}: %{x:.1f}% (%{customdata})<extra></extra>",
         )
     )
     fig.update_layout(
@@ -163,7 +171,8 @@ def pairwise_heatmap(
             colorscale=SEQUENTIAL,
             text=[["" if np.isnan(v) else f"{v:.0f}" for v in row] for row in values],
             texttemplate="%{text}",
-            hovertemplate="%{y} > %{x}: %{z}<extra></extra>",
+            customdata=_cells(names, names),
+            hovertemplate="%{customdata[0]} > %{customdata[1]}: %{z}<extra></extra>",
             showscale=False,
             xgap=2,
             ygap=2,
@@ -207,7 +216,9 @@ def budget_chart(
                 orientation="h",
                 marker={"color": bar_colour},
                 customdata=result.approvals[options],
-                hovertemplate="%{y}: %{x:,.0f} (%{customdata})<extra>%{fullData.name}</extra>",
+                hovertext=plain_all([option_labels[i] for i in options]),
+                hovertemplate="%{hovertext}: %{x:,.0f} (%{customdata})"
+                "<extra>%{fullData.name}</extra>",
             )
         )
     names = [option_labels[i] for i in [*result.funded, *result.unfunded]]

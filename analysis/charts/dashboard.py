@@ -90,7 +90,8 @@ def _bars(
         textposition="outside",
         textfont={"size": 12, "color": "#1a1a1a"},
         cliponaxis=False,
-        hovertemplate="%{y}: %{text}<extra></extra>",
+        hovertext=plain_all(labels),
+        hovertemplate="%{hovertext}: %{text}<extra></extra>",
     )
     return _figure(
         trace,
@@ -173,7 +174,8 @@ def histogram_chart(
         textposition="outside",
         textfont={"size": 12, "color": "#1a1a1a"},
         cliponaxis=False,
-        hovertemplate="%{x}: %{text}<extra></extra>",
+        hovertext=plain_all(labels),
+        hovertemplate="%{hovertext}: %{text}<extra></extra>",
     )
     notes = []
     if mean is not None and mean_label:
@@ -263,7 +265,8 @@ def crosstab_chart(
         zmax=100,
         text=[plain_all(r) for r in texts],
         texttemplate="%{text}",
-        hovertemplate="%{y} × %{x}: %{text}<extra></extra>",
+        customdata=[[[plain(r), plain(c)] for c in column_labels] for r in row_labels],
+        hovertemplate="%{customdata[0]} × %{customdata[1]}: %{text}<extra></extra>",
         showscale=False,
         xgap=2,
         ygap=2,

@@ -55,7 +55,8 @@ def needs_by_size(
             textposition="outside",
             textfont={"size": 12, "color": "#1a1a1a"},
             cliponaxis=False,
-            hovertemplate="%{y}: %{x}<extra></extra>",
+            hovertext=plain_all(names),
+            hovertemplate="%{hovertext}: %{x}<extra></extra>",
         )
     )
     fig = base_layout(fig, title)
@@ -147,7 +148,8 @@ def needs_by_territory(
             colorscale=SEQUENTIAL,
             text=table.astype(int),
             texttemplate="%{text}",
-            hovertemplate="%{y} × %{x}: %{text}<extra></extra>",
+            customdata=[[[plain(n), plain(t)] for t in territories] for n in need_labels],
+            hovertemplate="%{customdata[0]} × %{customdata[1]}: %{text}<extra></extra>",
             showscale=False,
             xgap=2,
             ygap=2,

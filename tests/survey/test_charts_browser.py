@@ -188,7 +188,14 @@ async def test_needs_page_draws_its_charts_and_makes_no_link_of_a_label(live_ser
         watched = await _staff_page(browser, live_server, email, DESKTOP)
         await watched.open(f"{live_server}/staff/surveys/{slug}/analysis/{run_id}?by=quartier")
         measures = await watched.check("needs-1366")
-        sizes = await watched.page.locator(".plot").first.text_content()
+        sizes_chart = watched.page.locator(".plot").first
+        sizes = await sizes_chart.text_content()
+        hovers = []
+        for index in range(await sizes_chart.locator(".point path").count()):
+            # plotly.js listens on the layer above the bars, so no check of what is on top.
+            await sizes_chart.locator(".point path").nth(index).hover(force=True)
+            await watched.page.wait_for_timeout(150)  # plotly.js draws hover labels throttled
+            hovers.append(await sizes_chart.locator(".hoverlayer").text_content())
         legend = await watched.page.locator(".plot").nth(1).locator(".legend").text_content()
         await browser.close()
     assert measures["charts"] == 3  # sizes, map of answers, needs by neighbourhood
@@ -200,6 +207,9 @@ async def test_needs_page_draws_its_charts_and_makes_no_link_of_a_label(live_ser
     assert "<b>Garde</b>d'enfants<br>après l'école" in sizes
     assert "Plus de bus le dimanchesoir pour aller au…" in sizes
     assert "Transports" in sizes and "Santé" in sizes
+    # Hovering a bar gives its need's whole name.
+    assert any(NEED_LABELS[3] in hover for hover in hovers), hovers
+    assert any(HOSTILE in hover for hover in hovers), hovers
 
 
 @pytest.mark.parametrize("method", ["majority_judgment", "ranked", "budget", "approval"])
