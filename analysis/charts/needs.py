@@ -105,7 +105,7 @@ def answers_map(
                 x=coords[members, 0],
                 y=coords[members, 1],
                 mode="markers",
-                name=plain(name, 60),
+                name=plain(name, 40),
                 marker={
                     "size": 7,
                     "color": "#999999" if cluster == -1 else colour(position),
@@ -118,7 +118,12 @@ def answers_map(
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     fig = base_layout(fig, title)
-    fig.update_layout(height=480, margin={"l": 10, "r": 10, "t": 10, "b": 10})
+    # The legend under the map, where a phone's narrow screen leaves it room.
+    fig.update_layout(
+        height=480,
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        legend={"orientation": "h", "x": 0, "y": 0, "yanchor": "top"},
+    )
     return fig
 
 
