@@ -128,21 +128,27 @@ def answers_map(
 
 
 def needs_by_territory(
-    counts: Sequence[Sequence[int]] | np.ndarray,
+    counts: Sequence[Sequence[int | None]] | np.ndarray,
     need_labels: Sequence[str],
     territories: Sequence[str],
     *,
     title: str,
     share_by_territory: bool = False,
+    hidden_text: str = "",
 ) -> go.Figure:
-    """Heatmap of ``counts[need][territory]``; optionally as shares within each territory."""
-    table = np.asarray(counts, dtype=float)
+    """Heatmap of ``counts[need][territory]``; optionally as shares within each territory.
+
+    A count of ``None`` is a hidden small group: its cell stays blank and says
+    ``hidden_text``, and it adds nothing to the shares.
+    """
+    table = np.asarray([[np.nan if v is None else v for v in row] for row in counts], dtype=float)
     if table.shape != (len(need_labels), len(territories)):
         raise ValueError("counts must have one row per need and one column per territory")
     values = table
     if share_by_territory:
-        totals = table.sum(axis=0, keepdims=True)
-        values = np.divide(table, totals, out=np.zeros_like(table), where=totals > 0)
+        totals = np.nansum(table, axis=0, keepdims=True)
+        values = np.divide(table, totals, out=np.full_like(table, np.nan), where=totals > 0)
+    texts = [[plain(hidden_text) if np.isnan(v) else f"{v:.0f}" for v in row] for row in table]
     # No colour bar and gaps between cells: both keep plotly.js from setting style
     # attributes, which the CSP refuses; each cell says its count.
     fig = go.Figure(
@@ -151,7 +157,7 @@ def needs_by_territory(
             x=plain_all(territories),
             y=plain_all(need_labels),
             colorscale=SEQUENTIAL,
-            text=table.astype(int),
+            text=texts,
             texttemplate="%{text}",
             customdata=[[[plain(n), plain(t)] for t in territories] for n in need_labels],
             hovertemplate="%{customdata[0]} × %{customdata[1]}: %{text}<extra></extra>",

@@ -154,10 +154,11 @@ async def _breakdown(request, lang, run, definition, by, needs):  # type: ignore
     if shown and codes:
         chart = Chart(
             needs_by_territory(
-                [[v or 0 for v in row] for row in table],
+                table,
                 [n.label for n in shown],
                 columns,
                 title=t("analysis.chart_breakdown", question=question.text.get(lang, by)),
+                hidden_text="< " + str(threshold),
             ),
             caption=t("analysis.chart_breakdown", question=question.text.get(lang, by)),
             header=[t("analysis.need"), *columns],
