@@ -272,5 +272,6 @@ def opinion_map(
     fig.update_layout(
         xaxis={"showticklabels": False, "zeroline": False},
         yaxis={"showticklabels": False, "zeroline": False, "scaleanchor": "x"},
+        legend={"orientation": "h", "x": 0, "y": 0, "yanchor": "top"},
     )
     return _tight(fig, title, 420, bottom=10)

@@ -253,3 +253,30 @@ async def test_council_results_draw_for_staff_and_without_charts_for_residents(
     assert measures["charts"] == 0 and scripts == 0
     assert bars >= 2
     assert first_bar["width"] > 50 and first_bar["height"] > 8  # drawn, not collapsed
+
+
+async def test_opinion_map_draws_for_staff_and_public_statements_have_bars(
+    live_server: str,
+) -> None:
+    from playwright.async_api import async_playwright
+
+    from survey.domain.councils import publish_results
+    from tests.survey.test_council import closed_two_camp_consultation
+
+    council, consultation = await closed_two_camp_consultation()
+    await publish_results(council.id, consultation.id, actor="t")
+    email = "charts-opinion@example.org"
+    await staff_user(email)
+    async with async_playwright() as p:
+        browser = await launch(p)
+        watched = await _staff_page(browser, live_server, email, PHONE)
+        await watched.open(
+            f"{live_server}/staff/councils/{council.id}/consultations/{consultation.id}/results"
+        )
+        staff = await watched.check("council-staff-statements-390")
+        await watched.open(f"{live_server}/c/results/{consultation.id}")
+        public = await watched.check("council-public-statements-390")
+        bars = await watched.page.locator("svg.bar").count()
+        await browser.close()
+    assert staff["charts"] == 1  # the opinion map
+    assert public["charts"] == 0 and bars == 4
