@@ -1,19 +1,28 @@
 """Charts for council results and opinion groups: pure functions returning ``go.Figure``.
 
-Every label arrives already translated; hover text built from user content is HTML-escaped
-because Plotly renders hover labels as HTML.
+Every label arrives already translated; every text (titles, option and grade names, axis
+labels, hover text) is HTML-escaped by ``analysis.charts.common.plain`` because Plotly reads
+HTML in all of them.
 """
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
 from numpy.typing import ArrayLike
 
-from analysis.charts.common import PALETTE, SEQUENTIAL, base_layout, colour
+from analysis.charts.common import (
+    PALETTE,
+    SEQUENTIAL,
+    base_layout,
+    category_ticks,
+    colour,
+    plain,
+    plain_all,
+    rows_height,
+)
 from analysis.voting import ApprovalResult, BudgetResult, MajorityJudgmentResult, SchulzeResult
 
 # Diverging orange-to-blue grade colours (colour-blind safe), worst grade first.
@@ -45,6 +54,18 @@ def _ranked(ranking: list[list[int]]) -> list[int]:
     return [option for tier in ranking for option in tier]
 
 
+def _cells(rows: Sequence[str], columns: Sequence[str]) -> list[list[list[str]]]:
+    """Per heatmap cell, its row's and column's whole names (escaped), for the hover label."""
+    return [[[plain(r), plain(c)] for c in columns] for r in rows]
+
+
+def _tight(fig: go.Figure, title: str, height: int, top: int = 10, bottom: int = 40) -> go.Figure:
+    """The house layout with the figure's height and small margins (the page shows the title)."""
+    fig = base_layout(fig, title)
+    fig.update_layout(height=height, margin={"l": 10, "r": 50, "t": top, "b": bottom})
+    return fig
+
+
 def merit_profiles_chart(
     result: MajorityJudgmentResult,
     option_labels: Sequence[str],
@@ -66,20 +87,27 @@ def merit_profiles_chart(
     for grade, grade_colour in enumerate(_grade_colours(n_grades)):
         fig.add_trace(
             go.Bar(
-                name=grade_labels[grade],
-                y=names,
+                name=plain(grade_labels[grade]),
+                y=plain_all(names),
                 x=shares[order, grade],
                 orientation="h",
                 marker={"color": grade_colour, "line": {"color": "#777777", "width": 0.5}},
                 customdata=result.profiles[order, grade],
-                hovertemplate="%{y}: %{x:.1f}% (%{customdata})<extra>%{fullData.name}</extra>",
+                hovertext=plain_all(names),
+                hovertemplate="%{hovertext}: %{x:.1f}% (%{customdata})"
+                "<extra>%{fullData.name}</extra>",
             )
         )
     fig.add_vline(x=50, line={"color": "#000000", "width": 2, "dash": "dash"})
-    fig.add_annotation(x=50, y=1.02, yref="paper", text=median_label, showarrow=False)
+    fig.add_annotation(
+        x=50, y=1, yref="paper", yanchor="bottom", text=plain(median_label), showarrow=False
+    )
     fig.update_layout(barmode="stack", xaxis={"range": [0, 100], "ticksuffix": "%"})
-    fig.update_layout(legend={"traceorder": "normal", "orientation": "h", "y": -0.15})
-    return base_layout(fig, title)
+    fig.update_layout(
+        yaxis=category_ticks(names),
+        legend={"traceorder": "normal", "orientation": "h", "y": -0.1, "yanchor": "top"},
+    )
+    return _tight(fig, title, rows_height(names, top=80) + 40, top=30, bottom=20)
 
 
 def approval_chart(
@@ -89,19 +117,31 @@ def approval_chart(
     _check_labels(option_labels, result.totals.size, "option_labels")
     order = _ranked(result.ranking)[::-1]
     winners = set(result.winners)
+    names = [option_labels[i] for i in order]
     fig = go.Figure(
         go.Bar(
-            y=[option_labels[i] for i in order],
+            y=plain_all(names),
             x=result.shares[order] * 100,
             orientation="h",
             marker={"color": [PALETTE[0] if i in winners else PALETTE[4] for i in order]},
             customdata=result.totals[order],
+            hovertext=plain_all(names),
             text=[f"{s:.0f}%" for s in result.shares[order] * 100],
-            hovertemplate="%{y}: %{x:.1f}% (%{customdata})<extra></extra>",
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{hovertext}: %{x:.1f}% (%{customdata})<extra></extra>",
         )
     )
-    fig.update_layout(xaxis={"title": {"text": axis_label}, "ticksuffix": "%"})
-    return base_layout(fig, title)
+    fig.update_layout(
+        xaxis={
+            "title": {"text": plain(axis_label)},
+            "range": [0, 115],
+            "tickvals": [0, 25, 50, 75, 100],
+            "ticktext": ["0%", "25%", "50%", "75%", "100%"],
+        },
+        yaxis=category_ticks(names),
+    )
+    return _tight(fig, title, rows_height(names))
 
 
 def pairwise_heatmap(
@@ -121,22 +161,32 @@ def pairwise_heatmap(
     names = [option_labels[i] for i in order]
     values = matrix[np.ix_(order, order)].astype(float)
     np.fill_diagonal(values, np.nan)
+    # No colour bar and gaps between cells: both keep plotly.js from setting style
+    # attributes, which the CSP refuses; each cell says its count.
     fig = go.Figure(
         go.Heatmap(
             z=values,
-            x=names,
-            y=names,
+            x=plain_all(names),
+            y=plain_all(names),
             colorscale=SEQUENTIAL,
             text=[["" if np.isnan(v) else f"{v:.0f}" for v in row] for row in values],
             texttemplate="%{text}",
-            hovertemplate="%{y} > %{x}: %{z}<extra></extra>",
+            customdata=_cells(names, names),
+            hovertemplate="%{customdata[0]} > %{customdata[1]}: %{z}<extra></extra>",
+            showscale=False,
+            xgap=2,
+            ygap=2,
         )
     )
     fig.update_layout(
-        xaxis={"title": {"text": column_label}, "side": "top"},
-        yaxis={"title": {"text": row_label}, "autorange": "reversed"},
+        xaxis={**category_ticks(names), "title": {"text": plain(column_label)}, "side": "top"},
+        yaxis={
+            **category_ticks(names),
+            "title": {"text": plain(row_label)},
+            "autorange": "reversed",
+        },
     )
-    return base_layout(fig, title)
+    return _tight(fig, title, max(220, 140 + 40 * len(names)), bottom=10)
 
 
 def budget_chart(
@@ -160,21 +210,24 @@ def budget_chart(
     ):
         fig.add_trace(
             go.Bar(
-                name=label,
-                y=[option_labels[i] for i in options],
+                name=plain(label),
+                y=plain_all([option_labels[i] for i in options]),
                 x=cost_array[options],
                 orientation="h",
                 marker={"color": bar_colour},
                 customdata=result.approvals[options],
-                hovertemplate="%{y}: %{x:,.0f} (%{customdata})<extra>%{fullData.name}</extra>",
+                hovertext=plain_all([option_labels[i] for i in options]),
+                hovertemplate="%{hovertext}: %{x:,.0f} (%{customdata})"
+                "<extra>%{fullData.name}</extra>",
             )
         )
+    names = [option_labels[i] for i in [*result.funded, *result.unfunded]]
     fig.update_layout(
-        xaxis={"title": {"text": cost_label}},
-        yaxis={"autorange": "reversed"},
-        legend={"orientation": "h", "y": -0.15},
+        xaxis={"title": {"text": plain(cost_label)}},
+        yaxis={**category_ticks(names), "autorange": "reversed"},
+        legend={"orientation": "h", "x": 0, "y": 1, "yanchor": "bottom"},
     )
-    return base_layout(fig, title)
+    return _tight(fig, title, rows_height(names) + 40, top=30)
 
 
 def opinion_map(
@@ -204,21 +257,21 @@ def opinion_map(
         members = np.flatnonzero(label_array == group)
         text = None
         if hover_texts is not None:
-            text = [html.escape(hover_texts[i]) for i in members]
+            text = plain_all([hover_texts[i] for i in members])
         fig.add_trace(
             go.Scatter(
                 x=points[members, 0],
                 y=points[members, 1],
                 mode="markers",
-                name=name,
+                name=plain(name),
                 marker={"color": marker_colour, "size": 7, "opacity": 0.8},
                 text=text,
-                hovertemplate=("%{text}" if text is not None else html.escape(name))
-                + "<extra></extra>",
+                hovertemplate=("%{text}" if text is not None else plain(name)) + "<extra></extra>",
             )
         )
     fig.update_layout(
         xaxis={"showticklabels": False, "zeroline": False},
         yaxis={"showticklabels": False, "zeroline": False, "scaleanchor": "x"},
+        legend={"orientation": "h", "x": 0, "y": 0, "yanchor": "top"},
     )
-    return base_layout(fig, title)
+    return _tight(fig, title, 420, bottom=10)

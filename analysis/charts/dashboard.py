@@ -2,7 +2,8 @@
 
 Counts arrive already aggregated, with hidden small groups as ``None``: such a bar is left
 out (its label stays on the axis) and marked with ``hidden_text``. Labels arrive already
-translated and are HTML-escaped here, because Plotly renders axis and hover text as HTML.
+translated; every text is escaped here (``analysis.charts.common.plain``), because Plotly
+reads HTML in titles, axis, tick and hover text. Every category keeps its tick label.
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from analysis.charts.common import SEQUENTIAL, colour
-from analysis.charts.needs import safe_hover
+from analysis.charts.common import SEQUENTIAL, category_ticks, colour, plain, plain_all, rows_height
 
-LABEL_LIMIT = 48
+# Room above the plot for a note (the mean), the title being shown by the page.
+_TOP = 30
 _GRID = "#e5e5e5"
 _AXIS = {"gridcolor": _GRID, "linecolor": _GRID, "zerolinecolor": _GRID, "automargin": True}
 
@@ -36,9 +37,9 @@ def _figure(
     return go.Figure(
         data=[trace],
         layout={
-            "title": {"text": title},
+            "title": {"text": plain(title)},
             "font": {"family": "system-ui, sans-serif", "size": 14, "color": "#1a1a1a"},
-            "margin": {"l": 40, "r": 20, "t": 60, "b": 40},
+            "margin": {"l": 40, "r": 30, "t": 60, "b": 40},
             "paper_bgcolor": "#ffffff",
             "plot_bgcolor": "#ffffff",
             "xaxis": {**_AXIS, **(xaxis or {})},
@@ -53,16 +54,22 @@ def _check(labels: Sequence[str], values: Sequence[object], what: str) -> None:
         raise ValueError(f"{what}: expected {len(labels)} values, got {len(values)}")
 
 
-def _labels(labels: Sequence[str]) -> list[str]:
-    return [safe_hover(label, LABEL_LIMIT) for label in labels]
-
-
 def _texts(counts: Sequence[int | None], hidden_text: str) -> list[str]:
-    return [hidden_text if n is None else str(n) for n in counts]
+    return [plain(hidden_text) if n is None else str(n) for n in counts]
 
 
-def _height(rows: int, least: int = 220) -> int:
-    return max(least, 60 + 34 * rows)
+def _room(values: Sequence[float | None], share: float = 0.25) -> list[float]:
+    """An axis range from 0 with room after the longest bar for its text."""
+    top = max((v for v in values if v is not None), default=0) or 1
+    return [0, top * (1 + share)]
+
+
+# Ticks up to 100 % only, the axis going on to leave room for the bars' texts.
+_PERCENT_TICKS = {"tickvals": [0, 25, 50, 75, 100], "ticktext": ["0%", "25%", "50%", "75%", "100%"]}
+
+
+def _titled(text: str, **axis: Any) -> dict[str, Any]:
+    return {"title": {"text": plain(text)}, **axis}
 
 
 def _bars(
@@ -72,20 +79,28 @@ def _bars(
     colour_index: int,
     title: str,
     xaxis: dict[str, Any],
-    height: int,
 ) -> go.Figure:
     """Horizontal bars in the given order, first on top, each with its text beside it."""
     trace = go.Bar(
         x=list(values),
-        y=_labels(labels),
+        y=plain_all(labels),
         orientation="h",
         marker_color=colour(colour_index),
-        text=list(texts),
+        text=plain_all(texts),
         textposition="outside",
+        textfont={"size": 12, "color": "#1a1a1a"},
         cliponaxis=False,
-        hovertemplate="%{y}: %{text}<extra></extra>",
+        hovertext=plain_all(labels),
+        hovertemplate="%{hovertext}: %{text}<extra></extra>",
     )
-    return _figure(trace, title, xaxis=xaxis, yaxis={"autorange": "reversed"}, height=height)
+    return _figure(
+        trace,
+        title,
+        xaxis=xaxis,
+        yaxis={**category_ticks(labels), "autorange": "reversed"},
+        height=rows_height(labels),
+        margin={"l": 10, "r": 60, "t": 10, "b": 40},
+    )
 
 
 def timeline_chart(
@@ -96,20 +111,25 @@ def timeline_chart(
     count_label: str,
     hidden_text: str = "",
 ) -> go.Figure:
-    """Responses per day as columns (days of hidden counts are left empty)."""
+    """Responses per day as columns (days of hidden counts are left empty).
+
+    Days are written day first ("25 oct."); month names come from the page's locale.
+    """
     _check(days, counts, "counts")
     trace = go.Bar(
         x=list(days),
         y=list(counts),
         marker_color=colour(0),
         hovertext=_texts(counts, hidden_text),
-        hovertemplate="%{x}: %{hovertext}<extra></extra>",
+        hovertemplate="%{x|%-d %B %Y}: %{hovertext}<extra></extra>",
     )
     return _figure(
         trace,
         title,
-        xaxis={"type": "date"},
-        yaxis={"title": {"text": count_label}, "rangemode": "tozero"},
+        xaxis={"type": "date", "tickformat": "%-d %b", "hoverformat": "%-d %B %Y"},
+        yaxis=_titled(count_label, rangemode="tozero"),
+        height=230,
+        margin={"l": 50, "r": 20, "t": 10, "b": 40},
     )
 
 
@@ -130,8 +150,8 @@ def choice_chart(
     for i, n in enumerate(counts):
         share = shares[i] if shares is not None else None
         texts.append(hidden_text if n is None else (f"{n} ({share:.0%})" if share else str(n)))
-    xaxis = {"title": {"text": count_label}, "rangemode": "tozero"}
-    return _bars(labels, list(counts), texts, 0, title, xaxis, _height(len(labels)))
+    xaxis = _titled(count_label, range=_room(counts))
+    return _bars(labels, list(counts), texts, 0, title, xaxis)
 
 
 def histogram_chart(
@@ -147,32 +167,37 @@ def histogram_chart(
     """Columns of counted values or value ranges (already binned), with the mean noted."""
     _check(labels, counts, "counts")
     trace = go.Bar(
-        x=_labels(labels),
+        x=plain_all(labels),
         y=list(counts),
         marker_color=colour(2),
         text=_texts(counts, hidden_text),
         textposition="outside",
+        textfont={"size": 12, "color": "#1a1a1a"},
         cliponaxis=False,
-        hovertemplate="%{x}: %{text}<extra></extra>",
+        hovertext=plain_all(labels),
+        hovertemplate="%{hovertext}: %{text}<extra></extra>",
     )
     notes = []
     if mean is not None and mean_label:
         notes.append(
             {
-                "text": safe_hover(mean_label),
+                "text": plain(mean_label),
                 "xref": "paper",
                 "yref": "paper",
                 "x": 1,
-                "y": 1.08,
+                "y": 1,
+                "yanchor": "bottom",
                 "showarrow": False,
             }
         )
     return _figure(
         trace,
         title,
-        xaxis={"type": "category"},
-        yaxis={"title": {"text": count_label}, "rangemode": "tozero"},
+        xaxis=category_ticks(labels),
+        yaxis=_titled(count_label, range=_room(counts, 0.2)),
         annotations=notes,
+        height=220,
+        margin={"l": 50, "r": 20, "t": _TOP, "b": 40},
     )
 
 
@@ -193,8 +218,7 @@ def ranking_chart(
         [hidden_text if mean_ranks[i] is None else f"{mean_ranks[i]:.2f}" for i in order],
         1,
         title,
-        {"title": {"text": axis_label}, "rangemode": "tozero"},
-        _height(len(labels)),
+        _titled(axis_label, range=_room(mean_ranks)),
     )
 
 
@@ -213,8 +237,7 @@ def rates_chart(
         [hidden_text if r is None else f"{r:.0%}" for r in rates],
         4,
         title,
-        {"range": [0, 100], "ticksuffix": "%"},
-        _height(len(labels), 200),
+        {"range": [0, 118], **_PERCENT_TICKS},
     )
 
 
@@ -226,24 +249,33 @@ def crosstab_chart(
     *,
     title: str,
 ) -> go.Figure:
-    """Heatmap of row percentages; hidden cells stay blank and carry ``texts``."""
+    """Heatmap of row percentages; hidden cells stay blank and carry ``texts``.
+
+    No colour bar (each cell says its figure), and a gap between cells: both keep plotly.js
+    from setting style attributes, which the CSP refuses.
+    """
     if len(shares) != len(row_labels) or any(len(r) != len(column_labels) for r in shares):
         raise ValueError("shares must have one row per row label and one column per column")
     trace = go.Heatmap(
         z=[[None if s is None else s * 100 for s in row] for row in shares],
-        x=_labels(column_labels),
-        y=_labels(row_labels),
+        x=plain_all(column_labels),
+        y=plain_all(row_labels),
         colorscale=SEQUENTIAL,
         zmin=0,
         zmax=100,
-        text=[list(r) for r in texts],
+        text=[plain_all(r) for r in texts],
         texttemplate="%{text}",
-        hovertemplate="%{y} × %{x}: %{text}<extra></extra>",
-        colorbar={"ticksuffix": "%"},
+        customdata=[[[plain(r), plain(c)] for c in column_labels] for r in row_labels],
+        hovertemplate="%{customdata[0]} × %{customdata[1]}: %{text}<extra></extra>",
+        showscale=False,
+        xgap=2,
+        ygap=2,
     )
     return _figure(
         trace,
         title,
-        yaxis={"autorange": "reversed"},
-        height=max(260, 80 + 40 * len(row_labels)),
+        xaxis={**category_ticks(column_labels), "side": "top"},
+        yaxis={**category_ticks(row_labels), "autorange": "reversed"},
+        height=max(200, 90 + 40 * len(row_labels)),
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
     )

@@ -1,28 +1,32 @@
 """Charts of needs: sizes, a map of answers, needs by territory.
 
-Answers are untrusted input: hover texts are HTML-escaped and truncated before they reach
-Plotly, which renders hover labels as HTML.
+Answers and need labels are untrusted input: every text is HTML-escaped (and hover texts
+truncated) before it reaches Plotly, which reads HTML in every text it draws.
 """
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
 
-from analysis.charts.common import SEQUENTIAL, base_layout, colour
+from analysis.charts.common import (
+    SEQUENTIAL,
+    base_layout,
+    category_ticks,
+    colour,
+    plain,
+    plain_all,
+    rows_height,
+)
 
 HOVER_LIMIT = 160
 
 
 def safe_hover(text: str, limit: int = HOVER_LIMIT) -> str:
     """Escape ``text`` for a Plotly hover label, cut to ``limit`` characters with an ellipsis."""
-    flat = " ".join(str(text).split())
-    if len(flat) > limit:
-        flat = flat[: limit - 1].rstrip() + "…"
-    return html.escape(flat, quote=True)
+    return plain(text, limit)
 
 
 def needs_by_size(
@@ -40,19 +44,30 @@ def needs_by_size(
     text = None
     if shares is not None:
         text = [f"{sizes[i]} ({shares[i]:.0%})" for i in order]
+    names = [labels[i] for i in order]
     fig = go.Figure(
         go.Bar(
             x=[sizes[i] for i in order],
-            y=[safe_hover(labels[i], 60) for i in order],
+            y=plain_all(names),
             orientation="h",
             marker_color=colour(0),
             text=text,
-            textposition="auto",
-            hovertemplate="%{y}: %{x}<extra></extra>",
+            textposition="outside",
+            textfont={"size": 12, "color": "#1a1a1a"},
+            cliponaxis=False,
+            hovertext=plain_all(names),
+            hovertemplate="%{hovertext}: %{x}<extra></extra>",
         )
     )
-    fig.update_xaxes(title_text=count_title)
-    return base_layout(fig, title)
+    fig = base_layout(fig, title)
+    top = max(sizes, default=0) or 1
+    fig.update_layout(
+        xaxis={"title": {"text": plain(count_title)}, "range": [0, top * 1.3]},
+        yaxis=category_ticks(names),
+        height=rows_height(names),
+        margin={"l": 10, "r": 60, "t": 10, "b": 40},
+    )
+    return fig
 
 
 SVG_POINTS = 5000
@@ -90,7 +105,7 @@ def answers_map(
                 x=coords[members, 0],
                 y=coords[members, 1],
                 mode="markers",
-                name=safe_hover(name, 60),
+                name=plain(name, 40),
                 marker={
                     "size": 7,
                     "color": "#999999" if cluster == -1 else colour(position),
@@ -102,35 +117,60 @@ def answers_map(
         )
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
-    return base_layout(fig, title)
+    fig = base_layout(fig, title)
+    # The legend under the map, where a phone's narrow screen leaves it room.
+    fig.update_layout(
+        height=480,
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        legend={"orientation": "h", "x": 0, "y": 0, "yanchor": "top"},
+    )
+    return fig
 
 
 def needs_by_territory(
-    counts: Sequence[Sequence[int]] | np.ndarray,
+    counts: Sequence[Sequence[int | None]] | np.ndarray,
     need_labels: Sequence[str],
     territories: Sequence[str],
     *,
     title: str,
     share_by_territory: bool = False,
+    hidden_text: str = "",
 ) -> go.Figure:
-    """Heatmap of ``counts[need][territory]``; optionally as shares within each territory."""
-    table = np.asarray(counts, dtype=float)
+    """Heatmap of ``counts[need][territory]``; optionally as shares within each territory.
+
+    A count of ``None`` is a hidden small group: its cell stays blank and says
+    ``hidden_text``, and it adds nothing to the shares.
+    """
+    table = np.asarray([[np.nan if v is None else v for v in row] for row in counts], dtype=float)
     if table.shape != (len(need_labels), len(territories)):
         raise ValueError("counts must have one row per need and one column per territory")
     values = table
     if share_by_territory:
-        totals = table.sum(axis=0, keepdims=True)
-        values = np.divide(table, totals, out=np.zeros_like(table), where=totals > 0)
+        totals = np.nansum(table, axis=0, keepdims=True)
+        values = np.divide(table, totals, out=np.full_like(table, np.nan), where=totals > 0)
+    texts = [[plain(hidden_text) if np.isnan(v) else f"{v:.0f}" for v in row] for row in table]
+    # No colour bar and gaps between cells: both keep plotly.js from setting style
+    # attributes, which the CSP refuses; each cell says its count.
     fig = go.Figure(
         go.Heatmap(
             z=values,
-            x=[safe_hover(t, 40) for t in territories],
-            y=[safe_hover(label, 60) for label in need_labels],
+            x=plain_all(territories),
+            y=plain_all(need_labels),
             colorscale=SEQUENTIAL,
-            text=table.astype(int),
+            text=texts,
             texttemplate="%{text}",
-            hovertemplate="%{y} × %{x}: %{text}<extra></extra>",
+            customdata=[[[plain(n), plain(t)] for t in territories] for n in need_labels],
+            hovertemplate="%{customdata[0]} × %{customdata[1]}: %{text}<extra></extra>",
+            showscale=False,
+            xgap=2,
+            ygap=2,
         )
     )
-    fig.update_yaxes(autorange="reversed")
-    return base_layout(fig, title)
+    fig = base_layout(fig, title)
+    fig.update_layout(
+        xaxis={**category_ticks(territories), "side": "top"},
+        yaxis={**category_ticks(need_labels), "autorange": "reversed"},
+        height=max(200, 100 + 40 * len(need_labels)),
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+    )
+    return fig

@@ -89,6 +89,7 @@ def _charts(lang: str, needs: list[domain.NeedView], points: list[dict]) -> list
                 caption=t("analysis.chart_sizes"),
                 header=[t("analysis.need"), t("analysis.answers"), t("analysis.share")],
                 rows=[[n.label, n.size, f"{n.share:.0%}"] for n in shown],
+                lang=lang,
             )
         )
     if points:
@@ -107,6 +108,7 @@ def _charts(lang: str, needs: list[domain.NeedView], points: list[dict]) -> list
                 caption=t("analysis.chart_map"),
                 header=[t("analysis.need"), t("analysis.answers")],
                 rows=[[n.label, n.size] for n in shown],
+                lang=lang,
             )
         )
     return charts
@@ -152,10 +154,11 @@ async def _breakdown(request, lang, run, definition, by, needs):  # type: ignore
     if shown and codes:
         chart = Chart(
             needs_by_territory(
-                [[v or 0 for v in row] for row in table],
+                table,
                 [n.label for n in shown],
                 columns,
                 title=t("analysis.chart_breakdown", question=question.text.get(lang, by)),
+                hidden_text="< " + str(threshold),
             ),
             caption=t("analysis.chart_breakdown", question=question.text.get(lang, by)),
             header=[t("analysis.need"), *columns],
@@ -163,6 +166,7 @@ async def _breakdown(request, lang, run, definition, by, needs):  # type: ignore
                 [n.label, *[("< " + str(threshold)) if v is None else v for v in row]]
                 for n, row in zip(shown, table, strict=True)
             ],
+            lang=lang,
         )
     return {
         "by": by,

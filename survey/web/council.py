@@ -511,9 +511,37 @@ def _rank_rows(ranking: Sequence[Sequence[int]]) -> list[tuple[int, int]]:
     return rows
 
 
-def results_sections(results: dict[str, Any], lang: str) -> list[dict[str, Any]]:
-    """Per method: a heading, how it was counted, a table and charts with their data."""
+def _bar(label: str, text: str, parts: Sequence[tuple[str, float]]) -> dict[str, Any]:
+    """One row of server-drawn bars: ``parts`` are (CSS class, share 0-1) laid end to end."""
+    segments = []
+    start = 0.0
+    for css, share in parts:
+        width = max(0.0, min(100.0 - start, share * 100))
+        if width > 0:
+            segments.append({"css": css, "x": f"{start:.1f}", "width": f"{width:.1f}"})
+        start += width
+    return {"label": label, "text": text, "segments": segments}
 
+
+def _share(part: float, whole: float) -> float:
+    return part / whole if whole else 0.0
+
+
+def results_sections(
+    results: dict[str, Any], lang: str, *, charts: bool = True
+) -> list[dict[str, Any]]:
+    """Per method: a heading, how it was counted, a table, and either plotly charts with
+    their data (staff pages, ``charts=True``) or bars drawn by the server in SVG (``bars``,
+    with their ``legend``): the public page needs no JavaScript and no chart library.
+    Without plotly charts, a section shows its bars."""
+    sections = _results_sections(results, lang)
+    if not charts:
+        for section in sections:
+            section["charts"] = []
+    return sections
+
+
+def _results_sections(results: dict[str, Any], lang: str) -> list[dict[str, Any]]:
     def _(key: str, **params: Any) -> str:
         return translate(lang, key, **params)
 
@@ -551,18 +579,32 @@ def results_sections(results: dict[str, Any], lang: str) -> list[dict[str, Any]]
             [labels[i], *(int(v) for v in mj.profiles[i][::-1])]
             for _r, i in _rank_rows(data["ranking"])
         ]
+        best_first = list(range(len(grade_names)))[::-1]
         sections.append(
             {
                 "title": _("council.method_majority_judgment"),
                 "explain": _("council.explain_majority_judgment"),
                 "header": header,
                 "rows": rows,
+                "bars": [
+                    _bar(
+                        labels[i],
+                        row[2],
+                        [
+                            (f"seg-g{g}", _share(mj.profiles[i][g], mj.profiles[i].sum()))
+                            for g in best_first
+                        ],
+                    )
+                    for row, (_r, i) in zip(rows, _rank_rows(data["ranking"]), strict=True)
+                ],
+                "legend": [(f"seg-g{g}", grade_names[g]) for g in best_first],
                 "charts": [
                     Chart(
                         figure,
                         _("council.chart_merit"),
                         [_("council.option"), *grade_names[::-1]],
                         profile_rows,
+                        lang=lang,
                     ).html()
                 ],
             }
@@ -589,7 +631,13 @@ def results_sections(results: dict[str, Any], lang: str) -> list[dict[str, Any]]
                 "explain": _("council.explain_approval"),
                 "header": header,
                 "rows": rows,
-                "charts": [Chart(figure, _("council.chart_approval"), header, rows).html()],
+                "bars": [
+                    _bar(labels[i], _pct(data["shares"][i]), [("seg-main", data["shares"][i])])
+                    for _r, i in _rank_rows(data["ranking"])
+                ],
+                "charts": [
+                    Chart(figure, _("council.chart_approval"), header, rows, lang=lang).html()
+                ],
             }
         )
     elif method == VotingMethod.RANKED:
@@ -615,8 +663,18 @@ def results_sections(results: dict[str, Any], lang: str) -> list[dict[str, Any]]
                 "explain": _("council.explain_ranked"),
                 "header": header,
                 "rows": rows,
+                "bars": [
+                    _bar(
+                        labels[i],
+                        f"{scores[i]:g}",
+                        [("seg-main", _share(scores[i], max(scores, default=0)))],
+                    )
+                    for _r, i in _rank_rows(data["schulze"]["ranking"])
+                ],
                 "charts": [
-                    Chart(figure, _("council.chart_pairwise"), ["", *labels], pair_rows).html()
+                    Chart(
+                        figure, _("council.chart_pairwise"), ["", *labels], pair_rows, lang=lang
+                    ).html()
                 ],
             }
         )
@@ -650,7 +708,15 @@ def results_sections(results: dict[str, Any], lang: str) -> list[dict[str, Any]]
                     ),
                     "header": header,
                     "rows": rows,
-                    "charts": [Chart(figure, title, header, rows).html()],
+                    "bars": [
+                        _bar(
+                            labels[i],
+                            format_amount(costs[i]),
+                            [("seg-main", _share(costs[i], float(data["budget"] or 0)))],
+                        )
+                        for i in part["funded"]
+                    ],
+                    "charts": [Chart(figure, title, header, rows, lang=lang).html()],
                 }
             )
     elif method == VotingMethod.STATEMENTS:
@@ -685,6 +751,7 @@ def results_sections(results: dict[str, Any], lang: str) -> list[dict[str, Any]]
                     _("council.chart_opinion"),
                     [_("council.group_name"), _("council.group_size")],
                     size_rows,
+                    lang=lang,
                 ).html()
             )
             for g, name in enumerate(group_names):
@@ -738,6 +805,25 @@ def results_sections(results: dict[str, Any], lang: str) -> list[dict[str, Any]]
         sections.append(
             {
                 "title": _("council.method_statements"),
+                "bars": [
+                    _bar(
+                        labels[i],
+                        _pct(_share(agree, agree + disagree + passed)),
+                        [
+                            ("seg-agree", _share(agree, agree + disagree + passed)),
+                            ("seg-disagree", _share(disagree, agree + disagree + passed)),
+                            ("seg-pass", _share(passed, agree + disagree + passed)),
+                        ],
+                    )
+                    for i, (agree, disagree, passed) in enumerate(
+                        zip(data["agree"], data["disagree"], data["pass"], strict=True)
+                    )
+                ],
+                "legend": [
+                    ("seg-agree", _("vote.agree")),
+                    ("seg-disagree", _("vote.disagree")),
+                    ("seg-pass", _("vote.pass")),
+                ],
                 "consensus": consensus,
                 "divisive": divisive,
                 "explain": _("council.explain_statements")
@@ -763,7 +849,7 @@ async def public_results(request: Request) -> Response:
         "council/results.html",
         c=consultation,
         r=consultation.results,
-        sections=results_sections(consultation.results, lang),
+        sections=results_sections(consultation.results, lang, charts=False),
         outcome=outcome_text(consultation.results, lang),
         mine=request.session.get("receipts", {}).get(str(consultation.id)),
     )

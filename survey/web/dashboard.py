@@ -111,7 +111,7 @@ def _question_chart(summary: QuestionSummary, lang: str, hidden: str) -> Chart |
         ]
     else:
         return None
-    return Chart(figure, title, header, rows, id=f"chart-q-{q.code}")
+    return Chart(figure, title, header, rows, id=f"chart-q-{q.code}", lang=lang)
 
 
 def _charts(board: Dashboard, lang: str) -> dict[str, Chart]:
@@ -134,6 +134,7 @@ def _charts(board: Dashboard, lang: str) -> dict[str, Chart]:
             [_("dashboard.day"), _("dashboard.responses")],
             [[d, _count(n, hidden)] for d, n in zip(days, counts, strict=True)],
             id="chart-timeline",
+            lang=lang,
         )
     for index, section in enumerate(board.sections):
         if not section.rates:
@@ -153,6 +154,7 @@ def _charts(board: Dashboard, lang: str) -> dict[str, Chart]:
                 for lab, (_q, n, r) in zip(labels, section.rates, strict=True)
             ],
             id=f"chart-rates-{index}",
+            lang=lang,
         )
     for summary in board.questions:
         chart = _question_chart(summary, lang, hidden)
@@ -182,6 +184,7 @@ def _charts(board: Dashboard, lang: str) -> dict[str, Chart]:
                 for i, r in enumerate(tab.rows)
             ],
             id="chart-crosstab",
+            lang=lang,
         )
     return found
 

@@ -25,7 +25,7 @@ def test_choice_chart_keeps_order_and_marks_hidden_groups():
     bar = fig.data[0]
     assert list(bar.y) == ["Centre", "Bissy", "&lt;b&gt;Autre&lt;/b&gt;"]
     assert list(bar.x) == [12, None, 0]
-    assert list(bar.text) == ["12 (75%)", "< 5", "0"]
+    assert list(bar.text) == ["12 (75%)", "&lt; 5", "0"]
     assert bar.marker.color == PALETTE[0]
     assert fig.layout.yaxis.autorange == "reversed"
 
@@ -40,7 +40,7 @@ def test_timeline_chart_leaves_hidden_days_empty():
         ["2026-10-01", "2026-10-02"], [7, None], title="Jours", count_label="n", hidden_text="< 5"
     )
     assert list(fig.data[0].y) == [7, None]
-    assert list(fig.data[0].hovertext) == ["7", "< 5"]
+    assert list(fig.data[0].hovertext) == ["7", "&lt; 5"]
 
 
 def test_histogram_chart_notes_the_mean():
@@ -53,7 +53,7 @@ def test_histogram_chart_notes_the_mean():
         mean=2.4,
         mean_label="moyenne 2.40",
     )
-    assert list(fig.data[0].text) == ["5", "9", "< 5"]
+    assert list(fig.data[0].text) == ["5", "9", "&lt; 5"]
     assert fig.layout.annotations[0].text == "moyenne 2.40"
 
 
@@ -66,13 +66,13 @@ def test_ranking_chart_puts_the_best_mean_rank_on_top():
         hidden_text="< 5",
     )
     assert list(fig.data[0].y) == ["Crèche", "Bus", "Santé"]
-    assert list(fig.data[0].text) == ["1.20", "2.50", "< 5"]
+    assert list(fig.data[0].text) == ["1.20", "2.50", "&lt; 5"]
 
 
 def test_rates_chart_in_percent():
     fig = rates_chart(["Foyer", "Date"], [0.5, None], title="Partie 1", hidden_text="< 5")
     assert list(fig.data[0].x) == [50.0, None]
-    assert list(fig.data[0].text) == ["50%", "< 5"]
+    assert list(fig.data[0].text) == ["50%", "&lt; 5"]
 
 
 def test_crosstab_chart_shape_and_hidden_cells():
@@ -85,6 +85,6 @@ def test_crosstab_chart_shape_and_hidden_cells():
     )
     heat = fig.data[0]
     assert [list(r) for r in heat.z] == [[50.0, 50.0], [None, 100.0]]
-    assert heat.text[1][0] == "< 5"
+    assert heat.text[1][0] == "&lt; 5"
     with pytest.raises(ValueError, match="one row"):
         crosstab_chart(["a"], ["x", "y"], [[0.1]], [["1"]], title="t")

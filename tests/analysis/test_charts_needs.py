@@ -7,7 +7,7 @@ from analysis.charts.needs import answers_map, needs_by_size, needs_by_territory
 
 def test_safe_hover_escapes_html():
     assert safe_hover('<img src=x onerror="alert(1)">') == (
-        "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;"
+        "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;"
     )
 
 
@@ -65,10 +65,23 @@ def test_needs_by_territory_counts_and_shares():
     )
     heatmap = fig.data[0]
     assert np.asarray(heatmap.z).tolist() == [[0.5, 0.0], [0.5, 1.0]]
-    assert np.asarray(heatmap.text).tolist() == [[2, 0], [2, 4]]
+    assert np.asarray(heatmap.text).tolist() == [["2", "0"], ["2", "4"]]
     assert list(heatmap.y) == ["crèche", "&lt;b&gt;bus&lt;/b&gt;"]
 
 
 def test_needs_by_territory_shape_mismatch_raises():
     with pytest.raises(ValueError, match="one row per need"):
         needs_by_territory([[1, 2]], ["a", "b"], ["x", "y"], title="t")
+
+
+def test_needs_by_territory_leaves_hidden_groups_blank():
+    fig = needs_by_territory(
+        [[None, 3], [6, 4]], ["a", "b"], ["Nord", "Sud"], title="T", hidden_text="< 5"
+    )
+    heatmap = fig.data[0]
+    assert np.isnan(heatmap.z[0][0]) and heatmap.z[1][0] == 6
+    assert np.asarray(heatmap.text).tolist() == [["&lt; 5", "3"], ["6", "4"]]
+    shares = needs_by_territory(
+        [[None, 3], [6, 1]], ["a", "b"], ["Nord", "Sud"], title="T", share_by_territory=True
+    ).data[0]
+    assert shares.z[1][0] == 1.0 and shares.z[0][1] == 0.75
