@@ -17,6 +17,7 @@ MODEL_MODULES = [
     "survey.models.authoring",
     "survey.models.sortition",
     "survey.models.actions",
+    "survey.models.actors",
 ]
 
 # What asyncpg and the OS raise while PostgreSQL restarts or is unreachable.
