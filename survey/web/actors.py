@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
+from starlette.datastructures import FormData, UploadFile
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from survey.domain import actors as domain
+from survey.domain import actors_io
 from survey.domain.forms import FieldError
-from survey.errors import SurveyError
-from survey.web.common import STAFF, access, path_id, read_form, redirect, render
+from survey.errors import Forbidden, SurveyError
+from survey.web.common import MAX_FORM_BYTES, STAFF, access, path_id, read_form, redirect, render
 
 
 def _fields(form: Any) -> dict[str, str]:
@@ -128,6 +132,105 @@ async def merge_post(request: Request) -> Response:
     return redirect(f"/staff/actors?merged={kept.id}#a-{kept.id}")
 
 
+# ------------------------------------------------------------------ imports and exports
+
+
+async def _read_upload(request: Request) -> tuple[FormData, bytes, str]:
+    """The import form with its file: size checked, then the CSRF token."""
+    limit = actors_io.MAX_BYTES
+    length = request.headers.get("content-length")
+    if length is not None and (not length.isdigit() or int(length) > limit + MAX_FORM_BYTES):
+        raise actors_io.ImportRefused("actors.import_too_large", mb=limit // 2**20)
+    try:
+        form = await request.form(max_files=1, max_fields=50, max_part_size=limit)
+    except HTTPException as exc:
+        raise actors_io.ImportRefused("actors.import_too_large", mb=limit // 2**20) from exc
+    sent = form.get("csrf")
+    expected = request.session.get("csrf")
+    if not isinstance(sent, str) or not expected or not secrets.compare_digest(sent, expected):
+        raise Forbidden("error.csrf")
+    upload = form.get("file")
+    data = await upload.read(limit + 1) if isinstance(upload, UploadFile) else b""
+    name = str(upload.filename or "")[:200] if isinstance(upload, UploadFile) else ""
+    await form.close()
+    if not data:
+        raise actors_io.ImportRefused("actors.import_missing")
+    if len(data) > limit:
+        raise actors_io.ImportRefused("actors.import_too_large", mb=limit // 2**20)
+    return form, data, name
+
+
+def _import_page(
+    request: Request,
+    *,
+    report: actors_io.ImportReport | None = None,
+    error: tuple[str, dict[str, Any]] | None = None,
+    fmt: str = "",
+    status: int = 200,
+) -> Response:
+    return render(
+        request,
+        "staff/actors/import.html",
+        status_code=status,
+        report=report,
+        error=error,
+        fmt=fmt,
+        formats=actors_io.FORMATS,
+        fields=domain.FIELDS,
+    )
+
+
+@access(STAFF)
+async def import_page(request: Request) -> Response:
+    return _import_page(request)
+
+
+@access(STAFF)
+async def import_post(request: Request) -> Response:
+    fmt = ""
+    try:
+        form, data, filename = await _read_upload(request)
+        fmt = str(form.get("format", ""))
+        # The mapping step sends every field's select, "no column" included.
+        chosen = any(str(key).startswith("map_") for key in form)
+        mapping = {n: str(form.get(f"map_{n}", "")) for n in domain.FIELDS if form.get(f"map_{n}")}
+        report = await actors_io.import_actors(
+            data,
+            fmt if fmt in actors_io.FORMATS else "",
+            filename=filename,
+            mapping=mapping if chosen else None,
+            dry_run=form.get("check") == "1",
+        )
+    except actors_io.ImportRefused as exc:
+        return _import_page(request, error=(exc.key, exc.params), fmt=fmt, status=400)
+    return _import_page(request, report=report, fmt=fmt, status=422 if report.errors else 200)
+
+
+def _download(text: str, media_type: str, filename: str) -> Response:
+    return Response(
+        text.encode("utf-8"),
+        media_type=media_type,
+        headers={"content-disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@access(STAFF)
+async def export_csv(request: Request) -> Response:
+    return _download(await actors_io.export_csv(), "text/csv; charset=utf-8", "acteurs.csv")
+
+
+@access(STAFF)
+async def export_geojson(request: Request) -> Response:
+    text = await actors_io.export_geojson()
+    return _download(text, "application/geo+json", "acteurs.geojson")
+
+
+@access(STAFF)
+async def export_gogocarto(request: Request) -> Response:
+    text = await actors_io.export_gogocarto()
+    return _download(text, "application/json", "acteurs-gogocarto.json")
+
+
 routes: list[BaseRoute] = [
     Route("/staff/actors", directory, methods=["GET"]),
     Route("/staff/actors", actor_create, methods=["POST"]),
@@ -135,6 +238,11 @@ routes: list[BaseRoute] = [
     Route("/staff/actors/new", actor_new, methods=["GET"]),
     Route("/staff/actors/merge", merge_page, methods=["GET"]),
     Route("/staff/actors/merge", merge_post, methods=["POST"]),
+    Route("/staff/actors/import", import_page, methods=["GET"]),
+    Route("/staff/actors/import", import_post, methods=["POST"]),
+    Route("/staff/actors/export.csv", export_csv, methods=["GET"]),
+    Route("/staff/actors/export.geojson", export_geojson, methods=["GET"]),
+    Route("/staff/actors/export.gogocarto.json", export_gogocarto, methods=["GET"]),
     Route("/staff/actors/{id}", actor_edit, methods=["GET"]),
     Route("/staff/actors/{id}", actor_update, methods=["POST"]),
     Route("/staff/actors/{id}/archive", actor_archive, methods=["POST"]),
