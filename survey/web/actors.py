@@ -12,8 +12,10 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from survey.domain import actors as domain
-from survey.domain import actors_io
+from survey.domain import actors_io, actors_matching
+from survey.domain.definitions import get_definition
 from survey.domain.forms import FieldError
+from survey.domain.needs import get_run
 from survey.errors import Forbidden, SurveyError
 from survey.web.common import MAX_FORM_BYTES, STAFF, access, path_id, read_form, redirect, render
 
@@ -231,6 +233,61 @@ async def export_gogocarto(request: Request) -> Response:
     return _download(text, "application/json", "acteurs-gogocarto.json")
 
 
+# ------------------------------------------------------------- a need's suggested actors
+
+
+def _need_url(slug: str, run_id: int, need_id: int) -> str:
+    return f"/staff/surveys/{slug}/analysis/{run_id}/needs/{need_id}/actors"
+
+
+@access(STAFF)
+async def need_actors(request: Request) -> Response:
+    definition, run = await get_run(request.path_params["slug"], path_id(request, "run"))
+    result = await actors_matching.need_suggestions(definition, run, path_id(request, "need"))
+    places = {p["code"]: p for p in await domain.territory_choices()}
+    return render(
+        request,
+        "staff/actors/suggestions.html",
+        survey=definition,
+        run=run,
+        result=result,
+        places=places,
+    )
+
+
+@access(STAFF)
+async def need_decide(request: Request) -> Response:
+    form = await read_form(request)
+    definition, run = await get_run(request.path_params["slug"], path_id(request, "run"))
+    need_id = path_id(request, "need")
+    actor = str(form.get("actor", ""))
+    if not actor.isdigit() or len(actor) > 9:
+        raise SurveyError("actors.not_found")
+    try:
+        score = float(str(form.get("score", "0")))
+    except ValueError:
+        score = 0.0
+    await actors_matching.decide(
+        definition,
+        run,
+        need_id,
+        int(actor),
+        str(form.get("state", "")),
+        reason=str(form.get("reason", "")),
+        score=score,
+    )
+    return redirect(_need_url(definition.slug, run.id, need_id) + f"#actor-{actor}")
+
+
+@access(STAFF)
+async def link_action(request: Request) -> Response:
+    await read_form(request)
+    definition = await get_definition(request.path_params["slug"])
+    action_id = await actors_matching.action_from_link(definition, path_id(request, "id"))
+    return redirect(f"/staff/actions/{action_id}")
+
+
+_NEED = "/staff/surveys/{slug}/analysis/{run}/needs/{need}"
 routes: list[BaseRoute] = [
     Route("/staff/actors", directory, methods=["GET"]),
     Route("/staff/actors", actor_create, methods=["POST"]),
@@ -243,6 +300,9 @@ routes: list[BaseRoute] = [
     Route("/staff/actors/export.csv", export_csv, methods=["GET"]),
     Route("/staff/actors/export.geojson", export_geojson, methods=["GET"]),
     Route("/staff/actors/export.gogocarto.json", export_gogocarto, methods=["GET"]),
+    Route(_NEED + "/actors", need_actors, methods=["GET"]),
+    Route(_NEED + "/actors", need_decide, methods=["POST"]),
+    Route("/staff/surveys/{slug}/actor-links/{id}/action", link_action, methods=["POST"]),
     Route("/staff/actors/{id}", actor_edit, methods=["GET"]),
     Route("/staff/actors/{id}", actor_update, methods=["POST"]),
     Route("/staff/actors/{id}/archive", actor_archive, methods=["POST"]),
