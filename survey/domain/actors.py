@@ -394,3 +394,84 @@ async def actors_by_ids(values: Iterable[str]) -> list[Actor]:
     """The entries chosen for a merge, in the order of their ids."""
     ids = _ids(values)
     return await Actor.filter(id__in=ids).order_by("id") if ids else []
+
+
+# ------------------------------------------------------------- the public directory
+
+
+PUBLIC_PAGE_SIZE = 30
+
+
+@dataclass(frozen=True)
+class PublicDirectory:
+    groups: list[tuple[str, list[dict[str, Any]]]]
+    places: list[dict[str, str]]
+    themes: list[str]
+    neighbourhood: str | None
+    theme: str | None
+    total: int
+    page: int
+    pages: int
+
+
+_PUBLIC = """
+SELECT id, name, kind, services, skills, resources, audience, neighbourhood, commune,
+       address, hours, phone, website, count(*) OVER () AS total
+FROM actors
+WHERE public AND NOT archived
+  AND ($1::text IS NULL OR neighbourhood = $1)
+  AND ($2::text IS NULL OR themes ? $2)
+ORDER BY coalesce(array_position($3::text[], nullif(neighbourhood, '')), 10000), lower(name), id
+LIMIT $4 OFFSET $5
+"""
+
+
+async def public_directory(
+    neighbourhood: str = "", theme: str = "", page: str = ""
+) -> PublicDirectory:
+    """The public entries, by neighbourhood (the territory's order), optionally filtered.
+
+    Residents are listed by what they offer; their contact details are never shown here.
+    """
+    number = _page_number(page)
+    places = await territory_choices()
+    codes = [p["code"] for p in places]
+    async with connection() as conn:
+        themes = [
+            r["theme"]
+            for r in await conn.fetch(
+                "SELECT DISTINCT jsonb_array_elements_text(themes) AS theme FROM actors"
+                " WHERE public AND NOT archived ORDER BY 1"
+            )
+        ]
+        chosen_place = neighbourhood if neighbourhood in codes else None
+        chosen_theme = theme if theme in themes else None
+        rows = await conn.fetch(
+            _PUBLIC,
+            chosen_place,
+            chosen_theme,
+            codes,
+            PUBLIC_PAGE_SIZE,
+            (number - 1) * PUBLIC_PAGE_SIZE,
+        )
+    groups: list[tuple[str, list[dict[str, Any]]]] = []
+    for row in rows:
+        item = dict(row)
+        for name in LIST_FIELDS:
+            item[name] = json.loads(item[name]) if isinstance(item[name], str) else item[name]
+        if item["kind"] == ActorKind.RESIDENT:
+            item["phone"] = item["website"] = item["address"] = ""
+        if not groups or groups[-1][0] != item["neighbourhood"]:
+            groups.append((item["neighbourhood"], []))
+        groups[-1][1].append(item)
+    total = int(rows[0]["total"]) if rows else 0
+    return PublicDirectory(
+        groups=groups,
+        places=places,
+        themes=themes,
+        neighbourhood=chosen_place,
+        theme=chosen_theme,
+        total=total,
+        page=number,
+        pages=max(1, -(-total // PUBLIC_PAGE_SIZE)),
+    )

@@ -224,3 +224,99 @@ async def action_from_link(definition: SurveyDef, link_id: int) -> int:
     link.action_id = action.id
     await link.save(update_fields=["action_id"])
     return action.id
+
+
+# --------------------------------------------------------------------------- the gap view
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A need many residents voiced that no confirmed actor answers yet."""
+
+    survey_slug: str
+    survey_title: dict[str, str]
+    run_id: int
+    need_id: int
+    label: str
+    size: int
+    # Residents per neighbourhood; None when fewer than the small-group threshold.
+    places: dict[str, int | None]
+
+
+@dataclass(frozen=True)
+class GapView:
+    gaps: list[Gap]
+    places: list[str]
+    answered: int
+    threshold: int
+
+
+# The newest finished run of each question of each survey, and its needs with live sizes.
+_NEEDS = """
+WITH latest AS (
+    SELECT DISTINCT ON (survey_id, question_code) id, survey_id, question_code
+    FROM analysis_runs WHERE state = 'done'
+    ORDER BY survey_id, question_code, finished_at DESC NULLS LAST, id DESC
+)
+SELECT n.id, coalesce(n.staff_label, n.label) AS label, l.id AS run_id, l.survey_id,
+       l.question_code, s.slug, s.title_fr, s.title_en, count(na.id) AS size
+FROM latest l
+JOIN surveys s ON s.id = l.survey_id
+JOIN needs n ON n.run_id = l.id AND n.is_need
+JOIN need_answers na ON na.need_id = n.id
+GROUP BY n.id, l.id, l.survey_id, l.question_code, s.slug, s.title_fr, s.title_en
+HAVING count(na.id) >= $1
+ORDER BY count(na.id) DESC, n.id
+"""
+_PLACES = """
+SELECT na.need_id, r.answers->>q.code AS place, count(*) AS n
+FROM need_answers na
+JOIN responses r ON r.id = na.response_id
+JOIN sections sc ON sc.survey_id = r.survey_id
+JOIN questions q ON q.section_id = sc.id AND q.kind = 'territory'
+WHERE na.need_id = ANY($1::int[]) AND r.answers ? q.code
+GROUP BY 1, 2
+"""
+
+
+async def gap_view(threshold: int) -> GapView:
+    """Needs of at least ``threshold`` residents with no confirmed actor, largest first,
+    with their residents per neighbourhood (small groups hidden)."""
+    async with connection() as conn:
+        needs = await conn.fetch(_NEEDS, max(1, threshold))
+        confirmed = {
+            (r["survey_id"], r["question_code"], r["need_key"])
+            for r in await conn.fetch(
+                "SELECT DISTINCT survey_id, question_code, need_key FROM actor_need_links"
+                " WHERE state = 'confirmed'"
+            )
+        }
+        open_needs = [
+            n
+            for n in needs
+            if (n["survey_id"], n["question_code"], need_key(n["label"])) not in confirmed
+        ]
+        counts = await conn.fetch(_PLACES, [n["id"] for n in open_needs])
+    per_need: dict[int, dict[str, int | None]] = {}
+    for row in counts:
+        n = int(row["n"])
+        per_need.setdefault(int(row["need_id"]), {})[str(row["place"])] = (
+            n if n >= threshold else None
+        )
+    places = sorted(
+        {p for d in per_need.values() for p in d},
+        key=lambda p: -sum(v or 0 for d in per_need.values() for q, v in d.items() if q == p),
+    )
+    gaps = [
+        Gap(
+            survey_slug=n["slug"],
+            survey_title={"fr": n["title_fr"], "en": n["title_en"]},
+            run_id=int(n["run_id"]),
+            need_id=int(n["id"]),
+            label=n["label"],
+            size=int(n["size"]),
+            places=per_need.get(int(n["id"]), {}),
+        )
+        for n in open_needs
+    ]
+    return GapView(gaps, places, answered=len(needs) - len(open_needs), threshold=threshold)

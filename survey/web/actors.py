@@ -17,7 +17,16 @@ from survey.domain.definitions import get_definition
 from survey.domain.forms import FieldError
 from survey.domain.needs import get_run
 from survey.errors import Forbidden, SurveyError
-from survey.web.common import MAX_FORM_BYTES, STAFF, access, path_id, read_form, redirect, render
+from survey.web.common import (
+    MAX_FORM_BYTES,
+    PUBLIC,
+    STAFF,
+    access,
+    path_id,
+    read_form,
+    redirect,
+    render,
+)
 
 
 def _fields(form: Any) -> dict[str, str]:
@@ -287,6 +296,26 @@ async def link_action(request: Request) -> Response:
     return redirect(f"/staff/actions/{action_id}")
 
 
+# ------------------------------------------------------------ gaps and the public page
+
+
+@access(STAFF)
+async def gaps_page(request: Request) -> Response:
+    threshold = int(request.app.state.settings.small_group_threshold)
+    view = await actors_matching.gap_view(threshold)
+    places = {p["code"]: p for p in await domain.territory_choices()}
+    return render(request, "staff/actors/gaps.html", view=view, places=places)
+
+
+@access(PUBLIC)
+async def public_page(request: Request) -> Response:
+    params = request.query_params
+    listing = await domain.public_directory(
+        params.get("quartier", ""), params.get("theme", ""), params.get("page", "")
+    )
+    return render(request, "respondent/help_directory.html", listing=listing)
+
+
 _NEED = "/staff/surveys/{slug}/analysis/{run}/needs/{need}"
 routes: list[BaseRoute] = [
     Route("/staff/actors", directory, methods=["GET"]),
@@ -295,6 +324,8 @@ routes: list[BaseRoute] = [
     Route("/staff/actors/new", actor_new, methods=["GET"]),
     Route("/staff/actors/merge", merge_page, methods=["GET"]),
     Route("/staff/actors/merge", merge_post, methods=["POST"]),
+    Route("/staff/actors/gaps", gaps_page, methods=["GET"]),
+    Route("/aide", public_page, methods=["GET"]),
     Route("/staff/actors/import", import_page, methods=["GET"]),
     Route("/staff/actors/import", import_post, methods=["POST"]),
     Route("/staff/actors/export.csv", export_csv, methods=["GET"]),
