@@ -608,7 +608,14 @@ class OfferMatcher(BaseEstimator):
         self.place_bonus = place_bonus
         self.min_score = min_score
 
-    def fit(self, offers: Sequence[str], places: Sequence[str] | None = None) -> OfferMatcher:
+    def fit(
+        self,
+        offers: Sequence[str],
+        places: Sequence[str] | None = None,
+        taught: Sequence[Sequence[str]] | None = None,
+    ) -> OfferMatcher:
+        """Learn the offers; ``taught`` holds, per offer, the needs staff confirmed it for:
+        they count in its score but are never given as its reason."""
         offers = [str(o or "") for o in offers]
         self.tfidf_ = clone(self.tfidf) if self.tfidf is not None else StemTfidf()
         self.vectors_ = (clone(self.vectors) if self.vectors is not None else WordVectors()).fit(
@@ -621,12 +628,16 @@ class OfferMatcher(BaseEstimator):
         # Each offer line is scored once here, so that naming the reason costs a lookup.
         lines: list[str] = []
         owners: list[int] = []
+        offered: list[bool] = []
         for index, text in enumerate(offers):
             parts = [p.strip() for p in text.split("\n") if p.strip()] or [""]
-            lines.extend(parts)
-            owners.extend([index] * len(parts))
+            extra = [str(t).strip() for t in (taught[index] if taught else []) if str(t).strip()]
+            lines.extend([*parts, *extra])
+            owners.extend([index] * (len(parts) + len(extra)))
+            offered.extend([True] * len(parts) + [False] * len(extra))
         self.lines_ = lines
         self.line_owner_ = np.asarray(owners, dtype=np.int64)
+        self.line_offered_ = np.asarray(offered, dtype=bool)
         # Document frequencies over lines: a word in every line of one offer is not common.
         self.line_tfidf_ = self.tfidf_.fit_transform(lines)
         self.line_concepts_ = self.concepts_.transform(lines)
@@ -634,7 +645,9 @@ class OfferMatcher(BaseEstimator):
         self.offer_concepts_ = normalize(
             _sum_rows(self.line_concepts_, self.line_owner_, len(offers))
         )
-        self.offer_vectors_ = self.vectors_.transform(offers)
+        self.offer_vectors_ = self.vectors_.transform(
+            ["\n".join([o, *(taught[i] if taught else [])]) for i, o in enumerate(offers)]
+        )
         self.places_ = np.array([fold(p or "").strip() for p in (places or [""] * len(offers))])
         return self
 
@@ -690,11 +703,11 @@ class OfferMatcher(BaseEstimator):
         return results
 
     def _reason(self, tfidf: object, concepts: np.ndarray, actor: int) -> str:
-        rows = np.flatnonzero(self.line_owner_ == actor)
+        rows = np.flatnonzero((self.line_owner_ == actor) & self.line_offered_)
         if len(rows) == 1:
             return self.lines_[rows[0]]
         # The name (first line) says who, not what: a reason is one of the offer lines.
-        candidates = rows[1:] if len(rows) > 1 else rows
+        candidates = rows[1:]
         scores = self.tfidf_weight * _cosine(tfidf, self.line_tfidf_[candidates])[0]
         scores += self.concept_weight * (self.line_concepts_[candidates] @ concepts)
         return self.lines_[candidates[int(np.argmax(scores))]]

@@ -419,7 +419,8 @@ SELECT id, name, kind, services, skills, resources, audience, neighbourhood, com
        address, hours, phone, website, count(*) OVER () AS total
 FROM actors
 WHERE public AND NOT archived
-  AND ($1::text IS NULL OR neighbourhood = $1)
+  -- Near me: the neighbourhood's own actors, and those who serve the whole territory.
+  AND ($1::text IS NULL OR neighbourhood = $1 OR neighbourhood = '')
   AND ($2::text IS NULL OR themes ? $2)
 ORDER BY coalesce(array_position($3::text[], nullif(neighbourhood, '')), 10000), lower(name), id
 LIMIT $4 OFFSET $5

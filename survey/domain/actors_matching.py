@@ -35,13 +35,18 @@ def need_key(label: str) -> str:
     return normalise(label)[:KEY_MAX]
 
 
-def offer_text(actor: dict[str, Any], taught: list[str] | None = None) -> str:
-    """The text matched for an actor: its name first, then one offer per line."""
+def offer_text(actor: dict[str, Any]) -> str:
+    """What an actor offers, as matched and given as reasons: its name, then one line per
+    service, skill and resource."""
     lines = [actor["name"], *actor["services"], *actor["skills"], *actor["resources"]]
-    lines.append(", ".join(actor["themes"]))
-    lines.append(actor["audience"])
-    lines.extend(taught or [])
     return "\n".join(" ".join(str(line).split()) for line in lines if line and str(line).strip())
+
+
+def context_lines(actor: dict[str, Any]) -> list[str]:
+    """What counts in an actor's score but is not an offer: its themes, its public, and the
+    needs staff confirmed it for (their choices teach the ranking)."""
+    lines = [", ".join(actor["themes"]), actor["audience"], *actor.get("taught", [])]
+    return [line for line in lines if line]
 
 
 def need_text(need: NeedView) -> str:
@@ -115,8 +120,9 @@ def _rank(
     actors: list[dict[str, Any]], text: str, place: str, exclude: set[int], top: int
 ) -> list[tuple[int, float, str, bool]]:
     """(actor index, score, reason, same place) of the best actors, outside ``exclude``."""
-    offers = [offer_text(a, a["taught"]) for a in actors]
-    matcher = OfferMatcher().fit(offers, [a["neighbourhood"] for a in actors])
+    offers = [offer_text(a) for a in actors]
+    places = [a["neighbourhood"] for a in actors]
+    matcher = OfferMatcher().fit(offers, places, taught=[context_lines(a) for a in actors])
     ranked = matcher.rank([text], [place], top=top + len(exclude))[0]
     kept = [(m.actor, m.score, m.reason, m.same_place) for m in ranked if m.actor not in exclude]
     return kept[:top]

@@ -85,3 +85,13 @@ def test_hit_at_and_mrr() -> None:
     assert hit_at(scores, relevant, k=1) == 1 / 3
     assert hit_at(scores, relevant, k=2) == 2 / 3
     assert mean_reciprocal_rank(scores, relevant) == (1 / 2 + 1 + 1 / 3) / 3
+
+
+def test_matcher_taught_lines_count_but_are_never_the_reason() -> None:
+    offers = ["Centre social\nAteliers cuisine\nSorties familles", "Club photo\nSorties photo"]
+    taught = [["Bus le soir pour remonter"], []]
+    plain = OfferMatcher(vectors=NoVectors()).fit(offers)
+    matcher = OfferMatcher(vectors=NoVectors()).fit(offers, taught=taught)
+    need = ["Un bus le soir"]
+    assert matcher.score(need)[0][0] > plain.score(need)[0][0]
+    assert matcher.reason(need[0], 0) in {"Ateliers cuisine", "Sorties familles"}
