@@ -95,3 +95,16 @@ class ActorNeedLink(Model):
     class Meta:
         table = "actor_need_links"
         unique_together = (("actor", "survey", "question_code", "need_key"),)
+
+
+class TerritoryOutline(Model):
+    """Outlines of the territory's areas uploaded as GeoJSON, kept as checked rings."""
+
+    id = fields.IntField(primary_key=True)
+    filename = fields.CharField(max_length=200, default="")
+    # [{"code", "name", "rings": [[[lon, lat], ...], ...]}]
+    areas: list = fields.JSONField()  # type: ignore[type-arg]
+    uploaded_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "territory_outlines"

@@ -11,17 +11,21 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from analysis.charts.territory import Area, Point, schematic_areas, schematic_points, territory_map
 from survey.domain import actors as domain
-from survey.domain import actors_io, actors_matching
+from survey.domain import actors_io, actors_map, actors_matching
 from survey.domain.definitions import get_definition
 from survey.domain.forms import FieldError
 from survey.domain.needs import get_run
 from survey.errors import Forbidden, SurveyError
+from survey.i18n import pick, translate
+from survey.web.charts import Chart
 from survey.web.common import (
     MAX_FORM_BYTES,
     PUBLIC,
     STAFF,
     access,
+    language,
     path_id,
     read_form,
     redirect,
@@ -316,6 +320,74 @@ async def public_page(request: Request) -> Response:
     return render(request, "respondent/help_directory.html", listing=listing)
 
 
+# ------------------------------------------------------------------------------ the map
+
+
+async def _map_page(
+    request: Request, *, error: tuple[str, dict[str, Any]] | None = None, status: int = 200
+) -> Response:
+    lang = language(request)
+    threshold = int(request.app.state.settings.small_group_threshold)
+    data = await actors_map.map_data(threshold)
+    places = await domain.territory_choices()
+    names = {p["code"]: pick({"fr": p["fr"], "en": p["en"]}, lang) for p in places}
+    if data.geographic:
+        areas = [Area(a["code"], names.get(a["code"], a["name"]), a["rings"]) for a in data.areas]
+        points = [Point(p["lon"], p["lat"], p["name"], p["detail"]) for p in data.points]
+    else:
+        areas = schematic_areas([p["code"] for p in places], names)
+        points = schematic_points(
+            areas, [(p["neighbourhood"], p["name"], p["detail"]) for p in data.points]
+        )
+    figure = territory_map(
+        areas,
+        data.residents,
+        points,
+        title=translate(lang, "actors.map_chart_title"),
+        value_label=translate(lang, "actors.map_residents"),
+        hidden_label=translate(lang, "actors.fewer_than", n=threshold),
+        geographic=data.geographic,
+    )
+    rows = [
+        (
+            a.name,
+            f"< {threshold}"
+            if data.residents.get(a.code, 0) is None
+            else data.residents.get(a.code, 0),
+        )
+        for a in areas
+    ]
+    chart = Chart(
+        figure,
+        translate(lang, "actors.map_chart_title"),
+        [translate(lang, "actors.map_area"), translate(lang, "actors.gap_residents")],
+        rows,
+    )
+    return render(
+        request,
+        "staff/actors/map.html",
+        status_code=status,
+        chart=chart,
+        data=data,
+        error=error,
+    )
+
+
+@access(STAFF)
+async def map_page(request: Request) -> Response:
+    return await _map_page(request)
+
+
+@access(STAFF)
+async def map_upload(request: Request) -> Response:
+    try:
+        _, data, filename = await _read_upload(request)
+        await actors_map.save_outlines(data, filename)
+    except (actors_io.ImportRefused, actors_map.BadOutlines) as exc:
+        return await _map_page(request, error=(exc.key, exc.params), status=400)
+    return redirect("/staff/actors/map?saved=1")
+
+
 _NEED = "/staff/surveys/{slug}/analysis/{run}/needs/{need}"
 routes: list[BaseRoute] = [
     Route("/staff/actors", directory, methods=["GET"]),
@@ -326,6 +398,8 @@ routes: list[BaseRoute] = [
     Route("/staff/actors/merge", merge_post, methods=["POST"]),
     Route("/staff/actors/gaps", gaps_page, methods=["GET"]),
     Route("/aide", public_page, methods=["GET"]),
+    Route("/staff/actors/map", map_page, methods=["GET"]),
+    Route("/staff/actors/map", map_upload, methods=["POST"]),
     Route("/staff/actors/import", import_page, methods=["GET"]),
     Route("/staff/actors/import", import_post, methods=["POST"]),
     Route("/staff/actors/export.csv", export_csv, methods=["GET"]),

@@ -65,11 +65,19 @@ COMMENT ON TABLE "actor_need_links" IS 'Staff decisions on actors suggested for 
 -- The suggestions of a need and the gap view read the decisions of one need.
 CREATE INDEX IF NOT EXISTS "idx_actor_need_links_need"
     ON "actor_need_links" ("survey_id", "question_code", "need_key", "state");
+CREATE TABLE IF NOT EXISTS "territory_outlines" (
+    "id" SERIAL NOT NULL PRIMARY KEY,
+    "filename" VARCHAR(200) NOT NULL DEFAULT '',
+    "areas" JSONB NOT NULL,
+    "uploaded_at" TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE "territory_outlines" IS 'Uploaded outlines of the territory; the newest is drawn.';
 """
 
 
 async def downgrade(db: BaseDBAsyncClient) -> str:
     return """
+DROP TABLE IF EXISTS "territory_outlines";
 DROP TABLE IF EXISTS "actor_need_links";
 DROP TABLE IF EXISTS "actors";
 """
