@@ -343,7 +343,8 @@ async def _map_page(
         areas,
         data.residents,
         points,
-        title=translate(lang, "actors.map_chart_title"),
+        # The caption under the figure names it; a title inside would say it twice.
+        title="",
         value_label=translate(lang, "actors.map_residents"),
         hidden_label=translate(lang, "actors.fewer_than", n=threshold),
         geographic=data.geographic,
