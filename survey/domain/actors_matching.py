@@ -326,3 +326,54 @@ async def gap_view(threshold: int) -> GapView:
         for n in open_needs
     ]
     return GapView(gaps, places, answered=len(needs) - len(open_needs), threshold=threshold)
+
+
+# ----------------------------------------------------------------------- the fiche projet
+
+FICHE_TEXT_MAX = 3000
+FICHE_FIELDS = ("title", "target", "hours", "cost", "funders", "notes")
+DEFAULT_FUNDERS = "LEADER (fonds européen), CAF, DLA, Département"
+
+
+@dataclass(frozen=True)
+class Fiche:
+    """A project sheet drafted from a need: its numbers and quotes, and staff's text."""
+
+    need: NeedView
+    places: list[tuple[str, int | None]]
+    partners: list[dict[str, Any]]
+    volunteers: list[dict[str, Any]]
+    values: dict[str, str]
+    chosen: set[int]
+
+
+async def draft_fiche(
+    definition: SurveyDef,
+    run: AnalysisRun,
+    need_id: int,
+    form: dict[str, Any] | None,
+    threshold: int,
+) -> Fiche:
+    """The fiche of a need: confirmed actors as partners (residents as volunteers),
+    neighbourhoods with small groups hidden, and staff's text (prefilled when ``form`` is
+    ``None``; every text is cut to a printable length)."""
+    suggestions = await need_suggestions(definition, run, need_id, top=3)
+    need = suggestions.need
+    linked = [s.actor for s in suggestions.confirmed] + [s.actor for s in suggestions.suggested]
+    if form is None:
+        chosen = {s.actor["id"] for s in suggestions.confirmed}
+        values = {
+            "title": f"Répondre au besoin : {need.label}"[:200],
+            "target": "",
+            "hours": "",
+            "cost": "",
+            "funders": DEFAULT_FUNDERS,
+            "notes": "",
+        }
+    else:
+        chosen = {int(v) for v in form.get("partners", []) if str(v).isdigit() and len(str(v)) < 10}
+        values = {name: str(form.get(name, "")).strip()[:FICHE_TEXT_MAX] for name in FICHE_FIELDS}
+    places = [(code, n if n >= threshold else None) for code, n in suggestions.places]
+    partners = [a for a in linked if a["kind"] != "resident"]
+    volunteers = [a for a in linked if a["kind"] == "resident"]
+    return Fiche(need, places, partners, volunteers, values, chosen)

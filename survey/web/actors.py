@@ -390,6 +390,40 @@ async def map_upload(request: Request) -> Response:
 
 
 _NEED = "/staff/surveys/{slug}/analysis/{run}/needs/{need}"
+
+
+async def _fiche(request: Request, form: dict[str, Any] | None, template: str) -> Response:
+    definition, run = await get_run(request.path_params["slug"], path_id(request, "run"))
+    threshold = int(request.app.state.settings.small_group_threshold)
+    fiche = await actors_matching.draft_fiche(
+        definition, run, path_id(request, "need"), form, threshold
+    )
+    places = {p["code"]: p for p in await domain.territory_choices()}
+    return render(
+        request,
+        template,
+        survey=definition,
+        run=run,
+        fiche=fiche,
+        places=places,
+        threshold=threshold,
+    )
+
+
+@access(STAFF)
+async def fiche_form(request: Request) -> Response:
+    return await _fiche(request, None, "staff/actors/fiche_form.html")
+
+
+@access(STAFF)
+async def fiche_print(request: Request) -> Response:
+    form = await read_form(request)
+    values: dict[str, Any] = {k: str(form.get(k, "")) for k in actors_matching.FICHE_FIELDS}
+    values["partners"] = [str(v) for v in form.getlist("partners")]
+    template = "staff/actors/fiche_form.html" if form.get("edit") else "staff/actors/fiche.html"
+    return await _fiche(request, values, template)
+
+
 routes: list[BaseRoute] = [
     Route("/staff/actors", directory, methods=["GET"]),
     Route("/staff/actors", actor_create, methods=["POST"]),
@@ -408,6 +442,8 @@ routes: list[BaseRoute] = [
     Route("/staff/actors/export.gogocarto.json", export_gogocarto, methods=["GET"]),
     Route(_NEED + "/actors", need_actors, methods=["GET"]),
     Route(_NEED + "/actors", need_decide, methods=["POST"]),
+    Route(_NEED + "/fiche", fiche_form, methods=["GET"]),
+    Route(_NEED + "/fiche", fiche_print, methods=["POST"]),
     Route("/staff/surveys/{slug}/actor-links/{id}/action", link_action, methods=["POST"]),
     Route("/staff/actors/{id}", actor_edit, methods=["GET"]),
     Route("/staff/actors/{id}", actor_update, methods=["POST"]),
