@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from types import FrameType
 from typing import TypeVar
 
-from survey import __version__, cli_analysis, cli_opinion, settings
+from survey import __version__, cli_actors, cli_analysis, cli_opinion, settings
 from survey.runtime import RESOLVED_URL_VAR, Database, open_database, orm
 
 T = TypeVar("T")
@@ -355,6 +355,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_restore)
     cli_analysis.register(sub)
     cli_opinion.register(sub)
+    cli_actors.register(sub)
     return parser
 
 

@@ -20,6 +20,7 @@ MODEL_MODULES = [
     "survey.models.actions",
     "survey.models.followup",
     "survey.models.team",
+    "survey.models.actors",
 ]
 
 # What asyncpg and the OS raise while PostgreSQL restarts or is unreachable.

@@ -6,6 +6,7 @@ import json
 import uuid
 from pathlib import Path
 
+from survey.domain.actors_demo import load_demo_actors
 from survey.domain.dashboard import update_tallies
 from survey.domain.definitions import create_survey_from_definition, get_definition
 from survey.domain.responses import load_responses
@@ -32,4 +33,5 @@ async def load_demo(fixtures: Path = FIXTURES) -> tuple[str, int]:
     added = await load_responses(survey_def, items)
     # Count the bulk load into the dashboard's tallies now rather than on the first view.
     await update_tallies(survey_def)
+    await load_demo_actors(survey_def, fixtures)
     return survey_def.slug, added

@@ -7,6 +7,7 @@ from starlette.staticfiles import StaticFiles
 
 from survey.web import health, resident, staff
 from survey.web.actions import routes as actions_routes
+from survey.web.actors import routes as actors_routes
 from survey.web.analysis import routes as analysis_routes
 from survey.web.builder import routes as builder_routes
 from survey.web.charts import PLOTLY_DIR
@@ -41,7 +42,7 @@ routes: list[BaseRoute] = [
 # Each area keeps its routes in its own module.
 routes += analysis_routes + council_routes + dashboard_routes + privacy_routes
 routes += sortition_routes + council_needs_routes + actions_routes
-routes += followup_routes + team_routes
+routes += followup_routes + team_routes + actors_routes
 routes.append(Mount("/static", StaticFiles(directory=STATIC), name="static"))
 # plotly.js from the installed plotly package, for staff pages only.
 routes.append(Mount("/vendor", StaticFiles(directory=PLOTLY_DIR), name="vendor"))

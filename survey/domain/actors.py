@@ -1,0 +1,478 @@
+"""The directory of actors and resources: create, edit, list, merge duplicates, archive.
+
+Form validation returns keyed errors per field (``InvalidActor``) so the page shows each
+message next to its field with what was typed kept. Lists (services, skills, resources) are
+typed one item per line; themes are separated by commas.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from tortoise.transactions import in_transaction
+
+from survey.domain.db import connection
+from survey.domain.forms import FieldError
+from survey.errors import NotFound, SurveyError
+from survey.models.actors import Actor, ActorKind
+
+NAME_MAX = 200
+TEXT_MAX = 5000
+ITEM_MAX = 300
+ITEMS_MAX = 50
+PAGE_SIZE = 50
+KINDS = tuple(ActorKind)
+LIST_FIELDS = ("services", "skills", "resources")
+# The fields of the actor form, in the order of the page (for the error summary).
+FIELDS = (
+    "name",
+    "kind",
+    "services",
+    "skills",
+    "resources",
+    "themes",
+    "audience",
+    "neighbourhood",
+    "commune",
+    "address",
+    "latitude",
+    "longitude",
+    "hours",
+    "phone",
+    "email",
+    "website",
+    "source",
+    "public",
+    "consent",
+    "checked_on",
+)
+_EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]{2,}$")
+_PHONE = re.compile(r"^\+?[0-9][0-9 .()-]{7,18}[0-9]$")
+_WEBSITE = re.compile(r"^https?://[^\s<>\"']+$", re.IGNORECASE)
+_FRENCH_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+_ID = re.compile(r"^[0-9]{1,9}$")
+
+
+class InvalidActor(SurveyError):
+    """Some fields of the actor form are invalid; ``errors`` maps field → error."""
+
+    status = 422
+
+    def __init__(self, errors: dict[str, FieldError]) -> None:
+        super().__init__("actors.form_errors", n=len(errors))
+        self.errors = errors
+
+
+def _error(key: str, **params: Any) -> FieldError:
+    return FieldError(key, params)
+
+
+def split_lines(text: str) -> list[str]:
+    """Items typed one per line (or separated by semicolons), blanks and repeats dropped."""
+    items = (" ".join(part.split()) for part in re.split(r"[\n;]", text))
+    return list(dict.fromkeys(item for item in items if item))
+
+
+def split_themes(text: str) -> list[str]:
+    items = (" ".join(part.split()) for part in re.split(r"[,\n;]", text))
+    return list(dict.fromkeys(item for item in items if item))
+
+
+def parse_number(text: str) -> float | None:
+    """A decimal typed with a point or a comma; ``None`` when it is not one."""
+    try:
+        value = float(text.strip().replace(",", "."))
+    except ValueError:
+        return None
+    return value if value == value and abs(value) != float("inf") else None
+
+
+def parse_day(text: str) -> dt.date:
+    """``YYYY-MM-DD`` (a date input) or ``DD/MM/YYYY`` (typed by hand in French)."""
+    text = text.strip()
+    match = _FRENCH_DATE.match(text)
+    if match:
+        day, month, year = (int(g) for g in match.groups())
+        return dt.date(year, month, day)
+    return dt.date.fromisoformat(text)
+
+
+async def territory_choices() -> list[dict[str, str]]:
+    """The neighbourhoods and communes of the surveys' territory questions, each code once."""
+    async with connection() as conn:
+        rows = await conn.fetch(
+            "SELECT c.value FROM questions q CROSS JOIN LATERAL"
+            " jsonb_array_elements(coalesce(q.settings->'choices', '[]'::jsonb))"
+            " WITH ORDINALITY AS c(value, n) WHERE q.kind = 'territory' ORDER BY q.id, c.n"
+        )
+    choices: dict[str, dict[str, str]] = {}
+    for row in rows:
+        value = json.loads(row["value"]) if isinstance(row["value"], str) else row["value"]
+        if isinstance(value, dict) and value.get("code"):
+            code = str(value["code"])
+            choices.setdefault(
+                code,
+                {
+                    "code": code,
+                    "fr": str(value.get("fr") or code),
+                    "en": str(value.get("en") or ""),
+                },
+            )
+    return list(choices.values())
+
+
+def _text(form: Mapping[str, str], name: str, errors: dict[str, FieldError], limit: int) -> str:
+    value = str(form.get(name, "")).strip()
+    if len(value) > limit:
+        errors[name] = _error("actors.too_long", max=limit)
+    return value
+
+
+def _items(form: Mapping[str, str], name: str, errors: dict[str, FieldError]) -> list[str]:
+    items = (
+        split_themes(form.get(name, "")) if name == "themes" else split_lines(form.get(name, ""))
+    )
+    if len(items) > ITEMS_MAX:
+        errors[name] = _error("actors.too_many", max=ITEMS_MAX)
+    elif any(len(item) > ITEM_MAX for item in items):
+        errors[name] = _error("actors.item_too_long", max=ITEM_MAX)
+    return items
+
+
+def _coordinates(form: Mapping[str, str], errors: dict[str, FieldError]) -> dict[str, Any]:
+    values: dict[str, Any] = {"latitude": None, "longitude": None}
+    texts = {n: str(form.get(n, "")).strip() for n in ("latitude", "longitude")}
+    limits = {"latitude": 90.0, "longitude": 180.0}
+    for name, text in texts.items():
+        if not text:
+            continue
+        number = parse_number(text)
+        if number is None or abs(number) > limits[name]:
+            errors[name] = _error(f"actors.bad_{name}")
+        else:
+            values[name] = number
+    if (texts["latitude"] == "") != (texts["longitude"] == ""):
+        missing = "latitude" if not texts["latitude"] else "longitude"
+        errors.setdefault(missing, _error("actors.coordinates_pair"))
+    return values
+
+
+def clean_actor(form: Mapping[str, str], places: Iterable[str]) -> dict[str, Any]:
+    """Validated column values from the actor form (or an imported row), or ``InvalidActor``."""
+    errors: dict[str, FieldError] = {}
+    values: dict[str, Any] = {
+        "name": " ".join(_text(form, "name", errors, NAME_MAX).split()),
+        "audience": _text(form, "audience", errors, TEXT_MAX),
+        "commune": _text(form, "commune", errors, NAME_MAX),
+        "address": _text(form, "address", errors, TEXT_MAX),
+        "hours": _text(form, "hours", errors, TEXT_MAX),
+        "source": _text(form, "source", errors, NAME_MAX),
+    }
+    if not values["name"] and "name" not in errors:
+        errors["name"] = _error("actors.required")
+    kind = str(form.get("kind", "")).strip()
+    if kind not in KINDS:
+        errors["kind"] = _error("actors.bad_kind")
+    values["kind"] = kind
+    for name in (*LIST_FIELDS, "themes"):
+        values[name] = _items(form, name, errors)
+    place = str(form.get("neighbourhood", "")).strip()
+    if place and place not in set(places):
+        errors["neighbourhood"] = _error("actors.bad_neighbourhood")
+    values["neighbourhood"] = place
+    values.update(_coordinates(form, errors))
+    phone = _text(form, "phone", errors, 40)
+    if phone and "phone" not in errors and not _PHONE.match(phone):
+        errors["phone"] = _error("actors.bad_phone")
+    email = _text(form, "email", errors, NAME_MAX)
+    if email and "email" not in errors and not _EMAIL.match(email):
+        errors["email"] = _error("actors.bad_email")
+    website = _text(form, "website", errors, 500)
+    # Only web addresses: a "javascript:" link typed or imported would run on staff pages.
+    if website and "website" not in errors and not _WEBSITE.match(website):
+        errors["website"] = _error("actors.bad_website")
+    values.update(phone=phone, email=email, website=website)
+    values["public"] = bool(form.get("public"))
+    values["consent"] = bool(form.get("consent"))
+    if kind == ActorKind.RESIDENT and not values["consent"]:
+        errors["consent"] = _error("actors.consent_required")
+    checked = str(form.get("checked_on", "")).strip()
+    values["checked_on"] = None
+    if checked:
+        try:
+            values["checked_on"] = parse_day(checked)
+        except ValueError:
+            errors["checked_on"] = _error("actors.bad_date")
+    if not any(values[n] for n in LIST_FIELDS) and not errors.get("services"):
+        errors["services"] = _error("actors.offer_required")
+    if errors:
+        raise InvalidActor(errors)
+    return values
+
+
+async def create_actor(form: Mapping[str, str]) -> Actor:
+    """Add an entry to the directory from its form."""
+    places = [c["code"] for c in await territory_choices()]
+    return await Actor.create(**clean_actor(form, places))
+
+
+async def get_actor(actor_id: int) -> Actor:
+    actor = await Actor.get_or_none(id=actor_id)
+    if actor is None:
+        raise NotFound("actors.not_found")
+    return actor
+
+
+async def update_actor(actor_id: int, form: Mapping[str, str]) -> Actor:
+    """Save the edited form of an entry."""
+    actor = await get_actor(actor_id)
+    places = [c["code"] for c in await territory_choices()]
+    actor.update_from_dict(clean_actor(form, places))
+    await actor.save()
+    return actor
+
+
+def actor_form(actor: Actor) -> dict[str, str]:
+    """An entry as the strings its edit form shows."""
+    return {
+        "name": actor.name,
+        "kind": str(actor.kind),
+        "services": "\n".join(actor.services),
+        "skills": "\n".join(actor.skills),
+        "resources": "\n".join(actor.resources),
+        "themes": ", ".join(actor.themes),
+        "audience": actor.audience,
+        "neighbourhood": actor.neighbourhood,
+        "commune": actor.commune,
+        "address": actor.address,
+        "latitude": "" if actor.latitude is None else f"{actor.latitude:g}",
+        "longitude": "" if actor.longitude is None else f"{actor.longitude:g}",
+        "hours": actor.hours,
+        "phone": actor.phone,
+        "email": actor.email,
+        "website": actor.website,
+        "source": actor.source,
+        "public": "1" if actor.public else "",
+        "consent": "1" if actor.consent else "",
+        "checked_on": actor.checked_on.isoformat() if actor.checked_on else "",
+    }
+
+
+async def set_archived(actor_id: int, archived: bool) -> Actor:
+    """Archive an entry (hidden from the directory and the suggestions) or bring it back."""
+    actor = await get_actor(actor_id)
+    actor.archived = archived
+    await actor.save(update_fields=["archived", "updated_at"])
+    return actor
+
+
+# ------------------------------------------------------------------------- the list
+
+
+@dataclass(frozen=True)
+class Directory:
+    rows: list[dict[str, Any]]
+    total: int
+    page: int
+    pages: int
+    query: str
+    kind: str | None
+    neighbourhood: str | None
+    archived: bool
+    places: list[dict[str, str]]
+
+
+_LIST = """
+SELECT id, name, kind, services, skills, resources, themes, neighbourhood, commune, phone,
+       email, public, archived, checked_on, merged_into_id, count(*) OVER () AS total
+FROM actors
+WHERE archived = $1
+  AND ($2::text IS NULL OR kind = $2)
+  AND ($3::text IS NULL OR neighbourhood = $3)
+  AND ($4::text IS NULL OR strpos(lower(name || ' ' || services::text || ' ' || skills::text
+       || ' ' || resources::text || ' ' || themes::text), lower($4)) > 0)
+ORDER BY lower(name), id
+LIMIT $5 OFFSET $6
+"""
+
+
+def _page_number(text: str) -> int:
+    return min(int(text), 10_000) if text.isdigit() and 0 < len(text) < 6 and int(text) else 1
+
+
+async def list_actors(
+    query: str = "", kind: str = "", neighbourhood: str = "", archived: bool = False, page: str = ""
+) -> Directory:
+    """One page of the directory, filtered; unknown filter values show everything."""
+    number = _page_number(page)
+    places = await territory_choices()
+    place = neighbourhood if neighbourhood in {p["code"] for p in places} else None
+    words = " ".join(query.split())[:100]
+    async with connection() as conn:
+        rows = await conn.fetch(
+            _LIST,
+            archived,
+            kind if kind in KINDS else None,
+            place,
+            words or None,
+            PAGE_SIZE,
+            (number - 1) * PAGE_SIZE,
+        )
+    total = int(rows[0]["total"]) if rows else 0
+    items = []
+    for row in rows:
+        item = dict(row)
+        for name in (*LIST_FIELDS, "themes"):
+            item[name] = json.loads(item[name]) if isinstance(item[name], str) else item[name]
+        items.append(item)
+    return Directory(
+        rows=items,
+        total=total,
+        page=number,
+        pages=max(1, -(-total // PAGE_SIZE)),
+        query=words,
+        kind=kind if kind in KINDS else None,
+        neighbourhood=place,
+        archived=archived,
+        places=places,
+    )
+
+
+# ------------------------------------------------------------------------- merging
+
+
+def _ids(values: Iterable[str]) -> list[int]:
+    return list(dict.fromkeys(int(v) for v in values if _ID.match(str(v).strip())))
+
+
+async def merge_actors(keep: str, others: Iterable[str]) -> Actor:
+    """Merge duplicates into the entry ``keep``: lists are joined, its empty fields filled
+    from the others, their decisions on needs moved to it; the others are archived."""
+    if not _ID.match(keep.strip()):
+        raise SurveyError("actors.merge_choose_kept")
+    kept_id = int(keep)
+    merged_ids = [i for i in _ids(others) if i != kept_id]
+    if not merged_ids:
+        raise SurveyError("actors.merge_choose_two")
+    async with in_transaction() as tx:
+        kept = await Actor.select_for_update().get_or_none(id=kept_id)
+        duplicates = await Actor.select_for_update().filter(id__in=merged_ids).order_by("id")
+        if kept is None or len(duplicates) != len(merged_ids):
+            raise NotFound("actors.not_found")
+        for other in duplicates:
+            for name in (*LIST_FIELDS, "themes"):
+                setattr(
+                    kept, name, list(dict.fromkeys([*getattr(kept, name), *getattr(other, name)]))
+                )
+            for name in ("audience", "neighbourhood", "commune", "address", "hours", "phone"):
+                if not getattr(kept, name):
+                    setattr(kept, name, getattr(other, name))
+            for name in ("email", "website", "latitude", "longitude", "checked_on"):
+                if getattr(kept, name) in ("", None):
+                    setattr(kept, name, getattr(other, name))
+            other.archived = True
+            other.merged_into_id = kept.id  # type: ignore[attr-defined]
+            await other.save(update_fields=["archived", "merged_into_id", "updated_at"])
+        await kept.save()
+        # A decision the kept entry already has on the same need wins over the others'.
+        await tx.execute_query(
+            "UPDATE actor_need_links l SET actor_id = $1 WHERE l.actor_id = ANY($2::int[])"
+            " AND NOT EXISTS (SELECT 1 FROM actor_need_links k WHERE k.actor_id = $1"
+            " AND k.survey_id = l.survey_id AND k.question_code = l.question_code"
+            " AND k.need_key = l.need_key)",
+            [kept.id, merged_ids],
+        )
+    return kept
+
+
+async def actors_by_ids(values: Iterable[str]) -> list[Actor]:
+    """The entries chosen for a merge, in the order of their ids."""
+    ids = _ids(values)
+    return await Actor.filter(id__in=ids).order_by("id") if ids else []
+
+
+# ------------------------------------------------------------- the public directory
+
+
+PUBLIC_PAGE_SIZE = 30
+
+
+@dataclass(frozen=True)
+class PublicDirectory:
+    groups: list[tuple[str, list[dict[str, Any]]]]
+    places: list[dict[str, str]]
+    themes: list[str]
+    neighbourhood: str | None
+    theme: str | None
+    total: int
+    page: int
+    pages: int
+
+
+_PUBLIC = """
+SELECT id, name, kind, services, skills, resources, audience, neighbourhood, commune,
+       address, hours, phone, website, count(*) OVER () AS total
+FROM actors
+WHERE public AND NOT archived
+  -- Near me: the neighbourhood's own actors, and those who serve the whole territory.
+  AND ($1::text IS NULL OR neighbourhood = $1 OR neighbourhood = '')
+  AND ($2::text IS NULL OR themes ? $2)
+ORDER BY coalesce(array_position($3::text[], nullif(neighbourhood, '')), 10000), lower(name), id
+LIMIT $4 OFFSET $5
+"""
+
+
+async def public_directory(
+    neighbourhood: str = "", theme: str = "", page: str = ""
+) -> PublicDirectory:
+    """The public entries, by neighbourhood (the territory's order), optionally filtered.
+
+    Residents are listed by what they offer; their contact details are never shown here.
+    """
+    number = _page_number(page)
+    places = await territory_choices()
+    codes = [p["code"] for p in places]
+    async with connection() as conn:
+        themes = [
+            r["theme"]
+            for r in await conn.fetch(
+                "SELECT DISTINCT jsonb_array_elements_text(themes) AS theme FROM actors"
+                " WHERE public AND NOT archived ORDER BY 1"
+            )
+        ]
+        chosen_place = neighbourhood if neighbourhood in codes else None
+        chosen_theme = theme if theme in themes else None
+        rows = await conn.fetch(
+            _PUBLIC,
+            chosen_place,
+            chosen_theme,
+            codes,
+            PUBLIC_PAGE_SIZE,
+            (number - 1) * PUBLIC_PAGE_SIZE,
+        )
+    groups: list[tuple[str, list[dict[str, Any]]]] = []
+    for row in rows:
+        item = dict(row)
+        for name in LIST_FIELDS:
+            item[name] = json.loads(item[name]) if isinstance(item[name], str) else item[name]
+        if item["kind"] == ActorKind.RESIDENT:
+            item["phone"] = item["website"] = item["address"] = ""
+        if not groups or groups[-1][0] != item["neighbourhood"]:
+            groups.append((item["neighbourhood"], []))
+        groups[-1][1].append(item)
+    total = int(rows[0]["total"]) if rows else 0
+    return PublicDirectory(
+        groups=groups,
+        places=places,
+        themes=themes,
+        neighbourhood=chosen_place,
+        theme=chosen_theme,
+        total=total,
+        page=number,
+        pages=max(1, -(-total // PUBLIC_PAGE_SIZE)),
+    )

@@ -1,0 +1,58 @@
+"""Demo directory: about forty fictional actors around the demo's neighbourhoods, and a few
+confirmed matches, loaded idempotently.
+
+The matches name the needs the demo's analysis finds with its default seed; they show on
+those needs once staff run *Analyse des besoins* on the demo question.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+from survey.domain.actors_matching import need_key
+from survey.domain.definitions import SurveyDef
+from survey.models.actors import Actor, ActorNeedLink, LinkState
+
+_FIELDS = (
+    "name", "kind", "services", "skills", "resources", "themes", "audience", "neighbourhood",
+    "commune", "address", "latitude", "longitude", "hours", "phone", "email", "website",
+    "source", "public", "consent",
+)  # fmt: skip
+
+
+async def load_demo_actors(definition: SurveyDef, fixtures: Path) -> int:
+    """Add the demo actors missing from the directory and their matches; return how many
+    actors were added."""
+    path = fixtures / "demo_actors.json"
+    if not path.exists():
+        return 0
+    data = json.loads(path.read_text(encoding="utf-8"))
+    added = 0
+    by_name: dict[str, Actor] = {}
+    for item in data["actors"]:
+        key = f"demo:{item['name']}"
+        actor = await Actor.get_or_none(source_key=key)
+        if actor is None:
+            values = {name: item[name] for name in _FIELDS if name in item}
+            checked = dt.date.fromisoformat(item["checked_on"]) if item.get("checked_on") else None
+            actor = await Actor.create(source_key=key, checked_on=checked, **values)
+            added += 1
+        by_name[item["name"]] = actor
+    for match in data.get("matches", []):
+        actor = by_name.get(match["actor"])
+        if actor is None:
+            continue
+        await ActorNeedLink.get_or_create(
+            actor_id=actor.id,
+            survey_id=definition.id,
+            question_code=match["question"],
+            need_key=need_key(match["need"]),
+            defaults={
+                "need_label": match["need"],
+                "state": LinkState.CONFIRMED,
+                "reason": actor.services[0] if actor.services else "",
+            },
+        )
+    return added

@@ -1,0 +1,110 @@
+"""The directory of local actors and resources, and their links to the needs they may answer."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class ActorKind(StrEnum):
+    """What an entry of the directory is; residents are people who offered help."""
+
+    ASSOCIATION = "association"
+    PUBLIC_SERVICE = "public_service"
+    BUSINESS = "business"
+    THIRD_PLACE = "third_place"
+    RESIDENT = "resident"
+    OTHER = "other"
+
+
+class LinkState(StrEnum):
+    """A staff decision on a suggested actor for a need."""
+
+    CONFIRMED = "confirmed"
+    REJECTED = "rejected"
+
+
+class Actor(Model):
+    """An organisation or a person of the territory, what it offers, for whom, where, when."""
+
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=200)
+    kind = fields.CharEnumField(ActorKind, max_length=16, default=ActorKind.ASSOCIATION)
+    # One item per line in the form; kept as lists so imports and exports keep them apart.
+    services: list = fields.JSONField(default=list)  # type: ignore[type-arg]
+    skills: list = fields.JSONField(default=list)  # type: ignore[type-arg]
+    resources: list = fields.JSONField(default=list)  # type: ignore[type-arg]
+    themes: list = fields.JSONField(default=list)  # type: ignore[type-arg]
+    audience = fields.TextField(default="")
+    # The code of a territory choice of the surveys (neighbourhood), or empty.
+    neighbourhood = fields.CharField(max_length=64, default="")
+    commune = fields.CharField(max_length=200, default="")
+    address = fields.TextField(default="")
+    latitude = fields.FloatField(null=True)
+    longitude = fields.FloatField(null=True)
+    hours = fields.TextField(default="")
+    phone = fields.CharField(max_length=40, default="")
+    email = fields.CharField(max_length=200, default="")
+    website = fields.CharField(max_length=500, default="")
+    source = fields.CharField(max_length=200, default="")
+    # The identifier in the source (GoGoCarto id, data·inclusion id): a second import of
+    # the same file updates rather than duplicates.
+    source_key = fields.CharField(max_length=300, null=True, unique=True)
+    public = fields.BooleanField(default=False)
+    # A resident's explicit consent to be listed (separate from the survey's consent).
+    consent = fields.BooleanField(default=False)
+    checked_on = fields.DateField(null=True)
+    archived = fields.BooleanField(default=False)
+    merged_into: fields.ForeignKeyNullableRelation[Actor] = fields.ForeignKeyField(
+        "models.Actor", related_name="merged", on_delete=fields.SET_NULL, null=True
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "actors"
+
+
+class ActorNeedLink(Model):
+    """Staff's decision on an actor for a need, kept across analysis re-runs.
+
+    Needs are replaced by each re-run, so the link is keyed by the survey, the question and
+    the need's folded name (staff names are carried over by re-runs); ``need_id`` is the
+    need the decision was taken on.
+    """
+
+    id = fields.IntField(primary_key=True)
+    actor: fields.ForeignKeyRelation[Actor] = fields.ForeignKeyField(
+        "models.Actor", related_name="links", on_delete=fields.CASCADE
+    )
+    survey: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Survey", related_name="actor_links", on_delete=fields.CASCADE
+    )
+    question_code = fields.CharField(max_length=64)
+    need_key = fields.CharField(max_length=200)
+    need_label = fields.CharField(max_length=200)
+    need_id = fields.IntField(null=True)
+    state = fields.CharEnumField(LinkState, max_length=16)
+    score = fields.FloatField(default=0.0)
+    reason = fields.TextField(default="")
+    action_id = fields.IntField(null=True)
+    decided_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "actor_need_links"
+        unique_together = (("actor", "survey", "question_code", "need_key"),)
+
+
+class TerritoryOutline(Model):
+    """Outlines of the territory's areas uploaded as GeoJSON, kept as checked rings."""
+
+    id = fields.IntField(primary_key=True)
+    filename = fields.CharField(max_length=200, default="")
+    # [{"code", "name", "rings": [[[lon, lat], ...], ...]}]
+    areas: list = fields.JSONField()  # type: ignore[type-arg]
+    uploaded_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "territory_outlines"
