@@ -101,7 +101,7 @@ async def test_report_prints_on_one_a4_page(live_server: str) -> None:
         page = await (await browser.new_context(viewport=LAPTOP)).new_page()
         await _log_in(page, live_server, email)
         await page.goto(f"{live_server}/staff/surveys/{definition.slug}/report")
-        assert await page.get_by_text("Lien entre voisins").is_visible()
+        assert await page.get_by_text("Lien entre voisins", exact=True).is_visible()
         pdf = await page.pdf(format="A4", print_background=True)
         await browser.close()
     pages = len(re.findall(rb"/Type\s*/Page(?!s)", pdf))

@@ -284,7 +284,7 @@ async def test_paper_entry_stores_with_paper_channel_then_fresh_form(
     assert saved.status_code == 303
     fresh = await client.get(saved.headers["location"])
     assert "Questionnaire enregistré. Saisissez le suivant." in text_of(fresh.text)
-    assert "1 questionnaire(s) papier saisi(s)" in text_of(fresh.text)
+    assert "1 questionnaire papier saisi" in text_of(fresh.text)
     assert 'value="bissy" checked' not in fresh.text
     rows = await list_responses(definition.id, page=1)
     assert [r["channel"] for r in rows] == ["paper"]
