@@ -208,14 +208,21 @@ def ranking_chart(
     title: str,
     axis_label: str,
     hidden_text: str,
+    decimal: str = ".",
 ) -> go.Figure:
-    """Mean rank per option, best (lowest) on top; options with hidden counts left empty."""
+    """Mean rank per option, best (lowest) on top; options with hidden counts left empty.
+
+    ``decimal`` separates the units from the decimals in the bars' texts (``","`` in French).
+    """
     _check(labels, mean_ranks, "mean_ranks")
     order = sorted(range(len(labels)), key=lambda i: (mean_ranks[i] is None, mean_ranks[i] or 0.0))
     return _bars(
         [labels[i] for i in order],
         [mean_ranks[i] for i in order],
-        [hidden_text if mean_ranks[i] is None else f"{mean_ranks[i]:.2f}" for i in order],
+        [
+            hidden_text if mean_ranks[i] is None else f"{mean_ranks[i]:.2f}".replace(".", decimal)
+            for i in order
+        ],
         1,
         title,
         _titled(axis_label, range=_room(mean_ranks)),

@@ -50,6 +50,11 @@ def bar_label(question: QuestionDef, bar: Bar, lang: str) -> str:
     return question.choice_label(bar.code, lang)
 
 
+def _decimal(value: float, lang: str) -> str:
+    """Two decimals, with a decimal comma on French pages."""
+    return f"{value:.2f}".replace(".", "," if lang == "fr" else ".")
+
+
 def _count(n: int | None, hidden: str) -> str:
     return hidden if n is None else str(n)
 
@@ -81,7 +86,7 @@ def _question_chart(summary: QuestionSummary, lang: str, hidden: str) -> Chart |
         ]
     elif kind == "histogram":
         mean = summary.mean
-        mean_label = _("dashboard.mean", value=f"{mean:.2f}") if mean is not None else ""
+        mean_label = _("dashboard.mean", value=_decimal(mean, lang)) if mean is not None else ""
         figure = charts.histogram_chart(
             labels,
             counts,
@@ -103,10 +108,11 @@ def _question_chart(summary: QuestionSummary, lang: str, hidden: str) -> Chart |
             title=title,
             axis_label=_("dashboard.mean_rank"),
             hidden_text=hidden,
+            decimal="," if lang == "fr" else ".",
         )
         header = [_("dashboard.answer"), _("dashboard.mean_rank"), _("dashboard.respondents")]
         rows = [
-            [lab, "" if b.mean is None else f"{b.mean:.2f}", _count(b.n, hidden)]
+            [lab, "" if b.mean is None else _decimal(b.mean, lang), _count(b.n, hidden)]
             for lab, b in zip(labels, summary.bars, strict=True)
         ]
     else:

@@ -88,3 +88,10 @@ def test_crosstab_chart_shape_and_hidden_cells():
     assert heat.text[1][0] == "&lt; 5"
     with pytest.raises(ValueError, match="one row"):
         crosstab_chart(["a"], ["x", "y"], [[0.1]], [["1"]], title="t")
+
+
+def test_ranking_chart_writes_a_decimal_comma_when_asked():
+    fig = ranking_chart(
+        ["Bus", "Crèche"], [2.5, 1.25], title="t", axis_label="r", hidden_text="< 5", decimal=","
+    )
+    assert list(fig.data[0].text) == ["1,25", "2,50"]
