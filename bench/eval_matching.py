@@ -4,12 +4,13 @@ The labelled set: every answer of the demo's "what do you lack most" question, t
 its theme (``fixtures/demo_texts.json``), is a need phrased by a resident; the demo's
 directory (``fixtures/demo_actors.json``) says which themes each actor answers. An actor is
 a right answer to a need when it answers the need's theme. A second set groups the answers
-by theme and neighbourhood five at a time, the way a need of the analysis reads (several
-quotes). Both print hit@3 and MRR for Parlons's matcher and for the plain TF-IDF cosine
+by theme five at a time, the way a need of the analysis reads (several quotes); a third
+takes the needs the demo's own analysis finds, each labelled with the theme most of its
+answers carry. All print hit@3 and MRR for Parlons's matcher and for the plain TF-IDF cosine
 reference, in the same run. The speed part matches 200 needs against 5,000 actors.
 Run from the repository root:
 
-    python bench/eval_matching.py [--skip-speed]
+    python bench/eval_matching.py [--skip-speed] [--skip-analysis]
 """
 
 from __future__ import annotations
@@ -67,8 +68,42 @@ def labelled_sets() -> tuple[list[str], dict[str, tuple[list[str], list[set[int]
     }
 
 
-def evaluate() -> None:
+def analysis_needs(by_theme: dict[str, set[int]]) -> tuple[list[str], list[set[int]]]:
+    """The needs the demo's analysis finds (default seed), as the app matches them (name,
+    keywords, five quotes), each labelled with the theme most of its answers carry."""
+    from collections import Counter
+
+    from analysis.clustering import cluster_needs
+    from analysis.text import mask_personal_data
+
+    themes = {
+        a["text"]: a["theme"]
+        for a in json.loads((FIXTURES / "demo_texts.json").read_text(encoding="utf-8"))["manque"]
+    }
+    items = json.loads((FIXTURES / "demo_responses.json").read_text(encoding="utf-8"))
+    texts = [mask_personal_data(i["answers"]["manque"]) for i in items if "manque" in i["answers"]]
+    originals = [i["answers"]["manque"] for i in items if "manque" in i["answers"]]
+    result = cluster_needs(texts, random_state=0)
+    needs, relevant = [], []
+    for need, members in zip(result.needs, result.groups(), strict=True):
+        theme = Counter(themes.get(originals[i], "") for i in members).most_common(1)[0][0]
+        if theme not in by_theme:
+            continue
+        quotes = [texts[i] for i in need.quote_indices[:5]]
+        needs.append("\n".join([need.label, " ".join(need.keywords), *quotes]))
+        relevant.append(by_theme[theme])
+    return needs, relevant
+
+
+def evaluate(with_analysis: bool = True) -> None:
     offers, sets = labelled_sets()
+    if with_analysis:
+        actors = json.loads((FIXTURES / "demo_actors.json").read_text(encoding="utf-8"))["actors"]
+        by_theme: dict[str, set[int]] = {}
+        for index, actor in enumerate(actors):
+            for theme in actor["needs"]:
+                by_theme.setdefault(theme, set()).add(index)
+        sets["needs_of_the_demo_analysis"] = analysis_needs(by_theme)
     methods = {"parlons": OfferMatcher(), "tfidf-cosine": TfidfCosine()}
     for name, (needs, relevant) in sets.items():
         for method, model in methods.items():
@@ -123,8 +158,11 @@ def speed(n_needs: int = 200, n_actors: int = 5000, seed: int = 0) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--skip-speed", action="store_true")
+    parser.add_argument(
+        "--skip-analysis", action="store_true", help="leave out the needs of the demo analysis"
+    )
     args = parser.parse_args()
-    evaluate()
+    evaluate(with_analysis=not args.skip_analysis)
     if not args.skip_speed:
         speed()
 

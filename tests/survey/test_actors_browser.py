@@ -60,7 +60,10 @@ async def test_import_suggest_confirm_and_gap_in_chromium(live_server: str, tmp_
                 await page.get_by_label("Fichier").set_input_files(str(upload))
                 await page.get_by_role("button", name="Importer", exact=True).click()
                 await page.get_by_text("2 fiche(s) ajoutée(s)").wait_for()
+            # Other tests share the database: the new entry is searched rather than paged to.
             await page.goto(f"{live_server}/staff/actors")
+            await page.get_by_label("Rechercher").fill(tag)
+            await page.get_by_role("button", name="Filtrer").click()
             assert await page.get_by_role("link", name=f"Repair café {tag}").count() == 1
             await page.screenshot(path=str(tmp_path / f"directory-{name}.png"), full_page=False)
             url = (
