@@ -192,7 +192,8 @@ async def consultation_new(request: Request) -> Response:
         request,
         "staff/council_consultation_new.html",
         council=overview.council,
-        form={"secret": "1"},
+        # Members may change their vote until closing unless staff untick it.
+        form={"secret": "1", "allow_change": "1"},
         errors={},
         methods=METHODS,
     )
@@ -274,13 +275,48 @@ _STATE_ACTIONS = {
 }
 
 
+async def _close_page(
+    request: Request,
+    council_id: int,
+    consultation_id: int,
+    *,
+    errors: dict[str, FieldError] | None = None,
+    status: int = 200,
+) -> Response:
+    overview = await consultation_overview(council_id, consultation_id)
+    return render(
+        request,
+        "staff/council_close.html",
+        status_code=status,
+        o=overview,
+        c=overview.consultation,
+        errors=errors or {},
+    )
+
+
+@access(STAFF)
+async def close_page(request: Request) -> Response:
+    """What closing does, and the box to tick before closing for good."""
+    return await _close_page(request, path_id(request, "council"), path_id(request, "consultation"))
+
+
 @access(STAFF)
 async def consultation_state(request: Request) -> Response:
     form = await read_form(request)
     council_id, consultation_id = path_id(request, "council"), path_id(request, "consultation")
-    action = _STATE_ACTIONS.get(str(form.get("action", "")))
+    name = str(form.get("action", ""))
+    action = _STATE_ACTIONS.get(name)
     if action is None:
         raise SurveyError("error.bad_form")
+    if name == "close" and form.get("confirm") != "1":
+        # Closing cannot be undone: it needs the box of the confirmation page ticked.
+        return await _close_page(
+            request,
+            council_id,
+            consultation_id,
+            errors={"confirm": FieldError("decide.close_confirm_required", {})},
+            status=422,
+        )
     try:
         await action(council_id, consultation_id, actor=await _actor(request))
     except Conflict as exc:
@@ -1043,6 +1079,11 @@ routes: list[BaseRoute] = [
         "/staff/councils/{council}/consultations/{consultation}/state",
         consultation_state,
         methods=["POST"],
+    ),
+    Route(
+        "/staff/councils/{council}/consultations/{consultation}/close",
+        close_page,
+        methods=["GET"],
     ),
     Route(
         "/staff/councils/{council}/consultations/{consultation}/statements/{id}",
