@@ -17,8 +17,11 @@ from typing import Any
 import asyncpg
 
 from survey.domain.db import connection
+from survey.domain.definitions import QuestionDef, get_definition
 from survey.domain.forms import FieldError
+from survey.enums import QuestionKind
 from survey.errors import Conflict, Forbidden, NotFound, SurveyError
+from survey.i18n import pick
 from survey.models.councils import (
     AuditEntry,
     Consultation,
@@ -137,8 +140,72 @@ async def get_council(council_id: int) -> Council:
     return council
 
 
+def natural_key(text: str) -> tuple[str | int, ...]:
+    """Sort key that reads numbers as numbers: "n° 2" before "n° 10"."""
+    parts = re.split(r"(\d+)", text.casefold())
+    return tuple(int(p) if i % 2 else p for i, p in enumerate(parts))
+
+
 async def list_members(council_id: int) -> list[Member]:
-    return await Member.filter(council_id=council_id, active=True).order_by("name", "id")
+    """Active members, by name in natural order (Volontaire n° 2 before n° 10)."""
+    members = await Member.filter(council_id=council_id, active=True)
+    return sorted(members, key=lambda m: (natural_key(m.name), m.id))
+
+
+@dataclass(frozen=True)
+class MemberRow:
+    """A member as listed to staff: territory and strata by their labels in the survey."""
+
+    member: Member
+    territory: str
+    # (question, value, from a survey): the question's text and the choice's label when a
+    # draw's survey asks it, else the key and the value as typed by staff.
+    strata: list[tuple[str, str, bool]]
+
+
+async def _strata_questions(council_id: int) -> dict[str, QuestionDef]:
+    """The stratification questions of the surveys this council was drawn from (latest
+    draw first), by question code."""
+    async with connection() as conn:
+        slugs = await conn.fetch(
+            "SELECT s.slug FROM sortition_draws d JOIN surveys s ON s.id = d.survey_id"
+            " WHERE d.council_id = $1 GROUP BY s.slug ORDER BY max(d.id) DESC",
+            council_id,
+        )
+    questions: dict[str, QuestionDef] = {}
+    for row in slugs:
+        definition = await get_definition(row["slug"])
+        for question in definition.questions:
+            questions.setdefault(question.code, question)
+    return questions
+
+
+async def member_rows(council_id: int, members: list[Member], language: str) -> list[MemberRow]:
+    """Members with the labels of their answers ("Bissy", not ``bissy``) in ``language``."""
+    questions = await _strata_questions(council_id)
+    territory = next((q for q in questions.values() if q.kind == QuestionKind.TERRITORY), None)
+
+    def label(code: str, value: str) -> str:
+        return questions[code].choice_label(value, language)
+
+    rows = []
+    for m in members:
+        place = m.territory
+        if territory is not None and place:
+            place = territory.choice_label(place, language)
+        rows.append(
+            MemberRow(
+                member=m,
+                territory=place,
+                strata=[
+                    (pick(questions[k].text, language), label(k, v), True)
+                    if k in questions
+                    else (k, v, False)
+                    for k, v in m.strata.items()
+                ],
+            )
+        )
+    return rows
 
 
 def _strata(text: str, errors: dict[str, FieldError]) -> dict[str, str]:
