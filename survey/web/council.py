@@ -552,6 +552,43 @@ def _rank_rows(ranking: Sequence[Sequence[int]]) -> list[tuple[int, int]]:
     return rows
 
 
+# A statement is a consensus when at least this share of its ballots take one side (8/0/0:
+# every voter agrees), and divides when each side holds at least this share of the sides.
+CONSENSUS_SHARE = 0.8
+DIVISION_SHARE = 1 / 3
+
+
+def _statement_reading(agree: int, disagree: int, passed: int) -> str | None:
+    """``consensus_agree``, ``consensus_disagree``, ``division`` or nothing to point out."""
+    total, sides = agree + disagree + passed, agree + disagree
+    if total < 2:
+        return None
+    if agree >= CONSENSUS_SHARE * total:
+        return "consensus_agree"
+    if disagree >= CONSENSUS_SHARE * total:
+        return "consensus_disagree"
+    if sides >= 2 and min(agree, disagree) >= DIVISION_SHARE * sides:
+        return "division"
+    return None
+
+
+def _no_groups(results: dict[str, Any], _: Any) -> str:
+    """Why no opinion groups are shown: too few ballots or statements, or no distinct groups."""
+    ballots = int(results["ballots"])
+    statements = len(results["options"])
+    if ballots < results_domain.MIN_OPINION_PARTICIPANTS:
+        return _(
+            "decide.groups_need_ballots", need=results_domain.MIN_OPINION_PARTICIPANTS, n=ballots
+        )
+    if statements < results_domain.MIN_OPINION_STATEMENTS:
+        return _(
+            "decide.groups_need_statements",
+            need=results_domain.MIN_OPINION_STATEMENTS,
+            n=statements,
+        )
+    return _("decide.groups_none_found", n=ballots)
+
+
 def results_sections(results: dict[str, Any], lang: str) -> list[dict[str, Any]]:
     """Per method: a heading, how it was counted, a table and charts with their data."""
 
@@ -696,11 +733,42 @@ def results_sections(results: dict[str, Any], lang: str) -> list[dict[str, Any]]
             )
     elif method == VotingMethod.STATEMENTS:
         data = results["statements"]
-        rows = [
-            [labels[i], data["agree"][i], data["disagree"][i], data["pass"][i]]
+        readings = [
+            _statement_reading(data["agree"][i], data["disagree"][i], data["pass"][i])
             for i in range(len(labels))
         ]
-        header = [_("council.statement"), _("vote.agree"), _("vote.disagree"), _("vote.pass")]
+        rows = [
+            [
+                labels[i],
+                data["agree"][i],
+                data["disagree"][i],
+                data["pass"][i],
+                _(f"decide.reading_{readings[i]}") if readings[i] else "",
+            ]
+            for i in range(len(labels))
+        ]
+        header = [
+            _("council.statement"),
+            _("vote.agree"),
+            _("vote.disagree"),
+            _("vote.pass"),
+            _("decide.reading"),
+        ]
+        highlights = [
+            {
+                "kind": kind,
+                "text": labels[i],
+                "counts": _(
+                    "decide.reading_counts",
+                    agree=data["agree"][i],
+                    disagree=data["disagree"][i],
+                    n=data["agree"][i] + data["disagree"][i] + data["pass"][i],
+                    passed=data["pass"][i],
+                ),
+            }
+            for i, kind in enumerate(readings)
+            if kind
+        ]
         charts = []
         groups: list[dict[str, Any]] = []
         opinion = data.get("opinion")
@@ -781,9 +849,10 @@ def results_sections(results: dict[str, Any], lang: str) -> list[dict[str, Any]]
                 "title": _("council.method_statements"),
                 "consensus": consensus,
                 "divisive": divisive,
+                "highlights": highlights,
                 "explain": _("council.explain_statements")
                 + " "
-                + (_("council.explain_groups") if opinion else _("council.no_groups")),
+                + (_("council.explain_groups") if opinion else _no_groups(results, _)),
                 "header": header,
                 "rows": rows,
                 "charts": charts,

@@ -7,13 +7,25 @@ import itertools
 import httpx
 import pytest
 
+from survey.domain.council_ballots import record_paper_ballot
+from survey.domain.council_results import close_consultation
 from survey.models.councils import Consultation
 from tests.htmlform import field_value, post_form, text_of
-from tests.survey.test_council import make_consultation, make_council, member_login, vote
+from tests.survey.test_council import (
+    make_consultation,
+    make_council,
+    member_login,
+    option_ids,
+    vote,
+)
 from tests.survey.test_staff import login, staff_user
 
 pytestmark = pytest.mark.usefixtures("orm")
 _emails = itertools.count(1)
+
+
+def _words(html: str) -> str:
+    return " ".join(text_of(html).split())
 
 
 async def staff_client(client: httpx.AsyncClient) -> None:
@@ -75,3 +87,60 @@ async def test_close_without_the_box_ticked_changes_nothing(client: httpx.AsyncC
     after = await Consultation.get(id=consultation.id)
     assert after.state == "closed" and after.results is not None
     assert after.results["ballots"] == 1
+
+
+async def test_statement_results_say_how_many_ballots_groups_need_and_point_out_consensus(
+    client: httpx.AsyncClient,
+) -> None:
+    council, members = await make_council(3)
+    consultation = await make_consultation(
+        council, "statements", ["Un marché le dimanche", "Fermer la rue aux voitures", "Rien"]
+    )
+    ids = await option_ids(consultation)
+    votes = [(1, 1, 0), (1, -1, 0), (1, 1, -1)]
+    for member, marks in zip(members, votes, strict=True):
+        await record_paper_ballot(
+            council.id, consultation.id, member.id, dict(zip(ids, marks, strict=True)), actor="t"
+        )
+    await close_consultation(council.id, consultation.id, actor="t")
+    await staff_client(client)
+    url = f"/staff/councils/{council.id}/consultations/{consultation.id}/results"
+    page = await client.get(url)
+    text = text_of(page.text)
+    assert "Les groupes d'opinion demandent au moins 6 bulletins ; il y en a 3." in text
+    assert "Pas assez de votes" not in text
+    consensus = _words(page.text.split('id="consensus">')[1].split("</div>")[0])
+    assert consensus == (
+        "Ce qui fait consensus Un marché le dimanche – consensus : d'accord"
+        " (3 d'accord, 0 pas d'accord, 0 passent, sur 3 bulletins)"
+    )
+    division = _words(page.text.split('id="division">')[1].split("</div>")[0])
+    assert division == (
+        "Ce qui partage les votants Fermer la rue aux voitures"
+        " (2 d'accord, 1 pas d'accord, 0 passent, sur 3 bulletins)"
+    )
+    # "Rien": two pass, one disagrees: neither a consensus nor a division.
+    assert "Rien" not in consensus and "Rien" not in division
+    english = text_of((await client.get(url + "?lang=en")).text)
+    assert "Opinion groups need at least 6 ballots; there are 3." in english
+    assert "What the voters agree on" in english
+
+
+async def test_statement_results_with_enough_ballots_but_no_groups_say_so(
+    client: httpx.AsyncClient,
+) -> None:
+    council, members = await make_council(8)
+    consultation = await make_consultation(council, "statements", ["A", "B"])
+    ids = await option_ids(consultation)
+    for member in members:
+        await record_paper_ballot(
+            council.id, consultation.id, member.id, {ids[0]: 1, ids[1]: 1}, actor="t"
+        )
+    await close_consultation(council.id, consultation.id, actor="t")
+    await staff_client(client)
+    url = f"/staff/councils/{council.id}/consultations/{consultation.id}/results"
+    page = _words((await client.get(url)).text)
+    assert "Les 8 bulletins ne se répartissent pas en groupes d'opinion distincts." in page
+    assert (
+        "A – consensus : d'accord (8 d'accord, 0 pas d'accord, 0 passent, sur 8 bulletins)" in page
+    )
