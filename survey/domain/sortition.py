@@ -43,7 +43,7 @@ from survey.domain.jobs import Progress, handler
 from survey.domain.needs import NeedView, latest_run, needs_of_run, text_questions
 from survey.enums import QuestionKind
 from survey.errors import Conflict, NotFound
-from survey.i18n import DEFAULT_LANGUAGE, translate
+from survey.i18n import DEFAULT_LANGUAGE, pick, translate
 from survey.models import Survey
 from survey.models.councils import Consultation, ConsultationOption, ConsultationState, Council
 from survey.models.needs import AnalysisRun
@@ -702,7 +702,9 @@ async def needs_for_ballot(
 async def create_options_from_needs(
     council_id: int, consultation_id: int, raw: RawForm, *, actor: str
 ) -> list[ConsultationOption]:
-    """Put the ticked needs on a consultation's ballot, with their quotes (draft only)."""
+    """Put the ticked needs on a consultation's ballot (draft only): each under the need's
+    reviewed name, with a description saying how many answers expressed it, and its quotes.
+    """
     choice = await needs_for_ballot(council_id, consultation_id, raw)
     if choice.consultation.state != ConsultationState.DRAFT:
         raise Conflict("sortition.consultation_not_draft")
@@ -712,9 +714,18 @@ async def create_options_from_needs(
     if any(c not in by_id for c in choice.chosen):
         raise InvalidForm({"need": _error("sortition.need_unknown")})
     picked = [by_id[c] for c in dict.fromkeys(choice.chosen)]
+    assert choice.definition is not None  # needs are found only for a known survey
+    question = pick(choice.definition.question(choice.question).text, DEFAULT_LANGUAGE)
     return await create_council_options(
         choice.consultation,
-        [(n.label, "", n.id) for n in picked],
+        [
+            (
+                n.label,
+                translate(DEFAULT_LANGUAGE, "decide.need_description", n=n.size, question=question),
+                n.id,
+            )
+            for n in picked
+        ],
         quotes=[n.quotes[:QUOTES_PER_OPTION] for n in picked],
         actor=actor,
     )

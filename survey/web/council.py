@@ -37,16 +37,20 @@ from survey.domain.councils import (
     create_council,
     get_consultation,
     get_member,
+    get_option,
     list_councils,
     member_by_code,
     member_by_token,
     member_consultations,
     member_rows,
     moderate_statement,
+    need_name,
     open_consultation,
     propose_statement,
     publish_results,
     remove_member,
+    remove_option,
+    update_option,
 )
 from survey.domain.forms import FieldError, RawForm
 from survey.domain.outcomes import outcome_text
@@ -268,6 +272,83 @@ async def option_add(request: Request) -> Response:
             request, council_id, consultation_id, form=form, notice=exc.key, status=409
         )
     return redirect(f"{_staff_base(council_id)}/consultations/{consultation_id}#options")
+
+
+def _option_base(council_id: int, consultation_id: int) -> str:
+    return f"{_staff_base(council_id)}/consultations/{consultation_id}"
+
+
+async def _option_page(
+    request: Request,
+    *,
+    form: dict[str, str] | None = None,
+    kept: list[str] | None = None,
+    errors: dict[str, FieldError] | None = None,
+    status: int = 200,
+) -> Response:
+    council_id, consultation_id = path_id(request, "council"), path_id(request, "consultation")
+    overview = await consultation_overview(council_id, consultation_id)
+    option = await get_option(council_id, consultation_id, path_id(request, "id"), masked=True)
+    if form is None:
+        form = {"title": option.title, "description": option.description}
+        if option.cost is not None:
+            form["cost"] = format_amount(option.cost)
+    return render(
+        request,
+        "staff/council_option.html",
+        status_code=status,
+        o=overview,
+        c=overview.consultation,
+        option=option,
+        need_name=await need_name(option),
+        form=form,
+        kept=kept if kept is not None else [str(i) for i in range(len(option.quotes))],
+        errors=errors or {},
+    )
+
+
+@access(STAFF)
+async def option_edit_page(request: Request) -> Response:
+    return await _option_page(request)
+
+
+@access(STAFF)
+async def option_update(request: Request) -> Response:
+    raw = form_values(await read_form(request))
+    council_id, consultation_id = path_id(request, "council"), path_id(request, "consultation")
+    form = {k: v[0] for k, v in raw.items() if k in ("title", "description", "cost") and v}
+    kept = raw.get("quote", [])
+    try:
+        await update_option(
+            council_id,
+            consultation_id,
+            path_id(request, "id"),
+            form,
+            kept,
+            actor=await _actor(request),
+        )
+    except InvalidForm as exc:
+        return await _option_page(request, form=form, kept=kept, errors=exc.errors, status=422)
+    except Conflict as exc:
+        return await _consultation_page(
+            request, council_id, consultation_id, notice=exc.key, status=409
+        )
+    return redirect(f"{_option_base(council_id, consultation_id)}#options")
+
+
+@access(STAFF)
+async def option_remove(request: Request) -> Response:
+    await read_form(request)
+    council_id, consultation_id = path_id(request, "council"), path_id(request, "consultation")
+    try:
+        await remove_option(
+            council_id, consultation_id, path_id(request, "id"), actor=await _actor(request)
+        )
+    except Conflict as exc:
+        return await _consultation_page(
+            request, council_id, consultation_id, notice=exc.key, status=409
+        )
+    return redirect(f"{_option_base(council_id, consultation_id)}#options")
 
 
 _STATE_ACTIONS = {
@@ -1149,6 +1230,21 @@ routes: list[BaseRoute] = [
     Route(
         "/staff/councils/{council}/consultations/{consultation}/state",
         consultation_state,
+        methods=["POST"],
+    ),
+    Route(
+        "/staff/councils/{council}/consultations/{consultation}/options/{id}",
+        option_edit_page,
+        methods=["GET"],
+    ),
+    Route(
+        "/staff/councils/{council}/consultations/{consultation}/options/{id}",
+        option_update,
+        methods=["POST"],
+    ),
+    Route(
+        "/staff/councils/{council}/consultations/{consultation}/options/{id}/remove",
+        option_remove,
         methods=["POST"],
     ),
     Route(
