@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gzip
 import itertools
+import re
 import uuid
 
 import httpx
@@ -322,3 +324,8 @@ async def test_ballot_shows_each_option_description_and_quotes_masked(
     assert "Trente places" in text
     assert "Appelez-moi au [téléphone] pour en parler" in text and "Plus de places" in text
     assert "06 12 34 56 78" not in ballot.text
+    # Still a light page for a phone: the ballot and its style sheets, gzipped.
+    sheets = re.findall(r'href="(/static/css/[^"]+)"', ballot.text)
+    assert len(sheets) == 2
+    files = [ballot.content] + [(await client.get(href)).content for href in sheets]
+    assert sum(len(gzip.compress(f)) for f in files) <= 14 * 1024

@@ -15,11 +15,11 @@ import pytest
 from analysis import sortition_lib
 from survey.domain import sortition as sortition_domain
 from survey.domain.db import connection
-from survey.domain.definitions import SurveyDef
+from survey.domain.definitions import SurveyDef, create_survey_from_definition, get_definition
 from survey.domain.responses import load_responses
 from survey.models.councils import Council, Member
 from survey.models.sortition import SortitionDraw
-from tests.factories import finish_jobs, make_survey
+from tests.factories import demo_definition, finish_jobs, make_survey
 from tests.htmlform import field_value, post_form, text_of
 from tests.survey.test_accessibility import violations
 from tests.survey.test_browser import PHONE, chromium_missing, launch
@@ -599,3 +599,31 @@ async def test_sortition_members_listed_by_label_in_natural_order(
     assert "bissy" not in text and "60-74" not in text and "age =" not in text
     english = text_of((await client.get(f"/staff/councils/{council.id}?lang=en")).text)
     assert "Town centre" in english and "60 to 74" in english
+
+
+async def test_sortition_survey_without_a_contact_question_says_nobody_can_be_reached(
+    client: httpx.AsyncClient,
+) -> None:
+    data = demo_definition()
+    for section in data["sections"]:
+        section["questions"] = [q for q in section["questions"] if q["kind"] != "contact"]
+    await create_survey_from_definition(data)
+    definition = await get_definition(data["slug"])
+    await load_responses(
+        definition,
+        [
+            {
+                "key": str(uuid.uuid4()),
+                "submitted_at": "2026-10-21T10:00:00+00:00",
+                "answers": {"quartier": "bissy", "age": "30-44", "conseil": "yes"},
+            }
+        ],
+    )
+    council, _ = await make_council(0)
+    await staff_client(client)
+    page = text_of(await plan_page(client, council, definition))
+    assert "0 volontaire pas encore tiré au sort" in page
+    assert (
+        "Ce questionnaire ne demande pas de contact : aucun volontaire ne pourrait être joint"
+        in page
+    )
