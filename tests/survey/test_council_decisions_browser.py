@@ -118,3 +118,52 @@ async def test_staff_close_voting_only_once_confirmed_on_a_phone(live_server: st
         await browser.close()
     assert errors == [] and external == []
     assert (await Consultation.get(id=consultation.id)).state == "closed"
+
+
+@pytest.mark.skipif(chromium_missing(), reason="Debian's chromium is not installed")
+async def test_staff_edit_and_remove_a_draft_option_on_a_phone(live_server: str) -> None:
+    from playwright.async_api import async_playwright
+
+    council, _ = await make_council(0)
+    consultation = await create_consultation(
+        council.id, {"title": "Budget 2027", "method": "approval", "secret": "1"}, actor="t"
+    )
+    await create_options(
+        consultation,
+        [("Crèche", "", None), ("Bus", "", None)],
+        quotes=[["Plus de places", "Écrivez à awa@example.org"], []],
+        actor="t",
+    )
+    await staff_user(email := f"option-browser{next(_emails)}@example.org")
+    external: list[str] = []
+    errors: list[str] = []
+    async with async_playwright() as p:
+        browser = await launch(p)
+        page = await phone_page(browser, live_server, external, javascript=True)
+        watch(page, errors)
+        await page.goto(live_server + "/staff/login")
+        await page.get_by_label("Adresse e-mail").fill(email)
+        await page.get_by_label("Mot de passe").fill(PASSWORD)
+        await page.get_by_role("button", name="Se connecter").click()
+        base = f"{live_server}/staff/councils/{council.id}/consultations/{consultation.id}"
+        await page.goto(base)
+        await page.get_by_role("link", name="Modifier Crèche").click()
+        await page.get_by_role("heading", name="Modifier l'option").wait_for()
+        assert await page.get_by_text("Écrivez à [e-mail]").is_visible()
+        await page.get_by_label("Intitulé").fill("Une crèche de 30 places")
+        await page.get_by_label("Écrivez à [e-mail]").uncheck()
+        assert await page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        await page.get_by_role("button", name="Enregistrer").click()
+        await page.get_by_role("link", name="Modifier Une crèche de 30 places").wait_for()
+        await page.get_by_role("button", name="Retirer Bus").click()
+        await page.get_by_role("link", name="Modifier Bus").wait_for(state="detached")
+        listed = await page.locator("ol.options > li > strong").all_inner_texts()
+        if SHOTS:
+            await page.screenshot(path=f"{SHOTS}/options-phone.png", full_page=True)
+        await browser.close()
+    assert errors == [] and external == []
+    assert listed == ["Une crèche de 30 places"]
+    options = await consultation.options.all()
+    assert [(o.title, o.quotes) for o in options] == [
+        ("Une crèche de 30 places", ["Plus de places"])
+    ]
