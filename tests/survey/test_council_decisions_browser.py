@@ -158,6 +158,8 @@ async def test_staff_edit_and_remove_a_draft_option_on_a_phone(live_server: str)
         await page.get_by_role("button", name="Retirer Bus").click()
         await page.get_by_role("link", name="Modifier Bus").wait_for(state="detached")
         listed = await page.locator("ol.options > li > strong").all_inner_texts()
+        # The audit table scrolls inside its box; the page itself fits the phone.
+        assert await page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
         if SHOTS:
             await page.screenshot(path=f"{SHOTS}/options-phone.png", full_page=True)
         await browser.close()
