@@ -302,6 +302,15 @@ async def test_sortition_drawn_on_a_phone_without_javascript_and_accessible(
                 draw = await SortitionDraw.get(council_id=council.id)
                 report_url = f"{url(council)}/{draw.id}"
                 assert draw.seed == 77
+                # The members as staff read them on the phone: by name in order, by label.
+                await page.get_by_role("link", name="Voir les membres du conseil").click()
+                rows = page.locator("#members ~ .table-scroll tbody tr")
+                names = [n.split("\n")[0] for n in await rows.locator("th").all_inner_texts()]
+                assert names == [f"Volontaire n° {n}" for n in range(1, 5)]
+                areas = await rows.locator("td:nth-child(2)").all_inner_texts()
+                assert set(areas) <= {"Bissy", "Centre-ville"} and areas
+                width = await page.evaluate("document.documentElement.scrollWidth")
+                assert width <= PHONE["width"]
             await context.close()
         await browser.close()
     assert found == {}
