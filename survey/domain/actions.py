@@ -286,6 +286,28 @@ async def decision_form(consultation_id: str, option_id: str = "") -> dict[str, 
     return form
 
 
+async def need_form(need_id: str) -> dict[str, str]:
+    """A new action's form prefilled from a need: its reviewed name, its size, its survey."""
+    form = {"status": str(ActionStatus.TODO)}
+    if not _ID.match(need_id):
+        return form
+    async with connection() as conn:
+        row = await conn.fetchrow(
+            "SELECT n.id, coalesce(n.staff_label, n.label) AS label, r.survey_id,"
+            " (SELECT count(*) FROM need_answers a WHERE a.need_id = n.id) AS size"
+            " FROM needs n JOIN analysis_runs r ON r.id = n.run_id WHERE n.id = $1",
+            int(need_id),
+        )
+    if row is None:
+        raise NotFound("analysis.need_not_found")
+    form.update(
+        title=str(row["label"])[:TITLE_MAX],
+        need_id=str(row["id"]),
+        survey=str(row["survey_id"]),
+    )
+    return form
+
+
 @dataclass(frozen=True)
 class ActionPage:
     """What the action form shows besides the fields: choices and where it came from."""

@@ -18,8 +18,11 @@ import asyncpg
 
 from analysis.masking import mask_personal_data
 from survey.domain.db import connection
+from survey.domain.definitions import QuestionDef, get_definition
 from survey.domain.forms import FieldError
+from survey.enums import QuestionKind
 from survey.errors import Conflict, Forbidden, NotFound, SurveyError
+from survey.i18n import pick
 from survey.models.councils import (
     AuditEntry,
     Consultation,
@@ -138,8 +141,72 @@ async def get_council(council_id: int) -> Council:
     return council
 
 
+def natural_key(text: str) -> tuple[str | int, ...]:
+    """Sort key that reads numbers as numbers: "n° 2" before "n° 10"."""
+    parts = re.split(r"(\d+)", text.casefold())
+    return tuple(int(p) if i % 2 else p for i, p in enumerate(parts))
+
+
 async def list_members(council_id: int) -> list[Member]:
-    return await Member.filter(council_id=council_id, active=True).order_by("name", "id")
+    """Active members, by name in natural order (Volontaire n° 2 before n° 10)."""
+    members = await Member.filter(council_id=council_id, active=True)
+    return sorted(members, key=lambda m: (natural_key(m.name), m.id))
+
+
+@dataclass(frozen=True)
+class MemberRow:
+    """A member as listed to staff: territory and strata by their labels in the survey."""
+
+    member: Member
+    territory: str
+    # (question, value, from a survey): the question's text and the choice's label when a
+    # draw's survey asks it, else the key and the value as typed by staff.
+    strata: list[tuple[str, str, bool]]
+
+
+async def _strata_questions(council_id: int) -> dict[str, QuestionDef]:
+    """The stratification questions of the surveys this council was drawn from (latest
+    draw first), by question code."""
+    async with connection() as conn:
+        slugs = await conn.fetch(
+            "SELECT s.slug FROM sortition_draws d JOIN surveys s ON s.id = d.survey_id"
+            " WHERE d.council_id = $1 GROUP BY s.slug ORDER BY max(d.id) DESC",
+            council_id,
+        )
+    questions: dict[str, QuestionDef] = {}
+    for row in slugs:
+        definition = await get_definition(row["slug"])
+        for question in definition.questions:
+            questions.setdefault(question.code, question)
+    return questions
+
+
+async def member_rows(council_id: int, members: list[Member], language: str) -> list[MemberRow]:
+    """Members with the labels of their answers ("Bissy", not ``bissy``) in ``language``."""
+    questions = await _strata_questions(council_id)
+    territory = next((q for q in questions.values() if q.kind == QuestionKind.TERRITORY), None)
+
+    def label(code: str, value: str) -> str:
+        return questions[code].choice_label(value, language)
+
+    rows = []
+    for m in members:
+        place = m.territory
+        if territory is not None and place:
+            place = territory.choice_label(place, language)
+        rows.append(
+            MemberRow(
+                member=m,
+                territory=place,
+                strata=[
+                    (pick(questions[k].text, language), label(k, v), True)
+                    if k in questions
+                    else (k, v, False)
+                    for k, v in m.strata.items()
+                ],
+            )
+        )
+    return rows
 
 
 def _strata(text: str, errors: dict[str, FieldError]) -> dict[str, str]:
@@ -392,10 +459,30 @@ async def list_consultations(council_id: int) -> list[dict[str, Any]]:
 
 
 async def list_options(consultation_id: int, *, approved_only: bool = True) -> list[Any]:
+    """A consultation's options in ballot order; their quotes masked for display."""
     query = ConsultationOption.filter(consultation_id=consultation_id)
     if approved_only:
         query = query.filter(status=OptionStatus.APPROVED)
-    return await query.order_by("position", "id")
+    options = await query.order_by("position", "id")
+    for option in options:
+        # Residents' words go through the same masking as every other display; the objects
+        # are only read (changes to options are written by SQL below).
+        option.quotes = [mask_personal_data(str(q)) for q in option.quotes]
+    return options
+
+
+_FOLLOW_NEEDS = """
+UPDATE consultation_options o SET title = left(coalesce(n.staff_label, n.label), $2)
+FROM needs n, consultations k
+WHERE o.consultation_id = $1 AND o.follows_need AND n.id = o.need_id
+  AND k.id = o.consultation_id AND k.state = 'draft'
+  AND o.title IS DISTINCT FROM left(coalesce(n.staff_label, n.label), $2)
+"""
+
+
+async def follow_need_names(conn: asyncpg.Connection, consultation_id: int) -> None:
+    """Give a draft's options made from needs the needs' current (reviewed) names."""
+    await conn.execute(_FOLLOW_NEEDS, consultation_id, STATEMENT_MAX)
 
 
 def _check_editable(consultation: Consultation, *, while_open: bool = False) -> None:
@@ -455,8 +542,8 @@ async def create_options(
             created.append(
                 await conn.fetchval(
                     "INSERT INTO consultation_options (consultation_id, position, title,"
-                    " description, cost, need_id, quotes) VALUES ($1, $2, $3, $4, $5, $6,"
-                    " $7::jsonb) RETURNING id",
+                    " description, cost, need_id, quotes, follows_need) VALUES ($1, $2, $3, $4,"
+                    " $5, $6, $7::jsonb, $6::int IS NOT NULL) RETURNING id",
                     consultation.id,
                     start + offset,
                     label[:STATEMENT_MAX],
@@ -475,6 +562,104 @@ async def create_options(
             details={"options": [r[0] for r in rows]},
         )
     return await ConsultationOption.filter(id__in=created).order_by("position")
+
+
+async def get_option(
+    council_id: int, consultation_id: int, option_id: int, *, masked: bool = False
+) -> ConsultationOption:
+    """An approved option of a consultation of ``council_id`` (quotes as stored, or masked
+    for display)."""
+    consultation = await get_consultation(council_id, consultation_id)
+    option = await ConsultationOption.get_or_none(
+        id=option_id, consultation_id=consultation.id, status=OptionStatus.APPROVED
+    )
+    if option is None:
+        raise NotFound("council.option_not_found")
+    if masked:
+        option.quotes = [mask_personal_data(str(q)) for q in option.quotes]
+    return option
+
+
+async def need_name(option: ConsultationOption) -> str | None:
+    """The current (reviewed) name of the need an option came from, if it still exists."""
+    if option.need_id is None:
+        return None
+    async with connection() as conn:
+        return await conn.fetchval(
+            "SELECT left(coalesce(staff_label, label), $2) FROM needs WHERE id = $1",
+            option.need_id,
+            STATEMENT_MAX,
+        )
+
+
+async def update_option(
+    council_id: int,
+    consultation_id: int,
+    option_id: int,
+    form: Mapping[str, str],
+    keep_quotes: Iterable[str],
+    *,
+    actor: str,
+) -> None:
+    """Staff edit an option of a draft: title, description, cost, which quotes stay.
+
+    An option made from a need keeps following the need's name only while its title is the
+    need's current name."""
+    consultation = await get_consultation(council_id, consultation_id)
+    _check_editable(consultation)
+    option = await get_option(council_id, consultation_id, option_id)
+    errors: dict[str, FieldError] = {}
+    limit = STATEMENT_MAX if consultation.method == VotingMethod.STATEMENTS else NAME_MAX
+    title = _clean_text(form, "title", errors, required=True, limit=limit)
+    description = _clean_text(form, "description", errors, required=False, limit=TEXT_MAX)
+    cost = option.cost
+    if consultation.method == VotingMethod.BUDGET:
+        cost = parse_amount(form.get("cost", ""))
+        if cost is None:
+            errors["cost"] = _error("council.cost_invalid")
+    if errors:
+        raise InvalidForm(errors)
+    kept = {k for k in keep_quotes if k.isdigit()}
+    quotes = [q for i, q in enumerate(option.quotes) if str(i) in kept]
+    followed = await need_name(option)
+    async with connection() as conn, conn.transaction():
+        await conn.execute(
+            "UPDATE consultation_options SET title = $2, description = $3, cost = $4,"
+            " quotes = $5::jsonb, follows_need = $6 WHERE id = $1",
+            option.id,
+            title,
+            description,
+            cost,
+            json.dumps(quotes, ensure_ascii=False),
+            followed is not None and title == followed,
+        )
+        await log_event(
+            conn,
+            council_id,
+            "option_edited",
+            actor=actor,
+            consultation_id=consultation.id,
+            details={"option": option.id, "title": title},
+        )
+
+
+async def remove_option(
+    council_id: int, consultation_id: int, option_id: int, *, actor: str
+) -> None:
+    """Take an option off a draft's ballot."""
+    consultation = await get_consultation(council_id, consultation_id)
+    _check_editable(consultation)
+    option = await get_option(council_id, consultation_id, option_id)
+    async with connection() as conn, conn.transaction():
+        await conn.execute("DELETE FROM consultation_options WHERE id = $1", option.id)
+        await log_event(
+            conn,
+            council_id,
+            "option_removed",
+            actor=actor,
+            consultation_id=consultation.id,
+            details={"option": option.id, "title": option.title},
+        )
 
 
 async def propose_statement(member: Member, consultation_id: int, text: str) -> None:
@@ -563,6 +748,8 @@ async def open_consultation(council_id: int, consultation_id: int, *, actor: str
     if consultation.state != ConsultationState.DRAFT:
         raise Conflict("council.not_draft")
     async with connection() as conn, conn.transaction():
+        # The ballot opens with the needs' names of now; later renames leave it alone.
+        await follow_need_names(conn, consultation.id)
         options = await conn.fetchval(
             "SELECT count(*) FROM consultation_options WHERE consultation_id = $1"
             " AND status = 'approved'",
@@ -650,6 +837,9 @@ async def consultation_overview(council_id: int, consultation_id: int) -> Consul
     """Everything the staff page of a consultation shows."""
     council = await get_council(council_id)
     consultation = await get_consultation(council.id, consultation_id)
+    if consultation.state == ConsultationState.DRAFT:
+        async with connection() as conn:
+            await follow_need_names(conn, consultation.id)
     every = await list_options(consultation.id, approved_only=False)
     return ConsultationOverview(
         council=council,

@@ -43,7 +43,7 @@ from survey.domain.jobs import Progress, handler
 from survey.domain.needs import NeedView, latest_run, needs_of_run, text_questions
 from survey.enums import QuestionKind
 from survey.errors import Conflict, NotFound
-from survey.i18n import DEFAULT_LANGUAGE, translate
+from survey.i18n import DEFAULT_LANGUAGE, pick, translate
 from survey.models import Survey
 from survey.models.councils import Consultation, ConsultationOption, ConsultationState, Council
 from survey.models.needs import AnalysisRun
@@ -65,22 +65,34 @@ _EMAIL_RE = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]{2,}$")
 _PHONE_RE = re.compile(r"^\+?[0-9][0-9 .()-]{7,18}[0-9]$")
 
 # Responses that volunteered and were not drawn before for this council ($1 survey,
-# $2 volunteer question, $3 council); every query below starts from it.
+# $2 volunteer question, $3 council, $4 contact question), each marked reachable when its
+# contact answer is an e-mail address or a phone number as the survey form accepts them;
+# the pool is the reachable ones, and every query below starts from it.
 _POOL = (
-    "WITH pool AS (SELECT r.id, r.answers FROM responses r WHERE r.survey_id = $1"
-    " AND r.answers->>$2 = 'yes' AND NOT EXISTS (SELECT 1 FROM sortition_draws d"
-    " WHERE d.council_id = $3 AND d.selected @> to_jsonb(r.id))) "
+    "WITH volunteers AS (SELECT r.id, r.answers,"
+    " (length(c.text) <= 254"
+    "  AND c.text ~ '^[^@[:space:]<>]+@[^@[:space:]<>]+[.][^@[:space:]<>]{2,}$')"
+    " OR c.text ~ '^[+]?[0-9][0-9 .()-]{7,18}[0-9]$' AS reachable"
+    " FROM responses r CROSS JOIN LATERAL (SELECT btrim(coalesce(r.answers->>$4, '')) AS text) c"
+    " WHERE r.survey_id = $1 AND r.answers->>$2 = 'yes' AND NOT EXISTS (SELECT 1"
+    " FROM sortition_draws d WHERE d.council_id = $3 AND d.selected @> to_jsonb(r.id))),"
+    " pool AS (SELECT id, answers FROM volunteers WHERE reachable) "
 )
-_POOL_SIZE = _POOL + "SELECT count(*) FROM pool"  # noqa: S608 - constants, no input
+# The pool's size and the volunteers left out for want of a usable contact.
+_POOL_SIZE = (
+    _POOL  # noqa: S608 - constants, no input
+    + "SELECT count(*) FILTER (WHERE reachable) AS pool,"
+    " count(*) FILTER (WHERE NOT reachable) AS unreachable FROM volunteers"
+)
 _POOL_COUNTS = (
     _POOL  # noqa: S608 - constants only; every value is a placeholder
     + "SELECT k AS category, coalesce(p.answers->>k, '') AS value, count(*) AS n"
-    " FROM pool p CROSS JOIN unnest($4::text[]) k GROUP BY 1, 2 ORDER BY 1, 2"
+    " FROM pool p CROSS JOIN unnest($5::text[]) k GROUP BY 1, 2 ORDER BY 1, 2"
 )
 _POOL_ROWS = (
     _POOL  # noqa: S608 - constants only; every value is a placeholder
-    + "SELECT p.id, coalesce(p.answers->>$5, '') AS contact,"
-    " ARRAY(SELECT coalesce(p.answers->>k, '') FROM unnest($4::text[])"
+    + "SELECT p.id, coalesce(p.answers->>$4, '') AS contact,"
+    " ARRAY(SELECT coalesce(p.answers->>k, '') FROM unnest($5::text[])"
     " WITH ORDINALITY u(k, n) ORDER BY n) AS strata FROM pool p"
 )
 
@@ -136,6 +148,10 @@ class SortitionPlan:
     strata: list[str]
     seed: str
     pool_size: int
+    # Volunteers left out of the pool for want of a usable contact, and whether the survey
+    # asks for one at all.
+    unreachable: int
+    has_contact: bool
     # The survey and its volunteer question are known and the size is valid: quotas shown.
     ready: bool
     quotas: list[QuotaRow]
@@ -213,22 +229,34 @@ async def _choices(raw: RawForm) -> _Choices:
     return _Choices(definition, question, size, strata, seed, _first(raw, "algorithm"), errors)
 
 
+def contact_question(definition: SurveyDef) -> str:
+    """The code of the survey's contact question ("" when it has none: nobody is reachable)."""
+    return next((q.code for q in definition.questions if q.kind == QuestionKind.CONTACT), "")
+
+
+@dataclass(frozen=True)
+class _Pool:
+    size: int
+    # Volunteers left out because their contact answer is neither an e-mail nor a phone.
+    unreachable: int
+    counts: dict[str, dict[str, int]]
+
+
 async def _pool_counts(
-    conn: asyncpg.Connection, survey_id: int, question: str, council_id: int, strata: list[str]
-) -> tuple[int, dict[str, dict[str, int]]]:
+    conn: asyncpg.Connection,
+    definition: SurveyDef,
+    question: str,
+    council_id: int,
+    strata: list[str],
+) -> _Pool:
     """The pool's size and its count per stratification value (grouped in PostgreSQL)."""
-    size = await conn.fetchval(_POOL_SIZE, survey_id, question, council_id)
-    rows = await conn.fetch(
-        _POOL_COUNTS,
-        survey_id,
-        question,
-        council_id,
-        strata,
-    )
+    contact = contact_question(definition)
+    sizes = await conn.fetchrow(_POOL_SIZE, definition.id, question, council_id, contact)
+    rows = await conn.fetch(_POOL_COUNTS, definition.id, question, council_id, contact, strata)
     counts: dict[str, dict[str, int]] = {s: {} for s in strata}
     for r in rows:
         counts[r["category"]][r["value"]] = r["n"]
-    return size, counts
+    return _Pool(sizes["pool"], sizes["unreachable"], counts)
 
 
 def _typed(raw: RawForm, name: str, proposed: int) -> str:
@@ -254,13 +282,14 @@ async def plan_sortition(
         raw["seed"] = [str(secrets.randbelow(10**9))]
     choices = await _choices(raw)
     definition = choices.definition
-    pool_size, quotas, ready = 0, [], False
+    pool_size, unreachable, quotas, ready = 0, 0, [], False
     if definition is not None and not {"question", "size"} & choices.errors.keys():
         ready = True
         async with connection() as conn:
-            pool_size, counts = await _pool_counts(
-                conn, definition.id, choices.question, council.id, choices.strata
+            pool = await _pool_counts(
+                conn, definition, choices.question, council.id, choices.strata
             )
+        pool_size, unreachable, counts = pool.size, pool.unreachable, pool.counts
         proposed = proportional_quotas(counts, pool_size, choices.size or 0)
         for category in choices.strata:
             for value in _ordered(definition, category, counts[category]):
@@ -287,6 +316,8 @@ async def plan_sortition(
         strata=choices.strata,
         seed=_first(raw, "seed"),
         pool_size=pool_size,
+        unreachable=unreachable,
+        has_contact=bool(definition and contact_question(definition)),
         ready=ready,
         quotas=quotas,
         draws=await SortitionDraw.filter(council_id=council.id).order_by("-created_at", "-id"),
@@ -362,7 +393,7 @@ async def draw_sortition(
     definition = choices.definition
     if definition is None or {"question", "size", "strata"} & errors.keys():
         raise InvalidForm(errors)
-    contact = next((q.code for q in definition.questions if q.kind == QuestionKind.CONTACT), "")
+    contact = contact_question(definition)
     territory = next(
         (s for s in choices.strata if definition.question(s).kind == QuestionKind.TERRITORY), ""
     )
@@ -378,9 +409,10 @@ async def draw_sortition(
             )
             if done is not None:  # a second click or a retry of the same form
                 return await SortitionDraw.get(id=done)
-        pool_size, counts = await _pool_counts(
-            conn, definition.id, choices.question, council.id, choices.strata
+        volunteers = await _pool_counts(
+            conn, definition, choices.question, council.id, choices.strata
         )
+        pool_size, counts = volunteers.size, volunteers.counts
         # Every typed number is checked too, so that all mistakes show at once.
         quotas = _typed_quotas(raw, counts, errors)
         algorithm = choices.algorithm or _default_algorithm(pool_size)
@@ -395,8 +427,8 @@ async def draw_sortition(
             definition.id,
             choices.question,
             council.id,
-            choices.strata,
             contact,
+            choices.strata,
         )
         pool = [(r["id"], dict(zip(choices.strata, r["strata"], strict=True))) for r in rows]
         try:
@@ -473,6 +505,7 @@ async def draw_sortition(
                 "members": len(selected),
                 "algorithm": algorithm,
                 "software": software,
+                "unreachable": volunteers.unreachable,
             },
         )
     return await SortitionDraw.get(id=draw_id)
@@ -590,6 +623,8 @@ class DrawReport:
     council: Council
     draw: SortitionDraw
     definition: SurveyDef
+    # Volunteers left out for want of a contact (None for draws recorded before it was kept).
+    unreachable: int | None = None
 
 
 async def draw_report(council_id: int, draw_id: int) -> DrawReport:
@@ -599,7 +634,19 @@ async def draw_report(council_id: int, draw_id: int) -> DrawReport:
     if draw is None:
         raise NotFound("sortition.draw_not_found")
     survey = await Survey.get(id=draw.survey_id)  # type: ignore[attr-defined]
-    return DrawReport(council=council, draw=draw, definition=await get_definition(survey.slug))
+    async with connection() as conn:
+        unreachable = await conn.fetchval(
+            "SELECT (details->>'unreachable')::int FROM council_audit WHERE council_id = $1"
+            " AND action = 'sortition_drawn' AND details->>'draw' = $2 LIMIT 1",
+            council.id,
+            str(draw.id),
+        )
+    return DrawReport(
+        council=council,
+        draw=draw,
+        definition=await get_definition(survey.slug),
+        unreachable=unreachable,
+    )
 
 
 # ----------------------------------------------------------------------- ballots from needs
@@ -655,7 +702,9 @@ async def needs_for_ballot(
 async def create_options_from_needs(
     council_id: int, consultation_id: int, raw: RawForm, *, actor: str
 ) -> list[ConsultationOption]:
-    """Put the ticked needs on a consultation's ballot, with their quotes (draft only)."""
+    """Put the ticked needs on a consultation's ballot (draft only): each under the need's
+    reviewed name, with a description saying how many answers expressed it, and its quotes.
+    """
     choice = await needs_for_ballot(council_id, consultation_id, raw)
     if choice.consultation.state != ConsultationState.DRAFT:
         raise Conflict("sortition.consultation_not_draft")
@@ -665,9 +714,18 @@ async def create_options_from_needs(
     if any(c not in by_id for c in choice.chosen):
         raise InvalidForm({"need": _error("sortition.need_unknown")})
     picked = [by_id[c] for c in dict.fromkeys(choice.chosen)]
+    assert choice.definition is not None  # needs are found only for a known survey
+    question = pick(choice.definition.question(choice.question).text, DEFAULT_LANGUAGE)
     return await create_council_options(
         choice.consultation,
-        [(n.label, "", n.id) for n in picked],
+        [
+            (
+                n.label,
+                translate(DEFAULT_LANGUAGE, "decide.need_description", n=n.size, question=question),
+                n.id,
+            )
+            for n in picked
+        ],
         quotes=[n.quotes[:QUOTES_PER_OPTION] for n in picked],
         actor=actor,
     )

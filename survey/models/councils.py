@@ -110,6 +110,9 @@ class ConsultationOption(Model):
     cost = fields.FloatField(null=True)
     # The need it came from (table ``needs``); a plain integer until that area settles.
     need_id = fields.IntField(null=True)
+    # While the consultation is a draft, the title follows the need's (reviewed) name;
+    # staff naming the option themselves stop it.
+    follows_need = fields.BooleanField(default=False)
     quotes: list = fields.JSONField(default=list)  # type: ignore[type-arg]
     status = fields.CharEnumField(OptionStatus, max_length=16, default=OptionStatus.APPROVED)
     proposed_by: fields.ForeignKeyNullableRelation[Member] = fields.ForeignKeyField(

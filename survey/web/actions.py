@@ -20,6 +20,7 @@ from survey.domain.actions import (
     decision_form,
     get_action,
     list_actions,
+    need_form,
     update_action,
 )
 from survey.domain.forms import FieldError
@@ -61,7 +62,10 @@ async def actions_page(request: Request) -> Response:
 @access(STAFF)
 async def action_new(request: Request) -> Response:
     params = request.query_params
-    form = await decision_form(params.get("consultation", ""), params.get("option", ""))
+    if "need" in params:
+        form = await need_form(params["need"])
+    else:
+        form = await decision_form(params.get("consultation", ""), params.get("option", ""))
     return await _form_page(request, form)
 
 

@@ -36,15 +36,20 @@ from survey.domain.councils import (
     create_council,
     get_consultation,
     get_member,
+    get_option,
     list_councils,
     member_by_code,
     member_by_token,
     member_consultations,
+    member_rows,
     moderate_statement,
+    need_name,
     open_consultation,
     propose_statement,
     publish_results,
     remove_member,
+    remove_option,
+    update_option,
 )
 from survey.domain.forms import FieldError, RawForm
 from survey.domain.outcomes import outcome_text
@@ -127,6 +132,7 @@ async def _council_page(
         "staff/council.html",
         status_code=status,
         overview=overview,
+        member_rows=await member_rows(council_id, overview.members, language(request)),
         form=form or {},
         errors=errors or {},
         link_base=str(request.base_url).rstrip("/"),
@@ -189,7 +195,8 @@ async def consultation_new(request: Request) -> Response:
         request,
         "staff/council_consultation_new.html",
         council=overview.council,
-        form={"secret": "1"},
+        # Members may change their vote until closing unless staff untick it.
+        form={"secret": "1", "allow_change": "1"},
         errors={},
         methods=METHODS,
     )
@@ -264,6 +271,83 @@ async def option_add(request: Request) -> Response:
     return redirect(f"{_staff_base(council_id)}/consultations/{consultation_id}#options")
 
 
+def _option_base(council_id: int, consultation_id: int) -> str:
+    return f"{_staff_base(council_id)}/consultations/{consultation_id}"
+
+
+async def _option_page(
+    request: Request,
+    *,
+    form: dict[str, str] | None = None,
+    kept: list[str] | None = None,
+    errors: dict[str, FieldError] | None = None,
+    status: int = 200,
+) -> Response:
+    council_id, consultation_id = path_id(request, "council"), path_id(request, "consultation")
+    overview = await consultation_overview(council_id, consultation_id)
+    option = await get_option(council_id, consultation_id, path_id(request, "id"), masked=True)
+    if form is None:
+        form = {"title": option.title, "description": option.description}
+        if option.cost is not None:
+            form["cost"] = format_amount(option.cost)
+    return render(
+        request,
+        "staff/council_option.html",
+        status_code=status,
+        o=overview,
+        c=overview.consultation,
+        option=option,
+        need_name=await need_name(option),
+        form=form,
+        kept=kept if kept is not None else [str(i) for i in range(len(option.quotes))],
+        errors=errors or {},
+    )
+
+
+@access(STAFF)
+async def option_edit_page(request: Request) -> Response:
+    return await _option_page(request)
+
+
+@access(STAFF)
+async def option_update(request: Request) -> Response:
+    raw = form_values(await read_form(request))
+    council_id, consultation_id = path_id(request, "council"), path_id(request, "consultation")
+    form = {k: v[0] for k, v in raw.items() if k in ("title", "description", "cost") and v}
+    kept = raw.get("quote", [])
+    try:
+        await update_option(
+            council_id,
+            consultation_id,
+            path_id(request, "id"),
+            form,
+            kept,
+            actor=await _actor(request),
+        )
+    except InvalidForm as exc:
+        return await _option_page(request, form=form, kept=kept, errors=exc.errors, status=422)
+    except Conflict as exc:
+        return await _consultation_page(
+            request, council_id, consultation_id, notice=exc.key, status=409
+        )
+    return redirect(f"{_option_base(council_id, consultation_id)}#options")
+
+
+@access(STAFF)
+async def option_remove(request: Request) -> Response:
+    await read_form(request)
+    council_id, consultation_id = path_id(request, "council"), path_id(request, "consultation")
+    try:
+        await remove_option(
+            council_id, consultation_id, path_id(request, "id"), actor=await _actor(request)
+        )
+    except Conflict as exc:
+        return await _consultation_page(
+            request, council_id, consultation_id, notice=exc.key, status=409
+        )
+    return redirect(f"{_option_base(council_id, consultation_id)}#options")
+
+
 _STATE_ACTIONS = {
     "open": open_consultation,
     "close": results_domain.close_consultation,
@@ -271,13 +355,48 @@ _STATE_ACTIONS = {
 }
 
 
+async def _close_page(
+    request: Request,
+    council_id: int,
+    consultation_id: int,
+    *,
+    errors: dict[str, FieldError] | None = None,
+    status: int = 200,
+) -> Response:
+    overview = await consultation_overview(council_id, consultation_id)
+    return render(
+        request,
+        "staff/council_close.html",
+        status_code=status,
+        o=overview,
+        c=overview.consultation,
+        errors=errors or {},
+    )
+
+
+@access(STAFF)
+async def close_page(request: Request) -> Response:
+    """What closing does, and the box to tick before closing for good."""
+    return await _close_page(request, path_id(request, "council"), path_id(request, "consultation"))
+
+
 @access(STAFF)
 async def consultation_state(request: Request) -> Response:
     form = await read_form(request)
     council_id, consultation_id = path_id(request, "council"), path_id(request, "consultation")
-    action = _STATE_ACTIONS.get(str(form.get("action", "")))
+    name = str(form.get("action", ""))
+    action = _STATE_ACTIONS.get(name)
     if action is None:
         raise SurveyError("error.bad_form")
+    if name == "close" and form.get("confirm") != "1":
+        # Closing cannot be undone: it needs the box of the confirmation page ticked.
+        return await _close_page(
+            request,
+            council_id,
+            consultation_id,
+            errors={"confirm": FieldError("decide.close_confirm_required", {})},
+            status=422,
+        )
     try:
         await action(council_id, consultation_id, actor=await _actor(request))
     except Conflict as exc:
@@ -523,6 +642,43 @@ def _bar(label: str, text: str, parts: Sequence[tuple[str, float]]) -> dict[str,
     return {"label": label, "text": text, "segments": segments}
 
 
+# A statement is a consensus when at least this share of its ballots take one side (8/0/0:
+# every voter agrees), and divides when each side holds at least this share of the sides.
+CONSENSUS_SHARE = 0.8
+DIVISION_SHARE = 1 / 3
+
+
+def _statement_reading(agree: int, disagree: int, passed: int) -> str | None:
+    """``consensus_agree``, ``consensus_disagree``, ``division`` or nothing to point out."""
+    total, sides = agree + disagree + passed, agree + disagree
+    if total < 2:
+        return None
+    if agree >= CONSENSUS_SHARE * total:
+        return "consensus_agree"
+    if disagree >= CONSENSUS_SHARE * total:
+        return "consensus_disagree"
+    if sides >= 2 and min(agree, disagree) >= DIVISION_SHARE * sides:
+        return "division"
+    return None
+
+
+def _no_groups(results: dict[str, Any], _: Any) -> str:
+    """Why no opinion groups are shown: too few ballots or statements, or no distinct groups."""
+    ballots = int(results["ballots"])
+    statements = len(results["options"])
+    if ballots < results_domain.MIN_OPINION_PARTICIPANTS:
+        return _(
+            "decide.groups_need_ballots", need=results_domain.MIN_OPINION_PARTICIPANTS, n=ballots
+        )
+    if statements < results_domain.MIN_OPINION_STATEMENTS:
+        return _(
+            "decide.groups_need_statements",
+            need=results_domain.MIN_OPINION_STATEMENTS,
+            n=statements,
+        )
+    return _("decide.groups_none_found", n=ballots)
+
+
 def _share(part: float, whole: float) -> float:
     return part / whole if whole else 0.0
 
@@ -721,11 +877,42 @@ def _results_sections(results: dict[str, Any], lang: str) -> list[dict[str, Any]
             )
     elif method == VotingMethod.STATEMENTS:
         data = results["statements"]
-        rows = [
-            [labels[i], data["agree"][i], data["disagree"][i], data["pass"][i]]
+        readings = [
+            _statement_reading(data["agree"][i], data["disagree"][i], data["pass"][i])
             for i in range(len(labels))
         ]
-        header = [_("council.statement"), _("vote.agree"), _("vote.disagree"), _("vote.pass")]
+        rows = [
+            [
+                labels[i],
+                data["agree"][i],
+                data["disagree"][i],
+                data["pass"][i],
+                _(f"decide.reading_{readings[i]}") if readings[i] else "",
+            ]
+            for i in range(len(labels))
+        ]
+        header = [
+            _("council.statement"),
+            _("vote.agree"),
+            _("vote.disagree"),
+            _("vote.pass"),
+            _("decide.reading"),
+        ]
+        highlights = [
+            {
+                "kind": kind,
+                "text": labels[i],
+                "counts": _(
+                    "decide.reading_counts",
+                    agree=data["agree"][i],
+                    disagree=data["disagree"][i],
+                    n=data["agree"][i] + data["disagree"][i] + data["pass"][i],
+                    passed=data["pass"][i],
+                ),
+            }
+            for i, kind in enumerate(readings)
+            if kind
+        ]
         charts = []
         groups: list[dict[str, Any]] = []
         opinion = data.get("opinion")
@@ -826,9 +1013,10 @@ def _results_sections(results: dict[str, Any], lang: str) -> list[dict[str, Any]
                 ],
                 "consensus": consensus,
                 "divisive": divisive,
+                "highlights": highlights,
                 "explain": _("council.explain_statements")
                 + " "
-                + (_("council.explain_groups") if opinion else _("council.no_groups")),
+                + (_("council.explain_groups") if opinion else _no_groups(results, _)),
                 "header": header,
                 "rows": rows,
                 "charts": charts,
@@ -1131,6 +1319,26 @@ routes: list[BaseRoute] = [
         "/staff/councils/{council}/consultations/{consultation}/state",
         consultation_state,
         methods=["POST"],
+    ),
+    Route(
+        "/staff/councils/{council}/consultations/{consultation}/options/{id}",
+        option_edit_page,
+        methods=["GET"],
+    ),
+    Route(
+        "/staff/councils/{council}/consultations/{consultation}/options/{id}",
+        option_update,
+        methods=["POST"],
+    ),
+    Route(
+        "/staff/councils/{council}/consultations/{consultation}/options/{id}/remove",
+        option_remove,
+        methods=["POST"],
+    ),
+    Route(
+        "/staff/councils/{council}/consultations/{consultation}/close",
+        close_page,
+        methods=["GET"],
     ),
     Route(
         "/staff/councils/{council}/consultations/{consultation}/statements/{id}",

@@ -402,3 +402,49 @@ async def test_survey_actions_lists_a_surveys_actions_by_status() -> None:
         ("Abandonnée", "dropped"),
     ]
     assert listed[0].responsible == "Mairie"
+
+
+async def test_action_from_a_need_starts_on_its_needs_analysis_page(
+    client: httpx.AsyncClient,
+) -> None:
+    from tests.survey.test_council_needs import analysed_survey
+
+    definition, needs = await analysed_survey()
+    await Need.filter(id=needs[0].id).update(staff_label="Places en crèche", edited=True)
+    await staff_client(client)
+    run_id = needs[0].run_id  # type: ignore[attr-defined]
+    page = await client.get(
+        f"/staff/surveys/{definition.slug}/analysis/{run_id}/needs/{needs[0].id}"
+    )
+    assert page.status_code == 200
+    link = f"/staff/actions/new?need={needs[0].id}"
+    assert f'<a href="{link}" id="need-action">Créer une action pour ce besoin</a>' in page.text
+    form = await client.get(link)
+    assert form.status_code == 200
+    assert 'value="Places en crèche"' in form.text
+    assert field_value(form.text, "need_id") == str(needs[0].id)
+    assert f'<option value="{definition.id}" selected>' in form.text
+    assert "Répond au besoin : Places en crèche" in " ".join(text_of(form.text).split())
+    saved = await post_form(
+        client,
+        "/staff/actions",
+        [
+            ("csrf", field_value(form.text, "csrf")),
+            ("need_id", field_value(form.text, "need_id")),
+            ("consultation_id", ""),
+            ("title", "Places en crèche"),
+            ("decision", "Ouvrir 20 places"),
+            ("responsible", "Petite enfance"),
+            ("status", "todo"),
+            ("survey", str(definition.id)),
+        ],
+    )
+    assert saved.status_code == 303
+    action = await Action.get(need_id=needs[0].id)
+    assert (action.title, action.survey_id) == ("Places en crèche", definition.id)  # type: ignore[attr-defined]
+    # A discarded need offers no action; an unknown one is not found.
+    discarded = await client.get(
+        f"/staff/surveys/{definition.slug}/analysis/{run_id}/needs/{needs[2].id}"
+    )
+    assert 'id="need-action"' not in discarded.text
+    assert (await client.get("/staff/actions/new?need=999999999")).status_code == 404

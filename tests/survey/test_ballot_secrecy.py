@@ -254,7 +254,9 @@ async def test_fifty_secret_ballots_link_to_no_voter_in_database_or_dump(
     page = (await client.get(base)).text
     for action in ("close", "publish"):
         done = await post_form(
-            client, f"{base}/state", [("csrf", field_value(page, "csrf")), ("action", action)]
+            client,
+            f"{base}/state",
+            [("csrf", field_value(page, "csrf")), ("action", action), ("confirm", "1")],
         )
         assert done.status_code == 303
     # After closing: participations against the counted ballots and their marks.

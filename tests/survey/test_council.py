@@ -469,7 +469,9 @@ async def test_results_are_frozen_at_closing_and_published_with_receipts(
     base = f"/staff/councils/{council.id}/consultations/{consultation.id}"
     page = (await client.get(base)).text
     closed = await post_form(
-        client, f"{base}/state", [("csrf", field_value(page, "csrf")), ("action", "close")]
+        client,
+        f"{base}/state",
+        [("csrf", field_value(page, "csrf")), ("action", "close"), ("confirm", "1")],
     )
     assert closed.status_code == 303
     frozen = (await get_consultation(council.id, consultation.id)).results

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gzip
 import itertools
+import re
 import uuid
 
 import httpx
@@ -13,12 +15,12 @@ from survey.domain.definitions import SurveyDef
 from survey.domain.responses import load_responses
 from survey.models import Response
 from survey.models.councils import Consultation, ConsultationOption, Council
-from survey.models.needs import AnalysisRun, Need
+from survey.models.needs import AnalysisRun, Need, NeedAnswer
 from tests.factories import make_survey
 from tests.htmlform import field_value, post_form, text_of
 from tests.survey.test_accessibility import violations
 from tests.survey.test_browser import PHONE, chromium_missing, launch
-from tests.survey.test_council import make_council
+from tests.survey.test_council import make_council, member_login
 from tests.survey.test_staff import PASSWORD, login, staff_user
 
 pytestmark = pytest.mark.usefixtures("orm")
@@ -47,6 +49,8 @@ async def analysed_survey() -> tuple[SurveyDef, list[Need]]:
         await Need.create(run=run, label="Bus", size=1, quote_response_ids=ids[2:], position=1),
         await Need.create(run=run, label="Hors sujet", size=0, is_need=False, position=2),
     ]
+    for response_id, need in zip(ids, [needs[0], needs[0], needs[1]], strict=True):
+        await NeedAnswer.create(run=run, response_id=response_id, need=need)
     return definition, needs
 
 
@@ -185,3 +189,143 @@ async def test_needs_page_picked_on_a_phone_and_accessible(live_server: str) -> 
     assert problems == []
     options = await ConsultationOption.filter(consultation_id=consultation.id)
     assert [o.title for o in options] == ["Bus"]
+
+
+async def options_from(client: httpx.AsyncClient, council, consultation, definition, needs):  # type: ignore[no-untyped-def]
+    """Tick ``needs`` on the needs page and add them; the options in ballot order."""
+    page = (await client.get(url(council, consultation), params={"survey": definition.slug})).text
+    fields = [
+        ("csrf", field_value(page, "csrf")),
+        ("survey", definition.slug),
+        ("question", "manque"),
+        *(("need", str(n.id)) for n in needs),
+    ]
+    assert (await post_form(client, url(council, consultation), fields)).status_code == 303
+    return await ConsultationOption.filter(consultation_id=consultation.id).order_by("position")
+
+
+async def test_options_from_needs_carry_reviewed_name_description_and_quotes(
+    client: httpx.AsyncClient,
+) -> None:
+    definition, needs = await analysed_survey()
+    await Need.filter(id=needs[0].id).update(staff_label="Places en crèche", edited=True)
+    council, _ = await make_council(0)
+    consultation = await draft(council)
+    await staff_client(client)
+    options = await options_from(client, council, consultation, definition, needs[:2])
+    assert [o.title for o in options] == ["Places en crèche", "Bus"]
+    question = definition.question("manque").text["fr"]
+    assert options[0].description == (
+        f"Besoin exprimé dans 2 réponses à la question « {question} »."
+    )
+    assert options[1].description == f"Besoin exprimé dans 1 réponse à la question « {question} »."
+    assert options[0].quotes == TEXTS[:2]
+    assert all(o.follows_need for o in options)
+
+
+async def test_option_from_a_need_follows_its_rename_until_voting_opens(
+    client: httpx.AsyncClient,
+) -> None:
+    definition, needs = await analysed_survey()
+    council, _ = await make_council(1)
+    consultation = await draft(council)
+    await staff_client(client)
+    await options_from(client, council, consultation, definition, needs[:2])
+    base = f"/staff/councils/{council.id}/consultations/{consultation.id}"
+    await Need.filter(id=needs[1].id).update(staff_label="Bus du dimanche", edited=True)
+    page = text_of((await client.get(base)).text)
+    assert "Bus du dimanche" in page
+    await open_consultation(council.id, consultation.id, actor="test")
+    await Need.filter(id=needs[1].id).update(staff_label="Transports", edited=True)
+    page = text_of((await client.get(base)).text)
+    assert "Bus du dimanche" in page and "Transports" not in page
+    titles = [o.title for o in await ConsultationOption.filter(consultation_id=consultation.id)]
+    assert sorted(titles) == ["Bus du dimanche", "Garde d'enfants"]
+
+
+async def test_option_edited_while_draft_stops_following_and_can_be_removed(
+    client: httpx.AsyncClient,
+) -> None:
+    definition, needs = await analysed_survey()
+    council, _ = await make_council(1)
+    consultation = await draft(council)
+    await staff_client(client)
+    first, second = await options_from(client, council, consultation, definition, needs[:2])
+    base = f"/staff/councils/{council.id}/consultations/{consultation.id}"
+    listing = await client.get(base)
+    assert f'href="{base}/options/{first.id}"' in listing.text
+    edit = await client.get(f"{base}/options/{first.id}")
+    assert edit.status_code == 200
+    assert "Ce nom suit celui du besoin « Garde d'enfants »" in text_of(edit.text)
+    csrf = field_value(edit.text, "csrf")
+    # An empty name is refused next to its field, what was typed kept.
+    refused = await post_form(
+        client,
+        f"{base}/options/{first.id}",
+        [("csrf", csrf), ("title", ""), ("description", "Gardé"), ("quote", "1")],
+    )
+    assert refused.status_code == 422
+    assert 'id="e-title">Ce champ est obligatoire.' in refused.text and "Gardé" in refused.text
+    assert 'name="quote" value="0">' in refused.text  # unticked stays unticked
+    saved = await post_form(
+        client,
+        f"{base}/options/{first.id}",
+        [
+            ("csrf", csrf),
+            ("title", "Une crèche de quartier"),
+            ("description", "Trente places à Bissy."),
+            ("quote", "1"),
+        ],
+    )
+    assert saved.status_code == 303
+    option = await ConsultationOption.get(id=first.id)
+    assert (option.title, option.description, option.quotes) == (
+        "Une crèche de quartier",
+        "Trente places à Bissy.",
+        [TEXTS[1]],
+    )
+    assert option.follows_need is False
+    await Need.filter(id=needs[0].id).update(staff_label="Enfance", edited=True)
+    await client.get(base)
+    assert (await ConsultationOption.get(id=first.id)).title == "Une crèche de quartier"
+    removed = await post_form(client, f"{base}/options/{second.id}/remove", [("csrf", csrf)])
+    assert removed.status_code == 303
+    assert [o.id for o in await ConsultationOption.filter(consultation_id=consultation.id)] == [
+        first.id
+    ]
+    # Once voting is open, options stay as they are.
+    await create_options(consultation, [("Autre", "", None)], actor="test")
+    await open_consultation(council.id, consultation.id, actor="test")
+    late = await post_form(client, f"{base}/options/{first.id}/remove", [("csrf", csrf)])
+    assert late.status_code == 409
+    late_edit = await post_form(
+        client, f"{base}/options/{first.id}", [("csrf", csrf), ("title", "Changé")]
+    )
+    assert late_edit.status_code == 409
+    assert (await ConsultationOption.get(id=first.id)).title == "Une crèche de quartier"
+
+
+async def test_ballot_shows_each_option_description_and_quotes_masked(
+    client: httpx.AsyncClient,
+) -> None:
+    council, (member, *_) = await make_council(1)
+    consultation = await draft(council)
+    await create_options(
+        consultation,
+        [("Crèche", "Trente places", None), ("Bus", "", None)],
+        quotes=[["Appelez-moi au 06 12 34 56 78 pour en parler", "Plus de places"], []],
+        actor="test",
+    )
+    await open_consultation(council.id, consultation.id, actor="test")
+    await member_login(client, member)
+    ballot = await client.get(f"/c/v/{consultation.id}")
+    assert ballot.status_code == 200
+    text = text_of(ballot.text)
+    assert "Trente places" in text
+    assert "Appelez-moi au [téléphone] pour en parler" in text and "Plus de places" in text
+    assert "06 12 34 56 78" not in ballot.text
+    # Still a light page for a phone: the ballot and its style sheets, gzipped.
+    sheets = re.findall(r'href="(/static/css/[^"]+)"', ballot.text)
+    assert len(sheets) == 2
+    files = [ballot.content] + [(await client.get(href)).content for href in sheets]
+    assert sum(len(gzip.compress(f)) for f in files) <= 14 * 1024

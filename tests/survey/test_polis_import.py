@@ -418,7 +418,9 @@ async def import_open_and_close(
     page = (await client.get(base)).text
     for action in ("open", "close"):
         changed = await post_form(
-            client, f"{base}/state", [("csrf", field_value(page, "csrf")), ("action", action)]
+            client,
+            f"{base}/state",
+            [("csrf", field_value(page, "csrf")), ("action", action), ("confirm", "1")],
         )
         assert changed.status_code == 303, action
     async with connection() as conn:

@@ -15,11 +15,11 @@ import pytest
 from analysis import sortition_lib
 from survey.domain import sortition as sortition_domain
 from survey.domain.db import connection
-from survey.domain.definitions import SurveyDef
+from survey.domain.definitions import SurveyDef, create_survey_from_definition, get_definition
 from survey.domain.responses import load_responses
 from survey.models.councils import Council, Member
 from survey.models.sortition import SortitionDraw
-from tests.factories import finish_jobs, make_survey
+from tests.factories import demo_definition, finish_jobs, make_survey
 from tests.htmlform import field_value, post_form, text_of
 from tests.survey.test_accessibility import violations
 from tests.survey.test_browser import PHONE, chromium_missing, launch
@@ -302,6 +302,15 @@ async def test_sortition_drawn_on_a_phone_without_javascript_and_accessible(
                 draw = await SortitionDraw.get(council_id=council.id)
                 report_url = f"{url(council)}/{draw.id}"
                 assert draw.seed == 77
+                # The members as staff read them on the phone: by name in order, by label.
+                await page.get_by_role("link", name="Voir les membres du conseil").click()
+                rows = page.locator("#members ~ .table-scroll tbody tr")
+                names = [n.split("\n")[0] for n in await rows.locator("th").all_inner_texts()]
+                assert names == [f"Volontaire n° {n}" for n in range(1, 5)]
+                areas = await rows.locator("td:nth-child(2)").all_inner_texts()
+                assert set(areas) <= {"Bissy", "Centre-ville"} and areas
+                width = await page.evaluate("document.documentElement.scrollWidth")
+                assert width <= PHONE["width"]
             await context.close()
         await browser.close()
     assert found == {}
@@ -516,3 +525,114 @@ async def test_sortition_queued_draw_pages_for_unknown_and_failed_draws(
     assert "Le tirage n'a pas pu se faire" in text_of(failed.text)
     assert field_value(failed.text, "key") != key
     assert await SortitionDraw.filter(council_id=council.id).count() == 0
+
+
+async def test_sortition_pool_leaves_out_volunteers_without_a_usable_contact(
+    client: httpx.AsyncClient,
+) -> None:
+    definition = await volunteers(bissy=4, centre=4)
+    contacts = ["", "pas de contact", "06 12 34 56 78", "  v99@example.org  ", "awa@"]
+    await load_responses(
+        definition,
+        [
+            {
+                "key": str(uuid.uuid4()),
+                "submitted_at": "2026-10-21T10:00:00+00:00",
+                "answers": {"quartier": "bissy", "age": "30-44", "conseil": "yes", "contact": c},
+            }
+            for c in contacts
+        ]
+        + [
+            {
+                "key": str(uuid.uuid4()),
+                "submitted_at": "2026-10-21T10:00:00+00:00",
+                "answers": {"quartier": "centre", "age": "30-44", "conseil": "yes"},
+            }
+        ],
+    )
+    council, _ = await make_council(0)
+    await staff_client(client)
+    page = await plan_page(client, council, definition)
+    # 8 reachable volunteers, plus the phone number and the padded address: 10 in the pool.
+    assert "10 volontaires pas encore tirés au sort" in text_of(page)
+    assert (
+        "4 volontaires laissés de côté faute d'un contact utilisable (adresse e-mail ou numéro"
+        " de téléphone valide)" in text_of(page)
+    )
+    assert input_value(page, "max:quartier:bissy") != ""
+    fields = draw_fields(page, definition)
+    fields = [(k, "10" if k == "size" else v) for k, v in fields]
+    fields = [(k, "10" if k.startswith("max:") else v) for k, v in fields]
+    response = await send_draw(client, url(council), fields)
+    assert response.status_code == 303, text_of(response.text)[:400]
+    members = await Member.filter(council_id=council.id)
+    assert len(members) == 10
+    assert all(m.email or m.phone for m in members)
+    assert sorted(m.phone for m in members if m.phone) == ["06 12 34 56 78"]
+    report = text_of((await client.get(response.headers["location"])).text)
+    assert "sans compter 4 volontaires sans contact utilisable" in report
+
+
+async def test_sortition_members_listed_by_label_in_natural_order(
+    client: httpx.AsyncClient,
+) -> None:
+    definition = await volunteers(bissy=6, centre=6)
+    council, _ = await make_council(0)
+    await staff_client(client)
+    params = [("survey", definition.slug), ("question", "conseil"), ("size", "11")]
+    params += [("strata", "quartier"), ("strata", "age")]
+    page = (await client.get(url(council), params=params)).text
+    fields = [
+        ("csrf", field_value(page, "csrf")),
+        ("key", field_value(page, "key")),
+        ("survey", definition.slug),
+        ("question", "conseil"),
+        ("size", "11"),
+        ("strata", "quartier"),
+        ("strata", "age"),
+        ("seed", "99"),
+        ("algorithm", "legacy" if sortition_lib.AVAILABLE else "simple"),
+    ]
+    fields += [
+        (name, "0" if name.startswith("min:") else "11")
+        for name in re.findall(r'name="((?:min|max):[^"]+)"', page)
+    ]
+    response = await send_draw(client, url(council), fields)
+    assert response.status_code == 303, text_of(response.text)[:400]
+    listing = await client.get(f"/staff/councils/{council.id}")
+    names = re.findall(r'<th scope="row">(Volontaire n° \d+)', listing.text)
+    assert names == [f"Volontaire n° {n}" for n in range(1, 12)]
+    text = text_of(listing.text)
+    assert "Bissy" in text and "Centre-ville" in text
+    assert "30 à 44 ans" in text and "60 à 74 ans" in text
+    assert "bissy" not in text and "60-74" not in text and "age =" not in text
+    english = text_of((await client.get(f"/staff/councils/{council.id}?lang=en")).text)
+    assert "Town centre" in english and "60 to 74" in english
+
+
+async def test_sortition_survey_without_a_contact_question_says_nobody_can_be_reached(
+    client: httpx.AsyncClient,
+) -> None:
+    data = demo_definition()
+    for section in data["sections"]:
+        section["questions"] = [q for q in section["questions"] if q["kind"] != "contact"]
+    await create_survey_from_definition(data)
+    definition = await get_definition(data["slug"])
+    await load_responses(
+        definition,
+        [
+            {
+                "key": str(uuid.uuid4()),
+                "submitted_at": "2026-10-21T10:00:00+00:00",
+                "answers": {"quartier": "bissy", "age": "30-44", "conseil": "yes"},
+            }
+        ],
+    )
+    council, _ = await make_council(0)
+    await staff_client(client)
+    page = text_of(await plan_page(client, council, definition))
+    assert "0 volontaire pas encore tiré au sort" in page
+    assert (
+        "Ce questionnaire ne demande pas de contact : aucun volontaire ne pourrait être joint"
+        in page
+    )
