@@ -11,7 +11,8 @@ from survey.i18n import catalogue, translate
 ROOT = Path(__file__).resolve().parents[2]
 _KEY = re.compile(
     r"""["']((?:error|form|nav|footer|home|survey|thanks|staff|status|channel|privacy|"""
-    r"""council|analysis|dashboard|report|privacy|a11y|builder|member|vote|sortition|actions|followup)"""
+    r"""council|analysis|dashboard|report|privacy|a11y|builder|member|vote|sortition|actions|"""
+    r"""followup|decide|actors|charts)"""
     r"""\.[a-z0-9_]+)["']"""
 )
 
