@@ -29,14 +29,19 @@ def test_translate_plural_follows_the_language_rule(language: str, n: int, expec
     assert translate(language, "form.errors_title", n=n) == expected
 
 
-def test_plural_messages_have_two_distinct_forms_in_both_languages() -> None:
-    for language in ("fr", "en"):
-        forms = plural_forms(language)
-        assert forms, language
-        for key, (one, many) in forms.items():
-            assert one.strip() and many.strip(), key
-            assert one != many, key
-            assert "(s)" not in one + many, key
+def test_plural_messages_have_two_forms_in_both_languages() -> None:
+    fr, en = plural_forms("fr"), plural_forms("en")
+    assert fr and en
+    for key in set(fr) | set(en):
+        for forms in (fr.get(key), en.get(key)):
+            if forms is not None:
+                one, many = forms
+                assert one.strip() and many.strip(), key
+                assert "(s)" not in one + many, key
+        # A sentence may read the same in one language ("il y en a {n}"), not in both.
+        assert (
+            len(set(fr.get(key, ())) | set(en.get(key, ()))) > 2 or key not in fr or key not in en
+        ), key
 
 
 async def test_error_summary_counts_one_answer_in_singular(client: httpx.AsyncClient) -> None:
