@@ -610,8 +610,8 @@ def _memberships(
 ) -> list[tuple[int, ...]]:
     """Main need first, then the need of each segment that is clearly about another one.
 
-    A segment adds its nearest need when it is at least as close to that need's centre as
-    the need's typical (median) answer: an aside does not make a resident cited twice.
+    A segment adds its nearest need when it is nearly as close to that need's centre as
+    the need's typical (median) segment: an aside does not make a resident cited twice.
     """
     memberships: list[tuple[int, ...]] = [() for _ in segmented.texts]
     if not len(centres):
@@ -628,7 +628,7 @@ def _memberships(
         needs = [first] if first >= 0 else []
         for p in owned[index]:
             c = int(nearest[p])
-            if c not in needs and similarity[p, c] >= typical[c] and len(owned[index]) > 1:
+            if c not in needs and similarity[p, c] >= 0.75 * typical[c] and len(owned[index]) > 1:
                 needs.append(c)
         memberships[index] = tuple(needs)
     return memberships

@@ -215,7 +215,7 @@ class GuidedThemes(ClusterMixin, BaseEstimator):
         seeds: np.ndarray | None = None,
         threshold: float = 0.14,
         min_fit: float = 0.7,
-        min_size: int = 3,
+        min_size: int = 2,
         free: ClusterMixin | None = None,
         n_clusters: int | None = None,
         random_state: int | None = 0,

@@ -44,7 +44,8 @@ def clean_phrase(text: str) -> str:
 
 
 def _key(label: str) -> str:
-    return normalise(label)
+    # "Place en crèche" and "Places en crèche" are the same label.
+    return " ".join(w[:-1] if len(w) > 3 and w[-1] in "sx" else w for w in normalise(label).split())
 
 
 class PhraseLabeler(BaseEstimator):
@@ -94,7 +95,12 @@ class PhraseLabeler(BaseEstimator):
                 if languages[i] == language
             }
         )
-        docs = dict(zip(wanted, _tagged([segments[i] for i in wanted], language), strict=True))
+        cleaned = {i: clean_phrase(segments[i]) for i in wanted}
+        short = [i for i in wanted if 0 < len(cleaned[i].split()) <= self.max_words]
+        # One batch through the tagger: the segments, then the short ones once cleaned.
+        tagged = _tagged([segments[i] for i in wanted] + [cleaned[i] for i in short], language)
+        docs = dict(zip(wanted, tagged[: len(wanted)], strict=True))
+        names = dict(zip(short, tagged[len(wanted) :], strict=True))
         labels: dict[int, str] = {}
         # Larger groups choose first: the common phrase goes to the group most about it.
         for group in sorted(sizes, key=lambda g: (-sizes[g], g)):
@@ -105,7 +111,8 @@ class PhraseLabeler(BaseEstimator):
             for position, index in enumerate(members[: self.n_central]):
                 if int(index) not in docs:
                     continue
-                for phrase, bag in _phrases(segments[index], docs[int(index)], self.max_words):
+                whole = names.get(int(index))
+                for phrase, bag in _phrases(cleaned[int(index)], whole, docs[int(index)]):
                     support = sum(1 for other in bags if bag & other) / len(bags)
                     score = float(closeness[position]) + self.support_weight * support
                     if len(phrase.split()) == 1:
@@ -169,14 +176,12 @@ def _reads_as_name(doc: object) -> bool:
     return True
 
 
-def _phrases(segment: str, doc: object, max_words: int) -> list[tuple[str, set[str]]]:
-    """Label candidates in one segment: itself when short, and its noun phrases."""
+def _phrases(phrase: str, whole: object | None, doc: object) -> list[tuple[str, set[str]]]:
+    """Label candidates in one segment: itself when short (``whole``, tagged once cleaned)
+    and reading as a name, and the noun phrases of its tagged ``doc``."""
     found: list[tuple[str, set[str]]] = []
-    phrase = clean_phrase(segment)
-    if 0 < len(phrase.split()) <= max_words:
-        cleaned = _tagged([phrase], _doc_language(doc))[0]
-        if _reads_as_name(cleaned):
-            found.append((phrase, _content(cleaned)))
+    if whole is not None and _reads_as_name(whole):
+        found.append((phrase, _content(whole)))
     tokens = list(doc)  # type: ignore[call-overload]
     i = 0
     while i < len(tokens):
@@ -202,10 +207,6 @@ def _phrases(segment: str, doc: object, max_words: int) -> list[tuple[str, set[s
             found.append((text[:1].upper() + text[1:], _content(span)))
         i = end
     return found
-
-
-def _doc_language(doc: object) -> Language:
-    return "en" if doc.lang_ == "en" else "fr"  # type: ignore[attr-defined]
 
 
 def _content(tokens: object) -> set[str]:
