@@ -414,7 +414,8 @@ class NeedsClusterer(ClusterMixin, BaseEstimator):
     theme: ``GapKMeans``; a clusterer given here, or ``n_clusters``, finds the needs over
     all answers instead, each need joining the theme of most of its answers), ``labeler``
     (``PhraseLabeler``). ``vocabulary`` None is the built-in one, ``()`` none at all.
-    After ``fit``: ``labels_`` (main need per answer), ``result_``.
+    A theme splits into several needs only when the split beats chance by ``need_gap``
+    (see ``GapKMeans``). After ``fit``: ``labels_`` (main need per answer), ``result_``.
     """
 
     def __init__(
@@ -429,6 +430,7 @@ class NeedsClusterer(ClusterMixin, BaseEstimator):
         language: Language | str = "auto",
         min_cluster_size: int = 2,
         max_needs_per_theme: int = 6,
+        need_gap: float = 0.0,
         random_state: int | None = 0,
     ) -> None:
         self.vectorizer = vectorizer
@@ -441,6 +443,7 @@ class NeedsClusterer(ClusterMixin, BaseEstimator):
         self.language = language
         self.min_cluster_size = min_cluster_size
         self.max_needs_per_theme = max_needs_per_theme
+        self.need_gap = need_gap
         self.random_state = random_state
 
     def fit(self, X: Sequence[str | None], y: object = None) -> NeedsClusterer:
@@ -508,7 +511,12 @@ class NeedsClusterer(ClusterMixin, BaseEstimator):
             members = np.flatnonzero(theme_of_row == theme)
             high = min(self.max_needs_per_theme, len(members) // 5)
             if high >= 2:
-                model = GapKMeans(min_clusters=1, max_clusters=high, random_state=self.random_state)
+                model = GapKMeans(
+                    min_clusters=1,
+                    max_clusters=high,
+                    min_gap=self.need_gap,
+                    random_state=self.random_state,
+                )
                 sub = model.fit_predict(rows[members])
             else:
                 sub = np.zeros(len(members), dtype=np.int64)
@@ -618,10 +626,9 @@ def _memberships(
         return memberships
     similarity = segment_rows @ centres.T if len(segment_rows) else np.zeros((0, len(centres)))
     nearest = similarity.argmax(axis=1) if len(similarity) else np.zeros(0, dtype=np.int64)
-    typical = np.zeros(len(centres))
-    for c in range(len(centres)):
-        owners = [p for p, s in enumerate(segmented.segments) if nearest[p] == c]
-        typical[c] = np.median(similarity[owners, c]) if owners else 1.0
+    typical = np.ones(len(centres))
+    for c in np.unique(nearest):
+        typical[c] = np.median(similarity[nearest == c, c])
     owned = segmented.of_answer()
     for row, index in enumerate(real):
         first = int(need_of_row[row])
@@ -655,8 +662,9 @@ def _describe(
     texts = segmented.texts
     segments = segmented.segments
     seg_need = np.full(len(segments), UNCLASSIFIED, dtype=np.int64)
+    owned = segmented.of_answer()
     for index, needs in enumerate(memberships):
-        for p in segmented.of_answer()[index]:
+        for p in owned[index]:
             if needs:
                 best = max(needs, key=lambda c: float(segment_rows[p] @ centres[c]))
                 seg_need[p] = best
