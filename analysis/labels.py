@@ -204,7 +204,7 @@ def _phrases(phrase: str, whole: object | None, doc: object) -> list[tuple[str, 
         span = doc[i:end]  # type: ignore[index]
         if end - i >= 2:
             text = span.text
-            found.append((text[:1].upper() + text[1:], _content(span)))
+            found.append((clean_phrase(text), _content(span)))
         i = end
     return found
 
