@@ -244,8 +244,12 @@ async def split(request, form, run):  # type: ignore[no-untyped-def]
 
 @_review
 async def merge(request, form, run):  # type: ignore[no-untyped-def]
-    ids = [_int(v) for v in form.getlist("need")]
-    kept = await domain.merge_needs(run, [i for i in ids if i is not None])
+    ids = [i for i in (_int(v) for v in form.getlist("need")) if i is not None]
+    # Needs are shown under their themes: merge into the largest selected, whatever the
+    # order of the boxes on the page.
+    order = {n.id: rank for rank, n in enumerate(await domain.needs_of_run(run))}
+    ids.sort(key=lambda i: order.get(i, len(order)))
+    kept = await domain.merge_needs(run, ids)
     # The merged need gets a proposed name; the page asks staff to keep or change it.
     return f"{_run_url(request.path_params['slug'], run.id)}?named={kept.id}#need-{kept.id}"
 
