@@ -26,7 +26,7 @@ _OPENINGS = re.compile(
     re.IGNORECASE,
 )
 _TRAILING = re.compile(r"[\s.!?;:,…)\"'«»-]+$")
-_LEADING = re.compile(r"^[\s\-•*–\d).:(\"'«»]+")
+_LEADING = re.compile(r"^[\s\-•*–(\"'«»]*(?:\d{1,2}[).]\s*)?[\s\-•*–(\"'«»]*")
 _MAX_WORDS = 6
 
 
