@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import sparse
@@ -33,7 +33,11 @@ from sklearn.preprocessing import normalize
 from sklearn.utils import Tags
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from analysis.text import Language, PreparedAnswer, prepare_answers
+from analysis.embedding import SegmentedAnswers, embed_terms, segment_answers
+from analysis.grouping import GapKMeans, GuidedThemes, MeaningVectorizer, answer_rows
+from analysis.labels import PhraseLabeler, central_quotes, clean_phrase
+from analysis.text import Language, PreparedAnswer
+from analysis.themes import Theme, load_vocabulary
 
 UNCLASSIFIED = -1
 
@@ -52,6 +56,8 @@ class Need:
     quote_indices: tuple[int, ...]
     size: int
     share: float
+    theme: int = -1
+    coherence: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -365,101 +371,384 @@ class NeedLabeler(BaseEstimator):
         return tuple(quotes)
 
 
-class NeedsClusterer(ClusterMixin, BaseEstimator):
-    """Cluster free-text answers into needs with swappable stages.
+@dataclass(frozen=True)
+class ThemeGroup:
+    """A theme: a family of needs ("Transports et déplacements").
 
-    Any stage left as None gets its default (``AnswerVectorizer``, ``LSAReducer``,
-    ``AutoKMeans``, ``NeedLabeler``); ``n_clusters`` forces the number of needs of the
-    default clusterer. After ``fit``: ``labels_``, ``embedding_``, ``result_``.
+    ``vocabulary_id`` is the vocabulary theme it follows (None: a theme of its own, named
+    from its answers); ``needs`` are the clusters of its needs, largest first; ``size``
+    counts residents (answers) with at least one of its needs.
+    """
+
+    theme: int
+    label: str
+    vocabulary_id: str | None
+    needs: tuple[int, ...]
+    size: int
+    share: float
+
+
+@dataclass(frozen=True)
+class TwoLevelResult(ClusteringResult):
+    """A clustering with themes over needs and several needs per answer.
+
+    ``labels`` is each answer's main need; ``memberships`` all its needs, main first;
+    ``themes`` sorted by decreasing size; ``unclassified_share`` the share of real answers
+    with no need.
+    """
+
+    themes: list[ThemeGroup] = field(default_factory=list)
+    memberships: list[tuple[int, ...]] = field(default_factory=list)
+    unclassified_share: float = 0.0
+
+    def theme_of(self, cluster: int) -> ThemeGroup | None:
+        """The theme holding need ``cluster``."""
+        return next((t for t in self.themes if cluster in t.needs), None)
+
+
+class NeedsClusterer(ClusterMixin, BaseEstimator):
+    """Group answers by meaning into themes, then needs inside each theme.
+
+    Stages, each swappable (None: the default): ``vectorizer`` (``MeaningVectorizer``),
+    ``themer`` (``GuidedThemes`` seeded by ``vocabulary``), ``clusterer`` (needs inside a
+    theme: ``GapKMeans``; a clusterer given here, or ``n_clusters``, finds the needs over
+    all answers instead, each need joining the theme of most of its answers), ``labeler``
+    (``PhraseLabeler``). ``vocabulary`` None is the built-in one, ``()`` none at all.
+    A theme splits into several needs only when the split beats chance by ``need_gap``
+    (see ``GapKMeans``). After ``fit``: ``labels_`` (main need per answer), ``result_``.
     """
 
     def __init__(
         self,
         vectorizer: TransformerMixin | None = None,
-        reducer: TransformerMixin | None = None,
+        themer: ClusterMixin | None = None,
         clusterer: ClusterMixin | None = None,
-        labeler: NeedLabeler | None = None,
+        labeler: PhraseLabeler | None = None,
         n_clusters: int | None = None,
-        min_clusters: int = 2,
+        n_themes: int | None = None,
+        vocabulary: Sequence[Theme] | None = None,
         language: Language | str = "auto",
         min_cluster_size: int = 2,
+        max_needs_per_theme: int = 6,
+        need_gap: float = 0.0,
         random_state: int | None = 0,
     ) -> None:
         self.vectorizer = vectorizer
-        self.reducer = reducer
+        self.themer = themer
         self.clusterer = clusterer
         self.labeler = labeler
         self.n_clusters = n_clusters
-        self.min_clusters = min_clusters
+        self.n_themes = n_themes
+        self.vocabulary = vocabulary
         self.language = language
         self.min_cluster_size = min_cluster_size
+        self.max_needs_per_theme = max_needs_per_theme
+        self.need_gap = need_gap
         self.random_state = random_state
 
-    def _stages(self) -> tuple[TransformerMixin, TransformerMixin, ClusterMixin, NeedLabeler]:
-        vectorizer = clone(self.vectorizer) if self.vectorizer is not None else AnswerVectorizer()
-        reducer = (
-            clone(self.reducer)
-            if self.reducer is not None
-            else LSAReducer(random_state=self.random_state)
+    def fit(self, X: Sequence[str | None], y: object = None) -> NeedsClusterer:
+        vocabulary = load_vocabulary() if self.vocabulary is None else tuple(self.vocabulary)
+        segmented = segment_answers(X, self.language, themes=vocabulary)
+        vectors, docs = answer_rows(segmented)
+        real = np.flatnonzero(~segmented.non_answer)
+        n = len(segmented.texts)
+        main = np.full(n, UNCLASSIFIED, dtype=np.int64)
+        memberships: list[tuple[int, ...]] = [() for _ in range(n)]
+        coords = np.full((n, 2), np.nan)
+        language = _survey_language(segmented.languages, real)
+        if len(real) < 2:
+            if len(real) == 1 and self.min_cluster_size <= 1:
+                main[real] = 0
+            return self._finish(segmented, main, memberships, coords, language, [], {}, None)
+        vectorizer = (
+            clone(self.vectorizer)
+            if self.vectorizer is not None
+            else MeaningVectorizer(random_state=self.random_state)
         )
-        clusterer = (
-            clone(self.clusterer)
-            if self.clusterer is not None
-            else AutoKMeans(
-                n_clusters=self.n_clusters,
-                min_clusters=self.min_clusters,
-                random_state=self.random_state,
-            )
+        rows = vectorizer.fit_transform((vectors[real], [docs[i] for i in real]))
+        themes = self._themer(vectorizer, vocabulary, rows.shape[1]).fit(rows)
+        theme_of_row = np.asarray(themes.labels_)
+        need_of_row = self._needs(rows, theme_of_row)
+        need_of_row = _renumber(need_of_row, self.min_cluster_size)
+        centres = _centres(rows, need_of_row)
+        main[real] = need_of_row
+        coords[real] = _map_coordinates(rows, self.random_state)
+        segment_rows = _segment_rows(vectorizer, segmented)
+        memberships = _memberships(segmented, real, need_of_row, centres, segment_rows)
+        need_theme = {
+            c: int(np.bincount(theme_of_row[need_of_row == c] + 1).argmax()) - 1
+            for c in range(len(centres))
+        }
+        seed_of = getattr(themes, "seed_of_", None)
+        return self._finish(
+            segmented,
+            main,
+            memberships,
+            coords,
+            language,
+            [(vocabulary, seed_of), rows, real, centres, segment_rows],
+            need_theme,
+            theme_of_row,
         )
-        labeler = clone(self.labeler) if self.labeler is not None else NeedLabeler()
-        return vectorizer, reducer, clusterer, labeler
 
-    def fit(
-        self, X: Sequence[str | None] | Sequence[PreparedAnswer], y: object = None
-    ) -> NeedsClusterer:
-        answers = _as_prepared(X, self.language)
-        vectorizer, reducer, clusterer, labeler = self._stages()
-        real = np.array([not a.non_answer for a in answers], dtype=bool)
-        positions = np.flatnonzero(real)
-        labels = np.full(len(answers), UNCLASSIFIED, dtype=np.int64)
-        embedding = np.zeros((len(answers), 0))
-        coords = np.full((len(answers), 2), np.nan)
-        if len(positions) >= 2:
-            kept = [answers[i] for i in positions]
-            reduced = reducer.fit_transform(vectorizer.fit_transform(kept))
-            labels[positions] = _renumber(
-                np.asarray(clusterer.fit_predict(reduced)), self.min_cluster_size
+    def _themer(self, vectorizer: object, vocabulary: Sequence[Theme], width: int) -> ClusterMixin:
+        if self.themer is not None:
+            return clone(self.themer)
+        seeds = _seed_rows(vectorizer, vocabulary, width) if vocabulary else None
+        return GuidedThemes(seeds=seeds, n_clusters=self.n_themes, random_state=self.random_state)
+
+    def _needs(self, rows: np.ndarray, theme_of_row: np.ndarray) -> np.ndarray:
+        if self.clusterer is not None or self.n_clusters is not None:
+            model = (
+                clone(self.clusterer)
+                if self.clusterer is not None
+                else GapKMeans(n_clusters=self.n_clusters, random_state=self.random_state)
             )
-            embedding = np.zeros((len(answers), reduced.shape[1]))
-            embedding[positions] = reduced
-            coords[positions] = _map_coordinates(reduced, self.random_state)
-        elif len(positions) == 1:
-            labels[positions] = 0 if self.min_cluster_size <= 1 else UNCLASSIFIED
-        labeler.fit(answers, labels, embedding=embedding if embedding.shape[1] else None)
-        self.vectorizer_, self.reducer_, self.clusterer_, self.labeler_ = (
-            vectorizer,
-            reducer,
-            clusterer,
-            labeler,
-        )
-        self.labels_ = labels
-        self.embedding_ = embedding
-        self.result_ = ClusteringResult(
-            labels=labels,
-            needs=labeler.needs_,
+            return np.asarray(model.fit_predict(rows), dtype=np.int64)
+        need = np.full(len(rows), UNCLASSIFIED, dtype=np.int64)
+        offset = 0
+        for theme in sorted(int(t) for t in np.unique(theme_of_row) if t >= 0):
+            members = np.flatnonzero(theme_of_row == theme)
+            high = min(self.max_needs_per_theme, len(members) // 5)
+            if high >= 2:
+                model = GapKMeans(
+                    min_clusters=1,
+                    max_clusters=high,
+                    min_gap=self.need_gap,
+                    random_state=self.random_state,
+                )
+                sub = model.fit_predict(rows[members])
+            else:
+                sub = np.zeros(len(members), dtype=np.int64)
+            need[members] = offset + sub
+            offset += int(sub.max()) + 1
+        return need
+
+    def _finish(
+        self,
+        segmented: SegmentedAnswers,
+        main: np.ndarray,
+        memberships: list[tuple[int, ...]],
+        coords: np.ndarray,
+        language: Language,
+        fitted: list,
+        need_theme: dict[int, int],
+        theme_of_row: np.ndarray | None,
+    ) -> NeedsClusterer:
+        real_count = int((~segmented.non_answer).sum())
+        needs: list[Need] = []
+        groups: list[ThemeGroup] = []
+        if fitted:
+            (vocabulary, seed_of), rows, real, centres, segment_rows = fitted
+            needs, groups = _describe(
+                self.labeler,
+                segmented,
+                main,
+                memberships,
+                language,
+                vocabulary,
+                seed_of,
+                rows,
+                real,
+                centres,
+                segment_rows,
+                need_theme,
+                theme_of_row,
+            )
+        elif real_count == 1 and self.min_cluster_size <= 1:
+            index = int(np.flatnonzero(~segmented.non_answer)[0])
+            memberships[index] = (0,)
+            label = clean_phrase(segmented.texts[index])
+            needs = [Need(0, label, (), (index,), 1, 1.0)]
+        self.labels_ = main
+        unclassified = sum(1 for i in np.flatnonzero(~segmented.non_answer) if main[i] < 0)
+        self.result_ = TwoLevelResult(
+            labels=main,
+            needs=needs,
             coords=coords,
-            languages=[a.language for a in answers],
-            non_answer=~real,
+            languages=list(segmented.languages),
+            non_answer=segmented.non_answer.copy(),
+            themes=groups,
+            memberships=memberships,
+            unclassified_share=unclassified / real_count if real_count else 0.0,
         )
         return self
 
 
-def _as_prepared(
-    X: Sequence[str | None] | Sequence[PreparedAnswer], language: Language | str
-) -> list[PreparedAnswer]:
-    if len(X) and all(isinstance(x, PreparedAnswer) for x in X):
-        return list(X)  # type: ignore[arg-type]
-    return prepare_answers(X, language)  # type: ignore[arg-type]
+def _survey_language(languages: Sequence[Language], real: np.ndarray) -> Language:
+    counts = Counter(languages[i] for i in real)
+    return "en" if counts["en"] > counts["fr"] else "fr"
+
+
+def _seed_rows(vectorizer: object, vocabulary: Sequence[Theme], width: int) -> np.ndarray:
+    """Each vocabulary theme as a row of the feature space: its seeds' meaning, no wording."""
+    remover = vectorizer.remover_  # type: ignore[attr-defined]
+    seeds = np.zeros((len(vocabulary), width))
+    for position, theme in enumerate(vocabulary):
+        terms = embed_terms(theme.seeds("fr") or theme.seeds("en"))
+        terms = terms[np.abs(terms).sum(axis=1) > 0]
+        if len(terms):
+            meaning = normalize(remover.transform(terms).mean(axis=0, keepdims=True))[0]
+            seeds[position, : len(meaning)] = meaning
+    return seeds
+
+
+def _centres(rows: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    clusters = int(labels.max()) + 1 if len(labels) and labels.max() >= 0 else 0
+    centres = np.zeros((clusters, rows.shape[1]))
+    for c in range(clusters):
+        if np.any(labels == c):
+            centres[c] = rows[labels == c].mean(axis=0)
+    return normalize(centres)
+
+
+def _segment_rows(vectorizer: object, segmented: SegmentedAnswers) -> np.ndarray:
+    docs = [" ".join(s.lemmas) for s in segmented.segments]
+    if not docs:
+        return np.zeros((0, 0))
+    return vectorizer.transform((segmented.vectors.astype(np.float64), docs))  # type: ignore[attr-defined]
+
+
+def _memberships(
+    segmented: SegmentedAnswers,
+    real: np.ndarray,
+    need_of_row: np.ndarray,
+    centres: np.ndarray,
+    segment_rows: np.ndarray,
+) -> list[tuple[int, ...]]:
+    """Main need first, then the need of each segment that is clearly about another one.
+
+    A segment adds its nearest need when it is nearly as close to that need's centre as
+    the need's typical (median) segment: an aside does not make a resident cited twice.
+    """
+    memberships: list[tuple[int, ...]] = [() for _ in segmented.texts]
+    if not len(centres):
+        return memberships
+    similarity = segment_rows @ centres.T if len(segment_rows) else np.zeros((0, len(centres)))
+    nearest = similarity.argmax(axis=1) if len(similarity) else np.zeros(0, dtype=np.int64)
+    typical = np.ones(len(centres))
+    for c in np.unique(nearest):
+        typical[c] = np.median(similarity[nearest == c, c])
+    owned = segmented.of_answer()
+    for row, index in enumerate(real):
+        first = int(need_of_row[row])
+        needs = [first] if first >= 0 else []
+        for p in owned[index]:
+            c = int(nearest[p])
+            if c not in needs and similarity[p, c] >= 0.75 * typical[c] and len(owned[index]) > 1:
+                needs.append(c)
+        memberships[index] = tuple(needs)
+    return memberships
+
+
+def _describe(
+    labeler: PhraseLabeler | None,
+    segmented: SegmentedAnswers,
+    main: np.ndarray,
+    memberships: list[tuple[int, ...]],
+    language: Language,
+    vocabulary: Sequence[Theme],
+    seed_of: np.ndarray | None,
+    rows: np.ndarray,
+    real: np.ndarray,
+    centres: np.ndarray,
+    segment_rows: np.ndarray,
+    need_theme: dict[int, int],
+    theme_of_row: np.ndarray | None,
+    taken: Sequence[str] = (),
+) -> tuple[list[Need], list[ThemeGroup]]:
+    """Labels, quotes, sizes and coherence of needs; themes named and counted."""
+    n_real = len(real)
+    texts = segmented.texts
+    segments = segmented.segments
+    seg_need = np.full(len(segments), UNCLASSIFIED, dtype=np.int64)
+    owned = segmented.of_answer()
+    for index, needs in enumerate(memberships):
+        for p in owned[index]:
+            if needs:
+                best = max(needs, key=lambda c: float(segment_rows[p] @ centres[c]))
+                seg_need[p] = best
+    seg_languages = [segmented.languages[s.answer] for s in segments]
+    seg_texts = [s.text for s in segments]
+    seg_lemmas = [s.lemmas for s in segments]
+    need_labeler = clone(labeler) if labeler is not None else PhraseLabeler()
+    need_labeler.fit(
+        seg_texts,
+        seg_need,
+        segment_rows,
+        centres,
+        seg_languages,
+        language,
+        lemmas=seg_lemmas,
+        taken=taken,
+    )
+    full_rows = np.zeros((len(texts), rows.shape[1]))
+    full_rows[real] = rows
+    sizes = Counter(c for needs in memberships for c in needs)
+    needs_out = []
+    for c in range(len(centres)):
+        members = np.flatnonzero(main == c)
+        coherence = float((full_rows[members] @ centres[c]).mean()) if len(members) else 0.0
+        needs_out.append(
+            Need(
+                cluster=c,
+                label=need_labeler.labels_.get(c, ""),
+                keywords=_keywords(seg_lemmas, seg_need, c),
+                quote_indices=central_quotes(texts, members, full_rows, centres[c]),
+                size=sizes[c],
+                share=sizes[c] / n_real if n_real else 0.0,
+                theme=need_theme.get(c, UNCLASSIFIED),
+                coherence=round(coherence, 4),
+            )
+        )
+    needs_out.sort(key=lambda need: (-need.size, need.cluster))
+    groups = _themes(
+        needs_out, memberships, language, vocabulary, seed_of, n_real, need_labeler.labels_
+    )
+    return needs_out, groups
+
+
+def _keywords(
+    lemmas: Sequence[Sequence[str]], seg_need: np.ndarray, cluster: int
+) -> tuple[str, ...]:
+    counts = Counter(w for p in np.flatnonzero(seg_need == cluster) for w in set(lemmas[p]))
+    return tuple(w for w, _ in counts.most_common(8))
+
+
+def _themes(
+    needs: list[Need],
+    memberships: list[tuple[int, ...]],
+    language: Language,
+    vocabulary: Sequence[Theme],
+    seed_of: np.ndarray | None,
+    n_real: int,
+    need_labels: dict[int, str],
+) -> list[ThemeGroup]:
+    by_theme: dict[int, list[Need]] = {}
+    for need in needs:
+        by_theme.setdefault(need.theme, []).append(need)
+    groups = []
+    for theme, members in by_theme.items():
+        clusters = {n.cluster for n in members}
+        size = sum(1 for m in memberships if clusters & set(m))
+        seed = int(seed_of[theme]) if seed_of is not None and 0 <= theme < len(seed_of) else -1
+        if seed >= 0:
+            label, vocabulary_id = vocabulary[seed].label(language), vocabulary[seed].id
+        else:
+            # A theme of its own is named after its largest need.
+            label, vocabulary_id = members[0].label, None
+        groups.append(
+            ThemeGroup(
+                theme=theme,
+                label=label,
+                vocabulary_id=vocabulary_id,
+                needs=tuple(n.cluster for n in members),
+                size=size,
+                share=size / n_real if n_real else 0.0,
+            )
+        )
+    groups.sort(key=lambda g: (-g.size, g.theme))
+    return groups
 
 
 def _renumber(labels: np.ndarray, min_size: int) -> np.ndarray:
@@ -487,10 +776,18 @@ def cluster_needs(
     *,
     language: Language | str = "auto",
     n_clusters: int | None = None,
+    n_themes: int | None = None,
+    vocabulary: Sequence[Theme] | None = None,
     random_state: int | None = 0,
-) -> ClusteringResult:
-    """Cluster answers into needs with the default stages; ``n_clusters`` forces k."""
-    model = NeedsClusterer(n_clusters=n_clusters, language=language, random_state=random_state)
+) -> TwoLevelResult:
+    """Themes and needs of free-text answers; ``n_clusters`` / ``n_themes`` force counts."""
+    model = NeedsClusterer(
+        n_clusters=n_clusters,
+        n_themes=n_themes,
+        vocabulary=vocabulary,
+        language=language,
+        random_state=random_state,
+    )
     return model.fit(texts).result_
 
 
@@ -500,7 +797,7 @@ def split_need(
     language: Language | str = "auto",
     n_clusters: int | None = None,
     random_state: int | None = 0,
-) -> ClusteringResult:
+) -> TwoLevelResult:
     """Re-cluster the answers of one need into at least two sub-needs.
 
     ``texts`` are the need's answers; the result's positions refer to that list.
@@ -508,8 +805,14 @@ def split_need(
     if n_clusters is not None and n_clusters < 2:
         raise ValueError("a split needs at least two sub-needs")
     model = NeedsClusterer(
-        n_clusters=n_clusters,
-        min_clusters=2,
+        clusterer=GapKMeans(
+            n_clusters=n_clusters,
+            min_clusters=2,
+            max_clusters=min(10, max(2, len(texts) // 2)),
+            random_state=random_state,
+        ),
+        n_themes=1,
+        vocabulary=(),
         language=language,
         min_cluster_size=1,
         random_state=random_state,
@@ -523,22 +826,43 @@ def label_groups(
     *,
     language: Language | str = "auto",
     random_state: int | None = 0,
+    taken: Sequence[str] = (),
 ) -> list[Need]:
-    """Label a grouping given by staff (after a merge or a move); ``-1`` stays unlabelled."""
-    answers = prepare_answers(texts, language)  # type: ignore[arg-type]
-    labels = np.asarray(labels, dtype=np.int64)
-    if len(labels) != len(answers):
+    """Label a grouping given by staff (after a merge or a move); ``-1`` stays unlabelled.
+
+    ``taken`` lists labels already in use elsewhere, which the new ones avoid.
+    """
+    segmented = segment_answers(texts, language, themes=load_vocabulary())
+    given = np.asarray(labels, dtype=np.int64)
+    if len(given) != len(segmented.texts):
         raise ValueError("texts and labels must have the same length")
-    real = np.flatnonzero([not a.non_answer for a in answers])
-    embedding = None
-    if len(real) >= 2:
-        kept = [answers[i] for i in real]
-        reduced = LSAReducer(random_state=random_state).fit_transform(
-            AnswerVectorizer().fit_transform(kept)
-        )
-        embedding = np.zeros((len(answers), reduced.shape[1]))
-        embedding[real] = reduced
-    return NeedLabeler().fit(answers, labels, embedding=embedding).needs_
+    main = np.where(segmented.non_answer, UNCLASSIFIED, given)
+    real = np.flatnonzero(~segmented.non_answer)
+    if not len(real) or main.max() < 0:
+        return []
+    vectors, docs = answer_rows(segmented)
+    vectorizer = MeaningVectorizer(random_state=random_state)
+    rows = vectorizer.fit_transform((vectors[real], [docs[i] for i in real]))
+    centres = _centres(rows, main[real])
+    memberships = [(int(c),) if c >= 0 else () for c in main]
+    needs, _ = _describe(
+        None,
+        segmented,
+        main,
+        memberships,
+        _survey_language(segmented.languages, real),
+        (),
+        None,
+        rows,
+        real,
+        centres,
+        _segment_rows(vectorizer, segmented),
+        {},
+        None,
+        taken,
+    )
+    present = {int(c) for c in main if c >= 0}
+    return [need for need in needs if need.cluster in present]
 
 
 def match_needs(

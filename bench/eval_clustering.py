@@ -1,5 +1,11 @@
 """Evaluate needs clustering against human tags, and time it on 10,000 and 20,000 titles.
 
+First the measures of the two-level grouping (themes over needs): on the demo "manque"
+answers, theme-level AMI against the themes they were written for (mixed answers and
+non-answers left out), the largest share of childcare answers in one theme, labels with
+an English word, labels alike, and every label; on FI7 the need-level AMI; on SIB-200 the
+number of themes chosen and their AMI.
+
 Prints one JSON line per dataset and method. Parlons chooses the number of needs itself
 ("parlons-no-vectors" is the same without French word vectors, to show the language gap);
 the reference (TF-IDF, LSA to 100 dimensions, k-means) is given the true number and
@@ -30,8 +36,13 @@ from sklearn.preprocessing import normalize
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from analysis.clustering import AnswerVectorizer, NeedsClusterer, cluster_needs  # noqa: E402
-from analysis.text import load_pipeline, prepare_answers  # noqa: E402
+from analysis.clustering import (  # noqa: E402
+    AnswerVectorizer,
+    AutoKMeans,
+    LSAReducer,
+    cluster_needs,
+)
+from analysis.text import load_pipeline, normalise, prepare_answers  # noqa: E402
 
 
 def load_fi7(data: Path) -> tuple[list[str], list[str]]:
@@ -84,17 +95,23 @@ def evaluate(dataset: str, texts: list[str], tags: list[str], language: str) -> 
     start = time.perf_counter()
     answers = prepare_answers(texts, language)
     prepared = time.perf_counter() - start
-    # The same prepared answers feed both Parlons variants; each line counts preparation.
-    for method, vectorizer in (
-        ("parlons", None),
-        ("parlons-no-vectors", AnswerVectorizer(vector_weight=0.0)),
-    ):
-        start = time.perf_counter()
-        model = NeedsClusterer(vectorizer=vectorizer, language=language, random_state=0)
-        result = model.fit(answers).result_
-        seconds = prepared + time.perf_counter() - start
-        report(dataset, method, len(result.needs), tags, result.labels, seconds)
-
+    start = time.perf_counter()
+    result = cluster_needs(texts, language=language, random_state=0)
+    seconds = prepared + time.perf_counter() - start
+    report(dataset, "parlons-needs", len(result.needs), tags, result.labels, seconds)
+    report(dataset, "parlons-themes", len(result.themes), tags, theme_labels(result), seconds)
+    # The previous flat pipeline on the same prepared answers, for comparison.
+    start = time.perf_counter()
+    vectors = LSAReducer().fit_transform(AnswerVectorizer().fit_transform(answers))
+    flat = AutoKMeans().fit_predict(vectors)
+    report(
+        dataset,
+        "flat-previous",
+        len(set(flat.tolist())),
+        tags,
+        flat,
+        prepared + time.perf_counter() - start,
+    )
     start = time.perf_counter()
     amis, aris = [], []
     for seed in range(5):
@@ -111,6 +128,55 @@ def evaluate(dataset: str, texts: list[str], tags: list[str], language: str) -> 
         "seconds": round((time.perf_counter() - start) / 5, 2),
     }
     print(json.dumps(line), flush=True)
+
+
+def theme_labels(result) -> np.ndarray:
+    theme_of = {need.cluster: need.theme for need in result.needs}
+    return np.array([theme_of.get(int(c), -1) for c in result.labels])
+
+
+_ENGLISH_ONLY = frozenset(
+    "the and of for with to at on in is are my our no not more night sunday help need "
+    "work home food shop doctor".split()
+)
+
+
+def demo(root: Path) -> None:
+    """The demo survey's "manque" answers: themes, childcare, labels."""
+    data = json.loads((root / "fixtures" / "demo_texts.json").read_text(encoding="utf-8"))
+    items = data["manque"]
+    texts = [item["text"] for item in items]
+    start = time.perf_counter()
+    result = cluster_needs(texts, random_state=0)
+    seconds = time.perf_counter() - start
+    kept = [i for i, item in enumerate(items) if item["theme"] not in ("mixte", "non_reponse")]
+    tags = [items[i]["theme"] for i in kept]
+    themes = theme_labels(result)[kept]
+    childcare = [t for t, tag in zip(themes.tolist(), tags, strict=True) if tag == "enfance"]
+    largest = max(childcare.count(t) for t in set(childcare)) / len(childcare)
+    labels = [n.label for n in result.needs] + [t.label for t in result.themes]
+    english = [label for label in labels if set(normalise(label).split()) & _ENGLISH_ONLY]
+    need_keys = [normalise(n.label) for n in result.needs]
+    line = {
+        "dataset": "demo-manque",
+        "themes": len(result.themes),
+        "needs": len(result.needs),
+        "theme_ami": round(float(adjusted_mutual_info_score(tags, themes)), 4),
+        "need_ami": round(float(adjusted_mutual_info_score(tags, result.labels[kept])), 4),
+        "childcare_largest_theme_share": round(largest, 3),
+        "labels_with_english": english,
+        "labels_alike": len(need_keys) - len(set(need_keys)),
+        "answers_with_several_needs": sum(1 for m in result.memberships if len(m) > 1),
+        "unclassified_share": round(result.unclassified_share, 4),
+        "seconds": round(seconds, 2),
+    }
+    print(json.dumps(line, ensure_ascii=False), flush=True)
+    needs = {n.cluster: n for n in result.needs}
+    for theme in result.themes:
+        print(f"theme {theme.label!r} ({theme.size} residents)", flush=True)
+        for cluster in theme.needs:
+            need = needs[cluster]
+            print(f"    need {need.label!r} ({need.size}, coherence {need.coherence})")
 
 
 def speed(data: Path, sizes: tuple[int, ...]) -> None:
@@ -142,18 +208,20 @@ def main() -> int:
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--skip-speed", action="store_true")
     parser.add_argument("--skip-quality", action="store_true")
+    parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 20_000])
     args = parser.parse_args()
     # Models load once when the web app starts: keep that out of the timings.
     load_pipeline("fr")
     load_pipeline("en")
     if not args.skip_quality:
+        demo(ROOT)
         texts, tags = load_fi7(args.data)
         evaluate("grand-debat-FI7", texts, tags, "fr")
         for name, language in (("fra_Latn", "fr"), ("eng_Latn", "en")):
             texts, tags = load_sib(args.data, name)
             evaluate(f"sib-200-{name}", texts, tags, language)
     if not args.skip_speed:
-        speed(args.data, (10_000, 20_000))
+        speed(args.data, tuple(args.sizes))
     return 0
 
 

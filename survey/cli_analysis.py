@@ -12,9 +12,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
-from analysis.clustering import ClusteringResult, cluster_needs
+from analysis.clustering import TwoLevelResult, cluster_needs
 from analysis.csvio import TableError, read_table
 from analysis.text import mask_personal_data
+from analysis.themes import VocabularyError, load_vocabulary
 
 EXIT_USAGE = 2
 
@@ -32,8 +33,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "cluster",
         help="group the free-text answers of a CSV column into needs",
         description=(
-            "Group the answers of one CSV column into needs and write row,cluster,label. "
-            "Cluster -1 holds non-answers and unclassified answers."
+            "Group the answers of one CSV column into themes and needs and write "
+            "row,cluster,label,theme,theme_label: one line per need of an answer, its main "
+            "need first. Cluster -1 holds non-answers and unclassified answers."
         ),
     )
     p.add_argument("input", type=Path, metavar="INPUT.csv", help="CSV file (any common export)")
@@ -45,6 +47,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         default=None,
         metavar="K",
         help="force the number of needs (default: chosen automatically)",
+    )
+    p.add_argument(
+        "--themes",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="vocabulary of themes (JSON, same format as the built-in one) to guide grouping",
     )
     p.add_argument("--seed", type=int, default=0, help="random seed (same seed, same result)")
     p.add_argument("--output", type=Path, required=True, metavar="OUT.csv")
@@ -69,11 +78,19 @@ def _run(args: argparse.Namespace) -> int:
         return _fail(_describe(TableError("csv.empty"), args.input))
     if args.clusters is not None and args.clusters > len(answers):
         return _fail(f"--clusters {args.clusters} is more than the {len(answers)} answers")
+    try:
+        vocabulary = load_vocabulary(args.themes) if args.themes is not None else None
+    except VocabularyError as error:
+        return _fail(f"{args.themes}: {error}")
     texts = [mask_personal_data(answer) for answer in answers]
     try:
         with _progress(f"clustering {len(texts)} answers", sys.stderr):
             result = cluster_needs(
-                texts, language=args.language, n_clusters=args.clusters, random_state=args.seed
+                texts,
+                language=args.language,
+                n_clusters=args.clusters,
+                vocabulary=vocabulary,
+                random_state=args.seed,
             )
     except ValueError as error:
         # For instance more needs forced than there are real answers once non-answers go.
@@ -101,25 +118,35 @@ def _fail(message: str) -> int:
     return EXIT_USAGE
 
 
-def _write_output(path: Path, result: ClusteringResult) -> None:
+def _write_output(path: Path, result: TwoLevelResult) -> None:
     labels = {need.cluster: need.label for need in result.needs}
+    theme_of = {need: theme.theme for theme in result.themes for need in theme.needs}
+    theme_labels = {theme.theme: theme.label for theme in result.themes}
     with open(path, "w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow(["row", "cluster", "label"])
-        for row, cluster in enumerate(result.labels.tolist()):
-            writer.writerow([row, cluster, labels.get(cluster, "")])
+        writer.writerow(["row", "cluster", "label", "theme", "theme_label"])
+        for row, needs in enumerate(result.memberships):
+            for cluster in needs or (-1,):
+                theme = theme_of.get(cluster, -1)
+                writer.writerow(
+                    [row, cluster, labels.get(cluster, ""), theme, theme_labels.get(theme, "")]
+                )
 
 
-def _print_summary(result: ClusteringResult, texts: list[str], out: TextIO) -> None:
+def _print_summary(result: TwoLevelResult, texts: list[str], out: TextIO) -> None:
     answered = int((~result.non_answer).sum())
     unclassified = int((result.labels == -1).sum())
     print(
-        f"{len(texts)} rows, {answered} answers, {len(result.needs)} needs, "
-        f"{unclassified} unclassified or non-answers",
+        f"{len(texts)} rows, {answered} answers, {len(result.themes)} themes, "
+        f"{len(result.needs)} needs, {unclassified} unclassified or non-answers",
         file=out,
     )
     rows = [("need", "size", "share", "label", "quote")]
-    for need in result.needs:
+    by_cluster = {need.cluster: need for need in result.needs}
+    ordered = [by_cluster[c] for theme in result.themes for c in theme.needs]
+    for theme in result.themes:
+        print(f"theme {theme.theme}: {theme.label} ({theme.size} answers)", file=out)
+    for need in ordered:
         quote = texts[need.quote_indices[0]] if need.quote_indices else ""
         rows.append(
             (

@@ -143,6 +143,7 @@ def test_wheel_holds_every_file_read_at_run_time(installed: Installed) -> None:
         ("survey/static", "survey/static/"): (".css", ".js"),
         ("survey/locale", "survey/locale/"): (".po",),
         ("survey/migrations", "survey/migrations/"): (".py",),
+        ("analysis/data", "analysis/data/"): (".json",),
     }
     for (folder, prefix), suffixes in expected.items():
         wanted = {prefix + name for name in _repository_files(folder, suffixes)}

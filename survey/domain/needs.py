@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +18,7 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from analysis.clustering import ClusteringResult, cluster_needs, label_groups, match_needs
+from analysis.clustering import TwoLevelResult, cluster_needs, label_groups, match_needs
 from analysis.clustering import split_need as split_texts
 from analysis.text import mask_personal_data
 from survey.domain.db import connection
@@ -43,6 +44,18 @@ class NeedView:
     share: float
     is_need: bool
     edited: bool
+    theme_label: str = ""
+    theme_position: int = 0
+    coherence: float = 0.0
+
+
+@dataclass(frozen=True)
+class ThemeView:
+    """A theme and its needs, as staff see it first."""
+
+    label: str
+    size: int
+    needs: list[NeedView]
 
 
 def text_questions(definition: SurveyDef) -> list[Any]:
@@ -117,14 +130,23 @@ async def run_analysis(payload: dict[str, Any], progress: Progress) -> None:
     await progress(1.0)
 
 
-async def _store(run: AnalysisRun, response_ids: list[int], result: ClusteringResult) -> None:
+async def _store(run: AnalysisRun, response_ids: list[int], result: TwoLevelResult) -> None:
     cluster_to_position = {need.cluster: i for i, need in enumerate(result.needs)}
+    theme_of = {c: (i, t) for i, t in enumerate(result.themes) for c in t.needs}
     async with in_transaction():
         needs = [
             await Need.create(
                 run=run,
                 position=i,
                 label=need.label[:MAX_LABEL],
+                theme_key=(theme_of[need.cluster][1].vocabulary_id or "")[:64]
+                if need.cluster in theme_of
+                else "",
+                theme_label=theme_of[need.cluster][1].label[:MAX_LABEL]
+                if need.cluster in theme_of
+                else "",
+                theme_position=theme_of[need.cluster][0] if need.cluster in theme_of else 0,
+                coherence=need.coherence,
                 keywords=list(need.keywords),
                 quote_response_ids=[response_ids[q] for q in need.quote_indices],
                 size=need.size,
@@ -153,17 +175,35 @@ async def _store(run: AnalysisRun, response_ids: list[int], result: ClusteringRe
                 rows,
             )
         run.changes = await _carry_edits(run, needs, result, response_ids)
+        run.quality = {
+            "unclassified_share": round(result.unclassified_share, 4),
+            "coherence": round(
+                sum(n.coherence * n.size for n in result.needs)
+                / max(1, sum(n.size for n in result.needs)),
+                4,
+            ),
+            "themes": len(result.themes),
+            "needs": len(result.needs),
+            "several_needs": sum(1 for m in result.memberships if len(m) > 1),
+        }
         run.state = JobState.DONE
         run.n_answers = len(response_ids)
         run.n_non_answers = int(result.non_answer.sum())
         run.finished_at = dt.datetime.now(dt.UTC)
         await run.save(
-            update_fields=["changes", "state", "n_answers", "n_non_answers", "finished_at"]
+            update_fields=[
+                "changes",
+                "quality",
+                "state",
+                "n_answers",
+                "n_non_answers",
+                "finished_at",
+            ]
         )
 
 
 async def _carry_edits(
-    run: AnalysisRun, needs: list[Need], result: ClusteringResult, response_ids: list[int]
+    run: AnalysisRun, needs: list[Need], result: TwoLevelResult, response_ids: list[int]
 ) -> dict[str, Any]:
     """Keep staff names and "not a need" marks on needs that still match the last run."""
     previous = (
@@ -183,16 +223,29 @@ async def _carry_edits(
     old_groups = [members.get(n.id, set()) for n in old_needs]
     new_groups = [{response_ids[i] for i in group} for group in result.groups()]
     matched = match_needs(old_groups, new_groups)
-    kept = []
+    kept, grew, shrank = [], [], []
     for old_pos, new_pos in matched.items():
         old, new = old_needs[old_pos], needs[new_pos]
         if old.staff_label or not old.is_need:
             new.staff_label, new.is_need, new.edited = old.staff_label, old.is_need, True
             await new.save(update_fields=["staff_label", "is_need", "edited"])
-        kept.append(old.staff_label or old.label)
+        name = old.staff_label or old.label
+        kept.append(name)
+        before, after = len(old_groups[old_pos]), len(new_groups[new_pos])
+        if after > before:
+            grew.append(name)
+        elif after < before:
+            shrank.append(name)
     gone = [n.staff_label or n.label for i, n in enumerate(old_needs) if i not in matched]
     new = [needs[j].label for j in range(len(needs)) if j not in set(matched.values())]
-    return {"previous": previous.id, "kept": kept, "gone": gone, "new": new}
+    return {
+        "previous": previous.id,
+        "kept": kept,
+        "grew": grew,
+        "shrank": shrank,
+        "gone": gone,
+        "new": new,
+    }
 
 
 async def _members(run_id: int) -> dict[int, set[int]]:
@@ -264,10 +317,23 @@ async def needs_of_run(run: AnalysisRun) -> list[NeedView]:
             share=sizes.get(n.id, 0) / total if n.is_need else 0.0,
             is_need=n.is_need,
             edited=n.edited,
+            theme_label=n.theme_label,
+            theme_position=n.theme_position,
+            coherence=n.coherence,
         )
         for n in needs
     ]
     return sorted(views, key=lambda v: (not v.is_need, -v.size, v.id))
+
+
+def themes_of(needs: list[NeedView]) -> list[ThemeView]:
+    """Needs grouped by theme, largest theme first; needs marked "not a need" last."""
+    groups: dict[str, list[NeedView]] = {}
+    for need in needs:
+        if need.is_need:
+            groups.setdefault(need.theme_label, []).append(need)
+    themes = [ThemeView(label=k, size=sum(n.size for n in v), needs=v) for k, v in groups.items()]
+    return sorted(themes, key=lambda t: (-t.size, t.label))
 
 
 async def need_answers(run: AnalysisRun, need_id: int | None) -> list[tuple[int, str]]:
@@ -318,7 +384,11 @@ async def _relabel(run: AnalysisRun, need: Need) -> None:
     if not answers:
         return
     texts = [t for _, t in answers]
-    needs = await asyncio.to_thread(label_groups, texts, [0] * len(texts))
+    others = await Need.filter(run_id=run.id).exclude(id=need.id)
+    taken = [n.staff_label or n.label for n in others]
+    needs = await asyncio.to_thread(
+        functools.partial(label_groups, taken=taken), texts, [0] * len(texts)
+    )
     if needs:
         need.label = needs[0].label[:MAX_LABEL] or need.label
         need.keywords = list(needs[0].keywords)

@@ -22,6 +22,8 @@ class AnalysisRun(Model):
     params: dict = fields.JSONField(default=dict)  # type: ignore[type-arg]
     # What a re-run kept, added and dropped compared with the previous run.
     changes: dict = fields.JSONField(default=dict)  # type: ignore[type-arg]
+    # Share unclassified, mean coherence, numbers of themes and needs.
+    quality: dict = fields.JSONField(default=dict)  # type: ignore[type-arg]
     n_answers = fields.IntField(default=0)
     n_non_answers = fields.IntField(default=0)
     error = fields.TextField(default="")
@@ -33,7 +35,7 @@ class AnalysisRun(Model):
 
 
 class Need(Model):
-    """A theme found in the answers, reviewed by staff (rename, merge, split, discard)."""
+    """A need found in the answers, inside a theme, reviewed by staff (rename, merge, ...)."""
 
     id = fields.IntField(primary_key=True)
     run: fields.ForeignKeyRelation[AnalysisRun] = fields.ForeignKeyField(
@@ -43,6 +45,12 @@ class Need(Model):
     label = fields.CharField(max_length=200)
     # Set when staff rename the need; kept across re-runs when the need still matches.
     staff_label = fields.CharField(max_length=200, null=True)
+    # The theme holding the need: vocabulary id (empty: found in the answers), label, rank.
+    theme_key = fields.CharField(max_length=64, default="")
+    theme_label = fields.CharField(max_length=200, default="")
+    theme_position = fields.IntField(default=0)
+    # Mean cosine of its answers to its centre (1: all say the same thing).
+    coherence = fields.FloatField(default=0.0)
     keywords: list = fields.JSONField(default=list)  # type: ignore[type-arg]
     quote_response_ids: list = fields.JSONField(default=list)  # type: ignore[type-arg]
     size = fields.IntField(default=0)

@@ -127,6 +127,19 @@ async def run_page(request: Request) -> Response:
         context["charts"] = _charts(lang, needs, await domain.answer_points(run))
         context["unclassified"] = len(await domain.need_answers(run, None))
         context["changes"] = domain.changes_summary(run)
+        context["quality"] = run.quality if isinstance(run.quality, dict) else {}
+        themes = domain.themes_of(needs)
+        context["themes"] = themes if len(themes) > 1 or (themes and themes[0].label) else []
+        discarded = [n for n in needs if not n.is_need]
+        sections = (
+            [{"label": t.label, "needs": t.needs} for t in themes]
+            if context["themes"]
+            else [{"label": None, "needs": [n for n in needs if n.is_need]}]
+        )
+        if discarded:
+            sections.append({"label": None, "needs": discarded})
+        context["sections"] = sections
+        context["named"] = _int(request.query_params.get("named"))
         context["choice_questions"] = [
             q
             for q in definition.questions
@@ -235,8 +248,14 @@ async def split(request, form, run):  # type: ignore[no-untyped-def]
 
 @_review
 async def merge(request, form, run):  # type: ignore[no-untyped-def]
-    ids = [_int(v) for v in form.getlist("need")]
-    await domain.merge_needs(run, [i for i in ids if i is not None])
+    ids = [i for i in (_int(v) for v in form.getlist("need")) if i is not None]
+    # Needs are shown under their themes: merge into the largest selected, whatever the
+    # order of the boxes on the page.
+    order = {n.id: rank for rank, n in enumerate(await domain.needs_of_run(run))}
+    ids.sort(key=lambda i: order.get(i, len(order)))
+    kept = await domain.merge_needs(run, ids)
+    # The merged need gets a proposed name; the page asks staff to keep or change it.
+    return f"{_run_url(request.path_params['slug'], run.id)}?named={kept.id}#need-{kept.id}"
 
 
 @_review

@@ -1,0 +1,335 @@
+"""Stages that group answers by meaning: features, themes guided by a vocabulary, needs.
+
+* ``MeaningVectorizer``: segmented answers to one dense row each, the SIF word-vector
+  block (``analysis.embedding``) side by side with a lemma and character TF-IDF block
+  reduced by LSA; each block L2-normalised, the whole row too.
+* ``GapKMeans``: k-means whose number of clusters is the one that most beats chance: the
+  silhouette of k clusters on the data minus the silhouette of k clusters on the same data
+  with each column shuffled on its own (a null with the same spread and no structure). The
+  raw silhouette of short texts creeps up with k; its excess over the null peaks.
+* ``GuidedThemes``: answers close enough to a theme of the vocabulary join it; the others
+  are grouped by ``GapKMeans`` into themes of their own. The vocabulary is used only when
+  most answers are close to one of its themes (``min_fit``): a survey on something else
+  is grouped from its own answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from scipy import sparse
+from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
+from sklearn.cluster import KMeans
+from sklearn.decomposition import TruncatedSVD
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.metrics import pairwise_distances_argmin, silhouette_score
+from sklearn.preprocessing import normalize
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from analysis.embedding import CommonComponentRemover, SegmentedAnswers
+
+UNGROUPED = -1
+
+
+def answer_rows(segmented: SegmentedAnswers) -> tuple[np.ndarray, list[str]]:
+    """Per answer: the sum of its segments' SIF vectors and its lemmas joined by spaces."""
+    owned = segmented.of_answer()
+    vectors = np.zeros((len(owned), segmented.vectors.shape[1]), dtype=np.float64)
+    docs = []
+    for i, positions in enumerate(owned):
+        if positions:
+            vectors[i] = segmented.vectors[positions].sum(axis=0)
+        docs.append(" ".join(lemma for p in positions for lemma in segmented.segments[p].lemmas))
+    return vectors, docs
+
+
+class MeaningVectorizer(TransformerMixin, BaseEstimator):
+    """Word-vector meaning and lemma wording of each row, in one dense normalised matrix.
+
+    ``fit``/``transform`` take ``(vectors, docs)`` pairs as built by ``answer_rows``:
+    ``vectors`` the raw SIF sums, ``docs`` the lemmas. ``lsa_components`` sizes the
+    wording block; ``wording_weight`` scales it against the meaning block (0 drops it).
+    """
+
+    def __init__(
+        self,
+        lsa_components: int = 50,
+        wording_weight: float = 1.0,
+        char_weight: float = 0.5,
+        random_state: int | None = 0,
+    ) -> None:
+        self.lsa_components = lsa_components
+        self.wording_weight = wording_weight
+        self.char_weight = char_weight
+        self.random_state = random_state
+
+    def fit(self, X: tuple[np.ndarray, Sequence[str]], y: object = None) -> MeaningVectorizer:
+        self.fit_transform(X)
+        return self
+
+    def fit_transform(
+        self, X: tuple[np.ndarray, Sequence[str]], y: object = None, **_: object
+    ) -> np.ndarray:
+        vectors, docs = X
+        self.remover_ = CommonComponentRemover(1).fit(vectors)
+        self.words_ = self.chars_ = self.svd_ = None
+        if self.wording_weight > 0 and any(docs):
+            self.words_ = TfidfVectorizer(
+                tokenizer=str.split, token_pattern=None, lowercase=False, sublinear_tf=True
+            ).fit(docs)
+            try:
+                self.chars_ = TfidfVectorizer(
+                    analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, min_df=2
+                ).fit(docs)
+            except ValueError:
+                self.chars_ = None
+            wording = self._wording(docs)
+            k = min(self.lsa_components, min(wording.shape) - 1)
+            if k >= 1:
+                self.svd_ = TruncatedSVD(k, random_state=self.random_state).fit(wording)
+        return self.transform(X)
+
+    def _wording(self, docs: Sequence[str]) -> sparse.csr_matrix:
+        blocks = [self.words_.transform(docs)]  # type: ignore[union-attr]
+        if self.chars_ is not None:
+            blocks.append(self.char_weight * self.chars_.transform(docs))
+        return sparse.hstack(blocks, format="csr")
+
+    def transform(self, X: tuple[np.ndarray, Sequence[str]]) -> np.ndarray:
+        check_is_fitted(self, "remover_")
+        vectors, docs = X
+        meaning = self.remover_.transform(vectors)
+        blocks = [meaning]
+        if self.svd_ is not None:
+            wording = normalize(self.svd_.transform(self._wording(docs)))
+            blocks.append(self.wording_weight * wording)
+        return normalize(np.hstack(blocks))
+
+    @property
+    def meaning_width(self) -> int:
+        """Columns of the meaning block (where the vocabulary's seeds live)."""
+        check_is_fitted(self, "remover_")
+        return int(self.remover_.n_features_in_)
+
+
+def _shuffled(X: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    return np.column_stack([rng.permutation(X[:, j]) for j in range(X.shape[1])])
+
+
+class GapKMeans(ClusterMixin, BaseEstimator):
+    """K-means with k chosen by the silhouette's excess over a shuffled null.
+
+    Candidates run from ``min_clusters`` to ``max_clusters``; scores are computed on at
+    most ``sample_size`` rows projected on ``score_components`` SVD directions (where the
+    silhouette is less flattened by dimension). ``min_clusters=1`` lets "one group" win
+    when no k beats the null by ``min_gap``. ``scores_`` keeps each candidate's excess.
+    """
+
+    def __init__(
+        self,
+        n_clusters: int | None = None,
+        min_clusters: int = 2,
+        max_clusters: int = 12,
+        min_gap: float = 0.0,
+        score_components: int = 10,
+        sample_size: int = 2000,
+        n_init: int = 3,
+        random_state: int | None = 0,
+    ) -> None:
+        self.n_clusters = n_clusters
+        self.min_clusters = min_clusters
+        self.max_clusters = max_clusters
+        self.min_gap = min_gap
+        self.score_components = score_components
+        self.sample_size = sample_size
+        self.n_init = n_init
+        self.random_state = random_state
+
+    def fit(self, X: object, y: object = None) -> GapKMeans:
+        X = validate_data(self, X, dtype=[np.float64, np.float32])
+        n = X.shape[0]
+        self.scores_: dict[int, float] = {}
+        if self.n_clusters is not None:
+            k = int(self.n_clusters)
+            if not 1 <= k <= n:
+                raise ValueError(f"n_clusters={k} must be between 1 and n_samples={n}")
+        else:
+            k = self._choose_k(X)
+        model = KMeans(k, n_init=self.n_init, random_state=self.random_state).fit(X)
+        self.n_clusters_ = k
+        self.cluster_centers_ = model.cluster_centers_
+        self.labels_ = model.labels_.astype(np.int64)
+        return self
+
+    def _choose_k(self, X: np.ndarray) -> int:
+        n = X.shape[0]
+        distinct = np.unique(X, axis=0).shape[0]
+        high = min(self.max_clusters, distinct - 1, n // 2)
+        low = max(1, self.min_clusters)
+        if high < max(2, low):
+            return max(1, min(low, distinct))
+        rng = np.random.default_rng(self.random_state)
+        sample = X if n <= self.sample_size else X[rng.choice(n, self.sample_size, replace=False)]
+        width = min(self.score_components, sample.shape[1] - 1, sample.shape[0] - 1)
+        if width >= 2:
+            sample = TruncatedSVD(width, random_state=self.random_state).fit_transform(sample)
+        null = _shuffled(sample, rng)
+        best_k, best = (1, self.min_gap) if low <= 1 else (max(2, low), -np.inf)
+        for k in range(max(2, low), high + 1):
+            labels = KMeans(k, n_init=self.n_init, random_state=self.random_state).fit_predict(
+                sample
+            )
+            null_labels = KMeans(k, n_init=self.n_init, random_state=self.random_state).fit_predict(
+                null
+            )
+            if len(np.unique(labels)) < 2 or len(np.unique(null_labels)) < 2:
+                continue
+            gap = float(silhouette_score(sample, labels) - silhouette_score(null, null_labels))
+            self.scores_[k] = gap
+            if gap > best:
+                best_k, best = k, gap
+        return best_k
+
+    def predict(self, X: object) -> np.ndarray:
+        check_is_fitted(self, "cluster_centers_")
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        return pairwise_distances_argmin(X, self.cluster_centers_).astype(np.int64)
+
+
+class GuidedThemes(ClusterMixin, BaseEstimator):
+    """Themes: vocabulary themes where answers fit them, groups of their own elsewhere.
+
+    ``seeds`` holds one row per vocabulary theme in the space of ``X`` (zeros where a
+    block has no seed). A row joins the seed it is most similar to when the cosine is at
+    least ``threshold``; the vocabulary is used at all only when a share ``min_fit`` of the
+    rows qualify, and a theme keeps its rows only with ``min_size`` of them. Rows left over
+    go to ``free`` (default ``GapKMeans(min_clusters=1)``). ``n_clusters`` forces the
+    number of themes (the vocabulary then only seeds k-means). After ``fit``:
+    ``labels_`` (themes numbered from 0), ``seed_of_`` (the vocabulary position of each
+    theme, -1 for a theme of its own), ``cluster_centers_``, ``fit_share_``.
+    """
+
+    def __init__(
+        self,
+        seeds: np.ndarray | None = None,
+        threshold: float = 0.14,
+        min_fit: float = 0.7,
+        min_size: int = 2,
+        free: ClusterMixin | None = None,
+        n_clusters: int | None = None,
+        random_state: int | None = 0,
+    ) -> None:
+        self.seeds = seeds
+        self.threshold = threshold
+        self.min_fit = min_fit
+        self.min_size = min_size
+        self.free = free
+        self.n_clusters = n_clusters
+        self.random_state = random_state
+
+    def fit(self, X: object, y: object = None) -> GuidedThemes:
+        X = validate_data(self, X, dtype=[np.float64, np.float32])
+        n = X.shape[0]
+        seeds = None if self.seeds is None or not len(self.seeds) else normalize(self.seeds)
+        labels = np.full(n, UNGROUPED, dtype=np.int64)
+        self.fit_share_ = 0.0
+        if seeds is not None:
+            similarity = normalize(X) @ seeds.T
+            best = similarity.max(axis=1)
+            self.fit_share_ = float((best >= self.threshold).mean()) if n else 0.0
+            if self.fit_share_ >= self.min_fit or self.n_clusters is not None:
+                fitted = best >= self.threshold
+                labels[fitted] = similarity[fitted].argmax(axis=1)
+                for theme in range(len(seeds)):
+                    if (labels == theme).sum() < max(self.min_size, 1):
+                        labels[labels == theme] = UNGROUPED
+                labels = _second_pass(normalize(X), labels)
+        if self.n_clusters is not None:
+            labels = self._forced(X, labels)
+        else:
+            left = np.flatnonzero(labels == UNGROUPED)
+            offset = len(seeds) if seeds is not None else 0
+            guided = bool(offset and np.any(labels >= 0))
+            if len(left) >= 2:
+                # Beside the vocabulary's themes, a theme of one's own must be sizeable.
+                free = (
+                    self.free
+                    if self.free is not None
+                    else GapKMeans(
+                        min_clusters=1 if guided else 2,
+                        max_clusters=max(1, len(left) // 15) if guided else 12,
+                        random_state=self.random_state,
+                    )
+                )
+                sub = np.asarray(_fit_predict(free, X[left]))
+                labels[left] = np.where(sub >= 0, sub + offset, UNGROUPED)
+            elif len(left) == 1 and not np.any(labels >= 0):
+                labels[left] = offset
+        kept = sorted(int(c) for c in np.unique(labels) if c >= 0)
+        mapping = {c: i for i, c in enumerate(kept)}
+        self.labels_ = np.array([mapping.get(int(c), UNGROUPED) for c in labels], dtype=np.int64)
+        n_seeds = len(seeds) if seeds is not None else 0
+        self.seed_of_ = np.array([c if c < n_seeds else -1 for c in kept], dtype=np.int64)
+        self.cluster_centers_ = np.array(
+            [X[self.labels_ == i].mean(axis=0) for i in range(len(kept))]
+        ).reshape(len(kept), X.shape[1])
+        return self
+
+    def _forced(self, X: np.ndarray, labels: np.ndarray) -> np.ndarray:
+        k = int(self.n_clusters)  # type: ignore[arg-type]
+        if not 1 <= k <= X.shape[0]:
+            raise ValueError(f"n_clusters={k} must be between 1 and n_samples={X.shape[0]}")
+        present = sorted(int(c) for c in np.unique(labels) if c >= 0)
+        # The largest vocabulary themes seed k-means; k-means++ fills the rest.
+        present.sort(key=lambda c: -int((labels == c).sum()))
+        init_rows = [X[labels == c].mean(axis=0) for c in present[:k]]
+        if len(init_rows) < k:
+            extra = KMeans(k, n_init=1, random_state=self.random_state).fit(X).cluster_centers_
+            used = np.array(init_rows).reshape(-1, X.shape[1])
+            for centre in extra:
+                if len(init_rows) == k:
+                    break
+                if not len(used) or np.min(np.linalg.norm(used - centre, axis=1)) > 1e-9:
+                    init_rows.append(centre)
+        model = KMeans(k, init=np.array(init_rows), n_init=1, random_state=self.random_state)
+        found = model.fit_predict(X)
+        seed_names = {i: c for i, c in enumerate(present[:k])}
+        n_seeds = len(self.seeds) if self.seeds is not None else 0
+        # A forced theme keeps its seed's number (so its vocabulary name) when it had one.
+        return np.array([seed_names.get(int(c), n_seeds + int(c)) for c in found], dtype=np.int64)
+
+    def predict(self, X: object) -> np.ndarray:
+        check_is_fitted(self, "cluster_centers_")
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        if not len(self.cluster_centers_):
+            return np.full(X.shape[0], UNGROUPED, dtype=np.int64)
+        return pairwise_distances_argmin(X, self.cluster_centers_).astype(np.int64)
+
+
+def _second_pass(X: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Rows the seeds missed join a vocabulary theme its answers made their own.
+
+    Each theme's centre is the mean of the rows the seeds gave it; a row left over joins
+    the nearest centre when it is as close to it as the closest three quarters of its rows.
+    """
+    themes = sorted(int(c) for c in np.unique(labels) if c >= 0)
+    left = np.flatnonzero(labels == UNGROUPED)
+    if not themes or not len(left):
+        return labels
+    centres = normalize(np.array([X[labels == c].mean(axis=0) for c in themes]))
+    typical = np.array(
+        [np.quantile(X[labels == c] @ centres[i], 0.25) for i, c in enumerate(themes)]
+    )
+    similarity = X[left] @ centres.T
+    nearest = similarity.argmax(axis=1)
+    close = similarity[np.arange(len(left)), nearest] >= typical[nearest]
+    out = labels.copy()
+    out[left[close]] = np.array(themes)[nearest[close]]
+    return out
+
+
+def _fit_predict(model: ClusterMixin, X: np.ndarray) -> np.ndarray:
+    from sklearn.base import clone
+
+    return np.asarray(clone(model).fit_predict(X))

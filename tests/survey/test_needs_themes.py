@@ -1,0 +1,98 @@
+"""Themes over needs in the staff pages: themes first, merge asks for a name, re-runs."""
+
+from __future__ import annotations
+
+import uuid
+
+import httpx
+import pytest
+
+from survey.domain import needs as domain
+from survey.domain.responses import load_responses
+from survey.models.needs import AnalysisRun
+from tests.htmlform import field_value, post_form, text_of
+from tests.survey.test_needs import (
+    BUSES,
+    CHILDCARE,
+    DOCTORS,
+    _staff,
+    run_jobs,
+    survey_with_answers,
+)
+
+pytestmark = pytest.mark.usefixtures("orm")
+
+
+async def _run(definition, n_clusters=None) -> AnalysisRun:  # type: ignore[no-untyped-def]
+    run = await domain.start_analysis(definition.slug, "manque", n_clusters=n_clusters)
+    await run_jobs()
+    return await AnalysisRun.get(id=run.id)
+
+
+async def test_run_page_shows_themes_then_their_needs(client: httpx.AsyncClient) -> None:
+    definition = await survey_with_answers(CHILDCARE + BUSES + DOCTORS + ["rien"])
+    run = await _run(definition)
+    assert run.state == "done"
+    assert run.quality["themes"] >= 2
+    assert 0 <= run.quality["unclassified_share"] <= 1
+    await _staff(client)
+    html = (await client.get(f"/staff/surveys/{definition.slug}/analysis/{run.id}")).text
+    page = text_of(html)
+    assert "Thèmes" in page
+    assert "Transports et déplacements" in page
+    assert "Santé et accès aux soins" in page
+    assert "cohérence moyenne" in page
+    # A theme's heading comes before the names of its needs.
+    needs = await domain.needs_of_run(run)
+    bus = next(n for n in needs if n.theme_label == "Transports et déplacements")
+    heading = html.index('">Transports et déplacements</h3>')
+    assert heading < html.index(f'id="need-{bus.id}"')
+    # ... and the next theme's heading after it.
+    following = html.find('<h3 class="theme"', heading + 1)
+    assert following == -1 or html.index(f'id="need-{bus.id}"') < following
+
+
+async def test_merge_proposes_a_name_and_asks(client: httpx.AsyncClient) -> None:
+    definition = await survey_with_answers(CHILDCARE + BUSES + DOCTORS)
+    run = await _run(definition, n_clusters=3)
+    await _staff(client)
+    base = f"/staff/surveys/{definition.slug}/analysis/{run.id}"
+    csrf = field_value((await client.get(base)).text, "csrf")
+    first, second, _ = await domain.needs_of_run(run)
+    merged = await post_form(
+        client, f"{base}/merge", [("csrf", csrf), ("need", str(first.id)), ("need", str(second.id))]
+    )
+    assert merged.status_code == 303
+    assert merged.headers["location"] == f"{base}?named={first.id}#need-{first.id}"
+    page = (await client.get(merged.headers["location"].split("#")[0])).text
+    after = next(n for n in await domain.needs_of_run(run) if n.id == first.id)
+    assert after.label
+    assert f"Nom proposé pour les besoins regroupés : « {after.label} »" in text_of(page)
+    assert f'value="{after.label}"' in page
+    others = [n.label for n in await domain.needs_of_run(run) if n.id != first.id]
+    assert after.label not in others
+
+
+async def test_rerun_with_more_answers_keeps_names_and_says_what_grew() -> None:
+    definition = await survey_with_answers(CHILDCARE + BUSES + DOCTORS)
+    run = await _run(definition, n_clusters=3)
+    bus = next(n for n in await domain.needs_of_run(run) if n.theme_label.startswith("Transport"))
+    await domain.rename_need(run, bus.id, "Bus du soir et du dimanche")
+    more = ["Un bus le samedi soir aussi", "Des bus plus tard le soir"]
+    await load_responses(
+        definition,
+        [
+            {
+                "key": str(uuid.uuid4()),
+                "submitted_at": "2026-10-21T10:00:00+00:00",
+                "answers": {"manque": text, "quartier": "centre"},
+            }
+            for text in more
+        ],
+    )
+    again = await _run(definition, n_clusters=3)
+    labels = [n.label for n in await domain.needs_of_run(again)]
+    assert "Bus du soir et du dimanche" in labels
+    assert again.changes["previous"] == run.id
+    assert "Bus du soir et du dimanche" in again.changes["grew"]
+    assert again.changes["gone"] == []
