@@ -30,3 +30,15 @@ async def test_demo_follow_up_shows_a_decision_and_actions(client: httpx.AsyncCl
     assert "Service vie des quartiers" in text
     assert "En cours" in text
     assert "cité par" in text
+
+
+async def test_demo_confirmed_matches_land_on_needs_the_analysis_finds() -> None:
+    from survey.models.actors import ActorNeedLink
+    from survey.models.needs import Need
+
+    slug, _ = await load_demo()
+    await load_demo_followup(slug)
+    labels = {n.staff_label or n.label for n in await Need.all()}
+    links = await ActorNeedLink.filter(state="confirmed").values_list("need_label", flat=True)
+    shown = [label for label in links if label in labels]
+    assert shown, (sorted(labels), links)
