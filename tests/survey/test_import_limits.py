@@ -213,5 +213,6 @@ async def test_resident_is_served_while_an_xlsform_is_parsed(
         assert page.status_code == 200
         await asyncio.sleep(0.02)
     assert (await task).status_code == 400
-    assert len(waits) >= 5  # the import took a while, and residents were served throughout
-    assert max(waits) < 0.75  # parsing in the event loop made one wait the whole parse
+    # Parsing in the event loop would serve no resident until the parse is over: the loop
+    # above would run once or twice. Served throughout, it ran many times.
+    assert len(waits) >= 5
