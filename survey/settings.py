@@ -7,6 +7,7 @@ import secrets
 from dataclasses import dataclass, field
 from email.utils import parseaddr
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 class ConfigError(RuntimeError):
@@ -82,6 +83,20 @@ def _smtp(env: dict[str, str]) -> SmtpSettings | None:
     return SmtpSettings(host=host, sender=sender, port=port, user=user, password=password, tls=tls)
 
 
+DEFAULT_TIME_ZONE = "Europe/Paris"
+
+
+def _time_zone(env: dict[str, str]) -> ZoneInfo:
+    """PARLONS_TIME_ZONE, an IANA name such as ``Europe/Paris`` or ``America/Cayenne``."""
+    name = (env.get("PARLONS_TIME_ZONE") or DEFAULT_TIME_ZONE).strip()
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(
+            f"PARLONS_TIME_ZONE must be a time zone name such as Europe/Paris, got {name!r}"
+        ) from exc
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str | None
@@ -97,6 +112,8 @@ class Settings:
     # Background job kinds this process takes (None: every kind); lets heavy analyses run
     # on a dedicated worker.
     job_kinds: frozenset[str] | None = None
+    # The one time zone every date is shown, typed, exported and counted in.
+    time_zone: ZoneInfo = field(default_factory=lambda: ZoneInfo(DEFAULT_TIME_ZONE))
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -117,6 +134,7 @@ def load(env: dict[str, str] | None = None) -> Settings:
         submissions_per_minute=_int(env, "PARLONS_SUBMISSIONS_PER_MINUTE", 600),
         smtp=_smtp(env),
         job_kinds=_kinds(env.get("PARLONS_JOB_KINDS")),
+        time_zone=_time_zone(env),
     )
 
 
