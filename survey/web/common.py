@@ -8,6 +8,7 @@ import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qsl
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.datastructures import FormData
@@ -15,6 +16,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from survey import localtime
 from survey.domain.accounts import session_user
 from survey.domain.definitions import SurveyDef, get_definition
 from survey.domain.forms import RawForm
@@ -65,6 +67,12 @@ def language(request: Request) -> str:
     return chosen if chosen in LANGUAGES else DEFAULT_LANGUAGE
 
 
+def time_zone(request: Request) -> ZoneInfo:
+    """The instance's one time zone (``PARLONS_TIME_ZONE``)."""
+    zone: ZoneInfo = request.app.state.settings.time_zone
+    return zone
+
+
 def csrf_token(request: Request) -> str:
     token = request.session.get("csrf")
     if not token:
@@ -77,10 +85,16 @@ def render(
     request: Request, template: str, status_code: int = 200, lang: str | None = None, **context: Any
 ) -> HTMLResponse:
     lang = lang or language(request)
+    zone = time_zone(request)
     context.update(
         request=request,
         lang=lang,
         _=functools.partial(translate, lang),
+        # ``when(moment)`` shows a stored moment in the instance's time zone; ``zone_note``
+        # is the label that goes with it (``heure locale (Europe/Paris)``).
+        when=functools.partial(localtime.show, zone=zone, language=lang),
+        zone_note=localtime.zone_note(zone, lang),
+        input_moment=functools.partial(localtime.input_value, zone=zone),
         user=getattr(request.state, "user", None),
     )
     if "csrf" not in context:
