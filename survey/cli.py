@@ -180,7 +180,7 @@ def cmd_deactivate(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _export(url: str, slug: str, fmt: str) -> None:
+async def _export(url: str, slug: str, fmt: str, zone: ZoneInfo) -> None:
     from survey.domain.definitions import get_definition
     from survey.domain.responses import export_csv, export_json
 
@@ -188,10 +188,10 @@ async def _export(url: str, slug: str, fmt: str) -> None:
         definition = await get_definition(slug)
         out = sys.stdout.buffer
         if fmt == "csv":
-            async for data in export_csv(definition, "fr"):
+            async for data in export_csv(definition, "fr", zone):
                 out.write(data)
         else:
-            async for text in export_json(definition):
+            async for text in export_json(definition, zone):
                 out.write(text.encode())
     sys.stdout.flush()
 
@@ -200,9 +200,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     from survey.errors import SurveyError
     from survey.i18n import translate
 
-    database = open_database(settings.load())
+    config = settings.load()
+    database = open_database(config)
     try:
-        asyncio.run(_export(database.url, args.slug, args.format))
+        asyncio.run(_export(database.url, args.slug, args.format, config.time_zone))
     except SurveyError as exc:
         print(translate("en", exc.key, **exc.params), file=sys.stderr)
         return 2
