@@ -80,7 +80,9 @@ def create_app(
             gc.freeze()
             task = None
             if run_jobs:
-                task = asyncio.create_task(jobs.worker(kinds=settings.job_kinds))
+                task = asyncio.create_task(
+                    jobs.worker(time_zone=settings.time_zone, kinds=settings.job_kinds)
+                )
             try:
                 yield
             finally:

@@ -11,6 +11,7 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from types import FrameType
 from typing import TypeVar
+from zoneinfo import ZoneInfo
 
 from survey import __version__, cli_actors, cli_analysis, cli_opinion, settings
 from survey.runtime import RESOLVED_URL_VAR, Database, open_database, orm
@@ -59,7 +60,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _load_demo(url: str, base: str) -> tuple[str, int]:
+async def _load_demo(url: str, base: str, zone: ZoneInfo) -> tuple[str, int]:
     from survey.domain.accounts import create_user
     from survey.domain.demo import load_demo
     from survey.domain.demo_followup import load_demo_followup
@@ -67,7 +68,7 @@ async def _load_demo(url: str, base: str) -> tuple[str, int]:
     from survey.models import User
 
     async with orm(url):
-        slug, added = await load_demo()
+        slug, added = await load_demo(zone=zone)
         if not await User.exists(email=DEMO_EMAIL):
             await create_user(DEMO_EMAIL, DEMO_PASSWORD, Role.ADMIN)
         # The whole loop, once: needs analysed, a council's decision, actions, follow-up.
@@ -77,10 +78,11 @@ async def _load_demo(url: str, base: str) -> tuple[str, int]:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     _stop_on_sigterm()
-    database = open_database(settings.load())
+    config = settings.load()
+    database = open_database(config)
     try:
         base = f"http://{args.host}:{args.port}"
-        slug, added = asyncio.run(_load_demo(database.url, base))
+        slug, added = asyncio.run(_load_demo(database.url, base, config.time_zone))
         print(f"Demo data ready ({added} responses added).", flush=True)
         print(f"  Residents:  {base}/s/{slug}", flush=True)
         print(f"  Staff:      {base}/staff  (login {DEMO_EMAIL} / {DEMO_PASSWORD})", flush=True)
@@ -178,7 +180,7 @@ def cmd_deactivate(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _export(url: str, slug: str, fmt: str) -> None:
+async def _export(url: str, slug: str, fmt: str, zone: ZoneInfo) -> None:
     from survey.domain.definitions import get_definition
     from survey.domain.responses import export_csv, export_json
 
@@ -186,10 +188,10 @@ async def _export(url: str, slug: str, fmt: str) -> None:
         definition = await get_definition(slug)
         out = sys.stdout.buffer
         if fmt == "csv":
-            async for data in export_csv(definition, "fr"):
+            async for data in export_csv(definition, "fr", zone):
                 out.write(data)
         else:
-            async for text in export_json(definition):
+            async for text in export_json(definition, zone):
                 out.write(text.encode())
     sys.stdout.flush()
 
@@ -198,9 +200,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     from survey.errors import SurveyError
     from survey.i18n import translate
 
-    database = open_database(settings.load())
+    config = settings.load()
+    database = open_database(config)
     try:
-        asyncio.run(_export(database.url, args.slug, args.format))
+        asyncio.run(_export(database.url, args.slug, args.format, config.time_zone))
     except SurveyError as exc:
         print(translate("en", exc.key, **exc.params), file=sys.stderr)
         return 2
@@ -228,7 +231,8 @@ def cmd_purge(args: argparse.Namespace) -> int:
 
     from survey.domain.privacy import purge_all
 
-    done = _call(purge_all)
+    zone = settings.load().time_zone
+    done = _call(lambda: purge_all(zone))
     for lines in done.values():
         for line in lines:
             print(json.dumps(line))
@@ -249,7 +253,8 @@ def cmd_register(args: argparse.Namespace) -> int:
 
     from survey.domain.privacy import processing_register
 
-    print(json.dumps(_call(processing_register), ensure_ascii=False, indent=1))
+    zone = settings.load().time_zone
+    print(json.dumps(_call(lambda: processing_register(zone)), ensure_ascii=False, indent=1))
     return 0
 
 

@@ -9,12 +9,15 @@ import json
 import time
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from survey.domain import jobs
 from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef, create_survey_from_definition, get_definition
 
 ROOT = Path(__file__).resolve().parents[1]
+# The instance's zone in tests that do not choose one (the settings' default).
+PARIS = ZoneInfo("Europe/Paris")
 _counter = itertools.count(1)
 
 
@@ -58,7 +61,7 @@ async def finish_jobs(kind: str, timeout: float = 180.0) -> None:
     process of the test session (the served app of the browser tests) took meanwhile."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if await jobs.run_next([kind]) is not None:
+        if await jobs.run_next([kind], time_zone=PARIS) is not None:
             continue
         async with connection() as conn:
             busy = await conn.fetchval(

@@ -23,6 +23,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import asyncpg
 
@@ -31,7 +32,6 @@ from survey.domain.db import connection
 from survey.domain.definitions import QuestionDef, SurveyDef, get_definition
 from survey.enums import CHOICE_KINDS, Channel, QuestionKind
 
-TIMEZONE = "Europe/Paris"
 ALL = "*"
 TEXT_SAMPLES = 3
 TEXT_LIMIT = 300
@@ -142,9 +142,9 @@ def _containment(definition: SurveyDef, filters: Filters) -> str | None:
     return json.dumps(wanted, ensure_ascii=False)
 
 
-def _where(definition: SurveyDef, filters: Filters, args: list[Any]) -> str:
+def _where(definition: SurveyDef, filters: Filters, args: list[Any], zone: ZoneInfo) -> str:
     """SQL conditions on ``responses r``; ``args`` starts with the survey id ($1) and gets the
-    other parameters appended."""
+    other parameters appended. Dates are days of ``zone`` (its name travels as a parameter)."""
     assert args[0] == definition.id
 
     def param(value: Any) -> str:
@@ -158,12 +158,12 @@ def _where(definition: SurveyDef, filters: Filters, args: list[Any]) -> str:
     if filters.date_from:
         clauses.append(
             f"r.submitted_at >= ({param(filters.date_from)}::date::timestamp"
-            f" AT TIME ZONE '{TIMEZONE}')"
+            f" AT TIME ZONE {param(zone.key)}::text)"
         )
     if filters.date_to:
         clauses.append(
             f"r.submitted_at < (({param(filters.date_to)}::date + 1)::timestamp"
-            f" AT TIME ZONE '{TIMEZONE}')"
+            f" AT TIME ZONE {param(zone.key)}::text)"
         )
     if filters.channel:
         clauses.append(f"r.channel = {param(filters.channel)}")
@@ -184,6 +184,7 @@ def _slot_codes(definition: SurveyDef) -> tuple[list[str], list[str], list[str]]
 
 
 # Expects a CTE ``base(answers, day, channel, ta, ag)`` and the code arrays as $2, $3, $4.
+# The day is the response's day in the zone named by $7.
 _SLOTS = """
 slots AS (
     SELECT b.day, b.channel, b.ta, b.ag, ''::text AS code, ''::text AS value, 0::float8 AS pos
@@ -205,8 +206,8 @@ slots AS (
 )
 """
 
-_BASE_COLUMNS = f"""
-    r.answers, (r.submitted_at AT TIME ZONE '{TIMEZONE}')::date AS day, r.channel,
+_BASE_COLUMNS = """
+    r.answers, (r.submitted_at AT TIME ZONE $7::text)::date AS day, r.channel,
     coalesce(r.answers ->> $5, '') AS ta, coalesce(r.answers ->> $6, '') AS ag
 """
 
@@ -244,11 +245,12 @@ _REBUILD = (
 )
 
 
-async def update_tallies(definition: SurveyDef) -> None:
-    """Fold newly stored responses into the tallies; rebuild them after edits or deletions."""
+async def update_tallies(definition: SurveyDef, zone: ZoneInfo) -> None:
+    """Fold newly stored responses into the tallies, counted by days of ``zone``; rebuild
+    them after edits or deletions, or when they were counted in another zone."""
     every, scalar, arrays = _slot_codes(definition)
     territory, age = breakdown_codes(definition)
-    args = (definition.id, every, scalar, arrays, territory, age)
+    args = (definition.id, every, scalar, arrays, territory, age, zone.key)
     async with connection() as conn, conn.transaction():
         # Serialises folds of one survey; each later statement sees what the previous fold wrote.
         await conn.execute("SELECT pg_advisory_xact_lock($1, $2)", _LOCK_SPACE, definition.id)
@@ -257,27 +259,27 @@ async def update_tallies(definition: SurveyDef) -> None:
         await conn.execute("SET LOCAL work_mem = '64MB'")
         await conn.execute("SET LOCAL enable_sort = off")
         state = await conn.fetchrow(
-            "SELECT territory_code, age_code, stale FROM dashboard_state WHERE survey_id = $1",
+            "SELECT territory_code, age_code, time_zone, stale FROM dashboard_state"
+            " WHERE survey_id = $1",
             definition.id,
         )
         if (
             state is None
             or state["stale"]
-            or (state["territory_code"], state["age_code"])
-            != (
-                territory,
-                age,
-            )
+            or (state["territory_code"], state["age_code"], state["time_zone"])
+            != (territory, age, zone.key)
         ):
             await conn.execute("DELETE FROM dashboard_tallies WHERE survey_id = $1", definition.id)
             await conn.execute(_REBUILD, *args)
             await conn.execute(
-                "INSERT INTO dashboard_state (survey_id, territory_code, age_code, stale, built_at)"
-                " VALUES ($1, $2, $3, false, now()) ON CONFLICT (survey_id) DO UPDATE"
-                " SET territory_code = $2, age_code = $3, stale = false, built_at = now()",
+                "INSERT INTO dashboard_state (survey_id, territory_code, age_code, time_zone,"
+                " stale, built_at) VALUES ($1, $2, $3, $4, false, now())"
+                " ON CONFLICT (survey_id) DO UPDATE SET territory_code = $2, age_code = $3,"
+                " time_zone = $4, stale = false, built_at = now()",
                 definition.id,
                 territory,
                 age,
+                zone.key,
             )
             return
         pending = await conn.fetchval(
@@ -324,12 +326,13 @@ def _tally_dimensions(definition: SurveyDef, filters: Filters) -> tuple[str, str
     return territory, age
 
 
-async def count_answers(definition: SurveyDef, filters: Filters) -> Counts:
-    """Counts of every answer value under ``filters`` (from the tallies when they can serve)."""
+async def count_answers(definition: SurveyDef, filters: Filters, zone: ZoneInfo) -> Counts:
+    """Counts of every answer value under ``filters`` (from the tallies when they can serve),
+    responses per day counted by days of ``zone``."""
     cell = _tally_dimensions(definition, filters)
     if cell is None:
-        return await _count_from_responses(definition, filters)
-    await update_tallies(definition)
+        return await _count_from_responses(definition, filters, zone)
+    await update_tallies(definition, zone)
     where = (
         "survey_id = $1 AND territory = $2 AND age = $3 AND day >= $4 AND day <= $5"
         " AND ($6 = '' OR channel = $6)"
@@ -360,10 +363,10 @@ async def count_answers(definition: SurveyDef, filters: Filters) -> Counts:
     )
 
 
-async def _count_from_responses(definition: SurveyDef, filters: Filters) -> Counts:
+async def _count_from_responses(definition: SurveyDef, filters: Filters, zone: ZoneInfo) -> Counts:
     every, scalar, arrays = _slot_codes(definition)
-    args: list[Any] = [definition.id, every, scalar, arrays, "", ""]
-    where = _where(definition, filters, args)
+    args: list[Any] = [definition.id, every, scalar, arrays, "", "", zone.key]
+    where = _where(definition, filters, args, zone)
     sql = (
         f"WITH base AS MATERIALIZED (SELECT {_BASE_COLUMNS} FROM responses r WHERE {where}),"
         + _SLOTS
@@ -593,7 +596,7 @@ def section_rates(definition: SurveyDef, counts: Counts, threshold: int) -> list
 
 
 async def recent_texts(
-    definition: SurveyDef, filters: Filters, limit: int = TEXT_SAMPLES
+    definition: SurveyDef, filters: Filters, zone: ZoneInfo, limit: int = TEXT_SAMPLES
 ) -> dict[str, list[str]]:
     """The latest few answers to each free-text question under ``filters``."""
     codes = [
@@ -604,7 +607,7 @@ async def recent_texts(
     if not codes:
         return {}
     args: list[Any] = [definition.id, codes, limit]
-    where = _where(definition, filters, args)
+    where = _where(definition, filters, args, zone)
     sql = (
         "SELECT k.code, t.text FROM unnest($2::text[]) WITH ORDINALITY AS k(code, i)"
         " CROSS JOIN LATERAL (SELECT r.answers ->> k.code AS text FROM responses r"
@@ -654,13 +657,18 @@ _ELEMENTS = (
 
 
 async def cross_tabulate(
-    definition: SurveyDef, filters: Filters, rows_code: str, columns_code: str, threshold: int
+    definition: SurveyDef,
+    filters: Filters,
+    rows_code: str,
+    columns_code: str,
+    threshold: int,
+    zone: ZoneInfo,
 ) -> CrossTab:
     """Respondents per pair of answers to two choice questions (cells < threshold hidden)."""
     allowed = {q.code: q for q in filter_questions(definition)}
     row_q, col_q = allowed[rows_code], allowed[columns_code]
     args: list[Any] = [definition.id, rows_code, columns_code]
-    where = _where(definition, filters, args)
+    where = _where(definition, filters, args, zone)
     sql = (
         "SELECT a.value AS row, b.value AS col, count(DISTINCT r.id) AS n FROM responses r"
         f" CROSS JOIN LATERAL {_ELEMENTS.format(p='$2')} AS a(value)"
@@ -719,6 +727,7 @@ async def latest_needs(
     filters: Filters,
     threshold: int,
     *,
+    zone: ZoneInfo,
     limit: int = NEEDS_SHOWN,
     quotes: bool = True,
 ) -> NeedsReport | None:
@@ -732,7 +741,7 @@ async def latest_needs(
             if run is None:
                 return None
             args: list[Any] = [definition.id, run["id"]]
-            where = _where(definition, filters, args)
+            where = _where(definition, filters, args, zone)
             sizes = await conn.fetch(
                 "SELECT n.id, coalesce(n.staff_label, n.label) AS label, n.quote_response_ids,"
                 " count(na.id) AS size FROM needs n"
@@ -751,7 +760,7 @@ async def latest_needs(
             if quotes:
                 ids = [i for s in sizes for i in _ids(s["quote_response_ids"])[:QUOTES_PER_NEED]]
                 q_args: list[Any] = [definition.id, ids, run["question_code"]]
-                q_where = _where(definition, filters, q_args)
+                q_where = _where(definition, filters, q_args, zone)
                 found = await conn.fetch(
                     "SELECT r.id, r.answers ->> $3 AS text FROM responses r"
                     f" WHERE r.id = ANY($2::bigint[]) AND {q_where}",
@@ -818,18 +827,21 @@ def _per_day(days: Sequence[tuple[dt.date, str, int]], threshold: int) -> tuple[
     )
 
 
-async def build_dashboard(slug: str, params: Mapping[str, str], *, threshold: int) -> Dashboard:
-    """Everything the dashboard page shows for the filters in ``params``."""
+async def build_dashboard(
+    slug: str, params: Mapping[str, str], *, threshold: int, zone: ZoneInfo
+) -> Dashboard:
+    """Everything the dashboard page shows for the filters in ``params``, dates and days
+    being those of ``zone``."""
     definition = await get_definition(slug)
     filters, errors = parse_filters(definition, params)
     pick = ((params.get("rows") or "").strip(), (params.get("cols") or "").strip())
     crossable = {q.code for q in filter_questions(definition)}
     if any(pick) and (pick[0] not in crossable or pick[1] not in crossable or pick[0] == pick[1]):
         errors["cols"] = "dashboard.error_crosstab"
-    counts = await count_answers(definition, filters)
+    counts = await count_answers(definition, filters, zone)
     everyone = counts.base
     if filters.active:
-        everyone = (await count_answers(definition, Filters())).base
+        everyone = (await count_answers(definition, Filters(), zone)).base
     base = counts.base
     if base < threshold:
         # Too few to show anything without singling someone out (or nothing at all).
@@ -844,11 +856,11 @@ async def build_dashboard(slug: str, params: Mapping[str, str], *, threshold: in
             crosstab_pick=pick,
             all_responses=everyone,
         )
-    texts = await recent_texts(definition, filters)
+    texts = await recent_texts(definition, filters, zone)
     days, channels = _per_day(counts.days, threshold)
     crosstab = None
     if all(pick) and "cols" not in errors:
-        crosstab = await cross_tabulate(definition, filters, pick[0], pick[1], threshold)
+        crosstab = await cross_tabulate(definition, filters, pick[0], pick[1], threshold, zone)
     return Dashboard(
         definition,
         filters,
@@ -861,7 +873,7 @@ async def build_dashboard(slug: str, params: Mapping[str, str], *, threshold: in
         tuple(section_rates(definition, counts, threshold)),
         days,
         channels,
-        await latest_needs(definition, filters, threshold),
+        await latest_needs(definition, filters, threshold, zone=zone),
         crosstab,
         pick,
         everyone,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from survey.domain.actors_demo import load_demo_actors
 from survey.domain.dashboard import update_tallies
@@ -17,8 +18,11 @@ FIXTURES = fixtures_dir()
 _NAMESPACE = uuid.UUID("5b0f6a52-6f1e-4c56-9d0e-7a0c1d2f3e4b")
 
 
-async def load_demo(fixtures: Path = FIXTURES) -> tuple[str, int]:
-    """Create the demo survey if missing and add its responses; return (slug, added)."""
+async def load_demo(fixtures: Path = FIXTURES, *, zone: ZoneInfo | None = None) -> tuple[str, int]:
+    """Create the demo survey if missing and add its responses; return (slug, added).
+
+    With the instance's ``zone``, the dashboard's tallies are counted now (by its days)
+    rather than on the first view."""
     definition = json.loads((fixtures / "demo_survey.json").read_text(encoding="utf-8"))
     if not await Survey.exists(slug=definition["slug"]):
         await create_survey_from_definition(definition)
@@ -31,7 +35,7 @@ async def load_demo(fixtures: Path = FIXTURES) -> tuple[str, int]:
     for index, item in enumerate(items):
         item["key"] = str(uuid.uuid5(_NAMESPACE, f"{survey_def.slug}/{index}"))
     added = await load_responses(survey_def, items)
-    # Count the bulk load into the dashboard's tallies now rather than on the first view.
-    await update_tallies(survey_def)
+    if zone is not None:
+        await update_tallies(survey_def, zone)
     await load_demo_actors(survey_def, fixtures)
     return survey_def.slug, added

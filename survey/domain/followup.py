@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from survey.domain.dashboard import Filters, NeedsReport, latest_needs
 from survey.domain.db import connection
@@ -118,7 +119,7 @@ ORDER BY array_position(ARRAY['doing', 'todo', 'done', 'dropped'], a.status::tex
 """
 
 
-def _action(row: dict, since: dt.date | None, time_zone: dt.tzinfo) -> FollowupAction:
+def _action(row: dict, since: dt.date | None, time_zone: ZoneInfo) -> FollowupAction:
     updated_on = row["updated_at"].astimezone(time_zone).date()
     return FollowupAction(
         row["title"],
@@ -137,9 +138,10 @@ async def _actions(survey_id: int) -> list[dict]:
 
 
 async def build_followup(
-    slug: str, *, threshold: int, since: dt.date | None = None, time_zone: dt.tzinfo = dt.UTC
+    slug: str, *, threshold: int, time_zone: ZoneInfo, since: dt.date | None = None
 ) -> FollowupPage:
-    """The public follow-up page; unpublished, it carries only the survey and its settings."""
+    """The public follow-up page; unpublished, it carries only the survey and its settings.
+    Days (of actions, of ``since``) are days of ``time_zone``."""
     definition = await _visible_definition(slug)
     settings = await followup_settings(definition.id)
     if not settings.published:
@@ -147,7 +149,12 @@ async def build_followup(
     needs = None
     if settings.shows("needs"):
         needs = await latest_needs(
-            definition, Filters(), threshold, limit=NEEDS_SHOWN, quotes=settings.shows("quotes")
+            definition,
+            Filters(),
+            threshold,
+            zone=time_zone,
+            limit=NEEDS_SHOWN,
+            quotes=settings.shows("quotes"),
         )
     decisions: tuple[Decision, ...] = ()
     if settings.shows("decisions"):
@@ -195,7 +202,7 @@ ORDER BY c.id
 
 
 async def answer_trail(
-    survey_id: int, response_id: int, *, time_zone: dt.tzinfo = dt.UTC
+    survey_id: int, response_id: int, *, time_zone: ZoneInfo
 ) -> tuple[NeedTrail, ...] | None:
     """The needs of the latest analyses that this answer fed, each with the published
     decisions and the actions that concern it (only what the follow-up page shows).

@@ -32,11 +32,11 @@ from email.utils import format_datetime, make_msgid, parseaddr
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from survey.domain.dashboard import TIMEZONE
+from survey import localtime
 from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef
 from survey.domain.forms import FieldError
-from survey.domain.jobs import Progress, RetryLater, daily, enqueue, handler
+from survey.domain.jobs import Progress, RetryLater, daily, enqueue, zoned_handler
 from survey.domain.mail import NEWS_JOB, RETRY_DELAYS, deliver, mail_server, read_addresses
 from survey.domain.outcomes import outcome_of, summary_text
 from survey.enums import SurveyStatus
@@ -46,7 +46,6 @@ from survey.settings import SmtpSettings
 
 DIGEST_EVERY = dt.timedelta(days=7)
 DAILY_KIND = "news.daily"
-_ZONE = ZoneInfo(TIMEZONE)
 
 
 class SubscribeInvalid(SurveyError):
@@ -76,12 +75,13 @@ def check_subscription(email: str, consent: bool, language: str) -> Subscription
     return Subscription(found.valid[0], language if language in LANGUAGES else "fr")
 
 
-async def subscribe(definition: SurveyDef, subscription: Subscription) -> None:
-    """Keep the address for this survey's news; a second time changes nothing (and says
-    nothing more, so the form cannot tell whether an address was already there)."""
+async def subscribe(definition: SurveyDef, subscription: Subscription, zone: ZoneInfo) -> None:
+    """Keep the address for this survey's news, dated by the day in ``zone``; a second time
+    changes nothing (and says nothing more, so the form cannot tell whether an address was
+    already there)."""
     if definition.status == SurveyStatus.DRAFT:
         raise NotFound("error.survey_not_found")
-    today = dt.datetime.now(_ZONE).date()
+    today = localtime.today(zone)
     async with connection() as conn:
         await conn.execute(
             "INSERT INTO followup_subscribers (id, survey_id, email, language, token, created_on)"
@@ -102,10 +102,11 @@ async def unsubscribe(token: str) -> bool:
     return not result.endswith(" 0")
 
 
-async def shuffle_subscribers() -> int:
-    """Rewrite the rows added before today in one transaction and in random order: their
-    place on disk, transaction id and dump order no longer follow the answers' order."""
-    today = dt.datetime.now(_ZONE).date()
+async def shuffle_subscribers(zone: ZoneInfo) -> int:
+    """Rewrite the rows added before today (in ``zone``) in one transaction and in random
+    order: their place on disk, transaction id and dump order no longer follow the answers'
+    order."""
+    today = localtime.today(zone)
     async with connection() as conn, conn.transaction():
         rows = await conn.fetch(
             "DELETE FROM followup_subscribers WHERE created_on < $1"
@@ -131,13 +132,15 @@ async def erase_subscribers(survey_id: int) -> int:
     return int(result.split()[-1])
 
 
-async def erase_expired_subscribers() -> int:
-    """Erase the addresses kept longer than their survey's retention period."""
+async def erase_expired_subscribers(zone: ZoneInfo) -> int:
+    """Erase the addresses kept longer than their survey's retention period (their day and
+    today are days of ``zone``)."""
     async with connection() as conn:
         result = await conn.execute(
             "DELETE FROM followup_subscribers f USING surveys s WHERE s.id = f.survey_id"
             " AND s.retention_days IS NOT NULL"
-            " AND f.created_on + s.retention_days < current_date"
+            " AND f.created_on + s.retention_days < $1",
+            localtime.today(zone),
         )
     return int(result.split()[-1])
 
@@ -251,14 +254,21 @@ async def _digest(conn: Any, survey_id: int, since: dt.datetime, until: dt.datet
 
 
 def compose_digest(
-    smtp: SmtpSettings, *, to: str, language: str, digest: Digest, unsubscribe: str
+    smtp: SmtpSettings,
+    *,
+    to: str,
+    language: str,
+    digest: Digest,
+    unsubscribe: str,
+    time_zone: ZoneInfo,
 ) -> EmailMessage:
-    """The plain-text digest in ``language``, with its one-click unsubscribe link."""
+    """The plain-text digest in ``language``, with its one-click unsubscribe link; its date
+    is the day in ``time_zone``."""
 
     def t(key: str, **params: Any) -> str:
         return translate(language, key, **params)
 
-    since = digest.since.astimezone(_ZONE).strftime("%d/%m/%Y")
+    since = localtime.show(digest.since, time_zone, language, day=True)
     lines = [t("followup.mail_hello"), "", t("followup.mail_intro", title=digest.title, date=since)]
     if digest.decisions:
         lines += ["", t("followup.mail_decisions")]
@@ -286,8 +296,8 @@ def compose_digest(
     return message
 
 
-@handler(NEWS_JOB)
-async def send_digest(payload: dict[str, Any], progress: Progress) -> None:
+@zoned_handler(NEWS_JOB)
+async def send_digest(payload: dict[str, Any], progress: Progress, zone: ZoneInfo) -> None:
     """Send one subscriber's digest; a server that may take it later is tried again."""
     async with connection() as conn:
         row = await conn.fetchrow(
@@ -313,6 +323,7 @@ async def send_digest(payload: dict[str, Any], progress: Progress) -> None:
         language=row["language"],
         digest=digest,
         unsubscribe=f"{base}/suivi/desabonner/{row['token']}",
+        time_zone=zone,
     )
     error, retry = await deliver(smtp, message)
     attempt = int(payload.get("attempt", 0))
@@ -323,9 +334,9 @@ async def send_digest(payload: dict[str, Any], progress: Progress) -> None:
 
 
 @daily(DAILY_KIND, hour=4)
-async def _daily_news(payload: dict[str, Any], progress: Progress) -> None:
+async def _daily_news(payload: dict[str, Any], progress: Progress, zone: ZoneInfo) -> None:
     """Each day: rewrite yesterday's new addresses in random order, erase the expired ones,
     and queue the digests that are due."""
-    await shuffle_subscribers()
-    await erase_expired_subscribers()
+    await shuffle_subscribers(zone)
+    await erase_expired_subscribers(zone)
     await queue_due_digests()

@@ -21,10 +21,12 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import asyncpg
 import segno
 
+from survey import localtime
 from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef
 from survey.domain.jobs import Progress, RetryLater, handler
@@ -428,9 +430,12 @@ async def api_surveys(grant: ApiGrant) -> list[dict[str, Any]]:
 
 
 async def api_responses(
-    definition: SurveyDef, *, after: int = 0, limit: int = 100
+    definition: SurveyDef, *, after: int = 0, limit: int = 100, zone: ZoneInfo | None = None
 ) -> dict[str, Any]:
-    """A page of responses in id order; ``next_after`` continues where this page ends."""
+    """A page of responses in id order; ``next_after`` continues where this page ends.
+
+    Moments are ISO 8601 with an explicit offset: wall-clock time of ``zone`` (the
+    instance's) when given, else UTC (``+00:00``)."""
     limit = max(1, min(limit, API_PAGE_MAX))
     async with connection() as conn:
         rows = await conn.fetch(
@@ -440,18 +445,19 @@ async def api_responses(
             after,
             limit,
         )
-    items = [_response_item(r) for r in rows]
+    items = [_response_item(r, zone) for r in rows]
     return {
         "items": items,
         "next_after": items[-1]["id"] if len(items) == limit else None,
     }
 
 
-def _response_item(row: Mapping[str, Any]) -> dict[str, Any]:
+def _response_item(row: Mapping[str, Any], zone: ZoneInfo | None = None) -> dict[str, Any]:
     # Never the receipt: it belongs to the resident, who can see and erase the answer with it.
+    moment = row["submitted_at"]
     return {
         "id": row["id"],
-        "submitted_at": row["submitted_at"].isoformat(),
+        "submitted_at": localtime.export(moment, zone) if zone else moment.isoformat(),
         "channel": row["channel"],
         "language": row["language"],
         "answers": json.loads(row["answers"]),
@@ -485,7 +491,11 @@ def openapi_document() -> dict[str, Any]:
         "additionalProperties": False,
         "properties": {
             "id": {"type": "integer"},
-            "submitted_at": {"type": "string", "format": "date-time"},
+            "submitted_at": {
+                "type": "string",
+                "format": "date-time",
+                "description": "ISO 8601 with an explicit offset (+01:00).",
+            },
             "channel": {"type": "string", "enum": [str(c) for c in Channel]},
             "language": {"type": "string"},
             "answers": {

@@ -8,6 +8,11 @@ back to the queue with a ``run_after`` time, and the worker is free meanwhile.
 A daily job (``@daily(kind)``) is a row keyed by its day (``unique_key``, unique): each
 worker schedules it when it starts, and each run queues the next day's before doing its
 work. However many processes schedule it, one row per day exists, so it runs once a day.
+
+Days and hours are those of the instance's time zone, which the worker is given
+(``worker(time_zone=...)``, from the settings) and hands to the handlers that need it: daily
+jobs and e-mails (``zoned_handler``). A caller of ``run_next`` that gives no zone leaves
+those jobs in the queue.
 """
 
 from __future__ import annotations
@@ -31,13 +36,15 @@ log = logging.getLogger("parlons.jobs")
 
 Progress = Callable[[float], Awaitable[None]]
 Handler = Callable[[dict[str, Any], Progress], Awaitable[None]]
+# A handler that also needs the instance's time zone (dates in a message, "today").
+ZonedHandler = Callable[[dict[str, Any], Progress, ZoneInfo], Awaitable[None]]
 _handlers: dict[str, Handler] = {}
+_zoned: dict[str, ZonedHandler] = {}
 # Kinds this process cannot run for want of configuration (e-mail without a mail server):
 # left in the queue for a process that can.
 _paused: set[str] = set()
 # Daily kinds and the local hour of their run.
 _daily: dict[str, int] = {}
-DAILY_ZONE = ZoneInfo("Europe/Paris")
 
 _TAKE = """
 UPDATE jobs SET state = 'running', started_at = now(), progress = 0
@@ -62,6 +69,16 @@ def handler(kind: str) -> Callable[[Handler], Handler]:
 
     def register(function: Handler) -> Handler:
         _handlers[kind] = function
+        return function
+
+    return register
+
+
+def zoned_handler(kind: str) -> Callable[[ZonedHandler], ZonedHandler]:
+    """Register the coroutine that runs jobs of ``kind`` and needs the instance's zone."""
+
+    def register(function: ZonedHandler) -> ZonedHandler:
+        _zoned[kind] = function
         return function
 
     return register
@@ -98,27 +115,27 @@ async def enqueue(
         return int(await own.fetchval(_INSERT, *args))
 
 
-def daily(kind: str, *, hour: int = 3) -> Callable[[Handler], Handler]:
-    """Register the coroutine of a job run once a day, at ``hour`` (Paris time)."""
+def daily(kind: str, *, hour: int = 3) -> Callable[[ZonedHandler], ZonedHandler]:
+    """Register the coroutine of a job run once a day, at ``hour`` of the instance's zone."""
 
-    def register(function: Handler) -> Handler:
-        async def run(payload: dict[str, Any], progress: Progress) -> None:
+    def register(function: ZonedHandler) -> ZonedHandler:
+        async def run(payload: dict[str, Any], progress: Progress, zone: ZoneInfo) -> None:
             # The next day first: a failing run does not stop the ones after it.
             day = dt.date.fromisoformat(str(payload.get("day")))
-            today = dt.datetime.now(DAILY_ZONE).date()
-            await _queue_day(kind, max(day, today) + dt.timedelta(days=1), hour)
-            await function(payload, progress)
+            today = dt.datetime.now(zone).date()
+            await _queue_day(kind, max(day, today) + dt.timedelta(days=1), hour, zone)
+            await function(payload, progress, zone)
 
         _daily[kind] = hour
-        _handlers[kind] = run
+        _zoned[kind] = run
         return function
 
     return register
 
 
-async def _queue_day(kind: str, day: dt.date, hour: int) -> bool:
-    """Queue ``kind`` for ``day`` at ``hour`` unless that day's job exists already."""
-    at = dt.datetime.combine(day, dt.time(hour), DAILY_ZONE)
+async def _queue_day(kind: str, day: dt.date, hour: int, zone: ZoneInfo) -> bool:
+    """Queue ``kind`` for ``day`` at ``hour`` (in ``zone``) unless that day's job exists."""
+    at = dt.datetime.combine(day, dt.time(hour), zone)
     async with connection() as conn:
         found = await conn.fetchval(
             "INSERT INTO jobs (kind, payload, state, progress, error, created_at, run_after,"
@@ -132,8 +149,9 @@ async def _queue_day(kind: str, day: dt.date, hour: int) -> bool:
     return found is not None
 
 
-async def schedule_daily(kinds: Collection[str] | None = None) -> None:
-    """Make sure each daily job (of ``kinds``) has its next run queued, at its next hour.
+async def schedule_daily(*, time_zone: ZoneInfo, kinds: Collection[str] | None = None) -> None:
+    """Make sure each daily job (of ``kinds``) has its next run queued, at its next hour in
+    ``time_zone``.
 
     A process started after that hour waits for the next day rather than running at once:
     daily jobs are idempotent, and a start never does heavy work behind the first requests.
@@ -149,10 +167,10 @@ async def schedule_daily(kinds: Collection[str] | None = None) -> None:
             )
         if waiting:
             continue
-        now = dt.datetime.now(DAILY_ZONE)
+        now = dt.datetime.now(time_zone)
         day = now.date() if now.hour < hour else now.date() + dt.timedelta(days=1)
         # Another process may be queuing the same day: the key lets one row through.
-        await _queue_day(kind, day, hour)
+        await _queue_day(kind, day, hour, time_zone)
 
 
 async def get_job(job_id: int) -> dict[str, Any] | None:
@@ -167,9 +185,15 @@ async def get_job(job_id: int) -> dict[str, Any] | None:
     return {**dict(row), "payload": json.loads(row["payload"])}
 
 
-async def run_next(kinds: Collection[str] | None = None) -> int | None:
-    """Run one queued job (of one of ``kinds``, when given), if any; return its id."""
-    runnable = [k for k in _handlers if k not in _paused and (kinds is None or k in kinds)]
+async def run_next(
+    kinds: Collection[str] | None = None, *, time_zone: ZoneInfo | None = None
+) -> int | None:
+    """Run one queued job (of one of ``kinds``, when given), if any; return its id.
+
+    Jobs that need the instance's zone (daily jobs, e-mails) are taken only with
+    ``time_zone``."""
+    known = [*_handlers, *(_zoned if time_zone is not None else ())]
+    runnable = [k for k in known if k not in _paused and (kinds is None or k in kinds)]
     async with connection() as conn:
         row = await conn.fetchrow(_TAKE, runnable)
     if row is None:
@@ -183,7 +207,11 @@ async def run_next(kinds: Collection[str] | None = None) -> int | None:
             )
 
     try:
-        await _handlers[row["kind"]](json.loads(row["payload"]), progress)
+        payload = json.loads(row["payload"])
+        if row["kind"] in _zoned and time_zone is not None:
+            await _zoned[row["kind"]](payload, progress, time_zone)
+        else:
+            await _handlers[row["kind"]](payload, progress)
     except RetryLater as retry:
         log.info("job %s to be tried again in %.0f s: %s", job_id, retry.seconds, retry.reason)
         async with connection() as conn:
@@ -223,15 +251,18 @@ async def requeue_stale(minutes: int = 30) -> int:
     return int(result.split()[-1])
 
 
-async def worker(poll_seconds: float = 1.0, kinds: Collection[str] | None = None) -> None:
-    """Run jobs (of ``kinds``, when given) until cancelled (started by the app's lifespan)."""
+async def worker(
+    *, time_zone: ZoneInfo, poll_seconds: float = 1.0, kinds: Collection[str] | None = None
+) -> None:
+    """Run jobs (of ``kinds``, when given) until cancelled (started by the app's lifespan);
+    days and hours are those of ``time_zone``."""
     scheduled = False
     while True:
         try:
             if not scheduled:
-                await schedule_daily(kinds)
+                await schedule_daily(time_zone=time_zone, kinds=kinds)
                 scheduled = True
-            if await run_next(kinds) is None:
+            if await run_next(kinds, time_zone=time_zone) is None:
                 await asyncio.sleep(poll_seconds)
         except asyncio.CancelledError:
             raise

@@ -36,14 +36,15 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from analysis.csvio import TableError, parse_table
-from survey.domain.builder import LOCAL_TZ
+from survey import localtime
 from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef
 from survey.domain.forms import FieldError
 from survey.domain.invitations import display_code, new_code
-from survey.domain.jobs import Progress, RetryLater, handler, pause
+from survey.domain.jobs import Progress, RetryLater, pause, zoned_handler
 from survey.errors import NotFound, SurveyError
 from survey.i18n import LANGUAGES, translate
 from survey.settings import SmtpSettings
@@ -440,8 +441,10 @@ def compose(
     code: str,
     closes_at: dt.datetime | None,
     anonymous: bool,
+    time_zone: ZoneInfo,
 ) -> EmailMessage:
-    """The invitation in ``language``: who sends it, the personal link, the code to type."""
+    """The invitation in ``language``: who sends it, the personal link, the code to type;
+    the closing time is read on the clocks of ``time_zone``."""
 
     def t(key: str, **params: Any) -> str:
         return translate(language, key, **params)
@@ -458,7 +461,7 @@ def compose(
         t("builder.mail_once"),
     ]
     if closes_at is not None:
-        local = closes_at.astimezone(LOCAL_TZ)
+        local = localtime.local(closes_at, time_zone)
         lines.append(
             t("builder.mail_closes", date=local.strftime("%d/%m/%Y"), time=local.strftime("%H:%M"))
         )
@@ -526,8 +529,8 @@ class MailFailed(Exception):
     """The last attempt to send an invitation failed; the job is recorded as failed."""
 
 
-@handler(MAIL_JOB)
-async def send_invitation_mail(payload: dict[str, Any], progress: Progress) -> None:
+@zoned_handler(MAIL_JOB)
+async def send_invitation_mail(payload: dict[str, Any], progress: Progress, zone: ZoneInfo) -> None:
     """Send one invitation; on failure try again later, until the last attempt."""
     mail_id = int(payload["mail"])
     async with connection() as conn:
@@ -557,6 +560,7 @@ async def send_invitation_mail(payload: dict[str, Any], progress: Progress) -> N
                 code=row["code"],
                 closes_at=row["closes_at"],
                 anonymous=row["access_mode"] == "anonymous",
+                time_zone=zone,
             )
             await asyncio.to_thread(_send, smtp, message)
         except (smtplib.SMTPException, OSError) as exc:

@@ -16,10 +16,12 @@ import json
 import logging
 from collections import Counter
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import asyncpg
 
 from analysis.masking import mask_personal_data
+from survey import localtime
 from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef
 from survey.domain.followup_news import erase_expired_subscribers
@@ -133,21 +135,22 @@ async def purge_drafts() -> list[dict[str, Any]]:
     return report
 
 
-async def purge_all() -> dict[str, list[dict[str, Any]]]:
+async def purge_all(zone: ZoneInfo) -> dict[str, list[dict[str, Any]]]:
     """Every purge, in order: responses, undelivered addresses, uploads, drafts, and the
-    follow-up news addresses kept past their survey's retention period."""
+    follow-up news addresses kept past their survey's retention period (counted in days of
+    ``zone``, the days they were kept under)."""
     return {
         "responses": await purge_expired(),
         "addresses": await erase_undelivered_addresses(),
         "uploads": await purge_uploads(),
         "drafts": await purge_drafts(),
-        "news_addresses": [{"erased": await erase_expired_subscribers()}],
+        "news_addresses": [{"erased": await erase_expired_subscribers(zone)}],
     }
 
 
 @daily(PURGE_KIND)
-async def _daily_purge(payload: dict[str, Any], progress: Progress) -> None:
-    await purge_all()
+async def _daily_purge(payload: dict[str, Any], progress: Progress, zone: ZoneInfo) -> None:
+    await purge_all(zone)
 
 
 UNDELIVERED_DAYS = 30
@@ -204,8 +207,9 @@ async def erase_by_receipt(definition: SurveyDef, receipt: str) -> None:
     log.info("a response of %s was erased by its author", definition.slug)
 
 
-async def processing_register() -> list[dict[str, Any]]:
-    """One entry per survey for the register of processing activities (RGPD art. 30)."""
+async def processing_register(zone: ZoneInfo) -> list[dict[str, Any]]:
+    """One entry per survey for the register of processing activities (RGPD art. 30), its
+    dates in ISO 8601 with the offset of ``zone``."""
     async with connection() as conn:
         rows = await conn.fetch(
             "SELECT s.slug, s.title_fr, s.status, s.retention_days, s.created_at,"
@@ -233,9 +237,9 @@ async def processing_register() -> list[dict[str, Any]]:
             "invitation_addresses_held": int(r["addresses_held"]),
             # Addresses of residents who asked for news of the follow-up (kept apart).
             "followup_news_addresses": int(r["news_addresses"]),
-            "first_answer": r["first_answer"].isoformat() if r["first_answer"] else None,
-            "last_answer": r["last_answer"].isoformat() if r["last_answer"] else None,
-            "created_at": r["created_at"].isoformat(),
+            "first_answer": localtime.export(r["first_answer"], zone) or None,
+            "last_answer": localtime.export(r["last_answer"], zone) or None,
+            "created_at": localtime.export(r["created_at"], zone),
         }
         for r in rows
     ]

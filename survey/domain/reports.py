@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 import asyncpg
 
@@ -113,9 +114,7 @@ async def survey_decisions(survey_id: int, *, published_only: bool = False) -> l
         items = by_consultation.get(r["id"], [])
         results = json.loads(r["results"]) if r["results"] else None
         # Option titles and need names may hold residents' words: masked like every display.
-        titles = (
-            [mask_personal_data(o["title"]) for o in results["options"]] if results else None
-        )
+        titles = [mask_personal_data(o["title"]) for o in results["options"]] if results else None
         decisions.append(
             Decision(
                 r["title"],
@@ -137,8 +136,8 @@ async def survey_decisions(survey_id: int, *, published_only: bool = False) -> l
     return decisions
 
 
-async def _report(definition: SurveyDef, threshold: int, *, public: bool) -> Report:
-    counts = await count_answers(definition, Filters())
+async def _report(definition: SurveyDef, threshold: int, *, public: bool, zone: ZoneInfo) -> Report:
+    counts = await count_answers(definition, Filters(), zone)
     summaries = {s.question.code: s for s in summarise(definition, counts, {}, threshold)}
     base = counts.base
     by_channel: dict[str, int] = {}
@@ -163,7 +162,9 @@ async def _report(definition: SurveyDef, threshold: int, *, public: bool) -> Rep
             if yes is not None and yes.share is not None:
                 figures.append(KeyFigure(q, yes_share=yes.share))
     survey = await Survey.get(id=definition.id)
-    needs = await latest_needs(definition, Filters(), threshold, limit=TOP_NEEDS, quotes=not public)
+    needs = await latest_needs(
+        definition, Filters(), threshold, zone=zone, limit=TOP_NEEDS, quotes=not public
+    )
     return Report(
         definition,
         threshold,
@@ -180,17 +181,18 @@ async def _report(definition: SurveyDef, threshold: int, *, public: bool) -> Rep
     )
 
 
-async def build_report(slug: str, *, threshold: int) -> Report:
-    """The one-page report of a survey for staff and elected officials."""
-    return await _report(await get_definition(slug), threshold, public=False)
+async def build_report(slug: str, *, threshold: int, zone: ZoneInfo) -> Report:
+    """The one-page report of a survey for staff and elected officials (its period in days
+    of ``zone``)."""
+    return await _report(await get_definition(slug), threshold, public=False, zone=zone)
 
 
-async def build_public_results(slug: str, *, threshold: int) -> Report:
+async def build_public_results(slug: str, *, threshold: int, zone: ZoneInfo) -> Report:
     """The public results page; not found unless staff published it. No quotes."""
     definition = await get_definition(slug)
     if not await Survey.exists(id=definition.id, public_results=True):
         raise NotFound("report.not_published")
-    return await _report(definition, threshold, public=True)
+    return await _report(definition, threshold, public=True, zone=zone)
 
 
 async def set_public_results(slug: str, published: bool) -> Survey:

@@ -26,13 +26,16 @@ import secrets
 import uuid
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from analysis.text import mask_personal_data
+from survey import localtime
 from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef, forget, get_definition
 from survey.domain.forms import RawForm, clean_answer, field_names
 from survey.enums import TEXT_KINDS, Channel, QuestionKind, SurveyStatus
 from survey.errors import SurveyError
+from survey.i18n import translate
 
 RECEIPT_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O or 1/I: read out on the phone
 
@@ -242,8 +245,10 @@ def neutralise(cell: str) -> str:
     return "'" + cell if cell.startswith(_FORMULA_START) else cell
 
 
-def export_header(definition: SurveyDef, language: str) -> list[str]:
-    return ["id", "submitted_at", "channel", "language"] + [q.code for q in definition.questions]
+def export_header(definition: SurveyDef, language: str, zone: ZoneInfo) -> list[str]:
+    """The CSV's first row; the moment's column says which zone its times are in."""
+    submitted = translate(language, "time.export_submitted_at", zone=zone.key)
+    return ["id", submitted, "channel", "language"] + [q.code for q in definition.questions]
 
 
 async def _stream_rows(survey_id: int, batch: int = 2000) -> AsyncIterator[list[dict[str, Any]]]:
@@ -328,8 +333,9 @@ def _export_query(definition: SurveyDef, language: str) -> tuple[str, list[Any]]
         )
     query = (
         with_clause  # noqa: S608 - placeholders and fixed expressions only, see arg()
-        + "SELECT r.id, to_char(r.submitted_at AT TIME ZONE 'UTC',"
-        + ' \'YYYY-MM-DD"T"HH24:MI:SS"Z"\'), r.channel, r.language'
+        # The session's zone is the instance's (see export_csv): local time and its offset.
+        + "SELECT r.id, to_char(r.submitted_at,"
+        + " 'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM'), r.channel, r.language"
         + "".join(f", {c}" for c in columns)
         + " FROM responses r WHERE r.survey_id = $1 ORDER BY r.id"
     )
@@ -339,15 +345,16 @@ def _export_query(definition: SurveyDef, language: str) -> tuple[str, list[Any]]
 _EXPORT_PIECE = 256 * 1024
 
 
-async def export_csv(definition: SurveyDef, language: str) -> AsyncIterator[bytes]:
-    """The survey's responses as CSV (UTF-8 bytes with a BOM), streamed.
+async def export_csv(definition: SurveyDef, language: str, zone: ZoneInfo) -> AsyncIterator[bytes]:
+    """The survey's responses as CSV (UTF-8 bytes with a BOM), streamed; moments in ISO 8601
+    as wall-clock time of ``zone`` with its offset (``2026-12-02T14:30:00+01:00``).
 
     PostgreSQL writes the CSV itself (``COPY ... TO STDOUT``), labels and formula
     neutralising included; chunks flow through a small queue, so memory stays flat
     whatever the number of responses.
     """
     buffer = io.StringIO()
-    csv.writer(buffer).writerow(export_header(definition, language))
+    csv.writer(buffer).writerow(export_header(definition, language, zone))
     yield ("\ufeff" + buffer.getvalue()).encode()  # BOM so spreadsheets read UTF-8.
     query, args = _export_query(definition, language)
     queue: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=8)
@@ -363,7 +370,10 @@ async def export_csv(definition: SurveyDef, language: str) -> AsyncIterator[byte
 
     async def copy(conn: Any) -> None:
         try:
-            await conn.copy_from_query(query, *args, output=sink, format="csv")
+            async with conn.transaction():
+                # For this transaction only: to_char writes times in the session's zone.
+                await conn.execute("SELECT set_config('TimeZone', $1, true)", zone.key)
+                await conn.copy_from_query(query, *args, output=sink, format="csv")
             if pending:
                 await queue.put(bytes(pending))
         finally:
@@ -380,15 +390,16 @@ async def export_csv(definition: SurveyDef, language: str) -> AsyncIterator[byte
                 task.cancel()
 
 
-async def export_json(definition: SurveyDef) -> AsyncIterator[str]:
-    """The survey's responses as a JSON array, streamed."""
+async def export_json(definition: SurveyDef, zone: ZoneInfo) -> AsyncIterator[str]:
+    """The survey's responses as a JSON array, streamed; ``submitted_at`` in ISO 8601 as
+    wall-clock time of ``zone`` with its offset."""
     yield "["
     first = True
     async for rows in _stream_rows(definition.id):
         for r in rows:
             item = {
                 "id": r["id"],
-                "submitted_at": r["submitted_at"].isoformat(),
+                "submitted_at": localtime.export(r["submitted_at"], zone),
                 "channel": r["channel"],
                 "language": r["language"],
                 "answers": r["answers"],

@@ -24,7 +24,17 @@ from survey.enums import Channel, QuestionKind
 from survey.errors import SurveyError
 from survey.i18n import translate
 from survey.web.charts import Chart
-from survey.web.common import PUBLIC, STAFF, STATIC, access, language, read_form, redirect, render
+from survey.web.common import (
+    PUBLIC,
+    STAFF,
+    STATIC,
+    access,
+    language,
+    read_form,
+    redirect,
+    render,
+    time_zone,
+)
 
 OTHER = "__other__"
 
@@ -198,7 +208,10 @@ def _charts(board: Dashboard, lang: str) -> dict[str, Chart]:
 @access(STAFF)
 async def dashboard(request: Request) -> Response:
     board = await build_dashboard(
-        request.path_params["slug"], request.query_params, threshold=_threshold(request)
+        request.path_params["slug"],
+        request.query_params,
+        threshold=_threshold(request),
+        zone=time_zone(request),
     )
     lang = language(request)
     return render(
@@ -215,7 +228,9 @@ async def dashboard(request: Request) -> Response:
 
 @access(STAFF)
 async def report(request: Request) -> Response:
-    result = await build_report(request.path_params["slug"], threshold=_threshold(request))
+    result = await build_report(
+        request.path_params["slug"], threshold=_threshold(request), zone=time_zone(request)
+    )
     return render(
         request, "staff/report.html", report=result, survey=result.definition, bar_label=bar_label
     )
@@ -230,7 +245,9 @@ def _inline_css() -> Markup:
 
 @access(STAFF)
 async def report_file(request: Request) -> Response:
-    result = await build_report(request.path_params["slug"], threshold=_threshold(request))
+    result = await build_report(
+        request.path_params["slug"], threshold=_threshold(request), zone=time_zone(request)
+    )
     response = render(
         request,
         "staff/report_file.html",
@@ -257,7 +274,9 @@ async def publish(request: Request) -> Response:
 
 @access(PUBLIC)
 async def public_results(request: Request) -> Response:
-    result = await build_public_results(request.path_params["slug"], threshold=_threshold(request))
+    result = await build_public_results(
+        request.path_params["slug"], threshold=_threshold(request), zone=time_zone(request)
+    )
     return render(
         request,
         "respondent/results.html",

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from survey.domain.dashboard import TIMEZONE
 from survey.domain.definitions import get_definition
 from survey.domain.followup import PARTS, build_followup, followup_settings, set_followup
 from survey.domain.followup_news import (
@@ -25,10 +23,17 @@ from survey.domain.followup_news import (
 from survey.domain.invitations import qr_svg
 from survey.enums import SurveyStatus
 from survey.errors import NotFound
-from survey.web.common import PUBLIC, STAFF, access, language, read_form, redirect, render
+from survey.web.common import (
+    PUBLIC,
+    STAFF,
+    access,
+    language,
+    read_form,
+    redirect,
+    render,
+    time_zone,
+)
 from survey.web.resident import base_url
-
-_ZONE = ZoneInfo(TIMEZONE)
 
 
 def _threshold(request: Request) -> int:
@@ -54,7 +59,10 @@ def _address(request: Request, slug: str) -> str:
 async def followup_page(request: Request) -> Response:
     since, typed, error = _since(request)
     page = await build_followup(
-        request.path_params["slug"], threshold=_threshold(request), since=since, time_zone=_ZONE
+        request.path_params["slug"],
+        threshold=_threshold(request),
+        since=since,
+        time_zone=time_zone(request),
     )
     return render(
         request,
@@ -69,7 +77,7 @@ async def followup_page(request: Request) -> Response:
 @access(PUBLIC)
 async def followup_poster(request: Request) -> Response:
     page = await build_followup(
-        request.path_params["slug"], threshold=_threshold(request), time_zone=_ZONE
+        request.path_params["slug"], threshold=_threshold(request), time_zone=time_zone(request)
     )
     address = _address(request, page.definition.slug)
     # The SVG is drawn by segno from our own address: no user text goes into it.
@@ -147,7 +155,7 @@ async def subscribe_post(request: Request) -> Response:
         return await _subscribe_form(
             request, status_code=422, errors=exc.errors, email=email, consent=consent
         )
-    await subscribe(definition, subscription)
+    await subscribe(definition, subscription, time_zone(request))
     return redirect(f"/s/{quote(definition.slug)}/suivi/abonnement?ok=1")
 
 

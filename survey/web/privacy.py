@@ -12,7 +12,7 @@ from starlette.routing import BaseRoute, Route
 from survey.domain.followup import answer_trail
 from survey.domain.privacy import erase_by_receipt, find_by_receipt, processing_register
 from survey.errors import NotFound
-from survey.web.common import ADMIN, PUBLIC, access, public_survey, read_form, render
+from survey.web.common import ADMIN, PUBLIC, access, public_survey, read_form, render, time_zone
 
 
 @access(PUBLIC)
@@ -43,7 +43,7 @@ async def receipt_show(request: Request) -> Response:
         survey=definition,
         receipt=receipt,
         response=response,
-        trail=await answer_trail(definition.id, response["id"]),
+        trail=await answer_trail(definition.id, response["id"], time_zone=time_zone(request)),
     )
 
 
@@ -73,7 +73,7 @@ async def accessibility(request: Request) -> Response:
 
 @access(ADMIN)
 async def register(request: Request) -> Response:
-    body = json.dumps(await processing_register(), ensure_ascii=False, indent=1)
+    body = json.dumps(await processing_register(time_zone(request)), ensure_ascii=False, indent=1)
     return Response(
         body,
         media_type="application/json",

@@ -24,6 +24,7 @@ from survey.web.common import (
     read_form,
     redirect,
     render,
+    time_zone,
 )
 
 
@@ -137,13 +138,13 @@ async def export(request: Request) -> Response:
     name = quote(definition.slug)
     if fmt == "csv":
         return StreamingResponse(
-            export_csv(definition, language(request)),
+            export_csv(definition, language(request), time_zone(request)),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
         )
     if fmt == "json":
         return StreamingResponse(
-            export_json(definition),
+            export_json(definition, time_zone(request)),
             media_type="application/json",
             headers={"Content-Disposition": f'attachment; filename="{name}.json"'},
         )

@@ -136,10 +136,10 @@ async def test_counts_match_plain_python_on_random_data(params: dict[str, str]) 
     assert errors == {}
     expected = expected_counts(definition, items, filters)
 
-    counted = await count_answers(definition, filters)
+    counted = await count_answers(definition, filters, PARIS)
     assert counted.slots == expected
     # The other path (straight from the responses) agrees as well.
-    direct = await dashboard._count_from_responses(definition, filters)
+    direct = await dashboard._count_from_responses(definition, filters, PARIS)
     assert direct.slots == expected
     assert sorted(counted.days) == sorted(direct.days)
 
@@ -148,12 +148,12 @@ async def test_tallies_follow_new_changed_and_deleted_responses() -> None:
     definition = await make_survey()
     items = random_items(definition, 60, seed=1)
     await load_responses(definition, items[:30])
-    first = await count_answers(definition, Filters())
+    first = await count_answers(definition, Filters(), PARIS)
     assert first.slots == expected_counts(definition, items[:30], Filters())
     assert first.source == "tallies"
 
     await load_responses(definition, items[30:])
-    assert (await count_answers(definition, Filters())).slots == expected_counts(
+    assert (await count_answers(definition, Filters(), PARIS)).slots == expected_counts(
         definition, items, Filters()
     )
 
@@ -162,7 +162,7 @@ async def test_tallies_follow_new_changed_and_deleted_responses() -> None:
         await conn.execute(
             "DELETE FROM responses WHERE idempotency_key = $1", uuid.UUID(items[0]["key"])
         )
-    assert (await count_answers(definition, Filters())).slots == expected_counts(
+    assert (await count_answers(definition, Filters(), PARIS)).slots == expected_counts(
         definition, items[1:], Filters()
     )
 
@@ -280,7 +280,7 @@ async def test_crosstab_counts_and_row_shares(client: httpx.AsyncClient) -> None
     definition = await make_survey()
     items = random_items(definition, 300, seed=11)
     await load_responses(definition, items)
-    tab = await dashboard.cross_tabulate(definition, Filters(), "quartier", "conseil", 5)
+    tab = await dashboard.cross_tabulate(definition, Filters(), "quartier", "conseil", 5, PARIS)
     for row in tab.rows:
         people = [i["answers"] for i in items if i["answers"]["quartier"] == row]
         total = sum(1 for a in people if "conseil" in a)

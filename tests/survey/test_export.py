@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import uuid
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from survey import localtime
 from survey.domain.definitions import SurveyDef
 from survey.domain.forms import walk_sections
 from survey.domain.responses import (
@@ -20,7 +20,7 @@ from survey.domain.responses import (
     neutralise,
     submit_response,
 )
-from tests.factories import VALID_ANSWERS, make_survey
+from tests.factories import PARIS, VALID_ANSWERS, make_survey
 from tests.survey.test_staff import login, staff_user
 
 pytestmark = pytest.mark.usefixtures("orm")
@@ -29,7 +29,7 @@ pytestmark = pytest.mark.usefixtures("orm")
 def export_row(definition: SurveyDef, row: dict[str, Any], language: str) -> list[str]:
     """The CSV row of a response, cell by cell as the staff pages show answers."""
     answers = row["answers"]
-    submitted = row["submitted_at"].astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    submitted = localtime.export(row["submitted_at"], PARIS)
     cells = [str(row["id"]), submitted, row["channel"], row["language"]]
     for q in definition.questions:
         other = answers.get(f"{q.code}__other")
@@ -55,7 +55,7 @@ async def test_csv_export_equals_the_python_rows(client: httpx.AsyncClient, lang
         walk = walk_sections(definition.sections, raw)
         assert walk.failed is None, walk.errors
         await submit_response(definition, walk.answers, key=uuid.uuid4(), language="fr")
-    expected = [export_header(definition, language)]
+    expected = [export_header(definition, language, PARIS)]
     async for rows in _stream_rows(definition.id):
         expected += [export_row(definition, row, language) for row in rows]
     await staff_user(f"export-{language}@example.org")

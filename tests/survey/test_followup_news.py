@@ -12,7 +12,7 @@ import pytest
 from survey.domain import followup_news, jobs, mail
 from survey.domain.db import connection
 from survey.settings import SmtpSettings
-from tests.factories import VALID_ANSWERS
+from tests.factories import PARIS, VALID_ANSWERS
 from tests.htmlform import field_value, post_form, text_of
 from tests.survey.test_followup import followed_survey, save, staff
 from tests.survey.test_mail import SENDER, smtp_server  # noqa: F401 - the fixture
@@ -92,7 +92,7 @@ async def test_subscribers_are_not_linkable_to_answers_after_the_daily_rewrite(
             "UPDATE followup_subscribers SET created_on = created_on - 1 WHERE survey_id = $1",
             definition.id,
         )
-    moved = await followup_news.shuffle_subscribers()
+    moved = await followup_news.shuffle_subscribers(PARIS)
     assert moved >= 20
     async with connection() as conn:
         rows = await conn.fetch(
@@ -138,7 +138,7 @@ async def test_digest_is_sent_once_a_week_with_a_one_click_unsubscribe(
             )
         assert await followup_news.queue_due_digests() == 2
         assert await followup_news.queue_due_digests() == 0  # at most one a week
-        while await jobs.run_next([mail.NEWS_JOB]) is not None:
+        while await jobs.run_next([mail.NEWS_JOB], time_zone=PARIS) is not None:
             pass
         by_address = {to[0]: message for to, message in inbox.messages}
         assert set(by_address) == {"marie@example.org", "john@example.org"}
@@ -194,7 +194,7 @@ async def test_addresses_erased_when_the_follow_up_closes_or_retention_ends(
             definition.id,
             dt.date.today() - dt.timedelta(days=31),
         )
-    assert await followup_news.erase_expired_subscribers() >= 1
+    assert await followup_news.erase_expired_subscribers(PARIS) >= 1
     assert await stored(definition.id) == []
     await sign_up(client, definition.slug, "marie@example.org")
     await staff(client)
@@ -216,7 +216,7 @@ async def test_register_counts_news_addresses_and_the_daily_job_runs_each_step(
 
     definition, _, _ = await followed_survey()
     await sign_up(client, definition.slug, "marie@example.org")
-    entry = next(e for e in await processing_register() if e["survey"] == definition.slug)
+    entry = next(e for e in await processing_register(PARIS) if e["survey"] == definition.slug)
     assert entry["followup_news_addresses"] == 1
     async with connection() as conn:
         await conn.execute(
@@ -228,7 +228,7 @@ async def test_register_counts_news_addresses_and_the_daily_job_runs_each_step(
         )
         await conn.execute("DELETE FROM jobs WHERE kind = $1", followup_news.DAILY_KIND)
     await jobs.enqueue(followup_news.DAILY_KIND, {"day": dt.date.today().isoformat()})
-    assert await jobs.run_next([followup_news.DAILY_KIND]) is not None
+    assert await jobs.run_next([followup_news.DAILY_KIND], time_zone=PARIS) is not None
     async with connection() as conn:
         after = await conn.fetchval(
             "SELECT xmin::text FROM followup_subscribers WHERE survey_id = $1", definition.id

@@ -31,7 +31,7 @@ from survey.domain.invitations import (
 )
 from survey.errors import SurveyError
 from survey.settings import ConfigError, SmtpSettings, load
-from tests.factories import VALID_ANSWERS, make_survey
+from tests.factories import PARIS, VALID_ANSWERS, make_survey
 from tests.htmlform import field_value, text_of
 from tests.survey.test_builder import log_in, send
 from tests.survey.test_resident import post_step
@@ -108,7 +108,7 @@ async def staff_no_server(orm: str, settings) -> AsyncIterator[httpx.AsyncClient
 async def run_due_jobs() -> list[int]:
     ran = []
     for _ in range(200):
-        job_id = await jobs.run_next()
+        job_id = await jobs.run_next(time_zone=PARIS)
         if job_id is None:
             break
         ran.append(job_id)

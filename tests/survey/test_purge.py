@@ -22,13 +22,12 @@ from survey.domain.privacy import FORGET_KIND, PURGE_KIND, erase_by_receipt
 from survey.domain.responses import load_responses
 from survey.models.councils import ConsultationOption
 from survey.models.needs import AnalysisRun, Need, NeedAnswer
-from tests.factories import finish_jobs, make_survey
+from tests.factories import PARIS, finish_jobs, make_survey
 from tests.survey.test_cli import parlons
 from tests.survey.test_council import make_council
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.usefixtures("orm")
-PARIS = jobs.DAILY_ZONE
 CSV = "Horodateur;Votre quartier;Contact\n2026-10-01;centre;jean@example.org 06 12 34 56 78\n"
 
 
@@ -102,12 +101,14 @@ SCHEDULER = textwrap.dedent(
     """
     import asyncio, sys
     import survey.domain.privacy
+    from zoneinfo import ZoneInfo
     from survey.domain import jobs
     from survey.runtime import orm
 
     async def main():
+        zone = ZoneInfo("Europe/Paris")
         async with orm(sys.argv[1]):
-            await asyncio.gather(*(jobs.schedule_daily() for _ in range(5)))
+            await asyncio.gather(*(jobs.schedule_daily(time_zone=zone) for _ in range(5)))
 
     asyncio.run(main())
     """
@@ -122,7 +123,7 @@ async def test_daily_purge_is_queued_once_per_day_by_many_processes(database_url
         subprocess.Popen([sys.executable, "-c", SCHEDULER, database_url], env=env, cwd=ROOT)
         for _ in range(3)
     ]
-    await asyncio.gather(*(jobs.schedule_daily() for _ in range(5)))
+    await asyncio.gather(*(jobs.schedule_daily(time_zone=PARIS) for _ in range(5)))
     for process in processes:
         assert process.wait(timeout=120) == 0
     rows = await daily_rows()
@@ -146,7 +147,7 @@ async def test_daily_purge_is_queued_once_per_day_by_many_processes(database_url
     ]
     assert rows[1]["run_after"] == dt.datetime.combine(second, dt.time(3), PARIS)
     # Scheduling again, from any process, adds nothing: the next day is already there.
-    await asyncio.gather(*(jobs.schedule_daily() for _ in range(5)))
+    await asyncio.gather(*(jobs.schedule_daily(time_zone=PARIS) for _ in range(5)))
     assert len(await daily_rows()) == 2
 
 
