@@ -11,8 +11,8 @@ from openpyxl import load_workbook
 
 from survey.domain.db import connection
 from survey.domain.definitions import get_definition
-from survey.domain.imports import parse_relevant, xlsform_to_definition
 from survey.domain.responses import count_responses, list_responses
+from survey.domain.xlsform import parse_relevant, xlsform_to_definition
 from survey.enums import QuestionKind
 from survey.errors import SurveyError
 from tests.factories import VALID_ANSWERS, make_survey
