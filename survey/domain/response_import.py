@@ -17,12 +17,22 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from analysis.csvio import Table, TableError, parse_table
-from survey.domain.builder import LOCAL_TZ, slugify
+from survey.domain.builder import slugify
 from survey.domain.db import connection
 from survey.domain.definitions import QuestionDef, SurveyDef
-from survey.domain.forms import OTHER, RawForm, clean_all
+from survey.domain.forms import OTHER, FieldError, RawForm, clean_all
+from survey.domain.import_dates import (
+    DAY_FIRST,
+    ORDERS,
+    DateOrder,
+    date_order_of,
+    read_day,
+    read_moment,
+    zone_named,
+)
 from survey.domain.responses import load_responses
 from survey.enums import Channel, QuestionKind
 from survey.errors import NotFound, SurveyError
@@ -212,6 +222,15 @@ def _split_multi(q: QuestionDef, text: str) -> list[str]:
     return [text]
 
 
+# What staff decide on the review page for a value that matches no choice.
+EMPTY = "__empty__"
+SKIP = "__skip__"
+# Values listed for recoding, at most (the others are skipped and reported).
+MAX_RECODES = 60
+# Row numbers listed with each cause of the report.
+SHOWN_ROWS = 20
+
+
 @dataclass
 class RowProblem:
     row: int
@@ -221,19 +240,149 @@ class RowProblem:
 
 
 @dataclass
+class ProblemGroup:
+    """One cause of the report: how many rows it hit, and the first of them."""
+
+    question: str
+    key: str
+    params: dict[str, Any]
+    count: int
+    rows: list[int]
+
+    @property
+    def more(self) -> bool:
+        return self.count > len(self.rows)
+
+
+@dataclass
+class Unknown:
+    """A value of a choice question that matches none of its choices."""
+
+    question: str
+    value: str
+    count: int
+    target: str = SKIP
+
+
+@dataclass
+class Sample:
+    """A date or moment of the file as written and as read, for the review."""
+
+    row: int
+    column: str
+    written: str
+    moment: dt.datetime | None = None
+    day: dt.date | None = None
+
+
+@dataclass
+class Decisions:
+    """What staff chose on the review page: the order of day and month, the file's time
+    zone, and what each unknown value becomes."""
+
+    order: str = ""
+    zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
+    zone_text: str = ""
+    recodes: dict[str, dict[str, str]] = field(default_factory=dict)
+    errors: dict[str, FieldError] = field(default_factory=dict)
+
+
+@dataclass
 class ImportResult:
     valid: int
     problems: list[RowProblem]
     imported: int | None = None
     unmapped: list[str] = field(default_factory=list)
+    dates: DateOrder | None = None
+    order: str = ""
+    unknown: list[Unknown] = field(default_factory=list)
+    samples: list[Sample] = field(default_factory=list)
+    # When the same file was imported before: when, and how many responses it gave.
+    already: tuple[dt.datetime, int] | None = None
+    overlap: list[int] = field(default_factory=list)
+    errors: dict[str, FieldError] = field(default_factory=dict)
 
     @property
     def rows_with_problems(self) -> int:
         return len({p.row for p in self.problems})
 
+    @property
+    def blocked(self) -> bool:
+        """Staff must answer a question before anything can be stored."""
+        return bool(self.errors) or (
+            self.dates is not None and self.dates.ambiguous and not self.order
+        )
+
+    @property
+    def groups(self) -> list[ProblemGroup]:
+        """The problems once per cause, the most frequent first."""
+        found: dict[tuple[str, str, str], ProblemGroup] = {}
+        for p in self.problems:
+            key = (p.question, p.key, repr(sorted(p.params.items())))
+            group = found.get(key)
+            if group is None:
+                group = found[key] = ProblemGroup(p.question, p.key, p.params, 0, [])
+            if not group.rows or group.rows[-1] != p.row:
+                group.count += 1
+                if len(group.rows) < SHOWN_ROWS:
+                    group.rows.append(p.row)
+        return sorted(found.values(), key=lambda g: (-g.count, g.rows[:1]))
+
+
+def read_decisions(values: Mapping[str, str], default_zone: ZoneInfo) -> Decisions:
+    """The review page's answers, checked: an unknown zone is a message on its field."""
+    decisions = Decisions(zone=default_zone, zone_text=default_zone.key)
+    order = values.get("date_order", "")
+    decisions.order = order if order in ORDERS else ""
+    typed = values.get("zone", "").strip()[:64]
+    if typed:
+        decisions.zone_text = typed
+        zone = zone_named(typed)
+        if zone is None:
+            decisions.errors["zone"] = FieldError("imports.zone_unknown", {"zone": typed})
+        else:
+            decisions.zone = zone
+    for index in range(MAX_RECODES):
+        code = values.get(f"recode_{index}_q")
+        value = values.get(f"recode_{index}_v")
+        target = values.get(f"recode_{index}", "")
+        if code is None or value is None:
+            break
+        decisions.recodes.setdefault(code, {})[_norm(value)] = target or SKIP
+    return decisions
+
+
+@dataclass
+class _Reading:
+    """What every row is read with, and what reading finds along the way."""
+
+    decisions: Decisions
+    order: str
+    unknown: dict[tuple[str, str], Unknown] = field(default_factory=dict)
+
+    def choice(self, q: QuestionDef, value: str) -> str | None:
+        """The choice ``value`` stands for: matched forgivingly, else as staff recoded it
+        (``EMPTY``: no answer); ``None`` when the row cannot be kept."""
+        match = _match_choice(q, value)
+        if match:
+            return match
+        key = (q.code, _norm(value))
+        seen = self.unknown.get(key)
+        if seen is None:
+            target = self.decisions.recodes.get(q.code, {}).get(key[1], SKIP)
+            if target not in {c.code for c in q.choices} | {EMPTY}:
+                target = SKIP
+            seen = self.unknown[key] = Unknown(q.code, value[:200], 0, target)
+        seen.count += 1
+        return None if seen.target == SKIP else seen.target
+
 
 def _raw_for_row(
-    definition: SurveyDef, table: Table, row: list[str], mapping: Mapping[int, str]
+    definition: SurveyDef,
+    table: Table,
+    row: list[str],
+    mapping: Mapping[int, str],
+    reading: _Reading,
 ) -> tuple[RawForm, list[tuple[str, str, dict[str, Any]]]]:
     raw: RawForm = {}
     problems: list[tuple[str, str, dict[str, Any]]] = []
@@ -263,12 +412,17 @@ def _raw_for_row(
                         problems.append((code, "builder.import_value", {"value": value[:80]}))
                     continue
                 for part in _split_multi(q, value) if value else []:
-                    match = _match_choice(q, part)
-                    if match:
-                        chosen.append(match)
-                    elif q.settings.get("allow_other") and not other:
+                    if (
+                        _match_choice(q, part) is None
+                        and q.settings.get("allow_other")
+                        and not other
+                    ):
                         other = part
-                    else:
+                        continue
+                    match = reading.choice(q, part)
+                    if match and match != EMPTY:
+                        chosen.append(match)
+                    elif match is None:
                         problems.append((code, "builder.import_value", {"value": part[:80]}))
             if other:
                 chosen.append(OTHER)
@@ -282,10 +436,10 @@ def _raw_for_row(
                 _, option = _header_parts(title)
                 if len(cells) > 1 and option.isdigit():
                     # LimeSurvey: one column per rank holding the choice.
-                    match = _match_choice(q, value)
-                    if match:
+                    match = reading.choice(q, value)
+                    if match and match != EMPTY:
                         order.append((int(option), match))
-                    else:
+                    elif match is None:
                         problems.append((code, "builder.import_value", {"value": value[:80]}))
                     continue
                 if len(cells) > 1 and option:
@@ -297,51 +451,61 @@ def _raw_for_row(
                         problems.append((code, "builder.import_value", {"value": value[:80]}))
                     continue
                 for position, part in enumerate(re.split(r"\s*[>;|,]\s*", value), start=1):
-                    match = _match_choice(q, part)
-                    if match:
+                    match = reading.choice(q, part) if part else EMPTY
+                    if match and match != EMPTY:
                         order.append((position, match))
-                    elif part:
+                    elif match is None:
                         problems.append((code, "builder.import_value", {"value": part[:80]}))
             for rank, (_, choice) in enumerate(sorted(order), start=1):
                 raw[f"{q.field}__{choice}"] = [str(rank)]
         else:
             value = next((v for _, v in cells if v), "")
             if q.choices and value:
-                match = _match_choice(q, value)
+                match = reading.choice(q, value)
                 if match is None:
                     problems.append((code, "builder.import_value", {"value": value[:80]}))
                     continue
-                value = match
+                value = "" if match == EMPTY else match
+            elif q.kind == QuestionKind.DATE and value:
+                day = read_day(value, reading.order)
+                value = day.isoformat() if day else value
             raw[q.field] = [value]
     return raw, problems
 
 
-def _moment(text: str) -> dt.datetime | None:
-    text = re.sub(r"\s*(UTC|GMT)([+-]\d+)?$", "", text.strip()).replace(" - ", " ")
-    for fmt in (
-        "%Y-%m-%d %H:%M:%S",
-        "%Y-%m-%d %H:%M",
-        "%d/%m/%Y %H:%M:%S",
-        "%d/%m/%Y %H:%M",
-        "%Y/%m/%d %H:%M:%S",
-        "%m/%d/%Y %H:%M:%S",
-        "%m/%d/%Y %H:%M",
-        "%d.%m.%Y %H:%M",
-        "%Y-%m-%d",
-        "%d/%m/%Y",
-    ):
-        try:
-            return dt.datetime.strptime(text, fmt).replace(tzinfo=LOCAL_TZ)
-        except ValueError:
-            continue
-    return None
+def _date_columns(definition: SurveyDef, mapping: Mapping[int, str], date_column: int | None):
+    dated = [
+        i for i, code in mapping.items() if definition.question(code).kind == QuestionKind.DATE
+    ]
+    return ([date_column] if date_column is not None else []) + dated
+
+
+def _file_order(table: Table, columns: Sequence[int]) -> DateOrder | None:
+    if not columns:
+        return None
+    return date_order_of(row[i] for row in table.rows for i in columns if row[i].strip())
+
+
+def _row_key(definition: SurveyDef, row: Sequence[str], occurrence: int) -> str:
+    """A row's own fingerprint: the same row in another file gets the same key, so a file
+    that overlaps an earlier one does not store its rows twice."""
+    digest = hashlib.sha256("\x1f".join(c.strip() for c in row).encode()).hexdigest()
+    return str(uuid.uuid5(_NAMESPACE, f"{definition.id}:row:{digest}:{occurrence}"))
 
 
 async def import_responses(
-    definition: SurveyDef, upload_id: int, values: Mapping[str, str], *, confirm: bool
+    definition: SurveyDef,
+    upload_id: int,
+    values: Mapping[str, str],
+    *,
+    confirm: bool,
+    zone: ZoneInfo,
 ) -> ImportResult:
-    """Check every row against the survey's rules; with ``confirm``, store the valid rows
-    (``channel = import``). Rows of a file already imported are not stored twice."""
+    """Check every row against the survey's rules, read with what staff chose; with
+    ``confirm``, store the valid rows (``channel = import``) in one transaction.
+
+    Nothing is stored while a question is open (ambiguous dates, an unknown time zone), nor
+    for a file imported before; rows of an earlier file are listed, not stored twice."""
     data, _ = await _upload(definition, upload_id)
     table = await _table(data)
     codes = {q.code for q in definition.questions}
@@ -355,19 +519,84 @@ async def import_responses(
             mapping[index] = chosen
     if not mapping:
         return ImportResult(valid=0, problems=[RowProblem(0, "", "builder.import_no_mapping", {})])
+    decisions = read_decisions(values, zone)
     digest = hashlib.sha256(data).hexdigest()
-    items, problems = await asyncio.to_thread(
-        _check_rows, definition, table, mapping, date_column, digest
+    dates = _file_order(table, _date_columns(definition, mapping, date_column))
+    order = decisions.order if dates and dates.ambiguous else (dates.order if dates else "")
+    reading = _Reading(decisions, order or DAY_FIRST)
+    items, problems, samples = await asyncio.to_thread(
+        _check_rows, definition, table, mapping, date_column, reading
     )
     unmapped = [table.header[i] for i in range(len(table.header)) if i not in mapping]
-    result = ImportResult(valid=len(items), problems=problems, unmapped=unmapped)
-    if confirm and items:
-        result.imported = await load_responses(definition, items)
-        async with connection() as conn:
-            await conn.execute("DELETE FROM uploads WHERE id = $1", upload_id)
-    elif confirm:
+    result = ImportResult(
+        valid=len(items),
+        problems=problems,
+        unmapped=unmapped,
+        dates=dates,
+        order=order,
+        unknown=sorted(reading.unknown.values(), key=lambda u: (-u.count, u.value))[:MAX_RECODES],
+        samples=samples,
+        errors=decisions.errors,
+    )
+    result.already = await _already_imported(definition, digest)
+    if result.already is None:
+        await _mark_overlap(definition, items, result)
+    if confirm and not result.blocked and result.already is None:
+        result.imported = await load_responses(
+            definition,
+            items,
+            then=lambda conn, stored: _record_file(conn, definition, digest, upload_id, stored),
+        )
+    elif confirm and result.already is not None:
         result.imported = 0
     return result
+
+
+async def _already_imported(definition: SurveyDef, digest: str) -> tuple[dt.datetime, int] | None:
+    async with connection() as conn:
+        row = await conn.fetchrow(
+            "SELECT imported_at, responses FROM response_imports"
+            " WHERE survey_id = $1 AND digest = $2",
+            definition.id,
+            digest,
+        )
+    return None if row is None else (row["imported_at"], int(row["responses"]))
+
+
+async def _mark_overlap(
+    definition: SurveyDef, items: list[dict[str, Any]], result: ImportResult
+) -> None:
+    """Rows stored already (from another file holding them): listed, then left out."""
+    if not items:
+        return
+    async with connection() as conn:
+        known = {
+            str(r["idempotency_key"])
+            for r in await conn.fetch(
+                "SELECT idempotency_key FROM responses"
+                " WHERE survey_id = $1 AND idempotency_key = ANY($2::uuid[])",
+                definition.id,
+                [uuid.UUID(i["key"]) for i in items],
+            )
+        }
+    result.overlap = [i["row"] for i in items if i["key"] in known]
+    items[:] = [i for i in items if i["key"] not in known]
+    result.valid = len(items)
+
+
+async def _record_file(
+    conn: Any, definition: SurveyDef, digest: str, upload_id: int, stored: int
+) -> None:
+    """In the transaction that stores the rows: the file's fingerprint, and the upload is
+    no longer needed."""
+    await conn.execute(
+        "INSERT INTO response_imports (survey_id, digest, responses, imported_at)"
+        " VALUES ($1, $2, $3, now()) ON CONFLICT (survey_id, digest) DO NOTHING",
+        definition.id,
+        digest,
+        stored,
+    )
+    await conn.execute("DELETE FROM uploads WHERE id = $1", upload_id)
 
 
 def _check_rows(
@@ -375,20 +604,30 @@ def _check_rows(
     table: Table,
     mapping: Mapping[int, str],
     date_column: int | None,
-    digest: str,
-) -> tuple[list[dict[str, Any]], list[RowProblem]]:
-    """Every row through the survey's rules (run in a worker thread): the valid responses
-    and the problems of the others."""
+    reading: _Reading,
+) -> tuple[list[dict[str, Any]], list[RowProblem], list[Sample]]:
+    """Every row through the survey's rules (run in a worker thread): the valid responses,
+    the problems of the others, and a few dates as read."""
     problems: list[RowProblem] = []
     items: list[dict[str, Any]] = []
+    samples: list[Sample] = []
+    occurrences: dict[tuple[str, ...], int] = {}
+    dated = _date_columns(definition, mapping, None)
     for number, row in enumerate(table.rows, start=2):
-        raw, row_problems = _raw_for_row(definition, table, row, mapping)
+        raw, row_problems = _raw_for_row(definition, table, row, mapping, reading)
         # PostgreSQL cannot store a NUL character: the row is listed, not stored.
         row_problems += [
             (name.removeprefix("q_").split("__")[0], "builder.import_nul", {})
             for name, values in raw.items()
             if any("\x00" in v for v in values)
         ]
+        moment = None
+        if date_column is not None and row[date_column].strip():
+            moment = read_moment(row[date_column], reading.order, reading.decisions.zone)
+            if moment is None:
+                row_problems.append(
+                    ("", "imports.moment_unreadable", {"value": row[date_column].strip()[:80]})
+                )
         problems.extend(RowProblem(number, c, k, p) for c, k, p in row_problems)
         answers, errors = clean_all(definition.sections, raw)
         # A question the other tool did not require may be empty: that is not an error here.
@@ -397,14 +636,23 @@ def _check_rows(
             problems.append(RowProblem(number, code, error.key, error.params))
         if row_problems or errors or not answers:
             continue
-        moment = _moment(row[date_column]) if date_column is not None else None
+        if len(samples) < 3 * (1 + len(dated)):
+            if date_column is not None and row[date_column].strip():
+                samples.append(Sample(number, table.header[date_column], row[date_column], moment))
+            for i in dated:
+                if row[i].strip():
+                    day = read_day(row[i], reading.order)
+                    samples.append(Sample(number, table.header[i], row[i], day=day))
+        content = tuple(row)
+        occurrences[content] = occurrences.get(content, 0) + 1
         items.append(
             {
-                "key": str(uuid.uuid5(_NAMESPACE, f"{definition.id}:{digest}:{number}")),
+                "key": _row_key(definition, row, occurrences[content]),
+                "row": number,
                 "answers": answers,
                 "language": "fr",
                 "channel": str(Channel.IMPORT),
                 "submitted_at": moment or dt.datetime.now(dt.UTC),
             }
         )
-    return items, problems
+    return items, problems, samples

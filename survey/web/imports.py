@@ -15,6 +15,7 @@ from starlette.routing import BaseRoute, Route
 
 from survey.domain import response_import, templates_lib, xlsform, xlsx_export
 from survey.domain.definitions import definition_to_json, get_definition
+from survey.domain.import_dates import COMMON_ZONES
 from survey.errors import SurveyError
 from survey.web.common import (
     STAFF,
@@ -25,6 +26,7 @@ from survey.web.common import (
     read_form,
     redirect,
     render,
+    time_zone,
 )
 from survey.web.limits import takes_files
 from survey.web.uploads import read_upload
@@ -93,16 +95,23 @@ async def xlsx_export_view(request: Request) -> Response:
 
 
 async def _responses_import_page(
-    request: Request, upload_id: int, *, values: dict[str, str] | None = None, **context: Any
+    request: Request,
+    upload_id: int,
+    *,
+    values: dict[str, str] | None = None,
+    plan: response_import.ImportPlan | None = None,
+    **context: Any,
 ) -> Response:
     definition = await get_definition(_slug(request))
-    plan = await response_import.describe_upload(definition, upload_id)
+    plan = plan or await response_import.describe_upload(definition, upload_id)
     return render(
         request,
-        "staff/builder_import.html",
+        "staff/responses_import.html",
         survey=definition,
         plan=plan,
         values=values if values is not None else plan.guess,
+        zones=COMMON_ZONES,
+        zone_default=time_zone(request).key,
         **context,
     )
 
@@ -141,17 +150,18 @@ async def responses_import_post(request: Request) -> Response:
     values = _values(await read_form(request))
     upload_id = path_id(request, "id")
     definition = await get_definition(_slug(request))
+    # Described first: a confirmed import no longer keeps the uploaded file.
     plan = await response_import.describe_upload(definition, upload_id)
     result = await response_import.import_responses(
-        definition, upload_id, values, confirm=values.get("action") == "import"
+        definition,
+        upload_id,
+        values,
+        confirm=values.get("action") == "import",
+        zone=time_zone(request),
     )
-    return render(
-        request,
-        "staff/builder_import.html",
-        survey=definition,
-        plan=plan,
-        values=values,
-        result=result,
+    status = 422 if result.errors else 200
+    return await _responses_import_page(
+        request, upload_id, values=values, plan=plan, result=result, status_code=status
     )
 
 
