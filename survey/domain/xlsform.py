@@ -245,6 +245,7 @@ def xlsform_to_definition(data: bytes, filename: str = "") -> tuple[dict[str, An
     taken: set[str] = set()
     names: dict[str, str] = {}  # XLSForm name -> our code
     kinds: dict[str, QuestionKind] = {}
+    labels: dict[str, dict[str, str]] = {}  # XLSForm name -> question text
     sections: list[dict[str, Any]] = []
     current: dict[str, Any] | None = None
     depth = 0
@@ -265,7 +266,10 @@ def xlsform_to_definition(data: bytes, filename: str = "") -> tuple[dict[str, An
             depth += 1
             if depth == 1:
                 title = _texts(row, "label", default)
-                current = section(title if title["fr"] else {"fr": name or "Page", "en": ""})
+                # A group's name is for the form's author, not residents: without a label
+                # its page is numbered as ungrouped questions are.
+                untitled = {"fr": f"Page {len(sections) + 1}", "en": ""}
+                current = section(title if title["fr"] else untitled)
                 if row.get("relevant"):
                     relevants.append((current, row["relevant"], where))
             else:
@@ -303,6 +307,7 @@ def xlsform_to_definition(data: bytes, filename: str = "") -> tuple[dict[str, An
         if name and code != name:
             notes.append(Note(where, "builder.note_renamed", {"code": code}))
         names[name] = code
+        labels[name] = question["text"]
         question["code"] = code
         kinds[code] = QuestionKind(question["kind"])
         if current is None:
@@ -321,6 +326,7 @@ def xlsform_to_definition(data: bytes, filename: str = "") -> tuple[dict[str, An
         else:
             target.setdefault("settings", {})[conditions.KEY] = condition
     _drop_bad_conditions(sections, notes)
+    _neutral_references(sections, labels, notes)
     title = _texts(settings, "form_title", default)
     if not title["fr"]:
         title = {"fr": re.sub(r"\.xlsx?$", "", filename) or "XLSForm", "en": ""}
@@ -478,6 +484,44 @@ def _bounds(code: str, comparisons: list[tuple[str, str]]) -> dict[str, Any] | N
         else:
             condition["max"] = value
     return condition
+
+
+_TEXT_REF = re.compile(r"\$\{\s*([^}\s]*)\s*\}")
+# What replaces ``${name}`` in a text residents read: Parlons does not repeat an earlier
+# answer inside a text, and the placeholder itself must never be shown.
+_NEUTRAL = {"fr": "(votre réponse à « {label} »)", "en": "(your answer to “{label}”)"}
+_NEUTRAL_UNKNOWN = {"fr": "…", "en": "…"}
+
+
+def _neutral(text: str, lang: str, labels: Mapping[str, dict[str, str]], found: list[str]) -> str:
+    def replace(match: re.Match[str]) -> str:
+        name = match.group(1)
+        found.append(name)
+        label = pick(labels[name], lang) if name in labels else ""
+        if not label:
+            return _NEUTRAL_UNKNOWN[lang]
+        return _NEUTRAL[lang].format(label=label[:80])
+
+    return _TEXT_REF.sub(replace, text)
+
+
+def _neutral_references(
+    sections: list[dict[str, Any]], labels: Mapping[str, dict[str, str]], notes: list[Note]
+) -> None:
+    """Each ``${name}`` of a title, label, hint or note becomes a neutral text naming the
+    question it points to, and is listed in the report."""
+    for s in sections:
+        texts = [(pick(s["title"], "fr"), s["title"]), (pick(s["title"], "fr"), s["description"])]
+        for q in s["questions"]:
+            texts += [(q["code"], q["text"]), (q["code"], q["help"])]
+            texts += [(q["code"], c) for c in (q.get("settings") or {}).get("choices", [])]
+        for where, holder in texts:
+            found: list[str] = []
+            for lang in ("fr", "en"):
+                if isinstance(holder.get(lang), str) and "${" in holder[lang]:
+                    holder[lang] = _neutral(holder[lang], lang, labels, found)
+            for name in dict.fromkeys(found):
+                notes.append(Note(where, "imports.note_reference", {"name": name[:60]}))
 
 
 def _drop_bad_conditions(sections: list[dict[str, Any]], notes: list[Note]) -> None:
