@@ -118,6 +118,8 @@ _DATE_HEADERS = (
     "submitted",
     "date submitted",
     "envoyé",
+    "completion time",
+    "heure de fin",
     "date",
 )
 
