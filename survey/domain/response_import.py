@@ -69,7 +69,7 @@ def _parse(data: bytes) -> Table:
         ) from error
 
 
-async def _table(data: bytes) -> Table:
+async def read_table(data: bytes) -> Table:
     """A responses file read in a worker thread, limits checked while reading."""
     return await asyncio.to_thread(_parse, data)
 
@@ -79,7 +79,7 @@ async def store_upload(
 ) -> int:
     """Keep a responses file while staff map its columns; a file that cannot be read is
     refused at once."""
-    table = await _table(data)
+    table = await read_table(data)
     if not table.rows:
         raise SurveyError("builder.csv_no_rows")
     async with connection() as conn:
@@ -108,7 +108,7 @@ async def _upload(definition: SurveyDef, upload_id: int) -> tuple[bytes, str]:
 
 
 DATE_COLUMN = "__date__"
-_DATE_HEADERS = (
+DATE_HEADERS = (
     "horodateur",
     "horodatage",
     "submitted time",
@@ -124,7 +124,7 @@ _DATE_HEADERS = (
 )
 
 
-def _norm(text: str) -> str:
+def norm_label(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", slugify(text, 400).replace("_", " ")).strip()
 
 
@@ -141,18 +141,22 @@ def _header_parts(title: str) -> tuple[str, str]:
 
 
 def _guess(questions: Sequence[QuestionDef], title: str) -> str:
-    wanted = _norm(title)
-    if wanted in {_norm(h) for h in _DATE_HEADERS}:
+    wanted = norm_label(title)
+    if wanted in {norm_label(h) for h in DATE_HEADERS}:
         return DATE_COLUMN
     head, option = _header_parts(title)
-    for candidate in (wanted, _norm(head)) if option else (wanted,):
+    for candidate in (wanted, norm_label(head)) if option else (wanted,):
         for q in questions:
-            names = {_norm(q.code), _norm(q.text.get("fr", "")), _norm(q.text.get("en", ""))}
+            names = {
+                norm_label(q.code),
+                norm_label(q.text.get("fr", "")),
+                norm_label(q.text.get("en", "")),
+            }
             if candidate in names:
                 return q.code
         # LimeSurvey titles are often "code. Question text".
         for q in questions:
-            if candidate.startswith(_norm(q.code) + " ") and _norm(q.code):
+            if candidate.startswith(norm_label(q.code) + " ") and norm_label(q.code):
                 return q.code
     return ""
 
@@ -172,7 +176,7 @@ class ImportPlan:
 async def describe_upload(definition: SurveyDef, upload_id: int) -> ImportPlan:
     """The columns of an uploaded file and a first guess of their questions."""
     data, filename = await _upload(definition, upload_id)
-    table = await _table(data)
+    table = await read_table(data)
     guess = {
         f"col_{i}": _guess(definition.questions, title) for i, title in enumerate(table.header)
     }
@@ -193,14 +197,14 @@ _FALSE = {"n", "no", "non", "0", "false", "faux", ""}
 
 
 def _match_choice(q: QuestionDef, text: str) -> str | None:
-    wanted = _norm(text)
+    wanted = norm_label(text)
     if not wanted:
         return None
     for choice in q.choices:
         names = {
-            _norm(choice.code),
-            _norm(choice.label.get("fr", "")),
-            _norm(choice.label.get("en", "")),
+            norm_label(choice.code),
+            norm_label(choice.label.get("fr", "")),
+            norm_label(choice.label.get("en", "")),
         }
         if wanted in names:
             return choice.code
@@ -350,7 +354,7 @@ def read_decisions(values: Mapping[str, str], default_zone: ZoneInfo) -> Decisio
         target = values.get(f"recode_{index}", "")
         if code is None or value is None:
             break
-        decisions.recodes.setdefault(code, {})[_norm(value)] = target or SKIP
+        decisions.recodes.setdefault(code, {})[norm_label(value)] = target or SKIP
     return decisions
 
 
@@ -368,7 +372,7 @@ class _Reading:
         match = _match_choice(q, value)
         if match:
             return match
-        key = (q.code, _norm(value))
+        key = (q.code, norm_label(value))
         seen = self.unknown.get(key)
         if seen is None:
             target = self.decisions.recodes.get(q.code, {}).get(key[1], SKIP)
@@ -403,14 +407,14 @@ def _raw_for_row(
                     # One column per option (LimeSurvey, Framaforms): a mark means ticked.
                     code_of_option = _match_choice(q, option)
                     if code_of_option is None:
-                        if _norm(option) in {"other", "autre"} and value:
+                        if norm_label(option) in {"other", "autre"} and value:
                             other = value
                         elif value:
                             problems.append((code, "builder.import_option", {"value": option}))
                         continue
-                    if _norm(value) in _TRUE or _match_choice(q, value) == code_of_option:
+                    if norm_label(value) in _TRUE or _match_choice(q, value) == code_of_option:
                         chosen.append(code_of_option)
-                    elif _norm(value) not in _FALSE and value != "":
+                    elif norm_label(value) not in _FALSE and value != "":
                         problems.append((code, "builder.import_value", {"value": value[:80]}))
                     continue
                 for part in _split_multi(q, value) if value else []:
@@ -509,7 +513,7 @@ async def import_responses(
     Nothing is stored while a question is open (ambiguous dates, an unknown time zone), nor
     for a file imported before; rows of an earlier file are listed, not stored twice."""
     data, _ = await _upload(definition, upload_id)
-    table = await _table(data)
+    table = await read_table(data)
     codes = {q.code for q in definition.questions}
     mapping: dict[int, str] = {}
     date_column: int | None = None

@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from survey.domain import response_import, templates_lib, xlsform, xlsx_export
+from survey.domain import response_import, survey_from_file, templates_lib, xlsform, xlsx_export
+from survey.domain.builder import Invalid
 from survey.domain.definitions import definition_to_json, get_definition
 from survey.domain.import_dates import COMMON_ZONES
 from survey.errors import SurveyError
@@ -140,8 +141,10 @@ async def responses_upload(request: Request) -> Response:
 
 @access(STAFF)
 async def responses_import_page(request: Request) -> Response:
+    """The mapping page; a survey just made from the file names its columns in the query."""
     await current_user(request)
-    return await _responses_import_page(request, path_id(request, "id"))
+    given = {k: v for k, v in request.query_params.items() if k.startswith("col_")}
+    return await _responses_import_page(request, path_id(request, "id"), values=given or None)
 
 
 @access(STAFF)
@@ -165,7 +168,88 @@ async def responses_import_post(request: Request) -> Response:
     )
 
 
+# --- a new survey from a responses file -------------------------------------------------------
+
+
+def _from_file_page(request: Request, *, error: SurveyError | None = None, status: int = 200):
+    return render(request, "staff/survey_from_file.html", status_code=status, error=error)
+
+
+async def _proposals_page(
+    request: Request,
+    upload_id: int,
+    *,
+    values: dict[str, str] | None = None,
+    errors: Any = None,
+    status: int = 200,
+) -> Response:
+    user = await current_user(request)
+    assert user is not None
+    plan = await survey_from_file.describe_file(upload_id, user_id=user.id)
+    if values is None:
+        values = {"title": plan.filename.rsplit(".", 1)[0][:200]}
+        for p in plan.proposals:
+            values |= {f"keep_{p.index}": "1", f"kind_{p.index}": p.kind}
+            values[f"title_{p.index}"] = p.title
+    return render(
+        request,
+        "staff/survey_from_file_review.html",
+        status_code=status,
+        plan=plan,
+        values=values,
+        errors=errors or {},
+        kinds=survey_from_file.KINDS,
+    )
+
+
+@access(STAFF)
+async def from_file_page(request: Request) -> Response:
+    await current_user(request)
+    return _from_file_page(request)
+
+
+@access(STAFF)
+@takes_files(1)
+async def from_file_upload(request: Request) -> Response:
+    """A responses file that starts a new survey: its columns are proposed as questions."""
+    user = await current_user(request)
+    assert user is not None
+    try:
+        _, data, filename = await read_upload(request)
+        upload_id = await survey_from_file.store_file(data, filename, user_id=user.id)
+    except SurveyError as error:
+        if error.status in (403, 413):
+            raise
+        return _from_file_page(request, error=error, status=400)
+    return redirect(f"/staff/surveys/from-file/{upload_id}")
+
+
+@access(STAFF)
+async def from_file_review(request: Request) -> Response:
+    return await _proposals_page(request, path_id(request, "id"))
+
+
+@access(STAFF)
+async def from_file_create(request: Request) -> Response:
+    """Create the draft survey reviewed, then import its file through the usual checks."""
+    values = _values(await read_form(request))
+    user = await current_user(request)
+    assert user is not None
+    upload_id = path_id(request, "id")
+    try:
+        slug, mapping = await survey_from_file.create_from_file(upload_id, values, user_id=user.id)
+    except Invalid as invalid:
+        return await _proposals_page(
+            request, upload_id, values=values, errors=invalid.errors, status=422
+        )
+    return redirect(f"/staff/surveys/{slug}/responses-import/{upload_id}?{urlencode(mapping)}")
+
+
 routes: list[BaseRoute] = [
+    Route("/staff/surveys/from-file", from_file_page, methods=["GET"]),
+    Route("/staff/surveys/from-file", from_file_upload, methods=["POST"]),
+    Route("/staff/surveys/from-file/{id}", from_file_review, methods=["GET"]),
+    Route("/staff/surveys/from-file/{id}", from_file_create, methods=["POST"]),
     Route("/staff/surveys/import", import_definition, methods=["POST"]),
     Route("/staff/surveys/{slug}/definition", definition_export, methods=["GET"]),
     Route("/staff/surveys/{slug}/export-xlsx", xlsx_export_view, methods=["GET"]),

@@ -16,10 +16,15 @@ CREATE TABLE IF NOT EXISTS "response_imports" (
     "imported_at" TIMESTAMPTZ NOT NULL DEFAULT now(),
     UNIQUE ("survey_id", "digest")
 );
+-- A file that starts a new survey is kept, of no survey yet, while staff review the
+-- questions proposed from its columns.
+ALTER TABLE "uploads" ALTER COLUMN "survey_id" DROP NOT NULL;
 """
 
 
 async def downgrade(db: BaseDBAsyncClient) -> str:
     return """
 DROP TABLE IF EXISTS "response_imports";
+DELETE FROM "uploads" WHERE "survey_id" IS NULL;
+ALTER TABLE "uploads" ALTER COLUMN "survey_id" SET NOT NULL;
 """
