@@ -105,3 +105,52 @@ async def test_staff_answer_the_date_order_and_recode_in_the_browser(
             definition.id,
         )
     assert {r["q"]: r["n"] for r in quartiers} == {"bissy": 1, "centre": 10}
+
+
+@pytest.mark.skipif(chromium_missing(), reason="Debian's chromium is not installed")
+async def test_staff_review_questions_proposed_from_a_file_in_the_browser(
+    live_server: str, tmp_path: Path
+) -> None:
+    from playwright.async_api import async_playwright
+
+    email = f"imp-{uuid.uuid4().hex[:8]}@example.org"
+    await staff_user(email)
+    export = tmp_path / "quartiers.csv"
+    export.write_text(
+        "Horodateur,Quartier,Services utilisés,Remarque\n"
+        "15/03/2024 10:22:33,Bissy,Médiathèque; Épicerie,Plus de bus le soir\n"
+        "15/03/2024 11:05:10,Mérande,Médiathèque,Rien\n"
+        "16/03/2024 09:00:00,Bissy,Épicerie; Centre social,Des bancs\n",
+        encoding="utf-8",
+    )
+    errors: list[str] = []
+    async with async_playwright() as p:
+        browser = await launch(p)
+        for name, viewport in (("phone", PHONE), ("desktop", {"width": 1366, "height": 900})):
+            context = await browser.new_context(
+                viewport=viewport, java_script_enabled=False, locale="fr-FR"
+            )
+            page = await context.new_page()
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            await page.goto(f"{live_server}/staff/login?next=/staff")
+            await page.get_by_label("Adresse e-mail").fill(email)
+            await page.get_by_label("Mot de passe").fill(PASSWORD)
+            await page.get_by_role("button", name="Se connecter").click()
+            await page.get_by_role(
+                "link", name="Créer un questionnaire depuis un fichier de réponses"
+            ).click()
+            await page.get_by_label("Fichier CSV des réponses").set_input_files(str(export))
+            await page.get_by_role("button", name="Envoyer le fichier").click()
+            table = page.locator("#proposals")
+            await table.wait_for()
+            assert await page.get_by_label("Type de la colonne 1").input_value() == "__date__"
+            assert await page.get_by_label("Type de la colonne 2").input_value() == "single"
+            assert await page.get_by_label("Type de la colonne 3").input_value() == "multiple"
+            assert await table.get_by_text("choix : Bissy, Mérande").is_visible()
+            width = await page.evaluate("document.documentElement.scrollWidth")
+            assert width <= viewport["width"]
+            await page.screenshot(path=str(SHOTS / f"from-file-{name}.png"), full_page=True)
+            await context.close()
+        await browser.close()
+    assert errors == []
