@@ -288,7 +288,6 @@ class Decisions:
 
     order: str = ""
     zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
-    zone_text: str = ""
     recodes: dict[str, dict[str, str]] = field(default_factory=dict)
     errors: dict[str, FieldError] = field(default_factory=dict)
 
@@ -337,12 +336,11 @@ class ImportResult:
 
 def read_decisions(values: Mapping[str, str], default_zone: ZoneInfo) -> Decisions:
     """The review page's answers, checked: an unknown zone is a message on its field."""
-    decisions = Decisions(zone=default_zone, zone_text=default_zone.key)
+    decisions = Decisions(zone=default_zone)
     order = values.get("date_order", "")
     decisions.order = order if order in ORDERS else ""
     typed = values.get("zone", "").strip()[:64]
     if typed:
-        decisions.zone_text = typed
         zone = zone_named(typed)
         if zone is None:
             decisions.errors["zone"] = FieldError("imports.zone_unknown", {"zone": typed})
