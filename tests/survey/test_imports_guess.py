@@ -277,3 +277,32 @@ async def test_import_page_refuses_residents_and_forms_without_token(
     anonymous = await client.get(url)
     assert anonymous.status_code in (302, 303, 401, 403)
     assert await count_responses(definition.id) == 0
+
+
+async def test_a_failure_while_storing_leaves_nothing_half_stored(
+    client: httpx.AsyncClient,
+) -> None:
+    content = csv("Quartier,Age", "Bissy,30 à 44 ans", "Mérande,60 à 74 ans")
+    definition, url = await start(client, content)
+    # The file's fingerprint is written last, in the rows' transaction: make it fail.
+    async with connection() as conn:
+        await conn.execute(
+            "CREATE OR REPLACE FUNCTION refuse_import() RETURNS trigger AS $$"
+            f" BEGIN IF NEW.survey_id = {int(definition.id)} THEN"
+            " RAISE EXCEPTION 'refused'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql"
+        )
+        await conn.execute(
+            "CREATE TRIGGER refuse_import BEFORE INSERT ON response_imports"
+            " FOR EACH ROW EXECUTE FUNCTION refuse_import()"
+        )
+    try:
+        with pytest.raises(Exception, match="refused"):
+            await post(client, url, "import", col_0="quartier", col_1="age")
+    finally:
+        async with connection() as conn:
+            await conn.execute("DROP TRIGGER refuse_import ON response_imports")
+            await conn.execute("DROP FUNCTION refuse_import()")
+    assert await count_responses(definition.id) == 0
+    # The upload is still there: the same import can be confirmed again.
+    done = await post(client, url, "import", col_0="quartier", col_1="age")
+    assert "2 réponses importées." in words(done.text)
