@@ -33,6 +33,7 @@ from survey.domain.import_dates import (
     read_moment,
     zone_named,
 )
+from survey.domain.response_workbook import read_workbook
 from survey.domain.responses import load_responses
 from survey.enums import Channel, QuestionKind
 from survey.errors import NotFound, SurveyError
@@ -54,6 +55,15 @@ _TABLE_ERRORS = {
 
 
 def _parse(data: bytes) -> Table:
+    if data[:2] == b"PK":  # A zip archive: an .xlsx workbook.
+        if len(data) > MAX_UPLOAD_BYTES:
+            raise SurveyError("builder.csv_too_large")
+        return read_workbook(
+            data,
+            max_rows=MAX_IMPORT_ROWS,
+            max_columns=MAX_IMPORT_COLUMNS,
+            max_cells=MAX_IMPORT_CELLS,
+        )
     try:
         return parse_table(
             data,

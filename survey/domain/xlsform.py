@@ -158,7 +158,7 @@ def _sheet(workbook: Any, name: str) -> list[dict[str, str]]:
     return records
 
 
-def _check_archive(data: bytes) -> None:
+def check_archive(data: bytes) -> None:
     """Refuse, before any part is read, a workbook that would unzip to too much."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -206,7 +206,7 @@ def _code(name: str, taken: set[str]) -> str:
 
 def xlsform_to_definition(data: bytes, filename: str = "") -> tuple[dict[str, Any], list[Note]]:
     """An XLSForm workbook as a Parlons JSON definition, with notes on what was not kept."""
-    _check_archive(data)
+    check_archive(data)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         try:

@@ -5,9 +5,11 @@ file (or its rows) never imported twice."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import httpx
 import pytest
+from openpyxl import Workbook
 
 from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef
@@ -306,3 +308,36 @@ async def test_a_failure_while_storing_leaves_nothing_half_stored(
     # The upload is still there: the same import can be confirmed again.
     done = await post(client, url, "import", col_0="quartier", col_1="age")
     assert "2 réponses importées." in words(done.text)
+
+
+def workbook(rows: list[tuple[object, ...]]) -> bytes:
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+async def test_excel_workbook_is_imported_with_its_own_dates(client: httpx.AsyncClient) -> None:
+    content = workbook(
+        [
+            ("ID", "Completion time", "Dans quel quartier habitez-vous ?"),
+            (1, dt.datetime(2024, 9, 3, 21, 30), "Bissy"),
+            (2, dt.datetime(2024, 3, 9, 8, 0), "Yes"),
+        ]
+    )
+    definition, url = await start(client, content)
+    page = (await client.get(url)).text
+    assert "2 ligne(s), 3 colonne(s)" in words(page)
+    check = await post(client, url, "check", col_1="__date__", col_2="quartier")
+    text = words(check.text)
+    # Real dates in the workbook: nothing to ask.
+    assert "jour/mois ou mois/jour ?" not in text
+    assert "« Yes » — 1 ligne" in text
+    assert "2024-09-03 21:30:00 03/09/2024 21:30" in text
+    await post(client, url, "import", col_1="__date__", col_2="quartier")
+    rows = await stored(definition)
+    assert [r["submitted_at"].astimezone(UTC) for r in rows] == [
+        dt.datetime(2024, 9, 3, 19, 30, tzinfo=UTC)
+    ]

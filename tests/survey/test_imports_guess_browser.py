@@ -140,7 +140,9 @@ async def test_staff_review_questions_proposed_from_a_file_in_the_browser(
             await page.get_by_role(
                 "link", name="Créer un questionnaire depuis un fichier de réponses"
             ).click()
-            await page.get_by_label("Fichier CSV des réponses").set_input_files(str(export))
+            await page.get_by_label("Fichier des réponses, CSV ou Excel").set_input_files(
+                str(export)
+            )
             await page.get_by_role("button", name="Envoyer le fichier").click()
             table = page.locator("#proposals")
             await table.wait_for()
