@@ -341,3 +341,15 @@ async def test_excel_workbook_is_imported_with_its_own_dates(client: httpx.Async
     assert [r["submitted_at"].astimezone(UTC) for r in rows] == [
         dt.datetime(2024, 9, 3, 19, 30, tzinfo=UTC)
     ]
+
+
+async def test_the_date_question_and_recoding_in_english(client: httpx.AsyncClient) -> None:
+    content = csv("Start time,Quartier", "9/3/2024 21:30,Bissy", "10/4/2024 8:05,Yes")
+    _, url = await start(client, content)
+    check = await post(client, f"{url}?lang=en", "check", col_0="__date__", col_1="quartier")
+    text = words(check.text)
+    assert "Are the dates of this file written day/month or month/day?" in text
+    assert "9/3/2024 21:30 → March 9, 2024 or September 3, 2024" in text
+    assert "“Yes” — 1 row" in text
+    assert "Do not import these rows" in text
+    assert "Time zone of the file" in text
