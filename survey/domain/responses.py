@@ -24,7 +24,7 @@ import io
 import json
 import secrets
 import uuid
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -409,11 +409,17 @@ async def export_json(definition: SurveyDef, zone: ZoneInfo) -> AsyncIterator[st
     yield "]\n"
 
 
-async def load_responses(definition: SurveyDef, items: Iterable[dict[str, Any]]) -> int:
+async def load_responses(
+    definition: SurveyDef,
+    items: Iterable[dict[str, Any]],
+    *,
+    then: Callable[[Any, int], Awaitable[None]] | None = None,
+) -> int:
     """Bulk-store already validated responses (demo data, imports); skip known keys.
 
     As ``submit_response`` does, the survey row is locked ``FOR SHARE`` while storing, and
     answers validated against an older version are mapped onto the current one first.
+    ``then(connection, stored)`` runs in the same transaction (an import records its file).
     """
     pending = list(items)
     for _ in range(6):
@@ -448,6 +454,8 @@ async def load_responses(definition: SurveyDef, items: Iterable[dict[str, Any]])
                 after = await conn.fetchval(
                     "SELECT count(*) FROM responses WHERE survey_id = $1", definition.id
                 )
+                if then is not None:
+                    await then(conn, int(after - before))
                 return int(after - before)
         forget(definition.slug)
         definition = await get_definition(definition.slug)

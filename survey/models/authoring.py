@@ -88,8 +88,9 @@ class Upload(Model):
     """A responses file sent by staff, kept while they map its columns to questions."""
 
     id = fields.BigIntField(primary_key=True)
-    survey: fields.ForeignKeyRelation = fields.ForeignKeyField(
-        "models.Survey", related_name="uploads", on_delete=fields.CASCADE
+    # None while the file starts a new survey whose questions staff are reviewing.
+    survey: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.Survey", related_name="uploads", on_delete=fields.CASCADE, null=True
     )
     user: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.User", related_name="uploads", on_delete=fields.SET_NULL, null=True

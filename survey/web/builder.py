@@ -3,22 +3,18 @@ imports and exports. Every page works without JavaScript."""
 
 from __future__ import annotations
 
-import json
-import secrets
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
 from markupsafe import Markup
-from starlette.datastructures import FormData, UploadFile
-from starlette.exceptions import HTTPException
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from survey.domain import builder, imports, invitations, mail, templates_lib
+from survey.domain import builder, invitations, mail, templates_lib
 from survey.domain.definitions import definition_to_json, get_definition
 from survey.domain.forms import FieldError
 from survey.domain.invitations import (
@@ -45,12 +41,12 @@ from survey.web.common import (
     redirect,
     render,
 )
-from survey.web.limits import BodyTooLarge, takes_files
+from survey.web.limits import takes_files
+from survey.web.uploads import read_upload as _read_upload
 
 env.globals["local_tz"] = builder.LOCAL_TZ
 env.globals["display_code"] = display_code
 env.globals["local_input"] = builder.local_input
-_DEFAULT_UPLOAD_BYTES = 5 * 1024 * 1024
 
 
 def _slug(request: Request) -> str:
@@ -59,34 +55,6 @@ def _slug(request: Request) -> str:
 
 def _values(form: FormData) -> dict[str, str]:
     return {k: str(v) for k, v in form.items() if isinstance(v, str)}
-
-
-def _max_upload(request: Request) -> int:
-    settings = getattr(request.app.state, "settings", None)
-    return int(getattr(settings, "max_upload_bytes", _DEFAULT_UPLOAD_BYTES))
-
-
-async def _read_upload(request: Request) -> tuple[FormData, bytes, str]:
-    """A POSTed form with one file (the view is marked ``takes_files``: its body is limited
-    while it streams in), then the CSRF token as ``read_form``, then the file's own size."""
-    limit = _max_upload(request)
-    try:
-        form = await request.form(max_files=1, max_fields=50, max_part_size=limit)
-    except HTTPException as exc:
-        raise SurveyError("builder.upload_too_large", mb=limit // (1024 * 1024)) from exc
-    sent = form.get("csrf")
-    expected = request.session.get("csrf")
-    if not isinstance(sent, str) or not expected or not secrets.compare_digest(sent, expected):
-        raise Forbidden("error.csrf")
-    upload = form.get("file")
-    if not isinstance(upload, UploadFile):
-        raise SurveyError("builder.upload_missing")
-    data = await upload.read(limit + 1)
-    if len(data) > limit:
-        raise BodyTooLarge("builder.upload_too_large", mb=limit // (1024 * 1024))
-    if not data:
-        raise SurveyError("builder.upload_missing")
-    return form, data, str(upload.filename or "")[:200]
 
 
 # --- creating -------------------------------------------------------------------------------
@@ -118,24 +86,6 @@ async def new_post(request: Request) -> Response:
     except builder.Invalid as invalid:
         return _new_page(request, values=values, errors=invalid.errors, status=422)
     return redirect(f"/staff/surveys/{slug}/edit")
-
-
-@access(STAFF)
-@takes_files(1)
-async def import_definition(request: Request) -> Response:
-    """Create a survey from a Parlons JSON or XLSForm file; show what could not be kept."""
-    await current_user(request)
-    form, data, filename = await _read_upload(request)
-    try:
-        report = await imports.import_definition(data, filename, slug=str(form.get("slug") or ""))
-    except SurveyError as error:
-        return _new_page(
-            request,
-            values={"template": "", "import_slug": str(form.get("slug") or "")},
-            errors={"file": error},
-            status=error.status if error.status != 404 else 400,
-        )
-    return render(request, "staff/builder_imported.html", report=report)
 
 
 # --- editing --------------------------------------------------------------------------------
@@ -546,97 +496,6 @@ async def paper_post(request: Request) -> Response:
     return redirect(f"/staff/surveys/{definition.slug}/paper?saved=1")
 
 
-# --- files in and out -----------------------------------------------------------------------
-
-
-@access(STAFF)
-async def definition_export(request: Request) -> Response:
-    definition = await get_definition(_slug(request))
-    body = json.dumps(definition_to_json(definition), ensure_ascii=False, indent=2)
-    return Response(
-        body + "\n",
-        media_type="application/json",
-        headers={
-            "Content-Disposition": f'attachment; filename="{quote(definition.slug)}.parlons.json"'
-        },
-    )
-
-
-@access(STAFF)
-async def xlsx_export(request: Request) -> Response:
-    definition = await get_definition(_slug(request))
-    labels = request.query_params.get("values", "labels") != "codes"
-    data = await imports.export_xlsx(definition, language(request), labels=labels)
-    return Response(
-        data,
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f'attachment; filename="{quote(definition.slug)}.xlsx"'},
-    )
-
-
-async def _responses_import_page(
-    request: Request, upload_id: int, *, values: dict[str, str] | None = None, **context: Any
-) -> Response:
-    definition = await get_definition(_slug(request))
-    plan = await imports.describe_upload(definition, upload_id)
-    return render(
-        request,
-        "staff/builder_import.html",
-        survey=definition,
-        plan=plan,
-        values=values if values is not None else plan.guess,
-        **context,
-    )
-
-
-@access(STAFF)
-@takes_files(1)
-async def responses_upload(request: Request) -> Response:
-    """Receive a CSV export of Google Forms, LimeSurvey or Framaforms, then map its columns."""
-    user = await current_user(request)
-    _, data, filename = await _read_upload(request)
-    definition = await get_definition(_slug(request))
-    try:
-        upload_id = await imports.store_upload(
-            definition, data, filename, user_id=user.id if user else None
-        )
-    except SurveyError as error:
-        return render(
-            request,
-            "staff/builder_import_error.html",
-            status_code=400,
-            survey=definition,
-            error=error,
-        )
-    return redirect(f"/staff/surveys/{definition.slug}/responses-import/{upload_id}")
-
-
-@access(STAFF)
-async def responses_import_page(request: Request) -> Response:
-    await current_user(request)
-    return await _responses_import_page(request, path_id(request, "id"))
-
-
-@access(STAFF)
-async def responses_import_post(request: Request) -> Response:
-    """Check the mapping against every row; on confirmation store the valid rows."""
-    values = _values(await read_form(request))
-    upload_id = path_id(request, "id")
-    definition = await get_definition(_slug(request))
-    plan = await imports.describe_upload(definition, upload_id)
-    result = await imports.import_responses(
-        definition, upload_id, values, confirm=values.get("action") == "import"
-    )
-    return render(
-        request,
-        "staff/builder_import.html",
-        survey=definition,
-        plan=plan,
-        values=values,
-        result=result,
-    )
-
-
 # --- API and webhooks -----------------------------------------------------------------------
 
 
@@ -793,7 +652,6 @@ async def webhook_delete(request: Request) -> Response:
 routes: list[BaseRoute] = [
     Route("/staff/surveys/new", new_page, methods=["GET"]),
     Route("/staff/surveys/new", new_post, methods=["POST"]),
-    Route("/staff/surveys/import", import_definition, methods=["POST"]),
     Route("/staff/surveys/{slug}/edit", edit_page, methods=["GET"]),
     Route("/staff/surveys/{slug}/edit", edit_post, methods=["POST"]),
     Route("/staff/surveys/{slug}/publication", publish_post, methods=["POST"]),
@@ -815,11 +673,6 @@ routes: list[BaseRoute] = [
     Route("/staff/surveys/{slug}/codes/mail/{mail}/resend", codes_mail_resend, methods=["POST"]),
     Route("/staff/surveys/{slug}/paper", paper_page, methods=["GET"]),
     Route("/staff/surveys/{slug}/paper", paper_post, methods=["POST"]),
-    Route("/staff/surveys/{slug}/definition", definition_export, methods=["GET"]),
-    Route("/staff/surveys/{slug}/export-xlsx", xlsx_export, methods=["GET"]),
-    Route("/staff/surveys/{slug}/responses-import", responses_upload, methods=["POST"]),
-    Route("/staff/surveys/{slug}/responses-import/{id}", responses_import_page, methods=["GET"]),
-    Route("/staff/surveys/{slug}/responses-import/{id}", responses_import_post, methods=["POST"]),
     Route("/s/{slug}/reprendre", resident.resume_form, methods=["GET"]),
     Route("/s/{slug}/reprendre/{code}", resident.resume, methods=["GET"]),
     Route("/api/openapi.json", api_openapi, methods=["GET"]),

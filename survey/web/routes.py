@@ -16,6 +16,7 @@ from survey.web.council import routes as council_routes
 from survey.web.council_needs import routes as council_needs_routes
 from survey.web.dashboard import routes as dashboard_routes
 from survey.web.followup import routes as followup_routes
+from survey.web.imports import routes as imports_routes
 from survey.web.privacy import routes as privacy_routes
 from survey.web.sortition import routes as sortition_routes
 from survey.web.team import routes as team_routes
@@ -30,6 +31,7 @@ routes: list[BaseRoute] = [
     Route("/healthz", health.healthz, methods=["GET"]),
     Route("/favicon.ico", health.favicon, methods=["GET"]),
     *builder_routes,
+    *imports_routes,
     Route("/staff/login", staff.login_page, methods=["GET"]),
     Route("/staff/login", staff.login_post, methods=["POST"]),
     Route("/staff/logout", staff.logout, methods=["POST"]),

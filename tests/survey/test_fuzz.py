@@ -133,7 +133,7 @@ kinds = st.sampled_from(
     choices=st.lists(st.tuples(st.just("l"), cell, cell), max_size=5),
 )
 def test_xlsform_import_converts_or_explains_any_sheet(rows, choices) -> None:  # type: ignore[no-untyped-def]
-    from survey.domain.imports import xlsform_to_definition
+    from survey.domain.xlsform import xlsform_to_definition
     from survey.errors import SurveyError
 
     data = _xlsform([list(r) for r in rows], [list(c) for c in choices])

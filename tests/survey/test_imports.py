@@ -11,8 +11,8 @@ from openpyxl import load_workbook
 
 from survey.domain.db import connection
 from survey.domain.definitions import get_definition
-from survey.domain.imports import parse_relevant, xlsform_to_definition
 from survey.domain.responses import count_responses, list_responses
+from survey.domain.xlsform import parse_relevant, xlsform_to_definition
 from survey.enums import QuestionKind
 from survey.errors import SurveyError
 from tests.factories import VALID_ANSWERS, make_survey
@@ -244,7 +244,12 @@ async def test_google_forms_export_is_mapped_checked_and_imported(
     check = await confirm(client, url, mapping, "check")
     text = words(check.text)
     assert "3 lignes sur 4 sont valides." in text
-    assert "Ligne 4 · quartier : la valeur « Quartier inconnu » ne correspond à aucun choix" in text
+    # Reported once per cause, with its rows; the value is also offered for recoding.
+    assert (
+        "quartier : la valeur « Quartier inconnu » ne correspond à aucun choix"
+        " — 1 ligne (lignes : 4)" in text
+    )
+    assert "« Quartier inconnu » — 1 ligne Ne pas importer ces lignes" in text
     assert await count_responses(definition.id) == 0
     done = await confirm(client, url, mapping, "import")
     assert "3 réponses importées." in text_of(done.text)
