@@ -35,10 +35,12 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 
+from survey import localtime
 from survey.domain import conditions
 from survey.domain.db import connection
 from survey.domain.definitions import (
     ACCESS_MODES,
+    RETENTION_MAX_DAYS,
     SLUG_RE,
     check_definition,
     create_survey_from_definition,
@@ -48,7 +50,7 @@ from survey.domain.forms import FieldError
 from survey.enums import CHOICE_KINDS, QuestionKind
 from survey.errors import NotFound, SurveyError
 
-# Dates typed by staff are local to the town hall.
+# Still read by pages not yet given the instance's zone; the builder uses ``localtime``.
 LOCAL_TZ = ZoneInfo("Europe/Paris")
 # Kinds whose settings hold a list of choices typed by staff.
 LISTED_KINDS = (CHOICE_KINDS - {QuestionKind.YES_NO}) | {QuestionKind.RANKING}
@@ -110,6 +112,7 @@ class Editor:
     consent: dict[str, str]
     access_mode: str
     resume_days: int
+    retention_days: int | None
     opens_at: dt.datetime | None
     closes_at: dt.datetime | None
     responses: int
@@ -153,18 +156,13 @@ class Editor:
         return found
 
 
-def local_input(moment: dt.datetime | None) -> str:
-    """A stored time as the value of a ``datetime-local`` field."""
-    return moment.astimezone(LOCAL_TZ).strftime("%Y-%m-%dT%H:%M") if moment else ""
-
-
 def _texts(row: Mapping[str, Any], name: str) -> dict[str, str]:
     return {"fr": row[f"{name}_fr"], "en": row[f"{name}_en"]}
 
 
 _HEAD = (
     "SELECT id, slug, status, version, title_fr, title_en, description_fr, description_en,"
-    " consent_fr, consent_en, access_mode, resume_days, opens_at, closes_at"
+    " consent_fr, consent_en, access_mode, resume_days, retention_days, opens_at, closes_at"
     " FROM surveys WHERE slug = $1"
 )
 # Edits of one survey run one after the other.
@@ -231,6 +229,7 @@ async def _fetch(conn: asyncpg.Connection, slug: str, *, lock: bool = False) -> 
         consent=_texts(head, "consent"),
         access_mode=head["access_mode"],
         resume_days=head["resume_days"],
+        retention_days=head["retention_days"],
         opens_at=head["opens_at"],
         closes_at=head["closes_at"],
         responses=int(total),
@@ -369,6 +368,13 @@ async def update_survey(slug: str, data: Mapping[str, Any]) -> Editor:
     days = int(days_text) if days_text.isdigit() else 0
     if not 1 <= days <= 365:
         errors["resume_days"] = FieldError("builder.resume_days_invalid", {})
+    # Empty: kept until staff erase them; the publication checklist warns about it.
+    retention_text = clean(data, "retention_days", 8)
+    retention = int(retention_text) if retention_text.isdigit() else None
+    if retention_text and not (retention and retention <= RETENTION_MAX_DAYS):
+        errors["retention_days"] = FieldError(
+            "error.retention_invalid", {"max": RETENTION_MAX_DAYS}
+        )
     if errors:
         raise Invalid(errors)
 
@@ -379,7 +385,7 @@ async def update_survey(slug: str, data: Mapping[str, Any]) -> Editor:
         await conn.execute(
             "UPDATE surveys SET title_fr = $2, title_en = $3, description_fr = $4,"
             " description_en = $5, consent_fr = $6, consent_en = $7, access_mode = $8,"
-            " resume_days = $9 WHERE id = $1",
+            " resume_days = $9, retention_days = $10 WHERE id = $1",
             editor.id,
             title_fr,
             clean(data, "title_en", 200),
@@ -389,6 +395,7 @@ async def update_survey(slug: str, data: Mapping[str, Any]) -> Editor:
             clean(data, "consent_en", 5000),
             mode,
             days,
+            retention,
         )
 
     return await edit(slug, change)
@@ -483,7 +490,7 @@ def kinds() -> list[str]:
 # --- form values for the builder pages ------------------------------------------------------
 
 
-def survey_form(editor: Editor) -> dict[str, str]:
+def survey_form(editor: Editor, zone: ZoneInfo) -> dict[str, str]:
     values = {
         f"{name}_{lang}": getattr(editor, name)[lang]
         for name in ("title", "description", "consent")
@@ -492,7 +499,8 @@ def survey_form(editor: Editor) -> dict[str, str]:
     values.update(
         access_mode=editor.access_mode,
         resume_days=str(editor.resume_days),
-        opens_at=local_input(editor.opens_at),
-        closes_at=local_input(editor.closes_at),
+        retention_days="" if editor.retention_days is None else str(editor.retention_days),
+        opens_at=localtime.input_value(editor.opens_at, zone),
+        closes_at=localtime.input_value(editor.closes_at, zone),
     )
     return values

@@ -24,7 +24,6 @@ from survey.domain import (
     builder_sections,
     imports,
     mail,
-    publication,
     templates_lib,
 )
 from survey.domain.definitions import definition_to_json, get_definition
@@ -49,12 +48,12 @@ from survey.web.common import (
     read_form,
     redirect,
     render,
+    time_zone,
 )
 from survey.web.limits import BodyTooLarge, takes_files
 
 env.globals["local_tz"] = builder.LOCAL_TZ
 env.globals["display_code"] = display_code
-env.globals["local_input"] = builder.local_input
 _DEFAULT_UPLOAD_BYTES = 5 * 1024 * 1024
 
 
@@ -146,7 +145,7 @@ async def import_definition(request: Request) -> Response:
 # --- editing --------------------------------------------------------------------------------
 
 
-async def _editor_page(
+async def editor_page(
     request: Request,
     slug: str,
     *,
@@ -156,6 +155,7 @@ async def _editor_page(
     status: int = 200,
     added: dict[str, str] | None = None,
 ) -> Response:
+    """The survey's editor page, with a notice, typed values and errors when given."""
     editor = await builder.get_editor(slug)
     definition = await get_definition(slug)
     return render(
@@ -165,7 +165,7 @@ async def _editor_page(
         editor=editor,
         survey=definition,
         notice=notice,
-        values=values or builder.survey_form(editor),
+        values=values or builder.survey_form(editor, time_zone(request)),
         errors=errors or {},
         added=added or {},
         kinds=builder.kinds(),
@@ -178,7 +178,7 @@ async def edit_page(request: Request) -> Response:
     await current_user(request)
     saved = request.query_params.get("saved")
     notice = SurveyError("builder.saved") if saved else None
-    return await _editor_page(request, _slug(request), notice=notice)
+    return await editor_page(request, _slug(request), notice=notice)
 
 
 @access(STAFF)
@@ -187,31 +187,10 @@ async def edit_post(request: Request) -> Response:
     try:
         await builder.update_survey(_slug(request), values)
     except builder.Invalid as invalid:
-        return await _editor_page(
+        return await editor_page(
             request, _slug(request), values=values, errors=invalid.errors, status=422
         )
     return redirect(f"/staff/surveys/{_slug(request)}/edit?saved=1#settings")
-
-
-@access(STAFF)
-async def publish_post(request: Request) -> Response:
-    values = _values(await read_form(request))
-    slug = _slug(request)
-    try:
-        await publication.set_publication(slug, values.get("action", ""), values)
-    except builder.Invalid as invalid:
-        return await _editor_page(
-            request,
-            slug,
-            notice=invalid,
-            errors=invalid.errors,
-            status=422,
-        )
-    except (NotFound, Forbidden):
-        raise
-    except SurveyError as error:
-        return await _editor_page(request, slug, notice=error, status=error.status)
-    return redirect(f"/staff/surveys/{slug}/edit?saved=1#publication")
 
 
 async def _act(request: Request, action: Any, anchor: str) -> Response:
@@ -222,7 +201,7 @@ async def _act(request: Request, action: Any, anchor: str) -> Response:
     except (NotFound, Forbidden):
         raise
     except SurveyError as error:
-        return await _editor_page(request, slug, notice=error, status=409)
+        return await editor_page(request, slug, notice=error, status=409)
     return redirect(f"/staff/surveys/{slug}/edit#{anchor}")
 
 
@@ -328,7 +307,7 @@ async def question_add(request: Request) -> Response:
             _slug(request), int(section_text), values
         )
     except builder.Invalid as invalid:
-        return await _editor_page(
+        return await editor_page(
             request,
             _slug(request),
             notice=invalid,
@@ -604,7 +583,6 @@ routes: list[BaseRoute] = [
     Route("/staff/surveys/import", import_definition, methods=["POST"]),
     Route("/staff/surveys/{slug}/edit", edit_page, methods=["GET"]),
     Route("/staff/surveys/{slug}/edit", edit_post, methods=["POST"]),
-    Route("/staff/surveys/{slug}/publication", publish_post, methods=["POST"]),
     Route("/staff/surveys/{slug}/sections", section_add, methods=["POST"]),
     Route("/staff/surveys/{slug}/sections/{id}", section_page, methods=["GET"]),
     Route("/staff/surveys/{slug}/sections/{id}", section_post, methods=["POST"]),

@@ -19,6 +19,7 @@ from survey.web.dashboard import routes as dashboard_routes
 from survey.web.followup import routes as followup_routes
 from survey.web.paper import routes as paper_routes
 from survey.web.privacy import routes as privacy_routes
+from survey.web.publication import routes as publication_routes
 from survey.web.sortition import routes as sortition_routes
 from survey.web.team import routes as team_routes
 
@@ -34,6 +35,7 @@ routes: list[BaseRoute] = [
     Route("/healthz", health.healthz, methods=["GET"]),
     Route("/favicon.ico", health.favicon, methods=["GET"]),
     *builder_routes,
+    *publication_routes,
     Route("/staff/login", staff.login_page, methods=["GET"]),
     Route("/staff/login", staff.login_post, methods=["POST"]),
     Route("/staff/logout", staff.logout, methods=["POST"]),
@@ -41,7 +43,6 @@ routes: list[BaseRoute] = [
     Route("/staff", staff.surveys, methods=["GET"]),
     Route("/staff/surveys/{slug}", staff.responses, methods=["GET"]),
     Route("/staff/surveys/{slug}/export", staff.export, methods=["GET"]),
-    Route("/staff/surveys/{slug}/status", staff.change_status, methods=["POST"]),
 ]
 # Each area keeps its routes in its own module.
 routes += analysis_routes + council_routes + dashboard_routes + privacy_routes
