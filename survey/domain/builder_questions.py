@@ -28,7 +28,7 @@ from survey.domain.builder import (
 )
 from survey.domain.builder_conditions import condition_form, condition_from
 from survey.domain.definitions import CODE_RE
-from survey.domain.forms import FieldError
+from survey.domain.forms import TODAY, FieldError, parse_day
 from survey.enums import QuestionKind
 from survey.errors import SurveyError
 
@@ -74,6 +74,56 @@ def _number_field(
     return int(value) if value == int(value) else value
 
 
+# The groups of fields each kind's form shows, besides those every question has.
+_LISTED = frozenset({"choices"})
+FORM_PARTS: dict[str, frozenset[str]] = {
+    QuestionKind.SINGLE: _LISTED,
+    QuestionKind.TERRITORY: _LISTED,
+    QuestionKind.RANKING: _LISTED,
+    QuestionKind.MULTIPLE: _LISTED | {"other", "exclusive"},
+    QuestionKind.SCALE: frozenset({"range", "scale_labels"}),
+    QuestionKind.NUMBER: frozenset({"range"}),
+    QuestionKind.DATE: frozenset({"dates"}),
+}
+
+
+def fields_missing(shown_kind: str, kind: str) -> bool:
+    """Whether a form shown for ``shown_kind`` lacks fields that ``kind`` needs: the page is
+    then shown again with them, what was typed kept, before anything is saved."""
+    if not shown_kind or shown_kind == kind:
+        return False
+    return bool(FORM_PARTS.get(kind, frozenset()) - FORM_PARTS.get(shown_kind, frozenset()))
+
+
+def listed_choices(text: str) -> list[dict[str, str]]:
+    """The choices typed so far, for the form's "exclusive" checkboxes (none when invalid)."""
+    return parse_choices(text)[0]
+
+
+TODAY_WORDS = ("today", "aujourd'hui", "aujourd’hui", "aujourdhui")
+
+
+def _date_bounds(data: Mapping[str, Any], errors: dict[str, FieldError]) -> dict[str, str]:
+    """A date question's earliest and latest dates: a date, or "aujourd'hui" / "today"."""
+    bounds: dict[str, str] = {}
+    for name in ("min", "max"):
+        text = clean(data, name, 20)
+        if not text:
+            continue
+        if text.casefold() in TODAY_WORDS:
+            bounds[name] = TODAY
+            continue
+        day = parse_day(text)
+        if day is None:
+            errors[name] = FieldError("builder.date_bound_invalid", {})
+        else:
+            bounds[name] = day.isoformat()
+    low, high = bounds.get("min"), bounds.get("max")
+    if low and high and TODAY not in (low, high) and low > high:
+        errors["max"] = FieldError("builder.min_max", {})
+    return bounds
+
+
 def _question_settings(
     kind: QuestionKind, data: Mapping[str, Any], errors: dict[str, FieldError]
 ) -> dict[str, Any]:
@@ -87,6 +137,13 @@ def _question_settings(
         settings["choices"] = choices
     if kind == QuestionKind.MULTIPLE and data.get("allow_other"):
         settings["allow_other"] = True
+    if kind == QuestionKind.MULTIPLE:
+        # One checkbox per choice (``exclusive__CODE``): ticking it alone is the only way.
+        marked = [c["code"] for c in settings["choices"] if data.get(f"exclusive__{c['code']}")]
+        if marked:
+            settings["exclusive"] = marked
+    if kind == QuestionKind.DATE:
+        settings.update(_date_bounds(data, errors))
     if kind in (QuestionKind.SCALE, QuestionKind.NUMBER):
         low = _number_field(data, "min", errors)
         high = _number_field(data, "max", errors)
@@ -228,7 +285,16 @@ async def update_question(slug: str, question_id: int, data: Mapping[str, Any]) 
             k: v
             for k, v in question.settings.items()
             if k
-            not in ("choices", "allow_other", "min", "max", "min_label", "max_label", "analyse")
+            not in (
+                "choices",
+                "allow_other",
+                "exclusive",
+                "min",
+                "max",
+                "min_label",
+                "max_label",
+                "analyse",
+            )
         }
         settings = with_condition({**kept, **settings}, condition)
         await conn.execute(
@@ -336,6 +402,13 @@ async def _move_question(
     await reorder(conn, "questions", other_ids)
 
 
+def _bound_text(value: Any) -> str:
+    """A bound as the form shows it: "aujourd'hui" for a date question's "today"."""
+    if value is None:
+        return ""
+    return "aujourd'hui" if value == TODAY else str(value)
+
+
 def question_form(question: EditorQuestion) -> dict[str, str]:
     settings = question.settings
     values = {
@@ -349,10 +422,12 @@ def question_form(question: EditorQuestion) -> dict[str, str]:
         "personal_data": "1" if question.personal_data else "",
         "choices": choices_text(settings),
         "allow_other": "1" if settings.get("allow_other") else "",
-        "min": "" if settings.get("min") is None else str(settings["min"]),
-        "max": "" if settings.get("max") is None else str(settings["max"]),
+        "min": _bound_text(settings.get("min")),
+        "max": _bound_text(settings.get("max")),
         **condition_form(question.condition),
     }
+    for code in settings.get("exclusive") or []:
+        values[f"exclusive__{code}"] = "1"
     for end in ("min_label", "max_label"):
         for lang in ("fr", "en"):
             values[f"{end}_{lang}"] = str((settings.get(end) or {}).get(lang, ""))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from survey.domain import conditions
 from survey.domain.builder import Invalid
 from survey.domain.db import connection
@@ -21,9 +23,11 @@ def paper_hints(definition: SurveyDef, language: str) -> dict[str, dict[str, str
     }
 
 
-async def submit_paper(definition: SurveyDef, raw: RawForm, *, key: str, language: str) -> str:
+async def submit_paper(
+    definition: SurveyDef, raw: RawForm, *, key: str, language: str, today: dt.date
+) -> str:
     """Store a questionnaire typed in from paper through the residents' validation rules."""
-    answers, errors = clean_all(definition.sections, raw)
+    answers, errors = clean_all(definition.sections, raw, today=today)
     if errors:
         raise Invalid(errors)
     if not answers:

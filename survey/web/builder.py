@@ -223,6 +223,18 @@ class _Part:
     update: Callable[[str, int, dict[str, str]], Awaitable[Any]]
     act: Callable[[str, int, str], Awaitable[builder.Editor]]
     context: Callable[[], dict[str, Any]] = dict
+    # A notice when the form must be shown again with other fields before saving.
+    redisplay: Callable[[dict[str, str]], str | None] = lambda values: None
+
+
+def _question_redisplay(values: dict[str, str]) -> str | None:
+    if builder_questions.fields_missing(values.get("shown_kind", ""), values.get("kind", "")):
+        return "builder.kind_fields_shown"
+    return _condition_redisplay(values)
+
+
+def _condition_redisplay(values: dict[str, str]) -> str | None:
+    return "builder.condition_answers_shown" if builder_conditions.target_changed(values) else None
 
 
 def _part_views(part: _Part) -> tuple[Endpoint, Endpoint, Endpoint]:
@@ -252,6 +264,12 @@ def _part_views(part: _Part) -> tuple[Endpoint, Endpoint, Endpoint]:
     async def post(request: Request) -> Response:
         values = _values(await read_form(request))
         part_id = path_id(request, part.param)
+        notice = part.redisplay(values)
+        if notice:
+            editor = await builder.get_editor(_slug(request))
+            return page(
+                request, editor, part_id, values=values, errors={}, notice=SurveyError(notice)
+            )
         try:
             await part.update(_slug(request), part_id, values)
         except builder.Invalid as invalid:
@@ -281,6 +299,7 @@ section_page, section_post, section_action = _part_views(
         form=builder_sections.section_form,
         update=builder_sections.update_section,
         act=builder_sections.act_on_section,
+        redisplay=_condition_redisplay,
     )
 )
 question_page, question_post, question_action = _part_views(
@@ -291,7 +310,11 @@ question_page, question_post, question_action = _part_views(
         form=builder_questions.question_form,
         update=builder_questions.update_question,
         act=builder_questions.act_on_question,
-        context=lambda: {"kinds": builder.kinds()},
+        context=lambda: {
+            "kinds": builder.kinds(),
+            "parse_choices": builder_questions.listed_choices,
+        },
+        redisplay=_question_redisplay,
     )
 )
 

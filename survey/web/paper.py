@@ -9,11 +9,21 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from survey import localtime
 from survey.domain import paper
 from survey.domain.builder import Invalid
 from survey.domain.definitions import get_definition
 from survey.web import resident
-from survey.web.common import STAFF, access, current_user, language, read_form, redirect, render
+from survey.web.common import (
+    STAFF,
+    access,
+    current_user,
+    language,
+    read_form,
+    redirect,
+    render,
+    time_zone,
+)
 
 
 def _slug(request: Request) -> str:
@@ -58,7 +68,11 @@ async def paper_post(request: Request) -> Response:
     raw = resident.raw_answers(form)
     try:
         await paper.submit_paper(
-            definition, raw, key=str(form.get("key", "")), language=str(form.get("language", "fr"))
+            definition,
+            raw,
+            key=str(form.get("key", "")),
+            language=str(form.get("language", "fr")),
+            today=localtime.today(time_zone(request)),
         )
     except Invalid as invalid:
         return await _paper_page(request, raw=raw, errors=invalid.errors, status=422)
