@@ -4,6 +4,7 @@ and date limits that the residents' pages enforce."""
 
 from __future__ import annotations
 
+import gzip
 import re
 
 import httpx
@@ -229,6 +230,13 @@ async def test_builder_forms_exclusive_choice_is_refused_with_others_answers_kep
         "« Aucun » ne peut pas être coché avec une autre réponse : décochez l'un ou l'autre."
     )
     assert re.findall(r'value="(\w+)" checked', refused.text) == ["velo", "aucun"]
+    # Still light for a phone: the page and what it loads (style sheet, the optional script).
+    loaded = re.findall(r'(?:<link[^>]+href|<script[^>]+src)="(/static/[^"?]+)', refused.text)
+    assert "/static/js/builder.js" in loaded
+    weight = len(gzip.compress(refused.content))
+    for path in loaded:
+        weight += len(gzip.compress((await client.get(path)).content))
+    assert weight <= 14 * 1024, weight
     english = await _resident_post(
         client, slug, [("q_transport", "bus"), ("q_transport", "aucun"), ("lang", "en")]
     )

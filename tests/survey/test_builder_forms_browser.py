@@ -12,7 +12,6 @@ import pytest
 from survey.domain.builder import create_blank_survey, get_editor
 from survey.domain.builder_questions import add_question, update_question
 from survey.domain.definitions import get_definition
-from survey.domain.publication import change_publication
 from tests.survey.test_browser import PHONE, chromium_missing, launch
 from tests.survey.test_staff import PASSWORD, staff_user
 
@@ -104,6 +103,26 @@ async def test_builder_forms_browser_type_fields_and_exclusive_choice(live_serve
         await page.goto(f"{live_server}/staff/surveys/{slug}/questions/{modes}")
         assert await page.get_by_label("Aucun de ces moyens").is_checked()
         await _shoot(page, "question-exclusive")
+
+        # A condition: the earlier question's answers are offered once it is picked.
+        await page.set_viewport_size(DESKTOP)
+        await page.get_by_label("Selon la réponse à la question").select_option(
+            "avez_vous_une_voiture"
+        )
+        await page.get_by_role("button", name="Enregistrer").click()
+        await page.get_by_text("Choisissez maintenant la réponse attendue").wait_for()
+        answers = page.locator("#i-cond_value label")
+        assert [t.strip() for t in await answers.all_inner_texts()] == ["Oui", "Non"]
+        await page.get_by_label("Non", exact=True).check()
+        await _shoot(page, "question-condition")
+        await page.get_by_role("button", name="Enregistrer").click()
+        await page.get_by_role("heading", name="Pages et questions").wait_for()
+        condition = (await get_definition(slug)).question("modes").settings["show_if"]
+        assert condition == {"question": "avez_vous_une_voiture", "op": "equals", "value": "no"}
+        section = (await get_editor(slug)).sections[0].id
+        await page.goto(f"{live_server}/staff/surveys/{slug}/sections/{section}")
+        assert await page.get_by_role("heading", level=1).inner_text() == "Page 1"
+        await _shoot(page, "section")
         await page.goto(f"{live_server}/staff/surveys/{slug}/edit")
         assert await page.get_by_text("choix exclusif : Aucun de ces moyens").is_visible()
         first_page = page.locator("h3").first
@@ -112,10 +131,27 @@ async def test_builder_forms_browser_type_fields_and_exclusive_choice(live_serve
         await page.goto(f"{live_server}/staff/surveys/{slug}/publication")
         assert await page.get_by_text("Aucun texte de consentement").is_visible()
         await _shoot(page, "checklist")
+        await page.get_by_role("button", name="Publier quand même").click()
+        await page.get_by_text("Modifications enregistrées.").wait_for()
         await context.close()
 
-        # A resident on a phone ticks "Aucun" with "Bus": refused, next to the question.
-        await change_publication(slug, "publish", confirmed=True)
+        # With JavaScript, ticking the exclusive choice unticks the others at once.
+        scripted = await (
+            await browser.new_context(
+                viewport=PHONE, java_script_enabled=True, locale="fr-FR", is_mobile=True
+            )
+        ).new_page()
+        scripted.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        scripted.on("pageerror", lambda e: errors.append(str(e)))
+        await scripted.goto(f"{live_server}/s/{slug}")
+        await scripted.get_by_label("Non", exact=True).check()
+        await scripted.get_by_label("Bus").check()
+        await scripted.get_by_label("Aucun de ces moyens").check()
+        assert not await scripted.get_by_label("Bus").is_checked()
+        await scripted.get_by_label("Vélo").check()
+        assert not await scripted.get_by_label("Aucun de ces moyens").is_checked()
+
+        # A resident on a phone without a car ticks "Aucun" with "Bus": refused, next to it.
         resident = await (
             await browser.new_context(
                 viewport=PHONE, java_script_enabled=False, locale="fr-FR", is_mobile=True
@@ -123,6 +159,7 @@ async def test_builder_forms_browser_type_fields_and_exclusive_choice(live_serve
         ).new_page()
         # This page's console is not read: the refused form answers 422, which Chromium logs.
         await resident.goto(f"{live_server}/s/{slug}")
+        await resident.get_by_label("Non", exact=True).check()
         await resident.get_by_label("Bus").check()
         await resident.get_by_label("Aucun de ces moyens").check()
         await resident.get_by_role("button", name="Envoyer mes réponses").click()
