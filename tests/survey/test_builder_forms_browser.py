@@ -173,6 +173,27 @@ async def test_builder_forms_browser_type_fields_and_exclusive_choice(live_serve
         assert await resident.get_by_label("Aucun de ces moyens").is_checked()
         width = await resident.evaluate("document.documentElement.scrollWidth")
         await _shoot(resident, "resident-exclusive-error")
+
+        # The staff list's "open" button on an empty draft: refused, the reason next to it.
+        # Not read either: the refusal answers 400.
+        empty = await create_blank_survey(
+            {"slug": f"bf-{uuid.uuid4().hex[:8]}", "title_fr": "Brouillon vide"}
+        )
+        lister = await (await browser.new_context(viewport=DESKTOP, locale="fr-FR")).new_page()
+        await lister.goto(f"{live_server}/staff/login?next=/staff")
+        await lister.get_by_label("Adresse e-mail").fill(email)
+        await lister.get_by_label("Mot de passe").fill(PASSWORD)
+        await lister.get_by_role("button", name="Se connecter").click()
+        row = lister.locator("tr").filter(has_text="Brouillon vide")
+        await row.get_by_role("button", name="Ouvrir").click()
+        refusal = lister.locator(f"#refused-{empty}")
+        await refusal.wait_for()
+        assert (await refusal.inner_text()).startswith(
+            "Ajoutez au moins une question avant de publier."
+        )
+        assert (await get_definition(empty)).status == "draft"
+        await refusal.scroll_into_view_if_needed()
+        await _shoot(lister, "staff-list-refused")
         await browser.close()
     assert errors == []
     assert width <= PHONE["width"]
