@@ -89,7 +89,12 @@ def checklist(editor: Editor) -> list[Issue]:
         issues.append(Issue("builder.check_english_title", f"{base}/edit#i-title_en"))
     elif editor.consent["fr"].strip() and not editor.consent["en"].strip():
         issues.append(Issue("builder.check_english_consent", f"{base}/edit#i-consent_en"))
-    untranslated = [q for q in shown if not q.text["en"].strip()]
+    untranslated = [
+        q
+        for q in shown
+        if not q.text["en"].strip()
+        or any(not str(c.get("en") or "").strip() for c in q.settings.get("choices") or [])
+    ]
     if untranslated:
         issues.append(
             Issue(

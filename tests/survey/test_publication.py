@@ -78,7 +78,7 @@ async def test_publication_staff_list_sends_a_draft_with_warnings_to_its_checkli
         f"/staff/surveys/{slug}/edit#i-retention_days",
     ]
     assert items[0][0].startswith("À vérifier : Aucun texte de consentement")
-    assert "1 question n'a pas de version anglaise." in items[1][0]
+    assert "1 question n'a pas de version anglaise (texte ou choix)." in items[1][0]
     confirmed = await send(
         client,
         f"/staff/surveys/{slug}/publication",
