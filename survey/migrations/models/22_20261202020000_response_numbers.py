@@ -21,7 +21,8 @@ UPDATE "responses" r SET "number" = o.n FROM (
 ) o WHERE r."id" = o."id";
 INSERT INTO "response_counters" ("survey_id", "last")
     SELECT "survey_id", max("number") FROM "responses" GROUP BY "survey_id"
-    ON CONFLICT ("survey_id") DO UPDATE SET "last" = EXCLUDED."last";
+    ON CONFLICT ("survey_id") DO UPDATE SET "last" = greatest(
+        "response_counters"."last", EXCLUDED."last");
 ALTER TABLE "responses" ALTER COLUMN "number" SET NOT NULL;
 ALTER TABLE "responses" ALTER COLUMN "number" SET DEFAULT 0;
 CREATE UNIQUE INDEX IF NOT EXISTS "responses_survey_number" ON "responses" ("survey_id", "number");
