@@ -66,9 +66,11 @@ def translate(language: str, key: str, **params: Any) -> str:
 
     A plural message (``msgid_plural`` in the catalogue) takes the form that the language's
     plural rule gives for the count ``n``. A missing key shows the key itself, so a gap is
-    visible but never crashes a page.
+    visible but never crashes a page. A parameter given as ``{"fr": ..., "en": ...}`` is
+    shown in ``language`` (a choice's label, a date written the reader's way).
     """
     language = normalise(language)
+    params = {k: pick(v, language) if isinstance(v, dict) else v for k, v in params.items()}
     messages, plurals, rule = _read(language)
     if key not in messages:
         messages, plurals, rule = _read(DEFAULT_LANGUAGE)

@@ -55,7 +55,8 @@ def _number(text: str) -> float | None:
     return value if value == value and abs(value) < 1e12 else None
 
 
-def _date(text: str) -> dt.date | None:
+def parse_day(text: str) -> dt.date | None:
+    """A day typed as ``2026-12-31``, ``31/12/2026`` or ``31/12/26``."""
     for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y"):
         try:
             return dt.datetime.strptime(text, fmt).date()
@@ -64,8 +65,45 @@ def _date(text: str) -> dt.date | None:
     return None
 
 
-def clean_answer(question: QuestionDef, raw: RawForm) -> tuple[dict[str, Any], FieldError | None]:
-    """Validate one question's raw values; return the answers to store (maybe empty)."""
+TODAY = "today"
+
+
+def date_bound(value: Any, today: dt.date) -> dt.date | None:
+    """A date question's ``min`` or ``max`` setting: an ISO date or ``"today"``; anything
+    else (a hand-edited import) sets no bound."""
+    if value == TODAY:
+        return today
+    try:
+        return dt.date.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def _date_error(day: dt.date, settings: Mapping[str, Any], today: dt.date) -> FieldError | None:
+    for name, too_far in (("min", lambda b: day < b), ("max", lambda b: day > b)):
+        bound = date_bound(settings.get(name), today)
+        if bound is not None and too_far(bound):
+            if settings.get(name) == TODAY:
+                return FieldError(f"error.date_{name}_today", {})
+            shown = {"fr": bound.strftime("%d/%m/%Y"), "en": bound.isoformat()}
+            return FieldError(f"error.date_{name}", {"date": shown})
+    return None
+
+
+def exclusive_codes(question: QuestionDef) -> frozenset[str]:
+    """Choices of a multiple-choice question that exclude the others ("Aucun")."""
+    marked = question.settings.get("exclusive") or []
+    return frozenset(str(c) for c in marked if isinstance(c, str)) & question.choice_codes
+
+
+def clean_answer(
+    question: QuestionDef, raw: RawForm, *, today: dt.date | None = None
+) -> tuple[dict[str, Any], FieldError | None]:
+    """Validate one question's raw values; return the answers to store (maybe empty).
+
+    ``today`` is the territory's date, for date questions bounded by "today" (default: the
+    date in UTC, for callers that have no time zone at hand).
+    """
     kind = question.kind
     code = question.code
     if kind == QuestionKind.RANKING:
@@ -96,9 +134,12 @@ def clean_answer(question: QuestionDef, raw: RawForm) -> tuple[dict[str, Any], F
             return {}, FieldError("error.number", {})
         return {code: int(value) if value == int(value) else value}, None
     if kind == QuestionKind.DATE:
-        day = _date(text)
+        day = parse_day(text)
         if day is None or not dt.date(1900, 1, 1) <= day <= dt.date(2100, 12, 31):
             return {}, FieldError("error.date", {})
+        bounded = _date_error(day, question.settings, today or dt.datetime.now(dt.UTC).date())
+        if bounded:
+            return {}, bounded
         return {code: day.isoformat()}, None
     if kind == QuestionKind.CONTACT:
         if len(text) > SHORT_MAX or not (_EMAIL_RE.match(text) or _PHONE_RE.match(text)):
@@ -122,6 +163,10 @@ def _clean_multiple(
         return {}, FieldError("error.required", {}) if question.required else None
     if any(v not in allowed for v in chosen):
         return {}, FieldError("error.choice", {})
+    alone = [v for v in chosen if v in exclusive_codes(question)]
+    if alone and len(chosen) > 1:
+        label = {lang: question.choice_label(alone[0], lang) for lang in ("fr", "en")}
+        return {}, FieldError("error.exclusive_choice", {"choice": label})
     result: dict[str, Any] = {question.code: chosen}
     if OTHER in chosen:
         if not other:
@@ -150,7 +195,11 @@ def _clean_ranking(question: QuestionDef, raw: RawForm) -> tuple[dict[str, Any],
 
 
 def clean_section(
-    section: SectionDef, raw: RawForm, earlier: Mapping[str, Any] | None = None
+    section: SectionDef,
+    raw: RawForm,
+    earlier: Mapping[str, Any] | None = None,
+    *,
+    today: dt.date | None = None,
 ) -> tuple[dict[str, Any], dict[str, FieldError]]:
     """Validate every shown question of a section.
 
@@ -163,7 +212,7 @@ def clean_section(
     for question in section.questions:
         if not is_visible(question.settings, known):
             continue
-        values, error = clean_answer(question, raw)
+        values, error = clean_answer(question, raw, today=today)
         if error:
             errors[question.code] = error
         else:
@@ -182,14 +231,20 @@ class Walk:
     errors: dict[str, FieldError] = field(default_factory=dict)
 
 
-def walk_sections(sections: Sequence[SectionDef], raw: RawForm, stop: int | None = None) -> Walk:
+def walk_sections(
+    sections: Sequence[SectionDef],
+    raw: RawForm,
+    stop: int | None = None,
+    *,
+    today: dt.date | None = None,
+) -> Walk:
     """Validate the visible pages before ``stop`` (all pages by default)."""
     walk = Walk()
     for index, section in enumerate(sections[:stop]):
         if not is_visible(section.settings, walk.answers):
             continue
         walk.visible.append(index)
-        values, errors = clean_section(section, raw, walk.answers)
+        values, errors = clean_section(section, raw, walk.answers, today=today)
         if errors:
             walk.failed, walk.errors = index, errors
             break
@@ -219,7 +274,7 @@ def shown_questions(section: SectionDef, earlier: Mapping[str, Any]) -> list[Que
 
 
 def clean_all(
-    sections: Sequence[SectionDef], raw: RawForm
+    sections: Sequence[SectionDef], raw: RawForm, *, today: dt.date | None = None
 ) -> tuple[dict[str, Any], dict[str, FieldError]]:
     """Validate every visible page at once (paper entry): all errors, not just the first."""
     answers: dict[str, Any] = {}
@@ -227,7 +282,7 @@ def clean_all(
     for section in sections:
         if not is_visible(section.settings, answers):
             continue
-        values, section_errors = clean_section(section, raw, answers)
+        values, section_errors = clean_section(section, raw, answers, today=today)
         answers.update(values)
         errors.update(section_errors)
     return answers, errors

@@ -683,8 +683,8 @@ async def list_webhooks(definition: SurveyDef) -> list[dict[str, Any]]:
             definition.id,
         )
         deliveries = await conn.fetch(
-            # The response's id, never its receipt: the receipt is the resident's alone.
-            "SELECT recent.*, r.id AS response_id FROM (SELECT d.webhook_id, d.receipt,"
+            # The response's number, never its receipt: the receipt is the resident's alone.
+            "SELECT recent.*, r.number AS response_number FROM (SELECT d.webhook_id, d.receipt,"
             " d.attempt, d.status_code, d.error, d.created_at, row_number() OVER (PARTITION BY"
             " d.webhook_id ORDER BY d.created_at DESC, d.id DESC) AS n FROM webhook_deliveries d"
             " JOIN webhooks w ON w.id = d.webhook_id WHERE w.survey_id = $1) recent"

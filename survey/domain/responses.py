@@ -192,7 +192,7 @@ async def list_responses(survey_id: int, *, page: int, per_page: int = 50) -> li
     """One page of responses, newest first (keyset-friendly index on survey, date)."""
     async with connection() as conn:
         rows = await conn.fetch(
-            "SELECT id, answers, language, channel, submitted_at FROM responses"
+            "SELECT id, number, answers, language, channel, submitted_at FROM responses"
             " WHERE survey_id = $1 ORDER BY submitted_at DESC, id DESC LIMIT $2 OFFSET $3",
             survey_id,
             per_page,

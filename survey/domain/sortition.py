@@ -625,6 +625,8 @@ class DrawReport:
     definition: SurveyDef
     # Volunteers left out for want of a contact (None for draws recorded before it was kept).
     unreachable: int | None = None
+    # Each drawn response's number within its survey, shown instead of its id.
+    numbers: dict[int, int] = field(default_factory=dict)
 
 
 async def draw_report(council_id: int, draw_id: int) -> DrawReport:
@@ -641,11 +643,18 @@ async def draw_report(council_id: int, draw_id: int) -> DrawReport:
             council.id,
             str(draw.id),
         )
+        numbers = dict(
+            await conn.fetch(
+                "SELECT id, number FROM responses WHERE id = ANY($1::bigint[])",
+                [int(i) for i in draw.selected],
+            )
+        )
     return DrawReport(
         council=council,
         draw=draw,
         definition=await get_definition(survey.slug),
         unreachable=unreachable,
+        numbers=numbers,
     )
 
 

@@ -7,9 +7,7 @@ import datetime as dt
 from tortoise.expressions import Q
 
 from survey.domain.db import connection
-from survey.domain.definitions import forget
 from survey.enums import SurveyStatus
-from survey.errors import NotFound
 from survey.models import Survey
 
 
@@ -46,14 +44,3 @@ async def list_surveys() -> list[dict[str, object]]:
         {"survey": s, "responses": counts.get(s.id, 0), "status": effective_status(s, now)}
         for s in surveys
     ]
-
-
-async def set_status(slug: str, status: SurveyStatus) -> Survey:
-    survey = await Survey.get_or_none(slug=slug)
-    if survey is None:
-        raise NotFound("error.survey_not_found")
-    survey.status = status
-    survey.version += 1
-    await survey.save(update_fields=["status", "version", "updated_at"])
-    forget(slug)
-    return survey

@@ -109,6 +109,9 @@ class Response(Model):
     language = fields.CharField(max_length=2, default="fr")
     channel = fields.CharEnumField(Channel, max_length=8, default=Channel.WEB)
     submitted_at = fields.DatetimeField(auto_now_add=True, db_index=True)
+    # n° 1, 2, 3... within its survey, given by a database trigger on every insert (the 0
+    # sent by the ORM is replaced), never given twice (migration 22).
+    number = fields.BigIntField(default=0)
 
     class Meta:
         table = "responses"

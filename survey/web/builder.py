@@ -1,9 +1,8 @@
-"""Staff pages to build and spread surveys: editor, preview, poster, codes, paper entry,
-imports and exports. Every page works without JavaScript."""
+"""Staff pages to build and spread surveys: editor, preview, poster, codes, imports and
+exports. Every page works without JavaScript."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -11,11 +10,18 @@ from typing import Any
 from markupsafe import Markup
 from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from survey.domain import builder, invitations, mail, templates_lib
-from survey.domain.definitions import definition_to_json, get_definition
+from survey.domain import (
+    builder,
+    builder_conditions,
+    builder_questions,
+    builder_sections,
+    mail,
+    templates_lib,
+)
+from survey.domain.definitions import get_definition
 from survey.domain.forms import FieldError
 from survey.domain.invitations import (
     create_invitations,
@@ -25,11 +31,8 @@ from survey.domain.invitations import (
     qr_svg,
 )
 from survey.errors import Forbidden, NotFound, SurveyError
-from survey.i18n import translate
 from survey.web import resident
 from survey.web.common import (
-    ADMIN,
-    PUBLIC,
     STAFF,
     Endpoint,
     access,
@@ -40,13 +43,13 @@ from survey.web.common import (
     read_form,
     redirect,
     render,
+    time_zone,
 )
 from survey.web.limits import takes_files
 from survey.web.uploads import read_upload as _read_upload
 
 env.globals["local_tz"] = builder.LOCAL_TZ
 env.globals["display_code"] = display_code
-env.globals["local_input"] = builder.local_input
 
 
 def _slug(request: Request) -> str:
@@ -91,7 +94,7 @@ async def new_post(request: Request) -> Response:
 # --- editing --------------------------------------------------------------------------------
 
 
-async def _editor_page(
+async def editor_page(
     request: Request,
     slug: str,
     *,
@@ -101,6 +104,7 @@ async def _editor_page(
     status: int = 200,
     added: dict[str, str] | None = None,
 ) -> Response:
+    """The survey's editor page, with a notice, typed values and errors when given."""
     editor = await builder.get_editor(slug)
     definition = await get_definition(slug)
     return render(
@@ -110,11 +114,11 @@ async def _editor_page(
         editor=editor,
         survey=definition,
         notice=notice,
-        values=values or builder.survey_form(editor),
+        values=values or builder.survey_form(editor, time_zone(request)),
         errors=errors or {},
         added=added or {},
         kinds=builder.kinds(),
-        describe=builder.describer(definition, language(request)),
+        describe=builder_conditions.describer(definition, language(request)),
     )
 
 
@@ -123,7 +127,7 @@ async def edit_page(request: Request) -> Response:
     await current_user(request)
     saved = request.query_params.get("saved")
     notice = SurveyError("builder.saved") if saved else None
-    return await _editor_page(request, _slug(request), notice=notice)
+    return await editor_page(request, _slug(request), notice=notice)
 
 
 @access(STAFF)
@@ -132,31 +136,10 @@ async def edit_post(request: Request) -> Response:
     try:
         await builder.update_survey(_slug(request), values)
     except builder.Invalid as invalid:
-        return await _editor_page(
+        return await editor_page(
             request, _slug(request), values=values, errors=invalid.errors, status=422
         )
     return redirect(f"/staff/surveys/{_slug(request)}/edit?saved=1#settings")
-
-
-@access(STAFF)
-async def publish_post(request: Request) -> Response:
-    values = _values(await read_form(request))
-    slug = _slug(request)
-    try:
-        await builder.set_publication(slug, values.get("action", ""), values)
-    except builder.Invalid as invalid:
-        return await _editor_page(
-            request,
-            slug,
-            notice=invalid,
-            errors=invalid.errors,
-            status=422,
-        )
-    except (NotFound, Forbidden):
-        raise
-    except SurveyError as error:
-        return await _editor_page(request, slug, notice=error, status=error.status)
-    return redirect(f"/staff/surveys/{slug}/edit?saved=1#publication")
 
 
 async def _act(request: Request, action: Any, anchor: str) -> Response:
@@ -167,14 +150,14 @@ async def _act(request: Request, action: Any, anchor: str) -> Response:
     except (NotFound, Forbidden):
         raise
     except SurveyError as error:
-        return await _editor_page(request, slug, notice=error, status=409)
+        return await editor_page(request, slug, notice=error, status=409)
     return redirect(f"/staff/surveys/{slug}/edit#{anchor}")
 
 
 @access(STAFF)
 async def section_add(request: Request) -> Response:
     await read_form(request)
-    section_id = await builder.add_section(_slug(request))
+    section_id = await builder_sections.add_section(_slug(request))
     return redirect(f"/staff/surveys/{_slug(request)}/sections/{section_id}")
 
 
@@ -189,6 +172,18 @@ class _Part:
     update: Callable[[str, int, dict[str, str]], Awaitable[Any]]
     act: Callable[[str, int, str], Awaitable[builder.Editor]]
     context: Callable[[], dict[str, Any]] = dict
+    # A notice when the form must be shown again with other fields before saving.
+    redisplay: Callable[[dict[str, str]], str | None] = lambda values: None
+
+
+def _question_redisplay(values: dict[str, str]) -> str | None:
+    if builder_questions.fields_missing(values.get("shown_kind", ""), values.get("kind", "")):
+        return "builder.kind_fields_shown"
+    return _condition_redisplay(values)
+
+
+def _condition_redisplay(values: dict[str, str]) -> str | None:
+    return "builder.condition_answers_shown" if builder_conditions.target_changed(values) else None
 
 
 def _part_views(part: _Part) -> tuple[Endpoint, Endpoint, Endpoint]:
@@ -218,6 +213,12 @@ def _part_views(part: _Part) -> tuple[Endpoint, Endpoint, Endpoint]:
     async def post(request: Request) -> Response:
         values = _values(await read_form(request))
         part_id = path_id(request, part.param)
+        notice = part.redisplay(values)
+        if notice:
+            editor = await builder.get_editor(_slug(request))
+            return page(
+                request, editor, part_id, values=values, errors={}, notice=SurveyError(notice)
+            )
         try:
             await part.update(_slug(request), part_id, values)
         except builder.Invalid as invalid:
@@ -244,9 +245,10 @@ section_page, section_post, section_action = _part_views(
         name="section",
         param="id",
         find=builder.Editor.section,
-        form=builder.section_form,
-        update=builder.update_section,
-        act=builder.act_on_section,
+        form=builder_sections.section_form,
+        update=builder_sections.update_section,
+        act=builder_sections.act_on_section,
+        redisplay=_condition_redisplay,
     )
 )
 question_page, question_post, question_action = _part_views(
@@ -254,10 +256,14 @@ question_page, question_post, question_action = _part_views(
         name="question",
         param="question",
         find=builder.Editor.question,
-        form=builder.question_form,
-        update=builder.update_question,
-        act=builder.act_on_question,
-        context=lambda: {"kinds": builder.kinds()},
+        form=builder_questions.question_form,
+        update=builder_questions.update_question,
+        act=builder_questions.act_on_question,
+        context=lambda: {
+            "kinds": builder.kinds(),
+            "parse_choices": builder_questions.listed_choices,
+        },
+        redisplay=_question_redisplay,
     )
 )
 
@@ -269,9 +275,11 @@ async def question_add(request: Request) -> Response:
     if not section_text.isdigit():
         raise SurveyError("error.bad_form")
     try:
-        question_id = await builder.add_question(_slug(request), int(section_text), values)
+        question_id = await builder_questions.add_question(
+            _slug(request), int(section_text), values
+        )
     except builder.Invalid as invalid:
-        return await _editor_page(
+        return await editor_page(
             request,
             _slug(request),
             notice=invalid,
@@ -450,211 +458,11 @@ async def codes_mail_file(request: Request) -> Response:
     )
 
 
-async def _paper_page(
-    request: Request,
-    *,
-    raw: dict[str, list[str]] | None = None,
-    errors: Any = None,
-    status: int = 200,
-    saved: bool = False,
-) -> Response:
-    definition = await get_definition(_slug(request))
-    return render(
-        request,
-        "staff/paper.html",
-        status_code=status,
-        survey=definition,
-        raw=raw or {},
-        errors=errors or {},
-        key=str(uuid.uuid4()),
-        saved=saved,
-        hints=builder.paper_hints(definition, language(request)),
-        other="__other__",
-        count=await builder.count_paper(definition),
-    )
-
-
-@access(STAFF)
-async def paper_page(request: Request) -> Response:
-    await current_user(request)
-    return await _paper_page(request, saved=request.query_params.get("saved") == "1")
-
-
-@access(STAFF)
-async def paper_post(request: Request) -> Response:
-    """One paper questionnaire typed in; then a fresh form for the next one."""
-    form = await read_form(request)
-    definition = await get_definition(_slug(request))
-    raw = resident.raw_answers(form)
-    try:
-        await builder.submit_paper(
-            definition, raw, key=str(form.get("key", "")), language=str(form.get("language", "fr"))
-        )
-    except builder.Invalid as invalid:
-        return await _paper_page(request, raw=raw, errors=invalid.errors, status=422)
-    # The receipt is the resident's: staff who typed the paper in are not given it.
-    return redirect(f"/staff/surveys/{definition.slug}/paper?saved=1")
-
-
-# --- API and webhooks -----------------------------------------------------------------------
-
-
-def _api_error(request: Request, error: SurveyError) -> JSONResponse:
-    headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
-    message = translate(language(request), error.key, **error.params)
-    return JSONResponse(
-        {"error": error.key, "message": message}, status_code=error.status, headers=headers
-    )
-
-
-def _query_int(request: Request, name: str, default: int, low: int, high: int) -> int:
-    """An integer query value within ``low``..``high``, as the OpenAPI description says."""
-    text = request.query_params.get(name)
-    if text is None:
-        return default
-    if not (text.isascii() and text.isdigit() and len(text) <= 19 and low <= int(text) <= high):
-        raise SurveyError("error.api_bad_query", name=name, low=low, high=high)
-    return int(text)
-
-
-@access(PUBLIC)
-async def api_openapi(request: Request) -> Response:
-    return JSONResponse(invitations.openapi_document())
-
-
-@access(PUBLIC)
-async def api_surveys(request: Request) -> Response:
-    """Token holders only: the ``access`` rule is the API token, checked here."""
-    try:
-        grant = await invitations.authenticate_token(request.headers.get("authorization"))
-        return JSONResponse(await invitations.api_surveys(grant))
-    except SurveyError as error:
-        return _api_error(request, error)
-
-
-@access(PUBLIC)
-async def api_survey(request: Request) -> Response:
-    try:
-        grant = await invitations.authenticate_token(request.headers.get("authorization"))
-        definition = await get_definition(_slug(request))
-        grant.check(definition)
-        return JSONResponse(definition_to_json(definition))
-    except SurveyError as error:
-        return _api_error(request, error)
-
-
-@access(PUBLIC)
-async def api_responses(request: Request) -> Response:
-    try:
-        grant = await invitations.authenticate_token(request.headers.get("authorization"))
-        after = _query_int(request, "after", 0, 0, invitations.API_AFTER_MAX)
-        limit = _query_int(request, "limit", 100, 1, invitations.API_PAGE_MAX)
-        definition = await get_definition(_slug(request))
-        grant.check(definition)
-        page = await invitations.api_responses(definition, after=after, limit=limit)
-        return JSONResponse(page)
-    except SurveyError as error:
-        return _api_error(request, error)
-
-
-async def _tokens_page(
-    request: Request,
-    *,
-    new_token: str = "",
-    error: SurveyError | None = None,
-    typed: dict[str, str] | None = None,
-    status: int = 200,
-) -> Response:
-    user = await current_user(request)
-    assert user is not None
-    tokens = await invitations.list_api_tokens(user.id)
-    return render(
-        request,
-        "staff/builder_tokens.html",
-        status_code=status,
-        tokens=[t for t in tokens if t["revoked_at"] is None],
-        revoked=[t for t in tokens if t["revoked_at"] is not None],
-        surveys=await invitations.token_survey_choices(),
-        new_token=new_token,
-        error=error,
-        typed=typed or {},
-    )
-
-
-@access(STAFF)
-async def tokens_page(request: Request) -> Response:
-    return await _tokens_page(request)
-
-
-@access(STAFF)
-async def tokens_post(request: Request) -> Response:
-    form = await read_form(request)
-    user = await current_user(request)
-    assert user is not None
-    typed = {"name": str(form.get("name", ""))[:100], "survey": str(form.get("survey", ""))}
-    try:
-        token = await invitations.create_api_token(
-            user.id, typed["name"], survey_slug=typed["survey"][:64]
-        )
-    except SurveyError as error:
-        return await _tokens_page(request, error=error, typed=typed, status=422)
-    return await _tokens_page(request, new_token=token)
-
-
-@access(STAFF)
-async def token_revoke(request: Request) -> Response:
-    await read_form(request)
-    user = await current_user(request)
-    assert user is not None
-    await invitations.revoke_api_token(user.id, path_id(request, "id"))
-    return redirect("/staff/api-tokens")
-
-
-async def _webhooks_page(
-    request: Request, *, secret: str = "", error: SurveyError | None = None, status: int = 200
-) -> Response:
-    definition = await get_definition(_slug(request))
-    return render(
-        request,
-        "staff/builder_webhooks.html",
-        status_code=status,
-        survey=definition,
-        hooks=await invitations.list_webhooks(definition),
-        secret=secret,
-        error=error,
-    )
-
-
-@access(ADMIN)
-async def webhooks_page(request: Request) -> Response:
-    return await _webhooks_page(request)
-
-
-@access(ADMIN)
-async def webhooks_post(request: Request) -> Response:
-    form = await read_form(request)
-    definition = await get_definition(_slug(request))
-    try:
-        secret = await invitations.add_webhook(definition, str(form.get("url", "")))
-    except SurveyError as error:
-        return await _webhooks_page(request, error=error, status=422)
-    return await _webhooks_page(request, secret=secret)
-
-
-@access(ADMIN)
-async def webhook_delete(request: Request) -> Response:
-    await read_form(request)
-    definition = await get_definition(_slug(request))
-    await invitations.delete_webhook(definition, path_id(request, "id"))
-    return redirect(f"/staff/surveys/{definition.slug}/webhooks")
-
-
 routes: list[BaseRoute] = [
     Route("/staff/surveys/new", new_page, methods=["GET"]),
     Route("/staff/surveys/new", new_post, methods=["POST"]),
     Route("/staff/surveys/{slug}/edit", edit_page, methods=["GET"]),
     Route("/staff/surveys/{slug}/edit", edit_post, methods=["POST"]),
-    Route("/staff/surveys/{slug}/publication", publish_post, methods=["POST"]),
     Route("/staff/surveys/{slug}/sections", section_add, methods=["POST"]),
     Route("/staff/surveys/{slug}/sections/{id}", section_page, methods=["GET"]),
     Route("/staff/surveys/{slug}/sections/{id}", section_post, methods=["POST"]),
@@ -671,18 +479,4 @@ routes: list[BaseRoute] = [
     Route("/staff/surveys/{slug}/codes/mail", codes_mail, methods=["POST"]),
     Route("/staff/surveys/{slug}/codes/mail-file", codes_mail_file, methods=["POST"]),
     Route("/staff/surveys/{slug}/codes/mail/{mail}/resend", codes_mail_resend, methods=["POST"]),
-    Route("/staff/surveys/{slug}/paper", paper_page, methods=["GET"]),
-    Route("/staff/surveys/{slug}/paper", paper_post, methods=["POST"]),
-    Route("/s/{slug}/reprendre", resident.resume_form, methods=["GET"]),
-    Route("/s/{slug}/reprendre/{code}", resident.resume, methods=["GET"]),
-    Route("/api/openapi.json", api_openapi, methods=["GET"]),
-    Route("/api/surveys", api_surveys, methods=["GET"]),
-    Route("/api/surveys/{slug}", api_survey, methods=["GET"]),
-    Route("/api/surveys/{slug}/responses", api_responses, methods=["GET"]),
-    Route("/staff/api-tokens", tokens_page, methods=["GET"]),
-    Route("/staff/api-tokens", tokens_post, methods=["POST"]),
-    Route("/staff/api-tokens/{id}/revoke", token_revoke, methods=["POST"]),
-    Route("/staff/surveys/{slug}/webhooks", webhooks_page, methods=["GET"]),
-    Route("/staff/surveys/{slug}/webhooks", webhooks_post, methods=["POST"]),
-    Route("/staff/surveys/{slug}/webhooks/{id}/delete", webhook_delete, methods=["POST"]),
 ]

@@ -16,6 +16,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
+from survey import localtime
 from survey.domain import forms
 from survey.domain.conditions import references
 from survey.domain.definitions import SurveyDef, get_definition
@@ -43,6 +44,7 @@ from survey.web.common import (
     read_form,
     redirect,
     render,
+    time_zone,
 )
 
 _CONTROL_FIELDS = {"csrf", "key", "step", "action", "lang", "switch_lang", "invite", "resume"}
@@ -76,6 +78,11 @@ def _unavailable_page(request: Request, definition: SurveyDef) -> Response | Non
     return render(request, template, status_code=status, survey=definition)
 
 
+def _today(request: Request) -> dt.date:
+    """The territory's date, for date questions bounded by "today"."""
+    return localtime.today(time_zone(request))
+
+
 def _page(
     request: Request,
     definition: SurveyDef,
@@ -94,12 +101,12 @@ def _page(
 ) -> Response:
     sections = definition.sections
     section = sections[step]
-    before = forms.walk_sections(sections, raw, stop=step)
+    before = forms.walk_sections(sections, raw, stop=step, today=_today(request))
     shown = forms.shown_questions(section, before.answers)
     own_codes = {q.code for q in section.questions}
     own = {name for q in section.questions for name in forms.field_names(q)}
     carried = [(name, value) for name, values in raw.items() if name not in own for value in values]
-    current, _ = forms.clean_section(section, raw, before.answers)
+    current, _ = forms.clean_section(section, raw, before.answers, today=_today(request))
     known = {**before.answers, **current}
     later = 0
     following = forms.next_visible(sections, step, known)
@@ -237,6 +244,7 @@ async def _flow(request: Request, definition: SurveyDef, *, preview: bool) -> Re
         raise SurveyError("error.unknown_fields")
     key = str(parse_key(str(form.get("key", ""))))
     step = _step(form, definition)
+    today = _today(request)
     invite = normalise_code(str(form.get("invite") or ""))
     resume = normalise_code(str(form.get("resume") or ""))
     if definition.needs_code and not preview:
@@ -252,7 +260,7 @@ async def _flow(request: Request, definition: SurveyDef, *, preview: bool) -> Re
         return response
     action = form.get("action")
     if action == "back":
-        before = forms.walk_sections(definition.sections, raw, stop=step)
+        before = forms.walk_sections(definition.sections, raw, stop=step, today=today)
         earlier = [i for i in before.visible if i < step]
         return _page(request, definition, earlier[-1] if earlier else 0, raw, lang=lang, **page)
     if action == "save" and not preview:
@@ -268,7 +276,7 @@ async def _flow(request: Request, definition: SurveyDef, *, preview: bool) -> Re
             link=f"{base_url(request)}/s/{definition.slug}/reprendre/{draft.code}",
             expires_at=draft.expires_at,
         )
-    before = forms.walk_sections(definition.sections, raw, stop=step)
+    before = forms.walk_sections(definition.sections, raw, stop=step, today=today)
     if before.failed is not None:  # An earlier page was tampered with or the survey changed.
         return _page(
             request,
@@ -280,7 +288,9 @@ async def _flow(request: Request, definition: SurveyDef, *, preview: bool) -> Re
             status=422,
             **page,
         )
-    values, errors = forms.clean_section(definition.sections[step], raw, before.answers)
+    values, errors = forms.clean_section(
+        definition.sections[step], raw, before.answers, today=today
+    )
     if errors:
         return _page(request, definition, step, raw, lang=lang, errors=errors, status=422, **page)
     answers = {**before.answers, **values}

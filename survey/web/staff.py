@@ -12,8 +12,7 @@ from survey.domain import accounts
 from survey.domain.accounts import authenticate
 from survey.domain.definitions import get_definition
 from survey.domain.responses import count_responses, export_csv, export_json, list_responses
-from survey.domain.surveys import list_surveys, set_status
-from survey.enums import SurveyStatus
+from survey.domain.surveys import list_surveys
 from survey.errors import Forbidden, SurveyError
 from survey.web.common import (
     PUBLIC,
@@ -149,14 +148,3 @@ async def export(request: Request) -> Response:
             headers={"Content-Disposition": f'attachment; filename="{name}.json"'},
         )
     raise SurveyError("error.bad_format")
-
-
-@access(STAFF)
-async def change_status(request: Request) -> Response:
-    form = await read_form(request)
-    try:
-        status = SurveyStatus(str(form.get("status", "")))
-    except ValueError as exc:
-        raise SurveyError("error.bad_form") from exc
-    await set_status(request.path_params["slug"], status)
-    return redirect("/staff")

@@ -200,7 +200,11 @@ async def test_residents_follow_both_branches(client: httpx.AsyncClient) -> None
     await log_in(client)
     slug = await build_branching_survey(client)
     assert (
-        await send(client, f"/staff/surveys/{slug}/publication", [("action", "publish")])
+        await send(
+            client,
+            f"/staff/surveys/{slug}/publication",
+            [("action", "publish"), ("confirm", "1")],  # no consent text: warned, confirmed
+        )
     ).status_code == 303
     definition = await get_definition(slug)
     resident = httpx.AsyncClient(transport=client._transport, base_url="http://testserver")
@@ -248,7 +252,9 @@ async def test_back_from_after_a_skipped_page_returns_to_the_page_before(
 ) -> None:
     await log_in(client)
     slug = await build_branching_survey(client)
-    await send(client, f"/staff/surveys/{slug}/publication", [("action", "publish")])
+    await send(
+        client, f"/staff/surveys/{slug}/publication", [("action", "publish"), ("confirm", "1")]
+    )
     page = (await client.get(f"/s/{slug}")).text
     page = (await post_form(client, f"/s/{slug}", hidden_fields(page) + [("q_enfants", "no")])).text
     back = await post_form(client, f"/s/{slug}", hidden_fields(page) + [("action", "back")])

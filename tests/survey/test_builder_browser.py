@@ -21,7 +21,8 @@ async def _add_question(page, section: int, kind: str, text: str) -> None:  # ty
     await form.get_by_label("Type de question").select_option(kind)
     await form.get_by_label("Question – français").fill(text)
     await form.get_by_role("button", name="Ajouter la question").click()
-    await page.get_by_role("heading", name="Modifier la question").wait_for()
+    # The edit page is headed by the question's own words.
+    await page.get_by_role("heading", name=text, exact=True).wait_for()
 
 
 @pytest.mark.skipif(chromium_missing(), reason="Debian's chromium is not installed")
@@ -63,8 +64,10 @@ async def test_staff_build_condition_and_residents_take_both_branches(live_serve
         await page.get_by_role("button", name="Ajouter une page").click()
         await page.get_by_label("Titre de la page – français").fill("Sans voiture")
         await page.get_by_label("Selon la réponse à la question").select_option("voiture")
-        await page.get_by_label("La réponse", exact=True).select_option("equals")
-        await page.get_by_label("Valeur attendue").fill("Non")
+        # Saving once shows the question's answers to pick from, nothing saved yet.
+        await page.get_by_role("button", name="Enregistrer").click()
+        await page.get_by_text("Choisissez maintenant la réponse attendue").wait_for()
+        await page.get_by_label("Non", exact=True).check()
         await page.get_by_role("button", name="Enregistrer").click()
         await page.get_by_text(
             "Affichée seulement si la réponse à « Avez-vous une voiture ? »"
@@ -87,7 +90,10 @@ async def test_staff_build_condition_and_residents_take_both_branches(live_serve
         await page.get_by_role("link", name="Aperçu téléphone").click()
         await page.get_by_text("Aperçu à la taille d'un téléphone").wait_for()
         await page.goto(f"{live_server}/staff/surveys/{slug}/edit")
-        await page.get_by_role("button", name="Publier").click()
+        await page.get_by_role("button", name="Publier", exact=True).click()
+        # No consent text nor retention period: the checklist asks to confirm.
+        await page.get_by_text("Aucun texte de consentement").wait_for()
+        await page.get_by_role("button", name="Publier quand même").click()
         await page.get_by_text("Modifications enregistrées.").wait_for()
         await context.close()
 

@@ -8,9 +8,8 @@ import httpx
 import pytest
 
 from survey.domain.definitions import SurveyDef
+from survey.domain.publication import change_publication
 from survey.domain.responses import count_responses, list_responses
-from survey.domain.surveys import set_status
-from survey.enums import SurveyStatus
 from tests.factories import VALID_ANSWERS, make_survey
 from tests.htmlform import field_value, hidden_fields, post_form, text_of
 
@@ -146,13 +145,13 @@ async def test_submit_twice_with_same_key_stores_once(client: httpx.AsyncClient)
 async def test_closed_and_draft_surveys_get_a_clear_page(client: httpx.AsyncClient) -> None:
     definition = await make_survey()
     page = (await client.get(f"/s/{definition.slug}")).text
-    await set_status(definition.slug, SurveyStatus.CLOSED)
+    await change_publication(definition.slug, "close")
     response = await client.get(f"/s/{definition.slug}")
     assert response.status_code == 410
     assert "Ce questionnaire est fermé" in response.text
     late = await post_step(client, definition, page, 0, VALID_ANSWERS)
     assert late.status_code == 410
-    await set_status(definition.slug, SurveyStatus.DRAFT)
+    await change_publication(definition.slug, "unpublish")
     assert (await client.get(f"/s/{definition.slug}")).status_code == 404
     assert (await client.get("/s/does-not-exist")).status_code == 404
 

@@ -1,10 +1,23 @@
 // Optional: with JavaScript on, a question whose condition depends on an answer of the
-// same page appears and disappears as the person answers. Without it, the question is
-// shown with its "answer only if" hint, and the server applies the same rule on sending.
+// same page appears and disappears as the person answers, and an exclusive choice unticks
+// the others. Without it, the question is shown with its "answer only if" hint, and the
+// server applies the same rules on sending.
 (function () {
   "use strict";
   var form = document.querySelector("form.survey");
   if (!form) { return; }
+  // An exclusive choice ("Aucun") unticks the others of its question, and the reverse;
+  // the server refuses both together anyway.
+  form.addEventListener("change", function (event) {
+    var box = event.target;
+    if (box.type !== "checkbox" || !box.checked) { return; }
+    form.querySelectorAll('input[type="checkbox"]').forEach(function (other) {
+      if (other !== box && other.name === box.name &&
+          (box.hasAttribute("data-exclusive") || other.hasAttribute("data-exclusive"))) {
+        other.checked = false;
+      }
+    });
+  });
   var items = Array.prototype.slice.call(form.querySelectorAll("[data-show-if]"));
   if (!items.length) { return; }
 

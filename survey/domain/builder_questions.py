@@ -1,0 +1,434 @@
+"""Questions of a survey: add, edit (refusing what would orphan stored answers), move,
+duplicate, delete or retire, restore."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import asyncpg
+
+from survey.domain import conditions
+from survey.domain.builder import (
+    LISTED_KINDS,
+    MAX_CHOICES,
+    Editor,
+    EditorQuestion,
+    EditorSection,
+    Invalid,
+    clean,
+    edit,
+    free_code,
+    insert_question,
+    refuse_if_referenced,
+    reorder,
+    slugify,
+    with_condition,
+)
+from survey.domain.builder_conditions import condition_form, condition_from
+from survey.domain.definitions import CODE_RE
+from survey.domain.forms import TODAY, FieldError, parse_day
+from survey.enums import QuestionKind
+from survey.errors import SurveyError
+
+
+def parse_choices(text: str) -> tuple[list[dict[str, str]], FieldError | None]:
+    """One choice per line: ``French label | English label | code`` (the last two optional)."""
+    choices: list[dict[str, str]] = []
+    for line in text.splitlines():
+        parts = [p.strip() for p in line.split("|")]
+        if not parts[0]:
+            continue
+        fr = parts[0][:200]
+        en = parts[1][:200] if len(parts) > 1 else ""
+        code = parts[2].lower() if len(parts) > 2 and parts[2] else slugify(fr, 30)
+        if not CODE_RE.match(code):
+            return [], FieldError("builder.choice_code_invalid", {"code": code})
+        if any(c["code"] == code for c in choices):
+            return [], FieldError("builder.choice_code_twice", {"code": code})
+        choices.append({"code": code, "fr": fr, "en": en})
+    if len(choices) > MAX_CHOICES:
+        return [], FieldError("builder.too_many_choices", {"max": MAX_CHOICES})
+    return choices, None
+
+
+def choices_text(settings: Mapping[str, Any]) -> str:
+    """The choices of a question as the builder's text area shows them."""
+    return "\n".join(
+        f"{c.get('fr', '')} | {c.get('en', '')} | {c['code']}" for c in settings.get("choices", [])
+    )
+
+
+def _number_field(
+    data: Mapping[str, Any], name: str, errors: dict[str, FieldError]
+) -> int | float | None:
+    text = clean(data, name, 20).replace(",", ".")
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        errors[name] = FieldError("error.number", {})
+        return None
+    return int(value) if value == int(value) else value
+
+
+# The groups of fields each kind's form shows, besides those every question has.
+_LISTED = frozenset({"choices"})
+FORM_PARTS: dict[str, frozenset[str]] = {
+    QuestionKind.SINGLE: _LISTED,
+    QuestionKind.TERRITORY: _LISTED,
+    QuestionKind.RANKING: _LISTED,
+    QuestionKind.MULTIPLE: _LISTED | {"other", "exclusive"},
+    QuestionKind.SCALE: frozenset({"range", "scale_labels"}),
+    QuestionKind.NUMBER: frozenset({"range"}),
+    QuestionKind.DATE: frozenset({"dates"}),
+}
+
+
+def fields_missing(shown_kind: str, kind: str) -> bool:
+    """Whether a form shown for ``shown_kind`` lacks fields that ``kind`` needs: the page is
+    then shown again with them, what was typed kept, before anything is saved."""
+    if not shown_kind or shown_kind == kind:
+        return False
+    return bool(FORM_PARTS.get(kind, frozenset()) - FORM_PARTS.get(shown_kind, frozenset()))
+
+
+def listed_choices(text: str) -> list[dict[str, str]]:
+    """The choices typed so far, for the form's "exclusive" checkboxes (none when invalid)."""
+    return parse_choices(text)[0]
+
+
+TODAY_WORDS = ("today", "aujourd'hui", "aujourd’hui", "aujourdhui")
+
+
+def _date_bounds(data: Mapping[str, Any], errors: dict[str, FieldError]) -> dict[str, str]:
+    """A date question's earliest and latest dates: a date, or "aujourd'hui" / "today"."""
+    bounds: dict[str, str] = {}
+    for name in ("min", "max"):
+        text = clean(data, name, 20)
+        if not text:
+            continue
+        if text.casefold() in TODAY_WORDS:
+            bounds[name] = TODAY
+            continue
+        day = parse_day(text)
+        if day is None:
+            errors[name] = FieldError("builder.date_bound_invalid", {})
+        else:
+            bounds[name] = day.isoformat()
+    low, high = bounds.get("min"), bounds.get("max")
+    if low and high and TODAY not in (low, high) and low > high:
+        errors["max"] = FieldError("builder.min_max", {})
+    return bounds
+
+
+def _question_settings(
+    kind: QuestionKind, data: Mapping[str, Any], errors: dict[str, FieldError]
+) -> dict[str, Any]:
+    settings: dict[str, Any] = {}
+    if kind in LISTED_KINDS:
+        choices, error = parse_choices(str(data.get("choices") or ""))
+        if error:
+            errors["choices"] = error
+        elif len(choices) < 2:
+            errors["choices"] = FieldError("builder.choices_few", {})
+        settings["choices"] = choices
+    if kind == QuestionKind.MULTIPLE and data.get("allow_other"):
+        settings["allow_other"] = True
+    if kind == QuestionKind.MULTIPLE:
+        # One checkbox per choice (``exclusive__CODE``): ticking it alone is the only way.
+        marked = [c["code"] for c in settings["choices"] if data.get(f"exclusive__{c['code']}")]
+        if marked:
+            settings["exclusive"] = marked
+    if kind == QuestionKind.DATE:
+        settings.update(_date_bounds(data, errors))
+    if kind in (QuestionKind.SCALE, QuestionKind.NUMBER):
+        low = _number_field(data, "min", errors)
+        high = _number_field(data, "max", errors)
+        if kind == QuestionKind.SCALE:
+            low, high = (1 if low is None else low), (5 if high is None else high)
+            if not (isinstance(low, int) and isinstance(high, int) and 0 <= low < high <= 10):
+                errors["max"] = FieldError("builder.scale_range", {})
+        if low is not None and high is not None and low >= high:
+            errors["max"] = FieldError("builder.min_max", {})
+        if low is not None:
+            settings["min"] = low
+        if high is not None:
+            settings["max"] = high
+        if kind == QuestionKind.SCALE:
+            for end in ("min_label", "max_label"):
+                label = {lang: clean(data, f"{end}_{lang}", 100) for lang in ("fr", "en")}
+                if label["fr"] or label["en"]:
+                    settings[end] = label
+    if kind == QuestionKind.LONG_TEXT and data.get("analyse") == "0":
+        settings["analyse"] = False
+    return settings
+
+
+async def add_question(slug: str, section_id: int, data: Mapping[str, Any]) -> int:
+    """A new question at the end of a page, with a code made from its text; returns its id."""
+    try:
+        kind = QuestionKind(clean(data, "kind", 16))
+    except ValueError as exc:
+        raise Invalid({"kind": FieldError("builder.kind_pick", {})}) from exc
+    text_fr = clean(data, "text_fr", 2000)
+    if not text_fr:
+        raise Invalid({"text_fr": FieldError("builder.text_missing", {})})
+    created: list[int] = []
+
+    async def change(conn: asyncpg.Connection, editor: Editor) -> None:
+        section = editor.section(section_id)
+        taken = {q.code for q in editor.questions}
+        code = slugify(text_fr)
+        if code in taken or not CODE_RE.match(code):
+            code = free_code(code, taken)
+        settings: dict[str, Any] = {}
+        if kind in LISTED_KINDS:
+            # Two placeholders so the survey stays valid until staff type the real choices.
+            settings["choices"] = [
+                {"code": "choix_1", "fr": "Choix 1", "en": "Choice 1"},
+                {"code": "choix_2", "fr": "Choix 2", "en": "Choice 2"},
+            ]
+        if kind == QuestionKind.SCALE:
+            settings.update({"min": 1, "max": 5})
+        question = EditorQuestion(
+            0,
+            section_id,
+            code,
+            str(kind),
+            {"fr": text_fr, "en": clean(data, "text_en", 2000)},
+            {"fr": "", "en": ""},
+            False,
+            kind == QuestionKind.CONTACT,
+            settings,
+        )
+        created.append(
+            await insert_question(
+                conn, section_id, len(section.questions), code, question, settings
+            )
+        )
+
+    await edit(slug, change)
+    return created[0]
+
+
+async def _answers_with_choice(conn: asyncpg.Connection, survey_id: int, code: str, choice: str):
+    return int(
+        await conn.fetchval(
+            "SELECT count(*) FROM responses WHERE survey_id = $1"
+            " AND (answers -> $2 = to_jsonb($3::text)"
+            " OR answers -> $2 @> jsonb_build_array($3::text))",
+            survey_id,
+            code,
+            choice,
+        )
+    )
+
+
+async def _answers_outside(
+    conn: asyncpg.Connection, survey_id: int, code: str, low: Any, high: Any
+) -> int:
+    return int(
+        await conn.fetchval(
+            "SELECT count(*) FROM responses WHERE survey_id = $1"
+            " AND jsonb_typeof(answers -> $2) = 'number'"
+            " AND (($3::numeric IS NOT NULL AND (answers ->> $2)::numeric < $3::numeric)"
+            " OR ($4::numeric IS NOT NULL AND (answers ->> $2)::numeric > $4::numeric))",
+            survey_id,
+            code,
+            None if low is None else str(low),
+            None if high is None else str(high),
+        )
+    )
+
+
+async def update_question(slug: str, question_id: int, data: Mapping[str, Any]) -> Editor:
+    """Save the question form; refuse what would orphan or corrupt stored answers."""
+
+    async def change(conn: asyncpg.Connection, editor: Editor) -> None:
+        question = editor.question(question_id)
+        errors: dict[str, FieldError] = {}
+        code = clean(data, "code", 64).lower() or question.code
+        try:
+            kind = QuestionKind(clean(data, "kind", 16))
+        except ValueError:
+            errors["kind"] = FieldError("builder.kind_pick", {})
+            kind = QuestionKind(question.kind)
+        text_fr = clean(data, "text_fr", 2000)
+        if not text_fr:
+            errors["text_fr"] = FieldError("builder.text_missing", {})
+        if not CODE_RE.match(code):
+            errors["code"] = FieldError("builder.code_invalid", {})
+        elif code != question.code and code in {q.code for q in editor.questions}:
+            errors["code"] = FieldError("builder.code_taken", {"code": code})
+        settings = _question_settings(kind, data, errors)
+        condition = condition_from(data, editor.earlier_questions(question_id=question_id), errors)
+        if code != question.code and editor.status != "draft":
+            # A page already open still sends the old code.
+            errors["code"] = FieldError("builder.code_locked_live", {})
+        if question.answered:
+            if code != question.code:
+                errors["code"] = FieldError("builder.code_locked", {"n": question.answered})
+            if kind != question.kind:
+                errors["kind"] = FieldError("builder.kind_locked", {"n": question.answered})
+        if question.answered and "choices" not in errors:
+            await _check_answers_kept(conn, editor, question, settings, errors)
+        if not errors and code != question.code:
+            for other in editor.questions:
+                if conditions.references(other.settings) == question.code:
+                    errors["code"] = FieldError("builder.code_referenced", {"code": other.code})
+        if errors:
+            raise Invalid(errors)
+        kept = {
+            k: v
+            for k, v in question.settings.items()
+            if k
+            not in (
+                "choices",
+                "allow_other",
+                "exclusive",
+                "min",
+                "max",
+                "min_label",
+                "max_label",
+                "analyse",
+            )
+        }
+        settings = with_condition({**kept, **settings}, condition)
+        await conn.execute(
+            "UPDATE questions SET code = $2, kind = $3, text_fr = $4, text_en = $5, help_fr = $6,"
+            " help_en = $7, required = $8, personal_data = $9, settings = $10::jsonb"
+            " WHERE id = $1",
+            question_id,
+            code,
+            str(kind),
+            text_fr,
+            clean(data, "text_en", 2000),
+            clean(data, "help_fr", 2000),
+            clean(data, "help_en", 2000),
+            bool(data.get("required")),
+            bool(data.get("personal_data")) or kind == QuestionKind.CONTACT,
+            json.dumps(settings, ensure_ascii=False),
+        )
+
+    return await edit(slug, change, condition_field="cond_value")
+
+
+async def _check_answers_kept(
+    conn: asyncpg.Connection,
+    editor: Editor,
+    question: EditorQuestion,
+    settings: dict[str, Any],
+    errors: dict[str, FieldError],
+) -> None:
+    kept = {c["code"] for c in settings.get("choices", [])}
+    for old in question.settings.get("choices", []):
+        if old["code"] not in kept:
+            n = await _answers_with_choice(conn, editor.id, question.code, old["code"])
+            if n:
+                errors["choices"] = FieldError(
+                    "builder.choice_locked", {"choice": old.get("fr") or old["code"], "n": n}
+                )
+                return
+    if question.settings.get("allow_other") and not settings.get("allow_other"):
+        n = await _answers_with_choice(conn, editor.id, question.code, "__other__")
+        if n:
+            errors["allow_other"] = FieldError("builder.other_locked", {"n": n})
+    if question.kind in (QuestionKind.SCALE, QuestionKind.NUMBER):
+        n = await _answers_outside(
+            conn, editor.id, question.code, settings.get("min"), settings.get("max")
+        )
+        if n:
+            errors["max"] = FieldError("builder.range_locked", {"n": n})
+
+
+async def act_on_question(slug: str, question_id: int, action: str) -> Editor:
+    """Move a question up or down (across pages at the ends), duplicate it, delete it (a
+    draft's) or retire it (a live survey's), or restore a retired one."""
+
+    async def change(conn: asyncpg.Connection, editor: Editor) -> None:
+        question = editor.question(question_id)
+        section = editor.section(question.section_id)
+        ids = [q.id for q in section.questions]
+        index = ids.index(question_id)
+        if action in ("up", "down"):
+            await _move_question(conn, editor, section, index, -1 if action == "up" else 1)
+        elif action == "delete" and editor.live:
+            if question.retired:
+                return
+            if not [q for q in editor.questions if not q.retired and q.id != question_id]:
+                raise SurveyError("builder.retire_last")
+            refuse_if_referenced(editor, {question.code})
+            await conn.execute("UPDATE questions SET retired_at = now() WHERE id = $1", question_id)
+        elif action == "restore":
+            await conn.execute("UPDATE questions SET retired_at = NULL WHERE id = $1", question_id)
+        elif action == "delete":  # a draft without any response: nothing to keep
+            refuse_if_referenced(editor, {question.code})
+            await conn.execute("DELETE FROM questions WHERE id = $1", question_id)
+        elif action == "duplicate":
+            code = free_code(question.code, {q.code for q in editor.questions})
+            new_id = await insert_question(
+                conn, section.id, 0, code, question, dict(question.settings)
+            )
+            ids.insert(index + 1, new_id)
+            await reorder(conn, "questions", ids)
+        else:
+            raise SurveyError("error.bad_form")
+
+    return await edit(slug, change)
+
+
+async def _move_question(
+    conn: asyncpg.Connection, editor: Editor, section: EditorSection, index: int, step: int
+) -> None:
+    ids = [q.id for q in section.questions]
+    target = index + step
+    if 0 <= target < len(ids):
+        ids[index], ids[target] = ids[target], ids[index]
+        await reorder(conn, "questions", ids)
+        return
+    # At the top or bottom of a page: go to the end of the previous or start of the next page.
+    pages = [s.id for s in editor.sections]
+    page_index = pages.index(section.id) + step
+    if not 0 <= page_index < len(pages):
+        return
+    other = editor.sections[page_index]
+    other_ids = [q.id for q in other.questions]
+    moved = ids[index]
+    other_ids = other_ids + [moved] if step < 0 else [moved] + other_ids
+    await conn.execute("UPDATE questions SET section_id = $2 WHERE id = $1", moved, other.id)
+    await reorder(conn, "questions", other_ids)
+
+
+def _bound_text(value: Any) -> str:
+    """A bound as the form shows it: "aujourd'hui" for a date question's "today"."""
+    if value is None:
+        return ""
+    return "aujourd'hui" if value == TODAY else str(value)
+
+
+def question_form(question: EditorQuestion) -> dict[str, str]:
+    settings = question.settings
+    values = {
+        "code": question.code,
+        "kind": question.kind,
+        "text_fr": question.text["fr"],
+        "text_en": question.text["en"],
+        "help_fr": question.help["fr"],
+        "help_en": question.help["en"],
+        "required": "1" if question.required else "",
+        "personal_data": "1" if question.personal_data else "",
+        "choices": choices_text(settings),
+        "allow_other": "1" if settings.get("allow_other") else "",
+        "min": _bound_text(settings.get("min")),
+        "max": _bound_text(settings.get("max")),
+        **condition_form(question.condition),
+    }
+    for code in settings.get("exclusive") or []:
+        values[f"exclusive__{code}"] = "1"
+    for end in ("min_label", "max_label"):
+        for lang in ("fr", "en"):
+            values[f"{end}_{lang}"] = str((settings.get(end) or {}).get(lang, ""))
+    return values

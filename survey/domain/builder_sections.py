@@ -1,0 +1,150 @@
+"""Pages of a survey (sections): add, edit, move, duplicate, delete or retire."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import asyncpg
+
+from survey.domain import conditions
+from survey.domain.builder import (
+    Editor,
+    EditorSection,
+    Invalid,
+    clean,
+    edit,
+    free_code,
+    insert_question,
+    refuse_if_referenced,
+    reorder,
+    with_condition,
+)
+from survey.domain.builder_conditions import condition_form, condition_from
+from survey.domain.forms import FieldError
+from survey.errors import SurveyError
+
+
+async def add_section(slug: str) -> int:
+    """A new empty page at the end; returns its id."""
+    created: list[int] = []
+
+    async def change(conn: asyncpg.Connection, editor: Editor) -> None:
+        n = len(editor.sections) + 1
+        created.append(
+            await conn.fetchval(
+                "INSERT INTO sections (survey_id, position, title_fr, title_en, description_fr,"
+                " description_en, settings) VALUES ($1, $2, $3, $4, '', '', '{}') RETURNING id",
+                editor.id,
+                n,
+                f"Page {n}",
+                f"Page {n}",
+            )
+        )
+
+    await edit(slug, change)
+    return created[0]
+
+
+async def update_section(slug: str, section_id: int, data: Mapping[str, Any]) -> Editor:
+    """Page title, introduction and display condition."""
+
+    async def change(conn: asyncpg.Connection, editor: Editor) -> None:
+        section = editor.section(section_id)
+        errors: dict[str, FieldError] = {}
+        title_fr = clean(data, "title_fr", 200)
+        if not title_fr:
+            errors["title_fr"] = FieldError("builder.title_missing", {})
+        earlier = editor.earlier_questions(section_id=section_id)
+        condition = condition_from(data, earlier, errors)
+        if errors:
+            raise Invalid(errors)
+        settings = with_condition(section.settings, condition)
+        await conn.execute(
+            "UPDATE sections SET title_fr = $2, title_en = $3, description_fr = $4,"
+            " description_en = $5, settings = $6::jsonb WHERE id = $1",
+            section_id,
+            title_fr,
+            clean(data, "title_en", 200),
+            clean(data, "description_fr", 5000),
+            clean(data, "description_en", 5000),
+            json.dumps(settings, ensure_ascii=False),
+        )
+
+    return await edit(slug, change, condition_field="cond_value")
+
+
+async def act_on_section(slug: str, section_id: int, action: str) -> Editor:
+    """Move a page up or down, duplicate it, or delete it."""
+
+    async def change(conn: asyncpg.Connection, editor: Editor) -> None:
+        ids = [s.id for s in editor.sections]
+        section = editor.section(section_id)
+        index = ids.index(section_id)
+        if action in ("up", "down"):
+            other = index - 1 if action == "up" else index + 1
+            if not 0 <= other < len(ids):
+                return
+            ids[index], ids[other] = ids[other], ids[index]
+            await reorder(conn, "sections", ids)
+        elif action == "delete" and editor.live and section.questions:
+            shown = [q for q in section.questions if not q.retired]
+            if not shown:
+                raise SurveyError("builder.section_kept")
+            if len(shown) == len([q for q in editor.questions if not q.retired]):
+                raise SurveyError("builder.retire_last")
+            refuse_if_referenced(editor, {q.code for q in shown}, ignore_section=section_id)
+            await conn.execute(
+                "UPDATE questions SET retired_at = now() WHERE id = ANY($1::int[])",
+                [q.id for q in shown],
+            )
+        elif action == "delete":
+            if len(ids) == 1:
+                raise SurveyError("builder.last_section")
+            own = {q.code for q in section.questions}
+            refuse_if_referenced(editor, own, ignore_section=section_id)
+            await conn.execute("DELETE FROM sections WHERE id = $1", section_id)
+        elif action == "duplicate":
+            await _duplicate_section(conn, editor, section, index)
+        else:
+            raise SurveyError("error.bad_form")
+
+    return await edit(slug, change)
+
+
+async def _duplicate_section(
+    conn: asyncpg.Connection, editor: Editor, section: EditorSection, index: int
+) -> None:
+    taken = {q.code for q in editor.questions}
+    shown = [q for q in section.questions if not q.retired]  # retired ones stay retired
+    renamed = {q.code: free_code(q.code, taken) for q in shown}
+    new_id = await conn.fetchval(
+        "INSERT INTO sections (survey_id, position, title_fr, title_en, description_fr,"
+        " description_en, settings) VALUES ($1, 0, $2, $3, $4, $5, $6::jsonb) RETURNING id",
+        editor.id,
+        section.title["fr"][:190] + " (2)",
+        section.title["en"][:190] + (" (2)" if section.title["en"] else ""),
+        section.description["fr"],
+        section.description["en"],
+        json.dumps(section.settings, ensure_ascii=False),
+    )
+    for position, q in enumerate(shown):
+        settings = dict(q.settings)
+        condition = conditions.condition_of(settings)
+        if condition and condition.get("question") in renamed:
+            settings[conditions.KEY] = {**condition, "question": renamed[condition["question"]]}
+        await insert_question(conn, new_id, position, renamed[q.code], q, settings)
+    ids = [s.id for s in editor.sections]
+    ids.insert(index + 1, new_id)
+    await reorder(conn, "sections", ids)
+
+
+def section_form(section: EditorSection) -> dict[str, str]:
+    return {
+        "title_fr": section.title["fr"],
+        "title_en": section.title["en"],
+        "description_fr": section.description["fr"],
+        "description_en": section.description["en"],
+        **condition_form(section.condition),
+    }

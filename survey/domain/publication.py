@@ -1,0 +1,192 @@
+"""Publishing a survey: open it (now or at a set time), close it, reopen it, unpublish it.
+
+:func:`change_publication` is the one verb: the builder's publication form and the staff
+list's open/close buttons both call it, so the same rules apply wherever a survey is opened.
+Before a draft is first published, :func:`checklist` lists what is missing or risky:
+blocking problems refuse the publication, warnings have to be confirmed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import asyncpg
+
+from survey import localtime
+from survey.domain import conditions
+from survey.domain.builder import Editor, Invalid, clean, edit, get_editor
+from survey.domain.forms import FieldError
+from survey.errors import SurveyError
+
+ACTIONS = ("publish", "close", "reopen", "unpublish")
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One line of the checklist: its message, where to fix it, and whether it blocks."""
+
+    key: str
+    link: str
+    blocking: bool = False
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+class NotConfirmed(SurveyError):
+    """Publishing a draft with warnings that staff have not confirmed yet."""
+
+    status = 409
+
+    def __init__(self, issues: list[Issue]) -> None:
+        super().__init__("builder.publish_confirm")
+        self.issues = issues
+
+
+class Blocked(SurveyError):
+    """Publishing refused: the first blocking problem names why, the others follow."""
+
+    def __init__(self, issues: list[Issue]) -> None:
+        first = issues[0]
+        super().__init__(first.key, **first.params)
+        self.issues = issues
+
+
+def checklist(editor: Editor) -> list[Issue]:
+    """What is missing or risky in ``editor``, blocking problems first."""
+    base = f"/staff/surveys/{editor.slug}"
+    shown = [q for q in editor.questions if not q.retired]
+    retired = {q.code for q in editor.questions if q.retired}
+    issues: list[Issue] = []
+    if not shown:
+        first_page = f"{base}/edit#s-{editor.sections[0].id}"
+        issues.append(Issue("builder.publish_empty", first_page, True))
+    for s in editor.sections:
+        if conditions.references(s.settings) in retired:
+            issues.append(
+                Issue(
+                    "builder.check_condition_retired",
+                    f"{base}/sections/{s.id}#i-cond",
+                    True,
+                    {"code": conditions.references(s.settings)},
+                )
+            )
+    for q in shown:
+        if conditions.references(q.settings) in retired:
+            issues.append(
+                Issue(
+                    "builder.check_condition_retired",
+                    f"{base}/questions/{q.id}#i-cond",
+                    True,
+                    {"code": conditions.references(q.settings)},
+                )
+            )
+    if not editor.consent["fr"].strip():
+        issues.append(Issue("builder.check_consent", f"{base}/edit#i-consent_fr"))
+    if not editor.title["en"].strip():
+        issues.append(Issue("builder.check_english_title", f"{base}/edit#i-title_en"))
+    elif editor.consent["fr"].strip() and not editor.consent["en"].strip():
+        issues.append(Issue("builder.check_english_consent", f"{base}/edit#i-consent_en"))
+    untranslated = [
+        q
+        for q in shown
+        if not q.text["en"].strip()
+        or any(not str(c.get("en") or "").strip() for c in q.settings.get("choices") or [])
+    ]
+    if untranslated:
+        issues.append(
+            Issue(
+                "builder.check_english_questions",
+                f"{base}/questions/{untranslated[0].id}#i-text_en",
+                params={"n": len(untranslated)},
+            )
+        )
+    if editor.retention_days is None:
+        issues.append(Issue("builder.check_retention", f"{base}/edit#i-retention_days"))
+    return sorted(issues, key=lambda i: not i.blocking)
+
+
+async def publication_checklist(slug: str) -> tuple[Editor, list[Issue]]:
+    """The survey and its checklist, for the page shown before publishing."""
+    editor = await get_editor(slug)
+    return editor, checklist(editor)
+
+
+async def change_publication(
+    slug: str,
+    action: str,
+    *,
+    opens_at: dt.datetime | None = None,
+    closes_at: dt.datetime | None = None,
+    confirmed: bool = False,
+) -> Editor:
+    """Publish, close, reopen or unpublish ``slug``, under the builder's rules.
+
+    Publishing or reopening is refused while the checklist has a blocking problem; a draft
+    is published over warnings only once ``confirmed``.
+    """
+    if action not in ACTIONS:
+        raise SurveyError("error.bad_form")
+
+    async def change(conn: asyncpg.Connection, editor: Editor) -> None:
+        if action in ("publish", "reopen"):
+            issues = checklist(editor)
+            blocking = [i for i in issues if i.blocking]
+            if blocking:
+                raise Blocked(blocking)
+            if editor.status == "draft" and issues and not confirmed:
+                raise NotConfirmed(issues)
+            opens = None if action == "reopen" else opens_at
+            await conn.execute(
+                "UPDATE surveys SET status = 'open', opens_at = $2, closes_at = $3 WHERE id = $1",
+                editor.id,
+                opens,
+                closes_at,
+            )
+        elif action == "close":
+            await conn.execute(
+                "UPDATE surveys SET status = 'closed', closes_at = NULL WHERE id = $1", editor.id
+            )
+        else:
+            if editor.responses:
+                raise SurveyError("builder.unpublish_answered")
+            await conn.execute("UPDATE surveys SET status = 'draft' WHERE id = $1", editor.id)
+
+    return await edit(slug, change)
+
+
+def parse_moments(
+    data: Mapping[str, Any], zone: ZoneInfo
+) -> tuple[dict[str, dt.datetime | None], dict[str, FieldError]]:
+    """The opening and closing moments typed in ``zone``, with their errors by field."""
+    errors: dict[str, FieldError] = {}
+    moments: dict[str, dt.datetime | None] = {}
+    for name in ("opens_at", "closes_at"):
+        text = clean(data, name, 40)
+        moments[name] = localtime.parse_typed(text, zone) if text else None
+        if text and moments[name] is None:
+            errors[name] = FieldError("builder.date_invalid", {})
+    opens, closes = moments["opens_at"], moments["closes_at"]
+    if not errors and opens and closes and closes <= opens:
+        errors["closes_at"] = FieldError("builder.closes_before_opens", {})
+    return moments, errors
+
+
+async def set_publication(
+    slug: str, action: str, data: Mapping[str, Any], *, zone: ZoneInfo
+) -> Editor:
+    """The builder's publication form: moments typed in ``zone``, then the one verb."""
+    moments, errors = parse_moments(data, zone)
+    if action not in ACTIONS:
+        raise SurveyError("error.bad_form")
+    if errors:
+        raise Invalid(errors)
+    return await change_publication(
+        slug,
+        action,
+        opens_at=moments["opens_at"],
+        closes_at=moments["closes_at"],
+        confirmed=data.get("confirm") == "1",
+    )
