@@ -17,6 +17,7 @@ from typing import Any
 import asyncpg
 
 from analysis.masking import mask_personal_data
+from survey.domain.access_codes import is_well_formed, new_code, normalise_code
 from survey.domain.db import connection
 from survey.domain.definitions import QuestionDef, get_definition
 from survey.domain.forms import FieldError
@@ -34,9 +35,6 @@ from survey.models.councils import (
     VotingMethod,
 )
 
-# Printed codes are read aloud and typed on phones: no 0/O, no 1/I/L.
-CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
-CODE_LENGTH = 8
 NAME_MAX = 200
 TEXT_MAX = 5000
 STATEMENT_MAX = 300
@@ -57,15 +55,6 @@ class InvalidForm(SurveyError):
 
 def _error(key: str, **params: Any) -> FieldError:
     return FieldError(key, params)
-
-
-def normalise_code(text: str) -> str:
-    """A typed access code without spaces or dashes, in capitals."""
-    return re.sub(r"[\s-]", "", text).upper()
-
-
-def new_code() -> str:
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
 async def log_event(
@@ -330,7 +319,7 @@ async def remove_member(council_id: int, member_id: int, *, actor: str) -> None:
 async def member_by_code(code: str) -> Member | None:
     """The active member whose printed access code is ``code`` (spaces and dashes ignored)."""
     code = normalise_code(code)
-    if len(code) != CODE_LENGTH or any(c not in CODE_ALPHABET for c in code):
+    if not is_well_formed(code):
         return None
     return await Member.get_or_none(code=code, active=True)
 

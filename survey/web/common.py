@@ -151,12 +151,20 @@ async def read_form(request: Request, *, rate_limited: bool = True) -> FormData:
     if limiter is not None and rate_limited:
         client = request.client.host if request.client else ""
         limiter.hit(client, request.session.get("csrf"))
+    try:
+        check_csrf(request, form)
+    except Forbidden:
+        request.state.form = form
+        raise
+    return form
+
+
+def check_csrf(request: Request, form: Any) -> None:
+    """Refuse a form whose ``csrf`` field is not the session's token."""
     sent = form.get("csrf")
     expected = request.session.get("csrf")
     if not isinstance(sent, str) or not expected or not secrets.compare_digest(sent, expected):
-        request.state.form = form
         raise Forbidden("error.csrf")
-    return form
 
 
 async def public_survey(request: Request) -> SurveyDef:

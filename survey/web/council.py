@@ -3,7 +3,6 @@ pages (login by link or printed code, ballots, receipts), all working without Ja
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Sequence
 from typing import Any
 
@@ -64,6 +63,7 @@ from survey.web.common import (
     PUBLIC,
     STAFF,
     access,
+    check_csrf,
     current_user,
     form_values,
     language,
@@ -531,10 +531,7 @@ async def _read_polis_files(request: Request, limit: int) -> dict[str, bytes]:
     except HTTPException as exc:
         raise _UploadRefused("council.polis_upload_unreadable") from exc
     try:
-        sent = form.get("csrf")
-        expected = request.session.get("csrf")
-        if not isinstance(sent, str) or not expected or not secrets.compare_digest(sent, expected):
-            raise Forbidden("error.csrf")
+        check_csrf(request, form)
         files = {}
         for name in (council_polis.COMMENTS_FIELD, council_polis.VOTES_FIELD):
             upload = form.get(name)
