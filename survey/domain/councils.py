@@ -17,6 +17,7 @@ from typing import Any
 import asyncpg
 
 from analysis.masking import mask_personal_data
+from analysis.voting import METHODS
 from survey.domain.access_codes import is_well_formed, new_code, normalise_code
 from survey.domain.db import connection
 from survey.domain.definitions import QuestionDef, get_definition
@@ -32,7 +33,6 @@ from survey.models.councils import (
     Council,
     Member,
     OptionStatus,
-    VotingMethod,
 )
 
 NAME_MAX = 200
@@ -339,8 +339,6 @@ async def get_member(member_id: Any) -> Member | None:
 
 # ------------------------------------------------------------------------ consultations
 
-METHODS = tuple(VotingMethod)
-
 
 def _parse_datetime(text: str) -> dt.datetime | None:
     """A ``datetime-local`` value (``2026-12-01T18:00``), read as UTC."""
@@ -375,7 +373,8 @@ async def create_consultation(
     title = _clean_text(form, "title", errors, required=True, limit=NAME_MAX)
     description = _clean_text(form, "description", errors, required=False, limit=TEXT_MAX)
     method = form.get("method", "")
-    if method not in METHODS:
+    voting = METHODS.get(method)
+    if voting is None:
         errors["method"] = _error("council.method_invalid")
     dates: dict[str, dt.datetime | None] = {}
     for name in ("opens_at", "closes_at"):
@@ -390,7 +389,7 @@ async def create_consultation(
     if quorum is None:
         errors["quorum"] = _error("council.quorum_invalid")
     budget = None
-    if method == VotingMethod.BUDGET:
+    if voting is not None and voting.costs:
         budget = parse_amount(form.get("budget", ""))
         if budget is None:
             errors["budget"] = _error("council.budget_invalid")
@@ -400,7 +399,7 @@ async def create_consultation(
         council_id=council.id,
         title=title,
         description=description,
-        method=VotingMethod(method),
+        method=method,
         opens_at=dates["opens_at"],
         closes_at=dates["closes_at"],
         quorum=quorum or 0,
@@ -486,14 +485,15 @@ async def add_option(
 ) -> ConsultationOption:
     """Add an option written by hand (title, description, cost for budgets)."""
     consultation = await get_consultation(council_id, consultation_id)
-    is_statement = consultation.method == VotingMethod.STATEMENTS
+    voting = METHODS[consultation.method]
+    is_statement = voting.proposals
     _check_editable(consultation, while_open=is_statement)
     errors: dict[str, FieldError] = {}
     limit = STATEMENT_MAX if is_statement else NAME_MAX
     title = _clean_text(form, "title", errors, required=True, limit=limit)
     description = _clean_text(form, "description", errors, required=False, limit=TEXT_MAX)
     cost = None
-    if consultation.method == VotingMethod.BUDGET:
+    if voting.costs:
         cost = parse_amount(form.get("cost", ""))
         if cost is None:
             errors["cost"] = _error("council.cost_invalid")
@@ -514,7 +514,7 @@ async def create_options(
     actor: str,
 ) -> list[ConsultationOption]:
     """Add options from ``(label, description, need_id)`` items (needs or typed by hand)."""
-    _check_editable(consultation, while_open=consultation.method == VotingMethod.STATEMENTS)
+    _check_editable(consultation, while_open=METHODS[consultation.method].proposals)
     rows = list(items)
     cost_list = list(costs) if costs is not None else [None] * len(rows)
     quote_list = list(quotes) if quotes is not None else [[] for _ in rows]
@@ -598,11 +598,12 @@ async def update_option(
     _check_editable(consultation)
     option = await get_option(council_id, consultation_id, option_id)
     errors: dict[str, FieldError] = {}
-    limit = STATEMENT_MAX if consultation.method == VotingMethod.STATEMENTS else NAME_MAX
+    voting = METHODS[consultation.method]
+    limit = STATEMENT_MAX if voting.proposals else NAME_MAX
     title = _clean_text(form, "title", errors, required=True, limit=limit)
     description = _clean_text(form, "description", errors, required=False, limit=TEXT_MAX)
     cost = option.cost
-    if consultation.method == VotingMethod.BUDGET:
+    if voting.costs:
         cost = parse_amount(form.get("cost", ""))
         if cost is None:
             errors["cost"] = _error("council.cost_invalid")
@@ -659,7 +660,7 @@ async def propose_statement(member: Member, consultation_id: int, text: str) -> 
     )
     if consultation is None:
         raise NotFound("council.consultation_not_found")
-    if consultation.method != VotingMethod.STATEMENTS:
+    if not METHODS[consultation.method].proposals:
         raise SurveyError("vote.no_proposals")
     if consultation.state != ConsultationState.OPEN:
         raise Conflict("vote.closed")
@@ -744,7 +745,7 @@ async def open_consultation(council_id: int, consultation_id: int, *, actor: str
             " AND status = 'approved'",
             consultation.id,
         )
-        if options < 1 or (consultation.method != VotingMethod.STATEMENTS and options < 2):
+        if options < METHODS[consultation.method].min_options:
             raise Conflict("council.needs_options")
         done = await conn.execute(
             "UPDATE consultations SET state = 'open', opened_at = now() WHERE id = $1"

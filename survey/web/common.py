@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from analysis.voting import METHODS
 from survey import localtime
 from survey.domain.accounts import session_user
 from survey.domain.definitions import SurveyDef, get_definition
@@ -54,6 +55,8 @@ env.globals["pick"] = pick
 env.globals["format_answer"] = format_answer
 env.globals["outcome_summary"] = summary_text
 env.globals["outcome_detail"] = detail_text
+# The voting method of a consultation, which its pages ask instead of testing its name.
+env.globals["voting_method"] = METHODS.get
 
 
 def language(request: Request) -> str:
