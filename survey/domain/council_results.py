@@ -18,8 +18,9 @@ import numpy as np
 
 from analysis.voting import METHODS
 from analysis.voting.base import Count, VotingMethod
+from survey.domain.consultations import get_consultation
 from survey.domain.council_ballots import count_pending_ballots
-from survey.domain.councils import get_consultation, log_event
+from survey.domain.councils import log_event
 from survey.domain.db import connection
 from survey.errors import Conflict
 from survey.models.councils import Consultation

@@ -8,9 +8,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from survey.domain import council_results as results_domain
-from survey.domain.councils import (
-    get_consultation,
-)
+from survey.domain.consultations import get_consultation
 from survey.domain.outcomes import outcome_text
 from survey.errors import Conflict, NotFound
 from survey.web.common import (

@@ -3,11 +3,11 @@ their options, opening and closing, paper ballots, Pol.is imports (no JavaScript
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import segno
-from starlette.datastructures import UploadFile
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -15,40 +15,47 @@ from starlette.routing import BaseRoute, Route
 from analysis.voting import METHODS
 from analysis.voting.base import format_amount
 from analysis.voting.majority_judgment import GRADES_BEST_FIRST
+from survey import localtime
 from survey.domain import council_polis
 from survey.domain import council_results as results_domain
+from survey.domain.consultation_options import (
+    OptionDraft,
+    add_option,
+    moderate_statement,
+    option_overview,
+    remove_option,
+    update_option,
+)
+from survey.domain.consultations import (
+    ConsultationDraft,
+    consultation_overview,
+    council_overview,
+    create_consultation,
+    draft_errors,
+    open_consultation,
+    parse_amount,
+    parse_count,
+    publish_results,
+)
 from survey.domain.council_ballots import (
     parse_ballot,
     record_paper_ballot,
 )
 from survey.domain.councils import (
     InvalidForm,
+    NewCouncil,
+    NewMember,
     add_member,
-    add_option,
-    consultation_overview,
-    council_overview,
-    create_consultation,
     create_council,
-    get_consultation,
-    get_option,
     list_councils,
-    member_rows,
-    moderate_statement,
-    need_name,
-    open_consultation,
-    publish_results,
     remove_member,
-    remove_option,
-    update_option,
 )
 from survey.domain.forms import FieldError, RawForm
 from survey.errors import Conflict, SurveyError
 from survey.web.common import (
-    MAX_FORM_BYTES,
     MEMBER_LOGIN,
     STAFF,
     access,
-    check_csrf,
     current_user,
     form_values,
     language,
@@ -56,14 +63,59 @@ from survey.web.common import (
     read_form,
     redirect,
     render,
+    time_zone,
 )
-from survey.web.limits import BodyTooLarge, takes_files
-
-_DEFAULT_UPLOAD_BYTES = 5 * 1024 * 1024
 
 
 def _fields(form: Any) -> dict[str, str]:
     return {k: str(v) for k, v in form.items() if k != "csrf"}
+
+
+# The consultation form's fields, in the order its errors are listed.
+_CONSULTATION_FIELDS = (
+    "title",
+    "description",
+    "method",
+    "opens_at",
+    "closes_at",
+    "quorum",
+    "budget",
+)
+
+
+def _consultation_draft(
+    form: dict[str, str], zone: ZoneInfo
+) -> tuple[ConsultationDraft, dict[str, FieldError]]:
+    """The consultation form as a draft, moments typed in the instance's zone; errors for
+    the moments that could not be read."""
+    errors: dict[str, FieldError] = {}
+    moments: dict[str, dt.datetime | None] = {}
+    for name in ("opens_at", "closes_at"):
+        text = form.get(name, "").strip()
+        moments[name] = localtime.parse_typed(text, zone) if text else None
+        if text and moments[name] is None:
+            errors[name] = FieldError("council.date_invalid", {})
+    draft = ConsultationDraft(
+        title=form.get("title", ""),
+        method=form.get("method", ""),
+        description=form.get("description", ""),
+        opens_at=moments["opens_at"],
+        closes_at=moments["closes_at"],
+        quorum=parse_count(form.get("quorum", "").strip() or "0"),
+        secret=form.get("secret") == "1",
+        allow_change=form.get("allow_change") == "1",
+        budget=parse_amount(form.get("budget", "")),
+    )
+    return draft, errors
+
+
+def _option_draft(form: dict[str, str]) -> OptionDraft:
+    cost = form.get("cost", "")
+    return OptionDraft(
+        title=form.get("title", ""),
+        description=form.get("description", ""),
+        cost=parse_amount(cost) if cost else None,
+    )
 
 
 async def _actor(request: Request) -> str:
@@ -87,7 +139,10 @@ async def councils_page(request: Request) -> Response:
 async def council_create(request: Request) -> Response:
     form = _fields(await read_form(request))
     try:
-        council = await create_council(form, actor=await _actor(request))
+        council = await create_council(
+            NewCouncil(form.get("name", ""), form.get("description", "")),
+            actor=await _actor(request),
+        )
     except InvalidForm as exc:
         return render(
             request,
@@ -108,13 +163,13 @@ async def _council_page(
     errors: dict[str, FieldError] | None = None,
     status: int = 200,
 ) -> Response:
-    overview = await council_overview(council_id)
+    overview = await council_overview(council_id, language=language(request))
     return render(
         request,
         "staff/council.html",
         status_code=status,
         overview=overview,
-        member_rows=await member_rows(council_id, overview.members, language(request)),
+        member_rows=overview.member_rows,
         form=form or {},
         errors=errors or {},
         link_base=str(request.base_url).rstrip("/"),
@@ -131,7 +186,17 @@ async def member_add(request: Request) -> Response:
     form = _fields(await read_form(request))
     council_id = path_id(request, "council")
     try:
-        await add_member(council_id, form, actor=await _actor(request))
+        await add_member(
+            council_id,
+            NewMember(
+                form.get("name", ""),
+                email=form.get("email", ""),
+                phone=form.get("phone", ""),
+                territory=form.get("territory", ""),
+                strata=form.get("strata", ""),
+            ),
+            actor=await _actor(request),
+        )
     except InvalidForm as exc:
         return await _council_page(request, council_id, form=form, errors=exc.errors, status=422)
     return redirect(_staff_base(council_id) + "#members")
@@ -188,8 +253,12 @@ async def consultation_new(request: Request) -> Response:
 async def consultation_create(request: Request) -> Response:
     form = _fields(await read_form(request))
     council_id = path_id(request, "council")
+    draft, errors = _consultation_draft(form, time_zone(request))
+    errors |= {k: v for k, v in draft_errors(draft).items() if k not in errors}
     try:
-        consultation = await create_consultation(council_id, form, actor=await _actor(request))
+        if errors:
+            raise InvalidForm({k: errors[k] for k in _CONSULTATION_FIELDS if k in errors})
+        consultation = await create_consultation(council_id, draft, actor=await _actor(request))
     except InvalidForm as exc:
         overview = await council_overview(council_id)
         return render(
@@ -241,7 +310,9 @@ async def option_add(request: Request) -> Response:
     form = _fields(await read_form(request))
     council_id, consultation_id = path_id(request, "council"), path_id(request, "consultation")
     try:
-        await add_option(council_id, consultation_id, form, actor=await _actor(request))
+        await add_option(
+            council_id, consultation_id, _option_draft(form), actor=await _actor(request)
+        )
     except InvalidForm as exc:
         return await _consultation_page(
             request, council_id, consultation_id, form=form, errors=exc.errors, status=422
@@ -266,8 +337,8 @@ async def _option_page(
     status: int = 200,
 ) -> Response:
     council_id, consultation_id = path_id(request, "council"), path_id(request, "consultation")
-    overview = await consultation_overview(council_id, consultation_id)
-    option = await get_option(council_id, consultation_id, path_id(request, "id"), masked=True)
+    page = await option_overview(council_id, consultation_id, path_id(request, "id"))
+    overview, option = page.consultation, page.option
     if form is None:
         form = {"title": option.title, "description": option.description}
         if option.cost is not None:
@@ -279,7 +350,7 @@ async def _option_page(
         o=overview,
         c=overview.consultation,
         option=option,
-        need_name=await need_name(option),
+        need_name=page.need_name,
         form=form,
         kept=kept if kept is not None else [str(i) for i in range(len(option.quotes))],
         errors=errors or {},
@@ -302,8 +373,8 @@ async def option_update(request: Request) -> Response:
             council_id,
             consultation_id,
             path_id(request, "id"),
-            form,
-            kept,
+            _option_draft(form),
+            [int(k) for k in kept if k.isdigit() and len(k) < 6],
             actor=await _actor(request),
         )
     except InvalidForm as exc:
@@ -443,8 +514,8 @@ async def paper_page(request: Request) -> Response:
 async def paper_post(request: Request) -> Response:
     raw = form_values(await read_form(request))
     council_id, consultation_id = path_id(request, "council"), path_id(request, "consultation")
-    consultation = await get_consultation(council_id, consultation_id)
     overview = await consultation_overview(council_id, consultation_id)
+    consultation = overview.consultation
     marks, errors = parse_ballot(
         consultation.method, overview.options, raw, budget=consultation.budget
     )
@@ -467,107 +538,6 @@ async def paper_post(request: Request) -> Response:
             request, council_id, consultation_id, raw=raw, notice=exc.key, status=409
         )
     return await _paper_page(request, council_id, consultation_id, receipt=receipt)
-
-
-def _max_upload(request: Request) -> int:
-    settings = getattr(request.app.state, "settings", None)
-    return int(getattr(settings, "max_upload_bytes", _DEFAULT_UPLOAD_BYTES))
-
-
-class _UploadRefused(Exception):
-    """The request body could not be read as the import form (a message key)."""
-
-    def __init__(self, key: str, **params: Any) -> None:
-        super().__init__(key)
-        self.key = key
-        self.params = params
-
-
-async def _read_polis_files(request: Request, limit: int) -> dict[str, bytes]:
-    """The two files of the Pol.is form (empty when not chosen), after the CSRF check.
-
-    Each file is read up to one byte past ``limit`` so that the domain can refuse it by name.
-    """
-    try:
-        form = await request.form(max_files=2, max_fields=10, max_part_size=MAX_FORM_BYTES)
-    except BodyTooLarge as exc:  # counted while it streamed in: the view takes two files
-        raise _UploadRefused("council.polis_upload_too_large", mb=limit // 2**20) from exc
-    except HTTPException as exc:
-        raise _UploadRefused("council.polis_upload_unreadable") from exc
-    try:
-        check_csrf(request, form)
-        files = {}
-        for name in (council_polis.COMMENTS_FIELD, council_polis.VOTES_FIELD):
-            upload = form.get(name)
-            files[name] = await upload.read(limit + 1) if isinstance(upload, UploadFile) else b""
-        return files
-    finally:
-        await form.close()
-
-
-async def _polis_page(
-    request: Request,
-    council_id: int,
-    consultation_id: int,
-    *,
-    errors: dict[str, FieldError] | None = None,
-    notice: tuple[str, dict[str, Any]] | None = None,
-    report: council_polis.PolisImportReport | None = None,
-    status: int = 200,
-) -> Response:
-    target = await council_polis.import_target(council_id, consultation_id)
-    if notice is None and report is None and target.blocker is not None:
-        notice = (target.blocker, {})
-    limit = _max_upload(request)
-    return render(
-        request,
-        "staff/council_polis_import.html",
-        status_code=status,
-        council=target.council,
-        c=target.consultation,
-        blocked=target.blocker is not None,
-        errors=errors or {},
-        notice=notice,
-        report=report,
-        max_mb=limit // 2**20,
-    )
-
-
-@access(STAFF)
-async def polis_page(request: Request) -> Response:
-    return await _polis_page(request, path_id(request, "council"), path_id(request, "consultation"))
-
-
-@access(STAFF)
-@takes_files(2)
-async def polis_import(request: Request) -> Response:
-    """Import a Pol.is export (comments.csv and votes.csv) into a statements consultation."""
-    council_id, consultation_id = path_id(request, "council"), path_id(request, "consultation")
-    limit = _max_upload(request)
-    try:
-        files = await _read_polis_files(request, limit)
-    except _UploadRefused as exc:
-        return await _polis_page(
-            request, council_id, consultation_id, notice=(exc.key, exc.params), status=413
-        )
-    try:
-        report = await council_polis.import_polis_export(
-            council_id,
-            consultation_id,
-            comments=files[council_polis.COMMENTS_FIELD],
-            votes=files[council_polis.VOTES_FIELD],
-            max_bytes=limit,
-            actor=await _actor(request),
-        )
-    except InvalidForm as exc:
-        return await _polis_page(
-            request, council_id, consultation_id, errors=exc.errors, status=422
-        )
-    except Conflict as exc:
-        return await _polis_page(
-            request, council_id, consultation_id, notice=(exc.key, exc.params), status=409
-        )
-    return await _polis_page(request, council_id, consultation_id, report=report)
 
 
 routes: list[BaseRoute] = [
@@ -627,16 +597,6 @@ routes: list[BaseRoute] = [
     Route(
         "/staff/councils/{council}/consultations/{consultation}/paper",
         paper_post,
-        methods=["POST"],
-    ),
-    Route(
-        "/staff/councils/{council}/consultations/{consultation}/polis",
-        polis_page,
-        methods=["GET"],
-    ),
-    Route(
-        "/staff/councils/{council}/consultations/{consultation}/polis",
-        polis_import,
         methods=["POST"],
     ),
 ]

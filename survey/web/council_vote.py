@@ -13,21 +13,15 @@ from analysis.voting import METHODS
 from analysis.voting.base import format_amount
 from analysis.voting.majority_judgment import GRADES_BEST_FIRST
 from survey.domain import accounts
+from survey.domain.consultation_options import propose_statement
+from survey.domain.consultations import ballot_context, member_consultations
 from survey.domain.council_ballots import cast_ballot as cast_member_ballot
 from survey.domain.council_ballots import (
     display_change_code,
     named_ballot_marks,
     parse_ballot,
 )
-from survey.domain.councils import (
-    InvalidForm,
-    ballot_context,
-    get_member,
-    member_by_code,
-    member_by_token,
-    member_consultations,
-    propose_statement,
-)
+from survey.domain.councils import InvalidForm, get_member, member_by_code, member_by_token
 from survey.domain.forms import FieldError, RawForm
 from survey.errors import Conflict, Forbidden, NotFound
 from survey.web.common import (

@@ -26,9 +26,9 @@ from analysis.voting.base import (
     rank_rows,
     share,
 )
+from survey.domain.consultations import get_consultation, publish_results
 from survey.domain.council_ballots import parse_ballot, record_paper_ballot
 from survey.domain.council_results import close_consultation
-from survey.domain.councils import get_consultation, publish_results
 from survey.domain.outcomes import outcome_of
 from tests.htmlform import text_of
 from tests.survey.test_council import make_consultation, make_council, option_ids
@@ -145,9 +145,10 @@ async def test_a_method_defined_in_a_test_works_end_to_end(
 
 
 async def test_an_unknown_method_is_refused_when_creating_a_consultation() -> None:
-    from survey.domain.councils import InvalidForm, create_consultation
+    from survey.domain.consultations import ConsultationDraft, create_consultation
+    from survey.domain.councils import InvalidForm
 
     council, _ = await make_council(1)
     with pytest.raises(InvalidForm) as refused:
-        await create_consultation(council.id, {"title": "Essai", "method": "score_test"}, actor="t")
+        await create_consultation(council.id, ConsultationDraft("Essai", "score_test"), actor="t")
     assert refused.value.errors["method"].key == "council.method_invalid"
