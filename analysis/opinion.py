@@ -53,6 +53,7 @@ index about 0.2).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -67,6 +68,14 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 Z_90 = 1.2816
 # How many representative statements Pol.is shows per group.
 REPRESENTATIVE_PER_GROUP = 5
+# Below these, opinion groups say more about noise than about opinions.
+MIN_PARTICIPANTS = 6
+MIN_STATEMENTS = 2
+# On the plain counts of one statement: a consensus when at least this share of its votes take
+# one side (8/0/0: every voter agrees), a division when each side holds at least this share of
+# the sides.
+CONSENSUS_SHARE = 0.8
+DIVISION_SHARE = 1 / 3
 
 
 @dataclass(frozen=True)
@@ -528,3 +537,59 @@ def analyse_opinions(votes: ArrayLike, params: OpinionParams | None = None) -> O
         divisive=divisive_statements(opinion_counts)[: params.n_statements],
         undecided_group=model.undecided_group_,
     )
+
+
+# ------------------------------------------------------------------ reading the results
+
+
+def enough_for_groups(participants: int, statements: int) -> bool:
+    """Whether a vote matrix is large enough for opinion groups to mean something."""
+    return participants >= MIN_PARTICIPANTS and statements >= MIN_STATEMENTS
+
+
+def opinion_group_count(n_groups: int, undecided_group: int | None) -> int:
+    """The groups that hold an opinion: every group but the mostly undecided."""
+    return n_groups - int(undecided_group is not None)
+
+
+def is_grouping(n_groups: int, undecided_group: int | None) -> bool:
+    """One opinion group is no grouping: at least two are needed to show any."""
+    return opinion_group_count(n_groups, undecided_group) >= 2
+
+
+def agree_shares(counts: GroupVotes, groups: int, statement: int) -> list[float | None]:
+    """Share of each of the first ``groups`` groups' votes on ``statement`` that agree
+    (``None``: that group did not vote on it)."""
+    return [
+        float(counts.agree[g, statement] / counts.seen[g, statement])
+        if counts.seen[g, statement]
+        else None
+        for g in range(groups)
+    ]
+
+
+def agreed_by_every_group(shares: Sequence[float | None]) -> bool:
+    """A consensus across groups: every opinion group voted and most of each agreed."""
+    voted = [s for s in shares if s is not None]
+    return bool(voted) and len(voted) == len(shares) and min(voted) > 0.5
+
+
+def divides_groups(shares: Sequence[float | None]) -> bool:
+    """Divisive across groups: most of some group agreed, most of another did not."""
+    voted = [s for s in shares if s is not None]
+    return bool(voted) and max(voted) > 0.5 > min(voted)
+
+
+def statement_reading(agree: int, disagree: int, passed: int) -> str | None:
+    """What one statement's own counts say, groups aside: ``consensus_agree``,
+    ``consensus_disagree``, ``division`` or ``None`` (nothing to point out)."""
+    total, sides = agree + disagree + passed, agree + disagree
+    if total < 2:
+        return None
+    if agree >= CONSENSUS_SHARE * total:
+        return "consensus_agree"
+    if disagree >= CONSENSUS_SHARE * total:
+        return "consensus_disagree"
+    if sides >= 2 and min(agree, disagree) >= DIVISION_SHARE * sides:
+        return "division"
+    return None

@@ -23,7 +23,12 @@ from analysis.charts.common import (
     plain_all,
     rows_height,
 )
-from analysis.voting import ApprovalResult, BudgetResult, MajorityJudgmentResult, SchulzeResult
+from analysis.voting.tallies import (
+    ApprovalResult,
+    BudgetResult,
+    MajorityJudgmentResult,
+    SchulzeResult,
+)
 
 # Diverging orange-to-blue grade colours (colour-blind safe), worst grade first.
 _GRADE_COLOURS: tuple[str, ...] = (

@@ -49,17 +49,15 @@ from typing import Any
 
 import asyncpg
 
+from analysis.voting import METHODS
+from analysis.voting.base import BallotOption
 from survey.domain.councils import InvalidForm, log_event
 from survey.domain.db import connection
 from survey.domain.forms import FieldError, RawForm
 from survey.domain.responses import RECEIPT_ALPHABET
 from survey.enums import Channel
 from survey.errors import Conflict, Forbidden, NotFound
-from survey.models.councils import VotingMethod
 
-# Grade index 6 is "Excellent", 0 is "À rejeter", as in ``analysis.voting``.
-GRADES = tuple(range(7))
-STATEMENT_VOTES = {"agree": 1, "disagree": -1, "pass": 0}
 Marks = dict[int, int]
 
 _CONSULTATION_FOR_VOTE = """
@@ -70,17 +68,6 @@ FROM consultations WHERE id = $1 FOR UPDATE
 """
 
 
-def _first(raw: RawForm, name: str) -> str:
-    values = raw.get(name) or [""]
-    return values[0].strip()
-
-
-def format_amount(value: float) -> str:
-    """An amount with a thin space between thousands, no decimals when whole."""
-    text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
-    return text.replace(",", "\u202f")
-
-
 def parse_ballot(
     method: str,
     options: Sequence[Any],
@@ -88,63 +75,15 @@ def parse_ballot(
     *,
     budget: float | None = None,
 ) -> tuple[Marks, dict[str, FieldError]]:
-    """Marks (option id → value) from a ballot form, or errors keyed by form field.
-
-    Majority judgment: ``g_<id>`` = grade 0..6, every option graded. Approval and budget:
-    ``a`` = approved option ids (a budget ballot may not cost more than the budget). Ranked:
-    ``r_<id>`` = rank 1..n, ties allowed, unranked options left empty, at least one ranked.
-    Statements: ``s_<id>`` = agree, disagree or pass; at least one statement answered.
-    """
-    ids = [int(o.id) for o in options]
-    marks: Marks = {}
-    errors: dict[str, FieldError] = {}
-    if method == VotingMethod.MAJORITY_JUDGMENT:
-        for option_id in ids:
-            text = _first(raw, f"g_{option_id}")
-            if not text:
-                errors[f"g_{option_id}"] = FieldError("vote.grade_missing", {})
-            elif not text.isdigit() or int(text) not in GRADES:
-                errors[f"g_{option_id}"] = FieldError("vote.grade_unknown", {})
-            else:
-                marks[option_id] = int(text)
-    elif method in (VotingMethod.APPROVAL, VotingMethod.BUDGET):
-        for text in raw.get("a", []):
-            if not text.isdigit() or int(text) not in ids:
-                errors["a"] = FieldError("vote.option_unknown", {})
-                break
-            marks[int(text)] = 1
-        if method == VotingMethod.BUDGET and "a" not in errors and budget is not None:
-            cost = sum(float(o.cost or 0) for o in options if o.id in marks)
-            if cost > budget * (1 + 1e-9):
-                errors["a"] = FieldError(
-                    "vote.over_budget",
-                    {"total": format_amount(cost), "budget": format_amount(budget)},
-                )
-    elif method == VotingMethod.RANKED:
-        for option_id in ids:
-            text = _first(raw, f"r_{option_id}")
-            if not text:
-                continue
-            if not text.isdigit() or not 1 <= int(text) <= len(ids):
-                errors[f"r_{option_id}"] = FieldError("vote.rank_invalid", {"n": len(ids)})
-            else:
-                marks[option_id] = int(text)
-        if not marks and not errors:
-            errors["ranks"] = FieldError("vote.rank_none", {})
-    elif method == VotingMethod.STATEMENTS:
-        for option_id in ids:
-            text = _first(raw, f"s_{option_id}")
-            if not text:
-                continue
-            if text not in STATEMENT_VOTES:
-                errors[f"s_{option_id}"] = FieldError("vote.choice_invalid", {})
-            else:
-                marks[option_id] = STATEMENT_VOTES[text]
-        if not marks and not errors:
-            errors["statements"] = FieldError("vote.statement_none", {})
-    else:
+    """Marks (option id → value) from a ballot form, or errors keyed by form field, as the
+    consultation's voting method reads them."""
+    reader = METHODS.get(method)
+    if reader is None:
         raise ValueError(f"unknown method {method!r}")
-    return marks, errors
+    marks, errors = reader.parse(
+        [BallotOption(int(o.id), o.cost) for o in options], raw, budget=budget
+    )
+    return marks, {name: FieldError(e.key, e.params) for name, e in errors.items()}
 
 
 def ballot_receipt(consultation_id: int, marks: Mapping[int, int], salt: str) -> str:

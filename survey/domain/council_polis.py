@@ -32,14 +32,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from analysis import polis
+from survey.domain.consultations import get_consultation
 from survey.domain.council_ballots import ballot_receipt
-from survey.domain.councils import (
-    STATEMENT_MAX,
-    InvalidForm,
-    get_consultation,
-    get_council,
-    log_event,
-)
+from survey.domain.councils import STATEMENT_MAX, InvalidForm, get_council, log_event
 from survey.domain.db import connection
 from survey.domain.forms import FieldError
 from survey.enums import Channel

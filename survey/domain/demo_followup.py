@@ -6,16 +6,16 @@ and actions from the first start. Loaded once: a second call finds its council a
 from __future__ import annotations
 
 from survey.domain import jobs
-from survey.domain.council_ballots import record_paper_ballot
-from survey.domain.council_results import close_consultation
-from survey.domain.councils import (
-    add_member,
+from survey.domain.consultations import (
+    ConsultationDraft,
     create_consultation,
-    create_council,
     list_options,
     open_consultation,
     publish_results,
 )
+from survey.domain.council_ballots import record_paper_ballot
+from survey.domain.council_results import close_consultation
+from survey.domain.councils import NewCouncil, NewMember, add_member, create_council
 from survey.domain.definitions import get_definition
 from survey.domain.followup import PARTS, set_followup
 from survey.domain.needs import JOB_KIND, latest_run, needs_of_run, start_analysis
@@ -90,21 +90,21 @@ async def load_demo_followup(slug: str, *, address: str = "") -> bool:
         return False
     definition = await get_definition(slug)
     council = await create_council(
-        {"name": COUNCIL, "description": "Neuf habitants tirés au sort parmi les volontaires."},
+        NewCouncil(COUNCIL, "Neuf habitants tirés au sort parmi les volontaires."),
         actor=ACTOR,
     )
     members = [
-        await add_member(council.id, {"name": name, "territory": territory}, actor=ACTOR)
+        await add_member(council.id, NewMember(name, territory=territory), actor=ACTOR)
         for name, territory in zip(NAMES, TERRITORIES, strict=True)
     ]
     consultation = await create_consultation(
         council.id,
-        {
-            "title": "Quels besoins traiter en premier ?",
-            "description": "Donnez une mention à chaque besoin entendu dans l'enquête.",
-            "method": "majority_judgment",
-            "secret": "1",
-        },
+        ConsultationDraft(
+            "Quels besoins traiter en premier ?",
+            "majority_judgment",
+            description="Donnez une mention à chaque besoin entendu dans l'enquête.",
+            secret=True,
+        ),
         actor=ACTOR,
     )
     await create_options_from_needs(

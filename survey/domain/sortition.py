@@ -28,14 +28,9 @@ import asyncpg
 
 from analysis import sortition_lib
 from analysis.sortition import InfeasibleQuotas, draw_panel, proportional_quotas
-from survey.domain.councils import (
-    InvalidForm,
-    get_consultation,
-    get_council,
-    insert_member,
-    log_event,
-)
-from survey.domain.councils import create_options as create_council_options
+from survey.domain.consultation_options import create_options as create_council_options
+from survey.domain.consultations import get_consultation
+from survey.domain.councils import InvalidForm, get_council, insert_member, log_event
 from survey.domain.db import connection
 from survey.domain.definitions import QuestionDef, SurveyDef, get_definition
 from survey.domain.forms import FieldError, RawForm

@@ -77,7 +77,8 @@ class Consultation(Model):
     )
     title = fields.CharField(max_length=200)
     description = fields.TextField(default="")
-    method = fields.CharEnumField(VotingMethod, max_length=24)
+    # The name of a voting method of ``analysis.voting.METHODS``.
+    method = fields.CharField(max_length=24)
     state = fields.CharEnumField(ConsultationState, max_length=16, default=ConsultationState.DRAFT)
     opens_at = fields.DatetimeField(null=True)
     closes_at = fields.DatetimeField(null=True)

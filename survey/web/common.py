@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from analysis.voting import METHODS
 from survey import localtime
 from survey.domain.accounts import session_user
 from survey.domain.definitions import SurveyDef, get_definition
@@ -54,6 +55,8 @@ env.globals["pick"] = pick
 env.globals["format_answer"] = format_answer
 env.globals["outcome_summary"] = summary_text
 env.globals["outcome_detail"] = detail_text
+# The voting method of a consultation, which its pages ask instead of testing its name.
+env.globals["voting_method"] = METHODS.get
 
 
 def language(request: Request) -> str:
@@ -151,12 +154,20 @@ async def read_form(request: Request, *, rate_limited: bool = True) -> FormData:
     if limiter is not None and rate_limited:
         client = request.client.host if request.client else ""
         limiter.hit(client, request.session.get("csrf"))
+    try:
+        check_csrf(request, form)
+    except Forbidden:
+        request.state.form = form
+        raise
+    return form
+
+
+def check_csrf(request: Request, form: Any) -> None:
+    """Refuse a form whose ``csrf`` field is not the session's token."""
     sent = form.get("csrf")
     expected = request.session.get("csrf")
     if not isinstance(sent, str) or not expected or not secrets.compare_digest(sent, expected):
-        request.state.form = form
         raise Forbidden("error.csrf")
-    return form
 
 
 async def public_survey(request: Request) -> SurveyDef:

@@ -288,3 +288,51 @@ def test_imposed_groups_need_two_distinct_voters() -> None:
     model = opinion.OpinionGroups(n_groups=3).fit(alike)
     assert model.n_groups_ == 1
     assert set(model.labels_) == {0}
+
+
+# ------------------------------------------------------------------ reading the results
+
+
+def test_one_opinion_group_besides_the_undecided_is_no_grouping() -> None:
+    assert opinion.is_grouping(2, None)
+    assert not opinion.is_grouping(2, 1)
+    assert opinion.is_grouping(3, 2)
+    assert not opinion.is_grouping(1, None)
+
+
+def test_enough_for_groups_needs_participants_and_statements() -> None:
+    assert opinion.enough_for_groups(opinion.MIN_PARTICIPANTS, opinion.MIN_STATEMENTS)
+    assert not opinion.enough_for_groups(opinion.MIN_PARTICIPANTS - 1, 10)
+    assert not opinion.enough_for_groups(100, opinion.MIN_STATEMENTS - 1)
+
+
+def test_consensus_across_groups_needs_every_group_to_agree() -> None:
+    assert opinion.agreed_by_every_group([0.9, 0.6])
+    assert not opinion.agreed_by_every_group([0.9, 0.5])
+    # A group that did not vote on it cannot be said to agree.
+    assert not opinion.agreed_by_every_group([0.9, None])
+    assert not opinion.agreed_by_every_group([])
+
+
+def test_divisive_across_groups_needs_one_side_in_each() -> None:
+    assert opinion.divides_groups([0.8, 0.2])
+    assert opinion.divides_groups([0.8, None, 0.4])
+    assert not opinion.divides_groups([0.8, 0.6])
+    assert not opinion.divides_groups([None, None])
+
+
+def test_statement_reading_of_plain_counts() -> None:
+    assert opinion.statement_reading(8, 0, 0) == "consensus_agree"
+    assert opinion.statement_reading(1, 8, 1) == "consensus_disagree"
+    assert opinion.statement_reading(3, 3, 4) == "division"
+    assert opinion.statement_reading(6, 2, 2) is None
+    assert opinion.statement_reading(1, 0, 0) is None
+
+
+def test_agree_shares_per_group_leave_unvoted_groups_out() -> None:
+    counts = opinion.GroupVotes(
+        agree=np.array([[2.0], [0.0]]),
+        disagree=np.array([[2.0], [0.0]]),
+        seen=np.array([[4.0], [0.0]]),
+    )
+    assert opinion.agree_shares(counts, 2, 0) == [0.5, None]

@@ -9,9 +9,10 @@ import httpx
 import pytest
 
 from survey.domain.actions import survey_actions, winners
+from survey.domain.consultations import open_consultation
 from survey.domain.council_ballots import record_paper_ballot
 from survey.domain.council_results import close_consultation
-from survey.domain.councils import add_member, open_consultation
+from survey.domain.councils import NewMember, add_member
 from survey.domain.db import connection
 from survey.models.actions import Action
 from survey.models.needs import AnalysisRun, Need
@@ -271,7 +272,7 @@ async def test_council_dashboard_participation_matches_ballots(
         await record_paper_ballot(council.id, closed.id, member.id, {ids[1]: 1}, actor="t")
     await close_consultation(council.id, closed.id, actor="test")
     # Joined after closing: the closed vote keeps the members it was counted with.
-    await add_member(council.id, {"name": "Nouvelle"}, actor="test")
+    await add_member(council.id, NewMember("Nouvelle"), actor="test")
     open_one = await make_consultation(council, "approval", ["Jardin", "Piste"], quorum="3")
     open_ids = await option_ids(open_one)
     await record_paper_ballot(council.id, open_one.id, members[0].id, {open_ids[0]: 1}, actor="t")

@@ -260,7 +260,7 @@ async def test_opinion_map_draws_for_staff_and_public_statements_have_bars(
 ) -> None:
     from playwright.async_api import async_playwright
 
-    from survey.domain.councils import publish_results
+    from survey.domain.consultations import publish_results
     from tests.survey.test_council import closed_two_camp_consultation
 
     council, consultation = await closed_two_camp_consultation()

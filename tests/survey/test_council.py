@@ -9,18 +9,16 @@ from typing import Any
 import httpx
 import pytest
 
-from survey.domain.council_ballots import record_paper_ballot
-from survey.domain.council_results import close_consultation
-from survey.domain.councils import (
-    InvalidForm,
-    add_member,
+from survey.domain.consultation_options import create_options, moderate_statement
+from survey.domain.consultations import (
+    ConsultationDraft,
     create_consultation,
-    create_council,
-    create_options,
     get_consultation,
-    moderate_statement,
     open_consultation,
 )
+from survey.domain.council_ballots import record_paper_ballot
+from survey.domain.council_results import close_consultation
+from survey.domain.councils import InvalidForm, NewCouncil, NewMember, add_member, create_council
 from survey.domain.db import connection
 from survey.errors import Conflict
 from survey.models.councils import Consultation, Council, Member
@@ -33,9 +31,9 @@ STAFF = "staff@council.example.org"
 
 
 async def make_council(n_members: int = 3) -> tuple[Council, list[Member]]:
-    council = await create_council({"name": f"Conseil {next(_counter)}"}, actor="test")
+    council = await create_council(NewCouncil(f"Conseil {next(_counter)}"), actor="test")
     members = [
-        await add_member(council.id, {"name": f"Membre {i}", "territory": "bissy"}, actor="test")
+        await add_member(council.id, NewMember(f"Membre {i}", territory="bissy"), actor="test")
         for i in range(n_members)
     ]
     return council, members
@@ -50,8 +48,16 @@ async def make_consultation(
     open_now: bool = True,
     **settings: str,
 ) -> Consultation:
-    form = {"title": f"Consultation {method}", "method": method, "secret": "1", **settings}
-    consultation = await create_consultation(council.id, form, actor="test")
+    # Settings as the staff form sends them: "1" ticks a box, amounts and counts as typed.
+    draft = ConsultationDraft(
+        f"Consultation {method}",
+        method,
+        secret=settings.get("secret", "1") == "1",
+        allow_change=settings.get("allow_change") == "1",
+        quorum=int(settings.get("quorum") or 0),
+        budget=float(settings["budget"]) if "budget" in settings else None,
+    )
+    consultation = await create_consultation(council.id, draft, actor="test")
     await create_options(consultation, [(o, "", None) for o in options], costs=costs, actor="test")
     if open_now:
         await open_consultation(council.id, consultation.id, actor="test")
@@ -435,7 +441,7 @@ async def test_paper_ballots_are_marked_and_never_outnumber_members() -> None:
         )
     assert twice.value.errors["member"].key == "council.member_voted"
     await record_paper_ballot(council.id, consultation.id, members[1].id, {ids[1]: 1}, actor="t")
-    extra = await add_member(council.id, {"name": "Tard"}, actor="t")
+    extra = await add_member(council.id, NewMember("Tard"), actor="t")
     async with connection() as conn:  # A voter left the council: two ballots, two members.
         await conn.execute("UPDATE council_members SET active = false WHERE id = $1", members[1].id)
     with pytest.raises(Conflict) as refused:

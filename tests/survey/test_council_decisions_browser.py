@@ -8,7 +8,8 @@ import os
 
 import pytest
 
-from survey.domain.councils import create_consultation, create_options, open_consultation
+from survey.domain.consultation_options import create_options
+from survey.domain.consultations import ConsultationDraft, create_consultation, open_consultation
 from survey.models.councils import Consultation
 from tests.survey.test_browser import PHONE, chromium_missing, launch, phone_page
 from tests.survey.test_council import ballots, make_council
@@ -27,10 +28,8 @@ def watch(page, errors: list[str]) -> None:  # type: ignore[no-untyped-def]
 
 async def quoted_consultation():  # type: ignore[no-untyped-def]
     council, (member, *_) = await make_council(2)
-    form = {"title": "Priorités du quartier", "method": "approval", "secret": "1"}
-    consultation = await create_consultation(
-        council.id, {**form, "allow_change": "1"}, actor="test"
-    )
+    draft = ConsultationDraft("Priorités du quartier", "approval", secret=True, allow_change=True)
+    consultation = await create_consultation(council.id, draft, actor="test")
     await create_options(
         consultation,
         [
@@ -126,7 +125,7 @@ async def test_staff_edit_and_remove_a_draft_option_on_a_phone(live_server: str)
 
     council, _ = await make_council(0)
     consultation = await create_consultation(
-        council.id, {"title": "Budget 2027", "method": "approval", "secret": "1"}, actor="t"
+        council.id, ConsultationDraft("Budget 2027", "approval", secret=True), actor="t"
     )
     await create_options(
         consultation,

@@ -10,7 +10,8 @@ import uuid
 import httpx
 import pytest
 
-from survey.domain.councils import create_consultation, create_options, open_consultation
+from survey.domain.consultation_options import create_options
+from survey.domain.consultations import ConsultationDraft, create_consultation, open_consultation
 from survey.domain.definitions import SurveyDef
 from survey.domain.responses import load_responses
 from survey.models import Response
@@ -55,8 +56,8 @@ async def analysed_survey() -> tuple[SurveyDef, list[Need]]:
 
 
 async def draft(council: Council, method: str = "approval") -> Consultation:
-    form = {"title": "Priorités", "method": method, "secret": "1"}
-    return await create_consultation(council.id, form, actor="test")
+    draft = ConsultationDraft("Priorités", method, secret=True)
+    return await create_consultation(council.id, draft, actor="test")
 
 
 async def staff_client(client: httpx.AsyncClient) -> None:

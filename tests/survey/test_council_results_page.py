@@ -10,9 +10,9 @@ import re
 import httpx
 import pytest
 
+from survey.domain.consultations import publish_results
 from survey.domain.council_ballots import record_paper_ballot
 from survey.domain.council_results import close_consultation
-from survey.domain.councils import publish_results
 from survey.web.common import STATIC
 from tests.survey.test_council import make_consultation, make_council, option_ids
 from tests.survey.test_staff import login, staff_user

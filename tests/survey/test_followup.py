@@ -11,9 +11,9 @@ import uuid
 import httpx
 import pytest
 
+from survey.domain.consultations import open_consultation, publish_results
 from survey.domain.council_ballots import record_paper_ballot
 from survey.domain.council_results import close_consultation
-from survey.domain.councils import open_consultation, publish_results
 from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef
 from survey.domain.publication import change_publication

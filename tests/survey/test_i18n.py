@@ -20,6 +20,8 @@ _KEY = re.compile(
 def used_keys() -> set[str]:
     keys: set[str] = set()
     files = list((ROOT / "templates").rglob("*.html")) + list((ROOT / "survey").rglob("*.py"))
+    # The voting methods present their own results, with keys of the council's catalogue.
+    files += list((ROOT / "analysis" / "voting").rglob("*.py"))
     for path in files:
         keys.update(
             k

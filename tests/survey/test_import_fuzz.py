@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from survey.domain.councils import create_consultation, create_council
+from survey.domain.consultations import ConsultationDraft, create_consultation
+from survey.domain.councils import NewCouncil, create_council
 from survey.domain.definitions import create_survey_from_definition
 from tests.survey.test_staff import PASSWORD, staff_user
 
@@ -84,9 +85,9 @@ async def targets(orm: str) -> dict[str, Any]:
             ],
         }
     )
-    council = await create_council({"name": f"Conseil fuzz {uuid.uuid4().hex[:6]}"}, actor="t")
+    council = await create_council(NewCouncil(f"Conseil fuzz {uuid.uuid4().hex[:6]}"), actor="t")
     consultation = await create_consultation(
-        council.id, {"title": "Fuzz", "method": "statements", "secret": "1"}, actor="t"
+        council.id, ConsultationDraft("Fuzz", "statements", secret=True), actor="t"
     )
     return {
         "email": email,

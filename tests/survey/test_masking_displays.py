@@ -9,7 +9,8 @@ import uuid
 import httpx
 import pytest
 
-from survey.domain.councils import create_consultation, create_options
+from survey.domain.consultation_options import create_options
+from survey.domain.consultations import ConsultationDraft, create_consultation
 from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef
 from survey.domain.responses import load_responses
@@ -132,7 +133,7 @@ async def test_ballot_option_quotes_are_stored_and_shown_masked(
 ) -> None:
     council, _ = await make_council(1)
     consultation = await create_consultation(
-        council.id, {"title": "Priorités", "method": "approval", "secret": "1"}, actor="test"
+        council.id, ConsultationDraft("Priorités", "approval", secret=True), actor="test"
     )
     await create_options(
         consultation, [("Bus du soir", "", None)], quotes=[PLANTED[:]], actor="test"

@@ -8,9 +8,9 @@ import itertools
 import httpx
 import pytest
 
+from survey.domain.consultations import get_consultation, open_consultation
 from survey.domain.council_ballots import record_paper_ballot
 from survey.domain.council_results import close_consultation
-from survey.domain.councils import get_consultation, open_consultation
 from survey.domain.db import connection
 from survey.domain.outcomes import outcome_of
 from survey.models.needs import AnalysisRun, Need

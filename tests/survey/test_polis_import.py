@@ -16,7 +16,8 @@ from typing import Any
 import httpx
 import pytest
 
-from survey.domain.councils import create_consultation, create_council, open_consultation
+from survey.domain.consultations import ConsultationDraft, create_consultation, open_consultation
+from survey.domain.councils import NewCouncil, create_council
 from survey.domain.db import connection
 from survey.models.councils import Consultation
 from tests.htmlform import field_value, post_form, text_of
@@ -64,9 +65,9 @@ async def staff_client(client: httpx.AsyncClient) -> None:
 
 
 async def draft_consultation(method: str = "statements") -> Consultation:
-    council = await create_council({"name": f"Conseil Pol.is {next(_counter)}"}, actor="test")
+    council = await create_council(NewCouncil(f"Conseil Pol.is {next(_counter)}"), actor="test")
     return await create_consultation(
-        council.id, {"title": "Le marché", "method": method, "secret": "1"}, actor="test"
+        council.id, ConsultationDraft("Le marché", method, secret=True), actor="test"
     )
 
 

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from survey.domain import jobs
-from survey.domain.councils import create_consultation, create_options
+from survey.domain.consultation_options import create_options
+from survey.domain.consultations import ConsultationDraft, create_consultation
 from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef
 from survey.domain.privacy import FORGET_KIND, PURGE_KIND, erase_by_receipt
@@ -203,7 +204,7 @@ async def test_erased_answer_leaves_no_trace_in_needs_or_ballot_options() -> Non
     await NeedAnswer.create(run=run, response_id=ids[6], need=pool)
     council, _ = await make_council(1)
     consultation = await create_consultation(
-        council.id, {"title": "Priorités", "method": "approval", "secret": "1"}, actor="test"
+        council.id, ConsultationDraft("Priorités", "approval", secret=True), actor="test"
     )
     await create_options(
         consultation,

@@ -1,0 +1,1 @@
+"""Presenters: domain results turned into what pages show (tables, bars, chart HTML)."""
