@@ -633,7 +633,7 @@ async def draw_report(council_id: int, draw_id: int) -> DrawReport:
     draw = await SortitionDraw.get_or_none(id=draw_id, council_id=council.id)
     if draw is None:
         raise NotFound("sortition.draw_not_found")
-    survey = await Survey.get(id=draw.survey_id)  # type: ignore[attr-defined]
+    survey = await Survey.get(id=draw.survey_id)
     async with connection() as conn:
         unreachable = await conn.fetchval(
             "SELECT (details->>'unreachable')::int FROM council_audit WHERE council_id = $1"
