@@ -26,6 +26,11 @@ from survey.i18n import translate
 
 _METHODS = ("majority_judgment", "approval", "ranked", "budget", "statements")
 
+# One line of a method's ranking: place, option, won, detail key and its parameters.
+_Row = tuple[int, int, bool, str, dict[str, Any]]
+# What a method reads from the results: the summary key, its parameters, the ranking.
+_Reading = tuple[str, dict[str, Any], list[_Row]]
+
 
 @dataclass(frozen=True)
 class Placed:
@@ -74,11 +79,11 @@ def _percent(share: float) -> str:
     return f"{round(100 * share)} %"
 
 
-def _majority_judgment(results: dict[str, Any], titles: list[str]) -> tuple[str, dict, list]:
+def _majority_judgment(results: dict[str, Any], titles: list[str]) -> _Reading:
     data = results["majority_judgment"]
     grades = data["majority_grades"]
     ranking = [tier for tier in data["ranking"] if tier]
-    rows = []
+    rows: list[_Row] = []
     for place, option in _places(ranking):
         grade = grades[option]
         rows.append(
@@ -103,10 +108,10 @@ def _majority_judgment(results: dict[str, Any], titles: list[str]) -> tuple[str,
     return "council.outcome_mj", {"winner": titles[top[0]], "grade_key": grade_key}, rows
 
 
-def _approval(results: dict[str, Any], titles: list[str]) -> tuple[str, dict, list]:
+def _approval(results: dict[str, Any], titles: list[str]) -> _Reading:
     data = results["approval"]
     totals, shares = data["totals"], data["shares"]
-    rows = []
+    rows: list[_Row] = []
     for place, option in _places(data["ranking"]):
         won = place == 1 and totals[option] > 0
         rows.append(
@@ -139,7 +144,7 @@ def _beats_all(pairwise: Sequence[Sequence[int]], option: int) -> bool:
     )
 
 
-def _ranked(results: dict[str, Any], titles: list[str]) -> tuple[str, dict, list]:
+def _ranked(results: dict[str, Any], titles: list[str]) -> _Reading:
     data = results["ranked"]
     schulze, borda = data["schulze"], data["borda"]
     pairwise = schulze["pairwise"]
@@ -166,7 +171,7 @@ def _money(amount: float) -> str:
     return f"{amount:,.0f}".replace(",", "\u202f")
 
 
-def _budget(results: dict[str, Any], titles: list[str]) -> tuple[str, dict, list]:
+def _budget(results: dict[str, Any], titles: list[str]) -> _Reading:
     data = results["budget"]
     shares = data["equal_shares"]
     funded = list(shares["funded"])
@@ -175,7 +180,7 @@ def _budget(results: dict[str, Any], titles: list[str]) -> tuple[str, dict, list
     others = sorted(
         (i for i in range(len(titles)) if i not in funded), key=lambda i: (-approvals[i], i)
     )
-    rows = []
+    rows: list[_Row] = []
     for place, option in enumerate(funded + others, start=1):
         rows.append(
             (
@@ -200,7 +205,7 @@ def _budget(results: dict[str, Any], titles: list[str]) -> tuple[str, dict, list
     )
 
 
-def _statements(results: dict[str, Any], titles: list[str]) -> tuple[str, dict, list]:
+def _statements(results: dict[str, Any], titles: list[str]) -> _Reading:
     data = results["statements"]
     agree, disagree, passed = data["agree"], data["disagree"], data["pass"]
 
@@ -209,7 +214,7 @@ def _statements(results: dict[str, Any], titles: list[str]) -> tuple[str, dict, 
         return agree[i] / seen if seen else 0.0
 
     order = sorted(range(len(titles)), key=lambda i: (-share(i), -agree[i], i))
-    rows = []
+    rows: list[_Row] = []
     for place, option in enumerate(order, start=1):
         rows.append(
             (

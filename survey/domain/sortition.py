@@ -253,6 +253,7 @@ async def _pool_counts(
     contact = contact_question(definition)
     sizes = await conn.fetchrow(_POOL_SIZE, definition.id, question, council_id, contact)
     rows = await conn.fetch(_POOL_COUNTS, definition.id, question, council_id, contact, strata)
+    assert sizes is not None  # an aggregate always returns its one row
     counts: dict[str, dict[str, int]] = {s: {} for s in strata}
     for r in rows:
         counts[r["category"]][r["value"]] = r["n"]
