@@ -81,7 +81,7 @@ def sniff_delimiter(text: str) -> str:
     best, best_score = ",", (0.0, 0)
     for delimiter in DELIMITERS:
         reader = csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter)
-        records = []
+        records: list[list[str]] = []
         try:
             for record in reader:
                 if record:
@@ -124,7 +124,7 @@ def parse_table(
     delimiter = sniff_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
     try:
-        records = []
+        records: list[list[str]] = []
         width = 0
         for record in reader:
             if not record:

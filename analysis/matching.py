@@ -18,8 +18,9 @@ offers of each need, and names the offer line that answers it best as the reason
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol, Self
 
 import numpy as np
 from scipy import sparse
@@ -29,6 +30,23 @@ from sklearn.preprocessing import normalize
 from sklearn.utils.validation import check_is_fitted
 
 from analysis.text import fold_accents
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.vocab import Vocab
+
+# A texts × features matrix: sparse from TF-IDF, dense from word vectors and the lexicon.
+Matrix = np.ndarray | sparse.csr_matrix
+
+
+class TextTransformer(Protocol):
+    """A stage of ``OfferMatcher``: fitted on texts, it turns texts into a matrix."""
+
+    def fit(self, texts: Sequence[str], y: object = None) -> Self: ...
+
+    def transform(self, texts: Sequence[str]) -> Matrix: ...
+
+    def fit_transform(self, texts: Sequence[str], y: object = None) -> Matrix: ...
 
 _WORD = re.compile(r"\w+")
 # Theme → word beginnings (accent-folded). A word matches a stem it starts with; stems of
@@ -433,7 +451,8 @@ class ConceptProfile(TransformerMixin, BaseEstimator):
     def transform(self, texts: Sequence[str]) -> np.ndarray:
         check_is_fitted(self, "names_")
         counts, words = _word_counts(texts, fold)
-        rows, cols = [], []
+        rows: list[int] = []
+        cols: list[int] = []
         for position, word in enumerate(words):
             for index in self._word(word):
                 rows.append(position)
@@ -442,10 +461,13 @@ class ConceptProfile(TransformerMixin, BaseEstimator):
             (np.ones(len(rows), dtype=np.float32), (rows, cols)),
             shape=(len(words), len(self.names_)),
         )
-        return normalize(np.asarray((counts @ themes).todense(), dtype=np.float32))
+        profiles: np.ndarray = normalize(np.asarray((counts @ themes).todense(), dtype=np.float32))
+        return profiles
 
 
-def _word_counts(texts: Sequence[str], preprocessor: object) -> tuple[sparse.csr_matrix, list[str]]:
+def _word_counts(
+    texts: Sequence[str], preprocessor: Callable[[str], str]
+) -> tuple[sparse.csr_matrix, list[str]]:
     """Texts × words counts and the words, in one vectorised pass (no Python loop per word)."""
     vectorizer = CountVectorizer(
         preprocessor=preprocessor,
@@ -453,9 +475,9 @@ def _word_counts(texts: Sequence[str], preprocessor: object) -> tuple[sparse.csr
         dtype=np.float32,
     )
     try:
-        counts = vectorizer.fit_transform(texts)
+        counts: sparse.csr_matrix = vectorizer.fit_transform(texts)
     except ValueError:  # only empty texts: no word at all
-        return sparse.csr_matrix((len(texts), 0), dtype=np.float32), []
+        return sparse.csr_matrix(np.zeros((len(texts), 0), dtype=np.float32)), []
     return counts, list(vectorizer.get_feature_names_out())
 
 
@@ -489,15 +511,17 @@ class StemTfidf(TransformerMixin, BaseEstimator):
         self.fit_transform(texts)
         return self
 
-    def fit_transform(self, texts: Sequence[str], y: object = None) -> sparse.csr_matrix:  # type: ignore[override]
+    def fit_transform(self, texts: Sequence[str], y: object = None) -> sparse.csr_matrix:
         self.vectorizer_ = TfidfVectorizer(
             analyzer=StemAnalyzer(self.length), sublinear_tf=True, dtype=np.float32
         )
-        return self.vectorizer_.fit_transform(texts)
+        weights: sparse.csr_matrix = self.vectorizer_.fit_transform(texts)
+        return weights
 
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
         check_is_fitted(self, "vectorizer_")
-        return self.vectorizer_.transform(texts)
+        weights: sparse.csr_matrix = self.vectorizer_.transform(texts)
+        return weights
 
 
 class WordVectors(TransformerMixin, BaseEstimator):
@@ -507,12 +531,12 @@ class WordVectors(TransformerMixin, BaseEstimator):
     Centring on the fitted texts' mean removes what every short French text shares.
     """
 
-    def __init__(self, nlp: object = None) -> None:
+    def __init__(self, nlp: Language | None = None) -> None:
         self.nlp = nlp
 
-    def _vocab(self):  # type: ignore[no-untyped-def]
+    def _vocab(self) -> tuple[Vocab, set[str]]:
         if self.nlp is not None:
-            return self.nlp.vocab, self.nlp.Defaults.stop_words  # type: ignore[attr-defined]
+            return self.nlp.vocab, self.nlp.Defaults.stop_words
         from analysis.text import load_pipeline
 
         nlp = load_pipeline("fr")
@@ -534,7 +558,10 @@ class WordVectors(TransformerMixin, BaseEstimator):
         known = (np.abs(table).sum(axis=1) > 0).astype(np.float32)
         n = np.asarray(counts @ known).ravel()
         total = np.asarray(counts @ table)
-        return np.divide(total, n[:, None], out=np.zeros_like(total), where=n[:, None] > 0)
+        mean: np.ndarray = np.divide(
+            total, n[:, None], out=np.zeros_like(total), where=n[:, None] > 0
+        )
+        return mean
 
     def fit(self, texts: Sequence[str], y: object = None) -> WordVectors:
         raw = self._raw(texts)
@@ -548,7 +575,8 @@ class WordVectors(TransformerMixin, BaseEstimator):
         empty = np.abs(raw).sum(axis=1) == 0
         centred = raw - self.mean_
         centred[empty] = 0.0
-        return normalize(centred)
+        vectors: np.ndarray = normalize(centred)
+        return vectors
 
 
 class NoVectors(TransformerMixin, BaseEstimator):
@@ -562,9 +590,11 @@ class NoVectors(TransformerMixin, BaseEstimator):
         return np.zeros((len(texts), 1), dtype=np.float32)
 
 
-def _cosine(a: object, b: object) -> np.ndarray:
-    product = a @ b.T  # type: ignore[operator]
-    return np.asarray(product.toarray() if sparse.issparse(product) else product)
+def _cosine(a: Matrix, b: Matrix) -> np.ndarray:
+    product = a @ b.T
+    if isinstance(product, np.ndarray):
+        return np.asarray(product)
+    return np.asarray(product.toarray())
 
 
 @dataclass(frozen=True)
@@ -590,9 +620,9 @@ class OfferMatcher(BaseEstimator):
     def __init__(
         self,
         *,
-        tfidf=None,  # type: ignore[no-untyped-def]
-        vectors=None,  # type: ignore[no-untyped-def]
-        concepts=None,  # type: ignore[no-untyped-def]
+        tfidf: TextTransformer | None = None,
+        vectors: TextTransformer | None = None,
+        concepts: TextTransformer | None = None,
         tfidf_weight: float = 0.4,
         vector_weight: float = 0.25,
         concept_weight: float = 0.35,
@@ -617,11 +647,10 @@ class OfferMatcher(BaseEstimator):
         """Learn the offers; ``taught`` holds, per offer, the needs staff confirmed it for:
         they count in its score but are never given as its reason."""
         offers = [str(o or "") for o in offers]
-        self.tfidf_ = clone(self.tfidf) if self.tfidf is not None else StemTfidf()
-        self.vectors_ = (clone(self.vectors) if self.vectors is not None else WordVectors()).fit(
-            offers
-        )
-        self.concepts_ = (
+        self.tfidf_: TextTransformer = clone(self.tfidf) if self.tfidf is not None else StemTfidf()
+        vectors = clone(self.vectors) if self.vectors is not None else WordVectors()
+        self.vectors_: TextTransformer = vectors.fit(offers)
+        self.concepts_: TextTransformer = (
             clone(self.concepts) if self.concepts is not None else ConceptProfile()
         ).fit(offers)
         self.offers_ = offers
@@ -651,7 +680,7 @@ class OfferMatcher(BaseEstimator):
         self.places_ = np.array([fold(p or "").strip() for p in (places or [""] * len(offers))])
         return self
 
-    def _need_views(self, needs: Sequence[str]) -> tuple[object, np.ndarray, np.ndarray]:
+    def _need_views(self, needs: Sequence[str]) -> tuple[Matrix, Matrix, Matrix]:
         needs = [str(n or "") for n in needs]
         return (
             self.tfidf_.transform(needs),
@@ -660,7 +689,7 @@ class OfferMatcher(BaseEstimator):
         )
 
     def _scores(
-        self, views: tuple[object, np.ndarray, np.ndarray], places: Sequence[str] | None
+        self, views: tuple[Matrix, Matrix, Matrix], places: Sequence[str] | None
     ) -> np.ndarray:
         tfidf, vectors, concepts = views
         scores = self.tfidf_weight * _cosine(tfidf, self.offer_tfidf_)
@@ -697,35 +726,35 @@ class OfferMatcher(BaseEstimator):
                     if row[j] < self.min_score:
                         break
                     same = bool(wanted and wanted[i] and wanted[i] == self.places_[j])
-                    reason = self._reason(views[0][i], views[2][i], j)  # type: ignore[index]
+                    reason = self._reason(views[0][i], views[2][i], j)
                     matches.append(Match(i, rank, j, float(row[j]), reason, same))
             results.append(matches)
         return results
 
-    def _reason(self, tfidf: object, concepts: np.ndarray, actor: int) -> str:
+    def _reason(self, tfidf: Matrix, concepts: Matrix, actor: int) -> str:
         rows = np.flatnonzero((self.line_owner_ == actor) & self.line_offered_)
         if len(rows) == 1:
-            return self.lines_[rows[0]]
+            return self.lines_[int(rows[0])]
         # The name (first line) says who, not what: a reason is one of the offer lines.
         candidates = rows[1:]
         scores = self.tfidf_weight * _cosine(tfidf, self.line_tfidf_[candidates])[0]
         scores += self.concept_weight * (self.line_concepts_[candidates] @ concepts)
-        return self.lines_[candidates[int(np.argmax(scores))]]
+        return self.lines_[int(candidates[int(np.argmax(scores))])]
 
     def reason(self, need: str, actor: int) -> str:
         """The line of the actor's offer that answers the need best."""
         check_is_fitted(self, "offers_")
         tfidf, _, concepts = self._need_views([need])
-        return self._reason(tfidf[0], concepts[0], actor)  # type: ignore[index]
+        return self._reason(tfidf[0], concepts[0], actor)
 
 
-def _sum_rows(matrix: object, owners: np.ndarray, n: int) -> object:
+def _sum_rows(matrix: Matrix, owners: np.ndarray, n: int) -> Matrix:
     """Rows of ``matrix`` added up per owner (lines → their offer)."""
     gather = sparse.csr_matrix(
         (np.ones(len(owners), dtype=np.float32), (owners, np.arange(len(owners)))),
         shape=(n, len(owners)),
     )
-    result = gather @ matrix  # type: ignore[operator]
+    result: Matrix = gather @ matrix
     return result
 
 

@@ -103,7 +103,7 @@ def _attempt(
         strata = pool[index][1]
         for category, values in quotas.items():
             value = strata.get(category)
-            if value not in values or counts[category][value] >= values[value][1]:
+            if value is None or value not in values or counts[category][value] >= values[value][1]:
                 return False
         return True
 

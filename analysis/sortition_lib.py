@@ -193,8 +193,8 @@ def draw_with_library(
                 panels = len(pairs)
                 chosen = lottery_rounding([p for p, _ in pairs], [c for _, c in pairs], 1)[0]
                 for panel, chance in pairs:
-                    for index in panel:
-                        key = ordered[int(index)][0]
+                    for person in panel:
+                        key = ordered[int(person)][0]
                         probabilities[key] = probabilities.get(key, 0.0) + chance
             else:
                 # The legacy algorithm does not prove infeasibility: ask the solver first.

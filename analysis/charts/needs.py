@@ -88,14 +88,14 @@ def answers_map(
     Points with non-finite coordinates (non-answers) are left out.
     """
     coords = np.asarray(coords, dtype=float)
-    clusters = np.asarray(clusters)
-    if coords.shape != (len(texts), 2) or len(clusters) != len(texts):
+    of_answer = np.asarray(clusters)
+    if coords.shape != (len(texts), 2) or len(of_answer) != len(texts):
         raise ValueError("coords must be (n, 2) and match clusters and texts")
     visible = np.isfinite(coords).all(axis=1)
     fig = go.Figure()
     order = [c for c in need_labels if c != -1] + [-1]
     for position, cluster in enumerate(order):
-        members = np.flatnonzero((clusters == cluster) & visible)
+        members = np.flatnonzero((of_answer == cluster) & visible)
         if not len(members):
             continue
         name = unclassified_label if cluster == -1 else need_labels[cluster]

@@ -157,7 +157,7 @@ class MajorityJudgment:
                 "bars": [
                     bar(
                         labels[i],
-                        row[2],
+                        str(row[2]),
                         [
                             (f"seg-g{g}", share(mj.profiles[i][g], mj.profiles[i].sum()))
                             for g in GRADES_BEST_FIRST

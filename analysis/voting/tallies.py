@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cmp_to_key
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -52,7 +52,7 @@ def _tiers(scores: NDArray[np.float64], *, higher_is_better: bool = True) -> Ran
     return tiers
 
 
-def _as_matrix(ballots: ArrayLike, name: str) -> NDArray:
+def _as_matrix(ballots: ArrayLike, name: str) -> NDArray[Any]:
     matrix = np.asarray(ballots)
     if matrix.ndim != 2:
         raise ValueError(f"{name} must be a 2-D array (ballots x options), got {matrix.ndim}-D")
@@ -130,7 +130,7 @@ def _removal_order(n: int) -> NDArray[np.int64]:
     if n % 2:
         distance = (steps + 1) // 2
         sign = np.where(steps % 2 == 1, -1, 1)
-        return half + sign * distance
+        return np.asarray(half + sign * distance, dtype=np.int64)
     distance = steps // 2
     return np.where(steps % 2 == 0, half - 1 - distance, half + distance)
 

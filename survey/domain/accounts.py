@@ -92,6 +92,7 @@ async def _reserve_attempt(kind: str, email: str, client: str, limits: tuple[int
             FAILURE_WINDOW_MINUTES,
             kind,
         )
+        assert row is not None  # an aggregate always returns its one row
         if row["by_email"] >= by_email_max or row["by_client"] >= by_client_max:
             raise Forbidden("error.login_throttled", minutes=FAILURE_WINDOW_MINUTES)
         attempt: int = await conn.fetchval(
@@ -255,7 +256,7 @@ class StaffAccount:
 
 async def list_accounts() -> list[StaffAccount]:
     """Every staff account, by e-mail, with whether it is still active."""
-    closed = set(await Deactivation.all().values_list("user_id", flat=True))
+    closed: set[int] = {uid for (uid,) in await Deactivation.all().values_list("user_id")}
     return [
         StaffAccount(u.id, u.email, Role(u.role), u.id not in closed, u.created_at)
         for u in await User.all().order_by("email")
@@ -310,11 +311,11 @@ async def deactivate_account(email: str, *, actor: str) -> User:
             raise SurveyError("error.deactivate_self")
         if user.role == Role.ADMIN:
             # Locking every admin row makes two concurrent deactivations wait for each other.
-            admins = (
-                await User.filter(role=Role.ADMIN).select_for_update().values_list("id", flat=True)
-            )
-            closed = await Deactivation.filter(user_id__in=admins).values_list("user_id", flat=True)
-            if set(admins) - set(closed) == {user.id}:
+            admin_rows = await User.filter(role=Role.ADMIN).select_for_update().values_list("id")
+            admins: set[int] = {uid for (uid,) in admin_rows}
+            closed_rows = await Deactivation.filter(user_id__in=list(admins)).values_list("user_id")
+            closed: set[int] = {uid for (uid,) in closed_rows}
+            if admins - closed == {user.id}:
                 raise SurveyError("error.last_admin")
         await Deactivation.create(user=user, by=actor[:254])
         user.password_hash = hash_password(secrets.token_urlsafe(32))

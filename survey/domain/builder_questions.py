@@ -214,7 +214,9 @@ async def add_question(slug: str, section_id: int, data: Mapping[str, Any]) -> i
     return created[0]
 
 
-async def _answers_with_choice(conn: asyncpg.Connection, survey_id: int, code: str, choice: str):
+async def _answers_with_choice(
+    conn: asyncpg.Connection, survey_id: int, code: str, choice: str
+) -> int:
     return int(
         await conn.fetchval(
             "SELECT count(*) FROM responses WHERE survey_id = $1"

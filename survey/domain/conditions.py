@@ -144,7 +144,7 @@ def _check_one(
         raise _error("later", where, target=target)
     _, question = seen[target]
     try:
-        kind = QuestionKind(question.get("kind"))
+        kind = QuestionKind(str(question.get("kind", "")))
     except ValueError as exc:
         raise _error("operator", where, target=target) from exc
     op = condition.get("op")

@@ -111,9 +111,9 @@ async def create_options(
             )
         await log_event(
             conn,
-            consultation.council_id,
+            consultation.council_id,  # type: ignore[attr-defined]
             "options_added",
-            actor=actor,  # type: ignore[attr-defined]
+            actor=actor,
             consultation_id=consultation.id,
             details={"options": [r[0] for r in rows]},
         )
@@ -141,11 +141,12 @@ async def need_name(option: ConsultationOption) -> str | None:
     if option.need_id is None:
         return None
     async with connection() as conn:
-        return await conn.fetchval(
+        name: str | None = await conn.fetchval(
             "SELECT left(coalesce(staff_label, label), $2) FROM needs WHERE id = $1",
             option.need_id,
             STATEMENT_MAX,
         )
+        return name
 
 
 async def update_option(

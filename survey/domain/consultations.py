@@ -202,6 +202,7 @@ async def count_participation(consultation: Consultation) -> Tally:
             consultation.id,
             consultation.council_id,  # type: ignore[attr-defined]
         )
+    assert row is not None  # an aggregate query always returns its one row
     return Tally(ballots=row["ballots"], paper=row["paper"], members=row["members"])
 
 

@@ -412,6 +412,7 @@ async def imported_counts(consultation_id: int) -> dict[str, int]:
             "        AND polis_voter_id IS NOT NULL) AS voters",
             consultation_id,
         )
+    assert row is not None  # an aggregate always returns its one row
     return {"statements": int(row["statements"]), "voters": int(row["voters"])}
 
 

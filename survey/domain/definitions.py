@@ -182,6 +182,7 @@ async def _load(survey: Survey) -> SurveyDef:
             "SELECT opens_at, closes_at, access_mode, resume_days FROM surveys WHERE id = $1",
             survey.id,
         )
+        assert head is not None  # the survey row was read just before
         sections = await conn.fetch(
             "SELECT id, title_fr, title_en, description_fr, description_en, settings"
             " FROM sections WHERE survey_id = $1 ORDER BY position, id",

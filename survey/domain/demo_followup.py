@@ -23,6 +23,7 @@ from survey.domain.sortition import create_options_from_needs
 from survey.enums import JobState
 from survey.models.actions import Action
 from survey.models.councils import Council
+from survey.models.needs import AnalysisRun
 
 COUNCIL = "Conseil citoyen des quartiers (démo)"
 QUESTION = "manque"
@@ -64,7 +65,7 @@ TERRITORIES = [
 ]
 
 
-async def _analysed(slug: str):  # type: ignore[no-untyped-def]
+async def _analysed(slug: str) -> AnalysisRun | None:
     """The latest finished analysis of the demo's "what do you miss" question, run here
     (inline, not waiting for a worker) when there is none."""
     definition = await get_definition(slug)

@@ -80,9 +80,9 @@ def date_bound(value: Any, today: dt.date) -> dt.date | None:
 
 
 def _date_error(day: dt.date, settings: Mapping[str, Any], today: dt.date) -> FieldError | None:
-    for name, too_far in (("min", lambda b: day < b), ("max", lambda b: day > b)):
+    for name in ("min", "max"):
         bound = date_bound(settings.get(name), today)
-        if bound is not None and too_far(bound):
+        if bound is not None and (day < bound if name == "min" else day > bound):
             if settings.get(name) == TODAY:
                 return FieldError(f"error.date_{name}_today", {})
             shown = {"fr": bound.strftime("%d/%m/%Y"), "en": bound.isoformat()}

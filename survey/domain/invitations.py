@@ -18,7 +18,6 @@ import secrets
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -168,6 +167,7 @@ async def invitation_counts(definition: SurveyDef) -> dict[str, int]:
             " LEFT JOIN invitation_uses u ON u.invitation_id = i.id WHERE i.survey_id = $1",
             definition.id,
         )
+    assert row is not None  # an aggregate always returns its one row
     return {"total": int(row["total"]), "used": int(row["used"])}
 
 
@@ -452,7 +452,7 @@ async def api_responses(
     }
 
 
-def _response_item(row: Mapping[str, Any], zone: ZoneInfo | None = None) -> dict[str, Any]:
+def _response_item(row: asyncpg.Record, zone: ZoneInfo | None = None) -> dict[str, Any]:
     # Never the receipt: it belongs to the resident, who can see and erase the answer with it.
     moment = row["submitted_at"]
     return {
@@ -467,7 +467,7 @@ def _response_item(row: Mapping[str, Any], zone: ZoneInfo | None = None) -> dict
 def openapi_document() -> dict[str, Any]:
     """The OpenAPI 3.1 description of the read-only API and of the webhook."""
     error = {"$ref": "#/components/schemas/Error"}
-    bearer = [{"token": []}]
+    bearer: list[dict[str, list[str]]] = [{"token": []}]
     reasons = {
         "400": "A query value is not an integer in its range",
         "401": "Missing or revoked token",

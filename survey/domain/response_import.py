@@ -487,7 +487,9 @@ def _raw_for_row(
     return raw, problems
 
 
-def _date_columns(definition: SurveyDef, mapping: Mapping[int, str], date_column: int | None):
+def _date_columns(
+    definition: SurveyDef, mapping: Mapping[int, str], date_column: int | None
+) -> list[int]:
     dated = [
         i for i, code in mapping.items() if definition.question(code).kind == QuestionKind.DATE
     ]

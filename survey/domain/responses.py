@@ -160,6 +160,7 @@ async def submit_response(
                 notify,
                 definition.version,
             )
+            assert row is not None  # the final SELECT of scalar subqueries returns one row
             if row["receipt"]:
                 return str(row["receipt"])
             if row["version"] is None:

@@ -248,6 +248,7 @@ async def _pool_counts(
     contact = contact_question(definition)
     sizes = await conn.fetchrow(_POOL_SIZE, definition.id, question, council_id, contact)
     rows = await conn.fetch(_POOL_COUNTS, definition.id, question, council_id, contact, strata)
+    assert sizes is not None  # an aggregate always returns its one row
     counts: dict[str, dict[str, int]] = {s: {} for s in strata}
     for r in rows:
         counts[r["category"]][r["value"]] = r["n"]
@@ -630,7 +631,7 @@ async def draw_report(council_id: int, draw_id: int) -> DrawReport:
     draw = await SortitionDraw.get_or_none(id=draw_id, council_id=council.id)
     if draw is None:
         raise NotFound("sortition.draw_not_found")
-    survey = await Survey.get(id=draw.survey_id)  # type: ignore[attr-defined]
+    survey = await Survey.get(id=draw.survey_id)
     async with connection() as conn:
         unreachable = await conn.fetchval(
             "SELECT (details->>'unreachable')::int FROM council_audit WHERE council_id = $1"
@@ -638,12 +639,13 @@ async def draw_report(council_id: int, draw_id: int) -> DrawReport:
             council.id,
             str(draw.id),
         )
-        numbers = dict(
-            await conn.fetch(
+        numbers: dict[int, int] = {
+            row["id"]: row["number"]
+            for row in await conn.fetch(
                 "SELECT id, number FROM responses WHERE id = ANY($1::bigint[])",
                 [int(i) for i in draw.selected],
             )
-        )
+        }
     return DrawReport(
         council=council,
         draw=draw,

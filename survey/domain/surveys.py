@@ -36,9 +36,12 @@ async def list_surveys() -> list[dict[str, object]]:
     """Every survey with its response count (one grouped query) and effective status."""
     surveys = await Survey.all().order_by("-created_at")
     async with connection() as conn:
-        counts = dict(
-            await conn.fetch("SELECT survey_id, count(*) FROM responses GROUP BY survey_id")
-        )
+        counts: dict[int, int] = {
+            r["survey_id"]: r["count"]
+            for r in await conn.fetch(
+                "SELECT survey_id, count(*) FROM responses GROUP BY survey_id"
+            )
+        }
     now = dt.datetime.now(dt.UTC)
     return [
         {"survey": s, "responses": counts.get(s.id, 0), "status": effective_status(s, now)}

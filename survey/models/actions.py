@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from survey.models.core import Survey
+    from survey.models.councils import Consultation
 
 
 class ActionStatus(StrEnum):
@@ -21,13 +26,13 @@ class Action(Model):
     """One action: need → decision → who is responsible → status."""
 
     id = fields.IntField(primary_key=True)
-    survey: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+    survey: fields.ForeignKeyNullableRelation[Survey] = fields.ForeignKeyField(
         "models.Survey", related_name="actions", on_delete=fields.SET_NULL, null=True
     )
     # Needs are replaced by each analysis re-run: a plain integer, as on consultation options.
     need_id = fields.IntField(null=True)
     # The consultation whose decision the action carries out; kept if it is deleted.
-    consultation: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+    consultation: fields.ForeignKeyNullableRelation[Consultation] = fields.ForeignKeyField(
         "models.Consultation", related_name="actions", on_delete=fields.SET_NULL, null=True
     )
     title = fields.CharField(max_length=200)

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TYPE_CHECKING, Any
 
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from survey.models.core import Survey
 
 
 class ActorKind(StrEnum):
@@ -33,10 +37,10 @@ class Actor(Model):
     name = fields.CharField(max_length=200)
     kind = fields.CharEnumField(ActorKind, max_length=16, default=ActorKind.ASSOCIATION)
     # One item per line in the form; kept as lists so imports and exports keep them apart.
-    services: list = fields.JSONField(default=list)  # type: ignore[type-arg]
-    skills: list = fields.JSONField(default=list)  # type: ignore[type-arg]
-    resources: list = fields.JSONField(default=list)  # type: ignore[type-arg]
-    themes: list = fields.JSONField(default=list)  # type: ignore[type-arg]
+    services: list[str] = fields.JSONField(default=list)
+    skills: list[str] = fields.JSONField(default=list)
+    resources: list[str] = fields.JSONField(default=list)
+    themes: list[str] = fields.JSONField(default=list)
     audience = fields.TextField(default="")
     # The code of a territory choice of the surveys (neighbourhood), or empty.
     neighbourhood = fields.CharField(max_length=64, default="")
@@ -79,7 +83,7 @@ class ActorNeedLink(Model):
     actor: fields.ForeignKeyRelation[Actor] = fields.ForeignKeyField(
         "models.Actor", related_name="links", on_delete=fields.CASCADE
     )
-    survey: fields.ForeignKeyRelation = fields.ForeignKeyField(
+    survey: fields.ForeignKeyRelation[Survey] = fields.ForeignKeyField(
         "models.Survey", related_name="actor_links", on_delete=fields.CASCADE
     )
     question_code = fields.CharField(max_length=64)
@@ -103,7 +107,7 @@ class TerritoryOutline(Model):
     id = fields.IntField(primary_key=True)
     filename = fields.CharField(max_length=200, default="")
     # [{"code", "name", "rings": [[[lon, lat], ...], ...]}]
-    areas: list = fields.JSONField()  # type: ignore[type-arg]
+    areas: list[dict[str, Any]] = fields.JSONField()
     uploaded_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from survey.models.core import Survey, User
 
 
 class ResumeDraft(Model):
     """Answers typed so far, kept under a short code so a resident can finish later."""
 
     id = fields.BigIntField(primary_key=True)
-    survey: fields.ForeignKeyRelation = fields.ForeignKeyField(
+    survey: fields.ForeignKeyRelation[Survey] = fields.ForeignKeyField(
         "models.Survey", related_name="resume_drafts", on_delete=fields.CASCADE
     )
     code = fields.CharField(max_length=16, unique=True)
     # The raw form values (field name -> list of strings), as typed, errors included.
-    form_values: dict = fields.JSONField(default=dict)  # type: ignore[type-arg]
+    form_values: dict[str, list[str]] = fields.JSONField(default=dict)
     step = fields.IntField(default=0)
     language = fields.CharField(max_length=2, default="fr")
     invitation = fields.CharField(max_length=16, default="")
@@ -30,7 +35,7 @@ class Invitation(Model):
     """A one-time code that lets one person answer a survey in invitation mode."""
 
     id = fields.BigIntField(primary_key=True)
-    survey: fields.ForeignKeyRelation = fields.ForeignKeyField(
+    survey: fields.ForeignKeyRelation[Survey] = fields.ForeignKeyField(
         "models.Survey", related_name="invitations", on_delete=fields.CASCADE
     )
     code = fields.CharField(max_length=16, unique=True)
@@ -65,7 +70,7 @@ class InvitationMail(Model):
     invitation: fields.OneToOneRelation[Invitation] = fields.OneToOneField(
         "models.Invitation", related_name="mail", on_delete=fields.CASCADE
     )
-    survey: fields.ForeignKeyRelation = fields.ForeignKeyField(
+    survey: fields.ForeignKeyRelation[Survey] = fields.ForeignKeyField(
         "models.Survey", related_name="invitation_mails", on_delete=fields.CASCADE
     )
     email = fields.CharField(max_length=254, null=True)
@@ -89,10 +94,10 @@ class Upload(Model):
 
     id = fields.BigIntField(primary_key=True)
     # None while the file starts a new survey whose questions staff are reviewing.
-    survey: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+    survey: fields.ForeignKeyNullableRelation[Survey] = fields.ForeignKeyField(
         "models.Survey", related_name="uploads", on_delete=fields.CASCADE, null=True
     )
-    user: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+    user: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="uploads", on_delete=fields.SET_NULL, null=True
     )
     filename = fields.CharField(max_length=200, default="")
@@ -108,7 +113,7 @@ class ApiToken(Model):
     """A personal token for the read-only API; only its SHA-256 is stored."""
 
     id = fields.IntField(primary_key=True)
-    user: fields.ForeignKeyRelation = fields.ForeignKeyField(
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="api_tokens", on_delete=fields.CASCADE
     )
     name = fields.CharField(max_length=100, default="")
@@ -121,7 +126,7 @@ class ApiToken(Model):
     # What the token may do: read surveys and their responses (the only scope so far).
     scope = fields.CharField(max_length=32, default="surveys:read")
     # The one survey it reads; none: every survey.
-    survey: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+    survey: fields.ForeignKeyNullableRelation[Survey] = fields.ForeignKeyField(
         "models.Survey", related_name="api_tokens", on_delete=fields.CASCADE, null=True
     )
 
@@ -134,7 +139,7 @@ class Webhook(Model):
     """An address told of each new response, with an HMAC-SHA256 signature."""
 
     id = fields.IntField(primary_key=True)
-    survey: fields.ForeignKeyRelation = fields.ForeignKeyField(
+    survey: fields.ForeignKeyRelation[Survey] = fields.ForeignKeyField(
         "models.Survey", related_name="webhooks", on_delete=fields.CASCADE
     )
     url = fields.CharField(max_length=500)

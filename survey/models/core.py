@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -63,7 +65,7 @@ class Section(Model):
     description_fr = fields.TextField(default="")
     description_en = fields.TextField(default="")
     # The section's display condition, among others.
-    settings: dict = fields.JSONField(default=dict)  # type: ignore[type-arg]
+    settings: dict[str, Any] = fields.JSONField(default=dict)
 
     questions: fields.ReverseRelation[Question]
 
@@ -88,7 +90,7 @@ class Question(Model):
     required = fields.BooleanField(default=False)
     personal_data = fields.BooleanField(default=False)
     # Kind-specific settings: choices [{code, fr, en}], allow_other, min, max, labels...
-    settings: dict = fields.JSONField(default=dict)  # type: ignore[type-arg]
+    settings: dict[str, Any] = fields.JSONField(default=dict)
 
     class Meta:
         table = "questions"
@@ -105,7 +107,7 @@ class Response(Model):
     # Sent with the form: a double tap or a retried POST finds the row already there.
     idempotency_key = fields.UUIDField(unique=True)
     receipt = fields.CharField(max_length=16, unique=True)
-    answers: dict = fields.JSONField(default=dict)  # type: ignore[type-arg]
+    answers: dict[str, Any] = fields.JSONField(default=dict)
     language = fields.CharField(max_length=2, default="fr")
     channel = fields.CharEnumField(Channel, max_length=8, default=Channel.WEB)
     submitted_at = fields.DatetimeField(auto_now_add=True, db_index=True)
@@ -123,7 +125,7 @@ class Job(Model):
 
     id = fields.BigIntField(primary_key=True)
     kind = fields.CharField(max_length=32)
-    payload: dict = fields.JSONField(default=dict)  # type: ignore[type-arg]
+    payload: dict[str, Any] = fields.JSONField(default=dict)
     state = fields.CharEnumField(JobState, max_length=16, default=JobState.QUEUED)
     progress = fields.FloatField(default=0.0)
     error = fields.TextField(default="")

@@ -9,6 +9,7 @@ A secret ballot is stored without any link to its voter: ``council_participation
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from tortoise import fields
 from tortoise.models import Model
@@ -60,7 +61,7 @@ class Member(Model):
     phone = fields.CharField(max_length=40, default="")
     territory = fields.CharField(max_length=100, default="")
     # Other stratification fields (age band, gender...), as drawn or typed by staff.
-    strata: dict = fields.JSONField(default=dict)  # type: ignore[type-arg]
+    strata: dict[str, str] = fields.JSONField(default=dict)
     token = fields.CharField(max_length=64, unique=True)
     code = fields.CharField(max_length=8, unique=True)
     active = fields.BooleanField(default=True)
@@ -87,7 +88,7 @@ class Consultation(Model):
     allow_change = fields.BooleanField(default=False)
     budget = fields.FloatField(null=True)
     # Computed once, at closing, and never recomputed: what the results pages show.
-    results: dict | None = fields.JSONField(null=True)  # type: ignore[type-arg]
+    results: dict[str, Any] | None = fields.JSONField(null=True)
     published = fields.BooleanField(default=False)
     opened_at = fields.DatetimeField(null=True)
     closed_at = fields.DatetimeField(null=True)
@@ -114,7 +115,7 @@ class ConsultationOption(Model):
     # While the consultation is a draft, the title follows the need's (reviewed) name;
     # staff naming the option themselves stop it.
     follows_need = fields.BooleanField(default=False)
-    quotes: list = fields.JSONField(default=list)  # type: ignore[type-arg]
+    quotes: list[str] = fields.JSONField(default=list)
     status = fields.CharEnumField(OptionStatus, max_length=16, default=OptionStatus.APPROVED)
     proposed_by: fields.ForeignKeyNullableRelation[Member] = fields.ForeignKeyField(
         "models.Member", related_name="proposals", on_delete=fields.SET_NULL, null=True
@@ -180,7 +181,7 @@ class PendingBallot(Model):
     )
     receipt = fields.CharField(max_length=16, unique=True)
     salt = fields.CharField(max_length=32)
-    marks: dict = fields.JSONField()  # type: ignore[type-arg]
+    marks: dict[str, Any] = fields.JSONField()
     change_key = fields.CharField(max_length=64, null=True)
 
     class Meta:
@@ -216,7 +217,7 @@ class AuditEntry(Model):
     )
     actor = fields.CharField(max_length=254, default="")
     action = fields.CharField(max_length=32)
-    details: dict = fields.JSONField(default=dict)  # type: ignore[type-arg]
+    details: dict[str, Any] = fields.JSONField(default=dict)
     at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from survey.models.core import Survey
 
 
 class Followup(Model):
     """The public follow-up page of one survey (``/s/<slug>/suivi``), as staff set it."""
 
     id = fields.IntField(primary_key=True)
-    survey: fields.OneToOneRelation = fields.OneToOneField(
+    survey: fields.OneToOneRelation[Survey] = fields.OneToOneField(
         "models.Survey", related_name="followup", on_delete=fields.CASCADE
     )
     published = fields.BooleanField(default=False)
@@ -37,7 +42,7 @@ class FollowupSubscriber(Model):
     """
 
     id = fields.UUIDField(primary_key=True)
-    survey: fields.ForeignKeyRelation = fields.ForeignKeyField(
+    survey: fields.ForeignKeyRelation[Survey] = fields.ForeignKeyField(
         "models.Survey", related_name="subscribers", on_delete=fields.CASCADE
     )
     email = fields.CharField(max_length=254)

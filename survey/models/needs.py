@@ -2,28 +2,33 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from tortoise import fields
 from tortoise.models import Model
 
 from survey.enums import JobState
+
+if TYPE_CHECKING:
+    from survey.models.core import Response, Survey
 
 
 class AnalysisRun(Model):
     """One clustering of a free-text question's answers (a background job)."""
 
     id = fields.IntField(primary_key=True)
-    survey: fields.ForeignKeyRelation = fields.ForeignKeyField(
+    survey: fields.ForeignKeyRelation[Survey] = fields.ForeignKeyField(
         "models.Survey", related_name="analysis_runs", on_delete=fields.CASCADE
     )
     question_code = fields.CharField(max_length=64)
     state = fields.CharEnumField(JobState, max_length=16, default=JobState.QUEUED)
     job_id = fields.BigIntField(null=True)
     # Staff choices: forced number of needs, seed, language.
-    params: dict = fields.JSONField(default=dict)  # type: ignore[type-arg]
+    params: dict[str, Any] = fields.JSONField(default=dict)
     # What a re-run kept, added and dropped compared with the previous run.
-    changes: dict = fields.JSONField(default=dict)  # type: ignore[type-arg]
+    changes: dict[str, Any] = fields.JSONField(default=dict)
     # Share unclassified, mean coherence, numbers of themes and needs.
-    quality: dict = fields.JSONField(default=dict)  # type: ignore[type-arg]
+    quality: dict[str, float] = fields.JSONField(default=dict)
     n_answers = fields.IntField(default=0)
     n_non_answers = fields.IntField(default=0)
     error = fields.TextField(default="")
@@ -51,8 +56,8 @@ class Need(Model):
     theme_position = fields.IntField(default=0)
     # Mean cosine of its answers to its centre (1: all say the same thing).
     coherence = fields.FloatField(default=0.0)
-    keywords: list = fields.JSONField(default=list)  # type: ignore[type-arg]
-    quote_response_ids: list = fields.JSONField(default=list)  # type: ignore[type-arg]
+    keywords: list[str] = fields.JSONField(default=list)
+    quote_response_ids: list[int] = fields.JSONField(default=list)
     size = fields.IntField(default=0)
     # False once staff mark it "not a need"; its answers then count as unclassified.
     is_need = fields.BooleanField(default=True)
@@ -69,7 +74,7 @@ class NeedAnswer(Model):
     run: fields.ForeignKeyRelation[AnalysisRun] = fields.ForeignKeyField(
         "models.AnalysisRun", related_name="answers", on_delete=fields.CASCADE
     )
-    response: fields.ForeignKeyRelation = fields.ForeignKeyField(
+    response: fields.ForeignKeyRelation[Response] = fields.ForeignKeyField(
         "models.Response", related_name="need_answers", on_delete=fields.CASCADE
     )
     need: fields.ForeignKeyNullableRelation[Need] = fields.ForeignKeyField(

@@ -11,7 +11,7 @@ from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -121,7 +121,9 @@ async def _parse_form(request: Request) -> FormData:
     # Its size is checked while it streams in (``survey.web.limits``).
     body = await request.body()
     try:
-        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, max_num_fields=1000)
+        pairs: list[tuple[str, str | UploadFile]] = list(
+            parse_qsl(body.decode("utf-8"), keep_blank_values=True, max_num_fields=1000)
+        )
     except (UnicodeDecodeError, ValueError) as exc:
         raise SurveyError("error.bad_form") from exc
     return FormData(pairs)
@@ -227,7 +229,8 @@ def access(rule: str) -> Callable[[Endpoint], Endpoint]:
                     raise Forbidden("error.forbidden")
             return await view(request)
 
-        wrapper.access = rule  # type: ignore[attr-defined]
+        # Read back from the routing table by the tests that check every route's rule.
+        wrapper.__dict__["access"] = rule
         return wrapper
 
     return decorate
@@ -236,7 +239,8 @@ def access(rule: str) -> Callable[[Endpoint], Endpoint]:
 async def current_user(request: Request) -> User | None:
     """The logged-in staff member, if the session is still valid."""
     if hasattr(request.state, "user"):
-        return request.state.user  # type: ignore[no-any-return]
+        known: User | None = request.state.user
+        return known
     user = None
     uid, sid = request.session.get("uid"), request.session.get("sid")
     if uid is not None:

@@ -16,7 +16,6 @@ from survey.domain.councils import InvalidForm
 from survey.domain.forms import FieldError
 from survey.errors import Conflict
 from survey.web.common import (
-    MAX_FORM_BYTES,
     STAFF,
     access,
     check_csrf,
@@ -24,7 +23,7 @@ from survey.web.common import (
     path_id,
     render,
 )
-from survey.web.limits import BodyTooLarge, takes_files
+from survey.web.limits import MAX_FORM_BYTES, BodyTooLarge, takes_files
 
 _DEFAULT_UPLOAD_BYTES = 5 * 1024 * 1024
 

@@ -10,7 +10,7 @@ from urllib.parse import quote, urlencode
 
 from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from survey.domain import response_import, survey_from_file, templates_lib, xlsform, xlsx_export
@@ -41,7 +41,9 @@ def _values(form: FormData) -> dict[str, str]:
     return {k: str(v) for k, v in form.items() if isinstance(v, str)}
 
 
-def _new_page(request: Request, *, values: dict[str, str], errors: Any, status: int = 200):
+def _new_page(
+    request: Request, *, values: dict[str, str], errors: Any, status: int = 200
+) -> HTMLResponse:
     return render(
         request,
         "staff/builder_new.html",
@@ -171,7 +173,9 @@ async def responses_import_post(request: Request) -> Response:
 # --- a new survey from a responses file -------------------------------------------------------
 
 
-def _from_file_page(request: Request, *, error: SurveyError | None = None, status: int = 200):
+def _from_file_page(
+    request: Request, *, error: SurveyError | None = None, status: int = 200
+) -> HTMLResponse:
     return render(request, "staff/survey_from_file.html", status_code=status, error=error)
 
 

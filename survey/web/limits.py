@@ -40,7 +40,7 @@ def takes_files(count: int = 1) -> Callable[[View], View]:
     """Declare that a view receives up to ``count`` uploaded files (under ``access``)."""
 
     def mark(view: View) -> View:
-        view.upload_files = count  # type: ignore[attr-defined]
+        view.__dict__["upload_files"] = count
         return view
 
     return mark

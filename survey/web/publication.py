@@ -11,6 +11,7 @@ from survey.domain import publication
 from survey.domain.builder import Invalid
 from survey.domain.surveys import list_surveys
 from survey.errors import Forbidden, NotFound, SurveyError
+from survey.models import Survey
 from survey.web.builder import editor_page
 from survey.web.common import STAFF, access, current_user, read_form, redirect, render
 
@@ -74,7 +75,8 @@ async def list_status_post(request: Request) -> Response:
     form = await read_form(request)
     slug = _slug(request)
     rows = await list_surveys()
-    current = next((r["survey"] for r in rows if r["survey"].slug == slug), None)
+    surveys = [r["survey"] for r in rows if isinstance(r["survey"], Survey)]
+    current = next((s for s in surveys if s.slug == slug), None)
     if current is None:
         raise NotFound("error.survey_not_found")
     wanted = str(form.get("status", ""))

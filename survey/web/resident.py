@@ -11,8 +11,9 @@ import datetime as dt
 import re
 import secrets
 import uuid
-from typing import Any
+from typing import Any, TypedDict
 
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
@@ -81,6 +82,15 @@ def _unavailable_page(request: Request, definition: SurveyDef) -> Response | Non
 def _today(request: Request) -> dt.date:
     """The territory's date, for date questions bounded by "today"."""
     return localtime.today(time_zone(request))
+
+
+class _Carried(TypedDict):
+    """What every page of one answering carries from POST to POST."""
+
+    key: str
+    invite: str
+    resume: str
+    preview: bool
 
 
 def _page(
@@ -231,10 +241,10 @@ async def _flow(request: Request, definition: SurveyDef, *, preview: bool) -> Re
         form = await read_form(request)
     except Forbidden:
         # Expired session or blocked cookie: show the page again with what was typed.
-        form = getattr(request.state, "form", None)
-        if form is None:
+        kept: FormData | None = getattr(request.state, "form", None)
+        if kept is None:
             raise
-        return _redisplay(request, definition, form, notice="error.csrf", status=403)
+        return _redisplay(request, definition, kept, notice="error.csrf", status=403)
     # A page rendered before an edit may name questions since retired (kept) or renamed
     # (ignored): what the survey still knows goes on.
     raw = known_answers(definition, raw_answers(form))
@@ -252,7 +262,7 @@ async def _flow(request: Request, definition: SurveyDef, *, preview: bool) -> Re
             await check_invitation(definition, invite)
         except SurveyError as error:
             return _invitation_page(request, definition, error=error)
-    page = {"key": key, "invite": invite, "resume": resume, "preview": preview}
+    page: _Carried = {"key": key, "invite": invite, "resume": resume, "preview": preview}
     switch = str(form.get("switch_lang") or "")
     if switch in LANGUAGES:
         response = _page(request, definition, step, raw, lang=switch, **page)

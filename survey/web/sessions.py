@@ -47,7 +47,8 @@ class SignedCookieSessions:
 
     def _cookie(self, scope: Scope) -> bytes | None:
         needle = self.name + b"="
-        for name, value in scope["headers"]:
+        headers: list[tuple[bytes, bytes]] = scope["headers"]
+        for name, value in headers:
             if name != b"cookie":
                 continue
             at = value.find(needle)

@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import ast
 import re
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from survey.enums import Channel, JobState, SurveyStatus
+import jinja2
+from jinja2 import nodes
+
+from analysis.sortition_lib import ALGORITHMS
+from analysis.voting import N_GRADES
+from survey.domain.conditions import BETWEEN, EQUALS, INCLUDES, ONE_OF
+from survey.domain.definitions import ACCESS_MODES
+from survey.domain.followup import PARTS
+from survey.domain.sortition import SIMPLE_ALGORITHM
+from survey.enums import Channel, JobState, QuestionKind, Role, SurveyStatus
 from survey.i18n import catalogue, translate
+from survey.models.actions import ActionStatus
 
 ROOT = Path(__file__).resolve().parents[2]
 _KEY = re.compile(
@@ -32,6 +44,166 @@ def used_keys() -> set[str]:
     keys.update(f"channel.{c}" for c in Channel)
     keys.update(f"analysis.state_{s}" for s in JobState)
     return keys
+
+
+# Keys built from a value: a template's ``"prefix" ~ value ~ "suffix"`` and code's
+# ``f"prefix{value}suffix"`` or ``"prefix" + value``, found by parsing (Jinja's and Python's
+# own parsers). Each shape, (prefix, suffix), names where its values come from; the test
+# fails on a shape found in the code that is not listed here, and on a value of a listed shape
+# that has no message.
+
+
+def _in_catalogue_namespace(text: object) -> bool:
+    """Whether a literal starts like a catalogue key: a prefix of ``_KEY`` and a dot."""
+    return (
+        isinstance(text, str) and "." in text and bool(_KEY.fullmatch(f'"{text.split(".")[0]}.x"'))
+    )
+
+
+def _source(relative: str) -> str:
+    return (ROOT / relative).read_text(encoding="utf-8")
+
+
+def _calls(relative: str, function: str) -> set[str]:
+    """First arguments of the calls to ``function`` in a module, when they are literals."""
+    found = set()
+    for node in ast.walk(ast.parse(_source(relative))):
+        if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
+            name = node.func.id if isinstance(node.func, ast.Name) else None
+            if name == function and isinstance(node.args[0].value, str):
+                found.add(node.args[0].value)
+    assert found, f"no call to {function} in {relative}"
+    return found
+
+
+def _returned(relative: str, function: str) -> set[str]:
+    """The literal strings a function of a module returns."""
+    for node in ast.walk(ast.parse(_source(relative))):
+        if isinstance(node, ast.FunctionDef) and node.name == function:
+            found = {
+                r.value.value
+                for r in ast.walk(node)
+                if isinstance(r, ast.Return)
+                and isinstance(r.value, ast.Constant)
+                and isinstance(r.value.value, str)
+            }
+            assert found, f"{function} in {relative} returns no literal"
+            return found
+    raise AssertionError(f"no function {function} in {relative}")
+
+
+def _dict_keys(relative: str, variable: str) -> set[str]:
+    for node in ast.walk(ast.parse(_source(relative))):
+        if (
+            isinstance(node, ast.Assign)
+            and isinstance(node.value, ast.Dict)
+            and any(isinstance(t, ast.Name) and t.id == variable for t in node.targets)
+        ):
+            return {k.value for k in node.value.keys if isinstance(k, ast.Constant)}
+    raise AssertionError(f"no dict {variable} in {relative}")
+
+
+BUILT: dict[tuple[str, str], Callable[[], Iterable[object]]] = {
+    ("status.", ""): lambda: SurveyStatus,
+    ("channel.", ""): lambda: Channel,
+    ("analysis.state_", ""): lambda: JobState,
+    # The waiting page shows a queued or running draw; a done or failed one leaves it.
+    ("sortition.queued_", ""): lambda: (JobState.QUEUED, JobState.RUNNING),
+    ("actions.status_", ""): lambda: ActionStatus,
+    ("staff.team_role_", ""): lambda: Role,
+    # What survey.domain.accounts records: create_<role>, reset_password, deactivate.
+    ("staff.team_action_", ""): lambda: (
+        {f"create_{r}" for r in Role} | {"reset_password", "deactivate"}
+    ),
+    ("builder.kind.", ""): lambda: QuestionKind,
+    ("builder.access.", ""): lambda: ACCESS_MODES,
+    ("builder.op.", ""): lambda: (EQUALS, ONE_OF, INCLUDES, BETWEEN),
+    ("builder.condition_", ""): lambda: _calls("survey/domain/conditions.py", "_error"),
+    ("followup.part_", ""): lambda: PARTS,
+    ("sortition.algorithm_", ""): lambda: (*ALGORITHMS, SIMPLE_ALGORITHM),
+    ("sortition.algorithm_", "_help"): lambda: (*ALGORITHMS, SIMPLE_ALGORITHM),
+    ("sortition.", ""): lambda: (
+        _calls("analysis/sortition.py", "InfeasibleQuotas")
+        | _calls("analysis/sortition_lib.py", "InfeasibleQuotas")
+    ),
+    ("vote.grade_", ""): lambda: range(N_GRADES),
+    # A statement's ballot choices and the side of a group's representative statement.
+    ("vote.", ""): lambda: ("agree", "disagree", "pass"),
+    ("council.method_budget_", ""): lambda: ("equal_shares", "greedy"),
+    ("council.explain_budget_", ""): lambda: ("equal_shares", "greedy"),
+    ("decide.reading_", ""): lambda: _returned("survey/web/council.py", "_statement_reading"),
+    ("actors.bad_", ""): lambda: _dict_keys("survey/domain/actors.py", "limits"),
+    # The directory's import gives parse_table no column or cell limit: those two never come.
+    ("actors.import_", ""): lambda: {
+        k.replace(".", "_")
+        for k in _calls("analysis/csvio.py", "TableError")
+        - {"csv.too_many_columns", "csv.too_many_cells"}
+    },
+}
+
+
+def _template_shapes(source: str) -> set[tuple[str, str]]:
+    shapes = set()
+    for concat in jinja2.Environment(autoescape=True).parse(source).find_all(nodes.Concat):
+        head, *rest = concat.nodes
+        if isinstance(head, nodes.Const) and _in_catalogue_namespace(head.value):
+            tail = rest[-1] if rest else None
+            suffix = tail.value if isinstance(tail, nodes.Const) else ""
+            shapes.add((head.value, str(suffix)))
+    return shapes
+
+
+def _code_shapes(source: str) -> set[tuple[str, str]]:
+    shapes = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.JoinedStr):
+            parts = node.values
+            first, last = parts[0], parts[-1]
+            if isinstance(first, ast.Constant) and _in_catalogue_namespace(first.value):
+                holes = sum(isinstance(p, ast.FormattedValue) for p in parts)
+                suffix = last.value if isinstance(last, ast.Constant) and len(parts) > 1 else ""
+                shapes.add((first.value, suffix) if holes == 1 else (first.value, f"<{holes}>"))
+        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            left = node.left
+            if isinstance(left, ast.Constant) and isinstance(left.value, str):
+                if _in_catalogue_namespace(left.value):
+                    shapes.add((left.value, ""))
+    return shapes
+
+
+def built_shapes() -> dict[tuple[str, str], list[str]]:
+    """Each shape of built key found, with the files it is found in."""
+    found: dict[tuple[str, str], list[str]] = {}
+    for path in sorted((ROOT / "templates").rglob("*.html")):
+        for shape in _template_shapes(path.read_text(encoding="utf-8")):
+            found.setdefault(shape, []).append(str(path.relative_to(ROOT)))
+    for package in ("survey", "analysis"):
+        for path in sorted((ROOT / package).rglob("*.py")):
+            if "migrations" in path.parts:
+                continue
+            for shape in _code_shapes(path.read_text(encoding="utf-8")):
+                found.setdefault(shape, []).append(str(path.relative_to(ROOT)))
+    return found
+
+
+def built_keys() -> set[str]:
+    return {f"{head}{value}{tail}" for (head, tail), values in BUILT.items() for value in values()}
+
+
+def test_every_built_key_says_where_its_values_come_from() -> None:
+    found = built_shapes()
+    assert len(found) >= len(BUILT) - 2  # the scanner sees the shapes (not an empty walk)
+    unlisted = {
+        f"{head}…{tail}": files
+        for (head, tail), files in found.items()
+        if (head, tail) not in BUILT
+    }
+    assert unlisted == {}
+
+
+def test_every_built_key_exists() -> None:
+    missing = sorted(built_keys() - set(catalogue("fr")))
+    assert missing == []
 
 
 def test_catalogue_has_every_message_in_both_languages() -> None:

@@ -68,18 +68,59 @@ async def test_protected_routes_refuse_anonymous_visitors(client: httpx.AsyncCli
     assert checked >= 5
 
 
-async def test_every_post_route_requires_csrf(client: httpx.AsyncClient) -> None:
-    """Even a logged-in staff member cannot POST without the form's token."""
-    from tests.survey.test_staff import login, staff_user
+async def _csrf_sessions(
+    app, slug: str
+) -> tuple[httpx.AsyncClient, httpx.AsyncClient, dict[str, str]]:  # type: ignore[no-untyped-def]
+    """An administrator's client, a council member's client, and real ids for the paths."""
+    from survey.domain.accounts import create_user
+    from survey.enums import Role
+    from tests.survey.test_council import make_consultation, make_council, member_login
+    from tests.survey.test_staff import login
+
+    council, members = await make_council(1)
+    consultation = await make_consultation(council, "statements", ["Un", "Deux"])
+    await create_user("csrf-admin@example.org", "correct horse battery", Role.ADMIN)
+    staff = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
+    member = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
+    assert (
+        await login(staff, "csrf-admin@example.org", "correct horse battery")
+    ).status_code == 303
+    assert (await member_login(member, members[0])).status_code == 303
+    ids = {
+        "slug": slug,
+        "council": str(council.id),
+        "consultation": str(consultation.id),
+        "member": str(members[0].id),
+    }
+    return staff, member, ids
+
+
+async def test_every_post_route_refuses_a_form_without_its_csrf_token(app) -> None:  # type: ignore[no-untyped-def]
+    """Every POST route, called by someone it lets in, refuses a form whose CSRF token is
+    missing or wrong with the CSRF refusal itself (403 and its message), not another error."""
+    from survey.i18n import translate
+    from tests.htmlform import field_value, post_form, text_of
 
     definition = await make_survey()
-    await staff_user("routes@example.org")
-    await login(client, "routes@example.org")
-    for method, path, _ in endpoints():
-        if method != "POST":
-            continue
-        url = fill(path, definition.slug)
-        response = await client.post(url, data={"x": "1"})
-        assert response.status_code in (303, 400, 403), f"{method} {path}: {response.status_code}"
-        if response.status_code == 303:  # Only a member route may send to its own login.
-            assert response.headers["location"].startswith(MEMBER_LOGIN), f"{method} {path}"
+    staff, member, ids = await _csrf_sessions(app, definition.slug)
+    refusal = translate("fr", "error.csrf")
+    posts = [(path, endpoint) for method, path, endpoint in endpoints() if method == "POST"]
+    assert len(posts) >= 60
+    wrong: list[str] = []
+    real = field_value((await staff.get("/staff")).text, "csrf")
+    try:
+        for path, endpoint in posts:
+            url = path
+            for name, value in ids.items():
+                url = url.replace("{" + name + "}", value)
+            url = fill(url, definition.slug)
+            client = member if endpoint.access == MEMBER else staff
+            for token in ([], [("csrf", "x" * len(real))], [("csrf", real[:-1])]):
+                response = await post_form(client, url, [*token, ("x", "1")])
+                if response.status_code != 403 or refusal not in text_of(response.text):
+                    sent = token[0][1][:4] + "…" if token else "none"
+                    wrong.append(f"{path} (token {sent}): {response.status_code}")
+    finally:
+        await staff.aclose()
+        await member.aclose()
+    assert wrong == []
