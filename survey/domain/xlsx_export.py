@@ -6,22 +6,29 @@ import io
 import json
 from collections.abc import Mapping
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 
-from survey.domain.builder import LOCAL_TZ
 from survey.domain.db import connection
 from survey.domain.definitions import QuestionDef, SurveyDef
 from survey.domain.responses import format_answer, neutralise
+from survey import localtime
 from survey.i18n import pick
 
 
-async def export_xlsx(definition: SurveyDef, language: str, *, labels: bool = True) -> bytes:
-    """The responses as an Excel workbook: answer labels and question texts, or raw codes."""
+async def export_xlsx(
+    definition: SurveyDef, language: str, zone: ZoneInfo, *, labels: bool = True
+) -> bytes:
+    """The responses as an Excel workbook: answer labels and question texts, or raw codes.
+
+    A spreadsheet's dates carry no zone: moments are written as the wall-clock time of
+    ``zone`` and the column's header says which zone that is."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("responses")
     questions = definition.questions
-    head = ["id", "submitted_at", "channel", "language"]
+    submitted = f"submitted_at ({localtime.zone_note(zone, language)})"
+    head = ["id", submitted, "channel", "language"]
     if labels:
         sheet.append(head + [neutralise(pick(q.text, language)) for q in questions])
     else:
@@ -35,7 +42,7 @@ async def export_xlsx(definition: SurveyDef, language: str, *, labels: bool = Tr
         )
         async for record in cursor:
             answers = json.loads(record["answers"])
-            moment = record["submitted_at"].astimezone(LOCAL_TZ).replace(tzinfo=None)
+            moment = localtime.local(record["submitted_at"], zone).replace(tzinfo=None)
             cells: list[Any] = [record["id"], moment, record["channel"], record["language"]]
             for q in questions:
                 cells.append(_xlsx_cell(definition, q, answers, language, labels))

@@ -89,7 +89,9 @@ async def definition_export(request: Request) -> Response:
 async def xlsx_export_view(request: Request) -> Response:
     definition = await get_definition(_slug(request))
     labels = request.query_params.get("values", "labels") != "codes"
-    data = await xlsx_export.export_xlsx(definition, language(request), labels=labels)
+    data = await xlsx_export.export_xlsx(
+        definition, language(request), time_zone(request), labels=labels
+    )
     return Response(
         data,
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

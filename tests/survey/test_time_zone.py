@@ -121,6 +121,31 @@ async def test_csv_and_json_exports_carry_the_cayenne_offset_and_the_header_says
     assert dt.datetime.fromisoformat(items[0]["submitted_at"]) == LATE
 
 
+async def test_xlsx_export_writes_the_cayenne_wall_clock_and_names_the_zone(
+    cayenne: httpx.AsyncClient,
+) -> None:
+    from openpyxl import load_workbook
+
+    definition = await survey_answered_at(LATE)
+    await as_staff(cayenne)
+    answer = await cayenne.get(f"/staff/surveys/{definition.slug}/export-xlsx")
+    assert answer.status_code == 200
+    rows = list(load_workbook(io.BytesIO(answer.content)).active.iter_rows(values_only=True))
+    assert rows[0][1] == "submitted_at (heure locale (America/Cayenne))"
+    assert rows[1][1] == dt.datetime(2026, 12, 1, 23, 30)
+
+
+async def test_api_over_http_gives_the_instance_zone_offset(cayenne: httpx.AsyncClient) -> None:
+    from tests.survey.test_builder_api import new_token
+
+    definition = await survey_answered_at(LATE)
+    await as_staff(cayenne)
+    auth = {"Authorization": f"Bearer {await new_token(cayenne)}"}
+    page = await cayenne.get(f"/api/surveys/{definition.slug}/responses", headers=auth)
+    assert page.status_code == 200
+    assert [i["submitted_at"] for i in page.json()["items"]] == ["2026-12-01T23:30:00-03:00"]
+
+
 async def test_api_items_keep_an_explicit_offset_in_the_instance_zone() -> None:
     definition = await survey_answered_at(LATE)
     page = await api_responses(definition, zone=CAYENNE)
