@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 
+from survey import localtime
 from survey.domain.db import connection
 from survey.domain.definitions import QuestionDef, SurveyDef
 from survey.domain.responses import format_answer, neutralise
-from survey import localtime
 from survey.i18n import pick
 
 
