@@ -19,7 +19,7 @@ from tortoise.transactions import in_transaction
 from survey.domain.db import connection
 from survey.domain.forms import FieldError
 from survey.errors import NotFound, SurveyError
-from survey.models.actors import Actor, ActorKind
+from survey.models.actors import Actor, ActorKind, TerritoryOutline
 
 NAME_MAX = 200
 TEXT_MAX = 5000
@@ -144,7 +144,48 @@ def _items(form: Mapping[str, str], name: str, errors: dict[str, FieldError]) ->
     return items
 
 
-def _coordinates(form: Mapping[str, str], errors: dict[str, FieldError]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Bounds:
+    """The territory's box: coordinates outside it are refused (a typing slip, or latitude
+    and longitude swapped, puts a point kilometres away)."""
+
+    lat_min: float
+    lat_max: float
+    lon_min: float
+    lon_max: float
+
+    def params(self) -> dict[str, str]:
+        return {k: f"{v:.3f}" for k, v in vars(self).items()}
+
+
+# Around the outlines: a quarter of their extent, at least about ten kilometres.
+_MARGIN_SHARE = 0.25
+_MARGIN_MIN = 0.1
+
+
+def bounds_of(areas: Iterable[Mapping[str, Any]]) -> Bounds | None:
+    """The box around the outlines' rings, with a margin; ``None`` without any point."""
+    points = [p for a in areas for ring in a["rings"] for p in ring]
+    if not points:
+        return None
+    lons = [float(p[0]) for p in points]
+    lats = [float(p[1]) for p in points]
+    lat_pad = max(_MARGIN_SHARE * (max(lats) - min(lats)), _MARGIN_MIN)
+    lon_pad = max(_MARGIN_SHARE * (max(lons) - min(lons)), _MARGIN_MIN)
+    return Bounds(
+        min(lats) - lat_pad, max(lats) + lat_pad, min(lons) - lon_pad, max(lons) + lon_pad
+    )
+
+
+async def territory_bounds() -> Bounds | None:
+    """The box of the newest uploaded outlines (the demo loads its own)."""
+    outline = await TerritoryOutline.all().order_by("-uploaded_at", "-id").first()
+    return bounds_of(outline.areas) if outline is not None else None
+
+
+def _coordinates(
+    form: Mapping[str, str], errors: dict[str, FieldError], bounds: Bounds | None
+) -> dict[str, Any]:
     values: dict[str, Any] = {"latitude": None, "longitude": None}
     texts = {n: str(form.get(n, "")).strip() for n in ("latitude", "longitude")}
     limits = {"latitude": 90.0, "longitude": 180.0}
@@ -159,11 +200,21 @@ def _coordinates(form: Mapping[str, str], errors: dict[str, FieldError]) -> dict
     if (texts["latitude"] == "") != (texts["longitude"] == ""):
         missing = "latitude" if not texts["latitude"] else "longitude"
         errors.setdefault(missing, _error("actors.coordinates_pair"))
+    lat, lon = values["latitude"], values["longitude"]
+    if bounds is not None and lat is not None and lon is not None:
+        outside = _error("actors.outside_territory", **bounds.params())
+        if not bounds.lat_min <= lat <= bounds.lat_max:
+            errors["latitude"] = outside
+        if not bounds.lon_min <= lon <= bounds.lon_max:
+            errors["longitude"] = outside
     return values
 
 
-def clean_actor(form: Mapping[str, str], places: Iterable[str]) -> dict[str, Any]:
-    """Validated column values from the actor form (or an imported row), or ``InvalidActor``."""
+def clean_actor(
+    form: Mapping[str, str], places: Iterable[str], bounds: Bounds | None = None
+) -> dict[str, Any]:
+    """Validated column values from the actor form (or an imported row), or ``InvalidActor``;
+    coordinates must lie in ``bounds`` when given."""
     errors: dict[str, FieldError] = {}
     values: dict[str, Any] = {
         "name": " ".join(_text(form, "name", errors, NAME_MAX).split()),
@@ -185,7 +236,7 @@ def clean_actor(form: Mapping[str, str], places: Iterable[str]) -> dict[str, Any
     if place and place not in set(places):
         errors["neighbourhood"] = _error("actors.bad_neighbourhood")
     values["neighbourhood"] = place
-    values.update(_coordinates(form, errors))
+    values.update(_coordinates(form, errors, bounds))
     phone = _text(form, "phone", errors, 40)
     if phone and "phone" not in errors and not _PHONE.match(phone):
         errors["phone"] = _error("actors.bad_phone")
@@ -218,7 +269,7 @@ def clean_actor(form: Mapping[str, str], places: Iterable[str]) -> dict[str, Any
 async def create_actor(form: Mapping[str, str]) -> Actor:
     """Add an entry to the directory from its form."""
     places = [c["code"] for c in await territory_choices()]
-    return await Actor.create(**clean_actor(form, places))
+    return await Actor.create(**clean_actor(form, places, await territory_bounds()))
 
 
 async def get_actor(actor_id: int) -> Actor:
@@ -232,7 +283,7 @@ async def update_actor(actor_id: int, form: Mapping[str, str]) -> Actor:
     """Save the edited form of an entry."""
     actor = await get_actor(actor_id)
     places = [c["code"] for c in await territory_choices()]
-    actor.update_from_dict(clean_actor(form, places))
+    actor.update_from_dict(clean_actor(form, places, await territory_bounds()))
     await actor.save()
     return actor
 

@@ -13,12 +13,13 @@ from starlette.routing import BaseRoute, Route
 
 from analysis.charts.territory import Area, Point, schematic_areas, schematic_points, territory_map
 from survey.domain import actors as domain
-from survey.domain import actors_io, actors_map, actors_matching
+from survey.domain import actors_io, actors_map, actors_matching, actors_offers
 from survey.domain.definitions import get_definition
 from survey.domain.forms import FieldError
 from survey.domain.needs import get_run
 from survey.errors import Forbidden, SurveyError
 from survey.i18n import pick, translate
+from survey.web.actors_offers import routes as offers_routes
 from survey.web.charts import Chart
 from survey.web.common import (
     MAX_FORM_BYTES,
@@ -258,6 +259,7 @@ async def need_actors(request: Request) -> Response:
     definition, run = await get_run(request.path_params["slug"], path_id(request, "run"))
     result = await actors_matching.need_suggestions(definition, run, path_id(request, "need"))
     places = {p["code"]: p for p in await domain.territory_choices()}
+    kinds = await actors_offers.kinds_answering([actors_matching.need_text(result.need)])
     return render(
         request,
         "staff/actors/suggestions.html",
@@ -265,6 +267,7 @@ async def need_actors(request: Request) -> Response:
         run=run,
         result=result,
         places=places,
+        kinds=kinds[0],
     )
 
 
@@ -396,7 +399,7 @@ async def _fiche(request: Request, form: dict[str, Any] | None, template: str) -
     definition, run = await get_run(request.path_params["slug"], path_id(request, "run"))
     threshold = int(request.app.state.settings.small_group_threshold)
     fiche = await actors_matching.draft_fiche(
-        definition, run, path_id(request, "need"), form, threshold
+        definition, run, path_id(request, "need"), form, threshold, language(request)
     )
     places = {p["code"]: p for p in await domain.territory_choices()}
     return render(
@@ -425,6 +428,7 @@ async def fiche_print(request: Request) -> Response:
 
 
 routes: list[BaseRoute] = [
+    *offers_routes,
     Route("/staff/actors", directory, methods=["GET"]),
     Route("/staff/actors", actor_create, methods=["POST"]),
     # Before "/staff/actors/{id}", which would otherwise take these words.
