@@ -27,6 +27,7 @@ from analysis.csvio import TableError, parse_table
 from survey.domain.actors import (
     FIELDS,
     InvalidActor,
+    actor_row,
     clean_actor,
     territory_bounds,
     territory_choices,
@@ -498,13 +499,7 @@ FROM actors WHERE NOT archived ORDER BY lower(name), id
 async def _live_actors() -> list[dict[str, Any]]:
     async with connection() as conn:
         rows = await conn.fetch(_EXPORT)
-    items = []
-    for row in rows:
-        item = dict(row)
-        for name in ("services", "skills", "resources", "themes"):
-            item[name] = json.loads(item[name]) if isinstance(item[name], str) else item[name]
-        items.append(item)
-    return items
+    return [actor_row(row) for row in rows]
 
 
 def _csv_value(item: Mapping[str, Any], name: str) -> str:

@@ -11,13 +11,13 @@ keeps them too. Rejected actors are never suggested again for that need.
 from __future__ import annotations
 
 import asyncio
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from analysis.matching import OfferMatcher
 from analysis.text import normalise
 from survey.domain.actions import create_action
+from survey.domain.actors import actor_row
 from survey.domain.actors_offers import KindOffer, kinds_answering
 from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef
@@ -88,13 +88,9 @@ FROM actors a WHERE NOT a.archived ORDER BY a.id
 async def _live_actors() -> list[dict[str, Any]]:
     async with connection() as conn:
         rows = await conn.fetch(_ACTORS)
-    items = []
-    for row in rows:
-        item = dict(row)
-        for name in ("services", "skills", "resources", "themes"):
-            item[name] = json.loads(item[name]) if isinstance(item[name], str) else item[name]
+    items = [actor_row(row) for row in rows]
+    for item in items:
         item["taught"] = list(item["taught"])
-        items.append(item)
     return items
 
 
