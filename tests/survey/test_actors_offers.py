@@ -12,7 +12,7 @@ import pytest
 
 from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef
-from survey.domain.privacy import erase_by_receipt, purge_expired
+from survey.domain.privacy import erase_by_receipt, processing_register, purge_expired
 from survey.domain.responses import load_responses
 from survey.models.actors import Actor, ActorKind, ActorNeedLink
 from survey.models.needs import AnalysisRun, Need, NeedAnswer
@@ -156,6 +156,8 @@ async def test_erased_or_purged_answer_takes_its_entry(client: httpx.AsyncClient
         fields = [("csrf", token), ("survey", definition.slug), ("response", str(rid))]
         assert (await post_form(client, "/staff/actors/offers", fields)).status_code == 303
     erased = await Actor.get(response_id=ids[0])
+    register = {e["survey"]: e for e in await processing_register()}
+    assert register[definition.slug]["directory_residents"] == 2
     need_def, need_run, need = await survey_with_need("Courses", ["Aide aux courses"] * 5)
     await ActorNeedLink.create(
         actor=erased,
@@ -175,6 +177,8 @@ async def test_erased_or_purged_answer_takes_its_entry(client: httpx.AsyncClient
         )
     await purge_expired()
     assert not await Actor.exists(response_id=ids[3])
+    register = {e["survey"]: e for e in await processing_register()}
+    assert register[definition.slug]["directory_residents"] == 0
     page = await client.get(f"/staff/actors/offers?survey={definition.slug}")
     assert "voisine âgée" not in page.text
     assert "nouveaux arrivants" not in page.text
