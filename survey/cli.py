@@ -14,6 +14,7 @@ from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from survey import __version__, cli_actors, cli_analysis, cli_opinion, settings
+from survey.cli_common import with_database
 from survey.runtime import RESOLVED_URL_VAR, Database, open_database, orm
 
 T = TypeVar("T")
@@ -126,7 +127,7 @@ def _account_call(function: Callable[[], Awaitable[T]]) -> T | None:
     from survey.i18n import translate
 
     try:
-        return _call(function)
+        return with_database(function)
     except SurveyError as exc:
         print(translate("en", exc.key, **exc.params), file=sys.stderr)
         return None
@@ -150,7 +151,7 @@ def cmd_users(args: argparse.Namespace) -> int:
     from survey.domain.accounts import list_accounts
 
     print("email\trole\tstatus\tcreated")
-    for account in _call(list_accounts):
+    for account in with_database(list_accounts):
         status = "active" if account.active else "deactivated"
         created = account.created_at.date().isoformat()
         print(f"{account.email}\t{account.role}\t{status}\t{created}")
@@ -212,27 +213,13 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _call(function: Callable[[], Awaitable[T]]) -> T:
-    """Run one domain call with the database open (embedded or ``DATABASE_URL``)."""
-    database = open_database(settings.load())
-
-    async def run() -> T:
-        async with orm(database.url):
-            return await function()
-
-    try:
-        return asyncio.run(run())
-    finally:
-        database.stop()
-
-
 def cmd_purge(args: argparse.Namespace) -> int:
     import json
 
     from survey.domain.privacy import purge_all
 
     zone = settings.load().time_zone
-    done = _call(lambda: purge_all(zone))
+    done = with_database(lambda: purge_all(zone))
     for lines in done.values():
         for line in lines:
             print(json.dumps(line))
@@ -254,7 +241,8 @@ def cmd_register(args: argparse.Namespace) -> int:
     from survey.domain.privacy import processing_register
 
     zone = settings.load().time_zone
-    print(json.dumps(_call(lambda: processing_register(zone)), ensure_ascii=False, indent=1))
+    register = with_database(lambda: processing_register(zone))
+    print(json.dumps(register, ensure_ascii=False, indent=1))
     return 0
 
 

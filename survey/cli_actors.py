@@ -3,17 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TypeVar
 
-from survey import settings
-from survey.runtime import open_database, orm
-
-T = TypeVar("T")
-EXIT_BAD_INPUT = 2
+from survey.cli_common import EXIT_BAD_INPUT, fail, positive, with_database
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -55,27 +48,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         metavar="NAME,OFFER[,PLACE]",
         help="columns of ACTORS.csv: name, what it offers, and optionally its neighbourhood",
     )
-    m.add_argument("--top", type=_positive, default=3, metavar="K")
+    m.add_argument("--top", type=positive, default=3, metavar="K")
     m.add_argument("--output", type=Path, required=True, metavar="OUT.csv")
     m.set_defaults(func=_match)
-
-
-def _with_database(function: Callable[[], Awaitable[T]]) -> T:
-    database = open_database(settings.load())
-
-    async def run() -> T:
-        async with orm(database.url):
-            return await function()
-
-    try:
-        return asyncio.run(run())
-    finally:
-        database.stop()
-
-
-def _fail(message: str, command: str = "actors") -> int:
-    print(f"parlons {command}: error: {message}", file=sys.stderr)
-    return EXIT_BAD_INPUT
 
 
 def _import(args: argparse.Namespace) -> int:
@@ -85,15 +60,15 @@ def _import(args: argparse.Namespace) -> int:
     try:
         data = args.file.read_bytes()
     except OSError as error:
-        return _fail(f"cannot read {args.file}: {error.strerror}")
+        return fail("actors", f"cannot read {args.file}: {error.strerror}")
     try:
-        report = _with_database(
+        report = with_database(
             lambda: import_actors(
                 data, args.format or "", filename=args.file.name, dry_run=args.check
             )
         )
     except ImportRefused as exc:
-        return _fail(f"{args.file}: {translate('en', exc.key, **exc.params)}")
+        return fail("actors", f"{args.file}: {translate('en', exc.key, **exc.params)}")
     if report.errors:
         print(
             f"parlons actors: {args.file}: nothing imported, {len(report.errors)} problem(s) "
@@ -127,17 +102,10 @@ def _export(args: argparse.Namespace) -> int:
         "geojson": actors_io.export_geojson,
         "gogocarto": actors_io.export_gogocarto,
     }[args.format]
-    text = _with_database(writer)
+    text = with_database(writer)
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
     sys.stdout.flush()
     return 0
-
-
-def _positive(value: str) -> int:
-    number = int(value)
-    if number < 1:
-        raise argparse.ArgumentTypeError("must be a positive integer")
-    return number
 
 
 def _match(args: argparse.Namespace) -> int:
@@ -148,7 +116,7 @@ def _match(args: argparse.Namespace) -> int:
 
     columns = [c.strip() for c in args.actor_columns.split(",")]
     if len(columns) not in (2, 3) or not all(columns):
-        return _fail("--actor-columns takes NAME,OFFER or NAME,OFFER,PLACE", "match")
+        return fail("match", "--actor-columns takes NAME,OFFER or NAME,OFFER,PLACE")
     try:
         needs_table = read_table(args.needs)
         needs = needs_table.column(args.column)
@@ -157,9 +125,9 @@ def _match(args: argparse.Namespace) -> int:
         names, offers = (actors_table.column(c) for c in columns[:2])
         places = actors_table.column(columns[2]) if len(columns) == 3 else None
     except TableError as error:
-        return _fail(_table_message(error), "match")
+        return fail("match", _table_message(error))
     if not needs or not offers:
-        return _fail("no data rows in " + str(args.needs if not needs else args.actors), "match")
+        return fail("match", "no data rows in " + str(args.needs if not needs else args.actors))
     # One offer per line: semicolons separate offers typed in one cell.
     texts = [
         "\n".join([name, *(part.strip() for part in offer.replace(";", "\n").split("\n"))])
@@ -175,7 +143,7 @@ def _match(args: argparse.Namespace) -> int:
                 for match in matches:
                     writer.writerow([match.need, match.rank, match.actor, f"{match.score:.4f}"])
     except OSError as error:
-        return _fail(f"cannot write {args.output}: {error.strerror}", "match")
+        return fail("match", f"cannot write {args.output}: {error.strerror}")
     print(f"{len(needs)} needs, {len(offers)} actors, top {args.top} written to {args.output}")
     return 0
 

@@ -16,6 +16,7 @@ from analysis.clustering import TwoLevelResult, cluster_needs
 from analysis.csvio import TableError, read_table
 from analysis.text import mask_personal_data
 from analysis.themes import VocabularyError, load_vocabulary
+from survey.cli_common import positive
 
 EXIT_USAGE = 2
 
@@ -43,7 +44,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument("--language", choices=("fr", "en", "auto"), default="auto")
     p.add_argument(
         "--clusters",
-        type=_positive,
+        type=positive,
         default=None,
         metavar="K",
         help="force the number of needs (default: chosen automatically)",
@@ -57,15 +58,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     p.add_argument("--seed", type=int, default=0, help="random seed (same seed, same result)")
     p.add_argument("--output", type=Path, required=True, metavar="OUT.csv")
-    p.add_argument("--max-rows", type=_positive, default=100_000, help=argparse.SUPPRESS)
+    p.add_argument("--max-rows", type=positive, default=100_000, help=argparse.SUPPRESS)
     p.set_defaults(func=_run)
-
-
-def _positive(value: str) -> int:
-    number = int(value)
-    if number < 1:
-        raise argparse.ArgumentTypeError("must be a positive integer")
-    return number
 
 
 def _run(args: argparse.Namespace) -> int:

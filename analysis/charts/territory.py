@@ -10,11 +10,10 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from html import escape
 
 import plotly.graph_objects as go
 
-from analysis.charts.common import base_layout
+from analysis.charts.common import base_layout, plain
 
 Ring = Sequence[tuple[float, float]]
 
@@ -85,8 +84,8 @@ def territory_map(
                     fill="toself",
                     fillcolor=_shade(value or 0, top),
                     line={"color": "#555555", "width": 1},
-                    name=area.name,
-                    text=f"{escape(area.name)}: {label}",
+                    name=plain(area.name),
+                    text=f"{plain(area.name)}: {plain(label)}",
                     hoverinfo="text",
                     hoveron="fills",
                     showlegend=False,
@@ -97,7 +96,7 @@ def territory_map(
             fig.add_annotation(
                 x=sum(p[0] for p in ring[:-1]) / max(1, len(ring) - 1),
                 y=ring[0][1] + 0.8,
-                text=f"{escape(area.name)}<br>{label}",
+                text=f"{plain(area.name)}<br>{plain(label)}",
                 showarrow=False,
                 font={"size": 12},
             )
@@ -108,7 +107,7 @@ def territory_map(
                 y=[p.lat for p in points],
                 mode="markers",
                 marker={"size": 9, "color": "#E69F00", "line": {"color": "#000000", "width": 1}},
-                text=[escape(f"{p.name} – {p.detail}" if p.detail else p.name) for p in points],
+                text=[plain(f"{p.name} – {p.detail}" if p.detail else p.name) for p in points],
                 hoverinfo="text",
                 name="actors",
                 showlegend=False,

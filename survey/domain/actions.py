@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,7 +16,15 @@ from typing import Any
 from survey.domain.db import connection
 from survey.domain.forms import FieldError
 from survey.domain.outcomes import outcome_of
-from survey.errors import NotFound, SurveyError
+from survey.domain.staff_forms import (
+    ID,
+    InvalidFields,
+    field_error,
+    optional_id,
+    parse_day,
+    trimmed,
+)
+from survey.errors import NotFound
 from survey.models.actions import Action, ActionStatus
 from survey.models.councils import Council
 
@@ -27,44 +34,16 @@ TEXT_MAX = 5000
 STATUSES = tuple(ActionStatus)
 # The fields of the action form, in the order of the page (for the error summary).
 FIELDS = ("title", "decision", "responsible", "status", "due_date", "survey", "notes")
-_FRENCH_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
-_ID = re.compile(r"^[0-9]{1,9}$")
 
 
-class InvalidAction(SurveyError):
+class InvalidAction(InvalidFields):
     """Some fields of the action form are invalid; ``errors`` maps field → error."""
 
-    status = 422
-
-    def __init__(self, errors: dict[str, FieldError]) -> None:
-        super().__init__("actions.form_errors", n=len(errors))
-        self.errors = errors
-
-
-def _error(key: str, **params: Any) -> FieldError:
-    return FieldError(key, params)
-
-
-def parse_due_date(text: str) -> dt.date:
-    """``YYYY-MM-DD`` (a date input) or ``DD/MM/YYYY`` (typed by hand in French)."""
-    text = text.strip()
-    match = _FRENCH_DATE.match(text)
-    if match:
-        day, month, year = (int(g) for g in match.groups())
-        return dt.date(year, month, day)
-    return dt.date.fromisoformat(text)
+    summary_key = "actions.form_errors"
 
 
 def _text(form: Mapping[str, str], name: str, errors: dict[str, FieldError], *, limit: int) -> str:
-    value = form.get(name, "").strip()
-    if len(value) > limit:
-        errors[name] = _error("actions.too_long", max=limit)
-    return value
-
-
-def _optional_id(form: Mapping[str, str], name: str) -> int | None:
-    value = form.get(name, "").strip()
-    return int(value) if _ID.match(value) else None
+    return trimmed(form, name, errors, limit=limit, too_long="actions.too_long")
 
 
 async def _clean(form: Mapping[str, str]) -> dict[str, Any]:
@@ -77,22 +56,22 @@ async def _clean(form: Mapping[str, str]) -> dict[str, Any]:
         "notes": _text(form, "notes", errors, limit=TEXT_MAX),
     }
     if not values["title"] and "title" not in errors:
-        errors["title"] = _error("actions.required")
+        errors["title"] = field_error("actions.required")
     status = form.get("status", "").strip()
     if status not in STATUSES:
-        errors["status"] = _error("actions.bad_status")
+        errors["status"] = field_error("actions.bad_status")
     values["status"] = status
     due = form.get("due_date", "").strip()
     values["due_date"] = None
     if due:
         try:
-            values["due_date"] = parse_due_date(due)
+            values["due_date"] = parse_day(due)
         except ValueError:
-            errors["due_date"] = _error("actions.bad_date")
+            errors["due_date"] = field_error("actions.bad_date")
     survey_text = form.get("survey", "").strip()
-    values["survey_id"] = _optional_id(form, "survey")
-    values["need_id"] = _optional_id(form, "need_id")
-    values["consultation_id"] = _optional_id(form, "consultation_id")
+    values["survey_id"] = optional_id(form, "survey")
+    values["need_id"] = optional_id(form, "need_id")
+    values["consultation_id"] = optional_id(form, "consultation_id")
     async with connection() as conn:
         found = await conn.fetchrow(
             "SELECT EXISTS (SELECT 1 FROM surveys WHERE id = $1) AS survey,"
@@ -103,7 +82,7 @@ async def _clean(form: Mapping[str, str]) -> dict[str, Any]:
             values["consultation_id"],
         )
     if survey_text and not found["survey"]:
-        errors["survey"] = _error("actions.bad_survey")
+        errors["survey"] = field_error("actions.bad_survey")
     # Links carried by hidden fields: a stale or forged one is dropped, not shown as an error.
     if not found["need"]:
         values["need_id"] = None
@@ -195,7 +174,7 @@ async def list_actions(survey: str = "", status: str = "") -> ActionList:
 
     Unknown filter values (a stale bookmark) show every action rather than an error.
     """
-    survey_id = int(survey) if _ID.match(survey) else None
+    survey_id = int(survey) if ID.match(survey) else None
     chosen = status if status in STATUSES else None
     async with connection() as conn:
         rows = await conn.fetch(_LIST, survey_id, chosen, list(STATUSES))
@@ -257,7 +236,7 @@ async def decision_form(consultation_id: str, option_id: str = "") -> dict[str, 
     ``option_id`` picks one of several winners (funded projects, ties); by default the first.
     """
     form = {"status": str(ActionStatus.TODO)}
-    if not _ID.match(consultation_id):
+    if not ID.match(consultation_id):
         return form
     async with connection() as conn:
         row = await conn.fetchrow(
@@ -289,7 +268,7 @@ async def decision_form(consultation_id: str, option_id: str = "") -> dict[str, 
 async def need_form(need_id: str) -> dict[str, str]:
     """A new action's form prefilled from a need: its reviewed name, its size, its survey."""
     form = {"status": str(ActionStatus.TODO)}
-    if not _ID.match(need_id):
+    if not ID.match(need_id):
         return form
     async with connection() as conn:
         row = await conn.fetchrow(
@@ -319,8 +298,8 @@ class ActionPage:
 
 async def action_page(form: Mapping[str, str]) -> ActionPage:
     """Choices for the form and the decision and need it links to, if any."""
-    consultation_id = _optional_id(form, "consultation_id")
-    need_id = _optional_id(form, "need_id")
+    consultation_id = optional_id(form, "consultation_id")
+    need_id = optional_id(form, "need_id")
     async with connection() as conn:
         consultation = await conn.fetchrow(
             "SELECT k.id, k.title, k.council_id, c.name AS council FROM consultations k"

@@ -7,7 +7,6 @@ typed one item per line; themes are separated by commas.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -18,8 +17,9 @@ from tortoise.transactions import in_transaction
 
 from survey.domain.db import connection
 from survey.domain.forms import FieldError
+from survey.domain.staff_forms import ID, InvalidFields, field_error, parse_day, trimmed
 from survey.errors import NotFound, SurveyError
-from survey.models.actors import Actor, ActorKind
+from survey.models.actors import Actor, ActorKind, TerritoryOutline
 
 NAME_MAX = 200
 TEXT_MAX = 5000
@@ -54,22 +54,21 @@ FIELDS = (
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]{2,}$")
 _PHONE = re.compile(r"^\+?[0-9][0-9 .()-]{7,18}[0-9]$")
 _WEBSITE = re.compile(r"^https?://[^\s<>\"']+$", re.IGNORECASE)
-_FRENCH_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
-_ID = re.compile(r"^[0-9]{1,9}$")
 
 
-class InvalidActor(SurveyError):
+class InvalidActor(InvalidFields):
     """Some fields of the actor form are invalid; ``errors`` maps field → error."""
 
-    status = 422
-
-    def __init__(self, errors: dict[str, FieldError]) -> None:
-        super().__init__("actors.form_errors", n=len(errors))
-        self.errors = errors
+    summary_key = "actors.form_errors"
 
 
-def _error(key: str, **params: Any) -> FieldError:
-    return FieldError(key, params)
+def actor_row(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A fetched row of ``actors`` as a dict, its list columns (JSON) as lists."""
+    item = dict(row)
+    for name in (*LIST_FIELDS, "themes"):
+        if isinstance(item.get(name), str):
+            item[name] = json.loads(item[name])
+    return item
 
 
 def split_lines(text: str) -> list[str]:
@@ -90,16 +89,6 @@ def parse_number(text: str) -> float | None:
     except ValueError:
         return None
     return value if value == value and abs(value) != float("inf") else None
-
-
-def parse_day(text: str) -> dt.date:
-    """``YYYY-MM-DD`` (a date input) or ``DD/MM/YYYY`` (typed by hand in French)."""
-    text = text.strip()
-    match = _FRENCH_DATE.match(text)
-    if match:
-        day, month, year = (int(g) for g in match.groups())
-        return dt.date(year, month, day)
-    return dt.date.fromisoformat(text)
 
 
 async def territory_choices() -> list[dict[str, str]]:
@@ -127,10 +116,7 @@ async def territory_choices() -> list[dict[str, str]]:
 
 
 def _text(form: Mapping[str, str], name: str, errors: dict[str, FieldError], limit: int) -> str:
-    value = str(form.get(name, "")).strip()
-    if len(value) > limit:
-        errors[name] = _error("actors.too_long", max=limit)
-    return value
+    return trimmed(form, name, errors, limit=limit, too_long="actors.too_long")
 
 
 def _items(form: Mapping[str, str], name: str, errors: dict[str, FieldError]) -> list[str]:
@@ -138,13 +124,54 @@ def _items(form: Mapping[str, str], name: str, errors: dict[str, FieldError]) ->
         split_themes(form.get(name, "")) if name == "themes" else split_lines(form.get(name, ""))
     )
     if len(items) > ITEMS_MAX:
-        errors[name] = _error("actors.too_many", max=ITEMS_MAX)
+        errors[name] = field_error("actors.too_many", max=ITEMS_MAX)
     elif any(len(item) > ITEM_MAX for item in items):
-        errors[name] = _error("actors.item_too_long", max=ITEM_MAX)
+        errors[name] = field_error("actors.item_too_long", max=ITEM_MAX)
     return items
 
 
-def _coordinates(form: Mapping[str, str], errors: dict[str, FieldError]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Bounds:
+    """The territory's box: coordinates outside it are refused (a typing slip, or latitude
+    and longitude swapped, puts a point kilometres away)."""
+
+    lat_min: float
+    lat_max: float
+    lon_min: float
+    lon_max: float
+
+    def params(self) -> dict[str, str]:
+        return {k: f"{v:.3f}" for k, v in vars(self).items()}
+
+
+# Around the outlines: a quarter of their extent, at least about ten kilometres.
+_MARGIN_SHARE = 0.25
+_MARGIN_MIN = 0.1
+
+
+def bounds_of(areas: Iterable[Mapping[str, Any]]) -> Bounds | None:
+    """The box around the outlines' rings, with a margin; ``None`` without any point."""
+    points = [p for a in areas for ring in a["rings"] for p in ring]
+    if not points:
+        return None
+    lons = [float(p[0]) for p in points]
+    lats = [float(p[1]) for p in points]
+    lat_pad = max(_MARGIN_SHARE * (max(lats) - min(lats)), _MARGIN_MIN)
+    lon_pad = max(_MARGIN_SHARE * (max(lons) - min(lons)), _MARGIN_MIN)
+    return Bounds(
+        min(lats) - lat_pad, max(lats) + lat_pad, min(lons) - lon_pad, max(lons) + lon_pad
+    )
+
+
+async def territory_bounds() -> Bounds | None:
+    """The box of the newest uploaded outlines (the demo loads its own)."""
+    outline = await TerritoryOutline.all().order_by("-uploaded_at", "-id").first()
+    return bounds_of(outline.areas) if outline is not None else None
+
+
+def _coordinates(
+    form: Mapping[str, str], errors: dict[str, FieldError], bounds: Bounds | None
+) -> dict[str, Any]:
     values: dict[str, Any] = {"latitude": None, "longitude": None}
     texts = {n: str(form.get(n, "")).strip() for n in ("latitude", "longitude")}
     limits = {"latitude": 90.0, "longitude": 180.0}
@@ -153,17 +180,27 @@ def _coordinates(form: Mapping[str, str], errors: dict[str, FieldError]) -> dict
             continue
         number = parse_number(text)
         if number is None or abs(number) > limits[name]:
-            errors[name] = _error(f"actors.bad_{name}")
+            errors[name] = field_error(f"actors.bad_{name}")
         else:
             values[name] = number
     if (texts["latitude"] == "") != (texts["longitude"] == ""):
         missing = "latitude" if not texts["latitude"] else "longitude"
-        errors.setdefault(missing, _error("actors.coordinates_pair"))
+        errors.setdefault(missing, field_error("actors.coordinates_pair"))
+    lat, lon = values["latitude"], values["longitude"]
+    if bounds is not None and lat is not None and lon is not None:
+        outside = field_error("actors.outside_territory", **bounds.params())
+        if not bounds.lat_min <= lat <= bounds.lat_max:
+            errors["latitude"] = outside
+        if not bounds.lon_min <= lon <= bounds.lon_max:
+            errors["longitude"] = outside
     return values
 
 
-def clean_actor(form: Mapping[str, str], places: Iterable[str]) -> dict[str, Any]:
-    """Validated column values from the actor form (or an imported row), or ``InvalidActor``."""
+def clean_actor(
+    form: Mapping[str, str], places: Iterable[str], bounds: Bounds | None = None
+) -> dict[str, Any]:
+    """Validated column values from the actor form (or an imported row), or ``InvalidActor``;
+    coordinates must lie in ``bounds`` when given."""
     errors: dict[str, FieldError] = {}
     values: dict[str, Any] = {
         "name": " ".join(_text(form, "name", errors, NAME_MAX).split()),
@@ -174,42 +211,42 @@ def clean_actor(form: Mapping[str, str], places: Iterable[str]) -> dict[str, Any
         "source": _text(form, "source", errors, NAME_MAX),
     }
     if not values["name"] and "name" not in errors:
-        errors["name"] = _error("actors.required")
+        errors["name"] = field_error("actors.required")
     kind = str(form.get("kind", "")).strip()
     if kind not in KINDS:
-        errors["kind"] = _error("actors.bad_kind")
+        errors["kind"] = field_error("actors.bad_kind")
     values["kind"] = kind
     for name in (*LIST_FIELDS, "themes"):
         values[name] = _items(form, name, errors)
     place = str(form.get("neighbourhood", "")).strip()
     if place and place not in set(places):
-        errors["neighbourhood"] = _error("actors.bad_neighbourhood")
+        errors["neighbourhood"] = field_error("actors.bad_neighbourhood")
     values["neighbourhood"] = place
-    values.update(_coordinates(form, errors))
+    values.update(_coordinates(form, errors, bounds))
     phone = _text(form, "phone", errors, 40)
     if phone and "phone" not in errors and not _PHONE.match(phone):
-        errors["phone"] = _error("actors.bad_phone")
+        errors["phone"] = field_error("actors.bad_phone")
     email = _text(form, "email", errors, NAME_MAX)
     if email and "email" not in errors and not _EMAIL.match(email):
-        errors["email"] = _error("actors.bad_email")
+        errors["email"] = field_error("actors.bad_email")
     website = _text(form, "website", errors, 500)
     # Only web addresses: a "javascript:" link typed or imported would run on staff pages.
     if website and "website" not in errors and not _WEBSITE.match(website):
-        errors["website"] = _error("actors.bad_website")
+        errors["website"] = field_error("actors.bad_website")
     values.update(phone=phone, email=email, website=website)
     values["public"] = bool(form.get("public"))
     values["consent"] = bool(form.get("consent"))
     if kind == ActorKind.RESIDENT and not values["consent"]:
-        errors["consent"] = _error("actors.consent_required")
+        errors["consent"] = field_error("actors.consent_required")
     checked = str(form.get("checked_on", "")).strip()
     values["checked_on"] = None
     if checked:
         try:
             values["checked_on"] = parse_day(checked)
         except ValueError:
-            errors["checked_on"] = _error("actors.bad_date")
+            errors["checked_on"] = field_error("actors.bad_date")
     if not any(values[n] for n in LIST_FIELDS) and not errors.get("services"):
-        errors["services"] = _error("actors.offer_required")
+        errors["services"] = field_error("actors.offer_required")
     if errors:
         raise InvalidActor(errors)
     return values
@@ -218,7 +255,7 @@ def clean_actor(form: Mapping[str, str], places: Iterable[str]) -> dict[str, Any
 async def create_actor(form: Mapping[str, str]) -> Actor:
     """Add an entry to the directory from its form."""
     places = [c["code"] for c in await territory_choices()]
-    return await Actor.create(**clean_actor(form, places))
+    return await Actor.create(**clean_actor(form, places, await territory_bounds()))
 
 
 async def get_actor(actor_id: int) -> Actor:
@@ -232,7 +269,7 @@ async def update_actor(actor_id: int, form: Mapping[str, str]) -> Actor:
     """Save the edited form of an entry."""
     actor = await get_actor(actor_id)
     places = [c["code"] for c in await territory_choices()]
-    actor.update_from_dict(clean_actor(form, places))
+    actor.update_from_dict(clean_actor(form, places, await territory_bounds()))
     await actor.save()
     return actor
 
@@ -324,14 +361,8 @@ async def list_actors(
             (number - 1) * PAGE_SIZE,
         )
     total = int(rows[0]["total"]) if rows else 0
-    items = []
-    for row in rows:
-        item = dict(row)
-        for name in (*LIST_FIELDS, "themes"):
-            item[name] = json.loads(item[name]) if isinstance(item[name], str) else item[name]
-        items.append(item)
     return Directory(
-        rows=items,
+        rows=[actor_row(row) for row in rows],
         total=total,
         page=number,
         pages=max(1, -(-total // PAGE_SIZE)),
@@ -347,13 +378,13 @@ async def list_actors(
 
 
 def _ids(values: Iterable[str]) -> list[int]:
-    return list(dict.fromkeys(int(v) for v in values if _ID.match(str(v).strip())))
+    return list(dict.fromkeys(int(v) for v in values if ID.match(str(v).strip())))
 
 
 async def merge_actors(keep: str, others: Iterable[str]) -> Actor:
     """Merge duplicates into the entry ``keep``: lists are joined, its empty fields filled
     from the others, their decisions on needs moved to it; the others are archived."""
-    if not _ID.match(keep.strip()):
+    if not ID.match(keep.strip()):
         raise SurveyError("actors.merge_choose_kept")
     kept_id = int(keep)
     merged_ids = [i for i in _ids(others) if i != kept_id]
@@ -457,9 +488,7 @@ async def public_directory(
         )
     groups: list[tuple[str, list[dict[str, Any]]]] = []
     for row in rows:
-        item = dict(row)
-        for name in LIST_FIELDS:
-            item[name] = json.loads(item[name]) if isinstance(item[name], str) else item[name]
+        item = actor_row(row)
         if item["kind"] == ActorKind.RESIDENT:
             item["phone"] = item["website"] = item["address"] = ""
         if not groups or groups[-1][0] != item["neighbourhood"]:

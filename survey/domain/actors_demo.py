@@ -1,5 +1,5 @@
-"""Demo directory: about forty fictional actors around the demo's neighbourhoods, and a few
-confirmed matches, loaded idempotently.
+"""Demo directory: about forty fictional actors around the demo's neighbourhoods, schematic
+outlines of those neighbourhoods, and a few confirmed matches, loaded idempotently.
 
 The matches name the needs the demo's analysis finds with its default seed; they show on
 those needs once staff run *Analyse des besoins* on the demo question.
@@ -11,9 +11,10 @@ import datetime as dt
 import json
 from pathlib import Path
 
+from survey.domain.actors_map import save_outlines
 from survey.domain.actors_matching import need_key
 from survey.domain.definitions import SurveyDef
-from survey.models.actors import Actor, ActorNeedLink, LinkState
+from survey.models.actors import Actor, ActorNeedLink, LinkState, TerritoryOutline
 
 _FIELDS = (
     "name", "kind", "services", "skills", "resources", "themes", "audience", "neighbourhood",
@@ -28,6 +29,10 @@ async def load_demo_actors(definition: SurveyDef, fixtures: Path) -> int:
     path = fixtures / "demo_actors.json"
     if not path.exists():
         return 0
+    outlines = fixtures / "demo_outlines.json"
+    # Schematic outlines of the neighbourhoods, unless staff uploaded their own.
+    if outlines.exists() and not await TerritoryOutline.exists():
+        await save_outlines(outlines.read_bytes(), outlines.name)
     data = json.loads(path.read_text(encoding="utf-8"))
     added = 0
     by_name: dict[str, Actor] = {}

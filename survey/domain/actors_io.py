@@ -24,7 +24,14 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from analysis.csvio import TableError, parse_table
-from survey.domain.actors import FIELDS, InvalidActor, clean_actor, territory_choices
+from survey.domain.actors import (
+    FIELDS,
+    InvalidActor,
+    actor_row,
+    clean_actor,
+    territory_bounds,
+    territory_choices,
+)
 from survey.domain.db import connection
 from survey.domain.forms import FieldError
 from survey.domain.responses import neutralise
@@ -431,6 +438,7 @@ async def import_actors(
         raise ImportRefused("actors.import_too_many", max=MAX_RECORDS)
     report.records = len(records)
     places = await territory_choices()
+    bounds = await territory_bounds()
     codes = _place_codes(places)
     cleaned: list[tuple[str, dict[str, Any]]] = []
     seen: dict[str, int] = {}
@@ -452,7 +460,7 @@ async def import_actors(
         if key:
             seen.setdefault(key, number)
         try:
-            cleaned.append((key[:300], clean_actor(record, [p["code"] for p in places])))
+            cleaned.append((key[:300], clean_actor(record, [p["code"] for p in places], bounds)))
         except InvalidActor as exc:
             report.errors.extend(
                 RowError(number, record.get("name", ""), name, error)
@@ -491,13 +499,7 @@ FROM actors WHERE NOT archived ORDER BY lower(name), id
 async def _live_actors() -> list[dict[str, Any]]:
     async with connection() as conn:
         rows = await conn.fetch(_EXPORT)
-    items = []
-    for row in rows:
-        item = dict(row)
-        for name in ("services", "skills", "resources", "themes"):
-            item[name] = json.loads(item[name]) if isinstance(item[name], str) else item[name]
-        items.append(item)
-    return items
+    return [actor_row(row) for row in rows]
 
 
 def _csv_value(item: Mapping[str, Any], name: str) -> str:

@@ -61,6 +61,8 @@ def parse_outlines(data: bytes, places: list[dict[str, str]]) -> list[dict[str, 
         raise BadOutlines("actors.map_too_large", mb=MAX_BYTES // 2**20)
     try:
         document = json.loads(data.decode("utf-8-sig"))
+    except json.JSONDecodeError as exc:
+        raise BadOutlines("actors.map_bad_json_at", line=exc.lineno, column=exc.colno) from exc
     except (UnicodeDecodeError, ValueError) as exc:
         raise BadOutlines("actors.map_bad_json") from exc
     if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
@@ -111,7 +113,11 @@ class MapData:
 _RESIDENTS = """
 WITH latest AS (
     SELECT DISTINCT ON (survey_id, question_code) id, survey_id
-    FROM analysis_runs WHERE state = 'done'
+    FROM analysis_runs ar WHERE state = 'done' AND NOT EXISTS (
+        -- Residents who offered help are not residents in a need.
+        SELECT 1 FROM sections sc JOIN questions q ON q.section_id = sc.id
+        WHERE sc.survey_id = ar.survey_id AND q.code = ar.question_code
+          AND (q.settings->>'offers') = 'true')
     ORDER BY survey_id, question_code, finished_at DESC NULLS LAST, id DESC
 )
 SELECT r.answers->>q.code AS place, count(DISTINCT r.id) AS n

@@ -11,18 +11,20 @@ keeps them too. Rejected actors are never suggested again for that need.
 from __future__ import annotations
 
 import asyncio
-import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from analysis.matching import OfferMatcher
 from analysis.text import normalise
 from survey.domain.actions import create_action
+from survey.domain.actors import actor_row
+from survey.domain.actors_offers import KindOffer, kinds_answering
 from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef
 from survey.domain.needs import NeedView, needs_of_run
 from survey.enums import QuestionKind
 from survey.errors import NotFound, SurveyError
+from survey.i18n import translate
 from survey.models.actors import Actor, ActorNeedLink, LinkState
 from survey.models.needs import AnalysisRun
 
@@ -86,13 +88,9 @@ FROM actors a WHERE NOT a.archived ORDER BY a.id
 async def _live_actors() -> list[dict[str, Any]]:
     async with connection() as conn:
         rows = await conn.fetch(_ACTORS)
-    items = []
-    for row in rows:
-        item = dict(row)
-        for name in ("services", "skills", "resources", "themes"):
-            item[name] = json.loads(item[name]) if isinstance(item[name], str) else item[name]
+    items = [actor_row(row) for row in rows]
+    for item in items:
         item["taught"] = list(item["taught"])
-        items.append(item)
     return items
 
 
@@ -247,6 +245,8 @@ class Gap:
     size: int
     # Residents per neighbourhood; None when fewer than the small-group threshold.
     places: dict[str, int | None]
+    # Kinds of help residents offered that may answer it.
+    offers: list[KindOffer] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -261,7 +261,11 @@ class GapView:
 _NEEDS = """
 WITH latest AS (
     SELECT DISTINCT ON (survey_id, question_code) id, survey_id, question_code
-    FROM analysis_runs WHERE state = 'done'
+    FROM analysis_runs ar WHERE state = 'done' AND NOT EXISTS (
+        -- The kinds of help residents offer are not needs.
+        SELECT 1 FROM sections sc JOIN questions q ON q.section_id = sc.id
+        WHERE sc.survey_id = ar.survey_id AND q.code = ar.question_code
+          AND (q.settings->>'offers') = 'true')
     ORDER BY survey_id, question_code, finished_at DESC NULLS LAST, id DESC
 )
 SELECT n.id, coalesce(n.staff_label, n.label) AS label, l.id AS run_id, l.survey_id,
@@ -313,6 +317,7 @@ async def gap_view(threshold: int) -> GapView:
         {p for d in per_need.values() for p in d},
         key=lambda p: -sum(v or 0 for d in per_need.values() for q, v in d.items() if q == p),
     )
+    offers = await kinds_answering([n["label"] for n in open_needs])
     gaps = [
         Gap(
             survey_slug=n["slug"],
@@ -322,8 +327,9 @@ async def gap_view(threshold: int) -> GapView:
             label=n["label"],
             size=int(n["size"]),
             places=per_need.get(int(n["id"]), {}),
+            offers=kinds,
         )
-        for n in open_needs
+        for n, kinds in zip(open_needs, offers, strict=True)
     ]
     return GapView(gaps, places, answered=len(needs) - len(open_needs), threshold=threshold)
 
@@ -332,7 +338,6 @@ async def gap_view(threshold: int) -> GapView:
 
 FICHE_TEXT_MAX = 3000
 FICHE_FIELDS = ("title", "target", "hours", "cost", "funders", "notes")
-DEFAULT_FUNDERS = "LEADER (fonds européen), CAF, DLA, Département"
 
 
 @dataclass(frozen=True)
@@ -353,21 +358,22 @@ async def draft_fiche(
     need_id: int,
     form: dict[str, Any] | None,
     threshold: int,
+    language: str = "fr",
 ) -> Fiche:
     """The fiche of a need: confirmed actors as partners (residents as volunteers),
     neighbourhoods with small groups hidden, and staff's text (prefilled when ``form`` is
-    ``None``; every text is cut to a printable length)."""
+    ``None``, in ``language``; every text is cut to a printable length)."""
     suggestions = await need_suggestions(definition, run, need_id, top=3)
     need = suggestions.need
     linked = [s.actor for s in suggestions.confirmed] + [s.actor for s in suggestions.suggested]
     if form is None:
         chosen = {s.actor["id"] for s in suggestions.confirmed}
         values = {
-            "title": f"Répondre au besoin : {need.label}"[:200],
+            "title": translate(language, "actors.fiche_default_title", need=need.label)[:200],
             "target": "",
             "hours": "",
             "cost": "",
-            "funders": DEFAULT_FUNDERS,
+            "funders": translate(language, "actors.fiche_default_funders"),
             "notes": "",
         }
     else:

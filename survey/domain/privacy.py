@@ -221,7 +221,9 @@ async def processing_register(zone: ZoneInfo) -> list[dict[str, Any]]:
             " (SELECT count(*) FROM invitation_mails m WHERE m.survey_id = s.id"
             "  AND m.email IS NOT NULL) AS addresses_held,"
             " (SELECT count(*) FROM followup_subscribers f WHERE f.survey_id = s.id)"
-            "  AS news_addresses"
+            "  AS news_addresses,"
+            " (SELECT count(*) FROM actors a JOIN responses ar ON ar.id = a.response_id"
+            "  WHERE ar.survey_id = s.id) AS directory_residents"
             " FROM surveys s LEFT JOIN responses r ON r.survey_id = s.id"
             " GROUP BY s.id ORDER BY s.created_at"
         )
@@ -237,6 +239,8 @@ async def processing_register(zone: ZoneInfo) -> list[dict[str, Any]]:
             "invitation_addresses_held": int(r["addresses_held"]),
             # Addresses of residents who asked for news of the follow-up (kept apart).
             "followup_news_addresses": int(r["news_addresses"]),
+            # Residents listed in the directory from their offer of help, with their consent.
+            "directory_residents": int(r["directory_residents"]),
             "first_answer": localtime.export(r["first_answer"], zone) or None,
             "last_answer": localtime.export(r["last_answer"], zone) or None,
             "created_at": localtime.export(r["created_at"], zone),

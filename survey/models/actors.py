@@ -9,7 +9,7 @@ from tortoise import fields
 from tortoise.models import Model
 
 if TYPE_CHECKING:
-    from survey.models.core import Survey
+    from survey.models.core import Response, Survey
 
 
 class ActorKind(StrEnum):
@@ -60,6 +60,10 @@ class Actor(Model):
     # A resident's explicit consent to be listed (separate from the survey's consent).
     consent = fields.BooleanField(default=False)
     checked_on = fields.DateField(null=True)
+    # The answer a resident's entry was made from: erasing or purging it removes the entry.
+    response: fields.OneToOneNullableRelation[Response] = fields.OneToOneField(
+        "models.Response", related_name="actor_entry", on_delete=fields.CASCADE, null=True
+    )
     archived = fields.BooleanField(default=False)
     merged_into: fields.ForeignKeyNullableRelation[Actor] = fields.ForeignKeyField(
         "models.Actor", related_name="merged", on_delete=fields.SET_NULL, null=True

@@ -13,12 +13,13 @@ from starlette.routing import BaseRoute, Route
 
 from analysis.charts.territory import Area, Point, schematic_areas, schematic_points, territory_map
 from survey.domain import actors as domain
-from survey.domain import actors_io, actors_map, actors_matching
+from survey.domain import actors_io, actors_map, actors_matching, actors_offers
 from survey.domain.definitions import get_definition
 from survey.domain.forms import FieldError
 from survey.domain.needs import get_run
 from survey.errors import Forbidden, SurveyError
 from survey.i18n import pick, translate
+from survey.web.actors_offers import routes as offers_routes
 from survey.web.charts import Chart
 from survey.web.common import (
     MAX_FORM_BYTES,
@@ -31,6 +32,16 @@ from survey.web.common import (
     redirect,
     render,
 )
+
+
+async def places_by_code() -> dict[str, dict[str, str]]:
+    """The territory's neighbourhoods by code, as the pages name them."""
+    return {p["code"]: p for p in await domain.territory_choices()}
+
+
+def small_group(request: Request) -> int:
+    """Below this many residents a group is shown without its number."""
+    return int(request.app.state.settings.small_group_threshold)
 
 
 def _fields(form: Any) -> dict[str, str]:
@@ -117,7 +128,6 @@ async def actor_archive(request: Request) -> Response:
 async def _merge_page(
     request: Request, ids: list[str], keep: str = "", error: str = "", status: int = 200
 ) -> Response:
-    listing = await domain.list_actors()
     chosen = await domain.actors_by_ids(ids)
     return render(
         request,
@@ -126,7 +136,7 @@ async def _merge_page(
         chosen=chosen,
         keep=keep,
         error=error,
-        places={p["code"]: p for p in listing.places},
+        places=await places_by_code(),
     )
 
 
@@ -257,7 +267,8 @@ def _need_url(slug: str, run_id: int, need_id: int) -> str:
 async def need_actors(request: Request) -> Response:
     definition, run = await get_run(request.path_params["slug"], path_id(request, "run"))
     result = await actors_matching.need_suggestions(definition, run, path_id(request, "need"))
-    places = {p["code"]: p for p in await domain.territory_choices()}
+    places = await places_by_code()
+    kinds = await actors_offers.kinds_answering([actors_matching.need_text(result.need)])
     return render(
         request,
         "staff/actors/suggestions.html",
@@ -265,6 +276,7 @@ async def need_actors(request: Request) -> Response:
         run=run,
         result=result,
         places=places,
+        kinds=kinds[0],
     )
 
 
@@ -305,10 +317,9 @@ async def link_action(request: Request) -> Response:
 
 @access(STAFF)
 async def gaps_page(request: Request) -> Response:
-    threshold = int(request.app.state.settings.small_group_threshold)
+    threshold = small_group(request)
     view = await actors_matching.gap_view(threshold)
-    places = {p["code"]: p for p in await domain.territory_choices()}
-    return render(request, "staff/actors/gaps.html", view=view, places=places)
+    return render(request, "staff/actors/gaps.html", view=view, places=await places_by_code())
 
 
 @access(PUBLIC)
@@ -327,7 +338,7 @@ async def _map_page(
     request: Request, *, error: tuple[str, dict[str, Any]] | None = None, status: int = 200
 ) -> Response:
     lang = language(request)
-    threshold = int(request.app.state.settings.small_group_threshold)
+    threshold = small_group(request)
     data = await actors_map.map_data(threshold)
     places = await domain.territory_choices()
     names = {p["code"]: pick({"fr": p["fr"], "en": p["en"]}, lang) for p in places}
@@ -394,11 +405,11 @@ _NEED = "/staff/surveys/{slug}/analysis/{run}/needs/{need}"
 
 async def _fiche(request: Request, form: dict[str, Any] | None, template: str) -> Response:
     definition, run = await get_run(request.path_params["slug"], path_id(request, "run"))
-    threshold = int(request.app.state.settings.small_group_threshold)
+    threshold = small_group(request)
     fiche = await actors_matching.draft_fiche(
-        definition, run, path_id(request, "need"), form, threshold
+        definition, run, path_id(request, "need"), form, threshold, language(request)
     )
-    places = {p["code"]: p for p in await domain.territory_choices()}
+    places = await places_by_code()
     return render(
         request,
         template,
@@ -425,6 +436,7 @@ async def fiche_print(request: Request) -> Response:
 
 
 routes: list[BaseRoute] = [
+    *offers_routes,
     Route("/staff/actors", directory, methods=["GET"]),
     Route("/staff/actors", actor_create, methods=["POST"]),
     # Before "/staff/actors/{id}", which would otherwise take these words.

@@ -15,6 +15,7 @@ from analysis.voting import N_GRADES
 from survey.domain.conditions import BETWEEN, EQUALS, INCLUDES, ONE_OF
 from survey.domain.definitions import ACCESS_MODES
 from survey.domain.followup import PARTS
+from survey.domain.import_dates import ORDERS
 from survey.domain.sortition import SIMPLE_ALGORITHM
 from survey.enums import Channel, JobState, QuestionKind, Role, SurveyStatus
 from survey.i18n import catalogue, translate
@@ -131,7 +132,13 @@ BUILT: dict[tuple[str, str], Callable[[], Iterable[object]]] = {
     ("vote.", ""): lambda: ("agree", "disagree", "pass"),
     ("council.method_budget_", ""): lambda: ("equal_shares", "greedy"),
     ("council.explain_budget_", ""): lambda: ("equal_shares", "greedy"),
-    ("decide.reading_", ""): lambda: _returned("survey/web/council.py", "_statement_reading"),
+    ("decide.reading_", ""): lambda: _returned("analysis/opinion.py", "statement_reading"),
+    # A date question's bounds (survey.domain.forms._date_error).
+    ("error.date_", ""): lambda: ("min", "max"),
+    ("error.date_", "_today"): lambda: ("min", "max"),
+    # The import review names months in words and says which order a value decided.
+    ("imports.month_", ""): lambda: range(1, 13),
+    ("imports.order_decided_", ""): lambda: ORDERS,
     ("actors.bad_", ""): lambda: _dict_keys("survey/domain/actors.py", "limits"),
     # The directory's import gives parse_table no column or cell limit: those two never come.
     ("actors.import_", ""): lambda: {

@@ -1,0 +1,67 @@
+"""Checks shared by the staff forms (actions, the actors' directory): keyed errors per field,
+trimmed texts with a length limit, dates typed either way, ids from hidden fields.
+
+Each form collects its errors in a ``dict`` field → ``FieldError`` and raises one
+``InvalidFields`` subclass, so the page shows every message next to its field with what was
+typed kept.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from survey.domain.forms import FieldError
+from survey.errors import SurveyError
+
+_FRENCH_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+ID = re.compile(r"^[0-9]{1,9}$")
+
+
+class InvalidFields(SurveyError):
+    """Some fields of a staff form are invalid; ``errors`` maps field → error."""
+
+    status = 422
+    # Each form names its summary's message key: a plural on ``n``, the fields to correct.
+    summary_key: str
+
+    def __init__(self, errors: dict[str, FieldError]) -> None:
+        super().__init__(self.summary_key, n=len(errors))
+        self.errors = errors
+
+
+def field_error(key: str, **params: Any) -> FieldError:
+    return FieldError(key, params)
+
+
+def parse_day(text: str) -> dt.date:
+    """``YYYY-MM-DD`` (a date input) or ``DD/MM/YYYY`` (typed by hand in French)."""
+    text = text.strip()
+    match = _FRENCH_DATE.match(text)
+    if match:
+        day, month, year = (int(g) for g in match.groups())
+        return dt.date(year, month, day)
+    return dt.date.fromisoformat(text)
+
+
+def trimmed(
+    form: Mapping[str, str],
+    name: str,
+    errors: dict[str, FieldError],
+    *,
+    limit: int,
+    too_long: str,
+) -> str:
+    """The field's text without surrounding blanks; ``too_long`` is recorded past ``limit``."""
+    value = str(form.get(name, "")).strip()
+    if len(value) > limit:
+        errors[name] = field_error(too_long, max=limit)
+    return value
+
+
+def optional_id(form: Mapping[str, str], name: str) -> int | None:
+    """An id carried by a field, or ``None`` when it is blank or not an id."""
+    value = str(form.get(name, "")).strip()
+    return int(value) if ID.match(value) else None
