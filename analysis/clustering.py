@@ -32,6 +32,7 @@ from sklearn.metrics import pairwise_distances_argmin, silhouette_score
 from sklearn.preprocessing import normalize
 from sklearn.utils import Tags
 from sklearn.utils.validation import check_is_fitted, validate_data
+from threadpoolctl import threadpool_limits
 
 from analysis.embedding import SegmentedAnswers, embed_terms, segment_answers
 from analysis.grouping import GapKMeans, GuidedThemes, MeaningVectorizer, answer_rows
@@ -414,6 +415,7 @@ class NeedsClusterer(ClusterMixin, BaseEstimator):
     theme: ``GapKMeans``; a clusterer given here, or ``n_clusters``, finds the needs over
     all answers instead, each need joining the theme of most of its answers), ``labeler``
     (``PhraseLabeler``). ``vocabulary`` None is the built-in one, ``()`` none at all.
+    ``n_threads`` caps the native (BLAS, OpenMP) threads during ``fit`` (None: no cap).
     A theme splits into several needs only when the split beats chance by ``need_gap``
     (see ``GapKMeans``). After ``fit``: ``labels_`` (main need per answer), ``result_``.
     """
@@ -432,6 +434,7 @@ class NeedsClusterer(ClusterMixin, BaseEstimator):
         max_needs_per_theme: int = 6,
         need_gap: float = 0.0,
         random_state: int | None = 0,
+        n_threads: int | None = 1,
     ) -> None:
         self.vectorizer = vectorizer
         self.themer = themer
@@ -445,8 +448,15 @@ class NeedsClusterer(ClusterMixin, BaseEstimator):
         self.max_needs_per_theme = max_needs_per_theme
         self.need_gap = need_gap
         self.random_state = random_state
+        self.n_threads = n_threads
 
     def fit(self, X: Sequence[str | None], y: object = None) -> NeedsClusterer:
+        # Many small k-means and products: native thread pools cost more than they give,
+        # and on a shared machine their busy-waiting threads slow everything tenfold.
+        with threadpool_limits(self.n_threads):
+            return self._fit(X)
+
+    def _fit(self, X: Sequence[str | None]) -> NeedsClusterer:
         vocabulary = load_vocabulary() if self.vocabulary is None else tuple(self.vocabulary)
         segmented = segment_answers(X, self.language, themes=vocabulary)
         vectors, docs = answer_rows(segmented)
