@@ -74,37 +74,44 @@ class MeaningVectorizer(TransformerMixin, BaseEstimator):
         vectors, docs = X
         self.remover_ = CommonComponentRemover(1).fit(vectors)
         self.words_ = self.chars_ = self.svd_ = None
+        wording = None
         if self.wording_weight > 0 and any(docs):
             self.words_ = TfidfVectorizer(
                 tokenizer=str.split, token_pattern=None, lowercase=False, sublinear_tf=True
-            ).fit(docs)
+            )
+            blocks = [self.words_.fit_transform(docs)]
             try:
                 self.chars_ = TfidfVectorizer(
                     analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, min_df=2
-                ).fit(docs)
+                )
+                blocks.append(self.char_weight * self.chars_.fit_transform(docs))
             except ValueError:
                 self.chars_ = None
-            wording = self._wording(docs)
+            wording = sparse.hstack(blocks, format="csr")
             k = min(self.lsa_components, min(wording.shape) - 1)
             if k >= 1:
                 self.svd_ = TruncatedSVD(k, random_state=self.random_state).fit(wording)
-        return self.transform(X)
+        return self._rows(vectors, wording)
 
     def _wording(self, docs: Sequence[str]) -> sparse.csr_matrix:
-        blocks = [self.words_.transform(docs)]  # type: ignore[union-attr]
+        # Each distinct text is analysed once: short answers repeat ("bus", "médecin").
+        distinct, inverse = np.unique(np.asarray(docs, dtype=object), return_inverse=True)
+        blocks = [self.words_.transform(distinct)]  # type: ignore[union-attr]
         if self.chars_ is not None:
-            blocks.append(self.char_weight * self.chars_.transform(docs))
-        return sparse.hstack(blocks, format="csr")
+            blocks.append(self.char_weight * self.chars_.transform(distinct))
+        return sparse.hstack(blocks, format="csr")[inverse.ravel()]
+
+    def _rows(self, vectors: np.ndarray, wording: sparse.csr_matrix | None) -> np.ndarray:
+        blocks = [self.remover_.transform(vectors)]
+        if self.svd_ is not None and wording is not None:
+            blocks.append(self.wording_weight * normalize(self.svd_.transform(wording)))
+        return normalize(np.hstack(blocks))
 
     def transform(self, X: tuple[np.ndarray, Sequence[str]]) -> np.ndarray:
         check_is_fitted(self, "remover_")
         vectors, docs = X
-        meaning = self.remover_.transform(vectors)
-        blocks = [meaning]
-        if self.svd_ is not None:
-            wording = normalize(self.svd_.transform(self._wording(docs)))
-            blocks.append(self.wording_weight * wording)
-        return normalize(np.hstack(blocks))
+        wording = self._wording(docs) if self.svd_ is not None else None
+        return self._rows(vectors, wording)
 
     @property
     def meaning_width(self) -> int:
