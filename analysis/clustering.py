@@ -504,8 +504,16 @@ class NeedsClusterer(ClusterMixin, BaseEstimator):
     def _themer(self, vectorizer: object, vocabulary: Sequence[Theme], width: int) -> ClusterMixin:
         if self.themer is not None:
             return clone(self.themer)
-        seeds = _seed_rows(vectorizer, vocabulary, width) if vocabulary else None
-        return GuidedThemes(seeds=seeds, n_clusters=self.n_themes, random_state=self.random_state)
+        if not vocabulary:
+            return GuidedThemes(n_clusters=self.n_themes, random_state=self.random_state)
+        seeds, terms, term_theme = _seed_rows(vectorizer, vocabulary, width)
+        return GuidedThemes(
+            seeds=seeds,
+            terms=terms,
+            term_theme=term_theme,
+            n_clusters=self.n_themes,
+            random_state=self.random_state,
+        )
 
     def _needs(self, rows: np.ndarray, theme_of_row: np.ndarray) -> np.ndarray:
         if self.clusterer is not None or self.n_clusters is not None:
@@ -590,17 +598,27 @@ def _survey_language(languages: Sequence[Language], real: np.ndarray) -> Languag
     return "en" if counts["en"] > counts["fr"] else "fr"
 
 
-def _seed_rows(vectorizer: object, vocabulary: Sequence[Theme], width: int) -> np.ndarray:
-    """Each vocabulary theme as a row of the feature space: its seeds' meaning, no wording."""
+def _seed_rows(
+    vectorizer: object, vocabulary: Sequence[Theme], width: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The vocabulary in the feature space (its seeds' meaning, no wording): one row per
+    theme (the mean of its terms), then one row per term with the theme of each term."""
     remover = vectorizer.remover_  # type: ignore[attr-defined]
     seeds = np.zeros((len(vocabulary), width))
+    term_rows: list[np.ndarray] = []
+    owners: list[int] = []
     for position, theme in enumerate(vocabulary):
         terms = embed_terms(theme.seeds("fr") or theme.seeds("en"))
         terms = terms[np.abs(terms).sum(axis=1) > 0]
         if len(terms):
-            meaning = normalize(remover.transform(terms).mean(axis=0, keepdims=True))[0]
-            seeds[position, : len(meaning)] = meaning
-    return seeds
+            meaning = remover.transform(terms)
+            seeds[position, : meaning.shape[1]] = normalize(meaning.mean(axis=0, keepdims=True))[0]
+            padded = np.zeros((len(meaning), width))
+            padded[:, : meaning.shape[1]] = meaning
+            term_rows.append(padded)
+            owners.extend([position] * len(meaning))
+    terms_out = np.vstack(term_rows) if term_rows else np.zeros((0, width))
+    return seeds, terms_out, np.asarray(owners, dtype=np.int64)
 
 
 def _centres(rows: np.ndarray, labels: np.ndarray) -> np.ndarray:

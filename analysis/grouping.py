@@ -215,11 +215,20 @@ class GuidedThemes(ClusterMixin, BaseEstimator):
     number of themes (the vocabulary then only seeds k-means). After ``fit``:
     ``labels_`` (themes numbered from 0), ``seed_of_`` (the vocabulary position of each
     theme, -1 for a theme of its own), ``cluster_centers_``, ``fit_share_``.
+
+    ``terms`` (one row per seed term, same space) with ``term_theme`` (the theme of each
+    term) refine where a fitting row goes: its similarity to a theme is then the mean of
+    its ``top_terms`` most similar terms of that theme. A theme's mean blurs its terms
+    ("crèche" and "adolescent" average out); its nearest few terms keep what the answer is
+    about. Whether the vocabulary fits at all is still read from ``seeds``.
     """
 
     def __init__(
         self,
         seeds: np.ndarray | None = None,
+        terms: np.ndarray | None = None,
+        term_theme: np.ndarray | None = None,
+        top_terms: int = 3,
         threshold: float = 0.14,
         min_fit: float = 0.7,
         min_size: int = 2,
@@ -228,6 +237,9 @@ class GuidedThemes(ClusterMixin, BaseEstimator):
         random_state: int | None = 0,
     ) -> None:
         self.seeds = seeds
+        self.terms = terms
+        self.term_theme = term_theme
+        self.top_terms = top_terms
         self.threshold = threshold
         self.min_fit = min_fit
         self.min_size = min_size
@@ -246,6 +258,9 @@ class GuidedThemes(ClusterMixin, BaseEstimator):
             best = similarity.max(axis=1)
             self.fit_share_ = float((best >= self.threshold).mean()) if n else 0.0
             if self.fit_share_ >= self.min_fit or self.n_clusters is not None:
+                if self.terms is not None and self.term_theme is not None and len(self.terms):
+                    similarity = self._term_similarity(normalize(X), len(seeds))
+                    best = similarity.max(axis=1)
                 fitted = best >= self.threshold
                 labels[fitted] = similarity[fitted].argmax(axis=1)
                 for theme in range(len(seeds)):
@@ -282,6 +297,18 @@ class GuidedThemes(ClusterMixin, BaseEstimator):
             [X[self.labels_ == i].mean(axis=0) for i in range(len(kept))]
         ).reshape(len(kept), X.shape[1])
         return self
+
+    def _term_similarity(self, X: np.ndarray, n_themes: int) -> np.ndarray:
+        terms = normalize(np.asarray(self.terms, dtype=np.float64))
+        owner = np.asarray(self.term_theme, dtype=np.int64)
+        similarity = X @ terms.T
+        out = np.full((X.shape[0], n_themes), -1.0)
+        for theme in range(n_themes):
+            own = similarity[:, owner == theme]
+            if own.shape[1]:
+                q = min(max(1, self.top_terms), own.shape[1])
+                out[:, theme] = np.partition(own, own.shape[1] - q, axis=1)[:, -q:].mean(axis=1)
+        return out
 
     def _forced(self, X: np.ndarray, labels: np.ndarray) -> np.ndarray:
         k = int(self.n_clusters)  # type: ignore[arg-type]
