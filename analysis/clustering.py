@@ -32,6 +32,7 @@ from sklearn.metrics import pairwise_distances_argmin, silhouette_score
 from sklearn.preprocessing import normalize
 from sklearn.utils import Tags
 from sklearn.utils.validation import check_is_fitted, validate_data
+from threadpoolctl import threadpool_limits
 
 from analysis.embedding import SegmentedAnswers, embed_terms, segment_answers
 from analysis.grouping import GapKMeans, GuidedThemes, MeaningVectorizer, answer_rows
@@ -414,6 +415,7 @@ class NeedsClusterer(ClusterMixin, BaseEstimator):
     theme: ``GapKMeans``; a clusterer given here, or ``n_clusters``, finds the needs over
     all answers instead, each need joining the theme of most of its answers), ``labeler``
     (``PhraseLabeler``). ``vocabulary`` None is the built-in one, ``()`` none at all.
+    ``n_threads`` caps the native (BLAS, OpenMP) threads during ``fit`` (None: no cap).
     A theme splits into several needs only when the split beats chance by ``need_gap``
     (see ``GapKMeans``). After ``fit``: ``labels_`` (main need per answer), ``result_``.
     """
@@ -432,6 +434,7 @@ class NeedsClusterer(ClusterMixin, BaseEstimator):
         max_needs_per_theme: int = 6,
         need_gap: float = 0.0,
         random_state: int | None = 0,
+        n_threads: int | None = 1,
     ) -> None:
         self.vectorizer = vectorizer
         self.themer = themer
@@ -445,8 +448,15 @@ class NeedsClusterer(ClusterMixin, BaseEstimator):
         self.max_needs_per_theme = max_needs_per_theme
         self.need_gap = need_gap
         self.random_state = random_state
+        self.n_threads = n_threads
 
     def fit(self, X: Sequence[str | None], y: object = None) -> NeedsClusterer:
+        # Many small k-means and products: native thread pools cost more than they give,
+        # and on a shared machine their busy-waiting threads slow everything tenfold.
+        with threadpool_limits(self.n_threads):
+            return self._fit(X)
+
+    def _fit(self, X: Sequence[str | None]) -> NeedsClusterer:
         vocabulary = load_vocabulary() if self.vocabulary is None else tuple(self.vocabulary)
         segmented = segment_answers(X, self.language, themes=vocabulary)
         vectors, docs = answer_rows(segmented)
@@ -494,8 +504,16 @@ class NeedsClusterer(ClusterMixin, BaseEstimator):
     def _themer(self, vectorizer: object, vocabulary: Sequence[Theme], width: int) -> ClusterMixin:
         if self.themer is not None:
             return clone(self.themer)
-        seeds = _seed_rows(vectorizer, vocabulary, width) if vocabulary else None
-        return GuidedThemes(seeds=seeds, n_clusters=self.n_themes, random_state=self.random_state)
+        if not vocabulary:
+            return GuidedThemes(n_clusters=self.n_themes, random_state=self.random_state)
+        seeds, terms, term_theme = _seed_rows(vectorizer, vocabulary, width)
+        return GuidedThemes(
+            seeds=seeds,
+            terms=terms,
+            term_theme=term_theme,
+            n_clusters=self.n_themes,
+            random_state=self.random_state,
+        )
 
     def _needs(self, rows: np.ndarray, theme_of_row: np.ndarray) -> np.ndarray:
         if self.clusterer is not None or self.n_clusters is not None:
@@ -580,17 +598,27 @@ def _survey_language(languages: Sequence[Language], real: np.ndarray) -> Languag
     return "en" if counts["en"] > counts["fr"] else "fr"
 
 
-def _seed_rows(vectorizer: object, vocabulary: Sequence[Theme], width: int) -> np.ndarray:
-    """Each vocabulary theme as a row of the feature space: its seeds' meaning, no wording."""
+def _seed_rows(
+    vectorizer: object, vocabulary: Sequence[Theme], width: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The vocabulary in the feature space (its seeds' meaning, no wording): one row per
+    theme (the mean of its terms), then one row per term with the theme of each term."""
     remover = vectorizer.remover_  # type: ignore[attr-defined]
     seeds = np.zeros((len(vocabulary), width))
+    term_rows: list[np.ndarray] = []
+    owners: list[int] = []
     for position, theme in enumerate(vocabulary):
         terms = embed_terms(theme.seeds("fr") or theme.seeds("en"))
         terms = terms[np.abs(terms).sum(axis=1) > 0]
         if len(terms):
-            meaning = normalize(remover.transform(terms).mean(axis=0, keepdims=True))[0]
-            seeds[position, : len(meaning)] = meaning
-    return seeds
+            meaning = remover.transform(terms)
+            seeds[position, : meaning.shape[1]] = normalize(meaning.mean(axis=0, keepdims=True))[0]
+            padded = np.zeros((len(meaning), width))
+            padded[:, : meaning.shape[1]] = meaning
+            term_rows.append(padded)
+            owners.extend([position] * len(meaning))
+    terms_out = np.vstack(term_rows) if term_rows else np.zeros((0, width))
+    return seeds, terms_out, np.asarray(owners, dtype=np.int64)
 
 
 def _centres(rows: np.ndarray, labels: np.ndarray) -> np.ndarray:

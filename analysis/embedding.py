@@ -149,6 +149,13 @@ class _Translations:
     """English seed terms (as lemma tuples) and the French words they stand for."""
 
     by_length: dict[int, dict[tuple[str, ...], list[str]]]
+    # Term lengths longest first (the longest match wins), and the lemmas terms start with.
+    lengths: list[int] = field(init=False)
+    firsts: frozenset[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.lengths = sorted(self.by_length, reverse=True)
+        self.firsts = frozenset(key[0] for terms in self.by_length.values() for key in terms)
 
     @classmethod
     def build(cls, themes: Sequence[Theme], lex: _Lexicon) -> _Translations:
@@ -215,11 +222,12 @@ def _segments_of(
         lemmas: list[str] = []
         rows: list[int] = []
         weights: list[float] = []
+        english = [lex.lemma(w.text.lower(), "en") for w in words] if language == "en" else []
         k = 0
         while k < len(words):
             token = words[k]
-            if language == "en":
-                matched = _translate(words, k, lex, translations)
+            if english:
+                matched = _translate(english, k, translations)
                 if matched:
                     span, french = matched
                     for word in french:
@@ -288,16 +296,15 @@ def _alike(first: list[int], second: list[int], lex: _Lexicon, limit: float = 0.
 
 
 def _translate(
-    words: Sequence[object], k: int, lex: _Lexicon, translations: _Translations
+    lemmas: Sequence[str], k: int, translations: _Translations
 ) -> tuple[int, list[str]] | None:
-    for length in sorted(translations.by_length, reverse=True):
-        if k + length > len(words):
+    """The longest seed term starting at ``lemmas[k]`` and the French words it stands for."""
+    if lemmas[k] not in translations.firsts:
+        return None
+    for length in translations.lengths:
+        if k + length > len(lemmas):
             continue
-        key = tuple(
-            lex.lemma(w.text.lower(), "en")  # type: ignore[attr-defined]
-            for w in words[k : k + length]
-        )
-        french = translations.by_length[length].get(key)
+        french = translations.by_length[length].get(tuple(lemmas[k : k + length]))
         if french:
             return length, french
     return None

@@ -74,37 +74,44 @@ class MeaningVectorizer(TransformerMixin, BaseEstimator):
         vectors, docs = X
         self.remover_ = CommonComponentRemover(1).fit(vectors)
         self.words_ = self.chars_ = self.svd_ = None
+        wording = None
         if self.wording_weight > 0 and any(docs):
             self.words_ = TfidfVectorizer(
                 tokenizer=str.split, token_pattern=None, lowercase=False, sublinear_tf=True
-            ).fit(docs)
+            )
+            blocks = [self.words_.fit_transform(docs)]
             try:
                 self.chars_ = TfidfVectorizer(
                     analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, min_df=2
-                ).fit(docs)
+                )
+                blocks.append(self.char_weight * self.chars_.fit_transform(docs))
             except ValueError:
                 self.chars_ = None
-            wording = self._wording(docs)
+            wording = sparse.hstack(blocks, format="csr")
             k = min(self.lsa_components, min(wording.shape) - 1)
             if k >= 1:
                 self.svd_ = TruncatedSVD(k, random_state=self.random_state).fit(wording)
-        return self.transform(X)
+        return self._rows(vectors, wording)
 
     def _wording(self, docs: Sequence[str]) -> sparse.csr_matrix:
-        blocks = [self.words_.transform(docs)]  # type: ignore[union-attr]
+        # Each distinct text is analysed once: short answers repeat ("bus", "médecin").
+        distinct, inverse = np.unique(np.asarray(docs, dtype=object), return_inverse=True)
+        blocks = [self.words_.transform(distinct)]  # type: ignore[union-attr]
         if self.chars_ is not None:
-            blocks.append(self.char_weight * self.chars_.transform(docs))
-        return sparse.hstack(blocks, format="csr")
+            blocks.append(self.char_weight * self.chars_.transform(distinct))
+        return sparse.hstack(blocks, format="csr")[inverse.ravel()]
+
+    def _rows(self, vectors: np.ndarray, wording: sparse.csr_matrix | None) -> np.ndarray:
+        blocks = [self.remover_.transform(vectors)]
+        if self.svd_ is not None and wording is not None:
+            blocks.append(self.wording_weight * normalize(self.svd_.transform(wording)))
+        return normalize(np.hstack(blocks))
 
     def transform(self, X: tuple[np.ndarray, Sequence[str]]) -> np.ndarray:
         check_is_fitted(self, "remover_")
         vectors, docs = X
-        meaning = self.remover_.transform(vectors)
-        blocks = [meaning]
-        if self.svd_ is not None:
-            wording = normalize(self.svd_.transform(self._wording(docs)))
-            blocks.append(self.wording_weight * wording)
-        return normalize(np.hstack(blocks))
+        wording = self._wording(docs) if self.svd_ is not None else None
+        return self._rows(vectors, wording)
 
     @property
     def meaning_width(self) -> int:
@@ -208,11 +215,27 @@ class GuidedThemes(ClusterMixin, BaseEstimator):
     number of themes (the vocabulary then only seeds k-means). After ``fit``:
     ``labels_`` (themes numbered from 0), ``seed_of_`` (the vocabulary position of each
     theme, -1 for a theme of its own), ``cluster_centers_``, ``fit_share_``.
+
+    ``terms`` (one row per seed term, same space) with ``term_theme`` (the theme of each
+    term) refine where a fitting row goes: its similarity to a theme is then the mean of
+    its ``top_terms`` most similar terms of that theme. A theme's mean blurs its terms
+    ("crèche" and "adolescent" average out); its nearest few terms keep what the answer is
+    about. Whether the vocabulary fits at all is still read from ``seeds``.
+
+    ``refine`` (0: off) moves each fitting row once more, to the theme that scores best
+    on ``(1 - refine)`` times its similarity to the seeds plus ``refine`` times its
+    similarity to the centre of the rows the seeds gave that theme: one step of k-means
+    started from the vocabulary, so a theme also takes in how this survey's residents
+    speak of it.
     """
 
     def __init__(
         self,
         seeds: np.ndarray | None = None,
+        terms: np.ndarray | None = None,
+        term_theme: np.ndarray | None = None,
+        top_terms: int = 3,
+        refine: float = 0.5,
         threshold: float = 0.14,
         min_fit: float = 0.7,
         min_size: int = 2,
@@ -221,6 +244,10 @@ class GuidedThemes(ClusterMixin, BaseEstimator):
         random_state: int | None = 0,
     ) -> None:
         self.seeds = seeds
+        self.terms = terms
+        self.term_theme = term_theme
+        self.top_terms = top_terms
+        self.refine = refine
         self.threshold = threshold
         self.min_fit = min_fit
         self.min_size = min_size
@@ -239,11 +266,16 @@ class GuidedThemes(ClusterMixin, BaseEstimator):
             best = similarity.max(axis=1)
             self.fit_share_ = float((best >= self.threshold).mean()) if n else 0.0
             if self.fit_share_ >= self.min_fit or self.n_clusters is not None:
+                if self.terms is not None and self.term_theme is not None and len(self.terms):
+                    similarity = self._term_similarity(normalize(X), len(seeds))
+                    best = similarity.max(axis=1)
                 fitted = best >= self.threshold
                 labels[fitted] = similarity[fitted].argmax(axis=1)
                 for theme in range(len(seeds)):
                     if (labels == theme).sum() < max(self.min_size, 1):
                         labels[labels == theme] = UNGROUPED
+                if self.refine > 0:
+                    labels = _refined(normalize(X), labels, similarity, self.refine)
                 labels = _second_pass(normalize(X), labels)
         if self.n_clusters is not None:
             labels = self._forced(X, labels)
@@ -276,6 +308,18 @@ class GuidedThemes(ClusterMixin, BaseEstimator):
         ).reshape(len(kept), X.shape[1])
         return self
 
+    def _term_similarity(self, X: np.ndarray, n_themes: int) -> np.ndarray:
+        terms = normalize(np.asarray(self.terms, dtype=np.float64))
+        owner = np.asarray(self.term_theme, dtype=np.int64)
+        similarity = X @ terms.T
+        out = np.full((X.shape[0], n_themes), -1.0)
+        for theme in range(n_themes):
+            own = similarity[:, owner == theme]
+            if own.shape[1]:
+                q = min(max(1, self.top_terms), own.shape[1])
+                out[:, theme] = np.partition(own, own.shape[1] - q, axis=1)[:, -q:].mean(axis=1)
+        return out
+
     def _forced(self, X: np.ndarray, labels: np.ndarray) -> np.ndarray:
         k = int(self.n_clusters)  # type: ignore[arg-type]
         if not 1 <= k <= X.shape[0]:
@@ -305,6 +349,21 @@ class GuidedThemes(ClusterMixin, BaseEstimator):
         if not len(self.cluster_centers_):
             return np.full(X.shape[0], UNGROUPED, dtype=np.int64)
         return pairwise_distances_argmin(X, self.cluster_centers_).astype(np.int64)
+
+
+def _refined(
+    X: np.ndarray, labels: np.ndarray, similarity: np.ndarray, weight: float
+) -> np.ndarray:
+    """Fitting rows moved to the best mix of seed similarity and learned theme centre."""
+    themes = sorted(int(c) for c in np.unique(labels) if c >= 0)
+    fitted = np.flatnonzero(labels >= 0)
+    if len(themes) < 2 or not len(fitted):
+        return labels
+    centres = normalize(np.array([X[labels == c].mean(axis=0) for c in themes]))
+    score = (1 - weight) * similarity[np.ix_(fitted, themes)] + weight * (X[fitted] @ centres.T)
+    out = labels.copy()
+    out[fitted] = np.array(themes)[score.argmax(axis=1)]
+    return out
 
 
 def _second_pass(X: np.ndarray, labels: np.ndarray) -> np.ndarray:

@@ -26,7 +26,8 @@ _OPENINGS = re.compile(
     re.IGNORECASE,
 )
 _TRAILING = re.compile(r"[\s.!?;:,…)\"'«»-]+$")
-_LEADING = re.compile(r"^[\s\-•*–(\"'«»]*(?:\d{1,2}[).]\s*)?[\s\-•*–(\"'«»]*")
+# A sign left at the start once its amount is cut off ("€ par mois") goes too.
+_LEADING = re.compile(r"^[\s\-•*–(\"'«»€$£%+=#~/]*(?:\d{1,2}[).]\s*)?[\s\-•*–(\"'«»€$£%+=#~/]*")
 _MAX_WORDS = 6
 
 
@@ -113,6 +114,9 @@ class PhraseLabeler(BaseEstimator):
                     continue
                 whole = names.get(int(index))
                 for phrase, bag in _phrases(cleaned[int(index)], whole, docs[int(index)]):
+                    if not phrase[:1].isalnum():
+                        # "€ par mois": a label opens on a word or a number, not a sign.
+                        continue
                     support = sum(1 for other in bags if bag & other) / len(bags)
                     score = float(closeness[position]) + self.support_weight * support
                     if len(phrase.split()) == 1:

@@ -213,3 +213,13 @@ def test_match_needs_threshold_parameter():
 @pytest.mark.parametrize("estimator", [LSAReducer(n_components=2), AutoKMeans(max_clusters=5)])
 def test_stage_passes_check_estimator(estimator):
     check_estimator(estimator)
+
+
+def test_label_groups_label_opens_on_a_word_not_a_sign():
+    texts = [
+        "€ par mois pour le loyer, c'est trop",
+        "€ par mois de charges en plus",
+        "€ par mois pour un studio",
+    ]
+    (need,) = label_groups(texts, [0, 0, 0], language="fr")
+    assert need.label[:1].isalnum()

@@ -143,6 +143,29 @@ def test_guided_themes_keeps_seeds_and_groups_the_rest():
     assert model.labels_.tolist() == [0] * 30 + [1] * 30 + [2] * 10
 
 
+def test_guided_themes_rows_follow_their_nearest_terms_not_the_theme_mean():
+    # Theme 0 has a term right on the rows and one far away; theme 1 one term near them.
+    terms = np.array([[1.0, 0, 0], [0, 0, 1.0], [0.9, 0.436, 0]])
+    term_theme = np.array([0, 0, 1])
+    seeds = np.array([[0.707, 0, 0.707], [0.9, 0.436, 0]])
+    X = np.array([[1.0, 0, 0], [0.99, 0.01, 0], [0.98, 0.02, 0]])
+    by_mean = GuidedThemes(seeds=seeds, min_size=1, refine=0).fit(X)
+    by_terms = GuidedThemes(
+        seeds=seeds, terms=terms, term_theme=term_theme, top_terms=1, min_size=1, refine=0
+    ).fit(X)
+    assert by_mean.seed_of_[by_mean.labels_].tolist() == [1, 1, 1]
+    assert by_terms.seed_of_[by_terms.labels_].tolist() == [0, 0, 0]
+
+
+def test_guided_themes_refine_moves_a_row_to_the_theme_its_neighbours_took():
+    seeds = np.array([[1.0, 0], [0, 1.0]])
+    X = np.array([[1.0, 0]] * 3 + [[0.6, 0.8]] * 3 + [[0.75, 0.66]])
+    seeded = GuidedThemes(seeds=seeds, min_size=1, refine=0).fit(X)
+    refined = GuidedThemes(seeds=seeds, min_size=1, refine=0.5).fit(X)
+    assert seeded.seed_of_[seeded.labels_].tolist() == [0, 0, 0, 1, 1, 1, 0]
+    assert refined.seed_of_[refined.labels_].tolist() == [0, 0, 0, 1, 1, 1, 1]
+
+
 def test_vocabulary_built_in_has_french_and_english_terms():
     themes = load_vocabulary()
     assert 8 <= len(themes) <= 14
