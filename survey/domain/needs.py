@@ -468,6 +468,14 @@ async def merge_needs(run: AnalysisRun, need_ids: list[int], label: str | None =
                 run.id,
                 gone,
             )
+            # An answer whose main need was merged into one it also mentioned.
+            await conn.execute(
+                "DELETE FROM need_mentions m USING need_answers na WHERE m.run_id = $2"
+                " AND m.need_id = $1 AND na.run_id = m.run_id"
+                " AND na.response_id = m.response_id AND na.need_id = $1",
+                keep.id,
+                run.id,
+            )
         await Need.filter(id__in=gone).delete()
         keep.edited = True
         if named is not None:
