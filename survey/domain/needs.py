@@ -283,7 +283,9 @@ async def needs_of_run(run: AnalysisRun) -> list[NeedView]:
     also = {int(r["need_id"]): int(r["also"]) for r in counted}
     quote_ids = [rid for n in needs for rid in n.quote_response_ids]
     texts = await _texts(run.survey_id, run.question_code, quote_ids)  # type: ignore[attr-defined]
-    total = sum(sizes.get(n.id, 0) for n in needs if n.is_need) or 1
+    # Shares are of the residents who gave a real answer: an answer with several needs
+    # counts in each, so shares may add up to more than 100 %.
+    total = max(1, run.n_answers - run.n_non_answers)
     views = [
         NeedView(
             id=n.id,
@@ -306,14 +308,53 @@ async def needs_of_run(run: AnalysisRun) -> list[NeedView]:
     return sorted(views, key=lambda v: (not v.is_need, -v.size, v.id))
 
 
-def themes_of(needs: list[NeedView]) -> list[ThemeView]:
-    """Needs grouped by theme, largest theme first; needs marked "not a need" last."""
+def themes_of(
+    needs: list[NeedView], residents: dict[str, int] | None = None
+) -> list[ThemeView]:
+    """Needs grouped by theme, largest theme first; needs marked "not a need" last.
+
+    ``residents`` (from ``theme_residents``) sizes each theme by the residents citing any
+    of its needs, once each; without it, a theme's size is the sum of its needs'."""
     groups: dict[str, list[NeedView]] = {}
     for need in needs:
         if need.is_need:
             groups.setdefault(need.theme_label, []).append(need)
-    themes = [ThemeView(label=k, size=sum(n.size for n in v), needs=v) for k, v in groups.items()]
+    themes = [
+        ThemeView(
+            label=k,
+            size=residents[k] if residents and k in residents else sum(n.size for n in v),
+            needs=v,
+        )
+        for k, v in groups.items()
+    ]
     return sorted(themes, key=lambda t: (-t.size, t.label))
+
+
+async def theme_residents(run: AnalysisRun) -> dict[str, int]:
+    """Residents citing at least one need of each theme (by theme label), once each."""
+    async with connection() as conn:
+        rows = await conn.fetch(
+            "SELECT n.theme_label, count(DISTINCT m.response_id) AS n FROM ("
+            " SELECT need_id, response_id FROM need_answers WHERE run_id = $1"
+            " AND need_id IS NOT NULL UNION ALL"
+            " SELECT need_id, response_id FROM need_mentions WHERE run_id = $1) m"
+            " JOIN needs n ON n.id = m.need_id WHERE n.is_need GROUP BY n.theme_label",
+            run.id,
+        )
+    return {str(r["theme_label"]): int(r["n"]) for r in rows}
+
+
+async def unclassified_count(run: AnalysisRun) -> int:
+    """Real answers (non-answers left out) with no need."""
+    async with connection() as conn:
+        return int(
+            await conn.fetchval(
+                "SELECT count(*) FROM need_answers na LEFT JOIN needs n ON n.id = na.need_id"
+                " WHERE na.run_id = $1 AND NOT na.non_answer"
+                " AND (na.need_id IS NULL OR NOT n.is_need)",
+                run.id,
+            )
+        )
 
 
 async def need_answers(run: AnalysisRun, need_id: int | None) -> list[tuple[int, str]]:
@@ -627,7 +668,8 @@ async def forget_erased(need_ids: list[int]) -> None:
         else:
             need.label, need.keywords, need.quote_response_ids = "", [], []
             need.is_need = bool(answers) and need.is_need
-        need.size = len(answers)
+        also = await need_mentions(need.run, need.id)
+        need.size = len({rid for rid, _ in answers} | {rid for rid, _ in also})
         await need.save(
             update_fields=["label", "keywords", "quote_response_ids", "size", "is_need"]
         )

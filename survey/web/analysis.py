@@ -126,10 +126,11 @@ async def run_page(request: Request) -> Response:
         needs = await domain.needs_of_run(run)
         context["needs"] = needs
         context["charts"] = _charts(lang, needs, await domain.answer_points(run))
-        context["unclassified"] = len(await domain.need_answers(run, None))
+        context["unclassified"] = await domain.unclassified_count(run)
+        context["unclassified_listed"] = len(await domain.need_answers(run, None))
         context["changes"] = domain.changes_summary(run)
         context["quality"] = run.quality if isinstance(run.quality, dict) else {}
-        themes = domain.themes_of(needs)
+        themes = domain.themes_of(needs, await domain.theme_residents(run))
         context["themes"] = themes if len(themes) > 1 or (themes and themes[0].label) else []
         discarded = [n for n in needs if not n.is_need]
         sections = (
