@@ -27,13 +27,16 @@ class Anchor:
 
     ``members`` and ``representatives`` are answer ids (empty when comparing waves, whose
     answers differ); ``vector`` is the mean meaning of the representative answers (None
-    when unknown); ``size`` is what grows or shrinks (residents, or a share across waves).
+    when unknown); ``size`` is what grows or shrinks (residents, or a share across waves);
+    ``name`` the automatic name, which settles a pair that shares answers.
     """
 
     members: frozenset[int] = frozenset()
     representatives: tuple[int, ...] = ()
     vector: np.ndarray | None = field(default=None, compare=False)
     size: float = 0.0
+    # The automatic name: two needs that share answers and got the same name are one.
+    name: str = ""
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,10 @@ def _overlap(old: Anchor, new: Anchor) -> float:
     return 0.5 * jaccard + 0.5 * kept
 
 
+def _folded(name: str) -> str:
+    return " ".join(name.casefold().split())
+
+
 def _cosine(a: np.ndarray | None, b: np.ndarray | None) -> float:
     if a is None or b is None:
         return 0.0
@@ -71,7 +78,8 @@ def pair_scores(
 ) -> np.ndarray:
     """Score of each (old, new) pair in [0, 1]: shared answers first, meaning otherwise.
 
-    Where the two needs share answers, the overlap decides (a re-run of one survey);
+    Where the two needs share answers, the overlap decides (a re-run of one survey), and
+    the same automatic name on both makes the pair all but certain;
     where neither has answers in common with anything, the cosine of their representative
     answers' meanings counts, rescaled so that ``meaning_threshold`` maps to 0.5.
     """
@@ -80,7 +88,8 @@ def pair_scores(
         for j, b in enumerate(new):
             overlap = _overlap(a, b)
             if overlap > 0.0:
-                scores[i, j] = overlap
+                named = bool(a.name) and _folded(a.name) == _folded(b.name)
+                scores[i, j] = max(overlap, 0.99) if named else overlap
             elif not a.members or not b.members:
                 cosine = _cosine(a.vector, b.vector)
                 if cosine >= meaning_threshold:
@@ -94,7 +103,7 @@ def anchor_needs(
     old: Sequence[Anchor],
     new: Sequence[Anchor],
     *,
-    threshold: float = 0.5,
+    threshold: float = 0.4,
     meaning_threshold: float = 0.8,
     tolerance: float = 0.0,
 ) -> Anchoring:

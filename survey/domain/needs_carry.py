@@ -164,12 +164,13 @@ async def carry_needs(
                 members=frozenset(old_members.get(n.id, ())),
                 representatives=tuple(n.quote_response_ids),
                 size=len(old_members.get(n.id, ())),
+                name=n.label,
             )
             for n in old_needs
         ]
         new = [
-            Anchor(members=frozenset(m), representatives=tuple(r), size=len(m))
-            for m, r in zip(new_members, new_reps, strict=True)
+            Anchor(members=frozenset(m), representatives=tuple(r), size=len(m), name=need.label)
+            for m, r, need in zip(new_members, new_reps, result.needs, strict=True)
         ]
         anchoring = anchor_needs(old, new)
     attached = set() if wave else await _attached([n.id for n in old_needs])

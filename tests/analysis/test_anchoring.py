@@ -66,3 +66,12 @@ def test_anchor_needs_below_threshold_pairs_nothing() -> None:
     assert result.pairs == {}
     assert result.old_status == {0: "gone"}
     assert result.new_status == {0: "new"}
+
+
+def test_anchor_needs_same_name_and_shared_answers_settle_a_weak_pair() -> None:
+    old = [Anchor(frozenset(range(1, 11)), (1, 2), None, 10, "Médiathèque ouverte le soir")]
+    new = [Anchor(frozenset({1, 20, 21, 22, 23}), (20,), None, 5, "médiathèque  ouverte le soir")]
+    assert anchor_needs(old, new).pairs == {0: 0}
+    # Without the name, one shared answer out of fourteen is not the same need.
+    unnamed = [Anchor(n.members, n.representatives, None, n.size) for n in new]
+    assert anchor_needs(old, unnamed).pairs == {}
