@@ -15,11 +15,13 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from analysis.clustering import TwoLevelResult, cluster_needs, label_groups
 from analysis.clustering import split_need as split_texts
+from analysis.quotes import about_quotes
 from analysis.text import mask_personal_data
 from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef, get_definition
@@ -145,6 +147,18 @@ async def _store(
 ) -> None:
     cluster_to_position = {need.cluster: i for i, need in enumerate(result.needs)}
     theme_of = {c: (i, t) for i, t in enumerate(result.themes) for c in t.needs}
+    # Quotes shown under a need are central answers that speak of it.
+    quotes = {
+        need.cluster: about_quotes(
+            texts,
+            need.quote_indices,
+            np.flatnonzero(result.labels == need.cluster).tolist(),
+            need.label,
+            need.keywords,
+            k=max(3, len(need.quote_indices)),
+        )
+        for need in result.needs
+    }
     async with in_transaction():
         needs = [
             await Need.create(
@@ -160,7 +174,7 @@ async def _store(
                 theme_position=theme_of[need.cluster][0] if need.cluster in theme_of else 0,
                 coherence=need.coherence,
                 keywords=list(need.keywords),
-                quote_response_ids=[response_ids[q] for q in need.quote_indices],
+                quote_response_ids=[response_ids[q] for q in quotes[need.cluster]],
                 size=need.size,
             )
             for i, need in enumerate(result.needs)
@@ -308,9 +322,7 @@ async def needs_of_run(run: AnalysisRun) -> list[NeedView]:
     return sorted(views, key=lambda v: (not v.is_need, -v.size, v.id))
 
 
-def themes_of(
-    needs: list[NeedView], residents: dict[str, int] | None = None
-) -> list[ThemeView]:
+def themes_of(needs: list[NeedView], residents: dict[str, int] | None = None) -> list[ThemeView]:
     """Needs grouped by theme, largest theme first; needs marked "not a need" last.
 
     ``residents`` (from ``theme_residents``) sizes each theme by the residents citing any
