@@ -15,15 +15,20 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from analysis.clustering import TwoLevelResult, cluster_needs, label_groups, match_needs
+from analysis.clustering import TwoLevelResult, cluster_needs, label_groups
 from analysis.clustering import split_need as split_texts
+from analysis.quotes import about_quotes
 from analysis.text import mask_personal_data
 from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef, get_definition
 from survey.domain.jobs import Progress, enqueue, handler
+from survey.domain.needs_carry import carry_needs
+from survey.domain.needs_quality import record_review
+from survey.domain.needs_settings import survey_vocabulary
 from survey.enums import CHOICE_KINDS, TEXT_KINDS, JobState, QuestionKind
 from survey.errors import Conflict, NotFound, SurveyError
 from survey.models.needs import AnalysisRun, Need
@@ -47,6 +52,9 @@ class NeedView:
     theme_label: str = ""
     theme_position: int = 0
     coherence: float = 0.0
+    # Residents counted in ``size`` for whom it is another need than their main one.
+    also: int = 0
+    previous_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -112,15 +120,19 @@ async def run_analysis(payload: dict[str, Any], progress: Progress) -> None:
             raise SurveyError("analysis.too_few", min=MIN_ANSWERS)
         await progress(0.1)
         texts = [t for _, t in answers]
+        vocabulary = await survey_vocabulary(run.survey_id)  # type: ignore[attr-defined]
         # CPU-bound: run it off the event loop so the app keeps answering meanwhile.
         result = await asyncio.to_thread(
-            cluster_needs,
-            texts,
-            n_clusters=run.params.get("n_clusters"),
-            random_state=run.params.get("seed", 0),
+            functools.partial(
+                cluster_needs,
+                texts,
+                n_clusters=run.params.get("n_clusters"),
+                vocabulary=vocabulary,
+                random_state=run.params.get("seed", 0),
+            )
         )
         await progress(0.8)
-        await _store(run, [rid for rid, _ in answers], result)
+        await _store(run, [rid for rid, _ in answers], result, texts)
     except Exception as exc:
         run.state = JobState.FAILED
         run.error = exc.key if isinstance(exc, SurveyError) else "analysis.failed"
@@ -130,9 +142,23 @@ async def run_analysis(payload: dict[str, Any], progress: Progress) -> None:
     await progress(1.0)
 
 
-async def _store(run: AnalysisRun, response_ids: list[int], result: TwoLevelResult) -> None:
+async def _store(
+    run: AnalysisRun, response_ids: list[int], result: TwoLevelResult, texts: list[str]
+) -> None:
     cluster_to_position = {need.cluster: i for i, need in enumerate(result.needs)}
     theme_of = {c: (i, t) for i, t in enumerate(result.themes) for c in t.needs}
+    # Quotes shown under a need are central answers that speak of it.
+    quotes = {
+        need.cluster: about_quotes(
+            texts,
+            need.quote_indices,
+            np.flatnonzero(result.labels == need.cluster).tolist(),
+            need.label,
+            need.keywords,
+            k=max(3, len(need.quote_indices)),
+        )
+        for need in result.needs
+    }
     async with in_transaction():
         needs = [
             await Need.create(
@@ -148,7 +174,7 @@ async def _store(run: AnalysisRun, response_ids: list[int], result: TwoLevelResu
                 theme_position=theme_of[need.cluster][0] if need.cluster in theme_of else 0,
                 coherence=need.coherence,
                 keywords=list(need.keywords),
-                quote_response_ids=[response_ids[q] for q in need.quote_indices],
+                quote_response_ids=[response_ids[q] for q in quotes[need.cluster]],
                 size=need.size,
             )
             for i, need in enumerate(result.needs)
@@ -166,15 +192,29 @@ async def _store(run: AnalysisRun, response_ids: list[int], result: TwoLevelResu
                     bool(result.non_answer[index]),
                     float(x) if x == x else 0.0,
                     float(y) if y == y else 0.0,
+                    position if position is not None else -1,
                 )
             )
+        # The other needs of answers that speak of several, in the analysis's order.
+        mentions = [
+            (run.id, response_ids[index], needs[cluster_to_position[c]].id, rank)
+            for index, clusters in enumerate(result.memberships)
+            for rank, c in enumerate(clusters)
+            if rank > 0 and c in cluster_to_position
+        ]
         async with connection() as conn:
             await conn.executemany(
-                "INSERT INTO need_answers (run_id, response_id, need_id, non_answer, x, y)"
-                " VALUES ($1, $2, $3, $4, $5, $6)",
+                "INSERT INTO need_answers"
+                " (run_id, response_id, need_id, non_answer, x, y, machine_need)"
+                " VALUES ($1, $2, $3, $4, $5, $6, $7)",
                 rows,
             )
-        run.changes = await _carry_edits(run, needs, result, response_ids)
+            await conn.executemany(
+                "INSERT INTO need_mentions (run_id, response_id, need_id, rank)"
+                " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                mentions,
+            )
+        run.changes = await carry_needs(run, needs, result, response_ids, texts)
         run.quality = {
             "unclassified_share": round(result.unclassified_share, 4),
             "coherence": round(
@@ -200,62 +240,6 @@ async def _store(run: AnalysisRun, response_ids: list[int], result: TwoLevelResu
                 "finished_at",
             ]
         )
-
-
-async def _carry_edits(
-    run: AnalysisRun, needs: list[Need], result: TwoLevelResult, response_ids: list[int]
-) -> dict[str, Any]:
-    """Keep staff names and "not a need" marks on needs that still match the last run."""
-    previous = (
-        await AnalysisRun.filter(
-            survey_id=run.survey_id,  # type: ignore[attr-defined]
-            question_code=run.question_code,
-            state=JobState.DONE,
-        )
-        .exclude(id=run.id)
-        .order_by("-created_at", "-id")
-        .first()
-    )
-    if previous is None:
-        return {"previous": None}
-    old_needs = await Need.filter(run_id=previous.id).order_by("position")
-    members = await _members(previous.id)
-    old_groups = [members.get(n.id, set()) for n in old_needs]
-    new_groups = [{response_ids[i] for i in group} for group in result.groups()]
-    matched = match_needs(old_groups, new_groups)
-    kept, grew, shrank = [], [], []
-    for old_pos, new_pos in matched.items():
-        old, new = old_needs[old_pos], needs[new_pos]
-        if old.staff_label or not old.is_need:
-            new.staff_label, new.is_need, new.edited = old.staff_label, old.is_need, True
-            await new.save(update_fields=["staff_label", "is_need", "edited"])
-        name = old.staff_label or old.label
-        kept.append(name)
-        before, after = len(old_groups[old_pos]), len(new_groups[new_pos])
-        if after > before:
-            grew.append(name)
-        elif after < before:
-            shrank.append(name)
-    gone = [n.staff_label or n.label for i, n in enumerate(old_needs) if i not in matched]
-    new = [needs[j].label for j in range(len(needs)) if j not in set(matched.values())]
-    return {
-        "previous": previous.id,
-        "kept": kept,
-        "grew": grew,
-        "shrank": shrank,
-        "gone": gone,
-        "new": new,
-    }
-
-
-async def _members(run_id: int) -> dict[int, set[int]]:
-    async with connection() as conn:
-        rows = await conn.fetch(
-            "SELECT need_id, array_agg(response_id) AS ids FROM need_answers"
-            " WHERE run_id = $1 AND need_id IS NOT NULL GROUP BY need_id",
-            run_id,
-        )
-    return {int(r["need_id"]): set(r["ids"]) for r in rows}
 
 
 async def get_run(slug: str, run_id: int) -> tuple[SurveyDef, AnalysisRun]:
@@ -292,20 +276,30 @@ async def _texts(survey_id: int, code: str, response_ids: list[int]) -> dict[int
     return {int(r["id"]): mask_personal_data(r["text"] or "") for r in rows}
 
 
+# Residents per need: those whose main need it is and those whose answer also speaks of it.
+_SIZES = """
+SELECT need_id, count(DISTINCT response_id) AS residents,
+       count(DISTINCT response_id) FILTER (WHERE NOT main) AS also
+FROM (SELECT need_id, response_id, true AS main FROM need_answers
+      WHERE run_id = $1 AND need_id IS NOT NULL
+      UNION ALL
+      SELECT need_id, response_id, false FROM need_mentions WHERE run_id = $1) m
+GROUP BY need_id
+"""
+
+
 async def needs_of_run(run: AnalysisRun) -> list[NeedView]:
     """The run's needs with live sizes (one grouped query) and their quotes, largest first."""
     needs = await Need.filter(run_id=run.id)
     async with connection() as conn:
-        sizes = dict(
-            await conn.fetch(
-                "SELECT need_id, count(*) FROM need_answers WHERE run_id = $1"
-                " AND need_id IS NOT NULL GROUP BY need_id",
-                run.id,
-            )
-        )
+        counted = await conn.fetch(_SIZES, run.id)
+    sizes = {int(r["need_id"]): int(r["residents"]) for r in counted}
+    also = {int(r["need_id"]): int(r["also"]) for r in counted}
     quote_ids = [rid for n in needs for rid in n.quote_response_ids]
     texts = await _texts(run.survey_id, run.question_code, quote_ids)  # type: ignore[attr-defined]
-    total = sum(sizes.get(n.id, 0) for n in needs if n.is_need) or 1
+    # Shares are of the residents who gave a real answer: an answer with several needs
+    # counts in each, so shares may add up to more than 100 %.
+    total = max(1, run.n_answers - run.n_non_answers)
     views = [
         NeedView(
             id=n.id,
@@ -320,30 +314,84 @@ async def needs_of_run(run: AnalysisRun) -> list[NeedView]:
             theme_label=n.theme_label,
             theme_position=n.theme_position,
             coherence=n.coherence,
+            also=also.get(n.id, 0),
+            previous_id=n.previous_id,
         )
         for n in needs
     ]
     return sorted(views, key=lambda v: (not v.is_need, -v.size, v.id))
 
 
-def themes_of(needs: list[NeedView]) -> list[ThemeView]:
-    """Needs grouped by theme, largest theme first; needs marked "not a need" last."""
+def themes_of(needs: list[NeedView], residents: dict[str, int] | None = None) -> list[ThemeView]:
+    """Needs grouped by theme, largest theme first; needs marked "not a need" last.
+
+    ``residents`` (from ``theme_residents``) sizes each theme by the residents citing any
+    of its needs, once each; without it, a theme's size is the sum of its needs'."""
     groups: dict[str, list[NeedView]] = {}
     for need in needs:
         if need.is_need:
             groups.setdefault(need.theme_label, []).append(need)
-    themes = [ThemeView(label=k, size=sum(n.size for n in v), needs=v) for k, v in groups.items()]
+    themes = [
+        ThemeView(
+            label=k,
+            size=residents[k] if residents and k in residents else sum(n.size for n in v),
+            needs=v,
+        )
+        for k, v in groups.items()
+    ]
     return sorted(themes, key=lambda t: (-t.size, t.label))
 
 
+async def theme_residents(run: AnalysisRun) -> dict[str, int]:
+    """Residents citing at least one need of each theme (by theme label), once each."""
+    async with connection() as conn:
+        rows = await conn.fetch(
+            "SELECT n.theme_label, count(DISTINCT m.response_id) AS n FROM ("
+            " SELECT need_id, response_id FROM need_answers WHERE run_id = $1"
+            " AND need_id IS NOT NULL UNION ALL"
+            " SELECT need_id, response_id FROM need_mentions WHERE run_id = $1) m"
+            " JOIN needs n ON n.id = m.need_id WHERE n.is_need GROUP BY n.theme_label",
+            run.id,
+        )
+    return {str(r["theme_label"]): int(r["n"]) for r in rows}
+
+
+async def unclassified_count(run: AnalysisRun) -> int:
+    """Real answers (non-answers left out) with no need."""
+    async with connection() as conn:
+        return int(
+            await conn.fetchval(
+                "SELECT count(*) FROM need_answers na LEFT JOIN needs n ON n.id = na.need_id"
+                " WHERE na.run_id = $1 AND NOT na.non_answer"
+                " AND (na.need_id IS NULL OR NOT n.is_need)",
+                run.id,
+            )
+        )
+
+
 async def need_answers(run: AnalysisRun, need_id: int | None) -> list[tuple[int, str]]:
-    """(response id, masked text) of a need's answers; ``None``: the unclassified ones."""
+    """(response id, masked text) of the answers whose main need it is; ``None``: the
+    unclassified ones."""
     async with connection() as conn:
         rows = await conn.fetch(
             "SELECT na.response_id, r.answers->>$3 AS text FROM need_answers na"
             " JOIN responses r ON r.id = na.response_id"
             " WHERE na.run_id = $1 AND na.need_id IS NOT DISTINCT FROM $2"
             " ORDER BY na.response_id",
+            run.id,
+            need_id,
+            run.question_code,
+        )
+    return [(int(r["response_id"]), mask_personal_data(r["text"] or "")) for r in rows]
+
+
+async def need_mentions(run: AnalysisRun, need_id: int) -> list[tuple[int, str]]:
+    """(response id, masked text) of the answers that speak of a need besides their main one."""
+    async with connection() as conn:
+        rows = await conn.fetch(
+            "SELECT m.response_id, r.answers->>$3 AS text FROM need_mentions m"
+            " JOIN responses r ON r.id = m.response_id"
+            " WHERE m.run_id = $1 AND m.need_id = $2 ORDER BY m.response_id",
             run.id,
             need_id,
             run.question_code,
@@ -367,6 +415,7 @@ async def rename_need(run: AnalysisRun, need_id: int, label: str) -> Need:
     need = await _need(run, need_id)
     need.staff_label, need.edited = label, True
     await need.save(update_fields=["staff_label", "edited"])
+    await record_review(run, "rename")
     return need
 
 
@@ -375,6 +424,7 @@ async def toggle_need(run: AnalysisRun, need_id: int) -> Need:
     need = await _need(run, need_id)
     need.is_need, need.edited = not need.is_need, True
     await need.save(update_fields=["is_need", "edited"])
+    await record_review(run, "not_need")
     return need
 
 
@@ -397,32 +447,105 @@ async def _relabel(run: AnalysisRun, need: Need) -> None:
     await need.save(update_fields=["label", "keywords", "quote_response_ids", "size"])
 
 
-async def merge_needs(run: AnalysisRun, need_ids: list[int]) -> Need:
-    """Merge needs into the first one given; the others disappear."""
+def _clean_label(label: str) -> str:
+    label = " ".join(label.split())
+    if not label:
+        raise SurveyError("analysis.label_empty")
+    if len(label) > MAX_LABEL:
+        raise SurveyError("analysis.label_long", max=MAX_LABEL)
+    return label
+
+
+async def _merge_group(run: AnalysisRun, need_ids: list[int]) -> list[Need]:
     ids = list(dict.fromkeys(need_ids))
     if len(ids) < 2:
         raise SurveyError("analysis.merge_two")
-    needs = [await _need(run, i) for i in ids]
+    return [await _need(run, i) for i in ids]
+
+
+async def propose_merge(run: AnalysisRun, need_ids: list[int]) -> str:
+    """The name proposed for needs about to be merged, from their answers' phrases;
+    nothing is changed."""
+    needs = await _merge_group(run, need_ids)
+    texts = [t for n in needs for _, t in await need_answers(run, n.id)]
+    merged = {n.id for n in needs}
+    others = await Need.filter(run_id=run.id).exclude(id__in=list(merged))
+    found = []
+    if texts:
+        found = await asyncio.to_thread(
+            functools.partial(label_groups, taken=[n.staff_label or n.label for n in others]),
+            texts,
+            [0] * len(texts),
+        )
+    proposed = found[0].label if found and found[0].label else ""
+    return (proposed or needs[0].staff_label or needs[0].label)[:MAX_LABEL]
+
+
+async def merge_needs(run: AnalysisRun, need_ids: list[int], label: str | None = None) -> Need:
+    """Merge needs into the first one given, named ``label`` (None: a proposed name);
+    the others disappear. A resident who cited several of them is counted once."""
+    named = _clean_label(label) if label is not None else None
+    needs = await _merge_group(run, need_ids)
     keep, others = needs[0], needs[1:]
+    gone = [n.id for n in others]
     async with in_transaction():
         async with connection() as conn:
             await conn.execute(
                 "UPDATE need_answers SET need_id = $1 WHERE run_id = $2 AND need_id = ANY($3)",
                 keep.id,
                 run.id,
-                [n.id for n in others],
+                gone,
             )
-        await Need.filter(id__in=[n.id for n in others]).delete()
+            # Other needs of an answer that now all are the kept one: nothing to add.
+            await conn.execute(
+                "DELETE FROM need_mentions m WHERE m.run_id = $2 AND m.need_id = ANY($3)"
+                " AND (EXISTS (SELECT 1 FROM need_answers na WHERE na.run_id = m.run_id"
+                " AND na.response_id = m.response_id AND na.need_id = $1)"
+                " OR EXISTS (SELECT 1 FROM need_mentions o WHERE o.run_id = m.run_id"
+                " AND o.response_id = m.response_id AND o.need_id = $1))",
+                keep.id,
+                run.id,
+                gone,
+            )
+            # Two merged needs mentioned by one answer become one mention.
+            await conn.execute(
+                "DELETE FROM need_mentions m WHERE m.run_id = $1 AND m.need_id = ANY($2)"
+                " AND EXISTS (SELECT 1 FROM need_mentions o WHERE o.run_id = m.run_id"
+                " AND o.response_id = m.response_id AND o.need_id = ANY($2) AND o.id < m.id)",
+                run.id,
+                gone,
+            )
+            await conn.execute(
+                "UPDATE need_mentions SET need_id = $1 WHERE run_id = $2 AND need_id = ANY($3)",
+                keep.id,
+                run.id,
+                gone,
+            )
+            # An answer whose main need was merged into one it also mentioned.
+            await conn.execute(
+                "DELETE FROM need_mentions m USING need_answers na WHERE m.run_id = $2"
+                " AND m.need_id = $1 AND na.run_id = m.run_id"
+                " AND na.response_id = m.response_id AND na.need_id = $1",
+                keep.id,
+                run.id,
+            )
+        await Need.filter(id__in=gone).delete()
         keep.edited = True
-        await keep.save(update_fields=["edited"])
+        if named is not None:
+            keep.staff_label = named
+        await keep.save(update_fields=["edited", "staff_label"])
     await _relabel(run, keep)
+    await record_review(run, "merge")
     return keep
 
 
 async def split_need(run: AnalysisRun, need_id: int, n_clusters: int | None = None) -> list[Need]:
-    """Re-cluster inside a need; its answers go to new sub-needs."""
+    """Re-cluster inside a need; its answers, and those that also speak of it, go to new
+    sub-needs in the same theme."""
     need = await _need(run, need_id)
-    answers = await need_answers(run, need.id)
+    main = await need_answers(run, need.id)
+    also = await need_mentions(run, need.id)
+    answers = main + also
     if len(answers) < 4:
         raise SurveyError("analysis.split_small")
     if n_clusters is not None and not 2 <= n_clusters <= min(10, len(answers)):
@@ -440,6 +563,10 @@ async def split_need(run: AnalysisRun, need_id: int, n_clusters: int | None = No
                     run=run,
                     position=base + offset,
                     label=sub.label[:MAX_LABEL],
+                    theme_key=need.theme_key,
+                    theme_label=need.theme_label,
+                    theme_position=need.theme_position,
+                    coherence=sub.coherence,
                     keywords=list(sub.keywords),
                     quote_response_ids=[answers[q][0] for q in sub.quote_indices],
                     size=sub.size,
@@ -447,21 +574,26 @@ async def split_need(run: AnalysisRun, need_id: int, n_clusters: int | None = No
                 )
             )
         by_cluster = {sub.cluster: n.id for sub, n in zip(result.needs, created, strict=True)}
-        moves = [
-            (by_cluster.get(int(label)), rid)
-            for (rid, _), label in zip(answers, result.labels, strict=True)
-        ]
+        targets = [by_cluster.get(int(label)) for label in result.labels]
         async with connection() as conn:
             await conn.executemany(
                 "UPDATE need_answers SET need_id = $1 WHERE run_id = $3 AND response_id = $2",
-                [(target, rid, run.id) for target, rid in moves],
+                [(t, rid, run.id) for (rid, _), t in zip(main, targets[: len(main)], strict=True)],
+            )
+            await conn.executemany(
+                "INSERT INTO need_mentions (run_id, response_id, need_id, rank)"
+                " SELECT $1, $2, $3, 1 WHERE $3::int IS NOT NULL AND NOT EXISTS ("
+                " SELECT 1 FROM need_answers na WHERE na.run_id = $1 AND na.response_id = $2"
+                " AND na.need_id = $3) ON CONFLICT DO NOTHING",
+                [(run.id, rid, t) for (rid, _), t in zip(also, targets[len(main) :], strict=True)],
             )
         await need.delete()
+    await record_review(run, "split")
     return created
 
 
 async def move_answer(run: AnalysisRun, response_id: int, need_id: int | None) -> None:
-    """Move one answer to another need (``None``: unclassified)."""
+    """Move one answer's main need to another need (``None``: unclassified)."""
     if need_id is not None:
         await _need(run, need_id)
     async with connection() as conn:
@@ -471,8 +603,16 @@ async def move_answer(run: AnalysisRun, response_id: int, need_id: int | None) -
             run.id,
             response_id,
         )
-    if result.endswith(" 0"):
-        raise NotFound("analysis.answer_not_found")
+        if result.endswith(" 0"):
+            raise NotFound("analysis.answer_not_found")
+        # Its main need now: no longer one of its other needs.
+        await conn.execute(
+            "DELETE FROM need_mentions WHERE run_id = $1 AND response_id = $2 AND need_id = $3",
+            run.id,
+            response_id,
+            need_id,
+        )
+    await record_review(run, "move")
 
 
 async def answer_points(run: AnalysisRun) -> list[dict[str, Any]]:
@@ -540,7 +680,8 @@ async def forget_erased(need_ids: list[int]) -> None:
         else:
             need.label, need.keywords, need.quote_response_ids = "", [], []
             need.is_need = bool(answers) and need.is_need
-        need.size = len(answers)
+        also = await need_mentions(need.run, need.id)
+        need.size = len({rid for rid, _ in answers} | {rid for rid, _ in also})
         await need.save(
             update_fields=["label", "keywords", "quote_response_ids", "size", "is_need"]
         )

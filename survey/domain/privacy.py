@@ -51,7 +51,9 @@ async def _delete_responses(conn: asyncpg.Connection, where: str, *args: Any) ->
     ids = [int(r["id"]) for r in rows]
     answers = {int(r["id"]): json.loads(r["answers"]) for r in rows}
     placed = await conn.fetch(
-        "SELECT na.need_id, na.response_id, ar.question_code FROM need_answers na"
+        "SELECT na.need_id, na.response_id, ar.question_code FROM ("
+        " SELECT run_id, need_id, response_id FROM need_answers"
+        " UNION ALL SELECT run_id, need_id, response_id FROM need_mentions) na"
         " JOIN analysis_runs ar ON ar.id = na.run_id"
         " WHERE na.response_id = ANY($1::bigint[]) AND na.need_id IS NOT NULL",
         ids,

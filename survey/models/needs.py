@@ -29,6 +29,8 @@ class AnalysisRun(Model):
     changes: dict[str, Any] = fields.JSONField(default=dict)
     # Share unclassified, mean coherence, numbers of themes and needs.
     quality: dict[str, float] = fields.JSONField(default=dict)
+    # Staff's review: merges, splits, moves, agreement with the machine's grouping.
+    review: dict[str, Any] = fields.JSONField(default=dict)
     n_answers = fields.IntField(default=0)
     n_non_answers = fields.IntField(default=0)
     error = fields.TextField(default="")
@@ -62,6 +64,8 @@ class Need(Model):
     # False once staff mark it "not a need"; its answers then count as unclassified.
     is_need = fields.BooleanField(default=True)
     edited = fields.BooleanField(default=False)
+    # The need of the previous run (or of the previous wave's survey) this one carries on.
+    previous_id = fields.IntField(null=True)
 
     class Meta:
         table = "needs"
@@ -81,9 +85,50 @@ class NeedAnswer(Model):
         "models.Need", related_name="answers", on_delete=fields.SET_NULL, null=True
     )
     non_answer = fields.BooleanField(default=False)
+    # The machine's need for this answer (its position in the run; -1: none), kept
+    # while staff move answers, so that their review can be measured against it.
+    machine_need = fields.IntField(default=-1)
     x = fields.FloatField(default=0.0)
     y = fields.FloatField(default=0.0)
 
     class Meta:
         table = "need_answers"
         unique_together = (("run", "response"),)
+
+
+class NeedMention(Model):
+    """Another need of an answer that speaks of several (the main one is ``NeedAnswer``)."""
+
+    id = fields.BigIntField(primary_key=True)
+    run: fields.ForeignKeyRelation[AnalysisRun] = fields.ForeignKeyField(
+        "models.AnalysisRun", related_name="mentions", on_delete=fields.CASCADE
+    )
+    response: fields.ForeignKeyRelation[Response] = fields.ForeignKeyField(
+        "models.Response", related_name="need_mentions", on_delete=fields.CASCADE
+    )
+    need: fields.ForeignKeyRelation[Need] = fields.ForeignKeyField(
+        "models.Need", related_name="mentions", on_delete=fields.CASCADE
+    )
+    rank = fields.IntField(default=1)
+
+    class Meta:
+        table = "need_mentions"
+        unique_together = (("run", "response", "need"),)
+
+
+class AnalysisSettings(Model):
+    """A survey's own vocabulary of themes and the survey of its previous wave."""
+
+    id = fields.IntField(primary_key=True)
+    survey: fields.OneToOneRelation[Survey] = fields.OneToOneField(
+        "models.Survey", related_name="analysis_settings", on_delete=fields.CASCADE
+    )
+    # None: the built-in vocabulary; else ``{"themes": [...]}`` as in themes.json.
+    vocabulary: dict[str, Any] | None = fields.JSONField(null=True)
+    previous_survey: fields.ForeignKeyNullableRelation[Survey] = fields.ForeignKeyField(
+        "models.Survey", related_name="next_waves", on_delete=fields.SET_NULL, null=True
+    )
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "analysis_settings"

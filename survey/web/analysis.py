@@ -16,6 +16,7 @@ from survey.domain.jobs import get_job
 from survey.enums import CHOICE_KINDS, JobState, QuestionKind
 from survey.errors import SurveyError
 from survey.i18n import translate
+from survey.web.analysis_vocabulary import routes as vocabulary_routes
 from survey.web.charts import Chart
 from survey.web.common import STAFF, access, language, read_form, redirect, render
 
@@ -120,15 +121,16 @@ async def run_page(request: Request) -> Response:
         request.path_params["slug"], _int(request.path_params["run"], 0) or 0
     )
     lang = language(request)
-    context: dict = {"survey": definition, "run": run, "needs": [], "charts": []}
+    context: dict = {"survey": definition, "run": run, "needs": [], "charts": [], "review": {}}
     if run.state == JobState.DONE:
         needs = await domain.needs_of_run(run)
         context["needs"] = needs
         context["charts"] = _charts(lang, needs, await domain.answer_points(run))
-        context["unclassified"] = len(await domain.need_answers(run, None))
+        context["unclassified"] = await domain.unclassified_count(run)
+        context["unclassified_listed"] = len(await domain.need_answers(run, None))
         context["changes"] = domain.changes_summary(run)
         context["quality"] = run.quality if isinstance(run.quality, dict) else {}
-        themes = domain.themes_of(needs)
+        themes = domain.themes_of(needs, await domain.theme_residents(run))
         context["themes"] = themes if len(themes) > 1 or (themes and themes[0].label) else []
         discarded = [n for n in needs if not n.is_need]
         sections = (
@@ -139,7 +141,7 @@ async def run_page(request: Request) -> Response:
         if discarded:
             sections.append({"label": None, "needs": discarded})
         context["sections"] = sections
-        context["named"] = _int(request.query_params.get("named"))
+        context["review"] = run.review if isinstance(run.review, dict) else {}
         context["choice_questions"] = [
             q
             for q in definition.questions
@@ -207,6 +209,7 @@ async def need_page(request: Request) -> Response:
         need=current,
         needs=needs,
         answers=answers,
+        mentions=await domain.need_mentions(run, current.id) if current else [],
     )
 
 
@@ -246,16 +249,46 @@ async def split(request, form, run):  # type: ignore[no-untyped-def]
     )
 
 
-@_review
-async def merge(request, form, run):  # type: ignore[no-untyped-def]
-    ids = [i for i in (_int(v) for v in form.getlist("need")) if i is not None]
+def _merge_ids(form) -> list[int]:  # type: ignore[no-untyped-def]
+    return [i for i in (_int(v) for v in form.getlist("need")) if i is not None]
+
+
+@access(STAFF)
+async def merge(request: Request) -> Response:
+    """Merging asks first: the needs, a proposed name; confirming applies it."""
+    form = await read_form(request)
+    slug = request.path_params["slug"]
+    definition, run = await domain.get_run(slug, _int(request.path_params["run"], 0) or 0)
+    ids = _merge_ids(form)
+    needs = await domain.needs_of_run(run)
     # Needs are shown under their themes: merge into the largest selected, whatever the
     # order of the boxes on the page.
-    order = {n.id: rank for rank, n in enumerate(await domain.needs_of_run(run))}
-    ids.sort(key=lambda i: order.get(i, len(order)))
-    kept = await domain.merge_needs(run, ids)
-    # The merged need gets a proposed name; the page asks staff to keep or change it.
-    return f"{_run_url(request.path_params['slug'], run.id)}?named={kept.id}#need-{kept.id}"
+    order = {n.id: rank for rank, n in enumerate(needs)}
+    ids = sorted(dict.fromkeys(ids), key=lambda i: order.get(i, len(order)))
+    error = None
+    label = str(form.get("label", ""))
+    if form.get("confirm") == "1":
+        try:
+            kept = await domain.merge_needs(run, ids, label)
+        except SurveyError as exc:
+            if exc.key not in ("analysis.label_empty", "analysis.label_long"):
+                raise
+            error = exc
+        else:
+            return redirect(f"{_run_url(slug, run.id)}#need-{kept.id}")
+    else:
+        label = await domain.propose_merge(run, ids)
+    return render(
+        request,
+        "staff/analysis_merge.html",
+        status_code=422 if error else 200,
+        survey=definition,
+        run=run,
+        merging=[n for n in needs if n.id in set(ids)],
+        ids=ids,
+        label=label,
+        error=error,
+    )
 
 
 @_review
@@ -273,7 +306,8 @@ async def move(request, form, run):  # type: ignore[no-untyped-def]
 
 
 _BASE = "/staff/surveys/{slug}/analysis"
-routes: list[BaseRoute] = [
+# The vocabulary's address comes first: it would otherwise be taken for a run's.
+routes: list[BaseRoute] = vocabulary_routes + [
     Route(_BASE, overview, methods=["GET"]),
     Route(_BASE, start, methods=["POST"]),
     Route(_BASE + "/{run}", run_page, methods=["GET"]),

@@ -16,7 +16,7 @@ from survey.domain.responses import load_responses
 from survey.errors import Conflict
 from survey.models.needs import AnalysisRun, Need
 from tests.factories import finish_jobs, make_survey
-from tests.htmlform import field_value, post_form, text_of
+from tests.htmlform import field_value, hidden_fields, post_form, text_of
 from tests.survey.test_staff import login, staff_user
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -148,11 +148,14 @@ async def test_review_rename_merge_split_over_http(client: httpx.AsyncClient) ->
     assert "Transports le soir" in (await client.get(base)).text
 
     others = [n for n in needs if n.id != bus.id]
-    merged = await post_form(
+    # Merging asks for the merged need's name first, then applies.
+    asked = await post_form(
         client,
         f"{base}/merge",
         [("csrf", csrf), ("need", str(others[0].id)), ("need", str(others[1].id))],
     )
+    assert asked.status_code == 200
+    merged = await post_form(client, f"{base}/merge", hidden_fields(asked.text) + [("label", "x")])
     assert merged.status_code == 303
     after = await domain.needs_of_run(run)
     assert len(after) == 2

@@ -10,7 +10,7 @@ import pytest
 from survey.domain import needs as domain
 from survey.domain.responses import load_responses
 from survey.models.needs import AnalysisRun
-from tests.htmlform import field_value, post_form, text_of
+from tests.htmlform import field_value, hidden_fields, post_form, text_of
 from tests.survey.test_needs import (
     BUSES,
     CHILDCARE,
@@ -59,18 +59,55 @@ async def test_merge_proposes_a_name_and_asks(client: httpx.AsyncClient) -> None
     base = f"/staff/surveys/{definition.slug}/analysis/{run.id}"
     csrf = field_value((await client.get(base)).text, "csrf")
     first, second, _ = await domain.needs_of_run(run)
-    merged = await post_form(
+    # Nothing is merged yet: the page proposes a name from the needs' phrases and asks.
+    asked = await post_form(
         client, f"{base}/merge", [("csrf", csrf), ("need", str(first.id)), ("need", str(second.id))]
     )
+    assert asked.status_code == 200
+    assert len(await domain.needs_of_run(run)) == 3
+    proposed = asked.text.split('id="f-label" name="label" type="text" maxlength="400" value="')[1]
+    proposed = proposed.split('"')[0]
+    assert proposed
+    assert "Nom du besoin regroupé" in text_of(asked.text)
+    third = [n.label for n in await domain.needs_of_run(run) if n.id not in (first.id, second.id)]
+    assert proposed not in third
+    merged = await post_form(
+        client, f"{base}/merge", hidden_fields(asked.text) + [("label", "Crèche et bus du soir")]
+    )
     assert merged.status_code == 303
-    assert merged.headers["location"] == f"{base}?named={first.id}#need-{first.id}"
-    page = (await client.get(merged.headers["location"].split("#")[0])).text
-    after = next(n for n in await domain.needs_of_run(run) if n.id == first.id)
-    assert after.label
-    assert f"Nom proposé pour les besoins regroupés : « {after.label} »" in text_of(page)
-    assert f'value="{after.label}"' in page
-    others = [n.label for n in await domain.needs_of_run(run) if n.id != first.id]
-    assert after.label not in others
+    assert merged.headers["location"] == f"{base}#need-{first.id}"
+    after = await domain.needs_of_run(run)
+    assert [n.label for n in after if n.id == first.id] == ["Crèche et bus du soir"]
+    assert len(after) == 2
+
+
+async def test_merge_without_a_name_is_answered_next_to_the_field(
+    client: httpx.AsyncClient,
+) -> None:
+    definition = await survey_with_answers(CHILDCARE + BUSES + DOCTORS)
+    run = await _run(definition, n_clusters=3)
+    await _staff(client)
+    base = f"/staff/surveys/{definition.slug}/analysis/{run.id}"
+    csrf = field_value((await client.get(base)).text, "csrf")
+    first, second, _ = await domain.needs_of_run(run)
+    refused = await post_form(
+        client,
+        f"{base}/merge",
+        [("csrf", csrf), ("confirm", "1"), ("need", str(first.id)), ("need", str(second.id))]
+        + [("label", "   ")],
+    )
+    assert refused.status_code == 422
+    assert 'id="e-label"' in refused.text
+    assert len(await domain.needs_of_run(run)) == 3
+    long = "b" * 201
+    refused = await post_form(
+        client,
+        f"{base}/merge",
+        [("csrf", csrf), ("confirm", "1"), ("need", str(first.id)), ("need", str(second.id))]
+        + [("label", long)],
+    )
+    assert refused.status_code == 422
+    assert f'value="{long}"' in refused.text
 
 
 async def test_rerun_with_more_answers_keeps_names_and_says_what_grew() -> None:

@@ -33,7 +33,7 @@ async def test_demo_needs_page_shows_themes_then_needs(live_server: str, tmp_pat
     # Four hundred answers: the served app's worker may take the job and load its models.
     await finish_jobs(domain.JOB_KIND, timeout=600)
     needs = await domain.needs_of_run(run)
-    themes = domain.themes_of(needs)
+    themes = domain.themes_of(needs, await domain.theme_residents(run))
     email = f"themes-{uuid.uuid4().hex[:8]}@example.org"
     await staff_user(email)
     errors: list[str] = []

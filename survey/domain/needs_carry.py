@@ -1,0 +1,203 @@
+"""A new run carries on the needs of the previous one, or of the previous wave's survey.
+
+Each earlier need is anchored by its representative answers (``analysis.anchoring``): on
+a re-run of the same survey, by the answers it shares with a new need; on the next wave
+(a survey set as following an earlier one), by the meaning of those answers. A need that
+still matches keeps its reviewed name and its "not a need" mark; on the same survey its
+ballot options, actions and actor decisions follow it. ``changes`` says what is new,
+grew, shrank or is gone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import numpy as np
+
+from analysis.anchoring import Anchor, anchor_needs
+from analysis.clustering import TwoLevelResult
+from analysis.embedding import segment_answers
+from analysis.grouping import answer_rows
+from analysis.text import mask_personal_data
+from survey.domain.db import connection
+from survey.enums import JobState
+from survey.models.needs import AnalysisRun, AnalysisSettings, Need
+
+# Across waves, sizes are compared as shares of the residents who answered.
+_WAVE_TOLERANCE = 0.15
+
+
+async def previous_run(run: AnalysisRun) -> tuple[AnalysisRun | None, bool]:
+    """The run to carry on from, and whether it is on the previous wave's survey."""
+    survey_id = run.survey_id  # type: ignore[attr-defined]
+    earlier = (
+        await AnalysisRun.filter(
+            survey_id=survey_id, question_code=run.question_code, state=JobState.DONE
+        )
+        .exclude(id=run.id)
+        .order_by("-finished_at", "-id")
+        .first()
+    )
+    if earlier is not None:
+        return earlier, False
+    settings = await AnalysisSettings.get_or_none(survey_id=survey_id)
+    wave = getattr(settings, "previous_survey_id", None)
+    if not wave:
+        return None, False
+    query = AnalysisRun.filter(survey_id=wave, state=JobState.DONE)
+    earlier = (
+        await query.filter(question_code=run.question_code).order_by("-finished_at", "-id").first()
+        or await query.order_by("-finished_at", "-id").first()
+    )
+    return earlier, earlier is not None
+
+
+async def members(run_id: int) -> dict[int, set[int]]:
+    """Residents of each need of a run: main need or another need of their answer."""
+    async with connection() as conn:
+        rows = await conn.fetch(
+            "SELECT need_id, array_agg(DISTINCT response_id) AS ids FROM ("
+            " SELECT need_id, response_id FROM need_answers WHERE run_id = $1"
+            " AND need_id IS NOT NULL UNION ALL"
+            " SELECT need_id, response_id FROM need_mentions WHERE run_id = $1) m"
+            " GROUP BY need_id",
+            run_id,
+        )
+    return {int(r["need_id"]): set(r["ids"]) for r in rows}
+
+
+async def _quote_texts(run: AnalysisRun, ids: list[int]) -> dict[int, str]:
+    async with connection() as conn:
+        rows = await conn.fetch(
+            "SELECT id, answers->>$2 AS text FROM responses WHERE id = ANY($1::bigint[])",
+            ids,
+            run.question_code,
+        )
+    return {int(r["id"]): mask_personal_data(r["text"] or "") for r in rows}
+
+
+def _meanings(groups: list[list[str]]) -> list[np.ndarray | None]:
+    """Mean meaning (SIF word vectors) of each group of texts."""
+    flat = [t for g in groups for t in g]
+    if not flat:
+        return [None for _ in groups]
+    vectors, _ = answer_rows(segment_answers(flat))
+    out: list[np.ndarray | None] = []
+    start = 0
+    for group in groups:
+        rows = vectors[start : start + len(group)]
+        start += len(group)
+        out.append(rows.mean(axis=0) if len(rows) else None)
+    return out
+
+
+async def _attached(need_ids: list[int]) -> set[int]:
+    """Needs that ballot options, actions or actor decisions point at."""
+    if not need_ids:
+        return set()
+    async with connection() as conn:
+        rows = await conn.fetch(
+            "SELECT need_id FROM consultation_options WHERE need_id = ANY($1::int[])"
+            " UNION SELECT need_id FROM actions WHERE need_id = ANY($1::int[])"
+            " UNION SELECT need_id FROM actor_need_links WHERE need_id = ANY($1::int[])",
+            need_ids,
+        )
+    return {int(r["need_id"]) for r in rows}
+
+
+async def _follow(pairs: list[tuple[int, int]]) -> None:
+    """Ballot options, actions and actor decisions move to the need that carries on."""
+    if not pairs:
+        return
+    async with connection() as conn:
+        for table in ("consultation_options", "actions", "actor_need_links"):
+            await conn.executemany(
+                f"UPDATE {table} SET need_id = $2 WHERE need_id = $1",  # noqa: S608
+                pairs,
+            )
+
+
+async def carry_needs(
+    run: AnalysisRun,
+    needs: list[Need],
+    result: TwoLevelResult,
+    response_ids: list[int],
+    texts: list[str],
+) -> dict[str, Any]:
+    """Carry the previous run's (or wave's) needs over to ``needs``; say what changed.
+
+    ``texts`` are the run's (masked) answers, in the order of ``response_ids``.
+    """
+    previous, wave = await previous_run(run)
+    if previous is None:
+        return {"previous": None}
+    old_needs = await Need.filter(run_id=previous.id).order_by("position")
+    old_members = await members(previous.id)
+    new_members: list[set[int]] = [set() for _ in needs]
+    cluster_position = {need.cluster: i for i, need in enumerate(result.needs)}
+    for index, clusters in enumerate(result.memberships):
+        for cluster in clusters:
+            if cluster in cluster_position:
+                new_members[cluster_position[cluster]].add(response_ids[index])
+    new_reps = [[response_ids[q] for q in need.quote_indices] for need in result.needs]
+    if wave:
+        old_total = max(1, previous.n_answers - previous.n_non_answers)
+        new_total = max(1, len(response_ids) - int(result.non_answer.sum()))
+        quoted = [r for n in old_needs for r in n.quote_response_ids]
+        old_texts = await _quote_texts(previous, quoted)
+        groups = [[old_texts[r] for r in n.quote_response_ids if r in old_texts] for n in old_needs]
+        groups += [[texts[q] for q in need.quote_indices] for need in result.needs]
+        meanings = await asyncio.to_thread(_meanings, groups)
+        old = [
+            Anchor(vector=meanings[i], size=len(old_members.get(n.id, ())) / old_total)
+            for i, n in enumerate(old_needs)
+        ]
+        new = [
+            Anchor(vector=meanings[len(old_needs) + j], size=len(m) / new_total)
+            for j, m in enumerate(new_members)
+        ]
+        anchoring = anchor_needs(old, new, tolerance=_WAVE_TOLERANCE)
+    else:
+        old = [
+            Anchor(
+                members=frozenset(old_members.get(n.id, ())),
+                representatives=tuple(n.quote_response_ids),
+                size=len(old_members.get(n.id, ())),
+                name=n.label,
+            )
+            for n in old_needs
+        ]
+        new = [
+            Anchor(members=frozenset(m), representatives=tuple(r), size=len(m), name=need.label)
+            for m, r, need in zip(new_members, new_reps, result.needs, strict=True)
+        ]
+        anchoring = anchor_needs(old, new)
+    attached = set() if wave else await _attached([n.id for n in old_needs])
+    summary: dict[str, list[str]] = {"kept": [], "grew": [], "shrank": [], "gone": [], "new": []}
+    followed = []
+    for i, old_need in enumerate(old_needs):
+        name = old_need.staff_label or old_need.label
+        if i not in anchoring.pairs:
+            summary["gone"].append(name)
+            continue
+        target = needs[anchoring.pairs[i]]
+        target.previous_id = old_need.id
+        fields = ["previous_id"]
+        # A reviewed name stays; so does the name options and decisions were taken under.
+        if old_need.staff_label or old_need.id in attached:
+            target.staff_label, target.edited = name, True
+            fields += ["staff_label", "edited"]
+        if not old_need.is_need:
+            target.is_need, target.edited = False, True
+            fields += ["is_need", "edited"]
+        await target.save(update_fields=list(dict.fromkeys(fields)))
+        summary["kept"].append(name)
+        status = anchoring.old_status[i]
+        if status in ("grew", "shrank"):
+            summary[status].append(name)
+        if not wave:
+            followed.append((old_need.id, target.id))
+    await _follow(followed)
+    summary["new"] = [needs[j].label for j, s in anchoring.new_status.items() if s == "new"]
+    return {"previous": previous.id, "wave": wave, **summary}
