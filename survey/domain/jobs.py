@@ -30,7 +30,7 @@ import asyncpg
 
 from survey.domain.db import connection
 from survey.enums import JobState
-from survey.errors import Unavailable
+from survey.errors import SurveyError, Unavailable
 
 log = logging.getLogger("parlons.jobs")
 
@@ -223,7 +223,12 @@ async def run_next(
                 retry.seconds,
             )
     except Exception as exc:  # A failed job is recorded, never kills the worker.
-        log.exception("job %s failed", job_id)
+        if isinstance(exc, SurveyError):
+            # A refusal the staff are shown (too few answers to group...): one line, since
+            # nothing is broken; anything else keeps its traceback for whoever runs the server.
+            log.warning("job %s refused: %s", job_id, exc.key)
+        else:
+            log.exception("job %s failed", job_id)
         async with connection() as conn:
             await conn.execute(
                 "UPDATE jobs SET state = 'failed', error = $2, finished_at = now() WHERE id = $1",

@@ -16,7 +16,7 @@ from survey.domain.privacy import erase_by_receipt, processing_register, purge_e
 from survey.domain.responses import load_responses
 from survey.models.actors import Actor, ActorKind, ActorNeedLink
 from survey.models.needs import AnalysisRun, Need, NeedAnswer
-from tests.factories import make_survey
+from tests.factories import PARIS, make_survey
 from tests.htmlform import field_value, post_form, text_of
 from tests.survey.test_actors import staff_client
 from tests.survey.test_actors_matching import survey_with_need
@@ -156,7 +156,7 @@ async def test_erased_or_purged_answer_takes_its_entry(client: httpx.AsyncClient
         fields = [("csrf", token), ("survey", definition.slug), ("response", str(rid))]
         assert (await post_form(client, "/staff/actors/offers", fields)).status_code == 303
     erased = await Actor.get(response_id=ids[0])
-    register = {e["survey"]: e for e in await processing_register()}
+    register = {e["survey"]: e for e in await processing_register(PARIS)}
     assert register[definition.slug]["directory_residents"] == 2
     need_def, need_run, need = await survey_with_need("Courses", ["Aide aux courses"] * 5)
     await ActorNeedLink.create(
@@ -177,7 +177,7 @@ async def test_erased_or_purged_answer_takes_its_entry(client: httpx.AsyncClient
         )
     await purge_expired()
     assert not await Actor.exists(response_id=ids[3])
-    register = {e["survey"]: e for e in await processing_register()}
+    register = {e["survey"]: e for e in await processing_register(PARIS)}
     assert register[definition.slug]["directory_residents"] == 0
     page = await client.get(f"/staff/actors/offers?survey={definition.slug}")
     assert "voisine âgée" not in page.text

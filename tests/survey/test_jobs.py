@@ -81,6 +81,35 @@ async def test_failed_job_is_recorded_and_worker_goes_on() -> None:
     assert "boom" in job["error"]
 
 
+async def test_refused_job_is_recorded_and_logged_in_one_line(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A refusal staff are shown (a ``SurveyError``) is no crash: no traceback in the log;
+    an unexpected error keeps its traceback."""
+    from survey.errors import SurveyError
+
+    @jobs.handler("test.refuse")
+    async def refuse(payload, progress):  # type: ignore[no-untyped-def]
+        raise SurveyError("analysis.too_few", n=3)
+
+    @jobs.handler("test.crash")
+    async def crash(payload, progress):  # type: ignore[no-untyped-def]
+        raise RuntimeError("boom")
+
+    refused = await jobs.enqueue("test.refuse", {})
+    crashed = await jobs.enqueue("test.crash", {})
+    with caplog.at_level("INFO", logger=jobs.log.name):
+        for _ in range(50):
+            if await jobs.run_next() is None:
+                break
+    records = {r.getMessage(): r for r in caplog.records if r.name == jobs.log.name}
+    refusal = records[f"job {refused} refused: analysis.too_few"]
+    assert refusal.exc_info is None
+    assert records[f"job {crashed} failed"].exc_info is not None
+    job = await jobs.get_job(refused)
+    assert job is not None and job["state"] == "failed" and "analysis.too_few" in job["error"]
+
+
 async def _job_row(job_id: int) -> dict:  # type: ignore[type-arg]
     async with connection() as conn:
         row = await conn.fetchrow(
