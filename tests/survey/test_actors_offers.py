@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import uuid
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -23,6 +24,7 @@ from tests.survey.test_actors_matching import survey_with_need
 
 pytestmark = pytest.mark.usefixtures("orm")
 _counter = itertools.count(1)
+PARIS = ZoneInfo("Europe/Paris")
 
 # (offer, neighbourhood, hours, consent, contact)
 OFFERS = [
@@ -156,7 +158,7 @@ async def test_erased_or_purged_answer_takes_its_entry(client: httpx.AsyncClient
         fields = [("csrf", token), ("survey", definition.slug), ("response", str(rid))]
         assert (await post_form(client, "/staff/actors/offers", fields)).status_code == 303
     erased = await Actor.get(response_id=ids[0])
-    register = {e["survey"]: e for e in await processing_register()}
+    register = {e["survey"]: e for e in await processing_register(PARIS)}
     assert register[definition.slug]["directory_residents"] == 2
     need_def, need_run, need = await survey_with_need("Courses", ["Aide aux courses"] * 5)
     await ActorNeedLink.create(
@@ -177,7 +179,7 @@ async def test_erased_or_purged_answer_takes_its_entry(client: httpx.AsyncClient
         )
     await purge_expired()
     assert not await Actor.exists(response_id=ids[3])
-    register = {e["survey"]: e for e in await processing_register()}
+    register = {e["survey"]: e for e in await processing_register(PARIS)}
     assert register[definition.slug]["directory_residents"] == 0
     page = await client.get(f"/staff/actors/offers?survey={definition.slug}")
     assert "voisine âgée" not in page.text
