@@ -3,6 +3,7 @@ the offers page groups, only the kinds of question that can carry a mark show it
 
 from __future__ import annotations
 
+import html
 import re
 
 import httpx
@@ -12,6 +13,7 @@ from survey.domain.db import connection
 from survey.domain.definitions import get_definition
 from survey.models.actors import Actor
 from survey.models.needs import AnalysisRun, Need, NeedAnswer
+from tests.factories import make_survey
 from tests.htmlform import field_value, hidden_fields, post_form, text_of
 from tests.survey.test_builder import (
     add_question,
@@ -27,6 +29,30 @@ pytestmark = pytest.mark.usefixtures("orm")
 
 MARKS = {"offers", "availability", "offer_consent"}
 CONSENT_CHOICES = "Non, merci | No, thank you | non\nOui, l'équipe peut me joindre | Yes | equipe"
+
+
+def _form_fields(page: str) -> list[tuple[str, str]]:
+    """What the question form sends as shown: its inputs, ticked boxes, texts and selections."""
+    form = page[page.index('<form method="post" action="/staff/surveys/') :]
+    form = form[: form.index("</form>")]
+    fields: list[tuple[str, str]] = []
+    for tag in re.findall(r"<input[^>]*>", form):
+        name = re.search(r'name="([^"]+)"', tag)
+        value = re.search(r'value="([^"]*)"', tag)
+        if name and ('type="checkbox"' not in tag or " checked" in tag):
+            fields.append((name.group(1), html.unescape(value.group(1) if value else "")))
+    for name, text in re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>(.*?)</textarea>', form, re.S):
+        fields.append((name, html.unescape(text)))
+    for name, options in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', form, re.S):
+        picked = re.search(r'<option value="([^"]*)" selected', options)
+        fields.append((name, html.unescape(picked.group(1)) if picked else ""))
+    return fields
+
+
+def _question_id(editor: str, code: str) -> int:
+    found = re.search(rf'<li id="q-(\d+)"[^>]*>(?:(?!<li ).)*?<code>{code}</code>', editor, re.S)
+    assert found is not None, code
+    return int(found.group(1))
 
 
 def _checked(page: str, name: str) -> bool:
@@ -191,3 +217,56 @@ async def test_builder_offers_survey_feeds_the_offers_page(client: httpx.AsyncCl
     )
     page = await client.get(f"/staff/actors/offers?survey={slug}")
     assert f'href="/staff/actors/{actor.id}"' in page.text
+
+
+async def test_builder_offers_short_text_availability_counts_the_first_number(
+    client: httpx.AsyncClient,
+) -> None:
+    await log_in(client)
+    slug = await create_blank(client, "Coups de main")
+    first = section_ids((await client.get(f"/staff/surveys/{slug}/edit")).text)[0]
+    base = f"/staff/surveys/{slug}/questions"
+    offer = await add_question(client, slug, first, "long_text", "Que proposez-vous ?")
+    hours = await add_question(client, slug, first, "short_text", "Combien de temps ?")
+    for question, fields in (
+        (offer, question_fields(kind="long_text", code="agir", offers="1")),
+        (hours, question_fields(kind="short_text", code="temps", availability="1")),
+    ):
+        assert (await send(client, f"{base}/{question}", fields)).status_code == 303
+    published = await send(
+        client, f"/staff/surveys/{slug}/publication", [("action", "publish"), ("confirm", "1")]
+    )
+    assert published.status_code == 303
+    resident = httpx.AsyncClient(transport=client._transport, base_url="http://testserver")
+    for offer_text, time in (("Réparer des vélos", "3 h environ"), ("Jardiner", "1,5")):
+        page = (await resident.get(f"/s/{slug}")).text
+        data = hidden_fields(page) + [("q_agir", offer_text), ("q_temps", time)]
+        assert (
+            await post_form(resident, f"/s/{slug}", [*data, ("action", "next")])
+        ).status_code == 303
+    await resident.aclose()
+    page = await client.get(f"/staff/actors/offers?survey={slug}")
+    text = " ".join(text_of(page.text).split())
+    assert "4.5 h par mois en tout (2 réponses, médiane 2.25 h)" in text
+
+
+async def test_builder_offers_demo_marks_are_shown_and_kept_on_save(
+    client: httpx.AsyncClient,
+) -> None:
+    await log_in(client)
+    definition = await make_survey()
+    editor = (await client.get(f"/staff/surveys/{definition.slug}/edit")).text
+    ids = {code: _question_id(editor, code) for code in ("agir", "heures", "aide_contact")}
+    base = f"/staff/surveys/{definition.slug}/questions"
+    for code, mark in (
+        ("agir", "offers"),
+        ("heures", "availability"),
+        ("aide_contact", "offer_consent"),
+    ):
+        page = (await client.get(f"{base}/{ids[code]}")).text
+        assert _checked(page, mark), code
+        saved = await send(client, f"{base}/{ids[code]}", _form_fields(page))
+        assert saved.status_code == 303, text_of(saved.text)
+    after = await get_definition(definition.slug)
+    for code in ("agir", "heures", "aide_contact"):
+        assert after.question(code).settings == definition.question(code).settings
