@@ -1,13 +1,14 @@
 """Residents' offers of help: a skills network from the answers to a "what would you be ready
 to do?" question.
 
-The offers question is a free-text question marked ``offers`` in its settings; a number
-question marked ``availability`` gives the hours a month, a choice question marked
-``offer_consent`` the resident's consent to be contacted about the offer (separate from the
-survey's: ``yes``/``equipe`` keeps the contact with staff, ``public`` also lists the offer on
-the public directory, never with contact details). The kinds of help are the needs the
-analysis finds when run on the offers question. A consenting resident becomes a directory
-entry tied to their response, so that erasing or purging the response removes the entry.
+The offers question is a free-text question marked ``offers`` in its settings; a number or
+short-text question marked ``availability`` gives the hours a month (the first number typed),
+a choice question marked ``offer_consent`` the resident's consent to be contacted about the
+offer (separate from the survey's: ``yes``/``equipe`` keeps the contact with staff,
+``public`` also lists the offer on the public directory, never with contact details). Staff
+set the marks in the builder. The kinds of help are the needs the analysis finds when run on
+the offers question. A consenting resident becomes a directory entry tied to their response,
+so that erasing or purging the response removes the entry.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from survey.models.needs import AnalysisRun
 
 # Consent answers that let staff contact the resident; "public" also lists the offer.
 CONSENTING = frozenset({"yes", "equipe", "public"})
+_AVAILABILITY_KINDS = frozenset({QuestionKind.NUMBER, QuestionKind.SHORT_TEXT})
 _EMAIL = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]{2,}")
 
 
@@ -101,7 +103,10 @@ class SkillsNetwork:
 
 _OFFERS = """
 SELECT r.id, r.answers->>$2 AS text, coalesce(r.answers->>$3, '') AS place,
-       CASE WHEN jsonb_typeof(r.answers->$4) = 'number' THEN (r.answers->>$4)::float END AS hours,
+       CASE WHEN jsonb_typeof(r.answers->$4) = 'number' THEN (r.answers->>$4)::float
+            WHEN jsonb_typeof(r.answers->$4) = 'string'
+            THEN replace(substring(r.answers->>$4 from '[0-9]+(?:[.,][0-9]+)?'), ',', '.')::float
+       END AS hours,
        coalesce(r.answers->>$5, '') AS consent, coalesce(r.answers->>$6, '') <> '' AS reachable,
        a.id AS actor_id
 FROM responses r LEFT JOIN actors a ON a.response_id = r.id
@@ -120,7 +125,7 @@ async def _offers(definition: SurveyDef, question: QuestionDef) -> list[Offer]:
             definition.id,
             question.code,
             code(_question_of(definition, QuestionKind.TERRITORY)),
-            code(_marked(definition, "availability", frozenset({QuestionKind.NUMBER}))),
+            code(_marked(definition, "availability", _AVAILABILITY_KINDS)),
             code(_marked(definition, "offer_consent", frozenset(QuestionKind))),
             code(_question_of(definition, QuestionKind.CONTACT)),
         )

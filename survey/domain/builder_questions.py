@@ -87,6 +87,14 @@ FORM_PARTS: dict[str, frozenset[str]] = {
 }
 
 
+# The skills network's marks (see ``actors_offers``): which kinds of question may carry each.
+OFFER_MARKS: dict[str, frozenset[QuestionKind]] = {
+    "offers": frozenset({QuestionKind.LONG_TEXT}),
+    "availability": frozenset({QuestionKind.NUMBER, QuestionKind.SHORT_TEXT}),
+    "offer_consent": frozenset({QuestionKind.SINGLE}),
+}
+
+
 def fields_missing(shown_kind: str, kind: str) -> bool:
     """Whether a form shown for ``shown_kind`` lacks fields that ``kind`` needs: the page is
     then shown again with them, what was typed kept, before anything is saved."""
@@ -164,6 +172,9 @@ def _question_settings(
                     settings[end] = label
     if kind == QuestionKind.LONG_TEXT and data.get("analyse") == "0":
         settings["analyse"] = False
+    for mark, kinds in OFFER_MARKS.items():
+        if kind in kinds and data.get(mark):
+            settings[mark] = True
     return settings
 
 
@@ -296,6 +307,7 @@ async def update_question(slug: str, question_id: int, data: Mapping[str, Any]) 
                 "min_label",
                 "max_label",
                 "analyse",
+                *OFFER_MARKS,
             )
         }
         settings = with_condition({**kept, **settings}, condition)
@@ -428,6 +440,8 @@ def question_form(question: EditorQuestion) -> dict[str, str]:
         "max": _bound_text(settings.get("max")),
         **condition_form(question.condition),
     }
+    for mark in OFFER_MARKS:
+        values[mark] = "1" if settings.get(mark) is True else ""
     for code in settings.get("exclusive") or []:
         values[f"exclusive__{code}"] = "1"
     for end in ("min_label", "max_label"):

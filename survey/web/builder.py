@@ -262,6 +262,7 @@ question_page, question_post, question_action = _part_views(
         context=lambda: {
             "kinds": builder.kinds(),
             "parse_choices": builder_questions.listed_choices,
+            "offer_marks": builder_questions.OFFER_MARKS,
         },
         redisplay=_question_redisplay,
     )
