@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import uuid
-from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -24,7 +23,6 @@ from tests.survey.test_actors_matching import survey_with_need
 
 pytestmark = pytest.mark.usefixtures("orm")
 _counter = itertools.count(1)
-PARIS = ZoneInfo("Europe/Paris")
 
 # (offer, neighbourhood, hours, consent, contact)
 OFFERS = [
