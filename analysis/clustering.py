@@ -21,8 +21,10 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 from scipy import sparse
 from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin, clone
 from sklearn.cluster import KMeans
@@ -142,7 +144,12 @@ class AnswerVectorizer(TransformerMixin, BaseEstimator):
                 if answer.vector is not None:
                     dense[row] = answer.vector - self.vector_mean_
             blocks.append(sparse.csr_matrix(self.vector_weight * normalize(dense)))
-        return sparse.hstack(blocks, format="csr")
+        features: sparse.csr_matrix = sparse.hstack(blocks, format="csr")
+        return features
+
+
+# What validate_data gives with accept_sparse="csr": a dense array or a CSR matrix or array.
+_Rows = NDArray[np.floating[Any]] | sparse.csr_matrix | sparse.csr_array
 
 
 class LSAReducer(TransformerMixin, BaseEstimator):
@@ -162,23 +169,25 @@ class LSAReducer(TransformerMixin, BaseEstimator):
         return tags
 
     def fit(self, X: object, y: object = None) -> LSAReducer:
-        X = validate_data(self, X, accept_sparse="csr")
-        limit = min(X.shape) - 1
+        data: _Rows = validate_data(self, X, accept_sparse="csr")
+        limit = min(data.shape) - 1
         self.n_components_ = max(1, min(self.n_components, limit))
         if limit < 1:
             self.svd_ = None
         else:
-            self.svd_ = TruncatedSVD(self.n_components_, random_state=self.random_state).fit(X)
+            self.svd_ = TruncatedSVD(self.n_components_, random_state=self.random_state).fit(data)
         return self
 
-    def transform(self, X: object) -> np.ndarray:
+    def transform(self, X: object) -> NDArray[np.float64]:
         check_is_fitted(self, "n_components_")
-        X = validate_data(self, X, accept_sparse="csr", reset=False)
+        data: _Rows = validate_data(self, X, accept_sparse="csr", reset=False)
         if self.svd_ is None:
-            reduced = np.asarray(X[:, :1].todense() if sparse.issparse(X) else X[:, :1])
+            first = data[:, :1]
+            reduced = np.asarray(first.todense() if sparse.issparse(first) else first)
         else:
-            reduced = self.svd_.transform(X)
-        return normalize(np.asarray(reduced, dtype=np.float64))
+            reduced = self.svd_.transform(data)
+        rows: NDArray[np.float64] = normalize(np.asarray(reduced, dtype=np.float64))
+        return rows
 
 
 class AutoKMeans(ClusterMixin, BaseEstimator):
@@ -209,16 +218,16 @@ class AutoKMeans(ClusterMixin, BaseEstimator):
         self.random_state = random_state
 
     def fit(self, X: object, y: object = None) -> AutoKMeans:
-        X = validate_data(self, X, dtype=[np.float64, np.float32])
-        n = X.shape[0]
+        data: NDArray[np.floating[Any]] = validate_data(self, X, dtype=[np.float64, np.float32])
+        n = data.shape[0]
         self.scores_: dict[int, float] = {}
         if self.n_clusters is not None:
             k = int(self.n_clusters)
             if not 1 <= k <= n:
                 raise ValueError(f"n_clusters={k} must be between 1 and n_samples={n}")
         else:
-            k = self._choose_k(X)
-        model = KMeans(k, n_init=self.n_init, random_state=self.random_state).fit(X)
+            k = self._choose_k(data)
+        model = KMeans(k, n_init=self.n_init, random_state=self.random_state).fit(data)
         self.n_clusters_ = k
         self.cluster_centers_ = model.cluster_centers_
         self.labels_ = model.labels_.astype(np.int64)
@@ -226,14 +235,14 @@ class AutoKMeans(ClusterMixin, BaseEstimator):
         return self
 
     def _choose_k(self, X: np.ndarray) -> int:
-        n = X.shape[0]
+        n: int = X.shape[0]
         high = min(self.max_clusters, int(math.sqrt(n)), n - 1)
         low = max(2, self.min_clusters, min(high // 2, round(math.sqrt(n) / 3)))
         if high < low:
             return max(1, min(low, n - 1)) if n > 2 else 1
         rng = np.random.default_rng(self.random_state)
         sample = X if n <= self.sample_size else X[rng.choice(n, self.sample_size, replace=False)]
-        distinct = np.unique(sample, axis=0).shape[0]
+        distinct: int = np.unique(sample, axis=0).shape[0]
         candidates = sorted({int(round(k)) for k in np.geomspace(low, high, num=8)})
         best_k, best_score = low, -np.inf
         for k in candidates:
@@ -252,8 +261,11 @@ class AutoKMeans(ClusterMixin, BaseEstimator):
 
     def predict(self, X: object) -> np.ndarray:
         check_is_fitted(self, "cluster_centers_")
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        return pairwise_distances_argmin(X, self.cluster_centers_).astype(np.int64)
+        data: NDArray[np.floating[Any]] = validate_data(
+            self, X, dtype=[np.float64, np.float32], reset=False
+        )
+        nearest: NDArray[np.intp] = pairwise_distances_argmin(data, self.cluster_centers_)
+        return nearest.astype(np.int64)
 
 
 class NeedLabeler(BaseEstimator):
@@ -469,7 +481,7 @@ class NeedsClusterer(ClusterMixin, BaseEstimator):
         if len(real) < 2:
             if len(real) == 1 and self.min_cluster_size <= 1:
                 main[real] = 0
-            return self._finish(segmented, main, memberships, coords, language, [], {}, None)
+            return self._finish(segmented, main, memberships, coords, language, None, {}, None)
         vectorizer = (
             clone(self.vectorizer)
             if self.vectorizer is not None
@@ -496,7 +508,7 @@ class NeedsClusterer(ClusterMixin, BaseEstimator):
             memberships,
             coords,
             language,
-            [(vocabulary, seed_of), rows, real, centres, segment_rows],
+            _Fitted(vocabulary, seed_of, rows, real, centres, segment_rows),
             need_theme,
             theme_of_row,
         )
@@ -549,27 +561,26 @@ class NeedsClusterer(ClusterMixin, BaseEstimator):
         memberships: list[tuple[int, ...]],
         coords: np.ndarray,
         language: Language,
-        fitted: list,
+        fitted: _Fitted | None,
         need_theme: dict[int, int],
         theme_of_row: np.ndarray | None,
     ) -> NeedsClusterer:
         real_count = int((~segmented.non_answer).sum())
         needs: list[Need] = []
         groups: list[ThemeGroup] = []
-        if fitted:
-            (vocabulary, seed_of), rows, real, centres, segment_rows = fitted
+        if fitted is not None:
             needs, groups = _describe(
                 self.labeler,
                 segmented,
                 main,
                 memberships,
                 language,
-                vocabulary,
-                seed_of,
-                rows,
-                real,
-                centres,
-                segment_rows,
+                fitted.vocabulary,
+                fitted.seed_of,
+                fitted.rows,
+                fitted.real,
+                fitted.centres,
+                fitted.segment_rows,
                 need_theme,
                 theme_of_row,
             )
@@ -591,6 +602,18 @@ class NeedsClusterer(ClusterMixin, BaseEstimator):
             unclassified_share=unclassified / real_count if real_count else 0.0,
         )
         return self
+
+
+@dataclass(frozen=True)
+class _Fitted:
+    """What the clustering of the real answers learned, for describing the needs."""
+
+    vocabulary: Sequence[Theme]
+    seed_of: np.ndarray | None
+    rows: np.ndarray
+    real: np.ndarray
+    centres: np.ndarray
+    segment_rows: np.ndarray
 
 
 def _survey_language(languages: Sequence[Language], real: np.ndarray) -> Language:
@@ -627,14 +650,19 @@ def _centres(rows: np.ndarray, labels: np.ndarray) -> np.ndarray:
     for c in range(clusters):
         if np.any(labels == c):
             centres[c] = rows[labels == c].mean(axis=0)
-    return normalize(centres)
+    normalised: NDArray[np.float64] = normalize(centres)
+    return normalised
 
 
 def _segment_rows(vectorizer: object, segmented: SegmentedAnswers) -> np.ndarray:
     docs = [" ".join(s.lemmas) for s in segmented.segments]
     if not docs:
         return np.zeros((0, 0))
-    return vectorizer.transform((segmented.vectors.astype(np.float64), docs))  # type: ignore[attr-defined]
+    # Any vectorizer taking (vectors, documents), MeaningVectorizer by default.
+    rows: np.ndarray = vectorizer.transform(  # type: ignore[attr-defined]
+        (segmented.vectors.astype(np.float64), docs)
+    )
+    return rows
 
 
 def _memberships(
@@ -796,7 +824,8 @@ def _map_coordinates(reduced: np.ndarray, random_state: int | None) -> np.ndarra
         padded = np.zeros((reduced.shape[0], 2))
         padded[:, : reduced.shape[1]] = reduced[:, :2]
         return padded
-    return PCA(2, random_state=random_state).fit_transform(reduced)
+    coords: np.ndarray = PCA(2, random_state=random_state).fit_transform(reduced)
+    return coords
 
 
 def cluster_needs(
@@ -872,7 +901,7 @@ def label_groups(
     vectorizer = MeaningVectorizer(random_state=random_state)
     rows = vectorizer.fit_transform((vectors[real], [docs[i] for i in real]))
     centres = _centres(rows, main[real])
-    memberships = [(int(c),) if c >= 0 else () for c in main]
+    memberships: list[tuple[int, ...]] = [(int(c),) if c >= 0 else () for c in main]
     needs, _ = _describe(
         None,
         segmented,

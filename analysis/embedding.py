@@ -20,9 +20,10 @@ import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import NDArray
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.decomposition import TruncatedSVD
 from sklearn.preprocessing import normalize
@@ -380,19 +381,21 @@ class CommonComponentRemover(TransformerMixin, BaseEstimator):
         self.n_components = n_components
 
     def fit(self, X: object, y: object = None) -> CommonComponentRemover:
-        X = validate_data(self, X, dtype=[np.float64, np.float32])
-        k = min(self.n_components, X.shape[1] - 1, X.shape[0] - 1)
+        rows: NDArray[np.floating[Any]] = validate_data(self, X, dtype=[np.float64, np.float32])
+        k = min(self.n_components, rows.shape[1] - 1, rows.shape[0] - 1)
         if k >= 1:
-            svd = TruncatedSVD(k, algorithm="arpack" if min(X.shape) > k + 1 else "randomized")
-            self.components_ = svd.fit(X).components_
+            svd = TruncatedSVD(k, algorithm="arpack" if min(rows.shape) > k + 1 else "randomized")
+            self.components_: NDArray[np.floating[Any]] = svd.fit(rows).components_
         else:
-            self.components_ = np.zeros((0, X.shape[1]))
+            self.components_ = np.zeros((0, rows.shape[1]))
         return self
 
-    def transform(self, X: object) -> np.ndarray:
+    def transform(self, X: object) -> NDArray[np.float64]:
         check_is_fitted(self, "components_")
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        X = np.asarray(X, dtype=np.float64)
+        rows = np.asarray(
+            validate_data(self, X, dtype=[np.float64, np.float32], reset=False), dtype=np.float64
+        )
         if len(self.components_):
-            X = X - (X @ self.components_.T) @ self.components_
-        return normalize(X)
+            rows = rows - (rows @ self.components_.T) @ self.components_
+        normalised: NDArray[np.float64] = normalize(rows)
+        return normalised

@@ -16,8 +16,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 from scipy import sparse
 from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
 from sklearn.cluster import KMeans
@@ -99,13 +101,15 @@ class MeaningVectorizer(TransformerMixin, BaseEstimator):
         blocks = [self.words_.transform(distinct)]  # type: ignore[union-attr]
         if self.chars_ is not None:
             blocks.append(self.char_weight * self.chars_.transform(distinct))
-        return sparse.hstack(blocks, format="csr")[inverse.ravel()]
+        wording: sparse.csr_matrix = sparse.hstack(blocks, format="csr")[inverse.ravel()]
+        return wording
 
     def _rows(self, vectors: np.ndarray, wording: sparse.csr_matrix | None) -> np.ndarray:
         blocks = [self.remover_.transform(vectors)]
         if self.svd_ is not None and wording is not None:
             blocks.append(self.wording_weight * normalize(self.svd_.transform(wording)))
-        return normalize(np.hstack(blocks))
+        rows: NDArray[np.float64] = normalize(np.hstack(blocks))
+        return rows
 
     def transform(self, X: tuple[np.ndarray, Sequence[str]]) -> np.ndarray:
         check_is_fitted(self, "remover_")
@@ -154,16 +158,16 @@ class GapKMeans(ClusterMixin, BaseEstimator):
         self.random_state = random_state
 
     def fit(self, X: object, y: object = None) -> GapKMeans:
-        X = validate_data(self, X, dtype=[np.float64, np.float32])
-        n = X.shape[0]
+        data: NDArray[np.floating[Any]] = validate_data(self, X, dtype=[np.float64, np.float32])
+        n = data.shape[0]
         self.scores_: dict[int, float] = {}
         if self.n_clusters is not None:
             k = int(self.n_clusters)
             if not 1 <= k <= n:
                 raise ValueError(f"n_clusters={k} must be between 1 and n_samples={n}")
         else:
-            k = self._choose_k(X)
-        model = KMeans(k, n_init=self.n_init, random_state=self.random_state).fit(X)
+            k = self._choose_k(data)
+        model = KMeans(k, n_init=self.n_init, random_state=self.random_state).fit(data)
         self.n_clusters_ = k
         self.cluster_centers_ = model.cluster_centers_
         self.labels_ = model.labels_.astype(np.int64)
@@ -171,7 +175,7 @@ class GapKMeans(ClusterMixin, BaseEstimator):
 
     def _choose_k(self, X: np.ndarray) -> int:
         n = X.shape[0]
-        distinct = np.unique(X, axis=0).shape[0]
+        distinct: int = np.unique(X, axis=0).shape[0]
         high = min(self.max_clusters, distinct - 1, n // 2)
         low = max(1, self.min_clusters)
         if high < max(2, low):
@@ -200,8 +204,11 @@ class GapKMeans(ClusterMixin, BaseEstimator):
 
     def predict(self, X: object) -> np.ndarray:
         check_is_fitted(self, "cluster_centers_")
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        return pairwise_distances_argmin(X, self.cluster_centers_).astype(np.int64)
+        data: NDArray[np.floating[Any]] = validate_data(
+            self, X, dtype=[np.float64, np.float32], reset=False
+        )
+        nearest: NDArray[np.intp] = pairwise_distances_argmin(data, self.cluster_centers_)
+        return nearest.astype(np.int64)
 
 
 class GuidedThemes(ClusterMixin, BaseEstimator):
@@ -256,18 +263,18 @@ class GuidedThemes(ClusterMixin, BaseEstimator):
         self.random_state = random_state
 
     def fit(self, X: object, y: object = None) -> GuidedThemes:
-        X = validate_data(self, X, dtype=[np.float64, np.float32])
-        n = X.shape[0]
+        data: NDArray[np.floating[Any]] = validate_data(self, X, dtype=[np.float64, np.float32])
+        n = data.shape[0]
         seeds = None if self.seeds is None or not len(self.seeds) else normalize(self.seeds)
         labels = np.full(n, UNGROUPED, dtype=np.int64)
         self.fit_share_ = 0.0
         if seeds is not None:
-            similarity = normalize(X) @ seeds.T
+            similarity = normalize(data) @ seeds.T
             best = similarity.max(axis=1)
             self.fit_share_ = float((best >= self.threshold).mean()) if n else 0.0
             if self.fit_share_ >= self.min_fit or self.n_clusters is not None:
                 if self.terms is not None and self.term_theme is not None and len(self.terms):
-                    similarity = self._term_similarity(normalize(X), len(seeds))
+                    similarity = self._term_similarity(normalize(data), len(seeds))
                     best = similarity.max(axis=1)
                 fitted = best >= self.threshold
                 labels[fitted] = similarity[fitted].argmax(axis=1)
@@ -275,10 +282,10 @@ class GuidedThemes(ClusterMixin, BaseEstimator):
                     if (labels == theme).sum() < max(self.min_size, 1):
                         labels[labels == theme] = UNGROUPED
                 if self.refine > 0:
-                    labels = _refined(normalize(X), labels, similarity, self.refine)
-                labels = _second_pass(normalize(X), labels)
+                    labels = _refined(normalize(data), labels, similarity, self.refine)
+                labels = _second_pass(normalize(data), labels)
         if self.n_clusters is not None:
-            labels = self._forced(X, labels)
+            labels = self._forced(data, labels)
         else:
             left = np.flatnonzero(labels == UNGROUPED)
             offset = len(seeds) if seeds is not None else 0
@@ -294,7 +301,7 @@ class GuidedThemes(ClusterMixin, BaseEstimator):
                         random_state=self.random_state,
                     )
                 )
-                sub = np.asarray(_fit_predict(free, X[left]))
+                sub = np.asarray(_fit_predict(free, data[left]))
                 labels[left] = np.where(sub >= 0, sub + offset, UNGROUPED)
             elif len(left) == 1 and not np.any(labels >= 0):
                 labels[left] = offset
@@ -304,8 +311,8 @@ class GuidedThemes(ClusterMixin, BaseEstimator):
         n_seeds = len(seeds) if seeds is not None else 0
         self.seed_of_ = np.array([c if c < n_seeds else -1 for c in kept], dtype=np.int64)
         self.cluster_centers_ = np.array(
-            [X[self.labels_ == i].mean(axis=0) for i in range(len(kept))]
-        ).reshape(len(kept), X.shape[1])
+            [data[self.labels_ == i].mean(axis=0) for i in range(len(kept))]
+        ).reshape(len(kept), data.shape[1])
         return self
 
     def _term_similarity(self, X: np.ndarray, n_themes: int) -> np.ndarray:
@@ -345,10 +352,13 @@ class GuidedThemes(ClusterMixin, BaseEstimator):
 
     def predict(self, X: object) -> np.ndarray:
         check_is_fitted(self, "cluster_centers_")
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        data: NDArray[np.floating[Any]] = validate_data(
+            self, X, dtype=[np.float64, np.float32], reset=False
+        )
         if not len(self.cluster_centers_):
-            return np.full(X.shape[0], UNGROUPED, dtype=np.int64)
-        return pairwise_distances_argmin(X, self.cluster_centers_).astype(np.int64)
+            return np.full(data.shape[0], UNGROUPED, dtype=np.int64)
+        nearest: NDArray[np.intp] = pairwise_distances_argmin(data, self.cluster_centers_)
+        return nearest.astype(np.int64)
 
 
 def _refined(
@@ -360,7 +370,9 @@ def _refined(
     if len(themes) < 2 or not len(fitted):
         return labels
     centres = normalize(np.array([X[labels == c].mean(axis=0) for c in themes]))
-    score = (1 - weight) * similarity[np.ix_(fitted, themes)] + weight * (X[fitted] @ centres.T)
+    score = (1 - weight) * similarity[np.ix_(fitted, np.array(themes))] + weight * (
+        X[fitted] @ centres.T
+    )
     out = labels.copy()
     out[fitted] = np.array(themes)[score.argmax(axis=1)]
     return out

@@ -113,15 +113,16 @@ def _votes(votes: ArrayLike) -> NDArray[np.float64]:
 def in_conversation(votes: ArrayLike, min_votes: int = 7) -> NDArray[np.bool_]:
     """Participants who voted on at least ``min(min_votes, number of statements)`` statements."""
     matrix = _votes(votes)
-    needed = min(min_votes, matrix.shape[1])
-    return np.count_nonzero(~np.isnan(matrix), axis=1) >= max(needed, 1)
+    needed: int = min(min_votes, matrix.shape[1])
+    cast: NDArray[np.intp] = np.count_nonzero(~np.isnan(matrix), axis=1)
+    return cast >= max(needed, 1)
 
 
 def mostly_passing(votes: ArrayLike, share: float = 0.5) -> NDArray[np.bool_]:
     """Participants whose passes are more than ``share`` of the votes they cast."""
     matrix = _votes(votes)
-    cast = np.count_nonzero(~np.isnan(matrix), axis=1)
-    passes = np.count_nonzero(matrix == 0, axis=1)
+    cast: NDArray[np.intp] = np.count_nonzero(~np.isnan(matrix), axis=1)
+    passes: NDArray[np.intp] = np.count_nonzero(matrix == 0, axis=1)
     return passes > share * cast
 
 
@@ -131,7 +132,10 @@ def column_means(votes: ArrayLike) -> NDArray[np.float64]:
     seen = ~np.isnan(matrix)
     totals = np.where(seen, matrix, 0.0).sum(axis=0)
     counts = seen.sum(axis=0)
-    return np.divide(totals, counts, out=np.zeros(matrix.shape[1]), where=counts > 0)
+    means: NDArray[np.float64] = np.divide(
+        totals, counts, out=np.zeros(matrix.shape[1]), where=counts > 0
+    )
+    return means
 
 
 def impute_column_means(votes: ArrayLike) -> NDArray[np.float64]:
@@ -161,18 +165,20 @@ class SparsityAwarePCA(TransformerMixin, BaseEstimator):
             pca = PCA(n_components=n_components, svd_solver="full").fit(imputed)
         components = np.zeros((self.n_components, matrix.shape[1]))
         components[:n_components] = pca.components_
-        self.components_ = components
+        self.components_: NDArray[np.float64] = components
         return self
 
     def transform(self, X: ArrayLike) -> NDArray[np.float64]:
         """Project participants; missing votes add nothing, sparse voters are pushed out."""
         check_is_fitted(self)
-        matrix = validate_data(
+        matrix: NDArray[np.float64] = validate_data(
             self, X, ensure_all_finite="allow-nan", dtype=np.float64, reset=False
         )
         seen = ~np.isnan(matrix)
-        deviation = np.where(seen, matrix - self.center_[None, :], 0.0)
-        scale = np.sqrt(matrix.shape[1] / np.maximum(seen.sum(axis=1), 1))
+        deviation: NDArray[np.float64] = np.where(seen, matrix - self.center_[None, :], 0.0)
+        statements: int = matrix.shape[1]
+        voted: NDArray[np.intp] = seen.sum(axis=1)
+        scale: NDArray[np.float64] = np.sqrt(statements / np.maximum(voted, 1))
         return (deviation @ self.components_.T) * scale[:, None]
 
 

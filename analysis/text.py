@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
+from numpy.typing import NDArray
 
 # Masking lives in analysis.masking; the name stays importable from here for callers.
 from analysis.masking import mask_personal_data as mask_personal_data
@@ -262,7 +263,7 @@ def prepare_answers(
 
 def _languages(raw: Sequence[str], language: str) -> list[Language]:
     if language in LANGUAGES:
-        return [language] * len(raw)  # type: ignore[list-item]
+        return [language] * len(raw)
     if language != "auto":
         raise ValueError(f"unsupported language: {language!r}")
     guesses = [detect_language(t, default="fr") for t in raw]
@@ -293,7 +294,7 @@ def _prepare_doc(
 ) -> PreparedAnswer:
     lemmas: list[str] = []
     phrases: list[tuple[str, str]] = []
-    vectors: list[np.ndarray] = []
+    vectors: list[NDArray[np.float32]] = []
     # Position in the doc of the previous content token, to join two content words across
     # at most two stop words ("garde d'enfants", "places en crèche") into one phrase.
     previous: tuple[int, str] | None = None
@@ -312,7 +313,9 @@ def _prepare_doc(
         lemmas.append(lemma)
         phrases.append((lemma, token.text.lower()))
         if has_vectors and token.has_vector:
-            vectors.append(token.vector)
+            # spaCy types vectors as thinc's Floats1d; on CPU they are float32 NumPy arrays,
+            # which asarray returns as they are.
+            vectors.append(np.asarray(token.vector, dtype=np.float32))
         if previous is not None and token.i - previous[0] <= 3:
             start = doc[previous[0]]
             surface = doc.text[start.idx : token.idx + len(token.text)].lower()

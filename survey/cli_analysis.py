@@ -99,8 +99,10 @@ def _run(args: argparse.Namespace) -> int:
 
 def _describe(error: TableError, path: Path) -> str:
     params = {name: value for name, value in error.params.items() if name != "path"}
-    if "available" in params:
-        params["available"] = ", ".join(repr(name) for name in params["available"]) or "none"
+    # csvio raises "csv.missing_column" with the header's column names as a list.
+    available = params.get("available")
+    if isinstance(available, list):
+        params["available"] = ", ".join(repr(name) for name in available) or "none"
     params.setdefault("reason", "unknown error")
     detail = ", ".join(f"{k} {v}" for k, v in params.items() if k in {"size", "rows", "limit"})
     template = _MESSAGES.get(error.key, "{path}: " + error.key)

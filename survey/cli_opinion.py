@@ -119,8 +119,7 @@ def _run(args: argparse.Namespace) -> int:
                 f"  [{ids[item.statement]}] {item.agree:.2f}  {text.get(ids[item.statement], '')}"
             )
         print("Divisive statements (groups disagree):")
-        for item in analysis.divisive:
-            print(
-                f"  [{ids[item.statement]}] {item.spread:.2f}  {text.get(ids[item.statement], '')}"
-            )
+        for split in analysis.divisive:
+            statement = ids[split.statement]
+            print(f"  [{statement}] {split.spread:.2f}  {text.get(statement, '')}")
     return 0

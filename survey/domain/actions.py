@@ -81,6 +81,8 @@ async def _clean(form: Mapping[str, str]) -> dict[str, Any]:
             values["need_id"],
             values["consultation_id"],
         )
+    # A SELECT without FROM always returns its one row.
+    assert found is not None
     if survey_text and not found["survey"]:
         errors["survey"] = field_error("actions.bad_survey")
     # Links carried by hidden fields: a stale or forged one is dropped, not shown as an error.
@@ -393,6 +395,8 @@ async def council_dashboard(council_id: int) -> CouncilDashboard:
             " WHERE k.council_id = $1 GROUP BY a.status",
             council.id,
         )
+    # _TOTALS aggregates without GROUP BY: one row, even for a council with no consultation.
+    assert totals is not None
     consultations = []
     for row in rows:
         item = dict(row)

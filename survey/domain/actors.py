@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import asyncpg
 from tortoise.transactions import in_transaction
 
 from survey.domain.db import connection
@@ -62,7 +63,7 @@ class InvalidActor(InvalidFields):
     summary_key = "actors.form_errors"
 
 
-def actor_row(row: Mapping[str, Any]) -> dict[str, Any]:
+def actor_row(row: asyncpg.Record) -> dict[str, Any]:
     """A fetched row of ``actors`` as a dict, its list columns (JSON) as lists."""
     item = dict(row)
     for name in (*LIST_FIELDS, "themes"):
@@ -407,7 +408,7 @@ async def merge_actors(keep: str, others: Iterable[str]) -> Actor:
                 if getattr(kept, name) in ("", None):
                     setattr(kept, name, getattr(other, name))
             other.archived = True
-            other.merged_into_id = kept.id  # type: ignore[attr-defined]
+            other.merged_into_id = kept.id
             await other.save(update_fields=["archived", "merged_into_id", "updated_at"])
         await kept.save()
         # A decision the kept entry already has on the same need wins over the others'.

@@ -237,8 +237,9 @@ def read_gogocarto(data: bytes) -> tuple[list[dict[str, str]], ImportReport]:
     for element in elements[: MAX_RECORDS + 1]:
         if not isinstance(element, dict):
             raise ImportRefused("actors.import_not_gogocarto")
-        geo = element.get("geo") if isinstance(element.get("geo"), dict) else {}
-        address = element.get("address") if isinstance(element.get("address"), dict) else {}
+        given_geo, given_address = element.get("geo"), element.get("address")
+        geo: dict[str, Any] = given_geo if isinstance(given_geo, dict) else {}
+        address: dict[str, Any] = given_address if isinstance(given_address, dict) else {}
         categories = element.get("categories", element.get("taxonomy")) or []
         if isinstance(element.get("categoriesFull"), list):
             categories = [c.get("name") for c in element["categoriesFull"] if isinstance(c, dict)]

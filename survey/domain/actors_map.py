@@ -82,9 +82,8 @@ def parse_outlines(data: bytes, places: list[dict[str, str]]) -> list[dict[str, 
         points += sum(len(r) for r in rings)
         if points > MAX_POINTS:
             raise BadOutlines("actors.map_too_detailed", max=MAX_POINTS)
-        properties = (
-            feature.get("properties") if isinstance(feature.get("properties"), dict) else {}
-        )
+        given = feature.get("properties")
+        properties: dict[str, Any] = given if isinstance(given, dict) else {}
         name = next(
             (str(properties[k]) for k in _NAME_KEYS if properties.get(k) not in (None, "")),
             f"{number}",

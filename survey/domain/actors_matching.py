@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 from analysis.matching import OfferMatcher
 from analysis.text import normalise
@@ -148,7 +148,8 @@ async def need_suggestions(
         ranked = await asyncio.to_thread(
             _rank, actors, need_text(need), places[0][0] if places else "", decided, top
         )
-    confirmed, rejected = [], []
+    confirmed: list[Suggestion] = []
+    rejected: list[Suggestion] = []
     for actor_id, link in links.items():
         if actor_id not in position:
             continue
@@ -169,6 +170,14 @@ async def need_suggestions(
     return NeedSuggestions(need, places, confirmed, suggested, rejected)
 
 
+class _LinkKey(TypedDict):
+    """What identifies an actor-need link besides the actor."""
+
+    survey_id: int
+    question_code: str
+    need_key: str
+
+
 async def decide(
     definition: SurveyDef,
     run: AnalysisRun,
@@ -185,7 +194,7 @@ async def decide(
         raise NotFound("analysis.need_not_found")
     if not await Actor.exists(id=actor_id, archived=False):
         raise NotFound("actors.not_found")
-    key = dict(
+    key = _LinkKey(
         survey_id=definition.id, question_code=run.question_code, need_key=need_key(need.label)
     )
     if state == "clear":

@@ -399,6 +399,8 @@ async def record_paper_ballot(
             consultation_id,
             member_id,
         )
+        # A SELECT without FROM always returns its one row.
+        assert counts is not None
         if not counts["is_member"]:
             raise InvalidForm({"member": FieldError("council.member_required", {})})
         if counts["voted"]:

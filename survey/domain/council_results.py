@@ -66,6 +66,8 @@ async def tally(conn: asyncpg.Connection, consultation: Consultation) -> dict[st
         consultation.id,
         consultation.council_id,  # type: ignore[attr-defined]
     )
+    # An aggregate without GROUP BY always returns one row, even over no ballots.
+    assert counts is not None
     n_ballots = int(counts["ballots"])
     # Ballots imported from a Pol.is export count in the results, but they are not the
     # council's: the quorum and the receipts concern members' ballots only.

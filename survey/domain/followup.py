@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from survey.domain.dashboard import Filters, NeedsReport, latest_needs
@@ -119,7 +121,7 @@ ORDER BY array_position(ARRAY['doing', 'todo', 'done', 'dropped'], a.status::tex
 """
 
 
-def _action(row: dict, since: dt.date | None, time_zone: ZoneInfo) -> FollowupAction:
+def _action(row: Mapping[str, Any], since: dt.date | None, time_zone: ZoneInfo) -> FollowupAction:
     updated_on = row["updated_at"].astimezone(time_zone).date()
     return FollowupAction(
         row["title"],
@@ -132,7 +134,7 @@ def _action(row: dict, since: dt.date | None, time_zone: ZoneInfo) -> FollowupAc
     )
 
 
-async def _actions(survey_id: int) -> list[dict]:
+async def _actions(survey_id: int) -> list[dict[str, Any]]:
     async with connection() as conn:
         return [dict(r) for r in await conn.fetch(_ACTIONS, survey_id)]
 

@@ -217,7 +217,9 @@ class Digest:
     actions: tuple[tuple[str, str], ...]
 
 
-async def _digest(conn: Any, survey_id: int, since: dt.datetime, until: dt.datetime, lang: str):
+async def _digest(
+    conn: Any, survey_id: int, since: dt.datetime, until: dt.datetime, lang: str
+) -> Digest:
     survey = await conn.fetchrow(
         "SELECT s.title_fr, s.title_en, f.address FROM surveys s"
         " JOIN followups f ON f.survey_id = s.id WHERE s.id = $1",

@@ -519,9 +519,10 @@ def _describe(exc: Exception) -> tuple[str, bool]:
         code, text = next(iter(exc.recipients.values()))
         return f"{code} {text.decode(errors='replace')}"[:500], code < 500
     if isinstance(exc, smtplib.SMTPResponseException):
-        text = exc.smtp_error
-        text = text.decode(errors="replace") if isinstance(text, bytes) else str(text)
-        return f"{exc.smtp_code} {text}"[:500], exc.smtp_code < 500
+        # Typed as bytes, but smtplib passes a str for errors it makes up itself.
+        error: bytes | str = exc.smtp_error
+        reply = error.decode(errors="replace") if isinstance(error, bytes) else str(error)
+        return f"{exc.smtp_code} {reply}"[:500], exc.smtp_code < 500
     return f"{type(exc).__name__}: {exc}"[:500], True
 
 

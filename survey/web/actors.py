@@ -22,7 +22,6 @@ from survey.i18n import pick, translate
 from survey.web.actors_offers import routes as offers_routes
 from survey.web.charts import Chart
 from survey.web.common import (
-    MAX_FORM_BYTES,
     PUBLIC,
     STAFF,
     access,
@@ -32,6 +31,7 @@ from survey.web.common import (
     redirect,
     render,
 )
+from survey.web.limits import MAX_FORM_BYTES
 
 
 async def places_by_code() -> dict[str, dict[str, str]]:

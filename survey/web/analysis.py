@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from typing import Any, TypedDict
 
 import numpy as np
 from starlette.requests import Request
@@ -11,11 +12,12 @@ from starlette.routing import BaseRoute, Route
 
 from analysis.charts.needs import answers_map, needs_by_size, needs_by_territory
 from survey.domain import needs as domain
-from survey.domain.definitions import get_definition
+from survey.domain.definitions import SurveyDef, get_definition
 from survey.domain.jobs import get_job
 from survey.enums import CHOICE_KINDS, JobState, QuestionKind
 from survey.errors import SurveyError
 from survey.i18n import translate
+from survey.models.needs import AnalysisRun
 from survey.web.analysis_vocabulary import routes as vocabulary_routes
 from survey.web.charts import Chart
 from survey.web.common import STAFF, access, language, read_form, redirect, render
@@ -73,7 +75,7 @@ async def start(request: Request) -> Response:
     return redirect(_run_url(slug, run.id))
 
 
-def _charts(lang: str, needs: list[domain.NeedView], points: list[dict]) -> list[Chart]:
+def _charts(lang: str, needs: list[domain.NeedView], points: list[dict[str, Any]]) -> list[Chart]:
     t = functools.partial(translate, lang)
     shown = [n for n in needs if n.is_need]
     charts = []
@@ -115,13 +117,27 @@ def _charts(lang: str, needs: list[domain.NeedView], points: list[dict]) -> list
     return charts
 
 
+class _Section(TypedDict):
+    """A block of the run page: a theme's needs, or those without one."""
+
+    label: str | None
+    needs: list[domain.NeedView]
+
+
 @access(STAFF)
 async def run_page(request: Request) -> Response:
     definition, run = await domain.get_run(
         request.path_params["slug"], _int(request.path_params["run"], 0) or 0
     )
     lang = language(request)
-    context: dict = {"survey": definition, "run": run, "needs": [], "charts": [], "review": {}}
+    # The template's context: what it shows depends on the run's state.
+    context: dict[str, Any] = {
+        "survey": definition,
+        "run": run,
+        "needs": [],
+        "charts": [],
+        "review": {},
+    }
     if run.state == JobState.DONE:
         needs = await domain.needs_of_run(run)
         context["needs"] = needs
@@ -133,7 +149,7 @@ async def run_page(request: Request) -> Response:
         themes = domain.themes_of(needs, await domain.theme_residents(run))
         context["themes"] = themes if len(themes) > 1 or (themes and themes[0].label) else []
         discarded = [n for n in needs if not n.is_need]
-        sections = (
+        sections: list[_Section] = (
             [{"label": t.label, "needs": t.needs} for t in themes]
             if context["themes"]
             else [{"label": None, "needs": [n for n in needs if n.is_need]}]
@@ -157,7 +173,14 @@ async def run_page(request: Request) -> Response:
     return render(request, "staff/analysis_run.html", **context)
 
 
-async def _breakdown(request, lang, run, definition, by, needs):  # type: ignore[no-untyped-def]
+async def _breakdown(
+    request: Request,
+    lang: str,
+    run: AnalysisRun,
+    definition: SurveyDef,
+    by: str,
+    needs: list[domain.NeedView],
+) -> dict[str, object]:
     threshold = request.app.state.settings.small_group_threshold
     codes, counts = await domain.breakdown(run, definition, by, threshold)
     question = definition.question(by)

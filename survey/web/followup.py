@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from urllib.parse import quote
 
 from markupsafe import Markup
@@ -20,6 +21,7 @@ from survey.domain.followup_news import (
     subscribe,
     unsubscribe,
 )
+from survey.domain.forms import FieldError
 from survey.domain.invitations import qr_svg
 from survey.enums import SurveyStatus
 from survey.errors import NotFound
@@ -128,14 +130,28 @@ async def followup_close(request: Request) -> Response:
     return redirect(f"/staff/surveys/{quote(definition.slug)}/suivi?closed=1")
 
 
-async def _subscribe_form(request: Request, **context: object) -> Response:
+async def _subscribe_form(
+    request: Request,
+    *,
+    status_code: int = 200,
+    errors: Mapping[str, FieldError] | None = None,
+    email: str = "",
+    consent: bool = False,
+    done: bool = False,
+) -> Response:
     definition = await get_definition(request.path_params["slug"])
     if definition.status == SurveyStatus.DRAFT:
         raise NotFound("error.survey_not_found")
-    context.setdefault("errors", {})
-    context.setdefault("email", "")
-    context.setdefault("consent", False)
-    return render(request, "respondent/followup_subscribe.html", survey=definition, **context)
+    return render(
+        request,
+        "respondent/followup_subscribe.html",
+        status_code,
+        survey=definition,
+        errors=errors or {},
+        email=email,
+        consent=consent,
+        done=done,
+    )
 
 
 @access(PUBLIC)
