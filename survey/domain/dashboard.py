@@ -81,8 +81,13 @@ class Filters:
 
 
 def filter_questions(definition: SurveyDef) -> list[QuestionDef]:
-    """Choice questions one may filter and cross on: territory first, personal data never."""
-    chosen = [q for q in definition.questions if q.kind in CHOICE_KINDS and not q.personal_data]
+    """Choice questions one may filter and cross on: territory first, personal data never,
+    nor a consent to be contacted about an offer of help (a permission, not a trait)."""
+    chosen = [
+        q
+        for q in definition.questions
+        if q.kind in CHOICE_KINDS and not q.personal_data and not q.settings.get("offer_consent")
+    ]
     return sorted(chosen, key=lambda q: q.kind != QuestionKind.TERRITORY)
 
 

@@ -16,7 +16,7 @@ import pytest
 from survey.domain import dashboard
 from survey.domain.dashboard import Filters, count_answers, hide_small, parse_filters
 from survey.domain.db import connection
-from survey.domain.definitions import SurveyDef
+from survey.domain.definitions import SurveyDef, get_definition
 from survey.domain.responses import load_responses
 from survey.enums import QuestionKind
 from tests.factories import make_survey
@@ -344,3 +344,20 @@ async def test_needs_show_only_after_an_analysis(client: httpx.AsyncClient) -> N
     # Bancs (4) is a small group; Bus (6) is hidden too, or 30 - 20 - 6 would give Bancs away.
     assert "4 réponses" not in page and "6 réponses" not in page
     assert page.count("< 5") >= 2
+
+
+async def test_offer_consent_is_neither_a_filter_nor_a_crossing(client: httpx.AsyncClient) -> None:
+    """The demo's consent to be contacted about an offer of help is charted as an answer but
+    offered nowhere as a way to slice the residents."""
+    from survey.domain.demo import load_demo
+
+    slug, _added = await load_demo()
+    await staff_user("consent-filter@example.org")
+    await login(client, "consent-filter@example.org")
+    page = (await client.get(f"/staff/surveys/{slug}/dashboard")).text
+    consent = next(
+        q for q in (await get_definition(slug)).questions if q.settings.get("offer_consent")
+    )
+    assert f'name="f_{consent.code}"' not in page
+    assert f'<option value="{consent.code}"' not in page
+    assert 'name="f_quartier"' in page
