@@ -10,7 +10,7 @@ from typing import Any
 from markupsafe import Markup
 from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from survey.domain import (
@@ -63,7 +63,10 @@ def _values(form: FormData) -> dict[str, str]:
 # --- creating -------------------------------------------------------------------------------
 
 
-def _new_page(request: Request, *, values: dict[str, str], errors: Any, status: int = 200):
+def new_survey_page(
+    request: Request, *, values: dict[str, str], errors: Any, status: int = 200
+) -> HTMLResponse:
+    """The new-survey page (templates and file import), with what was typed and its errors."""
     return render(
         request,
         "staff/builder_new.html",
@@ -77,7 +80,7 @@ def _new_page(request: Request, *, values: dict[str, str], errors: Any, status: 
 @access(STAFF)
 async def new_page(request: Request) -> Response:
     await current_user(request)
-    return _new_page(request, values={"template": ""}, errors={})
+    return new_survey_page(request, values={"template": ""}, errors={})
 
 
 @access(STAFF)
@@ -87,7 +90,7 @@ async def new_post(request: Request) -> Response:
     try:
         slug = await templates_lib.create_survey(values)
     except builder.Invalid as invalid:
-        return _new_page(request, values=values, errors=invalid.errors, status=422)
+        return new_survey_page(request, values=values, errors=invalid.errors, status=422)
     return redirect(f"/staff/surveys/{slug}/edit")
 
 

@@ -13,11 +13,12 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from survey.domain import response_import, survey_from_file, templates_lib, xlsform, xlsx_export
+from survey.domain import response_import, survey_from_file, xlsform, xlsx_export
 from survey.domain.builder import Invalid
 from survey.domain.definitions import definition_to_json, get_definition
 from survey.domain.import_dates import COMMON_ZONES
 from survey.errors import SurveyError
+from survey.web.builder import new_survey_page
 from survey.web.common import (
     STAFF,
     access,
@@ -41,19 +42,6 @@ def _values(form: FormData) -> dict[str, str]:
     return {k: str(v) for k, v in form.items() if isinstance(v, str)}
 
 
-def _new_page(
-    request: Request, *, values: dict[str, str], errors: Any, status: int = 200
-) -> HTMLResponse:
-    return render(
-        request,
-        "staff/builder_new.html",
-        status_code=status,
-        values=values,
-        errors=errors,
-        templates=templates_lib.list_templates(),
-    )
-
-
 @access(STAFF)
 @takes_files(1)
 async def import_definition(request: Request) -> Response:
@@ -63,7 +51,7 @@ async def import_definition(request: Request) -> Response:
     try:
         report = await xlsform.import_definition(data, filename, slug=str(form.get("slug") or ""))
     except SurveyError as error:
-        return _new_page(
+        return new_survey_page(
             request,
             values={"template": "", "import_slug": str(form.get("slug") or "")},
             errors={"file": error},
