@@ -5,9 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import httpx
@@ -17,23 +14,13 @@ from survey.domain.demo import load_demo
 from survey.domain.responses import count_responses
 from survey.models import User
 from tests.factories import VALID_ANSWERS, make_survey
-from tests.survey.test_resident import answer_all
+from tests.factories.cli import parlons
+from tests.factories.resident import answer_all
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.usefixtures("orm")
 
 
-def parlons(database_url: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DATABASE_URL": database_url}
-    return subprocess.run(
-        [sys.executable, "-m", "survey", *args],
-        input=stdin,
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def test_migrate_is_idempotent(database_url: str) -> None:

@@ -11,7 +11,7 @@ from survey import db
 from survey.domain.accounts import authenticate
 from survey.models import User
 from survey.models.team import TeamEvent
-from tests.survey.test_cli import parlons
+from tests.factories.cli import parlons
 
 pytestmark = pytest.mark.usefixtures("orm")
 PASSWORD = "a long enough password"

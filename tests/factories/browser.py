@@ -1,0 +1,52 @@
+"""Chromium for browser tests: launch, phone pages, accessibility checks."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+def chromium_missing() -> bool:
+    return not Path(CHROMIUM).exists() and shutil.which("chromium") is None
+
+
+async def launch(playwright):  # type: ignore[no-untyped-def]
+    return await playwright.chromium.launch(
+        executable_path=CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium"),
+        args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+    )
+
+
+async def phone_page(browser, live_server: str, external: list[str], *, javascript: bool):  # type: ignore[no-untyped-def]
+    """A 390x844 touch page in French; requests to any other host are recorded."""
+    context = await browser.new_context(
+        viewport=PHONE,
+        java_script_enabled=javascript,
+        locale="fr-FR",
+        is_mobile=True,
+        has_touch=True,
+    )
+    page = await context.new_page()
+    page.on(
+        "request",
+        lambda r: None if r.url.startswith((live_server, "data:")) else external.append(r.url),
+    )
+    return page
+
+
+WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+
+
+async def violations(page) -> list[str]:  # type: ignore[no-untyped-def]
+    from axe_playwright_python.async_playwright import Axe
+
+    results = await Axe().run(page, options=WCAG_AA)
+    return [
+        f"{v['id']}: {[n['target'] for n in v['nodes']][:3]}"
+        for v in results.response["violations"]
+    ]
