@@ -48,3 +48,44 @@ class JobState(StrEnum):
     RUNNING = "running"
     DONE = "done"
     FAILED = "failed"
+
+
+class ActionStatus(StrEnum):
+    """Where an action stands; listed in this order on the staff pages."""
+
+    TODO = "todo"
+    DOING = "doing"
+    DONE = "done"
+    DROPPED = "dropped"
+
+
+class ConsultationState(StrEnum):
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class OptionStatus(StrEnum):
+    """Statements proposed by members wait for staff moderation; others are approved."""
+
+    APPROVED = "approved"
+    PENDING = "pending"
+    REJECTED = "rejected"
+
+
+class ActorKind(StrEnum):
+    """What an entry of the directory is; residents are people who offered help."""
+
+    ASSOCIATION = "association"
+    PUBLIC_SERVICE = "public_service"
+    BUSINESS = "business"
+    THIRD_PLACE = "third_place"
+    RESIDENT = "resident"
+    OTHER = "other"
+
+
+class LinkState(StrEnum):
+    """A staff decision on a suggested actor for a need."""
+
+    CONFIRMED = "confirmed"
+    REJECTED = "rejected"

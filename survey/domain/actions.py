@@ -24,8 +24,9 @@ from survey.domain.staff_forms import (
     parse_day,
     trimmed,
 )
+from survey.enums import ActionStatus
 from survey.errors import NotFound
-from survey.models.actions import Action, ActionStatus
+from survey.models.actions import Action
 from survey.models.councils import Council
 
 TITLE_MAX = 200

@@ -19,8 +19,9 @@ from tortoise.transactions import in_transaction
 from survey.domain.db import connection
 from survey.domain.forms import FieldError
 from survey.domain.staff_forms import ID, InvalidFields, field_error, parse_day, trimmed
+from survey.enums import ActorKind
 from survey.errors import NotFound, SurveyError
-from survey.models.actors import Actor, ActorKind, TerritoryOutline
+from survey.models.actors import Actor, TerritoryOutline
 
 NAME_MAX = 200
 TEXT_MAX = 5000

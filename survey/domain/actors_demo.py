@@ -14,7 +14,8 @@ from pathlib import Path
 from survey.domain.actors_map import save_outlines
 from survey.domain.actors_matching import need_key
 from survey.domain.definitions import SurveyDef
-from survey.models.actors import Actor, ActorNeedLink, LinkState, TerritoryOutline
+from survey.enums import LinkState
+from survey.models.actors import Actor, ActorNeedLink, TerritoryOutline
 
 _FIELDS = (
     "name", "kind", "services", "skills", "resources", "themes", "audience", "neighbourhood",

@@ -35,8 +35,9 @@ from survey.domain.actors import (
 from survey.domain.db import connection
 from survey.domain.forms import FieldError
 from survey.domain.responses import neutralise
+from survey.enums import ActorKind
 from survey.errors import SurveyError
-from survey.models.actors import Actor, ActorKind
+from survey.models.actors import Actor
 
 FORMATS = ("csv", "gogocarto", "data-inclusion")
 MAX_RECORDS = 20_000

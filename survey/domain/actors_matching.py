@@ -22,10 +22,10 @@ from survey.domain.actors_offers import KindOffer, kinds_answering
 from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef
 from survey.domain.needs import NeedView, needs_of_run
-from survey.enums import QuestionKind
+from survey.enums import LinkState, QuestionKind
 from survey.errors import NotFound, SurveyError
 from survey.i18n import translate
-from survey.models.actors import Actor, ActorNeedLink, LinkState
+from survey.models.actors import Actor, ActorNeedLink
 from survey.models.needs import AnalysisRun
 
 TOP = 5

@@ -23,10 +23,10 @@ from analysis.offers import Availability, availability, kinds_for_needs
 from survey.domain.db import connection
 from survey.domain.definitions import QuestionDef, SurveyDef, get_definition
 from survey.domain.needs import latest_run, needs_of_run
-from survey.enums import TEXT_KINDS, QuestionKind
+from survey.enums import TEXT_KINDS, ActorKind, QuestionKind
 from survey.errors import NotFound, SurveyError
 from survey.i18n import translate
-from survey.models.actors import Actor, ActorKind
+from survey.models.actors import Actor
 from survey.models.needs import AnalysisRun
 
 # Consent answers that let staff contact the resident; "public" also lists the offer.

@@ -26,14 +26,9 @@ from survey.domain.councils import (
 )
 from survey.domain.db import connection
 from survey.domain.forms import FieldError
+from survey.enums import ConsultationState, OptionStatus
 from survey.errors import Conflict, NotFound, SurveyError
-from survey.models.councils import (
-    Consultation,
-    ConsultationOption,
-    ConsultationState,
-    Member,
-    OptionStatus,
-)
+from survey.models.councils import Consultation, ConsultationOption, Member
 
 
 @dataclass(frozen=True)

@@ -30,16 +30,9 @@ from survey.domain.councils import (
 )
 from survey.domain.db import connection
 from survey.domain.forms import FieldError
+from survey.enums import ConsultationState, OptionStatus
 from survey.errors import Conflict, Forbidden, NotFound
-from survey.models.councils import (
-    AuditEntry,
-    Consultation,
-    ConsultationOption,
-    ConsultationState,
-    Council,
-    Member,
-    OptionStatus,
-)
+from survey.models.councils import AuditEntry, Consultation, ConsultationOption, Council, Member
 
 
 def parse_count(text: str) -> int | None:

@@ -32,14 +32,15 @@ import numpy as np
 from numpy.typing import NDArray
 
 from analysis import polis
+from analysis.voting.statements import Statements
 from survey.domain.consultations import get_consultation
 from survey.domain.council_ballots import ballot_receipt
 from survey.domain.councils import STATEMENT_MAX, InvalidForm, get_council, log_event
 from survey.domain.db import connection
 from survey.domain.forms import FieldError
-from survey.enums import Channel
+from survey.enums import Channel, ConsultationState
 from survey.errors import Conflict, NotFound
-from survey.models.councils import Consultation, ConsultationState, Council, VotingMethod
+from survey.models.councils import Consultation, Council
 
 COMMENTS_FIELD = "comments"
 VOTES_FIELD = "votes"
@@ -246,7 +247,7 @@ def read_export(comments: bytes, votes: bytes, *, max_bytes: int) -> PolisExport
 
 def import_blocker(consultation: Consultation) -> str | None:
     """Why a consultation cannot take a Pol.is import (a message key), or None."""
-    if consultation.method != VotingMethod.STATEMENTS:
+    if consultation.method != Statements.name:
         return "council.polis_not_statements"
     if consultation.state != ConsultationState.DRAFT:
         return "council.polis_not_draft"
@@ -268,7 +269,7 @@ async def _check_target(conn: asyncpg.Connection, consultation_id: int, fingerpr
     )
     if row is None:
         raise NotFound("council.consultation_not_found")
-    if row["method"] != VotingMethod.STATEMENTS:
+    if row["method"] != Statements.name:
         raise Conflict("council.polis_not_statements")
     if row["state"] != ConsultationState.DRAFT:
         raise Conflict("council.polis_not_draft")

@@ -36,11 +36,11 @@ from survey.domain.definitions import QuestionDef, SurveyDef, get_definition
 from survey.domain.forms import FieldError, RawForm
 from survey.domain.jobs import Progress, handler
 from survey.domain.needs import NeedView, latest_run, needs_of_run, text_questions
-from survey.enums import QuestionKind
+from survey.enums import ConsultationState, QuestionKind
 from survey.errors import Conflict, NotFound
 from survey.i18n import DEFAULT_LANGUAGE, pick, translate
 from survey.models import Survey
-from survey.models.councils import Consultation, ConsultationOption, ConsultationState, Council
+from survey.models.councils import Consultation, ConsultationOption, Council
 from survey.models.needs import AnalysisRun
 from survey.models.sortition import SortitionDraw
 

@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from tortoise import fields
 from tortoise.models import Model
 
+from survey.enums import ActionStatus
+
 if TYPE_CHECKING:
     from survey.models.core import Survey
     from survey.models.councils import Consultation
-
-
-class ActionStatus(StrEnum):
-    """Where an action stands; listed in this order on the staff pages."""
-
-    TODO = "todo"
-    DOING = "doing"
-    DONE = "done"
-    DROPPED = "dropped"
 
 
 class Action(Model):

@@ -2,32 +2,15 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from tortoise import fields
 from tortoise.models import Model
 
+from survey.enums import ActorKind, LinkState
+
 if TYPE_CHECKING:
     from survey.models.core import Response, Survey
-
-
-class ActorKind(StrEnum):
-    """What an entry of the directory is; residents are people who offered help."""
-
-    ASSOCIATION = "association"
-    PUBLIC_SERVICE = "public_service"
-    BUSINESS = "business"
-    THIRD_PLACE = "third_place"
-    RESIDENT = "resident"
-    OTHER = "other"
-
-
-class LinkState(StrEnum):
-    """A staff decision on a suggested actor for a need."""
-
-    CONFIRMED = "confirmed"
-    REJECTED = "rejected"
 
 
 class Actor(Model):

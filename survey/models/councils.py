@@ -8,35 +8,12 @@ A secret ballot is stored without any link to its voter: ``council_participation
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Any
 
 from tortoise import fields
 from tortoise.models import Model
 
-from survey.enums import Channel
-
-
-class VotingMethod(StrEnum):
-    MAJORITY_JUDGMENT = "majority_judgment"
-    APPROVAL = "approval"
-    RANKED = "ranked"
-    BUDGET = "budget"
-    STATEMENTS = "statements"
-
-
-class ConsultationState(StrEnum):
-    DRAFT = "draft"
-    OPEN = "open"
-    CLOSED = "closed"
-
-
-class OptionStatus(StrEnum):
-    """Statements proposed by members wait for staff moderation; others are approved."""
-
-    APPROVED = "approved"
-    PENDING = "pending"
-    REJECTED = "rejected"
+from survey.enums import Channel, ConsultationState, OptionStatus
 
 
 class Council(Model):

@@ -1,4 +1,4 @@
-"""Test data built through the domain functions (factories, not mocks); one module a kind of data."""
+"""Test data built through the domain functions (factories, not mocks), one module a kind."""
 
 from __future__ import annotations
 

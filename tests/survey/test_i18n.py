@@ -17,9 +17,8 @@ from survey.domain.definitions import ACCESS_MODES
 from survey.domain.followup import PARTS
 from survey.domain.import_dates import ORDERS
 from survey.domain.sortition import SIMPLE_ALGORITHM
-from survey.enums import Channel, JobState, QuestionKind, Role, SurveyStatus
+from survey.enums import ActionStatus, Channel, JobState, QuestionKind, Role, SurveyStatus
 from survey.i18n import catalogue, translate
-from survey.models.actions import ActionStatus
 
 ROOT = Path(__file__).resolve().parents[2]
 _KEY = re.compile(

@@ -14,7 +14,8 @@ from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef
 from survey.domain.privacy import erase_by_receipt, processing_register, purge_expired
 from survey.domain.responses import load_responses
-from survey.models.actors import Actor, ActorKind, ActorNeedLink
+from survey.enums import ActorKind
+from survey.models.actors import Actor, ActorNeedLink
 from survey.models.needs import AnalysisRun, Need, NeedAnswer
 from tests.factories import PARIS, make_survey
 from tests.htmlform import field_value, post_form, text_of
