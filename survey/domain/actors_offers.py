@@ -23,6 +23,7 @@ from analysis.offers import Availability, availability, kinds_for_needs
 from survey.domain.db import connection
 from survey.domain.definitions import QuestionDef, SurveyDef, get_definition
 from survey.domain.needs import latest_run, needs_of_run
+from survey.domain.queries import responses
 from survey.enums import TEXT_KINDS, ActorKind, QuestionKind
 from survey.errors import NotFound, SurveyError
 from survey.i18n import translate
@@ -207,15 +208,7 @@ async def actor_from_offer(definition: SurveyDef, response_id: int) -> Actor:
     contact = ""
     code = _question_of(definition, QuestionKind.CONTACT)
     if code is not None:
-        async with connection() as conn:
-            contact = str(
-                await conn.fetchval(
-                    "SELECT coalesce(answers->>$2, '') FROM responses WHERE id = $1",
-                    response_id,
-                    code.code,
-                )
-                or ""
-            ).strip()
+        contact = (await responses.answer_text(response_id, code.code)).strip()
     email = contact if _EMAIL.fullmatch(contact) else ""
     phone = contact if contact and not email and len(contact) <= 40 else ""
     territory = _question_of(definition, QuestionKind.TERRITORY)

@@ -29,6 +29,7 @@ from survey.domain.builder import (
 from survey.domain.builder_conditions import condition_form, condition_from
 from survey.domain.definitions import CODE_RE
 from survey.domain.forms import TODAY, FieldError, parse_day
+from survey.domain.queries import responses
 from survey.enums import QuestionKind
 from survey.errors import SurveyError
 
@@ -225,38 +226,6 @@ async def add_question(slug: str, section_id: int, data: Mapping[str, Any]) -> i
     return created[0]
 
 
-async def _answers_with_choice(
-    conn: asyncpg.Connection, survey_id: int, code: str, choice: str
-) -> int:
-    return int(
-        await conn.fetchval(
-            "SELECT count(*) FROM responses WHERE survey_id = $1"
-            " AND (answers -> $2 = to_jsonb($3::text)"
-            " OR answers -> $2 @> jsonb_build_array($3::text))",
-            survey_id,
-            code,
-            choice,
-        )
-    )
-
-
-async def _answers_outside(
-    conn: asyncpg.Connection, survey_id: int, code: str, low: Any, high: Any
-) -> int:
-    return int(
-        await conn.fetchval(
-            "SELECT count(*) FROM responses WHERE survey_id = $1"
-            " AND jsonb_typeof(answers -> $2) = 'number'"
-            " AND (($3::numeric IS NOT NULL AND (answers ->> $2)::numeric < $3::numeric)"
-            " OR ($4::numeric IS NOT NULL AND (answers ->> $2)::numeric > $4::numeric))",
-            survey_id,
-            code,
-            None if low is None else str(low),
-            None if high is None else str(high),
-        )
-    )
-
-
 async def update_question(slug: str, question_id: int, data: Mapping[str, Any]) -> Editor:
     """Save the question form; refuse what would orphan or corrupt stored answers."""
 
@@ -340,19 +309,19 @@ async def _check_answers_kept(
     kept = {c["code"] for c in settings.get("choices", [])}
     for old in question.settings.get("choices", []):
         if old["code"] not in kept:
-            n = await _answers_with_choice(conn, editor.id, question.code, old["code"])
+            n = await responses.count_with_choice(editor.id, question.code, old["code"], conn=conn)
             if n:
                 errors["choices"] = FieldError(
                     "builder.choice_locked", {"choice": old.get("fr") or old["code"], "n": n}
                 )
                 return
     if question.settings.get("allow_other") and not settings.get("allow_other"):
-        n = await _answers_with_choice(conn, editor.id, question.code, "__other__")
+        n = await responses.count_with_choice(editor.id, question.code, "__other__", conn=conn)
         if n:
             errors["allow_other"] = FieldError("builder.other_locked", {"n": n})
     if question.kind in (QuestionKind.SCALE, QuestionKind.NUMBER):
-        n = await _answers_outside(
-            conn, editor.id, question.code, settings.get("min"), settings.get("max")
+        n = await responses.count_outside(
+            editor.id, question.code, settings.get("min"), settings.get("max"), conn=conn
         )
         if n:
             errors["max"] = FieldError("builder.range_locked", {"n": n})

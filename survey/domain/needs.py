@@ -29,6 +29,7 @@ from survey.domain.jobs import Progress, enqueue, handler
 from survey.domain.needs_carry import carry_needs
 from survey.domain.needs_quality import record_review
 from survey.domain.needs_settings import survey_vocabulary
+from survey.domain.queries import responses
 from survey.enums import CHOICE_KINDS, TEXT_KINDS, JobState, QuestionKind
 from survey.errors import Conflict, NotFound, SurveyError
 from survey.models.needs import AnalysisRun, Need
@@ -98,14 +99,8 @@ async def start_analysis(
 
 
 async def _answers(survey_id: int, code: str) -> list[tuple[int, str]]:
-    async with connection() as conn:
-        rows = await conn.fetch(
-            "SELECT id, answers->>$2 AS text FROM responses"
-            " WHERE survey_id = $1 AND answers ? $2 ORDER BY id",
-            survey_id,
-            code,
-        )
-    return [(int(r["id"]), mask_personal_data(r["text"] or "")) for r in rows]
+    rows = await responses.text_answers(survey_id, code)
+    return [(r.response_id, mask_personal_data(r.text)) for r in rows]
 
 
 @handler(JOB_KIND)
@@ -265,15 +260,8 @@ async def latest_run(survey_id: int, question_code: str | None = None) -> Analys
 async def _texts(survey_id: int, code: str, response_ids: list[int]) -> dict[int, str]:
     if not response_ids:
         return {}
-    async with connection() as conn:
-        rows = await conn.fetch(
-            "SELECT id, answers->>$2 AS text FROM responses"
-            " WHERE survey_id = $1 AND id = ANY($3::bigint[])",
-            survey_id,
-            code,
-            response_ids,
-        )
-    return {int(r["id"]): mask_personal_data(r["text"] or "") for r in rows}
+    rows = await responses.text_answers(survey_id, code, ids=response_ids)
+    return {r.response_id: mask_personal_data(r.text) for r in rows}
 
 
 # Residents per need: those whose main need it is and those whose answer also speaks of it.

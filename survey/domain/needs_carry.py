@@ -21,6 +21,7 @@ from analysis.embedding import segment_answers
 from analysis.grouping import answer_rows
 from analysis.text import mask_personal_data
 from survey.domain.db import connection
+from survey.domain.queries import responses
 from survey.enums import JobState
 from survey.models.needs import AnalysisRun, AnalysisSettings, Need
 
@@ -68,13 +69,8 @@ async def members(run_id: int) -> dict[int, set[int]]:
 
 
 async def _quote_texts(run: AnalysisRun, ids: list[int]) -> dict[int, str]:
-    async with connection() as conn:
-        rows = await conn.fetch(
-            "SELECT id, answers->>$2 AS text FROM responses WHERE id = ANY($1::bigint[])",
-            ids,
-            run.question_code,
-        )
-    return {int(r["id"]): mask_personal_data(r["text"] or "") for r in rows}
+    rows = await responses.texts_of(ids, run.question_code)
+    return {r.response_id: mask_personal_data(r.text) for r in rows}
 
 
 def _meanings(groups: list[list[str]]) -> list[np.ndarray | None]:

@@ -27,6 +27,7 @@ from survey.domain.definitions import SurveyDef
 from survey.domain.followup_news import erase_expired_subscribers
 from survey.domain.jobs import Progress, daily, enqueue, handler
 from survey.domain.needs import forget_erased
+from survey.domain.queries import responses
 from survey.errors import NotFound
 
 log = logging.getLogger("parlons.privacy")
@@ -185,16 +186,11 @@ def _clean_receipt(receipt: str) -> str:
 
 
 async def find_by_receipt(definition: SurveyDef, receipt: str) -> dict[str, Any]:
-    """The response of ``definition`` carrying this receipt code."""
-    async with connection() as conn:
-        row = await conn.fetchrow(
-            "SELECT id, answers, submitted_at FROM responses WHERE survey_id = $1 AND receipt = $2",
-            definition.id,
-            _clean_receipt(receipt),
-        )
-    if row is None:
+    """The response of ``definition`` carrying this receipt code (id, answers, submitted_at)."""
+    found = await responses.by_receipt(definition.id, _clean_receipt(receipt))
+    if found is None:
         raise NotFound("privacy.receipt_unknown")
-    return {**dict(row), "answers": json.loads(row["answers"])}
+    return found._asdict()
 
 
 async def erase_by_receipt(definition: SurveyDef, receipt: str) -> None:

@@ -6,7 +6,7 @@ import datetime as dt
 
 from tortoise.expressions import Q
 
-from survey.domain.db import connection
+from survey.domain.queries import responses
 from survey.enums import SurveyStatus
 from survey.models import Survey
 
@@ -35,13 +35,7 @@ def effective_status(survey: Survey, now: dt.datetime) -> SurveyStatus:
 async def list_surveys() -> list[dict[str, object]]:
     """Every survey with its response count (one grouped query) and effective status."""
     surveys = await Survey.all().order_by("-created_at")
-    async with connection() as conn:
-        counts: dict[int, int] = {
-            r["survey_id"]: r["count"]
-            for r in await conn.fetch(
-                "SELECT survey_id, count(*) FROM responses GROUP BY survey_id"
-            )
-        }
+    counts = await responses.counts_by_survey()
     now = dt.datetime.now(dt.UTC)
     return [
         {"survey": s, "responses": counts.get(s.id, 0), "status": effective_status(s, now)}
