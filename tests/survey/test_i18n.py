@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 _KEY = re.compile(
     r"""["']((?:error|form|nav|footer|home|survey|thanks|staff|status|channel|privacy|"""
     r"""council|analysis|dashboard|report|privacy|a11y|builder|member|vote|sortition|actions|"""
-    r"""followup|decide|actors|charts|time|imports|vocab|review)"""
+    r"""followup|decide|actors|charts|time|imports|vocab|review|table)"""
     r"""\.[a-z0-9_]+)["']"""
 )
 

@@ -71,3 +71,33 @@ async def test_admin_adds_a_colleague_from_the_team_page(live_server: str) -> No
     assert errors == []
     assert found == {"team": [], "team with errors": []}
     assert (await User.get(email=colleague)).role == Role.ADMIN
+
+
+async def test_staff_tables_fit_a_phone(live_server: str) -> None:
+    """On a 390 px screen the team and surveys tables read as cards: nothing runs off the right
+    edge (a long address wraps), and each value carries its column's name."""
+    from playwright.async_api import async_playwright
+
+    from tests.factories import make_survey
+
+    admin = f"a-rather-long-address-for-a-phone-{uuid.uuid4().hex[:6]}@mairie-exemple.org"
+    await create_user(admin, PASSWORD, Role.ADMIN)
+    await make_survey()
+    errors: list[str] = []
+    widths: dict[str, int] = {}
+    async with async_playwright() as p:
+        browser = await launch(p)
+        context = await browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+        page = await context.new_page()
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        await _log_in(page, live_server, admin)
+        for path in ("/staff", "/staff/team"):
+            await page.goto(live_server + path)
+            widths[path] = await page.evaluate("document.documentElement.scrollWidth")
+        status = page.locator("td[data-label]").first
+        label = await status.evaluate("e => getComputedStyle(e, '::before').content")
+        await browser.close()
+    assert errors == []
+    assert widths == {"/staff": 390, "/staff/team": 390}
+    assert label == '"Rôle : "'
