@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 import uuid
 from collections.abc import Hashable
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ import asyncpg
 
 from analysis import sortition_lib
 from analysis.sortition import InfeasibleQuotas, draw_panel
+from survey.domain.contacts import is_email, is_phone
 from survey.domain.councils import InvalidForm, get_council, insert_member, log_event
 from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef, get_definition
@@ -51,16 +51,13 @@ from survey.models import Survey
 from survey.models.councils import Council
 from survey.models.sortition import SortitionDraw
 
-_EMAIL_RE = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]{2,}$")
-_PHONE_RE = re.compile(r"^\+?[0-9][0-9 .()-]{7,18}[0-9]$")
-
 
 def _contact(text: str | None) -> tuple[str, str]:
     """(e-mail, phone) from a free contact answer; anything else is left out."""
     text = (text or "").strip()
-    if _EMAIL_RE.match(text) and len(text) <= 254:
+    if is_email(text) and len(text) <= 254:
         return text, ""
-    if _PHONE_RE.match(text):
+    if is_phone(text):
         return "", text
     return "", ""
 
