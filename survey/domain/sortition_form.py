@@ -19,7 +19,6 @@ MAX_PANEL = 500
 DEFAULT_PANEL = 12
 MAX_SEED = 2**53
 STRATA_KINDS = frozenset({QuestionKind.SINGLE, QuestionKind.TERRITORY, QuestionKind.YES_NO})
-QUOTES_PER_OPTION = 3
 SIMPLE_ALGORITHM = "simple"
 # maximin solves hundreds of integer programs, more as the pool grows (measured on two busy
 # cores: 4 s for 50 volunteers, 9 s for 100, 11 to 45 s for 200, 46 s for 400): it is
@@ -33,6 +32,7 @@ def field_error(key: str, **params: Any) -> FieldError:
 
 
 def first_value(raw: RawForm, name: str) -> str:
+    """The first value typed in field ``name``, stripped ("" when there is none)."""
     values = raw.get(name) or [""]
     return values[0].strip()
 
