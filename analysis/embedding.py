@@ -39,7 +39,7 @@ from analysis.text import (
 )
 
 if TYPE_CHECKING:
-    from spacy.tokens import Doc
+    from spacy.tokens import Doc, Token
 
     from analysis.themes import Theme
 
@@ -199,13 +199,9 @@ def _pieces(doc: Doc) -> list[tuple[str, list[int]]]:
     return [(kind, positions) for kind, positions in pieces if positions]
 
 
-def _is_content(token: object) -> bool:
+def _is_content(token: Token) -> bool:
     return not (
-        token.is_stop  # type: ignore[attr-defined]
-        or token.is_punct  # type: ignore[attr-defined]
-        or token.is_space  # type: ignore[attr-defined]
-        or token.like_num  # type: ignore[attr-defined]
-        or token.like_url  # type: ignore[attr-defined]
+        token.is_stop or token.is_punct or token.is_space or token.like_num or token.like_url
     )
 
 

@@ -98,7 +98,9 @@ class MeaningVectorizer(TransformerMixin, BaseEstimator):
     def _wording(self, docs: Sequence[str]) -> sparse.csr_matrix:
         # Each distinct text is analysed once: short answers repeat ("bus", "médecin").
         distinct, inverse = np.unique(np.asarray(docs, dtype=object), return_inverse=True)
-        blocks = [self.words_.transform(distinct)]  # type: ignore[union-attr]
+        # The SVD is fitted only after the words are: transform reaches here with both.
+        assert self.words_ is not None
+        blocks = [self.words_.transform(distinct)]
         if self.chars_ is not None:
             blocks.append(self.char_weight * self.chars_.transform(distinct))
         wording: sparse.csr_matrix = sparse.hstack(blocks, format="csr")[inverse.ravel()]
@@ -285,7 +287,7 @@ class GuidedThemes(ClusterMixin, BaseEstimator):
                     labels = _refined(normalize(data), labels, similarity, self.refine)
                 labels = _second_pass(normalize(data), labels)
         if self.n_clusters is not None:
-            labels = self._forced(data, labels)
+            labels = self._forced(data, labels, int(self.n_clusters))
         else:
             left = np.flatnonzero(labels == UNGROUPED)
             offset = len(seeds) if seeds is not None else 0
@@ -327,8 +329,7 @@ class GuidedThemes(ClusterMixin, BaseEstimator):
                 out[:, theme] = np.partition(own, own.shape[1] - q, axis=1)[:, -q:].mean(axis=1)
         return out
 
-    def _forced(self, X: np.ndarray, labels: np.ndarray) -> np.ndarray:
-        k = int(self.n_clusters)  # type: ignore[arg-type]
+    def _forced(self, X: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
         if not 1 <= k <= X.shape[0]:
             raise ValueError(f"n_clusters={k} must be between 1 and n_samples={X.shape[0]}")
         present = sorted(int(c) for c in np.unique(labels) if c >= 0)

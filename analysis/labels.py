@@ -10,12 +10,16 @@ is used. No two groups get the same label.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 from sklearn.base import BaseEstimator
 
 from analysis.text import Language, fold_accents, normalise
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Token
 
 # Openings that carry nothing of the need: articles and "what I lack is".
 _OPENINGS = re.compile(
@@ -154,7 +158,7 @@ _OPENERS = frozenset({"NOUN", "PROPN", "ADJ", "ADV", "VERB", "NUM"})
 _BARRED = frozenset({"PRON", "SCONJ", "INTJ"})
 
 
-def _tagged(texts: Sequence[str], language: Language) -> list[object]:
+def _tagged(texts: Sequence[str], language: Language) -> list[Doc]:
     """The texts run through the full pipeline of ``language`` (tags where it has them)."""
     if not texts:
         return []
@@ -164,8 +168,8 @@ def _tagged(texts: Sequence[str], language: Language) -> list[object]:
     return list(nlp.pipe(texts, batch_size=256))
 
 
-def _reads_as_name(doc: object) -> bool:
-    tokens = [t for t in doc if not t.is_punct and not t.is_space]  # type: ignore[attr-defined]
+def _reads_as_name(doc: Doc) -> bool:
+    tokens = [t for t in doc if not t.is_punct and not t.is_space]
     if not tokens:
         return False
     if not any(t.pos_ for t in tokens):
@@ -175,18 +179,18 @@ def _reads_as_name(doc: object) -> bool:
     for token in tokens:
         if token.pos_ in _BARRED:
             return False
-        if token.pos_ in {"VERB", "AUX"} and "Fin" in token.morph.get("VerbForm"):
+        if token.pos_ in {"VERB", "AUX"} and "Fin" in token.morph.get("VerbForm", []):
             return False
     return True
 
 
-def _phrases(phrase: str, whole: object | None, doc: object) -> list[tuple[str, set[str]]]:
+def _phrases(phrase: str, whole: Doc | None, doc: Doc) -> list[tuple[str, set[str]]]:
     """Label candidates in one segment: itself when short (``whole``, tagged once cleaned)
     and reading as a name, and the noun phrases of its tagged ``doc``."""
     found: list[tuple[str, set[str]]] = []
     if whole is not None and _reads_as_name(whole):
         found.append((phrase, _content(whole)))
-    tokens = list(doc)  # type: ignore[call-overload]
+    tokens = list(doc)
     i = 0
     while i < len(tokens):
         if tokens[i].pos_ != "NOUN":
@@ -205,7 +209,7 @@ def _phrases(phrase: str, whole: object | None, doc: object) -> list[tuple[str, 
                 end = nxt + 1
                 while end < len(tokens) and tokens[end].pos_ == "ADJ":
                     end += 1
-        span = doc[i:end]  # type: ignore[index]
+        span = doc[i:end]
         if end - i >= 2:
             text = span.text
             found.append((clean_phrase(text), _content(span)))
@@ -213,10 +217,10 @@ def _phrases(phrase: str, whole: object | None, doc: object) -> list[tuple[str, 
     return found
 
 
-def _content(tokens: object) -> set[str]:
+def _content(tokens: Iterable[Token]) -> set[str]:
     return {
         fold_accents(t.lemma_ or t.text)
-        for t in tokens  # type: ignore[attr-defined]
+        for t in tokens
         if not (t.is_stop or t.is_punct or t.is_space or t.like_num)
     }
 

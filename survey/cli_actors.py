@@ -9,7 +9,7 @@ from pathlib import Path
 from survey.cli_common import EXIT_BAD_INPUT, fail, positive, with_database
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``actors`` sub-command (import, export)."""
     p = subparsers.add_parser("actors", help="import or export the directory of local actors")
     sub = p.add_subparsers(dest="actors_command", required=True)

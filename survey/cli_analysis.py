@@ -28,7 +28,7 @@ _MESSAGES = {
 }
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``cluster`` sub-command."""
     p = subparsers.add_parser(
         "cluster",

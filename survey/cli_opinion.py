@@ -12,7 +12,7 @@ from analysis.opinion import OpinionParams, analyse_opinions
 _EXIT_BAD_INPUT = 2
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``opinion-groups`` sub-command."""
     defaults = OpinionParams()
     p = subparsers.add_parser(

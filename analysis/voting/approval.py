@@ -16,7 +16,6 @@ from analysis.voting.base import (
     Decision,
     Figure,
     Marks,
-    Placing,
     RawBallot,
     Section,
     Translate,
@@ -24,8 +23,10 @@ from analysis.voting.base import (
     floats,
     pct,
     percent,
+    placings,
     quoted,
     rank_rows,
+    won_options,
 )
 
 
@@ -83,17 +84,15 @@ class Approval:
     def outcome(self, results: Mapping[str, Any], titles: list[str]) -> Decision:
         data = results[self.name]
         totals, shares = data["totals"], data["shares"]
-        rows: list[Placing] = [
-            (
-                place,
-                option,
-                place == 1 and totals[option] > 0,
+        rows = placings(
+            rank_rows(data["ranking"]),
+            lambda place, option: place == 1 and totals[option] > 0,
+            lambda option: (
                 "council.outcome_detail_approval",
                 {"n": totals[option], "share": percent(shares[option])},
-            )
-            for place, option in rank_rows(data["ranking"])
-        ]
-        top = [row[1] for row in rows if row[2]]
+            ),
+        )
+        top = won_options(rows)
         if not top:
             return Decision("council.outcome_none", {}, rows)
         best = percent(shares[top[0]])

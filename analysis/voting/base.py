@@ -13,7 +13,7 @@ text and ``go.Figure`` objects whose labels come from the ``translate`` callable
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -157,6 +157,33 @@ def first_value(raw: RawBallot, name: str) -> str:
     return values[0].strip()
 
 
+def read_marks(
+    options: Sequence[BallotOption],
+    raw: RawBallot,
+    prefix: str,
+    mark: Callable[[str], int | BallotError | None],
+) -> tuple[Marks, dict[str, BallotError]]:
+    """Marks from one field per option, ``<prefix>_<option id>``: ``mark`` reads the typed
+    text into the option's mark, the field's error, or None for a field left blank."""
+    marks: Marks = {}
+    errors: dict[str, BallotError] = {}
+    for option in options:
+        name = f"{prefix}_{option.id}"
+        read = mark(first_value(raw, name))
+        if isinstance(read, BallotError):
+            errors[name] = read
+        elif read is not None:
+            marks[option.id] = read
+    return marks, errors
+
+
+def marks_as_form(
+    prefix: str, marks: Mapping[int, int], text: Callable[[int], str] = str
+) -> dict[str, list[str]]:
+    """Marks back as the fields ``read_marks`` reads, ``text`` writing each mark."""
+    return {f"{prefix}_{k}": [text(v)] for k, v in marks.items()}
+
+
 # -------------------------------------------------------------------- presentation
 
 
@@ -195,6 +222,21 @@ def rank_rows(ranking: Sequence[Sequence[int]]) -> list[tuple[int, int]]:
         rows.extend((place, option) for option in tier)
         place += len(tier)
     return rows
+
+
+def placings(
+    places: Iterable[tuple[int, int]],
+    won: Callable[[int, int], bool],
+    detail: Callable[[int], tuple[str, dict[str, Any]]],
+) -> list[Placing]:
+    """A decision's rows from (place, option index) pairs in order: whether the option won
+    (``won(place, option)``) and the detail key and parameters that say how it fared."""
+    return [(place, option, won(place, option), *detail(option)) for place, option in places]
+
+
+def won_options(rows: Sequence[Placing]) -> list[int]:
+    """The option indexes of the rows that won, in their order."""
+    return [row[1] for row in rows if row[2]]
 
 
 def bar(label: str, text: str, parts: Sequence[tuple[str, float]]) -> dict[str, Any]:

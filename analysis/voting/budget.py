@@ -18,12 +18,12 @@ from analysis.voting.base import (
     Decision,
     Figure,
     Marks,
-    Placing,
     RawBallot,
     Section,
     Translate,
     bar,
     format_amount,
+    placings,
     quoted,
     share,
 )
@@ -119,16 +119,14 @@ class Budget:
         others = sorted(
             (i for i in range(len(titles)) if i not in funded), key=lambda i: (-approvals[i], i)
         )
-        rows: list[Placing] = [
-            (
-                place,
-                option,
-                option in funded,
+        rows = placings(
+            enumerate(funded + others, start=1),
+            lambda _, option: option in funded,
+            lambda option: (
                 "council.outcome_detail_budget",
                 {"n": approvals[option], "cost": _money(costs[option])},
-            )
-            for place, option in enumerate(funded + others, start=1)
-        ]
+            ),
+        )
         if not funded:
             return Decision("council.outcome_none", {}, rows)
         return Decision(

@@ -16,16 +16,18 @@ from analysis.voting.base import (
     Decision,
     Figure,
     Marks,
-    Placing,
     RawBallot,
     Section,
     Translate,
     bar,
-    first_value,
+    marks_as_form,
     pct,
+    placings,
     quoted,
     rank_rows,
+    read_marks,
     share,
+    won_options,
 )
 
 # Grade 6 is "Excellent", 0 is "À rejeter"; the ballot shows them best first.
@@ -48,6 +50,20 @@ def result_of(data: Mapping[str, Any]) -> tallies.MajorityJudgmentResult:
     )
 
 
+def _grade(text: str) -> int | BallotError:
+    if not text:
+        return BallotError("vote.grade_missing")
+    if not text.isdigit() or int(text) not in GRADES:
+        return BallotError("vote.grade_unknown")
+    return int(text)
+
+
+def _grade_detail(grade: int | None) -> tuple[str, dict[str, Any]]:
+    if grade is None:
+        return "council.outcome_no_grade", {}
+    return "council.outcome_detail_grade", {"grade_key": f"vote.grade_{grade}"}
+
+
 class MajorityJudgment:
     """``g_<id>`` = grade 0..6, every option graded; an ungraded option counts for nothing."""
 
@@ -60,21 +76,10 @@ class MajorityJudgment:
     def parse(
         self, options: Sequence[BallotOption], raw: RawBallot, *, budget: float | None
     ) -> tuple[Marks, dict[str, BallotError]]:
-        marks: Marks = {}
-        errors: dict[str, BallotError] = {}
-        for option in options:
-            field = f"g_{option.id}"
-            text = first_value(raw, field)
-            if not text:
-                errors[field] = BallotError("vote.grade_missing")
-            elif not text.isdigit() or int(text) not in GRADES:
-                errors[field] = BallotError("vote.grade_unknown")
-            else:
-                marks[option.id] = int(text)
-        return marks, errors
+        return read_marks(options, raw, "g", _grade)
 
     def as_form(self, marks: Mapping[int, int]) -> dict[str, list[str]]:
-        return {f"g_{k}": [str(v)] for k, v in marks.items()}
+        return marks_as_form("g", marks)
 
     def tally(self, count: Count) -> dict[str, Any]:
         result = tallies.majority_judgment_ballots(count.matrix)
@@ -92,21 +97,12 @@ class MajorityJudgment:
         data = results[self.name]
         grades = data["majority_grades"]
         ranking = [tier for tier in data["ranking"] if tier]
-        rows: list[Placing] = []
-        for place, option in rank_rows(ranking):
-            grade = grades[option]
-            rows.append(
-                (
-                    place,
-                    option,
-                    place == 1 and grade is not None,
-                    "council.outcome_detail_grade"
-                    if grade is not None
-                    else "council.outcome_no_grade",
-                    {"grade_key": f"vote.grade_{grade}"} if grade is not None else {},
-                )
-            )
-        top = [row[1] for row in rows if row[2]]
+        rows = placings(
+            rank_rows(ranking),
+            lambda place, option: place == 1 and grades[option] is not None,
+            lambda option: _grade_detail(grades[option]),
+        )
+        top = won_options(rows)
         if not top:
             return Decision("council.outcome_none", {}, rows)
         grade_key = f"vote.grade_{grades[top[0]]}"

@@ -16,16 +16,18 @@ from analysis.voting.base import (
     Decision,
     Figure,
     Marks,
-    Placing,
     RawBallot,
     Section,
     Translate,
     bar,
-    first_value,
     floats,
+    marks_as_form,
+    placings,
     quoted,
     rank_rows,
+    read_marks,
     share,
+    won_options,
 )
 
 
@@ -47,6 +49,14 @@ def _beats_all(pairwise: Sequence[Sequence[int]], option: int) -> bool:
     )
 
 
+def _rank(text: str, n: int) -> int | BallotError | None:
+    if not text:
+        return None
+    if not text.isdigit() or not 1 <= int(text) <= n:
+        return BallotError("vote.rank_invalid", {"n": n})
+    return int(text)
+
+
 class Ranked:
     """``r_<id>`` = rank 1..n, ties allowed, unranked options left empty (ranked below every
     ranked one), at least one option ranked."""
@@ -60,23 +70,14 @@ class Ranked:
     def parse(
         self, options: Sequence[BallotOption], raw: RawBallot, *, budget: float | None
     ) -> tuple[Marks, dict[str, BallotError]]:
-        marks: Marks = {}
-        errors: dict[str, BallotError] = {}
-        for option in options:
-            field = f"r_{option.id}"
-            text = first_value(raw, field)
-            if not text:
-                continue
-            if not text.isdigit() or not 1 <= int(text) <= len(options):
-                errors[field] = BallotError("vote.rank_invalid", {"n": len(options)})
-            else:
-                marks[option.id] = int(text)
+        n = len(options)
+        marks, errors = read_marks(options, raw, "r", lambda text: _rank(text, n))
         if not marks and not errors:
             errors["ranks"] = BallotError("vote.rank_none")
         return marks, errors
 
     def as_form(self, marks: Mapping[int, int]) -> dict[str, list[str]]:
-        return {f"r_{k}": [str(v)] for k, v in marks.items()}
+        return marks_as_form("r", marks)
 
     def tally(self, count: Count) -> dict[str, Any]:
         schulze = tallies.schulze(count.matrix)
@@ -94,17 +95,15 @@ class Ranked:
     def outcome(self, results: Mapping[str, Any], titles: list[str]) -> Decision:
         data = results[self.name]
         schulze, borda = data["schulze"], data["borda"]
-        rows: list[Placing] = [
-            (
-                place,
-                option,
-                place == 1 and results["ballots"] > 0,
+        rows = placings(
+            rank_rows(schulze["ranking"]),
+            lambda place, _: place == 1 and results["ballots"] > 0,
+            lambda option: (
                 "council.outcome_detail_borda",
                 {"points": round(borda["scores"][option], 1)},
-            )
-            for place, option in rank_rows(schulze["ranking"])
-        ]
-        top = [row[1] for row in rows if row[2]]
+            ),
+        )
+        top = won_options(rows)
         if not top:
             return Decision("council.outcome_none", {}, rows)
         if len(top) > 1:

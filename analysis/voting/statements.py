@@ -16,16 +16,18 @@ from analysis.voting.base import (
     Decision,
     Figure,
     Marks,
-    Placing,
     RawBallot,
     Section,
     Translate,
     bar,
-    first_value,
+    marks_as_form,
     pct,
     percent,
+    placings,
     quoted,
+    read_marks,
     share,
+    won_options,
 )
 
 VOTES = {"agree": 1, "disagree": -1, "pass": 0}
@@ -86,6 +88,12 @@ def _no_groups(results: Mapping[str, Any], _: Translate) -> str:
     return _("decide.groups_none_found", n=ballots)
 
 
+def _vote(text: str) -> int | BallotError | None:
+    if not text:
+        return None
+    return VOTES[text] if text in VOTES else BallotError("vote.choice_invalid")
+
+
 class Statements:
     """``s_<id>`` = agree, disagree or pass; at least one statement answered; a statement
     left blank is no vote (not a pass)."""
@@ -99,23 +107,13 @@ class Statements:
     def parse(
         self, options: Sequence[BallotOption], raw: RawBallot, *, budget: float | None
     ) -> tuple[Marks, dict[str, BallotError]]:
-        marks: Marks = {}
-        errors: dict[str, BallotError] = {}
-        for option in options:
-            field = f"s_{option.id}"
-            text = first_value(raw, field)
-            if not text:
-                continue
-            if text not in VOTES:
-                errors[field] = BallotError("vote.choice_invalid")
-            else:
-                marks[option.id] = VOTES[text]
+        marks, errors = read_marks(options, raw, "s", _vote)
         if not marks and not errors:
             errors["statements"] = BallotError("vote.statement_none")
         return marks, errors
 
     def as_form(self, marks: Mapping[int, int]) -> dict[str, list[str]]:
-        return {f"s_{k}": [_NAMES[v]] for k, v in marks.items()}
+        return marks_as_form("s", marks, _NAMES.__getitem__)
 
     def tally(self, count: Count) -> dict[str, Any]:
         votes = np.where(count.matrix == self.missing, np.nan, count.matrix).astype(float)
@@ -134,11 +132,10 @@ class Statements:
             return share(agree[i], agree[i] + disagree[i] + passed[i])
 
         order = sorted(range(len(titles)), key=lambda i: (-agreed(i), -agree[i], i))
-        rows: list[Placing] = [
-            (
-                place,
-                option,
-                agreed(option) > 0.5,
+        rows = placings(
+            enumerate(order, start=1),
+            lambda _, option: agreed(option) > 0.5,
+            lambda option: (
                 "council.outcome_detail_statement",
                 {
                     "agree": agree[option],
@@ -146,10 +143,9 @@ class Statements:
                     "pass": passed[option],
                     "share": percent(agreed(option)),
                 },
-            )
-            for place, option in enumerate(order, start=1)
-        ]
-        adopted = [titles[row[1]] for row in rows if row[2]]
+            ),
+        )
+        adopted = [titles[i] for i in won_options(rows)]
         if not adopted:
             return Decision("council.outcome_statements_none", {}, rows)
         return Decision(

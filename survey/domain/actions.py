@@ -124,9 +124,9 @@ def action_form(action: Action) -> dict[str, str]:
         "responsible": action.responsible,
         "status": str(action.status),
         "due_date": action.due_date.isoformat() if action.due_date else "",
-        "survey": str(action.survey_id or ""),  # type: ignore[attr-defined]
+        "survey": str(action.survey_id or ""),
         "need_id": str(action.need_id or ""),
-        "consultation_id": str(action.consultation_id or ""),  # type: ignore[attr-defined]
+        "consultation_id": str(action.consultation_id or ""),
         "notes": action.notes,
     }
 

@@ -136,7 +136,7 @@ async def need_suggestions(
     places = await need_places(run, territory_code(definition), need_id)
     actors = await _live_actors()
     links = {
-        link.actor_id: link  # type: ignore[attr-defined]
+        link.actor_id: link
         for link in await ActorNeedLink.filter(
             survey_id=definition.id, question_code=run.question_code, need_key=need_key(need.label)
         )

@@ -156,7 +156,7 @@ class Editor:
         return found
 
 
-def _texts(row: Mapping[str, Any], name: str) -> dict[str, str]:
+def _texts(row: asyncpg.Record, name: str) -> dict[str, str]:
     return {"fr": row[f"{name}_fr"], "en": row[f"{name}_en"]}
 
 
@@ -186,13 +186,12 @@ async def _fetch(conn: asyncpg.Connection, slug: str, *, lock: bool = False) -> 
         head["id"],
     )
     # How many responses hold an answer for each question code, counted by PostgreSQL.
-    counts = dict(
-        await conn.fetch(
-            "SELECT k, count(*) FROM responses r, jsonb_object_keys(r.answers) k"
-            " WHERE r.survey_id = $1 GROUP BY k",
-            head["id"],
-        )
+    rows = await conn.fetch(
+        "SELECT k, count(*) AS n FROM responses r, jsonb_object_keys(r.answers) k"
+        " WHERE r.survey_id = $1 GROUP BY k",
+        head["id"],
     )
+    counts: dict[str, int] = {r["k"]: r["n"] for r in rows}
     total = await conn.fetchval("SELECT count(*) FROM responses WHERE survey_id = $1", head["id"])
     by_id = {
         s["id"]: EditorSection(

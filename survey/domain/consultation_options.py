@@ -106,7 +106,7 @@ async def create_options(
             )
         await log_event(
             conn,
-            consultation.council_id,  # type: ignore[attr-defined]
+            consultation.council_id,
             "options_added",
             actor=actor,
             consultation_id=consultation.id,
@@ -222,7 +222,7 @@ async def propose_statement(member: Member, consultation_id: int, text: str) -> 
     """A member proposes a statement; it waits for staff moderation."""
     consultation = await Consultation.get_or_none(
         id=consultation_id,
-        council_id=member.council_id,  # type: ignore[attr-defined]
+        council_id=member.council_id,
     )
     if consultation is None:
         raise NotFound("council.consultation_not_found")

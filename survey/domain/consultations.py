@@ -193,7 +193,7 @@ async def count_participation(consultation: Consultation) -> Tally:
             " (SELECT count(*) FROM council_members WHERE council_id = $2 AND active) AS members"
             " FROM council_participations WHERE consultation_id = $1",
             consultation.id,
-            consultation.council_id,  # type: ignore[attr-defined]
+            consultation.council_id,
         )
     assert row is not None  # an aggregate query always returns its one row
     return Tally(ballots=row["ballots"], paper=row["paper"], members=row["members"])
@@ -260,7 +260,7 @@ async def member_consultations(member: Member) -> list[dict[str, Any]]:
             "         AND p.member_id = $2) AS voted"
             " FROM consultations k WHERE k.council_id = $1"
             " AND (k.state = 'open' OR k.published) ORDER BY k.created_at DESC, k.id DESC",
-            member.council_id,  # type: ignore[attr-defined]
+            member.council_id,
             member.id,
         )
     return [dict(r) for r in rows]
@@ -331,7 +331,7 @@ async def ballot_context(member: Member, consultation_id: int) -> BallotContext:
     consultation = await Consultation.get_or_none(id=consultation_id)
     if consultation is None:
         raise NotFound("council.consultation_not_found")
-    if consultation.council_id != member.council_id:  # type: ignore[attr-defined]
+    if consultation.council_id != member.council_id:
         raise Forbidden("vote.not_your_council")
     if consultation.state == ConsultationState.DRAFT:
         raise NotFound("council.consultation_not_found")

@@ -64,7 +64,7 @@ async def tally(conn: asyncpg.Connection, consultation: Consultation) -> dict[st
         " (SELECT count(*) FROM council_members WHERE council_id = $2 AND active) AS members"
         " FROM council_ballots WHERE consultation_id = $1",
         consultation.id,
-        consultation.council_id,  # type: ignore[attr-defined]
+        consultation.council_id,
     )
     # An aggregate without GROUP BY always returns one row, even over no ballots.
     assert counts is not None

@@ -18,6 +18,7 @@ from typing import Any
 import asyncpg
 
 from survey.domain.access_codes import is_well_formed, new_code, normalise_code
+from survey.domain.contacts import is_email, is_phone
 from survey.domain.db import connection
 from survey.domain.definitions import QuestionDef, get_definition
 from survey.domain.forms import FieldError
@@ -29,8 +30,6 @@ from survey.models.councils import Council, Member
 NAME_MAX = 200
 TEXT_MAX = 5000
 STATEMENT_MAX = 300
-_EMAIL_RE = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]{2,}$")
-_PHONE_RE = re.compile(r"^\+?[0-9][0-9 .()-]{7,18}[0-9]$")
 _STRATUM_RE = re.compile(r"^[a-z0-9_]{1,32}$")
 
 
@@ -231,10 +230,10 @@ async def add_member(council_id: int, command: NewMember, *, actor: str) -> Memb
     errors: dict[str, FieldError] = {}
     name = checked_text(command.name, "name", errors, required=True, limit=NAME_MAX)
     email = checked_text(command.email, "email", errors, required=False, limit=254)
-    if email and "email" not in errors and not _EMAIL_RE.match(email):
+    if email and "email" not in errors and not is_email(email):
         errors["email"] = error("council.email_invalid")
     phone = checked_text(command.phone, "phone", errors, required=False, limit=40)
-    if phone and "phone" not in errors and not _PHONE_RE.match(phone):
+    if phone and "phone" not in errors and not is_phone(phone):
         errors["phone"] = error("council.phone_invalid")
     territory = checked_text(command.territory, "territory", errors, required=False, limit=100)
     strata = _strata(command.strata, errors)

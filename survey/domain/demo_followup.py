@@ -19,7 +19,7 @@ from survey.domain.councils import NewCouncil, NewMember, add_member, create_cou
 from survey.domain.definitions import get_definition
 from survey.domain.followup import PARTS, set_followup
 from survey.domain.needs import JOB_KIND, latest_run, needs_of_run, start_analysis
-from survey.domain.sortition import create_options_from_needs
+from survey.domain.needs_ballot import create_options_from_needs
 from survey.enums import JobState
 from survey.models.actions import Action
 from survey.models.councils import Council

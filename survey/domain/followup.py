@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from survey.domain.dashboard import Filters, NeedsReport, latest_needs
+from survey.domain.dashboard_filters import Filters
 from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef, get_definition
+from survey.domain.needs_report import NeedsReport, latest_needs
 from survey.domain.outcomes import Outcome, outcome_of
 from survey.domain.reports import Decision, survey_decisions
 from survey.enums import SurveyStatus

@@ -7,13 +7,13 @@ imports. Raw values are kept as typed so a page with errors shows them again unt
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from survey.domain import conditions
 from survey.domain.conditions import is_visible, references
+from survey.domain.contacts import is_email, is_phone
 from survey.domain.definitions import QuestionDef, SectionDef
 from survey.enums import QuestionKind
 from survey.i18n import pick
@@ -22,8 +22,6 @@ RawForm = dict[str, list[str]]
 OTHER = "__other__"
 SHORT_MAX = 200
 LONG_MAX = 5000
-_EMAIL_RE = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]{2,}$")
-_PHONE_RE = re.compile(r"^\+?[0-9][0-9 .()-]{7,18}[0-9]$")
 
 
 @dataclass(frozen=True)
@@ -142,7 +140,7 @@ def clean_answer(
             return {}, bounded
         return {code: day.isoformat()}, None
     if kind == QuestionKind.CONTACT:
-        if len(text) > SHORT_MAX or not (_EMAIL_RE.match(text) or _PHONE_RE.match(text)):
+        if len(text) > SHORT_MAX or not (is_email(text) or is_phone(text)):
             return {}, FieldError("error.contact", {})
         return {code: text}, None
     raise AssertionError(f"unhandled question kind {kind}")

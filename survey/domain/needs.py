@@ -110,12 +110,12 @@ async def run_analysis(payload: dict[str, Any], progress: Progress) -> None:
     run.state = JobState.RUNNING
     await run.save(update_fields=["state"])
     try:
-        answers = await _answers(run.survey_id, run.question_code)  # type: ignore[attr-defined]
+        answers = await _answers(run.survey_id, run.question_code)
         if len(answers) < MIN_ANSWERS:
             raise SurveyError("analysis.too_few", min=MIN_ANSWERS)
         await progress(0.1)
         texts = [t for _, t in answers]
-        vocabulary = await survey_vocabulary(run.survey_id)  # type: ignore[attr-defined]
+        vocabulary = await survey_vocabulary(run.survey_id)
         # CPU-bound: run it off the event loop so the app keeps answering meanwhile.
         result = await asyncio.to_thread(
             functools.partial(
@@ -284,7 +284,7 @@ async def needs_of_run(run: AnalysisRun) -> list[NeedView]:
     sizes = {int(r["need_id"]): int(r["residents"]) for r in counted}
     also = {int(r["need_id"]): int(r["also"]) for r in counted}
     quote_ids = [rid for n in needs for rid in n.quote_response_ids]
-    texts = await _texts(run.survey_id, run.question_code, quote_ids)  # type: ignore[attr-defined]
+    texts = await _texts(run.survey_id, run.question_code, quote_ids)
     # Shares are of the residents who gave a real answer: an answer with several needs
     # counts in each, so shares may add up to more than 100 %.
     total = max(1, run.n_answers - run.n_non_answers)

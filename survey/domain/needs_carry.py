@@ -31,7 +31,7 @@ _WAVE_TOLERANCE = 0.15
 
 async def previous_run(run: AnalysisRun) -> tuple[AnalysisRun | None, bool]:
     """The run to carry on from, and whether it is on the previous wave's survey."""
-    survey_id = run.survey_id  # type: ignore[attr-defined]
+    survey_id = run.survey_id
     earlier = (
         await AnalysisRun.filter(
             survey_id=survey_id, question_code=run.question_code, state=JobState.DONE

@@ -16,19 +16,14 @@ import asyncpg
 
 from analysis.masking import mask_personal_data
 from survey.domain.actions import SurveyAction, survey_actions
-from survey.domain.dashboard import (
-    Bar,
-    Filters,
-    NeedsReport,
-    breakdown_codes,
-    count_answers,
-    hide_small,
-    latest_needs,
-    summarise,
-)
+from survey.domain.dashboard_filters import Filters, breakdown_codes
 from survey.domain.db import connection
 from survey.domain.definitions import QuestionDef, SurveyDef, forget, get_definition
+from survey.domain.needs_report import NeedsReport, latest_needs
 from survey.domain.outcomes import Outcome, outcome_of
+from survey.domain.question_summaries import Bar, summarise
+from survey.domain.small_groups import hide_small
+from survey.domain.tallies import count_answers
 from survey.enums import QuestionKind
 from survey.errors import NotFound
 from survey.models import Survey

@@ -21,12 +21,14 @@ class Action(Model):
     survey: fields.ForeignKeyNullableRelation[Survey] = fields.ForeignKeyField(
         "models.Survey", related_name="actions", on_delete=fields.SET_NULL, null=True
     )
+    survey_id: int | None  # the relation's column, filled by Tortoise
     # Needs are replaced by each analysis re-run: a plain integer, as on consultation options.
     need_id = fields.IntField(null=True)
     # The consultation whose decision the action carries out; kept if it is deleted.
     consultation: fields.ForeignKeyNullableRelation[Consultation] = fields.ForeignKeyField(
         "models.Consultation", related_name="actions", on_delete=fields.SET_NULL, null=True
     )
+    consultation_id: int | None  # the relation's column, filled by Tortoise
     title = fields.CharField(max_length=200)
     decision = fields.TextField(default="")
     responsible = fields.CharField(max_length=200, default="")

@@ -70,6 +70,7 @@ class ActorNeedLink(Model):
     actor: fields.ForeignKeyRelation[Actor] = fields.ForeignKeyField(
         "models.Actor", related_name="links", on_delete=fields.CASCADE
     )
+    actor_id: int  # the relation's column, filled by Tortoise
     survey: fields.ForeignKeyRelation[Survey] = fields.ForeignKeyField(
         "models.Survey", related_name="actor_links", on_delete=fields.CASCADE
     )

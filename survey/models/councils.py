@@ -33,6 +33,7 @@ class Member(Model):
     council: fields.ForeignKeyRelation[Council] = fields.ForeignKeyField(
         "models.Council", related_name="members", on_delete=fields.CASCADE
     )
+    council_id: int  # the relation's column, filled by Tortoise
     name = fields.CharField(max_length=200)
     email = fields.CharField(max_length=254, default="")
     phone = fields.CharField(max_length=40, default="")
@@ -53,6 +54,7 @@ class Consultation(Model):
     council: fields.ForeignKeyRelation[Council] = fields.ForeignKeyField(
         "models.Council", related_name="consultations", on_delete=fields.CASCADE
     )
+    council_id: int  # the relation's column, filled by Tortoise
     title = fields.CharField(max_length=200)
     description = fields.TextField(default="")
     # The name of a voting method of ``analysis.voting.METHODS``.

@@ -20,6 +20,7 @@ class AnalysisRun(Model):
     survey: fields.ForeignKeyRelation[Survey] = fields.ForeignKeyField(
         "models.Survey", related_name="analysis_runs", on_delete=fields.CASCADE
     )
+    survey_id: int  # the relation's column, filled by Tortoise
     question_code = fields.CharField(max_length=64)
     state = fields.CharEnumField(JobState, max_length=16, default=JobState.QUEUED)
     job_id = fields.BigIntField(null=True)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Awaitable, Callable
 from typing import Any, TypedDict
 
 import numpy as np
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -20,7 +22,7 @@ from survey.i18n import translate
 from survey.models.needs import AnalysisRun
 from survey.web.analysis_vocabulary import routes as vocabulary_routes
 from survey.web.charts import Chart
-from survey.web.common import STAFF, access, language, read_form, redirect, render
+from survey.web.common import STAFF, Endpoint, access, language, read_form, redirect, render
 
 
 def _int(value: object, default: int | None = None) -> int | None:
@@ -236,7 +238,11 @@ async def need_page(request: Request) -> Response:
     )
 
 
-def _review(action):  # type: ignore[no-untyped-def]
+# A review step: the form and run in, the page to go back to out (None: the run's needs).
+_ReviewAction = Callable[[Request, FormData, AnalysisRun], Awaitable[str | None]]
+
+
+def _review(action: _ReviewAction) -> Endpoint:
     """A review POST: CSRF-checked form, one domain call, back to the run page."""
 
     @functools.wraps(action)
@@ -251,28 +257,31 @@ def _review(action):  # type: ignore[no-untyped-def]
 
 
 @_review
-async def rename(request, form, run):  # type: ignore[no-untyped-def]
+async def rename(request: Request, form: FormData, run: AnalysisRun) -> str | None:
     await domain.rename_need(
         run, _int(request.path_params["need"], 0) or 0, str(form.get("label", ""))
     )
+    return None
 
 
 @_review
-async def toggle(request, form, run):  # type: ignore[no-untyped-def]
+async def toggle(request: Request, form: FormData, run: AnalysisRun) -> str | None:
     await domain.toggle_need(run, _int(request.path_params["need"], 0) or 0)
+    return None
 
 
 @_review
-async def split(request, form, run):  # type: ignore[no-untyped-def]
+async def split(request: Request, form: FormData, run: AnalysisRun) -> str | None:
     k_text = str(form.get("k", "")).strip()
     if k_text and not k_text.isdigit():
         raise SurveyError("analysis.bad_k", min=2, max=10)
     await domain.split_need(
         run, _int(request.path_params["need"], 0) or 0, int(k_text) if k_text else None
     )
+    return None
 
 
-def _merge_ids(form) -> list[int]:  # type: ignore[no-untyped-def]
+def _merge_ids(form: FormData) -> list[int]:
     return [i for i in (_int(v) for v in form.getlist("need")) if i is not None]
 
 
@@ -315,7 +324,7 @@ async def merge(request: Request) -> Response:
 
 
 @_review
-async def move(request, form, run):  # type: ignore[no-untyped-def]
+async def move(request: Request, form: FormData, run: AnalysisRun) -> str | None:
     target = str(form.get("target", ""))
     need_id = None if target in ("", "none") else _int(target)
     if target not in ("", "none") and need_id is None:

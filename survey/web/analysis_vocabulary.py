@@ -8,10 +8,11 @@ from starlette.routing import BaseRoute, Route
 
 from survey.domain import needs_settings as domain
 from survey.domain.definitions import get_definition
+from survey.domain.forms import RawForm
 from survey.web.common import STAFF, access, form_values, read_form, redirect, render
 
 
-def _flat(raw: dict) -> dict[str, str]:  # type: ignore[type-arg]
+def _flat(raw: RawForm) -> dict[str, str]:
     return {k: (v[0] if isinstance(v, list) and v else str(v or "")) for k, v in raw.items()}
 
 

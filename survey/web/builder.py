@@ -330,7 +330,7 @@ async def _codes_page(
     mail_values: dict[str, str] | None = None,
     resend: tuple[int, FieldError, str] | None = None,
     status: int = 200,
-):
+) -> Response:
     definition = await get_definition(_slug(request))
     address = _address(request, definition.slug)
     codes = await list_invitations(definition, unused_only=True)

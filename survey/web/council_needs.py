@@ -7,7 +7,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from survey.domain.councils import InvalidForm
-from survey.domain.sortition import create_options_from_needs, needs_for_ballot
+from survey.domain.needs_ballot import create_options_from_needs, needs_for_ballot
 from survey.web.common import (
     STAFF,
     access,

@@ -127,6 +127,37 @@ def _staff_base(council_id: int) -> str:
     return f"/staff/councils/{council_id}"
 
 
+def _consultation_ids(request: Request) -> tuple[int, int]:
+    """The council and consultation of a consultation page's path."""
+    return path_id(request, "council"), path_id(request, "consultation")
+
+
+def _consultation_url(council_id: int, consultation_id: int) -> str:
+    return f"{_staff_base(council_id)}/consultations/{consultation_id}"
+
+
+async def _consultation_view(
+    request: Request,
+    template: str,
+    *,
+    errors: dict[str, FieldError] | None = None,
+    status: int = 200,
+    **context: Any,
+) -> Response:
+    """A staff page of the consultation in the path: its overview as ``o``, the
+    consultation as ``c``, and the form's errors."""
+    overview = await consultation_overview(*_consultation_ids(request))
+    return render(
+        request,
+        template,
+        status_code=status,
+        o=overview,
+        c=overview.consultation,
+        errors=errors or {},
+        **context,
+    )
+
+
 # -------------------------------------------------------------------------- staff pages
 
 
@@ -270,62 +301,47 @@ async def consultation_create(request: Request) -> Response:
             errors=exc.errors,
             methods=METHODS.names(),
         )
-    return redirect(f"{_staff_base(council_id)}/consultations/{consultation.id}")
+    return redirect(_consultation_url(council_id, consultation.id))
 
 
 async def _consultation_page(
     request: Request,
-    council_id: int,
-    consultation_id: int,
     *,
     form: dict[str, str] | None = None,
     errors: dict[str, FieldError] | None = None,
     notice: str | None = None,
     status: int = 200,
 ) -> Response:
-    overview = await consultation_overview(council_id, consultation_id)
-    return render(
+    return await _consultation_view(
         request,
         "staff/council_consultation.html",
-        status_code=status,
-        o=overview,
-        c=overview.consultation,
+        errors=errors,
+        status=status,
         form=form or {},
-        errors=errors or {},
         notice=notice,
         format_amount=format_amount,
-        polis=await council_polis.imported_counts(consultation_id),
+        polis=await council_polis.imported_counts(path_id(request, "consultation")),
     )
 
 
 @access(STAFF)
 async def consultation_page(request: Request) -> Response:
-    return await _consultation_page(
-        request, path_id(request, "council"), path_id(request, "consultation")
-    )
+    return await _consultation_page(request)
 
 
 @access(STAFF)
 async def option_add(request: Request) -> Response:
     form = _fields(await read_form(request))
-    council_id, consultation_id = path_id(request, "council"), path_id(request, "consultation")
+    council_id, consultation_id = _consultation_ids(request)
     try:
         await add_option(
             council_id, consultation_id, _option_draft(form), actor=await _actor(request)
         )
     except InvalidForm as exc:
-        return await _consultation_page(
-            request, council_id, consultation_id, form=form, errors=exc.errors, status=422
-        )
+        return await _consultation_page(request, form=form, errors=exc.errors, status=422)
     except Conflict as exc:
-        return await _consultation_page(
-            request, council_id, consultation_id, form=form, notice=exc.key, status=409
-        )
-    return redirect(f"{_staff_base(council_id)}/consultations/{consultation_id}#options")
-
-
-def _option_base(council_id: int, consultation_id: int) -> str:
-    return f"{_staff_base(council_id)}/consultations/{consultation_id}"
+        return await _consultation_page(request, form=form, notice=exc.key, status=409)
+    return redirect(f"{_consultation_url(council_id, consultation_id)}#options")
 
 
 async def _option_page(
@@ -336,8 +352,7 @@ async def _option_page(
     errors: dict[str, FieldError] | None = None,
     status: int = 200,
 ) -> Response:
-    council_id, consultation_id = path_id(request, "council"), path_id(request, "consultation")
-    page = await option_overview(council_id, consultation_id, path_id(request, "id"))
+    page = await option_overview(*_consultation_ids(request), path_id(request, "id"))
     overview, option = page.consultation, page.option
     if form is None:
         form = {"title": option.title, "description": option.description}
@@ -365,7 +380,7 @@ async def option_edit_page(request: Request) -> Response:
 @access(STAFF)
 async def option_update(request: Request) -> Response:
     raw = form_values(await read_form(request))
-    council_id, consultation_id = path_id(request, "council"), path_id(request, "consultation")
+    council_id, consultation_id = _consultation_ids(request)
     form = {k: v[0] for k, v in raw.items() if k in ("title", "description", "cost") and v}
     kept = raw.get("quote", [])
     try:
@@ -380,25 +395,21 @@ async def option_update(request: Request) -> Response:
     except InvalidForm as exc:
         return await _option_page(request, form=form, kept=kept, errors=exc.errors, status=422)
     except Conflict as exc:
-        return await _consultation_page(
-            request, council_id, consultation_id, notice=exc.key, status=409
-        )
-    return redirect(f"{_option_base(council_id, consultation_id)}#options")
+        return await _consultation_page(request, notice=exc.key, status=409)
+    return redirect(f"{_consultation_url(council_id, consultation_id)}#options")
 
 
 @access(STAFF)
 async def option_remove(request: Request) -> Response:
     await read_form(request)
-    council_id, consultation_id = path_id(request, "council"), path_id(request, "consultation")
+    council_id, consultation_id = _consultation_ids(request)
     try:
         await remove_option(
             council_id, consultation_id, path_id(request, "id"), actor=await _actor(request)
         )
     except Conflict as exc:
-        return await _consultation_page(
-            request, council_id, consultation_id, notice=exc.key, status=409
-        )
-    return redirect(f"{_option_base(council_id, consultation_id)}#options")
+        return await _consultation_page(request, notice=exc.key, status=409)
+    return redirect(f"{_consultation_url(council_id, consultation_id)}#options")
 
 
 _STATE_ACTIONS = {
@@ -408,61 +419,39 @@ _STATE_ACTIONS = {
 }
 
 
-async def _close_page(
-    request: Request,
-    council_id: int,
-    consultation_id: int,
-    *,
-    errors: dict[str, FieldError] | None = None,
-    status: int = 200,
-) -> Response:
-    overview = await consultation_overview(council_id, consultation_id)
-    return render(
-        request,
-        "staff/council_close.html",
-        status_code=status,
-        o=overview,
-        c=overview.consultation,
-        errors=errors or {},
-    )
-
-
 @access(STAFF)
 async def close_page(request: Request) -> Response:
     """What closing does, and the box to tick before closing for good."""
-    return await _close_page(request, path_id(request, "council"), path_id(request, "consultation"))
+    return await _consultation_view(request, "staff/council_close.html")
 
 
 @access(STAFF)
 async def consultation_state(request: Request) -> Response:
     form = await read_form(request)
-    council_id, consultation_id = path_id(request, "council"), path_id(request, "consultation")
+    council_id, consultation_id = _consultation_ids(request)
     name = str(form.get("action", ""))
     action = _STATE_ACTIONS.get(name)
     if action is None:
         raise SurveyError("error.bad_form")
     if name == "close" and form.get("confirm") != "1":
         # Closing cannot be undone: it needs the box of the confirmation page ticked.
-        return await _close_page(
+        return await _consultation_view(
             request,
-            council_id,
-            consultation_id,
+            "staff/council_close.html",
             errors={"confirm": FieldError("decide.close_confirm_required", {})},
             status=422,
         )
     try:
         await action(council_id, consultation_id, actor=await _actor(request))
     except Conflict as exc:
-        return await _consultation_page(
-            request, council_id, consultation_id, notice=exc.key, status=409
-        )
-    return redirect(f"{_staff_base(council_id)}/consultations/{consultation_id}")
+        return await _consultation_page(request, notice=exc.key, status=409)
+    return redirect(_consultation_url(council_id, consultation_id))
 
 
 @access(STAFF)
 async def statement_moderate(request: Request) -> Response:
     form = await read_form(request)
-    council_id, consultation_id = path_id(request, "council"), path_id(request, "consultation")
+    council_id, consultation_id = _consultation_ids(request)
     decision = str(form.get("decision", ""))
     if decision not in ("approve", "reject"):
         raise SurveyError("error.bad_form")
@@ -473,13 +462,11 @@ async def statement_moderate(request: Request) -> Response:
         approve=decision == "approve",
         actor=await _actor(request),
     )
-    return redirect(f"{_staff_base(council_id)}/consultations/{consultation_id}#statements")
+    return redirect(f"{_consultation_url(council_id, consultation_id)}#statements")
 
 
 async def _paper_page(
     request: Request,
-    council_id: int,
-    consultation_id: int,
     *,
     raw: RawForm | None = None,
     errors: dict[str, FieldError] | None = None,
@@ -487,33 +474,29 @@ async def _paper_page(
     receipt: str | None = None,
     status: int = 200,
 ) -> Response:
-    overview = await consultation_overview(council_id, consultation_id)
-    return render(
+    return await _consultation_view(
         request,
         "staff/council_paper.html",
-        status_code=status,
-        o=overview,
-        c=overview.consultation,
-        options=overview.options,
+        errors=errors,
+        status=status,
         raw=raw or {},
-        errors=errors or {},
         notice=notice,
         receipt=receipt,
         grades=GRADES_BEST_FIRST,
         format_amount=format_amount,
-        action=f"{_staff_base(council_id)}/consultations/{consultation_id}/paper",
+        action=f"{_consultation_url(*_consultation_ids(request))}/paper",
     )
 
 
 @access(STAFF)
 async def paper_page(request: Request) -> Response:
-    return await _paper_page(request, path_id(request, "council"), path_id(request, "consultation"))
+    return await _paper_page(request)
 
 
 @access(STAFF)
 async def paper_post(request: Request) -> Response:
     raw = form_values(await read_form(request))
-    council_id, consultation_id = path_id(request, "council"), path_id(request, "consultation")
+    council_id, consultation_id = _consultation_ids(request)
     overview = await consultation_overview(council_id, consultation_id)
     consultation = overview.consultation
     marks, errors = parse_ballot(
@@ -522,22 +505,16 @@ async def paper_post(request: Request) -> Response:
     member_text = (raw.get("member") or [""])[0]
     member_id = int(member_text) if member_text.isdigit() and len(member_text) < 10 else None
     if errors:
-        return await _paper_page(
-            request, council_id, consultation_id, raw=raw, errors=errors, status=422
-        )
+        return await _paper_page(request, raw=raw, errors=errors, status=422)
     try:
         receipt = await record_paper_ballot(
             council_id, consultation_id, member_id, marks, actor=await _actor(request)
         )
     except InvalidForm as exc:
-        return await _paper_page(
-            request, council_id, consultation_id, raw=raw, errors=exc.errors, status=422
-        )
+        return await _paper_page(request, raw=raw, errors=exc.errors, status=422)
     except Conflict as exc:
-        return await _paper_page(
-            request, council_id, consultation_id, raw=raw, notice=exc.key, status=409
-        )
-    return await _paper_page(request, council_id, consultation_id, receipt=receipt)
+        return await _paper_page(request, raw=raw, notice=exc.key, status=409)
+    return await _paper_page(request, receipt=receipt)
 
 
 routes: list[BaseRoute] = [

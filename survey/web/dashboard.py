@@ -11,14 +11,10 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from analysis.charts import dashboard as charts
-from survey.domain.dashboard import (
-    Bar,
-    Dashboard,
-    QuestionSummary,
-    build_dashboard,
-    filter_questions,
-)
+from survey.domain.dashboard import Dashboard, build_dashboard
+from survey.domain.dashboard_filters import filter_questions
 from survey.domain.definitions import QuestionDef
+from survey.domain.question_summaries import Bar, QuestionSummary
 from survey.domain.reports import build_public_results, build_report, set_public_results
 from survey.enums import Channel, QuestionKind
 from survey.errors import SurveyError

@@ -9,7 +9,8 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from survey.domain.councils import InvalidForm
-from survey.domain.sortition import draw_report, draw_sortition, plan_sortition, queued_draw
+from survey.domain.sortition import draw_report, draw_sortition, queued_draw
+from survey.domain.sortition_plan import plan_sortition
 from survey.i18n import LANGUAGES
 from survey.web.common import (
     STAFF,

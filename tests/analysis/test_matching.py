@@ -5,17 +5,11 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import clone
 
-from analysis.matching import (
-    ConceptProfile,
-    NoVectors,
-    OfferMatcher,
-    StemTfidf,
-    TfidfCosine,
-    WordVectors,
-    fold,
-    hit_at,
-    mean_reciprocal_rank,
-)
+from analysis.concept_profile import ConceptProfile
+from analysis.matching import OfferMatcher, TfidfCosine, hit_at, mean_reciprocal_rank
+from analysis.stem_tfidf import StemTfidf
+from analysis.word_vectors import NoVectors, WordVectors
+from analysis.words import fold
 
 OFFERS = [
     "Crèche des Lilas\nAccueil des enfants de 3 mois à 3 ans",

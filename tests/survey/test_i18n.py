@@ -16,7 +16,7 @@ from survey.domain.conditions import BETWEEN, EQUALS, INCLUDES, ONE_OF
 from survey.domain.definitions import ACCESS_MODES
 from survey.domain.followup import PARTS
 from survey.domain.import_dates import ORDERS
-from survey.domain.sortition import SIMPLE_ALGORITHM
+from survey.domain.sortition_form import SIMPLE_ALGORITHM
 from survey.enums import ActionStatus, Channel, JobState, QuestionKind, Role, SurveyStatus
 from survey.i18n import catalogue, translate
 

@@ -13,11 +13,13 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from survey.domain import dashboard
-from survey.domain.dashboard import Filters, count_answers, hide_small, parse_filters
+from survey.domain import crosstab, tallies
+from survey.domain.dashboard_filters import Filters, parse_filters
 from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef, get_definition
 from survey.domain.responses import load_responses
+from survey.domain.small_groups import hide_small
+from survey.domain.tallies import count_answers
 from survey.enums import QuestionKind
 from tests.factories import make_survey
 from tests.factories.staff import login, staff_user
@@ -139,7 +141,7 @@ async def test_counts_match_plain_python_on_random_data(params: dict[str, str]) 
     counted = await count_answers(definition, filters, PARIS)
     assert counted.slots == expected
     # The other path (straight from the responses) agrees as well.
-    direct = await dashboard._count_from_responses(definition, filters, PARIS)
+    direct = await tallies._count_from_responses(definition, filters, PARIS)
     assert direct.slots == expected
     assert sorted(counted.days) == sorted(direct.days)
 
@@ -280,7 +282,7 @@ async def test_crosstab_counts_and_row_shares(client: httpx.AsyncClient) -> None
     definition = await make_survey()
     items = random_items(definition, 300, seed=11)
     await load_responses(definition, items)
-    tab = await dashboard.cross_tabulate(definition, Filters(), "quartier", "conseil", 5, PARIS)
+    tab = await crosstab.cross_tabulate(definition, Filters(), "quartier", "conseil", 5, PARIS)
     for row in tab.rows:
         people = [i["answers"] for i in items if i["answers"]["quartier"] == row]
         total = sum(1 for a in people if "conseil" in a)

@@ -14,6 +14,7 @@ import pytest
 
 from analysis import sortition_lib
 from survey.domain import sortition as sortition_domain
+from survey.domain import sortition_form
 from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef, create_survey_from_definition, get_definition
 from survey.domain.responses import load_responses
@@ -478,8 +479,8 @@ async def test_sortition_large_pool_proposes_the_quick_draw_and_limits_maximin(
     client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The limits are lowered so that a small pool stands for a large one.
-    monkeypatch.setattr(sortition_domain, "MAXIMIN_PROPOSED_POOL", 5)
-    monkeypatch.setattr(sortition_domain, "MAXIMIN_MAX_POOL", 5)
+    monkeypatch.setattr(sortition_form, "MAXIMIN_PROPOSED_POOL", 5)
+    monkeypatch.setattr(sortition_form, "MAXIMIN_MAX_POOL", 5)
     definition = await volunteers(bissy=3, centre=3)
     council, _ = await make_council(0)
     await staff_client(client)

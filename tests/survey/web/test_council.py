@@ -539,6 +539,34 @@ async def test_staff_create_council_member_and_consultation_over_http(
     assert "50\u202f000" in consultation_page.text
 
 
+async def test_staff_paper_ballot_page_lists_options_refuses_errors_and_records(
+    client: httpx.AsyncClient,
+) -> None:
+    await staff_user(email := f"paper{next(_counter)}@council.example.org")
+    await login(client, email)
+    council, (member, *_) = await make_council()
+    consultation = await make_consultation(council, "approval", ["Jardin", "Navette"])
+    ids = await option_ids(consultation)
+    url = f"/staff/councils/{council.id}/consultations/{consultation.id}/paper"
+    page = await client.get(url)
+    assert page.status_code == 200
+    assert f'action="{url}"' in page.text
+    assert [f'name="a" value="{i}"' in page.text for i in ids] == [True, True]
+    csrf = field_value(page.text, "csrf")
+    unknown = await post_form(
+        client, url, [("csrf", csrf), ("member", str(member.id)), ("a", "999999")]
+    )
+    assert unknown.status_code == 422
+    assert "Une des propositions cochées n'existe pas." in text_of(unknown.text)
+    assert f'<option value="{member.id}" selected>' in unknown.text
+    recorded = await post_form(
+        client, url, [("csrf", csrf), ("member", str(member.id)), ("a", str(ids[1]))]
+    )
+    assert recorded.status_code == 200
+    assert "Bulletin papier enregistré." in text_of(recorded.text)
+    assert [b["marks"] for b in await ballots(consultation)] == [{"1": 1}]
+
+
 async def test_ballot_without_csrf_is_refused_and_choices_kept(client: httpx.AsyncClient) -> None:
     council, (member, *_) = await make_council()
     consultation = await make_consultation(council, "approval", ["A", "B"])

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from survey.domain import dashboard, jobs
+from survey.domain import dashboard_filters, jobs, tallies
 from survey.domain.accounts import add_account
 from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef
@@ -161,11 +161,11 @@ async def test_dashboard_counts_a_moment_near_midnight_on_its_cayenne_day(
     first, second = dt.date(2026, 12, 1), dt.date(2026, 12, 2)
     # The tallies (counted in Cayenne), the same counts read from the responses, then Paris:
     # the tallies are rebuilt for the other zone, where every answer falls on 2 December.
-    counted = await dashboard.count_answers(definition, dashboard.Filters(), CAYENNE)
+    counted = await tallies.count_answers(definition, dashboard_filters.Filters(), CAYENNE)
     assert counted.days == [(first, "web", 5), (second, "web", 6)]
-    direct = await dashboard._count_from_responses(definition, dashboard.Filters(), CAYENNE)
+    direct = await tallies._count_from_responses(definition, dashboard_filters.Filters(), CAYENNE)
     assert direct.days == counted.days
-    paris = await dashboard.count_answers(definition, dashboard.Filters(), PARIS)
+    paris = await tallies.count_answers(definition, dashboard_filters.Filters(), PARIS)
     assert paris.days == [(second, "web", 11)]
 
     await as_staff(cayenne)
@@ -204,7 +204,7 @@ async def test_paris_by_default_across_the_autumn_clock_change(client: httpx.Asy
         sorted(r[1] for r in rows[1:])
         == ["2026-10-25T00:30:00+02:00"] * 3 + ["2026-10-25T23:30:00+01:00"] * 3
     )
-    counted = await dashboard.count_answers(definition, dashboard.Filters(), PARIS)
+    counted = await tallies.count_answers(definition, dashboard_filters.Filters(), PARIS)
     assert counted.days == [(dt.date(2026, 10, 25), "web", 6)]
 
 
