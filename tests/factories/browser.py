@@ -5,6 +5,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from tests.factories.staff import PASSWORD
+
 CHROMIUM = "/usr/bin/chromium"
 
 
@@ -50,3 +52,11 @@ async def violations(page) -> list[str]:  # type: ignore[no-untyped-def]
         f"{v['id']}: {[n['target'] for n in v['nodes']][:3]}"
         for v in results.response["violations"]
     ]
+
+
+async def staff_login(page, live_server: str, email: str) -> None:  # type: ignore[no-untyped-def]
+    await page.goto(f"{live_server}/staff/login")
+    await page.get_by_label("Adresse e-mail").fill(email)
+    await page.get_by_label("Mot de passe").fill(PASSWORD)
+    await page.get_by_role("button", name="Se connecter").click()
+    await page.get_by_role("link", name="Questionnaires").first.wait_for()

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import itertools
 import uuid
 
+from survey.domain import needs as domain
+from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef
 from survey.domain.responses import load_responses
-from tests.factories import make_survey
+from survey.models.needs import AnalysisRun, Need, NeedAnswer
+from tests.factories import finish_jobs, make_survey
+from tests.factories.resident import random_items
+
+_counter = itertools.count(1)
 
 CHILDCARE = [
     "Pas assez de places en crèche pour les bébés",
@@ -53,3 +60,45 @@ async def survey_with_answers(texts: list[str], territory: list[str] | None = No
     ]
     await load_responses(definition, items)
     return definition
+
+
+async def run_jobs() -> None:
+    await finish_jobs(domain.JOB_KIND)
+
+
+async def survey_with_need(
+    label: str, texts: list[str], place: str = "hauts"
+) -> tuple[SurveyDef, AnalysisRun, Need]:
+    """A survey whose answers all went to one need of a finished run."""
+    definition = await make_survey()
+    items = random_items(definition, len(texts), seed=next(_counter))
+    for item, text in zip(items, texts, strict=True):
+        item["answers"]["manque"] = text
+        item["answers"]["quartier"] = place
+    await load_responses(definition, items)
+    async with connection() as conn:
+        ids = [
+            r["id"]
+            for r in await conn.fetch(
+                "SELECT id FROM responses WHERE survey_id = $1 ORDER BY id", definition.id
+            )
+        ]
+    run = await AnalysisRun.create(
+        survey_id=definition.id, question_code="manque", state="done", n_answers=len(ids)
+    )
+    need = await Need.create(
+        run=run, label=label, keywords=["bus", "soir"], quote_response_ids=ids[:3], size=len(ids)
+    )
+    for rid in ids:
+        await NeedAnswer.create(run=run, response_id=rid, need=need)
+    return definition, run, need
+
+
+BUS_TEXTS = [
+    "Des bus le soir, après 20h il n'y a plus rien",
+    "Le dernier bus part trop tôt pour rentrer du travail",
+    "Plus de bus le dimanche",
+    "Un transport pour remonter chez nous le soir",
+    "On attend le bus 25 minutes",
+    "Une navette pour aller au marché",
+]

@@ -49,3 +49,9 @@ async def send(client: httpx.AsyncClient, url: str, fields: list[tuple[str, str]
 
 def new_slug() -> str:
     return f"b-{uuid.uuid4().hex[:10]}"
+
+
+async def staff_client(client: httpx.AsyncClient) -> httpx.AsyncClient:
+    """``client``, logged in as a new staff member."""
+    await log_in(client)
+    return client

@@ -9,19 +9,12 @@ import pytest
 
 from survey.models.actors import Actor
 from tests.factories import make_survey
-from tests.factories.staff import login, staff_user
+from tests.factories.staff import staff_client
 from tests.htmlform import field_value, post_form, text_of
 
 pytestmark = pytest.mark.usefixtures("orm")
 _counter = itertools.count(1)
 HOSTILE = '<script>alert("x")</script>'
-
-
-async def staff_client(client: httpx.AsyncClient) -> httpx.AsyncClient:
-    email = f"actors{next(_counter)}@example.org"
-    await staff_user(email)
-    await login(client, email)
-    return client
 
 
 async def csrf(client: httpx.AsyncClient) -> str:

@@ -14,8 +14,8 @@ import pytest
 from survey.models.actors import Actor
 from tests.factories import make_survey
 from tests.factories.cli import parlons
+from tests.factories.staff import staff_client
 from tests.htmlform import field_value, text_of
-from tests.survey.domain.test_actors import staff_client
 
 pytestmark = pytest.mark.usefixtures("orm")
 _counter = itertools.count(1)

@@ -11,8 +11,8 @@ import pytest
 
 from survey.models.actors import Actor
 from tests.factories import make_survey
+from tests.factories.staff import staff_client
 from tests.htmlform import field_value, text_of
-from tests.survey.domain.test_actors import staff_client
 
 pytestmark = pytest.mark.usefixtures("orm")
 HOSTILE = "<script>alert(1)</script>"

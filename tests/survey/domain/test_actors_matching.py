@@ -8,56 +8,19 @@ import httpx
 import pytest
 
 from survey.domain.db import connection
-from survey.domain.definitions import SurveyDef
-from survey.domain.responses import load_responses
 from survey.models.actions import Action
 from survey.models.actors import Actor, ActorNeedLink
-from survey.models.needs import AnalysisRun, Need, NeedAnswer
-from tests.factories import make_survey
+from survey.models.needs import AnalysisRun, Need
+from tests.factories.needs import BUS_TEXTS, survey_with_need
+from tests.factories.staff import staff_client
 from tests.htmlform import field_value, post_form, text_of
-from tests.survey.domain.test_actors import staff_client
-from tests.survey.domain.test_dashboard import random_items
 
 pytestmark = pytest.mark.usefixtures("orm")
 _counter = itertools.count(1)
 
 
-async def survey_with_need(
-    label: str, texts: list[str], place: str = "hauts"
-) -> tuple[SurveyDef, AnalysisRun, Need]:
-    """A survey whose answers all went to one need of a finished run."""
-    definition = await make_survey()
-    items = random_items(definition, len(texts), seed=next(_counter))
-    for item, text in zip(items, texts, strict=True):
-        item["answers"]["manque"] = text
-        item["answers"]["quartier"] = place
-    await load_responses(definition, items)
-    async with connection() as conn:
-        ids = [
-            r["id"]
-            for r in await conn.fetch(
-                "SELECT id FROM responses WHERE survey_id = $1 ORDER BY id", definition.id
-            )
-        ]
-    run = await AnalysisRun.create(
-        survey_id=definition.id, question_code="manque", state="done", n_answers=len(ids)
-    )
-    need = await Need.create(
-        run=run, label=label, keywords=["bus", "soir"], quote_response_ids=ids[:3], size=len(ids)
-    )
-    for rid in ids:
-        await NeedAnswer.create(run=run, response_id=rid, need=need)
-    return definition, run, need
 
 
-BUS_TEXTS = [
-    "Des bus le soir, après 20h il n'y a plus rien",
-    "Le dernier bus part trop tôt pour rentrer du travail",
-    "Plus de bus le dimanche",
-    "Un transport pour remonter chez nous le soir",
-    "On attend le bus 25 minutes",
-    "Une navette pour aller au marché",
-]
 
 
 async def directory(tag: int) -> dict[str, Actor]:

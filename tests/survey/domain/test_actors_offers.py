@@ -18,9 +18,9 @@ from survey.enums import ActorKind
 from survey.models.actors import Actor, ActorNeedLink
 from survey.models.needs import AnalysisRun, Need, NeedAnswer
 from tests.factories import PARIS, make_survey
+from tests.factories.needs import survey_with_need
+from tests.factories.staff import staff_client
 from tests.htmlform import field_value, post_form, text_of
-from tests.survey.domain.test_actors import staff_client
-from tests.survey.domain.test_actors_matching import survey_with_need
 
 pytestmark = pytest.mark.usefixtures("orm")
 _counter = itertools.count(1)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
 from pathlib import Path
 
 import httpx
@@ -14,9 +13,8 @@ from survey.domain import needs as domain
 from survey.domain.definitions import SurveyDef
 from survey.errors import Conflict
 from survey.models.needs import AnalysisRun, Need
-from tests.factories import finish_jobs
-from tests.factories.needs import BUSES, CHILDCARE, DOCTORS, survey_with_answers
-from tests.factories.staff import login, staff_user
+from tests.factories.needs import BUSES, CHILDCARE, DOCTORS, run_jobs, survey_with_answers
+from tests.factories.staff import log_in
 from tests.htmlform import field_value, hidden_fields, post_form, text_of
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -26,8 +24,6 @@ pytestmark = pytest.mark.usefixtures("orm")
 
 
 
-async def run_jobs() -> None:
-    await finish_jobs(domain.JOB_KIND)
 
 
 async def test_analysis_run_groups_answers_into_needs() -> None:
@@ -87,15 +83,9 @@ async def _done_run(texts: list[str], k: int) -> tuple[SurveyDef, AnalysisRun]:
     return definition, await AnalysisRun.get(id=run.id)
 
 
-async def _staff(client: httpx.AsyncClient) -> None:
-    email = f"needs-{uuid.uuid4().hex[:8]}@example.org"
-    await staff_user(email)
-    await login(client, email)
-
-
 async def test_review_rename_merge_split_over_http(client: httpx.AsyncClient) -> None:
     definition, run = await _done_run(CHILDCARE + BUSES + DOCTORS, 3)
-    await _staff(client)
+    await log_in(client)
     base = f"/staff/surveys/{definition.slug}/analysis/{run.id}"
     page = (await client.get(base)).text
     csrf = field_value(page, "csrf")
@@ -134,7 +124,7 @@ async def test_review_rename_merge_split_over_http(client: httpx.AsyncClient) ->
 
 async def test_review_move_and_not_a_need(client: httpx.AsyncClient) -> None:
     definition, run = await _done_run(CHILDCARE + BUSES, 2)
-    await _staff(client)
+    await log_in(client)
     base = f"/staff/surveys/{definition.slug}/analysis/{run.id}"
     csrf = field_value((await client.get(base)).text, "csrf")
     needs = await domain.needs_of_run(run)
@@ -178,7 +168,7 @@ async def test_breakdown_hides_small_groups(client: httpx.AsyncClient) -> None:
     values = list(counts.values())
     assert None in values  # the one-person "bissy" groups are hidden
     assert all(v is None or v >= 5 for v in values)
-    await _staff(client)
+    await log_in(client)
     page = (
         await client.get(f"/staff/surveys/{definition.slug}/analysis/{run.id}?by=quartier")
     ).text
@@ -187,7 +177,7 @@ async def test_breakdown_hides_small_groups(client: httpx.AsyncClient) -> None:
 
 async def test_start_page_refuses_bad_input_and_keeps_it(client: httpx.AsyncClient) -> None:
     definition = await survey_with_answers(CHILDCARE)
-    await _staff(client)
+    await log_in(client)
     url = f"/staff/surveys/{definition.slug}/analysis"
     csrf = field_value((await client.get(url)).text, "csrf")
     response = await post_form(

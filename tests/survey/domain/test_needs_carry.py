@@ -13,9 +13,9 @@ from survey.domain import needs as domain
 from survey.domain.responses import load_responses
 from survey.models.actions import Action
 from survey.models.needs import AnalysisRun, Need
-from tests.factories.needs import BUSES, CHILDCARE, DOCTORS, survey_with_answers
+from tests.factories.needs import BUSES, CHILDCARE, DOCTORS, run_jobs, survey_with_answers
+from tests.factories.staff import log_in
 from tests.htmlform import post_form, text_of
-from tests.survey.domain.test_needs import _staff, run_jobs
 
 pytestmark = pytest.mark.usefixtures("orm")
 
@@ -109,7 +109,7 @@ async def test_rerun_keeps_reviewed_name_mark_and_action_and_says_what_changed(
     assert action.need_id == carried.id
     assert second.changes["grew"] == ["Bus du soir et du dimanche"]
     assert second.changes["gone"] == []
-    await _staff(client)
+    await log_in(client)
     page = text_of(
         (await client.get(f"/staff/surveys/{definition.slug}/analysis/{second.id}")).text
     )
@@ -138,7 +138,7 @@ async def test_next_wave_carries_reviewed_names_by_meaning(client: httpx.AsyncCl
             "Des médecins qui prennent de nouveaux patients",
         ]
     )
-    await _staff(client)
+    await log_in(client)
     url = f"/staff/surveys/{later.slug}/analysis/vocabulary"
     page = (await client.get(url)).text
     fields = [(k, v) for k, v in form_fields(page, "vocabulary") if k != "previous_survey"]
@@ -165,7 +165,7 @@ async def test_vocabulary_edited_in_the_web_guides_the_next_analysis(
         "Un parc à chiens",
     ]
     definition = await survey_with_answers(CHILDCARE + BUSES + DOCTORS + dogs)
-    await _staff(client)
+    await log_in(client)
     url = f"/staff/surveys/{definition.slug}/analysis/vocabulary"
     page = (await client.get(url)).text
     assert "Transports et déplacements" in page
@@ -202,7 +202,7 @@ async def test_vocabulary_bad_input_is_answered_next_to_its_field(
     client: httpx.AsyncClient,
 ) -> None:
     definition = await survey_with_answers(CHILDCARE + BUSES)
-    await _staff(client)
+    await log_in(client)
     url = f"/staff/surveys/{definition.slug}/analysis/vocabulary"
     page = (await client.get(url)).text
     fields = form_fields(page, "vocabulary")

@@ -8,9 +8,9 @@ import pytest
 from survey.domain import needs as domain
 from survey.domain.db import connection
 from survey.models.needs import AnalysisRun, NeedMention
-from tests.factories.needs import BUSES, CHILDCARE, DOCTORS, survey_with_answers
+from tests.factories.needs import BUSES, CHILDCARE, DOCTORS, run_jobs, survey_with_answers
+from tests.factories.staff import log_in
 from tests.htmlform import field_value, hidden_fields, post_form, text_of
-from tests.survey.domain.test_needs import _staff, run_jobs
 
 pytestmark = pytest.mark.usefixtures("orm")
 
@@ -66,7 +66,7 @@ async def test_answer_with_two_needs_is_stored_and_counted_once_per_need(
     mentioned = next(n for n in needs if n.id == mentions[0].need_id)
     assert mentioned.also >= 1
     assert run.quality["several_needs"] >= 1
-    await _staff(client)
+    await log_in(client)
     base = f"/staff/surveys/{definition.slug}/analysis/{run.id}"
     page = text_of((await client.get(base)).text)
     assert f"{mentioned.label} cité par {mentioned.size} personne(s)" in " ".join(page.split())
@@ -94,7 +94,7 @@ async def test_merging_the_two_needs_of_an_answer_counts_its_author_once(
             )
         )
     before = await _residents(run)
-    await _staff(client)
+    await log_in(client)
     base = f"/staff/surveys/{definition.slug}/analysis/{run.id}"
     csrf = field_value((await client.get(base)).text, "csrf")
     asked = await post_form(
@@ -134,7 +134,7 @@ async def test_moving_an_answer_to_its_other_need_drops_the_mention(
     both = await _response_id(run, BOTH[1])
     mention = await NeedMention.filter(run_id=run.id, response_id=both).first()
     assert mention is not None
-    await _staff(client)
+    await log_in(client)
     base = f"/staff/surveys/{definition.slug}/analysis/{run.id}"
     csrf = field_value((await client.get(base)).text, "csrf")
     moved = await post_form(

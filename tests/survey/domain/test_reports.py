@@ -11,9 +11,9 @@ from survey.domain.db import connection
 from survey.domain.responses import load_responses
 from survey.models.needs import AnalysisRun, Need, NeedAnswer
 from tests.factories import make_survey
+from tests.factories.resident import random_items
 from tests.factories.staff import login, staff_user
 from tests.htmlform import field_value, post_form, text_of
-from tests.survey.domain.test_dashboard import random_items
 
 pytestmark = pytest.mark.usefixtures("orm")
 

@@ -13,11 +13,10 @@ import pytest
 
 from survey.domain.actors_demo import load_demo_actors
 from survey.models.actors import Actor
-from tests.factories.browser import PHONE, chromium_missing, launch
+from tests.factories.browser import PHONE, chromium_missing, launch, staff_login
+from tests.factories.needs import BUS_TEXTS, survey_with_need
 from tests.factories.staff import staff_user
 from tests.survey.domain.test_actors_io import gogocarto_file
-from tests.survey.domain.test_actors_matching import BUS_TEXTS, survey_with_need
-from tests.survey.web.test_needs_browser import staff_login
 
 ROOT = Path(__file__).resolve().parents[3]
 LAPTOP = {"width": 1366, "height": 900}

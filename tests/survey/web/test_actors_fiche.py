@@ -11,12 +11,10 @@ import httpx
 import pytest
 
 from survey.models.actors import Actor, ActorNeedLink
-from tests.factories.browser import chromium_missing, launch
-from tests.factories.staff import staff_user
+from tests.factories.browser import chromium_missing, launch, staff_login
+from tests.factories.needs import BUS_TEXTS, survey_with_need
+from tests.factories.staff import staff_client, staff_user
 from tests.htmlform import field_value, post_form, text_of
-from tests.survey.domain.test_actors import staff_client
-from tests.survey.domain.test_actors_matching import BUS_TEXTS, survey_with_need
-from tests.survey.web.test_needs_browser import staff_login
 
 pytestmark = pytest.mark.usefixtures("orm")
 HOSTILE = "<script>alert(1)</script>"

@@ -15,9 +15,9 @@ from survey.domain.actors import clean_actor
 from survey.domain.actors_demo import load_demo_actors
 from survey.models.actors import Actor, ActorNeedLink
 from tests.factories import make_survey
+from tests.factories.needs import BUS_TEXTS, survey_with_need
+from tests.factories.staff import staff_client
 from tests.htmlform import field_value, post_form, text_of
-from tests.survey.domain.test_actors import staff_client
-from tests.survey.domain.test_actors_matching import BUS_TEXTS, survey_with_need
 
 ROOT = Path(__file__).resolve().parents[3]
 pytestmark = pytest.mark.usefixtures("orm")

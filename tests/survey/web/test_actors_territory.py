@@ -15,8 +15,9 @@ from survey.domain.actors import bounds_of
 from survey.domain.actors_map import parse_outlines
 from survey.models.actors import Actor
 from tests.factories import make_survey
+from tests.factories.staff import staff_client
 from tests.htmlform import text_of
-from tests.survey.domain.test_actors import actor_fields, csrf, staff_client
+from tests.survey.domain.test_actors import actor_fields, csrf
 from tests.survey.domain.test_actors_io import gogocarto_file, upload
 from tests.survey.domain.test_actors_map import send
 

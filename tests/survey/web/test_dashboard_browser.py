@@ -14,8 +14,8 @@ from survey.domain.responses import load_responses
 from survey.models.needs import AnalysisRun, Need, NeedAnswer
 from tests.factories import make_survey
 from tests.factories.browser import chromium_missing, launch
+from tests.factories.resident import random_items
 from tests.factories.staff import PASSWORD, staff_user
-from tests.survey.domain.test_dashboard import random_items
 
 pytestmark = [
     pytest.mark.usefixtures("orm"),

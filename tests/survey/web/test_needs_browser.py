@@ -8,7 +8,7 @@ import pytest
 
 from survey.domain import needs as domain
 from survey.models.needs import AnalysisRun
-from tests.factories.browser import chromium_missing, launch
+from tests.factories.browser import chromium_missing, launch, staff_login
 from tests.factories.needs import BUSES, CHILDCARE, DOCTORS, survey_with_answers
 from tests.factories.staff import PASSWORD, staff_user
 
@@ -68,12 +68,6 @@ async def test_staff_review_needs_in_the_browser(live_server: str) -> None:
     assert "Besoin renommé" in [n.label for n in final]
 
 
-async def staff_login(page, live_server: str, email: str) -> None:  # type: ignore[no-untyped-def]
-    await page.goto(f"{live_server}/staff/login")
-    await page.get_by_label("Adresse e-mail").fill(email)
-    await page.get_by_label("Mot de passe").fill(PASSWORD)
-    await page.get_by_role("button", name="Se connecter").click()
-    await page.get_by_role("link", name="Questionnaires").first.wait_for()
 
 
 @pytest.mark.skipif(chromium_missing(), reason="Debian's chromium is not installed")

@@ -10,9 +10,9 @@ import pytest
 from survey.domain import needs as domain
 from survey.domain.responses import load_responses
 from survey.models.needs import AnalysisRun
-from tests.factories.needs import BUSES, CHILDCARE, DOCTORS, survey_with_answers
+from tests.factories.needs import BUSES, CHILDCARE, DOCTORS, run_jobs, survey_with_answers
+from tests.factories.staff import log_in
 from tests.htmlform import field_value, hidden_fields, post_form, text_of
-from tests.survey.domain.test_needs import _staff, run_jobs
 
 pytestmark = pytest.mark.usefixtures("orm")
 
@@ -29,7 +29,7 @@ async def test_run_page_shows_themes_then_their_needs(client: httpx.AsyncClient)
     assert run.state == "done"
     assert run.quality["themes"] >= 2
     assert 0 <= run.quality["unclassified_share"] <= 1
-    await _staff(client)
+    await log_in(client)
     html = (await client.get(f"/staff/surveys/{definition.slug}/analysis/{run.id}")).text
     page = text_of(html)
     assert "Thèmes" in page
@@ -49,7 +49,7 @@ async def test_run_page_shows_themes_then_their_needs(client: httpx.AsyncClient)
 async def test_merge_proposes_a_name_and_asks(client: httpx.AsyncClient) -> None:
     definition = await survey_with_answers(CHILDCARE + BUSES + DOCTORS)
     run = await _run(definition, n_clusters=3)
-    await _staff(client)
+    await log_in(client)
     base = f"/staff/surveys/{definition.slug}/analysis/{run.id}"
     csrf = field_value((await client.get(base)).text, "csrf")
     first, second, _ = await domain.needs_of_run(run)
@@ -80,7 +80,7 @@ async def test_merge_without_a_name_is_answered_next_to_the_field(
 ) -> None:
     definition = await survey_with_answers(CHILDCARE + BUSES + DOCTORS)
     run = await _run(definition, n_clusters=3)
-    await _staff(client)
+    await log_in(client)
     base = f"/staff/surveys/{definition.slug}/analysis/{run.id}"
     csrf = field_value((await client.get(base)).text, "csrf")
     first, second, _ = await domain.needs_of_run(run)

@@ -11,10 +11,9 @@ import pytest
 
 from survey.domain import needs as domain
 from tests.factories import finish_jobs
-from tests.factories.browser import chromium_missing, launch
+from tests.factories.browser import chromium_missing, launch, staff_login
 from tests.factories.needs import survey_with_answers
 from tests.factories.staff import staff_user
-from tests.survey.web.test_needs_browser import staff_login
 
 ROOT = Path(__file__).resolve().parents[3]
 pytestmark = pytest.mark.usefixtures("orm")
