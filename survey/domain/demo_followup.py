@@ -18,7 +18,7 @@ from survey.domain.council_results import close_consultation
 from survey.domain.councils import NewCouncil, NewMember, add_member, create_council
 from survey.domain.definitions import get_definition
 from survey.domain.followup import PARTS, set_followup
-from survey.domain.needs import JOB_KIND, latest_run, needs_of_run, start_analysis
+from survey.domain.needs import JOB_KIND, latest_run, needs_of_run, run_analysis, start_analysis
 from survey.domain.sortition import create_options_from_needs
 from survey.enums import JobState
 from survey.models.actions import Action
@@ -72,7 +72,9 @@ async def _analysed(slug: str) -> AnalysisRun | None:
     run = await latest_run(definition.id, QUESTION)
     if run is None or run.state != JobState.DONE:
         await start_analysis(slug, QUESTION)
-        while await jobs.run_next([JOB_KIND]) is not None:
+        analyses = jobs.JobRegistry()
+        analyses.add(JOB_KIND, run_analysis)
+        while await jobs.run_next(analyses) is not None:
             pass
         run = await latest_run(definition.id, QUESTION)
     return run if run is not None and run.state == JobState.DONE else None

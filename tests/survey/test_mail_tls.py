@@ -20,7 +20,15 @@ from survey.domain import mail
 from survey.settings import SmtpSettings
 from tests.factories import make_survey
 from tests.survey.test_builder import log_in
-from tests.survey.test_mail import SENDER, Inbox, free_port, mail_rows, post_addresses, run_due_jobs
+from tests.survey.test_mail import (
+    APP_JOBS,
+    SENDER,
+    Inbox,
+    free_port,
+    mail_rows,
+    post_addresses,
+    run_due_jobs,
+)
 
 pytestmark = pytest.mark.usefixtures("orm")
 
@@ -96,6 +104,7 @@ async def staff_client(orm: str, settings, smtp: SmtpSettings) -> AsyncIterator[
     from survey.app import create_app
 
     app = create_app(dataclasses.replace(settings, smtp=smtp), orm)
+    APP_JOBS.append(app.state.jobs)
     try:
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://testserver"
@@ -103,7 +112,7 @@ async def staff_client(orm: str, settings, smtp: SmtpSettings) -> AsyncIterator[
             await log_in(client)
             yield client
     finally:
-        mail.configure(None)
+        APP_JOBS.remove(app.state.jobs)
 
 
 async def send_one(orm: str, settings, smtp: SmtpSettings, address: str) -> dict:  # type: ignore[no-untyped-def, type-arg]
