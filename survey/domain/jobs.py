@@ -274,20 +274,22 @@ async def run_next(
     return job_id
 
 
-async def requeue_stalled(registry: JobRegistry) -> int:
-    """Jobs whose worker stopped beating (killed, its machine lost) go back to the queue, or
-    fail once they stalled ``registry.max_stalls`` times (a job that kills its worker each
-    time must not take the others down forever); return how many."""
+async def requeue_stalled(registry: JobRegistry, kinds: Collection[str] | None = None) -> int:
+    """Jobs of the kinds this worker runs whose worker stopped beating (killed, its machine
+    lost) go back to the queue, or fail once they stalled ``registry.max_stalls`` times (a
+    job that kills its worker each time must not take the others down forever); return how
+    many."""
     async with connection() as conn:
         result = await conn.execute(
             "UPDATE jobs SET stalls = stalls + 1, started_at = NULL,"
             " state = CASE WHEN stalls + 1 >= $2 THEN 'failed' ELSE 'queued' END,"
             " finished_at = CASE WHEN stalls + 1 >= $2 THEN now() END,"
             " error = 'the worker running this job stopped'"
-            " WHERE state = 'running'"
+            " WHERE state = 'running' AND kind = ANY($3::text[])"
             " AND heartbeat_at < now() - make_interval(secs => $1)",
             float(registry.stall_seconds),
             registry.max_stalls,
+            registry.runnable(kinds, zoned=True),
         )
     count = int(result.split()[-1])
     if count:
@@ -336,7 +338,7 @@ async def worker(
                     await schedule_daily(registry, time_zone=time_zone, kinds=kinds)
                     scheduled = True
                 if time.monotonic() - checked > min(poll_seconds, registry.stall_seconds / 2):
-                    await requeue_stalled(registry)
+                    await requeue_stalled(registry, kinds)
                     checked = time.monotonic()
                 wake.clear()
                 if await run_next(registry, kinds, time_zone=time_zone) is None:
