@@ -148,6 +148,9 @@ def serve(settings: Settings, database_url: str, *, host: str, port: int, worker
         proxy_headers=True,
         log_level="info",
         access_log=False,
+        # A new worker process unpickles the factory, and so imports this module, before
+        # it can answer the supervisor's health checks: seconds on a loaded machine.
+        timeout_worker_healthcheck=60,
     )
     if workers > 1:
         # What uvicorn.run does for several workers, which it allows for an import string
