@@ -5,6 +5,9 @@ and actions from the first start. Loaded once: a second call finds its council a
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 from survey.domain import jobs
 from survey.domain.consultations import (
     ConsultationDraft,
@@ -27,6 +30,8 @@ from survey.models.needs import AnalysisRun
 
 COUNCIL = "Conseil citoyen des quartiers (démo)"
 QUESTION = "manque"
+# How long the demo waits for its analysis when another process runs it.
+ANALYSIS_WAIT = 600.0
 ACTOR = "demo"
 # The members' grades for the four largest needs, best first (majority judgment, 0 to 6):
 # the first need is rated highest by most members, so the result reads clearly.
@@ -67,15 +72,24 @@ TERRITORIES = [
 
 async def _analysed(slug: str) -> AnalysisRun | None:
     """The latest finished analysis of the demo's "what do you miss" question, run here
-    (inline, not waiting for a worker) when there is none."""
+    (inline, not waiting for a worker) when there is none.
+
+    A served process sharing the database may take the job first (its worker is woken as
+    soon as the job is queued): then this waits for its end, at most ``ANALYSIS_WAIT``."""
     definition = await get_definition(slug)
     run = await latest_run(definition.id, QUESTION)
     if run is None or run.state != JobState.DONE:
-        await start_analysis(slug, QUESTION)
+        started = await start_analysis(slug, QUESTION)
         analyses = jobs.JobRegistry()
         analyses.add(JOB_KIND, run_analysis)
-        while await jobs.run_next(analyses) is not None:
-            pass
+        deadline = time.monotonic() + ANALYSIS_WAIT
+        while time.monotonic() < deadline:
+            ran = await jobs.run_next(analyses)
+            await started.refresh_from_db(fields=["state"])
+            if started.state not in (JobState.QUEUED, JobState.RUNNING):
+                break
+            if ran is None:
+                await asyncio.sleep(0.2)
         run = await latest_run(definition.id, QUESTION)
     return run if run is not None and run.state == JobState.DONE else None
 
