@@ -8,6 +8,7 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 import asyncpg
 from starlette.applications import Starlette
@@ -19,7 +20,8 @@ from tortoise.contrib.starlette import RegisterTortoise
 from tortoise.exceptions import ValidationError
 
 from survey import db
-from survey.domain import jobs, mail
+from survey.domain import jobs
+from survey.domain.job_kinds import job_registry
 from survey.errors import SurveyError, Unavailable
 from survey.settings import Settings
 from survey.web.common import render
@@ -67,7 +69,9 @@ async def _server_error(request: Request, exc: Exception) -> Response:
 def create_app(
     settings: Settings, database_url: str, *, pool_max: int = 10, run_jobs: bool = True
 ) -> Starlette:
-    """Build the app for an already migrated database at ``database_url``."""
+    """Build the app for an already migrated database at ``database_url``; its job
+    registry (``app.state.jobs``) sends e-mail with ``settings.smtp``."""
+    registry = job_registry(settings.smtp)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -81,7 +85,12 @@ def create_app(
             task = None
             if run_jobs:
                 task = asyncio.create_task(
-                    jobs.worker(time_zone=settings.time_zone, kinds=settings.job_kinds)
+                    jobs.worker(
+                        registry,
+                        database_url=database_url,
+                        time_zone=settings.time_zone,
+                        kinds=settings.job_kinds,
+                    )
                 )
             try:
                 yield
@@ -116,7 +125,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.settings = settings
-    mail.configure(settings.smtp)
+    app.state.jobs = registry
     app.state.limiter = Limiter(
         per_client=settings.submissions_per_minute,
         per_session=max(10, settings.submissions_per_minute // 10),
@@ -124,12 +133,32 @@ def create_app(
     return app
 
 
-def app_from_environment() -> Starlette:
-    """Factory for uvicorn (also in worker processes): settings and URL from the environment."""
-    import os
+def serve(settings: Settings, database_url: str, *, host: str, port: int, workers: int = 1) -> None:
+    """Serve the app with uvicorn; each worker process builds it from the arguments given
+    here (pickled into the process), not from the environment."""
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
 
-    from survey.runtime import RESOLVED_URL_VAR
-    from survey.settings import load
-
-    settings = load()
-    return create_app(settings, os.environ.get(RESOLVED_URL_VAR) or settings.database_url or "")
+    config = uvicorn.Config(
+        partial(create_app, settings, database_url),
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        log_level="info",
+        access_log=False,
+        # A new worker process unpickles the factory, and so imports this module, before
+        # it can answer the supervisor's health checks: seconds on a loaded machine.
+        timeout_worker_healthcheck=60,
+    )
+    if workers > 1:
+        # What uvicorn.run does for several workers, which it allows for an import string
+        # only: one socket, a supervisor restarting the processes that die.
+        Multiprocess(config, sockets=[config.bind_socket()]).run()
+        return
+    server = uvicorn.Server(config)
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run()
+    if not server.started:
+        raise SystemExit(3)  # uvicorn's own status when the app could not start

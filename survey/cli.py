@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from survey import __version__, cli_actors, cli_analysis, cli_opinion, settings
 from survey.cli_common import with_database
-from survey.runtime import RESOLVED_URL_VAR, Database, open_database, orm
+from survey.runtime import open_database, orm
 
 T = TypeVar("T")
 
@@ -35,27 +35,19 @@ def _stop_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, handler)
 
 
-def _serve(database: Database, host: str, port: int, workers: int) -> None:
-    import uvicorn
+def _serve(config: settings.Settings, url: str, args: argparse.Namespace) -> None:
+    # The one import of the web app by the command, when it serves it.
+    from survey.app import serve
 
-    os.environ[RESOLVED_URL_VAR] = database.url
-    uvicorn.run(
-        "survey.app:app_from_environment",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        proxy_headers=True,
-        log_level="info",
-        access_log=False,
-    )
+    serve(config, url, host=args.host, port=args.port, workers=args.workers)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     _stop_on_sigterm()
-    database = open_database(settings.load())
+    config = settings.load()
+    database = open_database(config)
     try:
-        _serve(database, args.host, args.port, args.workers)
+        _serve(config, database.url, args)
     finally:
         database.stop()
     return 0
@@ -88,7 +80,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(f"  Residents:  {base}/s/{slug}", flush=True)
         print(f"  Staff:      {base}/staff  (login {DEMO_EMAIL} / {DEMO_PASSWORD})", flush=True)
         print(f"  Follow-up:  {base}/s/{slug}/suivi", flush=True)
-        _serve(database, args.host, args.port, args.workers)
+        _serve(config, database.url, args)
     finally:
         database.stop()
     return 0

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -13,9 +12,6 @@ from tortoise import Tortoise
 from survey import db
 from survey.pgserver import EmbeddedPostgres
 from survey.settings import Settings
-
-# Set by the command that owns the database, read by uvicorn's worker processes.
-RESOLVED_URL_VAR = "PARLONS_RESOLVED_DATABASE_URL"
 
 
 @dataclass
@@ -41,7 +37,6 @@ def open_database(settings: Settings) -> Database:
     except BaseException:
         database.stop()
         raise
-    os.environ[RESOLVED_URL_VAR] = database.url
     return database
 
 

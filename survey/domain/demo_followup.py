@@ -5,6 +5,9 @@ and actions from the first start. Loaded once: a second call finds its council a
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 from survey.domain import jobs
 from survey.domain.consultations import (
     ConsultationDraft,
@@ -18,7 +21,7 @@ from survey.domain.council_results import close_consultation
 from survey.domain.councils import NewCouncil, NewMember, add_member, create_council
 from survey.domain.definitions import get_definition
 from survey.domain.followup import PARTS, set_followup
-from survey.domain.needs import JOB_KIND, latest_run, needs_of_run, start_analysis
+from survey.domain.needs import JOB_KIND, latest_run, needs_of_run, run_analysis, start_analysis
 from survey.domain.needs_ballot import create_options_from_needs
 from survey.enums import JobState
 from survey.models.actions import Action
@@ -27,6 +30,8 @@ from survey.models.needs import AnalysisRun
 
 COUNCIL = "Conseil citoyen des quartiers (démo)"
 QUESTION = "manque"
+# How long the demo waits for its analysis when another process runs it.
+ANALYSIS_WAIT = 600.0
 ACTOR = "demo"
 # The members' grades for the four largest needs, best first (majority judgment, 0 to 6):
 # the first need is rated highest by most members, so the result reads clearly.
@@ -67,13 +72,24 @@ TERRITORIES = [
 
 async def _analysed(slug: str) -> AnalysisRun | None:
     """The latest finished analysis of the demo's "what do you miss" question, run here
-    (inline, not waiting for a worker) when there is none."""
+    (inline, not waiting for a worker) when there is none.
+
+    A served process sharing the database may take the job first (its worker is woken as
+    soon as the job is queued): then this waits for its end, at most ``ANALYSIS_WAIT``."""
     definition = await get_definition(slug)
     run = await latest_run(definition.id, QUESTION)
     if run is None or run.state != JobState.DONE:
-        await start_analysis(slug, QUESTION)
-        while await jobs.run_next([JOB_KIND]) is not None:
-            pass
+        started = await start_analysis(slug, QUESTION)
+        analyses = jobs.JobRegistry()
+        analyses.add(JOB_KIND, run_analysis)
+        deadline = time.monotonic() + ANALYSIS_WAIT
+        while time.monotonic() < deadline:
+            ran = await jobs.run_next(analyses)
+            await started.refresh_from_db(fields=["state"])
+            if started.state not in (JobState.QUEUED, JobState.RUNNING):
+                break
+            if ran is None:
+                await asyncio.sleep(0.2)
         run = await latest_run(definition.id, QUESTION)
     return run if run is not None and run.state == JobState.DONE else None
 

@@ -36,8 +36,8 @@ from survey import localtime
 from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef
 from survey.domain.forms import FieldError
-from survey.domain.jobs import Progress, RetryLater, daily, enqueue, zoned_handler
-from survey.domain.mail import NEWS_JOB, RETRY_DELAYS, deliver, mail_server, read_addresses
+from survey.domain.jobs import Progress, RetryLater, enqueue
+from survey.domain.mail import NEWS_JOB, RETRY_DELAYS, deliver, read_addresses
 from survey.domain.outcomes import outcome_of, summary_text
 from survey.enums import SurveyStatus
 from survey.errors import NotFound, SurveyError
@@ -298,8 +298,9 @@ def compose_digest(
     return message
 
 
-@zoned_handler(NEWS_JOB)
-async def send_digest(payload: dict[str, Any], progress: Progress, zone: ZoneInfo) -> None:
+async def send_digest(
+    smtp: SmtpSettings | None, payload: dict[str, Any], progress: Progress, zone: ZoneInfo
+) -> None:
     """Send one subscriber's digest; a server that may take it later is tried again."""
     async with connection() as conn:
         row = await conn.fetchrow(
@@ -315,7 +316,6 @@ async def send_digest(payload: dict[str, Any], progress: Progress, zone: ZoneInf
             dt.datetime.fromisoformat(payload["until"]),
             row["language"],
         )
-    smtp = mail_server()
     if smtp is None:
         raise RetryLater(RETRY_DELAYS[-1], "no mail server")
     base = digest.address.rsplit("/suivi", 1)[0]
@@ -335,8 +335,7 @@ async def send_digest(payload: dict[str, Any], progress: Progress, zone: ZoneInf
         raise SurveyError("followup.mail_failed")
 
 
-@daily(DAILY_KIND, hour=4)
-async def _daily_news(payload: dict[str, Any], progress: Progress, zone: ZoneInfo) -> None:
+async def daily_news(payload: dict[str, Any], progress: Progress, zone: ZoneInfo) -> None:
     """Each day: rewrite yesterday's new addresses in random order, erase the expired ones,
     and queue the digests that are due."""
     await shuffle_subscribers(zone)

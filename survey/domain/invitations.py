@@ -28,7 +28,7 @@ import segno
 from survey import localtime
 from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef
-from survey.domain.jobs import Progress, RetryLater, handler
+from survey.domain.jobs import Progress, RetryLater
 from survey.domain.responses import RECEIPT_ALPHABET, new_receipt, submit_response
 from survey.enums import Channel
 from survey.errors import Conflict, NotFound, SurveyError
@@ -732,7 +732,6 @@ def _post(url: str, body: bytes, headers: dict[str, str]) -> int:
         return int(error.code)
 
 
-@handler("webhook")
 async def deliver_webhook(payload: dict[str, Any], progress: Progress) -> None:
     """Send one response to one webhook; a failed attempt is logged and tried again later,
     until the last one fails the job."""

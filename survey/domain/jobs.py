@@ -1,26 +1,36 @@
 """Background jobs kept in PostgreSQL, so they survive restarts and scale to several workers.
 
 A worker takes the oldest due job with ``FOR UPDATE SKIP LOCKED``: two processes never
-run the same job. Handlers are registered per kind and report progress between 0 and 1.
-A handler whose work may succeed later (a server down) raises ``RetryLater``: the job goes
-back to the queue with a ``run_after`` time, and the worker is free meanwhile.
+run the same job. The kinds a process runs, and their handlers, are a ``JobRegistry`` built
+by the application factory (``survey.domain.job_kinds``): importing a module registers
+nothing. Handlers report progress between 0 and 1. A handler whose work may succeed later
+(a server down) raises ``RetryLater``: the job goes back to the queue with a ``run_after``
+time, and the worker is free meanwhile.
 
-A daily job (``@daily(kind)``) is a row keyed by its day (``unique_key``, unique): each
+A worker sleeps until PostgreSQL tells it a job was queued (``LISTEN``; a trigger on the
+table notifies, whoever inserts), and also looks every few seconds, for jobs that became
+due and for stalled ones. A running job's worker writes a heartbeat; a job whose heartbeat
+is older than the registry's ``stall_seconds`` (its worker was killed, its machine lost) is
+queued again, at most ``max_stalls`` times, then failed.
+
+A daily job (``add_daily``) is a row keyed by its day (``unique_key``, unique): each
 worker schedules it when it starts, and each run queues the next day's before doing its
 work. However many processes schedule it, one row per day exists, so it runs once a day.
 
 Days and hours are those of the instance's time zone, which the worker is given
 (``worker(time_zone=...)``, from the settings) and hands to the handlers that need it: daily
-jobs and e-mails (``zoned_handler``). A caller of ``run_next`` that gives no zone leaves
+jobs and e-mails (``add_zoned``). A caller of ``run_next`` that gives no zone leaves
 those jobs in the queue.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import logging
+import time
 import traceback
 from collections.abc import Awaitable, Callable, Collection
 from typing import Any
@@ -38,21 +48,8 @@ Progress = Callable[[float], Awaitable[None]]
 Handler = Callable[[dict[str, Any], Progress], Awaitable[None]]
 # A handler that also needs the instance's time zone (dates in a message, "today").
 ZonedHandler = Callable[[dict[str, Any], Progress, ZoneInfo], Awaitable[None]]
-_handlers: dict[str, Handler] = {}
-_zoned: dict[str, ZonedHandler] = {}
-# Kinds this process cannot run for want of configuration (e-mail without a mail server):
-# left in the queue for a process that can.
-_paused: set[str] = set()
-# Daily kinds and the local hour of their run.
-_daily: dict[str, int] = {}
-
-_TAKE = """
-UPDATE jobs SET state = 'running', started_at = now(), progress = 0
-WHERE id = (SELECT id FROM jobs WHERE state = 'queued' AND run_after <= now()
-            AND kind = ANY($1::text[])
-            ORDER BY run_after, id FOR UPDATE SKIP LOCKED LIMIT 1)
-RETURNING id, kind, payload
-"""
+# The channel the table's trigger notifies when a job is queued.
+CHANNEL = "parlons_jobs"
 
 
 class RetryLater(Exception):
@@ -64,33 +61,62 @@ class RetryLater(Exception):
         self.reason = reason
 
 
-def handler(kind: str) -> Callable[[Handler], Handler]:
-    """Register the coroutine that runs jobs of ``kind``."""
+class JobRegistry:
+    """The job kinds one process runs: their handlers, the daily ones and their hour, the
+    paused ones (left in the queue for a process that can run them), and the limits of
+    stalled-job recovery."""
 
-    def register(function: Handler) -> Handler:
-        _handlers[kind] = function
-        return function
+    def __init__(
+        self, *, heartbeat_seconds: float = 10.0, stall_seconds: float = 60.0, max_stalls: int = 3
+    ) -> None:
+        self.heartbeat_seconds = heartbeat_seconds
+        self.stall_seconds = stall_seconds
+        self.max_stalls = max_stalls
+        self.handlers: dict[str, Handler] = {}
+        self.zoned: dict[str, ZonedHandler] = {}
+        self.daily: dict[str, int] = {}
+        self.paused: set[str] = set()
 
-    return register
+    def add(self, kind: str, function: Handler) -> None:
+        """Run jobs of ``kind`` with ``function``."""
+        self.handlers[kind] = function
+
+    def add_zoned(self, kind: str, function: ZonedHandler) -> None:
+        """Run jobs of ``kind`` with ``function``, which needs the instance's zone."""
+        self.zoned[kind] = function
+
+    def add_daily(self, kind: str, function: ZonedHandler, *, hour: int = 3) -> None:
+        """Run ``function`` once a day, at ``hour`` of the instance's zone."""
+
+        async def run(payload: dict[str, Any], progress: Progress, zone: ZoneInfo) -> None:
+            # The next day first: a failing run does not stop the ones after it.
+            day = dt.date.fromisoformat(str(payload.get("day")))
+            today = dt.datetime.now(zone).date()
+            await _queue_day(kind, max(day, today) + dt.timedelta(days=1), hour, zone)
+            await function(payload, progress, zone)
+
+        self.daily[kind] = hour
+        self.zoned[kind] = run
+
+    def pause(self, kind: str, paused: bool = True) -> None:
+        """Stop (or start again) taking jobs of ``kind`` in this process."""
+        if paused:
+            self.paused.add(kind)
+        else:
+            self.paused.discard(kind)
+
+    def runnable(self, kinds: Collection[str] | None, *, zoned: bool) -> list[str]:
+        known = [*self.handlers, *(self.zoned if zoned else ())]
+        return [k for k in known if k not in self.paused and (kinds is None or k in kinds)]
 
 
-def zoned_handler(kind: str) -> Callable[[ZonedHandler], ZonedHandler]:
-    """Register the coroutine that runs jobs of ``kind`` and needs the instance's zone."""
-
-    def register(function: ZonedHandler) -> ZonedHandler:
-        _zoned[kind] = function
-        return function
-
-    return register
-
-
-def pause(kind: str, paused: bool = True) -> None:
-    """Stop (or start again) taking jobs of ``kind`` in this process."""
-    if paused:
-        _paused.add(kind)
-    else:
-        _paused.discard(kind)
-
+_TAKE = """
+UPDATE jobs SET state = 'running', started_at = now(), heartbeat_at = now(), progress = 0
+WHERE id = (SELECT id FROM jobs WHERE state = 'queued' AND run_after <= now()
+            AND kind = ANY($1::text[])
+            ORDER BY run_after, id FOR UPDATE SKIP LOCKED LIMIT 1)
+RETURNING id, kind, payload
+"""
 
 _INSERT = (
     "INSERT INTO jobs (kind, payload, state, progress, error, created_at, run_after)"
@@ -115,24 +141,6 @@ async def enqueue(
         return int(await own.fetchval(_INSERT, *args))
 
 
-def daily(kind: str, *, hour: int = 3) -> Callable[[ZonedHandler], ZonedHandler]:
-    """Register the coroutine of a job run once a day, at ``hour`` of the instance's zone."""
-
-    def register(function: ZonedHandler) -> ZonedHandler:
-        async def run(payload: dict[str, Any], progress: Progress, zone: ZoneInfo) -> None:
-            # The next day first: a failing run does not stop the ones after it.
-            day = dt.date.fromisoformat(str(payload.get("day")))
-            today = dt.datetime.now(zone).date()
-            await _queue_day(kind, max(day, today) + dt.timedelta(days=1), hour, zone)
-            await function(payload, progress, zone)
-
-        _daily[kind] = hour
-        _zoned[kind] = run
-        return function
-
-    return register
-
-
 async def _queue_day(kind: str, day: dt.date, hour: int, zone: ZoneInfo) -> bool:
     """Queue ``kind`` for ``day`` at ``hour`` (in ``zone``) unless that day's job exists."""
     at = dt.datetime.combine(day, dt.time(hour), zone)
@@ -149,14 +157,16 @@ async def _queue_day(kind: str, day: dt.date, hour: int, zone: ZoneInfo) -> bool
     return found is not None
 
 
-async def schedule_daily(*, time_zone: ZoneInfo, kinds: Collection[str] | None = None) -> None:
-    """Make sure each daily job (of ``kinds``) has its next run queued, at its next hour in
-    ``time_zone``.
+async def schedule_daily(
+    registry: JobRegistry, *, time_zone: ZoneInfo, kinds: Collection[str] | None = None
+) -> None:
+    """Make sure each daily job of ``registry`` (of ``kinds``) has its next run queued, at
+    its next hour in ``time_zone``.
 
     A process started after that hour waits for the next day rather than running at once:
     daily jobs are idempotent, and a start never does heavy work behind the first requests.
     """
-    for kind, hour in _daily.items():
+    for kind, hour in registry.daily.items():
         if kinds is not None and kind not in kinds:
             continue
         async with connection() as conn:
@@ -185,15 +195,27 @@ async def get_job(job_id: int) -> dict[str, Any] | None:
     return {**dict(row), "payload": json.loads(row["payload"])}
 
 
+async def _beat(job_id: int, seconds: float) -> None:
+    """Tell the other workers, every ``seconds``, that this job's worker is alive."""
+    while True:
+        await asyncio.sleep(seconds)
+        with contextlib.suppress(Unavailable, *_LOST):
+            async with connection() as conn:
+                await conn.execute("UPDATE jobs SET heartbeat_at = now() WHERE id = $1", job_id)
+
+
 async def run_next(
-    kinds: Collection[str] | None = None, *, time_zone: ZoneInfo | None = None
+    registry: JobRegistry,
+    kinds: Collection[str] | None = None,
+    *,
+    time_zone: ZoneInfo | None = None,
 ) -> int | None:
-    """Run one queued job (of one of ``kinds``, when given), if any; return its id.
+    """Run one queued job of ``registry``'s kinds (of ``kinds``, when given), if any; return
+    its id.
 
     Jobs that need the instance's zone (daily jobs, e-mails) are taken only with
     ``time_zone``."""
-    known = [*_handlers, *(_zoned if time_zone is not None else ())]
-    runnable = [k for k in known if k not in _paused and (kinds is None or k in kinds)]
+    runnable = registry.runnable(kinds, zoned=time_zone is not None)
     async with connection() as conn:
         row = await conn.fetchrow(_TAKE, runnable)
     if row is None:
@@ -203,15 +225,18 @@ async def run_next(
     async def progress(value: float) -> None:
         async with connection() as conn:
             await conn.execute(
-                "UPDATE jobs SET progress = $2 WHERE id = $1", job_id, max(0.0, min(1.0, value))
+                "UPDATE jobs SET progress = $2, heartbeat_at = now() WHERE id = $1",
+                job_id,
+                max(0.0, min(1.0, value)),
             )
 
+    beat = asyncio.create_task(_beat(job_id, registry.heartbeat_seconds))
     try:
         payload = json.loads(row["payload"])
-        if row["kind"] in _zoned and time_zone is not None:
-            await _zoned[row["kind"]](payload, progress, time_zone)
+        if row["kind"] in registry.zoned and time_zone is not None:
+            await registry.zoned[row["kind"]](payload, progress, time_zone)
         else:
-            await _handlers[row["kind"]](payload, progress)
+            await registry.handlers[row["kind"]](payload, progress)
     except RetryLater as retry:
         log.info("job %s to be tried again in %.0f s: %s", job_id, retry.seconds, retry.reason)
         async with connection() as conn:
@@ -242,40 +267,93 @@ async def run_next(
                 " WHERE id = $1",
                 job_id,
             )
+    finally:
+        beat.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await beat
     return job_id
 
 
-async def requeue_stale(minutes: int = 30) -> int:
-    """Jobs left running by a crashed worker go back to the queue."""
+async def requeue_stalled(registry: JobRegistry, kinds: Collection[str] | None = None) -> int:
+    """Jobs of the kinds this worker runs whose worker stopped beating (killed, its machine
+    lost) go back to the queue, or fail once they stalled ``registry.max_stalls`` times (a
+    job that kills its worker each time must not take the others down forever); return how
+    many."""
     async with connection() as conn:
         result = await conn.execute(
-            "UPDATE jobs SET state = 'queued' WHERE state = 'running'"
-            " AND started_at < now() - make_interval(mins => $1)",
-            minutes,
+            "UPDATE jobs SET stalls = stalls + 1, started_at = NULL,"
+            " state = CASE WHEN stalls + 1 >= $2 THEN 'failed' ELSE 'queued' END,"
+            " finished_at = CASE WHEN stalls + 1 >= $2 THEN now() END,"
+            " error = 'the worker running this job stopped'"
+            " WHERE state = 'running' AND kind = ANY($3::text[])"
+            " AND heartbeat_at < now() - make_interval(secs => $1)",
+            float(registry.stall_seconds),
+            registry.max_stalls,
+            registry.runnable(kinds, zoned=True),
         )
-    return int(result.split()[-1])
+    count = int(result.split()[-1])
+    if count:
+        log.warning("%s stalled job(s) taken back from a stopped worker", count)
+    return count
+
+
+# What a lost connection raises, besides the pool's own ``Unavailable``.
+_LOST = (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError)
+
+
+async def _listen(database_url: str, wake: asyncio.Event) -> asyncpg.Connection | None:
+    """A connection of its own that sets ``wake`` on each queued job; None when it cannot
+    be opened now (the worker then polls, and tries again later)."""
+    try:
+        conn = await asyncpg.connect(database_url, timeout=5)
+        await conn.add_listener(CHANNEL, lambda *_: wake.set())
+    except (TimeoutError, *_LOST):
+        return None
+    return conn
 
 
 async def worker(
-    *, time_zone: ZoneInfo, poll_seconds: float = 1.0, kinds: Collection[str] | None = None
+    registry: JobRegistry,
+    *,
+    database_url: str,
+    time_zone: ZoneInfo,
+    kinds: Collection[str] | None = None,
+    poll_seconds: float = 5.0,
 ) -> None:
-    """Run jobs (of ``kinds``, when given) until cancelled (started by the app's lifespan);
-    days and hours are those of ``time_zone``."""
+    """Run ``registry``'s jobs (of ``kinds``, when given) until cancelled (started by the
+    app's lifespan); days and hours are those of ``time_zone``.
+
+    Woken by each queued job; looks every ``poll_seconds`` anyway (a job due later, a
+    stalled one, a notification lost with its connection)."""
+    wake = asyncio.Event()
+    listener: asyncpg.Connection | None = None
     scheduled = False
-    while True:
-        try:
-            if not scheduled:
-                await schedule_daily(time_zone=time_zone, kinds=kinds)
-                scheduled = True
-            if await run_next(kinds, time_zone=time_zone) is None:
+    checked = 0.0
+    try:
+        while True:
+            try:
+                if listener is None or listener.is_closed():
+                    listener = await _listen(database_url, wake)
+                if not scheduled:
+                    await schedule_daily(registry, time_zone=time_zone, kinds=kinds)
+                    scheduled = True
+                if time.monotonic() - checked > min(poll_seconds, registry.stall_seconds / 2):
+                    await requeue_stalled(registry, kinds)
+                    checked = time.monotonic()
+                wake.clear()
+                if await run_next(registry, kinds, time_zone=time_zone) is None:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(wake.wait(), poll_seconds)
+            except asyncio.CancelledError:
+                raise
+            except Unavailable:
                 await asyncio.sleep(poll_seconds)
-        except asyncio.CancelledError:
-            raise
-        except Unavailable:
-            await asyncio.sleep(poll_seconds * 5)
-        except Exception:
-            log.exception("job worker error")
-            await asyncio.sleep(poll_seconds * 5)
+            except Exception:
+                log.exception("job worker error")
+                await asyncio.sleep(poll_seconds)
+    finally:
+        if listener is not None and not listener.is_closed():
+            listener.terminate()
 
 
 JOB_STATES = tuple(JobState)

@@ -44,7 +44,7 @@ from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef
 from survey.domain.forms import FieldError
 from survey.domain.invitations import display_code, new_code
-from survey.domain.jobs import Progress, RetryLater, pause, zoned_handler
+from survey.domain.jobs import Progress, RetryLater
 from survey.errors import NotFound, SurveyError
 from survey.i18n import LANGUAGES, translate
 from survey.settings import SmtpSettings
@@ -74,24 +74,6 @@ _FILE_ERRORS = {
 
 MAIL_JOB = "invitation_mail"
 NEWS_JOB = "followup_mail"
-_server: dict[str, SmtpSettings] = {}
-pause(MAIL_JOB)  # until configure() gives this process a mail server
-pause(NEWS_JOB)
-
-
-def configure(smtp: SmtpSettings | None) -> None:
-    """Give the job handler the mail server to use (``None``: e-mail is not offered)."""
-    _server.clear()
-    if smtp is not None:
-        _server["smtp"] = smtp
-    # A process with no mail server leaves e-mail jobs to one that has it.
-    pause(MAIL_JOB, smtp is None)
-    pause(NEWS_JOB, smtp is None)
-
-
-def mail_server() -> SmtpSettings | None:
-    """The mail server this process sends with, if any."""
-    return _server.get("smtp")
 
 
 async def deliver(smtp: SmtpSettings, message: EmailMessage) -> tuple[str, bool]:
@@ -199,10 +181,6 @@ class Queued:
     skipped: int = 0
 
 
-def mail_available() -> bool:
-    return bool(_server)
-
-
 async def queue_invitation_mails(
     definition: SurveyDef,
     text: str,
@@ -211,6 +189,7 @@ async def queue_invitation_mails(
     language: str,
     link: str,
     secret: str,
+    smtp: SmtpSettings | None,
 ) -> Queued:
     """Give each address a fresh code and queue its message; nothing is queued if any entry
     is not an address. Addresses already invited to the survey are skipped and counted."""
@@ -234,7 +213,7 @@ async def queue_invitation_mails(
         errors["language"] = FieldError("builder.mail_language_invalid", {})
     if errors:
         raise MailInvalid(errors, addresses.valid)
-    if not mail_available():
+    if smtp is None:
         raise SurveyError("builder.mail_not_configured")
     if not definition.needs_code:
         raise SurveyError("builder.mail_open_mode")
@@ -291,13 +270,19 @@ async def queue_invitation_mails(
 
 
 async def resend_failed_mail(
-    definition: SurveyDef, mail_id: int, text: str, *, link: str, secret: str
+    definition: SurveyDef,
+    mail_id: int,
+    text: str,
+    *,
+    link: str,
+    secret: str,
+    smtp: SmtpSettings | None,
 ) -> bool:
     """Queue a failed invitation again to the address typed by staff: the same one (after an
     outage) keeps its code; a corrected one gets a fresh code and the old one is deleted, since
     a failure does not prove the first message never arrived. ``False`` when the e-mail is no
     longer failed (queued again by a first click, or sent): nothing changes then."""
-    if not mail_available():
+    if smtp is None:
         raise SurveyError("builder.mail_not_configured")
     if not definition.needs_code:
         raise SurveyError("builder.mail_open_mode")
@@ -530,9 +515,11 @@ class MailFailed(Exception):
     """The last attempt to send an invitation failed; the job is recorded as failed."""
 
 
-@zoned_handler(MAIL_JOB)
-async def send_invitation_mail(payload: dict[str, Any], progress: Progress, zone: ZoneInfo) -> None:
-    """Send one invitation; on failure try again later, until the last attempt."""
+async def send_invitation_mail(
+    smtp: SmtpSettings | None, payload: dict[str, Any], progress: Progress, zone: ZoneInfo
+) -> None:
+    """Send one invitation with ``smtp`` (None: this process has no mail server); on
+    failure try again later, until the last attempt."""
     mail_id = int(payload["mail"])
     async with connection() as conn:
         row = await conn.fetchrow(
@@ -545,7 +532,6 @@ async def send_invitation_mail(payload: dict[str, Any], progress: Progress, zone
         )
     if row is None:
         return  # Sent already, or the survey was deleted meanwhile.
-    smtp = _server.get("smtp")
     error, retry = "", False
     if smtp is None:
         error = translate(row["language"], "builder.mail_not_configured")

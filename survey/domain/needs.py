@@ -25,7 +25,7 @@ from analysis.quotes import about_quotes
 from analysis.text import mask_personal_data
 from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef, get_definition
-from survey.domain.jobs import Progress, enqueue, handler
+from survey.domain.jobs import Progress, enqueue
 from survey.domain.needs_carry import carry_needs
 from survey.domain.needs_quality import record_review
 from survey.domain.needs_settings import survey_vocabulary
@@ -103,7 +103,6 @@ async def _answers(survey_id: int, code: str) -> list[tuple[int, str]]:
     return [(r.response_id, mask_personal_data(r.text)) for r in rows]
 
 
-@handler(JOB_KIND)
 async def run_analysis(payload: dict[str, Any], progress: Progress) -> None:
     """The job: cluster a question's answers and store the needs."""
     run = await AnalysisRun.get(id=payload["run"])

@@ -25,7 +25,7 @@ from survey import localtime
 from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef
 from survey.domain.followup_news import erase_expired_subscribers
-from survey.domain.jobs import Progress, daily, enqueue, handler
+from survey.domain.jobs import Progress, enqueue
 from survey.domain.needs import forget_erased
 from survey.domain.queries import responses
 from survey.errors import NotFound
@@ -79,8 +79,7 @@ async def _delete_responses(conn: asyncpg.Connection, where: str, *args: Any) ->
     return [r["slug"] for r in rows]
 
 
-@handler(FORGET_KIND)
-async def _forget(payload: dict[str, Any], progress: Progress) -> None:
+async def forget_job(payload: dict[str, Any], progress: Progress) -> None:
     await forget_erased([int(n) for n in payload.get("needs", [])])
 
 
@@ -151,8 +150,7 @@ async def purge_all(zone: ZoneInfo) -> dict[str, list[dict[str, Any]]]:
     }
 
 
-@daily(PURGE_KIND)
-async def _daily_purge(payload: dict[str, Any], progress: Progress, zone: ZoneInfo) -> None:
+async def daily_purge(payload: dict[str, Any], progress: Progress, zone: ZoneInfo) -> None:
     await purge_all(zone)
 
 

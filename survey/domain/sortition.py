@@ -32,7 +32,7 @@ from survey.domain.councils import InvalidForm, get_council, insert_member, log_
 from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef, get_definition
 from survey.domain.forms import FieldError, RawForm
-from survey.domain.jobs import Progress, handler
+from survey.domain.jobs import Progress
 from survey.domain.sortition_form import (
     SIMPLE_ALGORITHM,
     check_algorithm,
@@ -221,8 +221,7 @@ async def _queue_draw(
     return key
 
 
-@handler(DRAW_JOB)
-async def _run_queued_draw(payload: dict[str, Any], progress: Progress) -> None:
+async def run_queued_draw(payload: dict[str, Any], progress: Progress) -> None:
     """Run a queued draw; what is wrong with the form is kept for the staff's page."""
     try:
         await draw_sortition(payload["council"], payload["raw"], actor=payload["actor"])

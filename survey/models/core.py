@@ -136,6 +136,10 @@ class Job(Model):
     finished_at = fields.DatetimeField(null=True)
     # Set on jobs that must be queued once only (a daily job's key names its day).
     unique_key = fields.CharField(max_length=120, null=True, unique=True)
+    # Written by the running job's worker: an old one means the worker stopped.
+    heartbeat_at = fields.DatetimeField(null=True)
+    # Times the job was taken back from a stopped worker.
+    stalls = fields.IntField(default=0)
 
     class Meta:
         table = "jobs"

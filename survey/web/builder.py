@@ -391,6 +391,7 @@ async def codes_mail(request: Request) -> Response:
             language=values.get("language", ""),
             link=_address(request, definition.slug),
             secret=request.app.state.settings.secret_key,
+            smtp=request.app.state.settings.smtp,
         )
     except mail.MailInvalid as invalid:
         kept = {**values, "addresses": "\n".join(invalid.addresses)}
@@ -421,6 +422,7 @@ async def codes_mail_resend(request: Request) -> Response:
             typed,
             link=_address(request, definition.slug),
             secret=request.app.state.settings.secret_key,
+            smtp=request.app.state.settings.smtp,
         )
     except mail.MailInvalid as invalid:
         return await _codes_page(

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from survey.domain import jobs
 from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef, create_survey_from_definition, get_definition
+from survey.domain.job_kinds import job_registry
 
 ROOT = Path(__file__).resolve().parents[2]
 # The instance's zone in tests that do not choose one (the settings' default).
@@ -56,12 +57,16 @@ VALID_ANSWERS: dict[str, list[str]] = {
 }
 
 
-async def finish_jobs(kind: str, timeout: float = 180.0) -> None:
-    """Run the due jobs of ``kind`` here until none is left, and wait for those that another
-    process of the test session (the served app of the browser tests) took meanwhile."""
+async def finish_jobs(
+    kind: str, timeout: float = 180.0, *, registry: jobs.JobRegistry | None = None
+) -> None:
+    """Run the due jobs of ``kind`` here (with ``registry``, by default one of every kind and
+    no mail server) until none is left, and wait for those that another process of the test
+    session (the served app of the browser tests) took meanwhile."""
+    registry = registry or job_registry(None)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if await jobs.run_next([kind], time_zone=PARIS) is not None:
+        if await jobs.run_next(registry, [kind], time_zone=PARIS) is not None:
             continue
         async with connection() as conn:
             busy = await conn.fetchval(

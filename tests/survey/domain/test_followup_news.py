@@ -11,6 +11,7 @@ import pytest
 
 from survey.domain import followup_news, jobs, mail
 from survey.domain.db import connection
+from survey.domain.job_kinds import job_registry
 from survey.settings import SmtpSettings
 from tests.factories import PARIS, VALID_ANSWERS
 from tests.factories.resident import answer_all
@@ -111,65 +112,60 @@ async def test_digest_is_sent_once_a_week_with_a_one_click_unsubscribe(
     smtp_server,  # noqa: F811
 ) -> None:
     port, inbox = smtp_server
-    mail.configure(SmtpSettings(host="127.0.0.1", port=port, sender=SENDER, tls="none"))
-    try:
-        definition, _, _ = await followed_survey()
-        for address in ("marie@example.org", "john@example.org"):
-            page = (
-                await client.get(
-                    f"/s/{definition.slug}/suivi/abonnement"
-                    + ("?lang=en" if address.startswith("john") else "")
-                )
-            ).text
-            await post_form(
-                client,
-                f"/s/{definition.slug}/suivi/abonnement",
-                [("csrf", field_value(page, "csrf")), ("email", address), ("consent", "1")],
+    registry = job_registry(SmtpSettings(host="127.0.0.1", port=port, sender=SENDER, tls="none"))
+    definition, _, _ = await followed_survey()
+    for address in ("marie@example.org", "john@example.org"):
+        page = (
+            await client.get(
+                f"/s/{definition.slug}/suivi/abonnement"
+                + ("?lang=en" if address.startswith("john") else "")
             )
-        # Not published yet: nothing is due.
-        assert await followup_news.queue_due_digests() == 0
-        await staff(client)
-        await save(client, definition.slug, "1", ["needs", "decisions", "actions"])
-        async with connection() as conn:
-            # The vote and the action came after the page was published.
-            await conn.execute(
-                "UPDATE followups SET published_at = now() - interval '1 day' WHERE survey_id = $1",
-                definition.id,
-            )
-        assert await followup_news.queue_due_digests() == 2
-        assert await followup_news.queue_due_digests() == 0  # at most one a week
-        while await jobs.run_next([mail.NEWS_JOB], time_zone=PARIS) is not None:
-            pass
-        by_address = {to[0]: message for to, message in inbox.messages}
-        assert set(by_address) == {"marie@example.org", "john@example.org"}
-        french = by_address["marie@example.org"]
-        body = french.get_content()
-        assert french["Subject"].startswith("Suivi : ")
-        assert "« Halte-garderie » l'emporte, approuvée sur 100 % des bulletins." in body
-        assert "- Ouvrir une halte-garderie : En cours" in body
-        assert f"http://testserver/s/{definition.slug}/suivi" in body
-        assert "“Halte-garderie” wins" in by_address["john@example.org"].get_content()
-        assert french.get_content_type() == "text/plain"
-        assert french["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-        link = french["List-Unsubscribe"].strip("<>")
-        assert link in body
-        path = link.removeprefix("http://testserver")
-        page = await client.get(path)
-        assert page.status_code == 200
-        # A mail client's one-click POST: no cookie, no form token, the link is enough.
-        async with httpx.AsyncClient(
-            transport=client._transport, base_url="http://testserver"
-        ) as bare:
-            gone = await bare.post(
-                path,
-                content=b"List-Unsubscribe=One-Click",
-                headers={"content-type": "application/x-www-form-urlencoded"},
-            )
-        assert gone.status_code == 200
-        assert "C'est fait" in text_of(gone.text)
-        assert [r["email"] for r in await stored(definition.id)] == ["john@example.org"]
-    finally:
-        mail.configure(None)
+        ).text
+        await post_form(
+            client,
+            f"/s/{definition.slug}/suivi/abonnement",
+            [("csrf", field_value(page, "csrf")), ("email", address), ("consent", "1")],
+        )
+    # Not published yet: nothing is due.
+    assert await followup_news.queue_due_digests() == 0
+    await staff(client)
+    await save(client, definition.slug, "1", ["needs", "decisions", "actions"])
+    async with connection() as conn:
+        # The vote and the action came after the page was published.
+        await conn.execute(
+            "UPDATE followups SET published_at = now() - interval '1 day' WHERE survey_id = $1",
+            definition.id,
+        )
+    assert await followup_news.queue_due_digests() == 2
+    assert await followup_news.queue_due_digests() == 0  # at most one a week
+    while await jobs.run_next(registry, [mail.NEWS_JOB], time_zone=PARIS) is not None:
+        pass
+    by_address = {to[0]: message for to, message in inbox.messages}
+    assert set(by_address) == {"marie@example.org", "john@example.org"}
+    french = by_address["marie@example.org"]
+    body = french.get_content()
+    assert french["Subject"].startswith("Suivi : ")
+    assert "« Halte-garderie » l'emporte, approuvée sur 100 % des bulletins." in body
+    assert "- Ouvrir une halte-garderie : En cours" in body
+    assert f"http://testserver/s/{definition.slug}/suivi" in body
+    assert "“Halte-garderie” wins" in by_address["john@example.org"].get_content()
+    assert french.get_content_type() == "text/plain"
+    assert french["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    link = french["List-Unsubscribe"].strip("<>")
+    assert link in body
+    path = link.removeprefix("http://testserver")
+    page = await client.get(path)
+    assert page.status_code == 200
+    # A mail client's one-click POST: no cookie, no form token, the link is enough.
+    async with httpx.AsyncClient(transport=client._transport, base_url="http://testserver") as bare:
+        gone = await bare.post(
+            path,
+            content=b"List-Unsubscribe=One-Click",
+            headers={"content-type": "application/x-www-form-urlencoded"},
+        )
+    assert gone.status_code == 200
+    assert "C'est fait" in text_of(gone.text)
+    assert [r["email"] for r in await stored(definition.id)] == ["john@example.org"]
 
 
 async def test_unsubscribe_page_without_its_token_does_nothing(client: httpx.AsyncClient) -> None:
@@ -228,7 +224,10 @@ async def test_register_counts_news_addresses_and_the_daily_job_runs_each_step(
         )
         await conn.execute("DELETE FROM jobs WHERE kind = $1", followup_news.DAILY_KIND)
     await jobs.enqueue(followup_news.DAILY_KIND, {"day": dt.date.today().isoformat()})
-    assert await jobs.run_next([followup_news.DAILY_KIND], time_zone=PARIS) is not None
+    assert (
+        await jobs.run_next(job_registry(None), [followup_news.DAILY_KIND], time_zone=PARIS)
+        is not None
+    )
     async with connection() as conn:
         after = await conn.fetchval(
             "SELECT xmin::text FROM followup_subscribers WHERE survey_id = $1", definition.id

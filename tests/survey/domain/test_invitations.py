@@ -18,6 +18,7 @@ from survey.domain.invitations import (
     normalise_code,
     submit_with_invitation,
 )
+from survey.domain.job_kinds import job_registry
 from survey.domain.responses import count_responses, list_responses
 from survey.errors import Conflict, SurveyError
 from tests.factories import VALID_ANSWERS, make_survey
@@ -328,7 +329,7 @@ async def test_failing_webhook_waits_in_the_queue_between_attempts_then_fails(
 
     async def run_due() -> list[int]:
         ran = []
-        while (job_id := await jobs.run_next()) is not None:
+        while (job_id := await jobs.run_next(job_registry(None))) is not None:
             ran.append(job_id)
         return ran
 

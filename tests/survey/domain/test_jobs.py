@@ -16,6 +16,13 @@ from survey.domain.db import connection
 ROOT = Path(__file__).resolve().parents[3]
 pytestmark = pytest.mark.usefixtures("orm")
 
+
+@pytest.fixture
+def registry() -> jobs.JobRegistry:
+    """A registry of the test's own: no other test's kinds, no handler left behind."""
+    return jobs.JobRegistry()
+
+
 WORKER = textwrap.dedent(
     """
     import asyncio, os, sys
@@ -23,7 +30,6 @@ WORKER = textwrap.dedent(
     from survey.domain.db import connection
     from survey.runtime import orm
 
-    @jobs.handler("test.record")
     async def record(payload, progress):
         async with connection() as conn:
             await conn.execute(
@@ -31,8 +37,10 @@ WORKER = textwrap.dedent(
         await asyncio.sleep(0.02)  # long enough for the other worker to want the same row
 
     async def main():
+        registry = jobs.JobRegistry()
+        registry.add("test.record", record)
         async with orm(sys.argv[1]):
-            while await jobs.run_next() is not None:
+            while await jobs.run_next(registry) is not None:
                 pass
 
     asyncio.run(main())
@@ -66,14 +74,15 @@ async def test_two_workers_never_run_the_same_job(database_url: str) -> None:
     assert dict(states) == {"done": 60}
 
 
-async def test_failed_job_is_recorded_and_worker_goes_on() -> None:
-    @jobs.handler("test.fail")
+async def test_failed_job_is_recorded_and_worker_goes_on(registry: jobs.JobRegistry) -> None:
     async def fail(payload, progress):  # type: ignore[no-untyped-def]
         raise RuntimeError("boom")
 
+    registry.add("test.fail", fail)
+
     job_id = await jobs.enqueue("test.fail", {})
     for _ in range(50):  # jobs queued by other tests may come first
-        if await jobs.run_next() in (job_id, None):
+        if await jobs.run_next(registry) in (job_id, None):
             break
     job = await jobs.get_job(job_id)
     assert job is not None
@@ -82,25 +91,27 @@ async def test_failed_job_is_recorded_and_worker_goes_on() -> None:
 
 
 async def test_refused_job_is_recorded_and_logged_in_one_line(
-    caplog: pytest.LogCaptureFixture,
+    registry: jobs.JobRegistry, caplog: pytest.LogCaptureFixture
 ) -> None:
     """A refusal staff are shown (a ``SurveyError``) is no crash: no traceback in the log;
     an unexpected error keeps its traceback."""
     from survey.errors import SurveyError
 
-    @jobs.handler("test.refuse")
     async def refuse(payload, progress):  # type: ignore[no-untyped-def]
         raise SurveyError("analysis.too_few", n=3)
 
-    @jobs.handler("test.crash")
+    registry.add("test.refuse", refuse)
+
     async def crash(payload, progress):  # type: ignore[no-untyped-def]
         raise RuntimeError("boom")
+
+    registry.add("test.crash", crash)
 
     refused = await jobs.enqueue("test.refuse", {})
     crashed = await jobs.enqueue("test.crash", {})
     with caplog.at_level("INFO", logger=jobs.log.name):
         for _ in range(50):
-            if await jobs.run_next() is None:
+            if await jobs.run_next(registry) is None:
                 break
     records = {r.getMessage(): r for r in caplog.records if r.name == jobs.log.name}
     refusal = records[f"job {refused} refused: analysis.too_few"]
@@ -120,66 +131,74 @@ async def _job_row(job_id: int) -> dict:  # type: ignore[type-arg]
     return dict(row)
 
 
-async def _run_all() -> list[int]:
+async def _run_all(registry: jobs.JobRegistry) -> list[int]:
     ran = []
-    while (job_id := await jobs.run_next()) is not None:
+    while (job_id := await jobs.run_next(registry)) is not None:
         ran.append(job_id)
     return ran
 
 
-async def test_job_due_later_is_not_taken_before_its_time() -> None:
+async def test_job_due_later_is_not_taken_before_its_time(registry: jobs.JobRegistry) -> None:
     seen: list[int] = []
 
-    @jobs.handler("test.later")
     async def later(payload, progress):  # type: ignore[no-untyped-def]
         seen.append(payload["n"])
 
+    registry.add("test.later", later)
+
     job_id = await jobs.enqueue("test.later", {"n": 1}, delay=3600)
-    assert job_id not in await _run_all()
+    assert job_id not in await _run_all(registry)
     row = await _job_row(job_id)
     assert (row["state"], row["later"]) == ("queued", True)
     assert seen == []
     async with connection() as conn:  # as if the hour had passed
         await conn.execute("UPDATE jobs SET run_after = now() WHERE id = $1", job_id)
-    assert job_id in await _run_all()
+    assert job_id in await _run_all(registry)
     assert seen == [1]
     assert (await _job_row(job_id))["state"] == "done"
 
 
-async def test_retry_later_queues_the_job_again_without_holding_the_worker() -> None:
+async def test_retry_later_queues_the_job_again_without_holding_the_worker(
+    registry: jobs.JobRegistry,
+) -> None:
     attempts: list[int] = []
 
-    @jobs.handler("test.flaky")
     async def flaky(payload, progress):  # type: ignore[no-untyped-def]
         attempts.append(len(attempts) + 1)
         if len(attempts) == 1:
             raise jobs.RetryLater(600, "server busy")
 
+    registry.add("test.flaky", flaky)
+
     job_id = await jobs.enqueue("test.flaky", {})
-    assert job_id in await _run_all()  # returns at once: no sleeping in the handler
+    assert job_id in await _run_all(registry)  # returns at once: no sleeping in the handler
     row = await _job_row(job_id)
     assert (row["state"], row["error"], row["started_at"]) == ("queued", "server busy", None)
     assert 590 < row["wait"] <= 600
-    assert job_id not in await _run_all()
+    assert job_id not in await _run_all(registry)
     async with connection() as conn:
         await conn.execute("UPDATE jobs SET run_after = now() WHERE id = $1", job_id)
-    assert job_id in await _run_all()
+    assert job_id in await _run_all(registry)
     assert attempts == [1, 2]
     assert (await _job_row(job_id))["state"] == "done"
 
 
-async def test_a_worker_given_kinds_leaves_the_other_kinds_queued() -> None:
+async def test_a_worker_given_kinds_leaves_the_other_kinds_queued(
+    registry: jobs.JobRegistry,
+) -> None:
     from survey.settings import load
 
     ran: list[str] = []
 
-    @jobs.handler("test.kept")
     async def kept(payload: dict, progress: jobs.Progress) -> None:  # type: ignore[type-arg]
         ran.append("kept")
 
-    @jobs.handler("test.left")
+    registry.add("test.kept", kept)
+
     async def left(payload: dict, progress: jobs.Progress) -> None:  # type: ignore[type-arg]
         ran.append("left")
+
+    registry.add("test.left", left)
 
     left_id = await jobs.enqueue("test.left", {})
     await jobs.enqueue("test.kept", {})
@@ -191,10 +210,10 @@ async def test_a_worker_given_kinds_leaves_the_other_kinds_queued() -> None:
         }
     ).job_kinds
     assert kinds == frozenset({"test.kept"})
-    while await jobs.run_next(kinds) is not None:
+    while await jobs.run_next(registry, kinds) is not None:
         pass
     assert ran == ["kept"]
     async with connection() as conn:
         assert await conn.fetchval("SELECT state FROM jobs WHERE id = $1", left_id) == "queued"
-    assert await jobs.run_next(["test.left"]) == left_id
+    assert await jobs.run_next(registry, ["test.left"]) == left_id
     assert ran == ["kept", "left"]

@@ -29,6 +29,7 @@ from survey.domain.invitations import (
     normalise_code,
     submit_with_invitation,
 )
+from survey.domain.job_kinds import job_registry
 from survey.errors import SurveyError
 from survey.settings import ConfigError, SmtpSettings, load
 from tests.factories import PARIS, VALID_ANSWERS, make_survey
@@ -39,6 +40,8 @@ from tests.htmlform import field_value, text_of
 pytestmark = pytest.mark.usefixtures("orm")
 
 SENDER = "Mairie de Bissy <mairie@bissy.example>"
+# A mail server for the direct calls below, refused before anything is sent.
+SMTP = SmtpSettings(host="127.0.0.1", port=25, sender=SENDER, tls="none")
 
 
 class Inbox:
@@ -82,11 +85,12 @@ async def _client_with_smtp(orm: str, settings, port: int) -> AsyncIterator[http
     smtp = SmtpSettings(host="127.0.0.1", port=port, sender=SENDER, tls="none")
     app = create_app(dataclasses.replace(settings, smtp=smtp), orm)
     transport = httpx.ASGITransport(app=app)
+    APP_JOBS.append(app.state.jobs)
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
             yield c
     finally:
-        mail.configure(None)
+        APP_JOBS.remove(app.state.jobs)
 
 
 @pytest.fixture
@@ -105,10 +109,16 @@ async def staff_no_server(orm: str, settings) -> AsyncIterator[httpx.AsyncClient
         yield c
 
 
-async def run_due_jobs() -> list[int]:
+# The job registries of the apps the running test posts to (each app builds its own).
+APP_JOBS: list[jobs.JobRegistry] = []
+
+
+async def run_due_jobs(registry: jobs.JobRegistry | None = None) -> list[int]:
+    """Run the due jobs with ``registry``, by default that of the test's app."""
+    registry = registry or APP_JOBS[-1]
     ran = []
     for _ in range(200):
-        job_id = await jobs.run_next(time_zone=PARIS)
+        job_id = await jobs.run_next(registry, time_zone=PARIS)
         if job_id is None:
             break
         ran.append(job_id)
@@ -218,9 +228,7 @@ async def test_mailed_codes_reach_each_address_with_link_and_code(
     # The same address again gets no second code.
     again = await post_addresses(staff, definition.slug, "Ana@example.org")
     assert "queued=0&skipped=1" in again.headers["location"]
-    assert "1 adresse déjà invitée" in text_of(
-        (await staff.get(again.headers["location"])).text
-    )
+    assert "1 adresse déjà invitée" in text_of((await staff.get(again.headers["location"])).text)
     assert len(await mail_rows(definition.id)) == 2
 
 
@@ -297,8 +305,8 @@ async def test_a_process_without_mail_server_leaves_mail_jobs_queued(
     _, inbox = smtp_server
     definition = await make_survey(access={"mode": "invitation"})
     await post_addresses(staff, definition.slug, "eve@example.org")
-    mail.configure(None)  # as in another worker process started without PARLONS_SMTP_*
-    await run_due_jobs()
+    # As in another worker process started without PARLONS_SMTP_*.
+    await run_due_jobs(job_registry(None))
     rows = await mail_rows(definition.id)
     assert [r["job_state"] for r in rows] == ["queued"]
     assert inbox.messages == []
@@ -535,7 +543,12 @@ async def test_resend_is_refused_once_the_survey_is_open_to_all(
     opened = dataclasses.replace(definition, access_mode="open")
     with pytest.raises(SurveyError) as refused:
         await mail.resend_failed_mail(
-            opened, failed["id"], "ana@example.org", link="http://x", secret=settings.secret_key
+            opened,
+            failed["id"],
+            "ana@example.org",
+            link="http://x",
+            secret=settings.secret_key,
+            smtp=SMTP,
         )
     assert refused.value.key == "builder.mail_open_mode"
     assert (await mail_rows(definition.id))[0]["status"] == "failed"
@@ -588,6 +601,7 @@ async def test_resend_waits_for_an_answer_in_progress_and_then_sees_it(
                 "ana@example.org",
                 link="http://x",
                 secret=settings.secret_key,
+                smtp=SMTP,
             )
         )
         await asyncio.sleep(0.3)

@@ -21,6 +21,7 @@ from survey.settings import SmtpSettings
 from tests.factories import make_survey
 from tests.factories.staff import log_in
 from tests.survey.domain.test_mail import (
+    APP_JOBS,
     SENDER,
     Inbox,
     free_port,
@@ -103,6 +104,7 @@ async def staff_client(orm: str, settings, smtp: SmtpSettings) -> AsyncIterator[
     from survey.app import create_app
 
     app = create_app(dataclasses.replace(settings, smtp=smtp), orm)
+    APP_JOBS.append(app.state.jobs)
     try:
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://testserver"
@@ -110,7 +112,7 @@ async def staff_client(orm: str, settings, smtp: SmtpSettings) -> AsyncIterator[
             await log_in(client)
             yield client
     finally:
-        mail.configure(None)
+        APP_JOBS.remove(app.state.jobs)
 
 
 async def send_one(orm: str, settings, smtp: SmtpSettings, address: str) -> dict:  # type: ignore[no-untyped-def, type-arg]

@@ -19,6 +19,7 @@ from survey.domain.consultation_options import create_options
 from survey.domain.consultations import ConsultationDraft, create_consultation
 from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef
+from survey.domain.job_kinds import job_registry
 from survey.domain.privacy import FORGET_KIND, PURGE_KIND, erase_by_receipt
 from survey.domain.responses import load_responses
 from survey.models.councils import ConsultationOption
@@ -101,15 +102,18 @@ async def make_due(job_id: int) -> None:
 SCHEDULER = textwrap.dedent(
     """
     import asyncio, sys
-    import survey.domain.privacy
     from zoneinfo import ZoneInfo
     from survey.domain import jobs
+    from survey.domain.job_kinds import job_registry
     from survey.runtime import orm
 
     async def main():
         zone = ZoneInfo("Europe/Paris")
         async with orm(sys.argv[1]):
-            await asyncio.gather(*(jobs.schedule_daily(time_zone=zone) for _ in range(5)))
+            registry = job_registry(None)
+            await asyncio.gather(
+                *(jobs.schedule_daily(registry, time_zone=zone) for _ in range(5))
+            )
 
     asyncio.run(main())
     """
@@ -124,7 +128,9 @@ async def test_daily_purge_is_queued_once_per_day_by_many_processes(database_url
         subprocess.Popen([sys.executable, "-c", SCHEDULER, database_url], env=env, cwd=ROOT)
         for _ in range(3)
     ]
-    await asyncio.gather(*(jobs.schedule_daily(time_zone=PARIS) for _ in range(5)))
+    await asyncio.gather(
+        *(jobs.schedule_daily(job_registry(None), time_zone=PARIS) for _ in range(5))
+    )
     for process in processes:
         assert process.wait(timeout=120) == 0
     rows = await daily_rows()
@@ -148,7 +154,9 @@ async def test_daily_purge_is_queued_once_per_day_by_many_processes(database_url
     ]
     assert rows[1]["run_after"] == dt.datetime.combine(second, dt.time(3), PARIS)
     # Scheduling again, from any process, adds nothing: the next day is already there.
-    await asyncio.gather(*(jobs.schedule_daily(time_zone=PARIS) for _ in range(5)))
+    await asyncio.gather(
+        *(jobs.schedule_daily(job_registry(None), time_zone=PARIS) for _ in range(5))
+    )
     assert len(await daily_rows()) == 2
 
 

@@ -16,6 +16,7 @@ import pytest
 from survey.domain import invitations, jobs
 from survey.domain.accounts import create_user
 from survey.domain.db import connection
+from survey.domain.job_kinds import job_registry
 from survey.enums import Role
 from tests.factories import VALID_ANSWERS, make_survey
 from tests.factories.resident import answer_all
@@ -149,7 +150,7 @@ async def log_in_admin(client: httpx.AsyncClient) -> None:
 
 async def run_jobs() -> None:
     for _ in range(50):
-        if await jobs.run_next() is None:
+        if await jobs.run_next(job_registry(None)) is None:
             return
 
 

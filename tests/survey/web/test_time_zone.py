@@ -26,6 +26,7 @@ from survey.domain.accounts import add_account
 from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef
 from survey.domain.invitations import api_responses
+from survey.domain.job_kinds import job_registry
 from survey.domain.mail import compose
 from survey.domain.privacy import PURGE_KIND
 from survey.domain.responses import load_responses
@@ -244,7 +245,7 @@ def test_invitation_mail_gives_the_closing_time_on_the_territory_clock() -> None
 async def test_daily_purge_is_queued_at_three_in_the_instance_zone() -> None:
     async with connection() as conn:
         await conn.execute("DELETE FROM jobs WHERE kind = $1", PURGE_KIND)
-    await jobs.schedule_daily(time_zone=CAYENNE, kinds=[PURGE_KIND])
+    await jobs.schedule_daily(job_registry(None), time_zone=CAYENNE, kinds=[PURGE_KIND])
     now = dt.datetime.now(CAYENNE)
     first = now.date() if now.hour < 3 else now.date() + dt.timedelta(days=1)
     async with connection() as conn:
@@ -257,8 +258,8 @@ async def test_daily_purge_is_queued_at_three_in_the_instance_zone() -> None:
     # Without the zone, the worker leaves a daily job where it is.
     async with connection() as conn:
         await conn.execute("UPDATE jobs SET run_after = now() WHERE id = $1", row["id"])
-    assert await jobs.run_next([PURGE_KIND]) is None
-    assert await jobs.run_next([PURGE_KIND], time_zone=CAYENNE) == row["id"]
+    assert await jobs.run_next(job_registry(None), [PURGE_KIND]) is None
+    assert await jobs.run_next(job_registry(None), [PURGE_KIND], time_zone=CAYENNE) == row["id"]
     async with connection() as conn:
         after = await conn.fetch(
             "SELECT state, run_after FROM jobs WHERE kind = $1 ORDER BY run_after", PURGE_KIND

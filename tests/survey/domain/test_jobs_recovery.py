@@ -1,0 +1,227 @@
+"""Stalled-job recovery and daily jobs across workers, with real worker processes and tasks."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from survey.domain import jobs
+from survey.domain.db import connection
+from tests.factories import PARIS
+
+ROOT = Path(__file__).resolve().parents[3]
+pytestmark = pytest.mark.usefixtures("orm")
+
+# A worker that takes the job, says so, then hangs in it until killed.
+VICTIM = textwrap.dedent(
+    """
+    import asyncio, sys
+    from zoneinfo import ZoneInfo
+    from survey.domain import jobs
+    from survey.runtime import orm
+
+    async def hang(payload, progress):
+        await progress(0.5)
+        print("started", flush=True)
+        await asyncio.sleep(3600)
+
+    async def main():
+        registry = jobs.JobRegistry(heartbeat_seconds=0.2, stall_seconds=1.0)
+        registry.add("test.victim", hang)
+        async with orm(sys.argv[1]):
+            await jobs.worker(
+                registry, database_url=sys.argv[1], time_zone=ZoneInfo("UTC"), poll_seconds=0.2
+            )
+
+    asyncio.run(main())
+    """
+)
+
+
+async def _until(check: Any, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while not await check():
+        assert time.monotonic() < deadline, "waited too long"
+        await asyncio.sleep(0.05)
+
+
+@contextlib.asynccontextmanager
+async def _working(registry: jobs.JobRegistry, url: str) -> Any:
+    task = asyncio.create_task(
+        jobs.worker(registry, database_url=url, time_zone=PARIS, poll_seconds=0.2)
+    )
+    try:
+        yield task
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def _job(job_id: int) -> dict[str, Any]:
+    async with connection() as conn:
+        row = await conn.fetchrow(
+            "SELECT state, stalls, progress, error FROM jobs WHERE id = $1", job_id
+        )
+    return dict(row)
+
+
+async def test_job_of_a_killed_worker_runs_again_on_another(database_url: str) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    victim = subprocess.Popen(
+        [sys.executable, "-c", VICTIM, database_url],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        job_id = await jobs.enqueue("test.victim", {"n": 7})
+        assert victim.stdout is not None
+        line = await asyncio.wait_for(asyncio.to_thread(victim.stdout.readline), 60)
+        assert line == "started\n"
+        assert (await _job(job_id))["state"] == "running"
+        victim.send_signal(signal.SIGKILL)  # no clean-up: the row stays 'running'
+        assert victim.wait(timeout=10) == -signal.SIGKILL
+    finally:
+        if victim.poll() is None:
+            victim.kill()
+    assert (await _job(job_id))["state"] == "running"
+
+    ran: list[int] = []
+
+    async def finish(payload: dict[str, Any], progress: jobs.Progress) -> None:
+        ran.append(payload["n"])
+
+    rescuer = jobs.JobRegistry(heartbeat_seconds=0.2, stall_seconds=1.0)
+    rescuer.add("test.victim", finish)
+    async with _working(rescuer, database_url):
+        await _until(lambda: _done(job_id), 30)
+    assert ran == [7]
+    assert await _job(job_id) == {"state": "done", "stalls": 1, "progress": 1.0, "error": ""}
+
+
+async def _done(job_id: int) -> bool:
+    return (await _job(job_id))["state"] == "done"
+
+
+async def test_job_of_a_live_worker_is_not_taken_back(database_url: str) -> None:
+    """A job running longer than the stall threshold keeps its worker while it beats."""
+    release = asyncio.Event()
+    runs: list[int] = []
+
+    async def long(payload: dict[str, Any], progress: jobs.Progress) -> None:
+        runs.append(1)
+        await release.wait()
+
+    first = jobs.JobRegistry(heartbeat_seconds=0.2, stall_seconds=1.0)
+    first.add("test.long", long)
+    other = jobs.JobRegistry(heartbeat_seconds=0.2, stall_seconds=1.0)
+    other.add("test.long", long)
+    job_id = await jobs.enqueue("test.long", {})
+    async with _working(first, database_url), _working(other, database_url):
+        await asyncio.sleep(3.0)  # three stall thresholds
+        assert runs == [1]
+        release.set()
+        await _until(lambda: _done(job_id), 10)
+    assert runs == [1]
+    assert (await _job(job_id))["stalls"] == 0
+
+
+async def test_job_that_keeps_killing_its_worker_fails_after_max_stalls() -> None:
+    registry = jobs.JobRegistry(stall_seconds=1.0, max_stalls=2)
+    registry.add("test.deadly", _never_called)
+    job_id = await jobs.enqueue("test.deadly", {})
+    for _ in range(2):
+        async with connection() as conn:  # taken, then its worker died
+            await conn.execute(
+                "UPDATE jobs SET state = 'running', heartbeat_at = now() - interval '1 minute'"
+                " WHERE id = $1",
+                job_id,
+            )
+        assert await jobs.requeue_stalled(registry) == 1
+    job = await _job(job_id)
+    assert (job["state"], job["stalls"]) == ("failed", 2)
+    assert job["error"] == "the worker running this job stopped"
+
+
+async def _never_called(payload: dict[str, Any], progress: jobs.Progress) -> None:
+    raise AssertionError("not to be run")
+
+
+async def test_queued_job_wakes_an_idle_worker_at_once(database_url: str) -> None:
+    """Woken by the table's notification, not by its next look (here 30 s away)."""
+    started: list[float] = []
+
+    async def note(payload: dict[str, Any], progress: jobs.Progress) -> None:
+        started.append(time.monotonic())
+
+    registry = jobs.JobRegistry()
+    registry.add("test.wake", note)
+    task = asyncio.create_task(
+        jobs.worker(registry, database_url=database_url, time_zone=PARIS, poll_seconds=30)
+    )
+    try:
+        await asyncio.sleep(1.0)  # idle, listening
+        queued = time.monotonic()
+        await jobs.enqueue("test.wake", {})
+        for _ in range(100):
+            if started:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    assert len(started) == 1
+    assert started[0] - queued < 2.0
+
+
+async def test_daily_job_runs_once_across_two_workers(database_url: str) -> None:
+    kind = "test.daily"
+    async with connection() as conn:
+        await conn.execute("DELETE FROM jobs WHERE kind = $1", kind)
+    runs: list[str] = []
+
+    async def daily(payload: dict[str, Any], progress: jobs.Progress, zone: Any) -> None:
+        runs.append(payload["day"])
+        await asyncio.sleep(0.2)  # long enough for the other worker to want it too
+
+    registries = []
+    for _ in range(2):
+        registry = jobs.JobRegistry()
+        registry.add_daily(kind, daily, hour=3)
+        registries.append(registry)
+    # Both workers schedule the day at start; one row comes of it.
+    await asyncio.gather(*(jobs.schedule_daily(r, time_zone=PARIS) for r in registries))
+    async with connection() as conn:
+        (row,) = await conn.fetch("SELECT id, payload FROM jobs WHERE kind = $1", kind)
+        await conn.execute("UPDATE jobs SET run_after = now() WHERE id = $1", row["id"])
+    async with _working(registries[0], database_url), _working(registries[1], database_url):
+        await _until(lambda: _done(row["id"]), 30)
+        await asyncio.sleep(1.0)  # time for a second run, were there one
+    assert len(runs) == 1
+    async with connection() as conn:
+        rows = await conn.fetch(
+            "SELECT state, payload->>'day' AS day FROM jobs WHERE kind = $1 ORDER BY run_after",
+            kind,
+        )
+        await conn.execute("DELETE FROM jobs WHERE kind = $1", kind)
+    # The run queued the next day's, once.
+    day = dt.date.fromisoformat(runs[0])
+    later = max(day, dt.datetime.now(PARIS).date()) + dt.timedelta(days=1)
+    assert [(r["state"], r["day"]) for r in rows] == [
+        ("done", day.isoformat()),
+        ("queued", later.isoformat()),
+    ]
