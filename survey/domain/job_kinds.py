@@ -19,7 +19,7 @@ def job_registry(
     """The registry of every job kind; e-mails are sent with ``smtp``, and without one
     (``None``) they are left in the queue for a process that has a mail server."""
     registry = JobRegistry(heartbeat_seconds=heartbeat_seconds, stall_seconds=stall_seconds)
-    registry.add(needs.JOB_KIND, needs.run_analysis)
+    registry.add(needs.JOB_KIND, needs.run_analysis, given_up=needs.give_up_analysis)
     registry.add(sortition.DRAW_JOB, sortition.run_queued_draw)
     registry.add(privacy.FORGET_KIND, privacy.forget_job)
     registry.add("webhook", invitations.deliver_webhook)

@@ -47,6 +47,8 @@ log = logging.getLogger("parlons.jobs")
 Progress = Callable[[float], Awaitable[None]]
 Handler = Callable[[dict[str, Any], Progress], Awaitable[None]]
 # A handler that also needs the instance's time zone (dates in a message, "today").
+# Told that a job of its kind was given up after its workers stopped ``max_stalls`` times.
+GivenUp = Callable[[dict[str, Any]], Awaitable[None]]
 ZonedHandler = Callable[[dict[str, Any], Progress, ZoneInfo], Awaitable[None]]
 # The channel the table's trigger notifies when a job is queued.
 CHANNEL = "parlons_jobs"
@@ -76,10 +78,15 @@ class JobRegistry:
         self.zoned: dict[str, ZonedHandler] = {}
         self.daily: dict[str, int] = {}
         self.paused: set[str] = set()
+        self.given_up: dict[str, GivenUp] = {}
 
-    def add(self, kind: str, function: Handler) -> None:
-        """Run jobs of ``kind`` with ``function``."""
+    def add(self, kind: str, function: Handler, *, given_up: GivenUp | None = None) -> None:
+        """Run jobs of ``kind`` with ``function``; ``given_up(payload)`` records elsewhere
+        that a job of that kind failed without its handler knowing (its worker stopped too
+        often: see ``requeue_stalled``)."""
         self.handlers[kind] = function
+        if given_up is not None:
+            self.given_up[kind] = given_up
 
     def add_zoned(self, kind: str, function: ZonedHandler) -> None:
         """Run jobs of ``kind`` with ``function``, which needs the instance's zone."""
@@ -280,18 +287,23 @@ async def requeue_stalled(registry: JobRegistry, kinds: Collection[str] | None =
     job that kills its worker each time must not take the others down forever); return how
     many."""
     async with connection() as conn:
-        result = await conn.execute(
+        rows = await conn.fetch(
             "UPDATE jobs SET stalls = stalls + 1, started_at = NULL,"
             " state = CASE WHEN stalls + 1 >= $2 THEN 'failed' ELSE 'queued' END,"
             " finished_at = CASE WHEN stalls + 1 >= $2 THEN now() END,"
             " error = 'the worker running this job stopped'"
             " WHERE state = 'running' AND kind = ANY($3::text[])"
-            " AND heartbeat_at < now() - make_interval(secs => $1)",
+            " AND heartbeat_at < now() - make_interval(secs => $1)"
+            " RETURNING kind, payload, state",
             float(registry.stall_seconds),
             registry.max_stalls,
             registry.runnable(kinds, zoned=True),
         )
-    count = int(result.split()[-1])
+    for row in rows:
+        hook = registry.given_up.get(row["kind"])
+        if row["state"] == JobState.FAILED and hook is not None:
+            await hook(json.loads(row["payload"]))
+    count = len(rows)
     if count:
         log.warning("%s stalled job(s) taken back from a stopped worker", count)
     return count

@@ -103,6 +103,14 @@ async def _answers(survey_id: int, code: str) -> list[tuple[int, str]]:
     return [(r.response_id, mask_personal_data(r.text)) for r in rows]
 
 
+async def give_up_analysis(payload: dict[str, Any]) -> None:
+    """The run's job was given up (its workers kept stopping): the run failed, which frees
+    its question for a new run."""
+    await AnalysisRun.filter(
+        id=payload["run"], state__in=[JobState.QUEUED, JobState.RUNNING]
+    ).update(state=JobState.FAILED, error="analysis.failed", finished_at=dt.datetime.now(dt.UTC))
+
+
 async def run_analysis(payload: dict[str, Any], progress: Progress) -> None:
     """The job: cluster a question's answers and store the needs."""
     run = await AnalysisRun.get(id=payload["run"])

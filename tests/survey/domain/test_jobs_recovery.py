@@ -225,3 +225,32 @@ async def test_daily_job_runs_once_across_two_workers(database_url: str) -> None
         ("done", day.isoformat()),
         ("queued", later.isoformat()),
     ]
+
+
+async def test_analysis_given_up_after_its_workers_stopped_fails_and_frees_its_question() -> None:
+    """The run of a job given up is shown failed (not 'running' for ever) and the question
+    can be analysed again: the unique 'one active run a question' index no longer holds it."""
+    from survey.domain import needs
+    from survey.domain.job_kinds import job_registry
+    from survey.errors import Conflict
+    from survey.models.needs import AnalysisRun
+    from tests.factories.needs import BUSES, CHILDCARE, DOCTORS, survey_with_answers
+
+    definition = await survey_with_answers(CHILDCARE + BUSES + DOCTORS)
+    run = await needs.start_analysis(definition.slug, "manque")
+    with pytest.raises(Conflict):
+        await needs.start_analysis(definition.slug, "manque")
+    registry = job_registry(None, stall_seconds=1.0)
+    for _ in range(registry.max_stalls):
+        async with connection() as conn:  # taken, then its worker died
+            await conn.execute(
+                "UPDATE jobs SET state = 'running', heartbeat_at = now() - interval '1 minute'"
+                " WHERE id = $1",
+                run.job_id,
+            )
+        assert await jobs.requeue_stalled(registry, [needs.JOB_KIND]) == 1
+    await run.refresh_from_db()
+    assert (run.state, run.error) == ("failed", "analysis.failed")
+    again = await needs.start_analysis(definition.slug, "manque")
+    assert again.id != run.id
+    assert await AnalysisRun.filter(id=again.id, state="queued").exists()
