@@ -50,9 +50,10 @@ async def test_closed_survey_refuses_a_file_import(client: httpx.AsyncClient) ->
     url = uploaded.headers["location"]
     page = (await client.get(url)).text
     # The columns as proposed by the mapping page (each select's chosen option).
-    mapping = re.findall(
-        r'<select id="m-\d+" name="(col_\d+)">.*?<option value="([^"]*)" selected>', page, re.S
-    )
+    mapping = []
+    for name, body in re.findall(r'<select id="m-\d+" name="(col_\d+)">(.*?)</select>', page, re.S):
+        chosen = re.search(r'<option value="([^"]*)" selected>', body)
+        mapping.append((name, chosen.group(1) if chosen else ""))
     assert ("col_1", "quartier") in mapping
     checked = await post_form(
         client, url, [("csrf", await csrf(client)), *mapping, ("action", "check")]
