@@ -8,8 +8,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from survey.domain.actors_demo import load_demo_actors
+from survey.domain.answering import load_responses
 from survey.domain.definitions import create_survey_from_definition, get_definition
-from survey.domain.responses import load_responses
 from survey.domain.tallies import update_tallies
 from survey.models import Survey
 from survey.resources import fixtures_dir

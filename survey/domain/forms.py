@@ -227,6 +227,15 @@ class Walk:
     visible: list[int] = field(default_factory=list)
     failed: int | None = None
     errors: dict[str, FieldError] = field(default_factory=dict)
+    # The answers known before each visible page: any earlier page can be shown again
+    # without walking a second time.
+    starts: dict[int, dict[str, Any]] = field(default_factory=dict, compare=False)
+
+    def before(self, step: int) -> Walk:
+        """What a walk up to ``step`` (a visible page of this one) would give."""
+        return Walk(
+            answers=self.starts.get(step, {}), visible=[i for i in self.visible if i < step]
+        )
 
 
 def walk_sections(
@@ -242,6 +251,7 @@ def walk_sections(
         if not is_visible(section.settings, walk.answers):
             continue
         walk.visible.append(index)
+        walk.starts[index] = dict(walk.answers)
         values, errors = clean_section(section, raw, walk.answers, today=today)
         if errors:
             walk.failed, walk.errors = index, errors

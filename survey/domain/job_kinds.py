@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from survey.domain import followup_news, invitations, mail, needs, privacy, sortition
+from survey.domain import followup_news, mail, needs, privacy, sortition, webhooks
 from survey.domain.jobs import JobRegistry
 from survey.settings import SmtpSettings
 
@@ -22,7 +22,7 @@ def job_registry(
     registry.add(needs.JOB_KIND, needs.run_analysis, given_up=needs.give_up_analysis)
     registry.add(sortition.DRAW_JOB, sortition.run_queued_draw)
     registry.add(privacy.FORGET_KIND, privacy.forget_job)
-    registry.add("webhook", invitations.deliver_webhook)
+    registry.add(webhooks.JOB_KIND, webhooks.deliver_webhook)
     registry.add_daily(privacy.PURGE_KIND, privacy.daily_purge, hour=3)
     registry.add_daily(followup_news.DAILY_KIND, followup_news.daily_news, hour=4)
     registry.add_zoned(mail.MAIL_JOB, partial(mail.send_invitation_mail, smtp))

@@ -40,10 +40,10 @@ from zoneinfo import ZoneInfo
 
 from analysis.csvio import TableError, parse_table
 from survey import localtime
+from survey.domain.access_codes import display_code, new_code
 from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef
 from survey.domain.forms import FieldError
-from survey.domain.invitations import display_code, new_code
 from survey.domain.jobs import Progress, RetryLater
 from survey.errors import NotFound, SurveyError
 from survey.i18n import LANGUAGES, translate

@@ -5,13 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 from survey.domain import conditions
+from survey.domain.answering import Paper, submit_response
 from survey.domain.builder import Invalid
 from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef
 from survey.domain.forms import FieldError, RawForm, clean_all, describe_condition
-from survey.domain.invitations import store_response
 from survey.domain.responses import parse_key
-from survey.enums import Channel
 
 
 def paper_hints(definition: SurveyDef, language: str) -> dict[str, dict[str, str]]:
@@ -32,12 +31,12 @@ async def submit_paper(
         raise Invalid(errors)
     if not answers:
         raise Invalid({"": FieldError("builder.paper_empty", {})})
-    return await store_response(
+    return await submit_response(
         definition,
         answers,
         key=parse_key(key),
         language=language if language in ("fr", "en") else "fr",
-        channel=Channel.PAPER,
+        via=Paper(),
     )
 
 

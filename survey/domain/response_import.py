@@ -20,6 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from analysis.csvio import Table, TableError, parse_table
+from survey.domain.answering import Import, submit_batch
 from survey.domain.builder import slugify
 from survey.domain.db import connection
 from survey.domain.definitions import QuestionDef, SurveyDef
@@ -34,7 +35,6 @@ from survey.domain.import_dates import (
     zone_named,
 )
 from survey.domain.response_workbook import read_workbook
-from survey.domain.responses import load_responses
 from survey.enums import Channel, QuestionKind
 from survey.errors import NotFound, SurveyError
 
@@ -558,10 +558,12 @@ async def import_responses(
     if result.already is None:
         await _mark_overlap(definition, items, result)
     if confirm and not result.blocked and result.already is None:
-        result.imported = await load_responses(
+        result.imported = await submit_batch(
             definition,
             items,
-            then=lambda conn, stored: _record_file(conn, definition, digest, upload_id, stored),
+            via=Import(
+                then=lambda conn, stored: _record_file(conn, definition, digest, upload_id, stored)
+            ),
         )
     elif confirm and result.already is not None:
         result.imported = 0

@@ -1,4 +1,5 @@
-"""Submitting, listing and exporting responses.
+"""Responses: their keys and receipts, listing and exporting them (storing one is
+``survey.domain.answering``).
 
 A survey may be edited while residents fill it in. Three rules keep every accepted answer:
 
@@ -7,64 +8,36 @@ A survey may be edited while residents fill it in. Three rules keep every accept
 - a page rendered before an edit can still be sent: fields of retired questions are kept
   (``retired_answers``), fields no question knows any more are ignored, the rest stored
   (``known_answers``);
-- storing a response locks the survey row ``FOR SHARE`` in the same statement and checks
-  the version the answers were validated against. The builder edits under ``FOR UPDATE`` of
-  that row, so its "already answered?" count and a submission are serialised: either the
-  answer is stored first and counted, or the edit commits first and the answers are mapped
-  onto the new version (codes it no longer has are dropped, which only a draft with no
-  response at all can lose) before being stored.
+- storing a response (``answering``) locks the survey row ``FOR SHARE`` in the same
+  statement and checks the version the answers were validated against. The builder edits
+  under ``FOR UPDATE`` of that row, so its "already answered?" count and a submission are
+  serialised: either the answer is stored first and counted, or the edit commits first and
+  the answers are mapped onto the new version (codes it no longer has are dropped, which
+  only a draft with no response at all can lose) before being stored.
 """
 
 from __future__ import annotations
 
 import asyncio
 import csv
-import datetime as dt
 import io
 import json
 import secrets
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from analysis.text import mask_personal_data
 from survey import localtime
 from survey.domain.db import connection
-from survey.domain.definitions import SurveyDef, forget, get_definition
+from survey.domain.definitions import SurveyDef
 from survey.domain.forms import RawForm, clean_answer, field_names
-from survey.enums import TEXT_KINDS, Channel, QuestionKind, SurveyStatus
+from survey.enums import TEXT_KINDS, QuestionKind
 from survey.errors import SurveyError
 from survey.i18n import translate
 
 RECEIPT_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O or 1/I: read out on the phone
-
-_INSERT = """
-WITH current AS (
-    -- Waits for an edit of the survey in progress; builder edits wait for this statement.
-    SELECT version FROM surveys WHERE id = $1 FOR SHARE
-), inserted AS (
-    INSERT INTO responses (survey_id, idempotency_key, receipt, answers, language, channel,
-                           submitted_at)
-    SELECT $1, $2, $3, $4::jsonb, $5, $6, now() FROM current WHERE current.version = $8
-    ON CONFLICT (idempotency_key) DO NOTHING
-    RETURNING receipt
-), notified AS (
-    -- Only a newly stored response is announced to the survey's webhooks, in the same
-    -- statement: one round trip on the submit path, and a retry never notifies twice.
-    INSERT INTO jobs (kind, payload, state, progress, error, created_at)
-    SELECT 'webhook', jsonb_build_object('webhook', w.id, 'receipt', i.receipt,
-                                         'attempt', 1), 'queued', 0, '', now()
-    FROM webhooks w CROSS JOIN inserted i
-    WHERE w.survey_id = $1 AND w.active AND $7
-)
-SELECT (SELECT receipt FROM inserted) AS receipt, (SELECT version FROM current) AS version
-"""
-_EXISTING = "SELECT receipt, survey_id FROM responses WHERE idempotency_key = $1"
-
-
-def _as_datetime(value: Any) -> dt.datetime:
-    return dt.datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
 def new_receipt() -> str:
@@ -122,64 +95,6 @@ def retired_answers(definition: SurveyDef, raw: RawForm) -> dict[str, Any]:
             if error is None:
                 kept.update(values)
     return kept
-
-
-def _map_answers(definition: SurveyDef, answers: dict[str, Any]) -> dict[str, Any]:
-    """Answers validated against an older version, kept where the current one has the code."""
-    codes = {q.code for q in definition.questions}
-    return {k: v for k, v in answers.items() if k in codes or k.removesuffix("__other") in codes}
-
-
-async def submit_response(
-    definition: SurveyDef,
-    answers: dict[str, Any],
-    *,
-    key: uuid.UUID,
-    language: str,
-    channel: Channel = Channel.WEB,
-    notify: bool = True,
-) -> str:
-    """Store a validated response once per idempotency key; return its receipt code.
-
-    A repeated key (double tap, retried POST) returns the receipt of the stored row. When
-    the survey was edited since ``definition`` was read, the answers are mapped onto the
-    current version first (see the module's docstring).
-    """
-    for _ in range(6):
-        if definition.status != SurveyStatus.OPEN and channel == Channel.WEB:
-            raise SurveyError("error.survey_closed")
-        async with connection() as conn:
-            row = await conn.fetchrow(
-                _INSERT,
-                definition.id,
-                key,
-                new_receipt(),
-                json.dumps(answers, ensure_ascii=False),
-                language,
-                str(channel),
-                notify,
-                definition.version,
-            )
-            assert row is not None  # the final SELECT of scalar subqueries returns one row
-            if row["receipt"]:
-                return str(row["receipt"])
-            if row["version"] is None:
-                raise SurveyError("error.survey_not_found")
-            existing = None
-            if row["version"] == definition.version:
-                existing = await conn.fetchrow(_EXISTING, key)
-        if row["version"] != definition.version:
-            # Edited meanwhile; the connection is given back before reading the new version.
-            forget(definition.slug)
-            definition = await get_definition(definition.slug)
-            answers = _map_answers(definition, answers)
-            continue
-        if existing:
-            if existing["survey_id"] != definition.id:
-                raise SurveyError("error.bad_form")
-            return str(existing["receipt"])
-        # Neither inserted nor found: the receipt collided; draw another.
-    raise SurveyError("error.try_again")
 
 
 async def count_responses(survey_id: int) -> int:
@@ -408,57 +323,3 @@ async def export_json(definition: SurveyDef, zone: ZoneInfo) -> AsyncIterator[st
             yield ("" if first else ",\n") + json.dumps(item, ensure_ascii=False)
             first = False
     yield "]\n"
-
-
-async def load_responses(
-    definition: SurveyDef,
-    items: Iterable[dict[str, Any]],
-    *,
-    then: Callable[[Any, int], Awaitable[None]] | None = None,
-) -> int:
-    """Bulk-store already validated responses (demo data, imports); skip known keys.
-
-    As ``submit_response`` does, the survey row is locked ``FOR SHARE`` while storing, and
-    answers validated against an older version are mapped onto the current one first.
-    ``then(connection, stored)`` runs in the same transaction (an import records its file).
-    """
-    pending = list(items)
-    for _ in range(6):
-        records = [
-            (
-                definition.id,
-                uuid.UUID(i["key"]),
-                new_receipt(),
-                json.dumps(i["answers"], ensure_ascii=False),
-                i.get("language", "fr"),
-                i.get("channel", "web"),
-                _as_datetime(i["submitted_at"]),
-            )
-            for i in pending
-        ]
-        async with connection() as conn, conn.transaction():
-            version = await conn.fetchval(
-                "SELECT version FROM surveys WHERE id = $1 FOR SHARE", definition.id
-            )
-            if version is None:
-                raise SurveyError("error.survey_not_found")
-            if version == definition.version:
-                before = await conn.fetchval(
-                    "SELECT count(*) FROM responses WHERE survey_id = $1", definition.id
-                )
-                await conn.executemany(
-                    "INSERT INTO responses (survey_id, idempotency_key, receipt, answers,"
-                    " language, channel, submitted_at) VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7)"
-                    " ON CONFLICT (idempotency_key) DO NOTHING",
-                    records,
-                )
-                after = await conn.fetchval(
-                    "SELECT count(*) FROM responses WHERE survey_id = $1", definition.id
-                )
-                if then is not None:
-                    await then(conn, int(after - before))
-                return int(after - before)
-        forget(definition.slug)
-        definition = await get_definition(definition.slug)
-        pending = [{**i, "answers": _map_answers(definition, i["answers"])} for i in pending]
-    raise SurveyError("error.try_again")

@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from survey.domain import invitations
+from survey.domain import api, api_tokens, openapi, webhooks
 from survey.domain.definitions import definition_to_json, get_definition
 from survey.errors import SurveyError
 from survey.i18n import translate
@@ -50,15 +50,15 @@ def _query_int(request: Request, name: str, default: int, low: int, high: int) -
 
 @access(PUBLIC)
 async def api_openapi(request: Request) -> Response:
-    return JSONResponse(invitations.openapi_document())
+    return JSONResponse(openapi.openapi_document())
 
 
 @access(PUBLIC)
 async def api_surveys(request: Request) -> Response:
     """Token holders only: the ``access`` rule is the API token, checked here."""
     try:
-        grant = await invitations.authenticate_token(request.headers.get("authorization"))
-        return JSONResponse(await invitations.api_surveys(grant))
+        grant = await api_tokens.authenticate_token(request.headers.get("authorization"))
+        return JSONResponse(await api.api_surveys(grant))
     except SurveyError as error:
         return _api_error(request, error)
 
@@ -66,7 +66,7 @@ async def api_surveys(request: Request) -> Response:
 @access(PUBLIC)
 async def api_survey(request: Request) -> Response:
     try:
-        grant = await invitations.authenticate_token(request.headers.get("authorization"))
+        grant = await api_tokens.authenticate_token(request.headers.get("authorization"))
         definition = await get_definition(_slug(request))
         grant.check(definition)
         return JSONResponse(definition_to_json(definition))
@@ -77,12 +77,12 @@ async def api_survey(request: Request) -> Response:
 @access(PUBLIC)
 async def api_responses(request: Request) -> Response:
     try:
-        grant = await invitations.authenticate_token(request.headers.get("authorization"))
-        after = _query_int(request, "after", 0, 0, invitations.API_AFTER_MAX)
-        limit = _query_int(request, "limit", 100, 1, invitations.API_PAGE_MAX)
+        grant = await api_tokens.authenticate_token(request.headers.get("authorization"))
+        after = _query_int(request, "after", 0, 0, api.API_AFTER_MAX)
+        limit = _query_int(request, "limit", 100, 1, api.API_PAGE_MAX)
         definition = await get_definition(_slug(request))
         grant.check(definition)
-        page = await invitations.api_responses(
+        page = await api.api_responses(
             definition, after=after, limit=limit, zone=time_zone(request)
         )
         return JSONResponse(page)
@@ -100,14 +100,14 @@ async def _tokens_page(
 ) -> Response:
     user = await current_user(request)
     assert user is not None
-    tokens = await invitations.list_api_tokens(user.id)
+    tokens = await api_tokens.list_api_tokens(user.id)
     return render(
         request,
         "staff/builder_tokens.html",
         status_code=status,
         tokens=[t for t in tokens if t["revoked_at"] is None],
         revoked=[t for t in tokens if t["revoked_at"] is not None],
-        surveys=await invitations.token_survey_choices(),
+        surveys=await api_tokens.token_survey_choices(),
         new_token=new_token,
         error=error,
         typed=typed or {},
@@ -126,7 +126,7 @@ async def tokens_post(request: Request) -> Response:
     assert user is not None
     typed = {"name": str(form.get("name", ""))[:100], "survey": str(form.get("survey", ""))}
     try:
-        token = await invitations.create_api_token(
+        token = await api_tokens.create_api_token(
             user.id, typed["name"], survey_slug=typed["survey"][:64]
         )
     except SurveyError as error:
@@ -139,7 +139,7 @@ async def token_revoke(request: Request) -> Response:
     await read_form(request)
     user = await current_user(request)
     assert user is not None
-    await invitations.revoke_api_token(user.id, path_id(request, "id"))
+    await api_tokens.revoke_api_token(user.id, path_id(request, "id"))
     return redirect("/staff/api-tokens")
 
 
@@ -152,7 +152,7 @@ async def _webhooks_page(
         "staff/builder_webhooks.html",
         status_code=status,
         survey=definition,
-        hooks=await invitations.list_webhooks(definition),
+        hooks=await webhooks.list_webhooks(definition),
         secret=secret,
         error=error,
     )
@@ -168,7 +168,7 @@ async def webhooks_post(request: Request) -> Response:
     form = await read_form(request)
     definition = await get_definition(_slug(request))
     try:
-        secret = await invitations.add_webhook(definition, str(form.get("url", "")))
+        secret = await webhooks.add_webhook(definition, str(form.get("url", "")))
     except SurveyError as error:
         return await _webhooks_page(request, error=error, status=422)
     return await _webhooks_page(request, secret=secret)
@@ -178,7 +178,7 @@ async def webhooks_post(request: Request) -> Response:
 async def webhook_delete(request: Request) -> Response:
     await read_form(request)
     definition = await get_definition(_slug(request))
-    await invitations.delete_webhook(definition, path_id(request, "id"))
+    await webhooks.delete_webhook(definition, path_id(request, "id"))
     return redirect(f"/staff/surveys/{definition.slug}/webhooks")
 
 

@@ -21,11 +21,11 @@ from survey.domain import (
     mail,
     templates_lib,
 )
+from survey.domain.access_codes import display_code
 from survey.domain.definitions import get_definition
 from survey.domain.forms import FieldError
 from survey.domain.invitations import (
     create_invitations,
-    display_code,
     invitation_counts,
     list_invitations,
     qr_svg,

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
-import uuid
 from typing import Any, TypedDict
 
 from starlette.datastructures import FormData
@@ -18,19 +17,13 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from survey import localtime
-from survey.domain import forms
+from survey.domain import answering, forms
+from survey.domain.access_codes import display_code, normalise_code
 from survey.domain.conditions import references
 from survey.domain.definitions import SurveyDef, get_definition
-from survey.domain.invitations import (
-    check_invitation,
-    delete_draft,
-    display_code,
-    load_draft,
-    normalise_code,
-    save_draft,
-    store_response,
-)
-from survey.domain.responses import known_answers, parse_key, random_uuid, retired_answers
+from survey.domain.drafts import load_draft
+from survey.domain.invitations import check_invitation
+from survey.domain.responses import known_answers, parse_key, random_uuid
 from survey.domain.surveys import list_open_surveys
 from survey.enums import SurveyStatus
 from survey.errors import Forbidden, SurveyError, Unavailable
@@ -48,6 +41,7 @@ from survey.web.common import (
     time_zone,
 )
 
+_ACTIONS = {a.value: a for a in answering.Action}
 _CONTROL_FIELDS = {"csrf", "key", "step", "action", "lang", "switch_lang", "invite", "resume"}
 
 
@@ -108,10 +102,14 @@ def _page(
     resume: str = "",
     preview: bool = False,
     csrf: str | None = None,
+    before: forms.Walk | None = None,
 ) -> Response:
+    """Page ``step``; ``before``, when the caller walked the earlier pages already, saves
+    walking them again."""
     sections = definition.sections
     section = sections[step]
-    before = forms.walk_sections(sections, raw, stop=step, today=_today(request))
+    if before is None:
+        before = forms.walk_sections(sections, raw, stop=step, today=_today(request))
     shown = forms.shown_questions(section, before.answers)
     own_codes = {q.code for q in section.questions}
     own = {name for q in section.questions for name in forms.field_names(q)}
@@ -236,7 +234,8 @@ async def survey_post(request: Request) -> Response:
 
 
 async def _flow(request: Request, definition: SurveyDef, *, preview: bool) -> Response:
-    """One POST of the survey: change language, go back, save for later, or go on."""
+    """One POST of the survey: change language, or parse the page and let the domain go
+    back, save for later, go on or store (``answering.answer_page``)."""
     try:
         form = await read_form(request)
     except Forbidden:
@@ -252,68 +251,35 @@ async def _flow(request: Request, definition: SurveyDef, *, preview: bool) -> Re
     lang = lang if lang in LANGUAGES else language(request)
     if any(k not in _CONTROL_FIELDS and not k.startswith("q_") for k in form.keys()):
         raise SurveyError("error.unknown_fields")
-    key = str(parse_key(str(form.get("key", ""))))
+    key = parse_key(str(form.get("key", "")))
     step = _step(form, definition)
-    today = _today(request)
     invite = normalise_code(str(form.get("invite") or ""))
     resume = normalise_code(str(form.get("resume") or ""))
-    if definition.needs_code and not preview:
-        try:
-            await check_invitation(definition, invite)
-        except SurveyError as error:
-            return _invitation_page(request, definition, error=error)
-    page: _Carried = {"key": key, "invite": invite, "resume": resume, "preview": preview}
+    page: _Carried = {"key": str(key), "invite": invite, "resume": resume, "preview": preview}
     switch = str(form.get("switch_lang") or "")
     if switch in LANGUAGES:
+        if definition.needs_code and not preview:
+            try:
+                await check_invitation(definition, invite)
+            except SurveyError as wrong_code:
+                return _invitation_page(request, definition, error=wrong_code)
         response = _page(request, definition, step, raw, lang=switch, **page)
         response.set_cookie("lang", switch, max_age=365 * 86400, httponly=True, samesite="lax")
         return response
-    action = form.get("action")
-    if action == "back":
-        before = forms.walk_sections(definition.sections, raw, stop=step, today=today)
-        earlier = [i for i in before.visible if i < step]
-        return _page(request, definition, earlier[-1] if earlier else 0, raw, lang=lang, **page)
-    if action == "save" and not preview:
-        draft = await save_draft(definition, raw, step=step, language=lang, invitation=invite)
-        if resume:
-            await delete_draft(resume)
-        return render(
-            request,
-            "respondent/saved.html",
-            lang=lang,
-            survey=definition,
-            code=display_code(draft.code),
-            link=f"{base_url(request)}/s/{definition.slug}/reprendre/{draft.code}",
-            expires_at=draft.expires_at,
-        )
-    before = forms.walk_sections(definition.sections, raw, stop=step, today=today)
-    if before.failed is not None:  # An earlier page was tampered with or the survey changed.
-        return _page(
-            request,
-            definition,
-            before.failed,
-            raw,
-            lang=lang,
-            errors=before.errors,
-            status=422,
-            **page,
-        )
-    values, errors = forms.clean_section(
-        definition.sections[step], raw, before.answers, today=today
+    action = str(form.get("action") or "")
+    command = answering.Page(
+        raw,
+        step,
+        _ACTIONS.get(action, answering.Action.NEXT),
+        key=key,
+        language=lang,
+        today=_today(request),
+        invitation=invite,
+        resume=resume,
+        preview=preview,
     )
-    if errors:
-        return _page(request, definition, step, raw, lang=lang, errors=errors, status=422, **page)
-    answers = {**before.answers, **values}
-    following = forms.next_visible(definition.sections, step, answers)
-    if following is not None:
-        return _page(request, definition, following, raw, lang=lang, **page)
-    if preview:
-        return render(request, "staff/builder_preview_end.html", lang=lang, survey=definition)
-    answers = {**retired_answers(definition, raw), **answers}
     try:
-        receipt = await store_response(
-            definition, answers, key=uuid.UUID(key), language=lang, invitation=invite
-        )
+        outcome = await answering.answer_page(definition, command)
     except Unavailable:
         return _page(
             request,
@@ -325,9 +291,37 @@ async def _flow(request: Request, definition: SurveyDef, *, preview: bool) -> Re
             notice="error.database_unavailable",
             **page,
         )
-    if resume:
-        await delete_draft(resume)
-    return redirect(f"/s/{definition.slug}/merci/{receipt}?lang={lang}")
+    match outcome:
+        case answering.Refused(error=refused):
+            return _invitation_page(request, definition, error=refused)
+        case answering.Next(step=shown, before=before):
+            return _page(request, definition, shown, raw, lang=lang, before=before, **page)
+        case answering.Invalid(step=shown, errors=errors, before=before):
+            return _page(
+                request,
+                definition,
+                shown,
+                raw,
+                lang=lang,
+                errors=errors,
+                status=422,
+                before=before,
+                **page,
+            )
+        case answering.Saved(draft=draft):
+            return render(
+                request,
+                "respondent/saved.html",
+                lang=lang,
+                survey=definition,
+                code=display_code(draft.code),
+                link=f"{base_url(request)}/s/{definition.slug}/reprendre/{draft.code}",
+                expires_at=draft.expires_at,
+            )
+        case answering.Complete():
+            return render(request, "staff/builder_preview_end.html", lang=lang, survey=definition)
+        case answering.Submitted(receipt=receipt):
+            return redirect(f"/s/{definition.slug}/merci/{receipt}?lang={lang}")
 
 
 def base_url(request: Request) -> str:

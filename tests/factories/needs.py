@@ -6,9 +6,9 @@ import itertools
 import uuid
 
 from survey.domain import needs as domain
+from survey.domain.answering import load_responses
 from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef
-from survey.domain.responses import load_responses
 from survey.models.needs import AnalysisRun, Need, NeedAnswer
 from tests.factories import finish_jobs, make_survey
 from tests.factories.resident import random_items

@@ -47,7 +47,7 @@ async def test_response_numbers_are_backfilled_in_order_of_submission() -> None:
     import uuid
 
     from survey.db import MIGRATIONS
-    from survey.domain.responses import load_responses
+    from survey.domain.answering import load_responses
     from tests.factories import make_survey
 
     path = next((MIGRATIONS / "models").glob("22_*_response_numbers.py"))

@@ -19,10 +19,6 @@ pytestmark = pytest.mark.usefixtures("orm")
 _counter = itertools.count(1)
 
 
-
-
-
-
 async def directory(tag: int) -> dict[str, Actor]:
     return {
         "navette": await Actor.create(

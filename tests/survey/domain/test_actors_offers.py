@@ -10,10 +10,10 @@ import uuid
 import httpx
 import pytest
 
+from survey.domain.answering import load_responses
 from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef
 from survey.domain.privacy import erase_by_receipt, processing_register, purge_expired
-from survey.domain.responses import load_responses
 from survey.enums import ActorKind
 from survey.models.actors import Actor, ActorNeedLink
 from survey.models.needs import AnalysisRun, Need, NeedAnswer

@@ -13,10 +13,10 @@ import httpx
 import pytest
 
 from survey.domain import crosstab, tallies
+from survey.domain.answering import load_responses
 from survey.domain.dashboard_filters import Filters, parse_filters
 from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef, get_definition
-from survey.domain.responses import load_responses
 from survey.domain.small_groups import hide_small
 from survey.domain.tallies import count_answers
 from survey.enums import QuestionKind
@@ -27,10 +27,6 @@ from tests.htmlform import text_of
 
 pytestmark = pytest.mark.usefixtures("orm")
 PARIS = ZoneInfo("Europe/Paris")
-
-
-
-
 
 
 def expected_counts(

@@ -11,13 +11,13 @@ import uuid
 import httpx
 import pytest
 
+from survey.domain.answering import load_responses
 from survey.domain.consultations import open_consultation, publish_results
 from survey.domain.council_ballots import record_paper_ballot
 from survey.domain.council_results import close_consultation
 from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef
 from survey.domain.publication import change_publication
-from survey.domain.responses import load_responses
 from survey.models import Response
 from survey.models.actions import Action
 from survey.models.needs import AnalysisRun, Need, NeedAnswer

@@ -7,17 +7,13 @@ import uuid
 import httpx
 import pytest
 
-from survey.domain import invitations, jobs
+from survey.domain import jobs, webhooks
+from survey.domain.access_codes import display_code, normalise_code
+from survey.domain.answering import Invitation, submit_response
 from survey.domain.db import connection
 from survey.domain.definitions import forget, get_definition
-from survey.domain.invitations import (
-    create_invitations,
-    display_code,
-    list_invitations,
-    load_draft,
-    normalise_code,
-    submit_with_invitation,
-)
+from survey.domain.drafts import load_draft
+from survey.domain.invitations import create_invitations, list_invitations
 from survey.domain.job_kinds import job_registry
 from survey.domain.responses import count_responses, list_responses
 from survey.errors import Conflict, SurveyError
@@ -138,16 +134,20 @@ async def test_submit_with_used_code_is_refused_but_a_retry_gets_its_receipt() -
     await create_invitations(definition, 1)
     (code,) = await list_invitations(definition)
     key = uuid.uuid4()
-    receipt = await submit_with_invitation(
-        definition, {"quartier": "bissy"}, key=key, language="fr", code=code
+    receipt = await submit_response(
+        definition, {"quartier": "bissy"}, key=key, language="fr", via=Invitation(code)
     )
-    again = await submit_with_invitation(
-        definition, {"quartier": "bissy"}, key=key, language="fr", code=code
+    again = await submit_response(
+        definition, {"quartier": "bissy"}, key=key, language="fr", via=Invitation(code)
     )
     assert again == receipt
     with pytest.raises(Conflict):
-        await submit_with_invitation(
-            definition, {"quartier": "centre"}, key=uuid.uuid4(), language="fr", code=code
+        await submit_response(
+            definition,
+            {"quartier": "centre"},
+            key=uuid.uuid4(),
+            language="fr",
+            via=Invitation(code),
         )
     assert await count_responses(definition.id) == 1
 
@@ -158,7 +158,7 @@ async def test_code_of_another_survey_is_refused() -> None:
     await create_invitations(one, 1)
     (code,) = await list_invitations(one)
     with pytest.raises(SurveyError) as caught:
-        await submit_with_invitation(other, {}, key=uuid.uuid4(), language="fr", code=code)
+        await submit_response(other, {}, key=uuid.uuid4(), language="fr", via=Invitation(code))
     assert caught.value.key == "builder.invitation_unknown"
 
 
@@ -336,10 +336,10 @@ async def test_failing_webhook_waits_in_the_queue_between_attempts_then_fails(
     await run_due()
     first = await state()
     assert (first["state"], first["attempts"], first["later"]) == ("queued", [1], True)
-    assert invitations.RETRY_DELAYS[0] - 10 < first["wait"] <= invitations.RETRY_DELAYS[0]
+    assert webhooks.RETRY_DELAYS[0] - 10 < first["wait"] <= webhooks.RETRY_DELAYS[0]
     assert "Connection refused" in first["error"]
     assert first["id"] not in await run_due()  # the worker does not wait for it
-    for _ in invitations.RETRY_DELAYS:
+    for _ in webhooks.RETRY_DELAYS:
         async with connection() as conn:  # as if the delay were over
             await conn.execute("UPDATE jobs SET run_after = now() WHERE id = $1", first["id"])
         assert first["id"] in await run_due()

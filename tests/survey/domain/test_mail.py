@@ -21,14 +21,11 @@ from aiosmtpd.controller import Controller
 
 from survey.db import credentials
 from survey.domain import jobs, mail
+from survey.domain.access_codes import display_code, normalise_code
+from survey.domain.answering import Invitation, submit_response
 from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef
-from survey.domain.invitations import (
-    display_code,
-    list_invitations,
-    normalise_code,
-    submit_with_invitation,
-)
+from survey.domain.invitations import list_invitations
 from survey.domain.job_kinds import job_registry
 from survey.errors import SurveyError
 from survey.settings import ConfigError, SmtpSettings, load
@@ -632,8 +629,8 @@ async def test_an_answer_with_a_code_being_replaced_waits_and_is_told_it_is_unkn
             "SELECT 1 FROM invitations WHERE code = $1 FOR UPDATE", failed["code"]
         )
         answer = asyncio.create_task(
-            submit_with_invitation(
-                definition, {}, key=uuid.uuid4(), language="fr", code=failed["code"]
+            submit_response(
+                definition, {}, key=uuid.uuid4(), language="fr", via=Invitation(failed["code"])
             )
         )
         await asyncio.sleep(0.3)

@@ -12,9 +12,10 @@ import asyncpg
 import pytest
 
 from survey import db
+from survey.domain.answering import load_responses
 from survey.domain.db import connection
 from survey.domain.privacy import erase_by_receipt, find_by_receipt
-from survey.domain.responses import count_responses, load_responses
+from survey.domain.responses import count_responses
 from survey.errors import NotFound
 from tests.factories import make_survey
 from tests.factories.cli import parlons

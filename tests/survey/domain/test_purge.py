@@ -15,13 +15,13 @@ from pathlib import Path
 import pytest
 
 from survey.domain import jobs
+from survey.domain.answering import load_responses
 from survey.domain.consultation_options import create_options
 from survey.domain.consultations import ConsultationDraft, create_consultation
 from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef
 from survey.domain.job_kinds import job_registry
 from survey.domain.privacy import FORGET_KIND, PURGE_KIND, erase_by_receipt
-from survey.domain.responses import load_responses
 from survey.models.councils import ConsultationOption
 from survey.models.needs import AnalysisRun, Need, NeedAnswer
 from tests.factories import PARIS, finish_jobs, make_survey

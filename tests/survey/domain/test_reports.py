@@ -7,8 +7,8 @@ import re
 import httpx
 import pytest
 
+from survey.domain.answering import load_responses
 from survey.domain.db import connection
-from survey.domain.responses import load_responses
 from survey.models.needs import AnalysisRun, Need, NeedAnswer
 from tests.factories import make_survey
 from tests.factories.resident import random_items

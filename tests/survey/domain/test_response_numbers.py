@@ -10,10 +10,9 @@ import asyncpg
 import httpx
 import pytest
 
+from survey.domain.answering import Open, Paper, submit_response
 from survey.domain.db import connection
 from survey.domain.privacy import erase_by_receipt
-from survey.domain.responses import submit_response
-from survey.enums import Channel
 from tests.factories import VALID_ANSWERS, make_survey
 from tests.factories.resident import answer_all
 from tests.factories.staff import log_in
@@ -52,7 +51,10 @@ async def test_response_numbers_concurrent_submissions_get_distinct_numbers() ->
     definition = await make_survey()
     answers = {"q_quartier": "bissy"}
     await asyncio.gather(
-        *(submit_response(definition, answers, key=uuid.uuid4(), language="fr") for _ in range(20))
+        *(
+            submit_response(definition, answers, key=uuid.uuid4(), language="fr", via=Open())
+            for _ in range(20)
+        )
     )
     assert await _numbers(definition.id) == list(range(1, 21))
 
@@ -60,11 +62,15 @@ async def test_response_numbers_concurrent_submissions_get_distinct_numbers() ->
 async def test_response_numbers_retried_key_takes_no_new_number() -> None:
     definition = await make_survey()
     key = uuid.uuid4()
-    receipt = await submit_response(definition, {"q_quartier": "bissy"}, key=key, language="fr")
-    again = await submit_response(definition, {"q_quartier": "bissy"}, key=key, language="fr")
+    receipt = await submit_response(
+        definition, {"q_quartier": "bissy"}, key=key, language="fr", via=Open()
+    )
+    again = await submit_response(
+        definition, {"q_quartier": "bissy"}, key=key, language="fr", via=Open()
+    )
     assert again == receipt
     await submit_response(
-        definition, {"q_quartier": "bissy"}, key=uuid.uuid4(), language="fr", channel=Channel.PAPER
+        definition, {"q_quartier": "bissy"}, key=uuid.uuid4(), language="fr", via=Paper()
     )
     assert await _numbers(definition.id) == [1, 2]
 
@@ -72,18 +78,24 @@ async def test_response_numbers_retried_key_takes_no_new_number() -> None:
 async def test_response_numbers_never_given_again_after_an_erasure() -> None:
     definition = await make_survey()
     receipts = [
-        await submit_response(definition, {"q_quartier": "bissy"}, key=uuid.uuid4(), language="fr")
+        await submit_response(
+            definition, {"q_quartier": "bissy"}, key=uuid.uuid4(), language="fr", via=Open()
+        )
         for _ in range(2)
     ]
     await erase_by_receipt(definition, receipts[1])
-    await submit_response(definition, {"q_quartier": "bissy"}, key=uuid.uuid4(), language="fr")
+    await submit_response(
+        definition, {"q_quartier": "bissy"}, key=uuid.uuid4(), language="fr", via=Open()
+    )
     assert await _numbers(definition.id) == [1, 3]
 
 
 async def test_response_numbers_are_unique_per_survey() -> None:
     definition = await make_survey()
     for _ in range(2):
-        await submit_response(definition, {"q_quartier": "bissy"}, key=uuid.uuid4(), language="fr")
+        await submit_response(
+            definition, {"q_quartier": "bissy"}, key=uuid.uuid4(), language="fr", via=Open()
+        )
     async with connection() as conn:
         with pytest.raises(asyncpg.UniqueViolationError, match="responses_survey_number"):
             await conn.execute(

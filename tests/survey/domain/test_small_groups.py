@@ -8,9 +8,9 @@ import uuid
 import httpx
 import pytest
 
+from survey.domain.answering import load_responses
 from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef
-from survey.domain.responses import load_responses
 from survey.models.needs import AnalysisRun, Need, NeedAnswer
 from tests.factories import make_survey
 from tests.htmlform import text_of
@@ -38,8 +38,7 @@ async def survey_with_groups() -> SurveyDef:
             {
                 "key": str(uuid.uuid4()),
                 "submitted_at": f"2026-10-{10 + n:02d}T10:00:00+00:00",
-                "answers": {"quartier": where, "manque": manque}
-                | ({"agir": agir} if agir else {}),
+                "answers": {"quartier": where, "manque": manque} | ({"agir": agir} if agir else {}),
             }
             for n, (where, manque, agir) in enumerate(items)
         ],

@@ -15,9 +15,9 @@ import pytest
 from analysis import sortition_lib
 from survey.domain import sortition as sortition_domain
 from survey.domain import sortition_form
+from survey.domain.answering import load_responses
 from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef, create_survey_from_definition, get_definition
-from survey.domain.responses import load_responses
 from survey.models.councils import Council, Member
 from survey.models.sortition import SortitionDraw
 from tests.factories import demo_definition, finish_jobs, make_survey

@@ -15,10 +15,10 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
-from survey.domain import invitations
+from survey.domain import api_tokens, openapi
 from survey.domain.accounts import create_user
+from survey.domain.answering import Open, submit_response
 from survey.domain.forms import walk_sections
-from survey.domain.responses import submit_response
 from survey.enums import Role
 from tests.factories import VALID_ANSWERS, make_survey
 
@@ -31,9 +31,9 @@ async def api_token(orm: str) -> str:
     definition = await make_survey(slug=f"api-{uuid.uuid4().hex[:8]}")
     answers = walk_sections(definition.sections, VALID_ANSWERS).answers
     for _ in range(2):
-        await submit_response(definition, answers, key=uuid.uuid4(), language="fr")
+        await submit_response(definition, answers, key=uuid.uuid4(), language="fr", via=Open())
     user = await create_user(f"api-{uuid.uuid4().hex[:8]}@parlons.example", "x" * 16, Role.STAFF)
-    return await invitations.create_api_token(user.id, "schema")
+    return await api_tokens.create_api_token(user.id, "schema")
 
 
 def _operations(document: dict) -> list:
@@ -42,7 +42,7 @@ def _operations(document: dict) -> list:
 
 
 def test_the_description_has_every_api_route() -> None:
-    paths = {operation.path for operation in _operations(invitations.openapi_document())}
+    paths = {operation.path for operation in _operations(openapi.openapi_document())}
     assert paths == {"/api/surveys", "/api/surveys/{slug}", "/api/surveys/{slug}/responses"}
 
 

@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 
-from survey.domain import invitations, jobs
+from survey.domain import jobs, webhooks
 from survey.domain.accounts import create_user
 from survey.domain.db import connection
 from survey.domain.job_kinds import job_registry
@@ -211,7 +211,7 @@ async def test_failing_webhook_is_retried_and_each_attempt_logged(
 ) -> None:  # type: ignore[no-untyped-def]
     url, handler = receiver
     handler.status = 500
-    monkeypatch.setattr(invitations, "RETRY_DELAYS", (0.0, 0.0))
+    monkeypatch.setattr(webhooks, "RETRY_DELAYS", (0.0, 0.0))
     definition = await make_survey()
     await log_in_admin(client)
     await add_hook(client, definition.slug, url)

@@ -10,10 +10,10 @@ import uuid
 import httpx
 import pytest
 
+from survey.domain.answering import load_responses
 from survey.domain.consultation_options import create_options
 from survey.domain.consultations import ConsultationDraft, create_consultation, open_consultation
 from survey.domain.definitions import SurveyDef
-from survey.domain.responses import load_responses
 from survey.models import Response
 from survey.models.councils import Consultation, ConsultationOption, Council
 from survey.models.needs import AnalysisRun, Need, NeedAnswer

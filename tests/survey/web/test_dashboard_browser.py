@@ -8,9 +8,9 @@ import uuid
 
 import pytest
 
+from survey.domain.answering import load_responses
 from survey.domain.db import connection
 from survey.domain.demo import FIXTURES
-from survey.domain.responses import load_responses
 from survey.models.needs import AnalysisRun, Need, NeedAnswer
 from tests.factories import make_survey
 from tests.factories.browser import chromium_missing, launch

@@ -14,8 +14,9 @@ from typing import Any
 import httpx
 import pytest
 
+from survey.domain.answering import load_responses
 from survey.domain.definitions import create_survey_from_definition, get_definition
-from survey.domain.responses import count_responses, list_responses, load_responses
+from survey.domain.responses import count_responses, list_responses
 from tests.factories.staff import log_in, send
 from tests.htmlform import field_value, hidden_fields, post_form
 

@@ -9,11 +9,11 @@ import uuid
 import httpx
 import pytest
 
+from survey.domain.answering import load_responses
 from survey.domain.consultation_options import create_options
 from survey.domain.consultations import ConsultationDraft, create_consultation
 from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef
-from survey.domain.responses import load_responses
 from survey.models.councils import ConsultationOption
 from survey.models.needs import AnalysisRun, Need, NeedAnswer
 from tests.factories import make_survey

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from survey.domain import needs as domain
-from survey.domain.responses import load_responses
+from survey.domain.answering import load_responses
 from survey.models.needs import AnalysisRun
 from tests.factories.needs import BUSES, CHILDCARE, DOCTORS, run_jobs, survey_with_answers
 from tests.factories.staff import log_in

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from survey.domain import needs as domain
-from survey.domain.responses import load_responses
+from survey.domain.answering import load_responses
 from survey.models.needs import AnalysisRun
 from tests.factories import finish_jobs
 from tests.factories.browser import chromium_missing, launch, staff_login

@@ -11,7 +11,7 @@ import zipfile
 import httpx
 import pytest
 
-from survey.domain import invitations
+from survey.domain import api_tokens
 from survey.domain.accounts import create_user
 from survey.domain.db import connection
 from survey.enums import Role
@@ -137,7 +137,7 @@ async def test_token_reads_only_the_survey_of_its_scope(client: httpx.AsyncClien
         assert outside.json()["error"] == "error.survey_not_found"
     async with connection() as conn:
         scope = await conn.fetchval("SELECT scope FROM api_tokens WHERE prefix = $1", token[:12])
-    assert scope == invitations.READ_SURVEYS
+    assert scope == api_tokens.READ_SURVEYS
     # Only read: the API has no route that writes.
     written = await client.post(f"/api/surveys/{mine.slug}/responses", headers=auth, json={})
     assert written.status_code == 405

@@ -23,13 +23,13 @@ import pytest
 
 from survey.domain import dashboard_filters, jobs, tallies
 from survey.domain.accounts import add_account
+from survey.domain.answering import load_responses
+from survey.domain.api import api_responses
 from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef
-from survey.domain.invitations import api_responses
 from survey.domain.job_kinds import job_registry
 from survey.domain.mail import compose
 from survey.domain.privacy import PURGE_KIND
-from survey.domain.responses import load_responses
 from survey.enums import Role
 from survey.settings import SmtpSettings, load
 from tests.factories import PARIS, make_survey
