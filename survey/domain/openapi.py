@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from survey.domain.api import API_AFTER_MAX, API_PAGE_MAX
+from survey.domain.definitions import SLUG_RE
 from survey.enums import Channel
 
 
@@ -27,7 +28,12 @@ def openapi_document() -> dict[str, Any]:
             for code in codes
         }
 
-    slug = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
+    slug = {
+        "name": "slug",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string", "pattern": SLUG_RE.pattern, "maxLength": 63},
+    }
     texts = {"type": "object", "properties": {"fr": {"type": "string"}, "en": {"type": "string"}}}
     response_schema = {
         "type": "object",
