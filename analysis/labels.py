@@ -14,6 +14,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator
@@ -276,7 +277,7 @@ def _spelling(spellings: Counter[str]) -> str:
     return max(spellings, key=lambda t: (spellings[t], sum(not c.isascii() for c in t), -len(t), t))
 
 
-def _parsed(texts: Sequence[str], language: Language) -> list[object]:
+def _parsed(texts: Sequence[str], language: Language) -> list[Any]:
     """The texts run through the pipeline of ``language`` with its parser, in one batch."""
     if not texts:
         return []
@@ -285,50 +286,41 @@ def _parsed(texts: Sequence[str], language: Language) -> list[object]:
     return list(load_parser(language).pipe(texts, batch_size=256))
 
 
-def _content_token(token: object) -> bool:
-    return not (
-        token.is_stop  # type: ignore[attr-defined]
-        or token.is_punct  # type: ignore[attr-defined]
-        or token.is_space  # type: ignore[attr-defined]
-        or token.like_num  # type: ignore[attr-defined]
-    )
+def _content_token(token: Any) -> bool:
+    return not (token.is_stop or token.is_punct or token.is_space or token.like_num)
 
 
-def _stems_of(tokens: Sequence[object]) -> frozenset[str]:
-    return frozenset(
-        _stem(t.text)  # type: ignore[attr-defined]
-        for t in tokens
-        if _content_token(t) and _stem(t.text)  # type: ignore[attr-defined]
-    )
+def _stems_of(tokens: Sequence[Any]) -> frozenset[str]:
+    return frozenset(_stem(t.text) for t in tokens if _content_token(t) and _stem(t.text))
 
 
-def _can_head(token: object) -> bool:
-    folded = _NOT_LETTERS.sub("", fold_accents(token.lemma_ or token.text))  # type: ignore[attr-defined]
+def _can_head(token: Any) -> bool:
+    folded = _NOT_LETTERS.sub("", fold_accents(token.lemma_ or token.text))
     return (
-        token.pos_ in {"NOUN", "PROPN"}  # type: ignore[attr-defined]
+        token.pos_ in {"NOUN", "PROPN"}
         and _content_token(token)
         and len(folded) >= 3
         and folded.isalpha()
         and folded not in _TIMES
-        and _NOT_LETTERS.sub("", fold_accents(token.text)) not in _TIMES  # type: ignore[attr-defined]
+        and _NOT_LETTERS.sub("", fold_accents(token.text)) not in _TIMES
     )
 
 
-def _span_text(doc: object, tokens: Sequence[object]) -> str | None:
+def _span_text(doc: Any, tokens: Sequence[Any]) -> str | None:
     """The text of tokens that follow each other in ``doc``; None when there is a gap."""
-    positions = sorted(t.i for t in tokens)  # type: ignore[attr-defined]
+    positions = sorted(t.i for t in tokens)
     if positions[-1] - positions[0] + 1 != len(positions):
         return None
-    text = doc[positions[0] : positions[-1] + 1].text  # type: ignore[index]
+    text = doc[positions[0] : positions[-1] + 1].text
     return clean_phrase(text)
 
 
-def _modifier(child: object) -> list[object] | None:
+def _modifier(child: Any) -> list[Any] | None:
     """The tokens a modifier brings (its subtree), or None when it does not read as one."""
-    dep = child.dep_.split(":")[0] if child.dep_ not in _MODIFIERS else child.dep_  # type: ignore[attr-defined]
+    dep = child.dep_.split(":")[0] if child.dep_ not in _MODIFIERS else child.dep_
     if dep not in _MODIFIERS:
         return None
-    subtree = list(child.subtree)  # type: ignore[attr-defined]
+    subtree = list(child.subtree)
     if len(subtree) > 4:
         return None
     for token in subtree:
@@ -336,24 +328,24 @@ def _modifier(child: object) -> list[object] | None:
             return None
         if token.pos_ == "VERB" and "Part" not in token.morph.get("VerbForm"):
             return None
-    if child.pos_ == "VERB" and len(subtree) > 1:  # type: ignore[attr-defined]
+    if child.pos_ == "VERB" and len(subtree) > 1:
         return None
-    if child.pos_ in {"NOUN", "PROPN"} and not _complement(child, child.head):  # type: ignore[attr-defined]
+    if child.pos_ in {"NOUN", "PROPN"} and not _complement(child, child.head):
         return None
     return subtree
 
 
-def _candidates(doc: object, max_words: int) -> list[_Candidate]:
+def _candidates(doc: Any, max_words: int) -> list[_Candidate]:
     """Names around each noun of a parsed segment (see ``PhraseLabeler``)."""
-    if not doc.has_annotation("DEP"):  # type: ignore[attr-defined]
+    if not doc.has_annotation("DEP"):
         # No parser for this language: the short segment itself, headed by its rarest word.
-        text = clean_phrase(doc.text)  # type: ignore[attr-defined]
-        stems = _stems_of(list(doc))  # type: ignore[call-overload]
+        text = clean_phrase(doc.text)
+        stems = _stems_of(list(doc))
         if not stems or len(text.split()) > max_words:
             return []
         return [_Candidate(text, stem, stems) for stem in stems]
     found: list[_Candidate] = []
-    for head in doc:  # type: ignore[attr-defined]
+    for head in doc:
         if not _can_head(head):
             continue
         mods = [m for m in (_modifier(c) for c in head.children) if m]
@@ -369,23 +361,23 @@ def _candidates(doc: object, max_words: int) -> list[_Candidate]:
                 variants.append([head, *flat, *complement])
         stem = _stem(head.text)
         for tokens in variants:
-            text = _span_text(doc, tokens)
-            if text and len(text.split()) <= max_words:
-                found.append(_Candidate(text, stem, _stems_of(tokens) | {stem}))
+            phrase = _span_text(doc, tokens)
+            if phrase and len(phrase.split()) <= max_words:
+                found.append(_Candidate(phrase, stem, _stems_of(tokens) | {stem}))
         whole = _whole(doc, head, max_words)
         if whole is not None:
-            found.append(_Candidate(whole, stem, _stems_of(list(doc)) | {stem}))  # type: ignore[call-overload]
+            found.append(_Candidate(whole, stem, _stems_of(list(doc)) | {stem}))
     return found
 
 
-def _following(doc: object, head: object) -> list[list[object]]:
+def _following(doc: Any, head: Any) -> list[list[Any]]:
     """The noun complement written right after ``head``, whatever the parse made of it:
     "bus le soir", "place en crèche", "médecin traitant" (adjectives and a linked noun)."""
-    tokens = list(doc)  # type: ignore[call-overload]
-    end = head.i + 1  # type: ignore[attr-defined]
+    tokens = list(doc)
+    end = head.i + 1
     while end < len(tokens) and tokens[end].pos_ == "ADJ":
         end += 1
-    found = [tokens[head.i : end]] if end > head.i + 1 else []  # type: ignore[attr-defined]
+    found = [tokens[head.i : end]] if end > head.i + 1 else []
     link = end
     while link < len(tokens) and tokens[link].pos_ in {"ADP", "DET"} and link - end < 2:
         link += 1
@@ -398,26 +390,26 @@ def _following(doc: object, head: object) -> list[list[object]]:
         stop = link + 1
         while stop < len(tokens) and tokens[stop].pos_ == "ADJ":
             stop += 1
-        found.append(tokens[head.i : stop])  # type: ignore[attr-defined]
+        found.append(tokens[head.i : stop])
     return found
 
 
-def _complement(noun: object, head: object) -> bool:
+def _complement(noun: Any, head: Any) -> bool:
     """A noun that can complete ``head``: not the head again, not a vague word."""
-    stem = _stem(noun.text)  # type: ignore[attr-defined]
-    return stem != _stem(head.text) and stem not in _NOT_COMPLEMENTS  # type: ignore[attr-defined]
+    stem = _stem(noun.text)
+    return stem != _stem(head.text) and stem not in _NOT_COMPLEMENTS
 
 
-def _whole(doc: object, head: object, max_words: int) -> str | None:
+def _whole(doc: Any, head: Any, max_words: int) -> str | None:
     """The whole segment when it is a short name built on ``head`` ("Trouver un médecin")."""
-    tokens = [t for t in doc if not (t.is_punct or t.is_space)]  # type: ignore[attr-defined]
+    tokens = [t for t in doc if not (t.is_punct or t.is_space)]
     if not tokens or len(tokens) > max_words + 1:
         return None
     root = next((t for t in tokens if t.dep_ == "ROOT"), None)
     if root is None:
         return None
     if root is not head and not (
-        root.pos_ == "VERB" and "Inf" in root.morph.get("VerbForm") and head.head is root  # type: ignore[attr-defined]
+        root.pos_ == "VERB" and "Inf" in root.morph.get("VerbForm") and head.head is root
     ):
         return None
     for token in tokens:
@@ -425,7 +417,7 @@ def _whole(doc: object, head: object, max_words: int) -> str | None:
             return None
         if token.pos_ in {"VERB", "AUX"} and "Fin" in token.morph.get("VerbForm"):
             return None
-    text = clean_phrase(doc.text)  # type: ignore[attr-defined]
+    text = clean_phrase(doc.text)
     return text if 0 < len(text.split()) <= max_words else None
 
 
