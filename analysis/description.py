@@ -54,14 +54,29 @@ def centres_of(rows: np.ndarray, labels: np.ndarray) -> np.ndarray:
     return normalised
 
 
+_CHUNK = 16_384
+
+
 def segment_rows_of(vectorizer: object, segmented: SegmentedAnswers) -> np.ndarray:
     docs = [" ".join(s.lemmas) for s in segmented.segments]
     if not docs:
         return np.zeros((0, 0))
-    # Any vectorizer taking (vectors, documents), MeaningVectorizer by default.
-    rows: np.ndarray = vectorizer.transform(  # type: ignore[attr-defined]
-        (segmented.vectors.astype(np.float64), docs)
-    )
+    # Any vectorizer taking (vectors, documents), MeaningVectorizer by default. In chunks,
+    # kept in single precision: on 100,000 answers the float64 rows of every segment at
+    # once cost more memory than the rest of the run.
+    chunks = [
+        np.asarray(
+            vectorizer.transform(  # type: ignore[attr-defined]
+                (
+                    segmented.vectors[start : start + _CHUNK].astype(np.float64),
+                    docs[start : start + _CHUNK],
+                )
+            ),
+            dtype=np.float32,
+        )
+        for start in range(0, len(docs), _CHUNK)
+    ]
+    rows: np.ndarray = np.vstack(chunks)
     return rows
 
 

@@ -114,7 +114,7 @@ class PhraseLabeler(BaseEstimator):
         max_words: int = _MAX_WORDS,
         n_central: int = 40,
         phrase_bonus: float = 0.4,
-        keep: float = 0.2,
+        keep: float = 0.15,
     ) -> None:
         self.support_weight = support_weight
         self.max_words = max_words
