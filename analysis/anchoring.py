@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
+from sklearn.cluster import KMeans
+from sklearn.preprocessing import normalize
 
 Status = Literal["kept", "grew", "shrank", "gone", "new"]
 
@@ -148,3 +150,28 @@ def anchor_needs(
     for j in range(len(new)):
         new_status.setdefault(j, "new")
     return Anchoring(pairs=pairs, scores=kept_scores, old_status=old_status, new_status=new_status)
+
+
+def anchored_kmeans(
+    X: np.ndarray,
+    rows: np.ndarray,
+    anchors: Sequence[np.ndarray],
+    found: np.ndarray,
+    random_state: int | None = 0,
+) -> np.ndarray:
+    """K-means on ``X`` started from the previous run's needs, so a re-run keeps them.
+
+    ``anchors`` are the previous needs of this theme as positions in ``rows`` of their
+    answers; each starts one cluster at the mean of its answers. ``found`` are the centres
+    the run found without them: those far from every anchor start the clusters a re-run
+    adds (the count is the larger of the two). Returns the cluster of each row of ``X``.
+    """
+    starts = normalize(np.array([rows[a].mean(axis=0) for a in anchors]))
+    k = min(max(len(starts), len(found)), len(X))
+    if len(starts) < k:
+        found = normalize(np.asarray(found, dtype=np.float64))
+        farthest = np.argsort((found @ starts.T).max(axis=1), kind="stable")
+        starts = np.vstack([starts, found[farthest[: k - len(starts)]]])
+    model = KMeans(k, init=starts[:k], n_init=1, random_state=random_state)
+    labels: np.ndarray = model.fit_predict(X).astype(np.int64)
+    return labels

@@ -9,17 +9,17 @@ is used. No two groups get the same label.
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator
 
 from analysis.text import Language, fold_accents, normalise
-
-if TYPE_CHECKING:
-    from spacy.tokens import Doc, Token
 
 # Openings that carry nothing of the need: articles and "what I lack is".
 _OPENINGS = re.compile(
@@ -53,25 +53,74 @@ def _key(label: str) -> str:
     return " ".join(w[:-1] if len(w) > 3 and w[-1] in "sx" else w for w in normalise(label).split())
 
 
+# Nouns that cannot name a need on their own: times, amounts and words every answer uses.
+_TIMES = frozenset(
+    "an annee jour journee soir soiree matin matinee nuit midi semaine mois heure h minute "
+    "fois temps moment week end weekend lundi mardi mercredi jeudi vendredi samedi dimanche "
+    "ete hiver automne printemps saison vacance horaire date depuis year day night week month "
+    "hour minute time weekend evening morning".split()
+)
+_VAGUE = frozenset(
+    "chose truc gens personne monde fois cas probleme besoin manque envie possibilite aide "
+    "endroit lieu coin niveau genre sorte facon maniere type part cote peu plupart rien "
+    "quartier ville commune people thing place area lot way kind fils fille mere pere mari "
+    "femme maman papa enfant bebe famille parent voisin voisine ami monsieur madame an km "
+    "metre euro eur".split()
+)
+_VAGUE_STEMS = frozenset(w[:5] for w in _VAGUE)
+# Nouns that complete nothing ("résidence personne" is a misread "personne ne vient").
+_NOT_COMPLEMENTS = frozenset("perso chose truc rien monde cas".split())
+# Modifiers kept with a head noun: adjectives, participles, a noun complement.
+_MODIFIERS = frozenset({"amod", "acl", "nmod", "compound", "flat:name", "fixed"})
+
+
+def _stem(word: str) -> str:
+    return _NOT_LETTERS.sub("", fold_accents(word))[:5]
+
+
+_NOT_LETTERS = re.compile(r"[^a-z0-9]+")
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    """A name built from one parsed segment: its text, its head's stem, its words' stems."""
+
+    text: str
+    head: str
+    stems: frozenset[str]
+
+
 class PhraseLabeler(BaseEstimator):
-    """Pick a label for each group from its members' segments.
+    """Name each group by a noun phrase of its members: a head noun and its modifiers.
 
     ``fit(segments, groups, rows, centres, languages, language)``: ``segments`` the segment
     texts, ``groups`` each segment's group (-1: none), ``rows`` their normalised feature
     rows, ``centres`` one row per group, ``languages`` each segment's language and
-    ``language`` the survey's. Candidates are the short segments of the ``n_central``
-    members nearest the centre, and the noun phrases inside them ("places en crèche");
-    where the language model tags words, a candidate must read as a name (no conjugated
-    verb, no pronoun, not opening on a conjunction). ``support_weight`` weighs how many
-    members share the candidate's words against how central it is.
+    ``language`` the survey's. The ``n_central`` members nearest the centre, in the survey's
+    language, are parsed; each noun (never a time, an amount or a vague word alone) gives
+    candidates: the noun, the noun with its adjectives, with its complement ("place en
+    crèche", "bus le soir"), and a whole short segment built around it. A candidate wins
+    when its words are shared by the group and not by the others (class-based TF-IDF),
+    weighed by how central its users are and by ``phrase_bonus`` for each modifier (up to
+    two): "Épicerie solidaire" beats "Épicerie" when enough members say "solidaire". A bare
+    noun that wins gives way to its most shared expansion used by a share ``keep`` of the
+    noun's users. Where the language has no parser, short segments are the
+    candidates. No two groups get the same label; larger groups choose first.
     """
 
     def __init__(
-        self, support_weight: float = 0.5, max_words: int = _MAX_WORDS, n_central: int = 40
+        self,
+        support_weight: float = 0.5,
+        max_words: int = _MAX_WORDS,
+        n_central: int = 40,
+        phrase_bonus: float = 0.4,
+        keep: float = 0.15,
     ) -> None:
         self.support_weight = support_weight
         self.max_words = max_words
         self.n_central = n_central
+        self.phrase_bonus = phrase_bonus
+        self.keep = keep
 
     def fit(
         self,
@@ -87,11 +136,19 @@ class PhraseLabeler(BaseEstimator):
         groups = np.asarray(groups)
         used = {_key(t) for t in taken}
         sizes = {int(g): int((groups == g).sum()) for g in np.unique(groups) if g >= 0}
+        bags = [
+            {_stem(w) for w in (lemmas[i] if lemmas is not None else segments[i].split())}
+            for i in range(len(segments))
+        ]
+        everywhere: Counter[str] = Counter(s for bag in bags for s in bag)
+        mean_size = max(1.0, len(segments) / max(1, len(sizes)))
         central: dict[int, np.ndarray] = {}
+        closeness: dict[int, np.ndarray] = {}
         for group in sizes:
             members = np.flatnonzero(groups == group)
-            order = np.argsort(-(rows[members] @ centres[group]), kind="stable")
-            central[group] = members[order]
+            near = rows[members] @ centres[group]
+            order = np.argsort(-near, kind="stable")
+            central[group], closeness[group] = members[order], near[order]
         wanted = sorted(
             {
                 int(i)
@@ -100,42 +157,104 @@ class PhraseLabeler(BaseEstimator):
                 if languages[i] == language
             }
         )
-        cleaned = {i: clean_phrase(segments[i]) for i in wanted}
-        short = [i for i in wanted if 0 < len(cleaned[i].split()) <= self.max_words]
-        # One batch through the tagger: the segments, then the short ones once cleaned.
-        tagged = _tagged([segments[i] for i in wanted] + [cleaned[i] for i in short], language)
-        docs = dict(zip(wanted, tagged[: len(wanted)], strict=True))
-        names = dict(zip(short, tagged[len(wanted) :], strict=True))
+        parsed = dict(zip(wanted, _parsed([segments[i] for i in wanted], language), strict=True))
         labels: dict[int, str] = {}
-        # Larger groups choose first: the common phrase goes to the group most about it.
         for group in sorted(sizes, key=lambda g: (-sizes[g], g)):
             members = central[group]
-            bags = [set(lemmas[i]) if lemmas is not None else set() for i in members]
-            closeness = rows[members] @ centres[group]
-            scored: dict[str, float] = {}
+            member_bags = [bags[int(i)] for i in members]
+            candidates: list[tuple[_Candidate, float]] = []
             for position, index in enumerate(members[: self.n_central]):
-                if int(index) not in docs:
+                doc = parsed.get(int(index))
+                if doc is None:
                     continue
-                whole = names.get(int(index))
-                for phrase, bag in _phrases(cleaned[int(index)], whole, docs[int(index)]):
-                    if not phrase[:1].isalnum():
-                        # "€ par mois": a label opens on a word or a number, not a sign.
-                        continue
-                    support = sum(1 for other in bags if bag & other) / len(bags)
-                    score = float(closeness[position]) + self.support_weight * support
-                    if len(phrase.split()) == 1:
-                        # One bare word reads like a keyword: a last resort.
-                        score -= 0.15
-                    if scored.get(phrase, -np.inf) < score:
-                        scored[phrase] = score
-            ranked = sorted(scored, key=lambda p: (-scored[p], len(p), p))
-            label = next((c for c in ranked if _key(c) not in used), "")
+                for candidate in _candidates(doc, self.max_words):
+                    candidates.append((candidate, float(closeness[group][position])))
+            label = self._choose(candidates, member_bags, everywhere, mean_size, used)
             if not label:
-                label = self._fallback(segments, members, closeness, used)
+                label = self._fallback(segments, members, closeness[group], used)
             used.add(_key(label))
             labels[group] = label
         self.labels_ = labels
         return self
+
+    def _choose(
+        self,
+        candidates: Sequence[tuple[_Candidate, float]],
+        bags: Sequence[set[str]],
+        everywhere: Counter[str],
+        mean_size: float,
+        used: set[str],
+    ) -> str:
+        if not candidates or not bags:
+            return ""
+
+        def share(stems: frozenset[str]) -> float:
+            return sum(1 for bag in bags if stems <= bag) / len(bags)
+
+        def distinct(stems: frozenset[str]) -> float:
+            return float(np.mean([math.log(1 + mean_size / max(1, everywhere[s])) for s in stems]))
+
+        near: dict[str, list[float]] = {}
+        spellings: dict[str, Counter[str]] = {}
+        stems_of: dict[str, frozenset[str]] = {}
+        for candidate, close in candidates:
+            if len(candidate.stems) == 1 and candidate.head in _VAGUE_STEMS:
+                # "Fils", "Endroit": a vague noun names a need only with what qualifies it.
+                continue
+            key = _key(candidate.text)
+            near.setdefault(key, []).append(close)
+            spellings.setdefault(key, Counter())[candidate.text] += 1
+            stems_of[key] = candidate.stems
+        for least in (2, 1) if len(bags) >= 4 else (1,):
+            label = self._best(bags, near, spellings, stems_of, least, share, distinct, used)
+            if label:
+                return label
+        return ""
+
+    def _best(
+        self,
+        bags: Sequence[set[str]],
+        near: dict[str, list[float]],
+        spellings: dict[str, Counter[str]],
+        stems_of: dict[str, frozenset[str]],
+        least: int,
+        share: Callable[[frozenset[str]], float],
+        distinct: Callable[[frozenset[str]], float],
+        used: set[str],
+    ) -> str:
+        scores: dict[str, float] = {}
+        for key, stems in stems_of.items():
+            support = share(stems)
+            if support * len(bags) < least:
+                continue
+            centrality = float(np.mean(near[key]))
+            # A bare noun reads like a keyword: its modifiers make it a name.
+            words = min(len(stems), 3)
+            scores[key] = (
+                support
+                * distinct(stems)
+                * (1 - self.support_weight + self.support_weight * centrality)
+                * (1 + self.phrase_bonus * (words - 1))
+            )
+        for key in sorted(scores, key=lambda k: (-scores[k], len(k), k)):
+            if key in used:
+                continue
+            if len(stems_of[key]) == 1:
+                # A bare noun: its most shared expansion, when a share ``keep`` of the
+                # noun's users say it ("Bus" becomes "Bus le soir").
+                head, floor = next(iter(stems_of[key])), self.keep * share(stems_of[key])
+                longer = [
+                    k
+                    for k in scores
+                    if k not in used
+                    and len(stems_of[k]) > 1
+                    and head in stems_of[k]
+                    and share(stems_of[k]) >= floor
+                ]
+                if longer:
+                    key = max(longer, key=lambda k: (share(stems_of[k]), scores[k], k))
+            return _spelling(spellings[key])
+        return ""
 
     @staticmethod
     def _fallback(
@@ -153,76 +272,153 @@ class PhraseLabeler(BaseEstimator):
         return clean_phrase(segments[members[0]]) if len(members) else ""
 
 
-# Parts of speech a name can open with, and those it may not hold at all.
-_OPENERS = frozenset({"NOUN", "PROPN", "ADJ", "ADV", "VERB", "NUM"})
-_BARRED = frozenset({"PRON", "SCONJ", "INTJ"})
+def _spelling(spellings: Counter[str]) -> str:
+    """The spelling most respondents used; between equals, the one with accents."""
+    return max(spellings, key=lambda t: (spellings[t], sum(not c.isascii() for c in t), -len(t), t))
 
 
-def _tagged(texts: Sequence[str], language: Language) -> list[Doc]:
-    """The texts run through the full pipeline of ``language`` (tags where it has them)."""
+def _parsed(texts: Sequence[str], language: Language) -> list[Any]:
+    """The texts run through the pipeline of ``language`` with its parser, in one batch."""
     if not texts:
         return []
-    from analysis.text import load_pipeline
+    from analysis.text import load_parser
 
-    nlp = load_pipeline(language)
-    return list(nlp.pipe(texts, batch_size=256))
-
-
-def _reads_as_name(doc: Doc) -> bool:
-    tokens = [t for t in doc if not t.is_punct and not t.is_space]
-    if not tokens:
-        return False
-    if not any(t.pos_ for t in tokens):
-        return True  # no tagger for this language: nothing to check
-    if tokens[0].pos_ not in _OPENERS:
-        return False
-    for token in tokens:
-        if token.pos_ in _BARRED:
-            return False
-        if token.pos_ in {"VERB", "AUX"} and "Fin" in token.morph.get("VerbForm", []):
-            return False
-    return True
+    return list(load_parser(language).pipe(texts, batch_size=256))
 
 
-def _phrases(phrase: str, whole: Doc | None, doc: Doc) -> list[tuple[str, set[str]]]:
-    """Label candidates in one segment: itself when short (``whole``, tagged once cleaned)
-    and reading as a name, and the noun phrases of its tagged ``doc``."""
-    found: list[tuple[str, set[str]]] = []
-    if whole is not None and _reads_as_name(whole):
-        found.append((phrase, _content(whole)))
-    tokens = list(doc)
-    i = 0
-    while i < len(tokens):
-        if tokens[i].pos_ != "NOUN":
-            i += 1
+def _content_token(token: Any) -> bool:
+    return not (token.is_stop or token.is_punct or token.is_space or token.like_num)
+
+
+def _stems_of(tokens: Sequence[Any]) -> frozenset[str]:
+    return frozenset(_stem(t.text) for t in tokens if _content_token(t) and _stem(t.text))
+
+
+def _can_head(token: Any) -> bool:
+    folded = _NOT_LETTERS.sub("", fold_accents(token.lemma_ or token.text))
+    return (
+        token.pos_ in {"NOUN", "PROPN"}
+        and _content_token(token)
+        and len(folded) >= 3
+        and folded.isalpha()
+        and folded not in _TIMES
+        and _NOT_LETTERS.sub("", fold_accents(token.text)) not in _TIMES
+    )
+
+
+def _span_text(doc: Any, tokens: Sequence[Any]) -> str | None:
+    """The text of tokens that follow each other in ``doc``; None when there is a gap."""
+    positions = sorted(t.i for t in tokens)
+    if positions[-1] - positions[0] + 1 != len(positions):
+        return None
+    text = doc[positions[0] : positions[-1] + 1].text
+    return clean_phrase(text)
+
+
+def _modifier(child: Any) -> list[Any] | None:
+    """The tokens a modifier brings (its subtree), or None when it does not read as one."""
+    dep = child.dep_.split(":")[0] if child.dep_ not in _MODIFIERS else child.dep_
+    if dep not in _MODIFIERS:
+        return None
+    subtree = list(child.subtree)
+    if len(subtree) > 4:
+        return None
+    for token in subtree:
+        if token.pos_ in {"PRON", "SCONJ", "CCONJ", "NUM", "AUX", "PUNCT"}:
+            return None
+        if token.pos_ == "VERB" and "Part" not in token.morph.get("VerbForm"):
+            return None
+    if child.pos_ == "VERB" and len(subtree) > 1:
+        return None
+    if child.pos_ in {"NOUN", "PROPN"} and not _complement(child, child.head):
+        return None
+    return subtree
+
+
+def _candidates(doc: Any, max_words: int) -> list[_Candidate]:
+    """Names around each noun of a parsed segment (see ``PhraseLabeler``)."""
+    if not doc.has_annotation("DEP"):
+        # No parser for this language: the short segment itself, headed by its rarest word.
+        text = clean_phrase(doc.text)
+        stems = _stems_of(list(doc))
+        if not stems or len(text.split()) > max_words:
+            return []
+        return [_Candidate(text, stem, stems) for stem in stems]
+    found: list[_Candidate] = []
+    for head in doc:
+        if not _can_head(head):
             continue
-        end = i + 1
-        while end < len(tokens) and tokens[end].pos_ == "ADJ":
-            end += 1
-        # "places en crèche", "garde d'enfants": one linked noun (and its adjectives).
-        link = end
-        if link < len(tokens) and tokens[link].pos_ == "ADP":
-            nxt = link + 1
-            if nxt < len(tokens) and tokens[nxt].pos_ == "DET":
-                nxt += 1
-            if nxt < len(tokens) and tokens[nxt].pos_ == "NOUN":
-                end = nxt + 1
-                while end < len(tokens) and tokens[end].pos_ == "ADJ":
-                    end += 1
-        span = doc[i:end]
-        if end - i >= 2:
-            text = span.text
-            found.append((clean_phrase(text), _content(span)))
-        i = end
+        mods = [m for m in (_modifier(c) for c in head.children) if m]
+        adjectives = [m for m in mods if len(m) == 1 and m[0].pos_ in {"ADJ", "VERB"}]
+        complements = [m for m in mods if m not in adjectives]
+        variants = [[head], *_following(doc, head)]
+        for adjective in adjectives[:2]:
+            variants.append([head, *adjective])
+        flat = [t for m in adjectives[:2] for t in m]
+        for complement in complements[:2]:
+            variants.append([head, *complement])
+            if flat:
+                variants.append([head, *flat, *complement])
+        stem = _stem(head.text)
+        for tokens in variants:
+            phrase = _span_text(doc, tokens)
+            if phrase and len(phrase.split()) <= max_words:
+                found.append(_Candidate(phrase, stem, _stems_of(tokens) | {stem}))
+        whole = _whole(doc, head, max_words)
+        if whole is not None:
+            found.append(_Candidate(whole, stem, _stems_of(list(doc)) | {stem}))
     return found
 
 
-def _content(tokens: Iterable[Token]) -> set[str]:
-    return {
-        fold_accents(t.lemma_ or t.text)
-        for t in tokens
-        if not (t.is_stop or t.is_punct or t.is_space or t.like_num)
-    }
+def _following(doc: Any, head: Any) -> list[list[Any]]:
+    """The noun complement written right after ``head``, whatever the parse made of it:
+    "bus le soir", "place en crèche", "médecin traitant" (adjectives and a linked noun)."""
+    tokens = list(doc)
+    end = head.i + 1
+    while end < len(tokens) and tokens[end].pos_ == "ADJ":
+        end += 1
+    found = [tokens[head.i : end]] if end > head.i + 1 else []
+    link = end
+    while link < len(tokens) and tokens[link].pos_ in {"ADP", "DET"} and link - end < 2:
+        link += 1
+    if (
+        link > end
+        and link < len(tokens)
+        and tokens[link].pos_ in {"NOUN", "PROPN"}
+        and _complement(tokens[link], head)
+    ):
+        stop = link + 1
+        while stop < len(tokens) and tokens[stop].pos_ == "ADJ":
+            stop += 1
+        found.append(tokens[head.i : stop])
+    return found
+
+
+def _complement(noun: Any, head: Any) -> bool:
+    """A noun that can complete ``head``: not the head again, not a vague word."""
+    stem = _stem(noun.text)
+    return stem != _stem(head.text) and stem not in _NOT_COMPLEMENTS
+
+
+def _whole(doc: Any, head: Any, max_words: int) -> str | None:
+    """The whole segment when it is a short name built on ``head`` ("Trouver un médecin")."""
+    tokens = [t for t in doc if not (t.is_punct or t.is_space)]
+    if not tokens or len(tokens) > max_words + 1:
+        return None
+    root = next((t for t in tokens if t.dep_ == "ROOT"), None)
+    if root is None:
+        return None
+    if root is not head and not (
+        root.pos_ == "VERB" and "Inf" in root.morph.get("VerbForm") and head.head is root
+    ):
+        return None
+    for token in tokens:
+        if token.pos_ in {"PRON", "SCONJ", "INTJ", "NUM"}:
+            return None
+        if token.pos_ in {"VERB", "AUX"} and "Fin" in token.morph.get("VerbForm"):
+            return None
+    text = clean_phrase(doc.text)
+    return text if 0 < len(text.split()) <= max_words else None
 
 
 def central_quotes(

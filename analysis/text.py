@@ -153,14 +153,62 @@ def normalise(text: str) -> str:
     return _NON_WORD.sub(" ", fold_accents(text)).strip()
 
 
+# Answers saying that nothing is lacking: no need in them, whatever else they say.
+_CONTENT = frozenset(
+    {
+        "tout va bien",
+        "ca va",
+        "ca va bien",
+        "on est bien",
+        "on est bien ici",
+        "je suis bien ici",
+        "rien a dire",
+        "ne se prononce pas",
+        "pas de probleme",
+        "all good",
+        "all fine",
+        "everything is fine",
+        "i m happy",
+        "i m fine",
+    }
+)
+# Words that soften a non-answer without adding anything ("je sais pas trop").
+_HEDGES = frozenset("trop vraiment franchement honnetement really honestly merci thanks".split())
+# Words of a clause that says one is content ("je suis content de mon quartier").
+_SATISFIED = frozenset("bien content contente satisfait satisfaite heureux good fine happy".split())
+_CLAUSE = re.compile(r"[,.;:!?()\n-]+")
+_SHORT = 12
+
+
+def _says_nothing(clause: str) -> bool:
+    words = clause.split()
+    while words and words[-1] in _HEDGES:
+        words.pop()
+    key = " ".join(words)
+    return not key or key in _NON_ANSWERS or key in _CONTENT
+
+
 def is_non_answer(text: str | None) -> bool:
-    """Tell whether an answer says nothing: empty, punctuation only, or a known non-answer."""
+    """Tell whether an answer says nothing: empty, punctuation only, a known non-answer, or
+    a short one that opens on one and only adds that all is well ("Rien, on est bien ici").
+    """
     if text is None:
         return True
     key = normalise(text)
     if not key or not any(c.isalpha() for c in key):
         return True
-    return key in _NON_ANSWERS
+    if key in _NON_ANSWERS or _says_nothing(key):
+        return True
+    if len(key.split()) > _SHORT:
+        return False
+    clauses = [normalise(c) for c in _CLAUSE.split(text.lower()) if normalise(c)]
+    opening = clauses[0].split() if clauses else []
+    if opening[:1] == ["rien"] and opening[1:2] == ["de"] and len(opening) == 3:
+        # "rien de spécial", "rien de neuf": nothing, in other words.
+        clauses[0] = "rien"
+    if not clauses or not _says_nothing(clauses[0]):
+        return False
+    return all(_says_nothing(c) or set(c.split()) & _SATISFIED for c in clauses[1:])
 
 
 def detect_language(text: str, default: Language = "fr") -> Language:
@@ -208,6 +256,34 @@ def load_pipeline(language: Language) -> Pipeline:
         if language not in _pipelines:
             _pipelines[language] = _load(language)
         return _pipelines[language]
+
+
+_parsers: dict[Language, Pipeline] = {}
+
+
+def load_parser(language: Language) -> Pipeline:
+    """The pipeline of ``language`` with its dependency parser, for naming needs.
+
+    It shares the word table of ``load_pipeline(language)``; a language whose model has no
+    parser gets ``load_pipeline(language)`` itself.
+    """
+    tagger = load_pipeline(language)
+    with _lock:
+        if language not in _parsers:
+            _parsers[language] = _load_parser(language, tagger)
+        return _parsers[language]
+
+
+def _load_parser(language: Language, tagger: Pipeline) -> Pipeline:
+    import spacy
+
+    if language == "fr":
+        for name in _FRENCH_MODELS:
+            try:
+                return spacy.load(name, exclude=["ner"], vocab=tagger.vocab)
+            except OSError:
+                continue
+    return tagger
 
 
 def _load(language: Language) -> Pipeline:

@@ -45,7 +45,7 @@ from analysis.clustering import (  # noqa: E402
     LSAReducer,
     cluster_needs,
 )
-from analysis.text import load_pipeline, normalise, prepare_answers  # noqa: E402
+from analysis.text import load_parser, load_pipeline, normalise, prepare_answers  # noqa: E402
 
 
 def load_fi7(data: Path) -> tuple[list[str], list[str]]:
@@ -226,6 +226,7 @@ def main() -> int:
     # Models load once when the web app starts: keep that out of the timings.
     load_pipeline("fr")
     load_pipeline("en")
+    load_parser("fr")
     if not args.skip_quality:
         demo(ROOT)
         texts, tags = load_fi7(args.data)

@@ -26,7 +26,7 @@ from analysis.text import mask_personal_data
 from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef, get_definition
 from survey.domain.jobs import Progress, enqueue
-from survey.domain.needs_carry import carry_needs
+from survey.domain.needs_carry import carry_needs, previous_anchors
 from survey.domain.needs_quality import record_review
 from survey.domain.needs_settings import survey_vocabulary
 from survey.domain.queries import responses
@@ -123,6 +123,7 @@ async def run_analysis(payload: dict[str, Any], progress: Progress) -> None:
         await progress(0.1)
         texts = [t for _, t in answers]
         vocabulary = await survey_vocabulary(run.survey_id)
+        anchors = await previous_anchors(run, [rid for rid, _ in answers])
         # CPU-bound: run it off the event loop so the app keeps answering meanwhile.
         result = await asyncio.to_thread(
             functools.partial(
@@ -131,6 +132,7 @@ async def run_analysis(payload: dict[str, Any], progress: Progress) -> None:
                 n_clusters=run.params.get("n_clusters"),
                 vocabulary=vocabulary,
                 random_state=run.params.get("seed", 0),
+                anchors=anchors,
             )
         )
         await progress(0.8)

@@ -68,6 +68,24 @@ async def members(run_id: int) -> dict[int, set[int]]:
     return {int(r["need_id"]): set(r["ids"]) for r in rows}
 
 
+async def previous_anchors(run: AnalysisRun, response_ids: list[int]) -> list[list[int]]:
+    """The previous run's needs, each as the positions in ``response_ids`` of its answers
+    (main need only), so a re-run of the same survey starts from them; none across waves,
+    whose answers differ."""
+    previous, wave = await previous_run(run)
+    if previous is None or wave:
+        return []
+    async with connection() as conn:
+        rows = await conn.fetch(
+            "SELECT n.id, array_remove(array_agg(a.response_id), NULL) AS ids"
+            " FROM needs n LEFT JOIN need_answers a ON a.need_id = n.id AND a.run_id = $1"
+            " WHERE n.run_id = $1 GROUP BY n.id, n.position ORDER BY n.position",
+            previous.id,
+        )
+    position = {rid: i for i, rid in enumerate(response_ids)}
+    return [sorted(position[r] for r in row["ids"] if r in position) for row in rows]
+
+
 async def _quote_texts(run: AnalysisRun, ids: list[int]) -> dict[int, str]:
     rows = await responses.texts_of(ids, run.question_code)
     return {r.response_id: mask_personal_data(r.text) for r in rows}
