@@ -229,7 +229,11 @@ async def test_daily_job_runs_once_across_two_workers(database_url: str) -> None
 
 async def test_analysis_given_up_after_its_workers_stopped_fails_and_frees_its_question() -> None:
     """The run of a job given up is shown failed (not 'running' for ever) and the question
-    can be analysed again: the unique 'one active run a question' index no longer holds it."""
+    can be analysed again: the unique 'one active run a question' index no longer holds it.
+    The job row is written as already running and at its last allowed stall, so that no
+    other worker of the test session (a served app's) can take it meanwhile."""
+    import json
+
     from survey.domain import needs
     from survey.domain.job_kinds import job_registry
     from survey.errors import Conflict
@@ -237,20 +241,24 @@ async def test_analysis_given_up_after_its_workers_stopped_fails_and_frees_its_q
     from tests.factories.needs import BUSES, CHILDCARE, DOCTORS, survey_with_answers
 
     definition = await survey_with_answers(CHILDCARE + BUSES + DOCTORS)
-    run = await needs.start_analysis(definition.slug, "manque")
+    run = await AnalysisRun.create(survey_id=definition.id, question_code="manque", params={})
     with pytest.raises(Conflict):
         await needs.start_analysis(definition.slug, "manque")
     registry = job_registry(None, stall_seconds=1.0)
-    for _ in range(registry.max_stalls):
-        async with connection() as conn:  # taken, then its worker died
-            await conn.execute(
-                "UPDATE jobs SET state = 'running', heartbeat_at = now() - interval '1 minute'"
-                " WHERE id = $1",
-                run.job_id,
-            )
-        assert await jobs.requeue_stalled(registry, [needs.JOB_KIND]) == 1
+    async with connection() as conn:  # taken, then its worker died for the last time
+        run.job_id = await conn.fetchval(
+            "INSERT INTO jobs (kind, payload, state, progress, error, created_at, run_after,"
+            " started_at, heartbeat_at, stalls)"
+            " VALUES ($1, $2::jsonb, 'running', 0.5, '', now(), now(), now(),"
+            " now() - interval '1 minute', $3) RETURNING id",
+            needs.JOB_KIND,
+            json.dumps({"run": run.id}),
+            registry.max_stalls - 1,
+        )
+    await run.save(update_fields=["job_id"])
+    assert await jobs.requeue_stalled(registry, [needs.JOB_KIND]) == 1
+    assert (await _job(run.job_id))["state"] == "failed"
     await run.refresh_from_db()
     assert (run.state, run.error) == ("failed", "analysis.failed")
     again = await needs.start_analysis(definition.slug, "manque")
     assert again.id != run.id
-    assert await AnalysisRun.filter(id=again.id, state="queued").exists()
