@@ -276,8 +276,9 @@ async def run_next(
             )
     finally:
         beat.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await beat
+        # Waiting for the heartbeat to stop must not swallow a cancellation of this worker
+        # itself arriving meanwhile (``suppress`` would, and the worker would never stop).
+        await asyncio.wait([beat])
     return job_id
 
 
