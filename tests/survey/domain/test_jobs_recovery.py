@@ -11,9 +11,11 @@ import subprocess
 import sys
 import textwrap
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import pytest
 
 from survey.domain import jobs
@@ -186,6 +188,35 @@ async def test_queued_job_wakes_an_idle_worker_at_once(database_url: str) -> Non
             await task
     assert len(started) == 1
     assert started[0] - queued < 2.0
+
+
+async def test_only_a_queued_job_notifies_not_a_submit_without_webhooks(database_url: str) -> None:
+    """Every submit runs its webhook insert, most often of no row: that must not notify
+    (a notifying commit takes PostgreSQL's lock on the notification queue and wakes every
+    worker), while a queued job still does."""
+    from survey.domain.answering import Open, submit_response
+    from tests.factories import make_survey
+
+    heard: list[str] = []
+    listener = await asyncpg.connect(database_url)
+    await listener.add_listener(jobs.CHANNEL, lambda *args: heard.append(args[2]))
+    try:
+        definition = await make_survey()
+        for _ in range(3):
+            await submit_response(
+                definition, {"q_quartier": "bissy"}, key=uuid.uuid4(), language="fr", via=Open()
+            )
+        await asyncio.sleep(0.5)
+        assert heard == []
+        await jobs.enqueue("test.heard", {})
+        await _until(lambda: _true(bool(heard)), 5)
+        assert heard == [jobs.CHANNEL]
+    finally:
+        await listener.close()
+
+
+async def _true(value: bool) -> bool:
+    return value
 
 
 async def test_daily_job_runs_once_across_two_workers(database_url: str) -> None:
