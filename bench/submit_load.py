@@ -96,6 +96,17 @@ def _p99(result: LoadResult) -> float:
     return ordered[int(0.99 * (len(ordered) - 1))]
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU time a process has used so far (Linux), NaN elsewhere."""
+    import os
+
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=2.5, help="per round and server")
@@ -107,7 +118,12 @@ def main() -> None:
     with database("parlons_bench_submit") as (url, _):
         survey_id = asyncio.run(_create_survey(url))
         ours_port, bare_port = free_port(), free_port()
-        with parlons_server(url, ours_port), bare_server(url, survey_id, bare_port):
+        with (
+            parlons_server(url, ours_port) as ours_proc,
+            bare_server(url, survey_id, bare_port) as bare_proc,
+        ):
+            pids = {"ours": ours_proc.pid, "bare": bare_proc.pid}
+            cpu: dict[str, list[float]] = {"ours": [], "bare": []}
             cookie, csrf = _session(ours_port, "besoins-quartiers")
 
             def ours(i: int) -> bytes:
@@ -143,6 +159,7 @@ def main() -> None:
             for _ in range(args.rounds):
                 for name, make in (("ours", ours), ("bare", bare)):
                     port = ours_port if name == "ours" else bare_port
+                    before = _cpu_seconds(pids[name])
                     totals[name].append(
                         asyncio.run(
                             run_load(
@@ -154,6 +171,7 @@ def main() -> None:
                             )
                         )
                     )
+                    cpu[name].append(_cpu_seconds(pids[name]) - before)
         stored = asyncio.run(_count(url))
 
     # Paired rounds: each round runs both servers back to back, so a slow spell of the
@@ -162,6 +180,15 @@ def main() -> None:
     per_round = [
         (o.throughput / b.throughput, _p99(o) / _p99(b))
         for o, b in zip(totals["ours"], totals["bare"], strict=True)
+    ]
+    # The app process's CPU time a request, ours over bare: what our Python adds, less
+    # sensitive than throughput to other work on the machine.
+    cpu_ratios = [
+        (oc / o.requests) / (bc / b.requests)
+        for o, b, oc, bc in zip(
+            totals["ours"], totals["bare"], cpu["ours"], cpu["bare"], strict=True
+        )
+        if o.requests and b.requests and bc
     ]
     figures = {}
     for name, results in totals.items():
@@ -182,6 +209,9 @@ def main() -> None:
             {
                 "throughput_ratio": round(statistics.median(t for t, _ in per_round), 3),
                 "p99_ratio": round(statistics.median(p for _, p in per_round), 3),
+                "cpu_per_request_ratio": round(statistics.median(cpu_ratios), 3)
+                if cpu_ratios
+                else None,
                 "pooled_throughput_ratio": round(
                     figures["ours"]["rps"] / figures["bare"]["rps"], 3
                 ),
