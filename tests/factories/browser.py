@@ -60,3 +60,21 @@ async def staff_login(page, live_server: str, email: str) -> None:  # type: igno
     await page.get_by_label("Mot de passe").fill(PASSWORD)
     await page.get_by_role("button", name="Se connecter").click()
     await page.get_by_role("link", name="Questionnaires").first.wait_for()
+
+
+async def staff_page_at(  # type: ignore[no-untyped-def]
+    browser, live_server: str, email: str, path: str, errors: list[str], *, viewport: dict[str, int]
+):
+    """A French page without JavaScript, logged in as ``email`` through the login form and
+    sent on to ``path``; console errors and page errors are appended to ``errors``."""
+    context = await browser.new_context(
+        viewport=viewport, java_script_enabled=False, locale="fr-FR"
+    )
+    page = await context.new_page()
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    await page.goto(f"{live_server}/staff/login?next={path}")
+    await page.get_by_label("Adresse e-mail").fill(email)
+    await page.get_by_label("Mot de passe").fill(PASSWORD)
+    await page.get_by_role("button", name="Se connecter").click()
+    return page

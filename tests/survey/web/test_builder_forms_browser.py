@@ -12,7 +12,7 @@ import pytest
 from survey.domain.builder import create_blank_survey, get_editor
 from survey.domain.builder_questions import add_question, update_question
 from survey.domain.definitions import forget, get_definition
-from tests.factories.browser import PHONE, chromium_missing, launch
+from tests.factories.browser import PHONE, chromium_missing, launch, staff_page_at
 from tests.factories.staff import PASSWORD, staff_user
 
 pytestmark = [
@@ -66,16 +66,14 @@ async def test_builder_forms_browser_type_fields_and_exclusive_choice(live_serve
     errors: list[str] = []
     async with async_playwright() as p:
         browser = await launch(p)
-        context = await browser.new_context(
-            viewport=DESKTOP, java_script_enabled=False, locale="fr-FR"
+        page = await staff_page_at(
+            browser,
+            live_server,
+            email,
+            f"/staff/surveys/{slug}/questions/{car}",
+            errors,
+            viewport=DESKTOP,
         )
-        page = await context.new_page()
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        await page.goto(f"{live_server}/staff/login?next=/staff/surveys/{slug}/questions/{car}")
-        await page.get_by_label("Adresse e-mail").fill(email)
-        await page.get_by_label("Mot de passe").fill(PASSWORD)
-        await page.get_by_role("button", name="Se connecter").click()
 
         # A yes/no question: its words as the heading, no choices nor scale to fill in.
         heading = page.get_by_role("heading", level=1)
@@ -135,7 +133,7 @@ async def test_builder_forms_browser_type_fields_and_exclusive_choice(live_serve
         await _shoot(page, "checklist")
         await page.get_by_role("button", name="Publier quand même").click()
         await page.get_by_text("Modifications enregistrées.").wait_for()
-        await context.close()
+        await page.context.close()
 
         # With JavaScript, ticking the exclusive choice unticks the others at once.
         scripted = await (

@@ -10,8 +10,8 @@ import pytest
 from survey.domain.builder import create_blank_survey, get_editor
 from survey.domain.builder_questions import add_question
 from survey.domain.definitions import get_definition
-from tests.factories.browser import chromium_missing, launch
-from tests.factories.staff import PASSWORD, staff_user
+from tests.factories.browser import chromium_missing, launch, staff_page_at
+from tests.factories.staff import staff_user
 from tests.survey.web.test_builder_forms_browser import DESKTOP, _shoot
 
 pytestmark = [
@@ -38,16 +38,14 @@ async def test_builder_offers_browser_mark_is_ticked_and_saved(live_server: str)
     errors: list[str] = []
     async with async_playwright() as p:
         browser = await launch(p)
-        context = await browser.new_context(
-            viewport=DESKTOP, java_script_enabled=False, locale="fr-FR"
+        page = await staff_page_at(
+            browser,
+            live_server,
+            email,
+            f"/staff/surveys/{slug}/questions/{offers}",
+            errors,
+            viewport=DESKTOP,
         )
-        page = await context.new_page()
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        await page.goto(f"{live_server}/staff/login?next=/staff/surveys/{slug}/questions/{offers}")
-        await page.get_by_label("Adresse e-mail").fill(email)
-        await page.get_by_label("Mot de passe").fill(PASSWORD)
-        await page.get_by_role("button", name="Se connecter").click()
         mark = page.get_by_label("Les réponses sont des offres d'aide (réseau de compétences)")
         assert not await mark.is_checked()
         assert (

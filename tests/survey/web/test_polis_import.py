@@ -20,7 +20,7 @@ from survey.domain.consultations import ConsultationDraft, create_consultation, 
 from survey.domain.councils import NewCouncil, create_council
 from survey.domain.db import connection
 from survey.models.councils import Consultation
-from tests.factories.staff import login, staff_user
+from tests.factories.staff import staff_client
 from tests.htmlform import field_value, post_form, text_of
 
 pytestmark = pytest.mark.usefixtures("orm")
@@ -57,11 +57,6 @@ def small_export() -> tuple[bytes, bytes]:
         ]
     )
     return comments.encode(), votes.encode()
-
-
-async def staff_client(client: httpx.AsyncClient) -> None:
-    await staff_user(email := f"polis{next(_counter)}@council.example.org")
-    await login(client, email)
 
 
 async def draft_consultation(method: str = "statements") -> Consultation:
