@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 from numpy.typing import NDArray
@@ -136,7 +136,38 @@ class LSAReducer(TransformerMixin, BaseEstimator):
         return rows
 
 
-class AutoKMeans(ClusterMixin, BaseEstimator):
+class ChosenKMeans:
+    """K-means whose number of clusters is ``n_clusters`` when given, else the one the
+    subclass's ``_choose_k`` picks (its ``scores_`` keep each candidate's score). A mixin
+    put before scikit-learn's bases; the subclasses' ``__init__`` set ``n_clusters``,
+    ``n_init`` and ``random_state``."""
+
+    n_clusters: int | None
+    n_init: int
+    random_state: int | None
+
+    def fit(self, X: object, y: object = None) -> Self:
+        data: NDArray[np.floating[Any]] = validate_data(self, X, dtype=[np.float64, np.float32])
+        n = data.shape[0]
+        self.scores_: dict[int, float] = {}
+        if self.n_clusters is not None:
+            k = int(self.n_clusters)
+            if not 1 <= k <= n:
+                raise ValueError(f"n_clusters={k} must be between 1 and n_samples={n}")
+        else:
+            k = self._choose_k(data)
+        model = KMeans(k, n_init=self.n_init, random_state=self.random_state).fit(data)
+        self.n_clusters_ = k
+        self.cluster_centers_ = model.cluster_centers_
+        self.labels_ = model.labels_.astype(np.int64)
+        self.inertia_ = float(model.inertia_)
+        return self
+
+    def _choose_k(self, X: np.ndarray) -> int:
+        raise NotImplementedError
+
+
+class AutoKMeans(ChosenKMeans, ClusterMixin, BaseEstimator):
     """K-means that picks its number of clusters when ``n_clusters`` is None.
 
     Candidates run from ``max(min_clusters, sqrt(n) / 3)`` to ``min(max_clusters, sqrt(n))``
@@ -162,23 +193,6 @@ class AutoKMeans(ClusterMixin, BaseEstimator):
         self.n_init = n_init
         self.sample_size = sample_size
         self.random_state = random_state
-
-    def fit(self, X: object, y: object = None) -> AutoKMeans:
-        data: NDArray[np.floating[Any]] = validate_data(self, X, dtype=[np.float64, np.float32])
-        n = data.shape[0]
-        self.scores_: dict[int, float] = {}
-        if self.n_clusters is not None:
-            k = int(self.n_clusters)
-            if not 1 <= k <= n:
-                raise ValueError(f"n_clusters={k} must be between 1 and n_samples={n}")
-        else:
-            k = self._choose_k(data)
-        model = KMeans(k, n_init=self.n_init, random_state=self.random_state).fit(data)
-        self.n_clusters_ = k
-        self.cluster_centers_ = model.cluster_centers_
-        self.labels_ = model.labels_.astype(np.int64)
-        self.inertia_ = float(model.inertia_)
-        return self
 
     def _choose_k(self, X: np.ndarray) -> int:
         n: int = X.shape[0]

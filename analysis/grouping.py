@@ -30,6 +30,7 @@ from sklearn.preprocessing import normalize
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from analysis.embedding import CommonComponentRemover, SegmentedAnswers
+from analysis.estimators import ChosenKMeans
 
 UNGROUPED = -1
 
@@ -130,7 +131,7 @@ def _shuffled(X: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.column_stack([rng.permutation(X[:, j]) for j in range(X.shape[1])])
 
 
-class GapKMeans(ClusterMixin, BaseEstimator):
+class GapKMeans(ChosenKMeans, ClusterMixin, BaseEstimator):
     """K-means with k chosen by the silhouette's excess over a shuffled null.
 
     Candidates run from ``min_clusters`` to ``max_clusters``; scores are computed on at
@@ -158,22 +159,6 @@ class GapKMeans(ClusterMixin, BaseEstimator):
         self.sample_size = sample_size
         self.n_init = n_init
         self.random_state = random_state
-
-    def fit(self, X: object, y: object = None) -> GapKMeans:
-        data: NDArray[np.floating[Any]] = validate_data(self, X, dtype=[np.float64, np.float32])
-        n = data.shape[0]
-        self.scores_: dict[int, float] = {}
-        if self.n_clusters is not None:
-            k = int(self.n_clusters)
-            if not 1 <= k <= n:
-                raise ValueError(f"n_clusters={k} must be between 1 and n_samples={n}")
-        else:
-            k = self._choose_k(data)
-        model = KMeans(k, n_init=self.n_init, random_state=self.random_state).fit(data)
-        self.n_clusters_ = k
-        self.cluster_centers_ = model.cluster_centers_
-        self.labels_ = model.labels_.astype(np.int64)
-        return self
 
     def _choose_k(self, X: np.ndarray) -> int:
         n = X.shape[0]
