@@ -6,7 +6,7 @@ complete answers. ``answer_page`` is the one call a resident's POST makes: it sa
 advances, and on the last page stores the response.
 
 Every response, whichever way it comes, is stored by ``submit_response`` (or, for files
-and demo data, ``submit_batch``) through one statement, ``_INSERT``, which
+and demo data, ``submit_batch``) through one statement, ``queries.responses.insert_checked``, which
 
 - locks the survey row ``FOR SHARE`` and checks the version the answers were validated
   against (see ``survey.domain.responses``): an edit in between maps them onto the new one;
@@ -47,6 +47,8 @@ from survey.domain.forms import (
     walk_sections,
 )
 from survey.domain.invitations import check_invitation
+from survey.domain.queries import invitations as invitation_rows
+from survey.domain.queries import responses as queries
 from survey.domain.responses import new_receipt, retired_answers
 from survey.enums import Channel
 from survey.errors import Conflict, SurveyError
@@ -238,38 +240,6 @@ def _accepts(via: Via) -> _Rule:
             return _Rule(None, resident=False, checked=False, notify=False)
 
 
-_INSERT = f"""
-WITH current AS (
-    -- Waits for an edit of the survey in progress; builder edits wait for this statement.
-    SELECT version,
-           status <> 'closed' AND (closes_at IS NULL OR now() < closes_at)
-           AND (NOT $9 OR (status = 'open' AND (opens_at IS NULL OR now() >= opens_at)))
-           AS accepting
-    FROM surveys WHERE id = $1 FOR SHARE
-), inserted AS (
-    INSERT INTO responses (survey_id, idempotency_key, receipt, answers, language, channel,
-                           submitted_at)
-    SELECT $1, r.key, r.receipt, r.answers::jsonb, r.language, r.channel, coalesce(r.at, now())
-    FROM current, unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[],
-                         $7::timestamptz[]) AS r(key, receipt, answers, language, channel, at)
-    WHERE current.version = $8 AND (current.accepting OR NOT $10)
-    ON CONFLICT (idempotency_key) DO NOTHING
-    RETURNING receipt
-), notified AS (
-    -- Only a newly stored response is announced, in the same statement: one round trip on
-    -- the submit path, and a retry never notifies twice.
-    INSERT INTO jobs (kind, payload, state, progress, error, created_at)
-    SELECT '{webhooks.JOB_KIND}', jsonb_build_object('webhook', w.id, 'receipt', i.receipt,
-                                         'attempt', 1), 'queued', 0, '', now()
-    FROM webhooks w CROSS JOIN inserted i
-    WHERE w.survey_id = $1 AND w.active AND $11
-)
-SELECT (SELECT array_agg(receipt) FROM inserted) AS receipts,
-       (SELECT version FROM current) AS version, (SELECT accepting FROM current) AS accepting
-"""  # noqa: S608 - a fixed fragment, no value
-_EXISTING = "SELECT receipt, survey_id FROM responses WHERE idempotency_key = $1"
-
-
 @dataclass
 class _Rows:
     """Responses to store, as the statement's arrays."""
@@ -284,25 +254,27 @@ class _Rows:
 
 async def _run_insert(
     conn: asyncpg.Connection, definition: SurveyDef, rows: _Rows, rule: _Rule
-) -> asyncpg.Record:
+) -> queries.Stored:
     if not rows.receipts:
         rows.receipts = [new_receipt() for _ in rows.keys]
-    record = await conn.fetchrow(
-        _INSERT,
+    record = await queries.insert_checked(
+        conn,
         definition.id,
-        rows.keys,
-        rows.receipts,
-        [json.dumps(a, ensure_ascii=False) for a in rows.answers],
-        rows.languages,
-        rows.channels,
-        rows.moments,
         definition.version,
-        rule.resident,
-        rule.checked,
-        rule.notify,
+        (
+            rows.keys,
+            rows.receipts,
+            [json.dumps(a, ensure_ascii=False) for a in rows.answers],
+            rows.languages,
+            rows.channels,
+            rows.moments,
+        ),
+        resident=rule.resident,
+        checked=rule.checked,
+        notify=rule.notify,
+        job_kind=webhooks.JOB_KIND,
     )
-    assert record is not None  # the final SELECT of scalar subqueries returns one row
-    if record["version"] is None:
+    if record.version is None:
         raise SurveyError("error.survey_not_found")
     return record
 
@@ -349,21 +321,21 @@ async def submit_response(
                 return await _with_invitation(definition, rows, rule, via.code)
             async with connection() as conn:
                 record = await _run_insert(conn, definition, rows, rule)
-                if record["receipts"]:
-                    return str(record["receipts"][0])
-                if record["version"] != definition.version:
+                if record.receipts:
+                    return str(record.receipts[0])
+                if record.version != definition.version:
                     raise _Edited
-                existing = await conn.fetchrow(_EXISTING, key)
+                existing = await queries.by_key(conn, key)
         except _Edited:
             # The connection is given back before reading the new version.
             definition = await _fresh(definition)
             answers = _map_answers(definition, answers)
             continue
         if existing:
-            if existing["survey_id"] != definition.id:
+            if existing.survey_id != definition.id:
                 raise SurveyError("error.bad_form")
-            return str(existing["receipt"])
-        if not record["accepting"] and rule.checked:
+            return existing.receipt
+        if not record.accepting and rule.checked:
             raise _closed()
         # Neither inserted nor found: the receipt collided; draw another.
     raise SurveyError("error.try_again")
@@ -379,46 +351,40 @@ async def _with_invitation(definition: SurveyDef, rows: _Rows, rule: _Rule, code
             return existing
         # Key-share locked: a code being replaced by a resend at this moment is either kept
         # until this answer is stored, or already gone (then "unknown code").
-        invitation_id = await conn.fetchval(
-            "SELECT id FROM invitations WHERE survey_id = $1 AND code = $2 FOR KEY SHARE",
-            definition.id,
-            normalise_code(code),
-        )
+        invitation_id = await invitation_rows.lock_code(conn, definition.id, normalise_code(code))
         if invitation_id is None:
             raise SurveyError("builder.invitation_unknown")
         rows.receipts = [new_receipt()]
-        claimed = await conn.fetchval(
-            # In anonymous mode neither time nor receipt: nothing links the code to answers.
-            "INSERT INTO invitation_uses (invitation_id, used_at, receipt)"
-            " VALUES ($1, CASE WHEN $2 THEN NULL ELSE now() END, $3)"
-            " ON CONFLICT DO NOTHING RETURNING invitation_id",
+        # In anonymous mode neither time nor receipt: nothing links the code to answers.
+        claimed = await invitation_rows.claim(
+            conn,
             invitation_id,
-            anonymous,
-            None if anonymous else rows.receipts[0],
+            anonymous=anonymous,
+            receipt=None if anonymous else rows.receipts[0],
         )
-        if claimed is None:
+        if not claimed:
             existing = await _existing(conn, key, definition)
             if existing:
                 return existing
             raise Conflict("builder.invitation_used")
         receipt = rows.receipts[0]
         record = await _run_insert(conn, definition, rows, rule)
-        if record["version"] != definition.version:
+        if record.version != definition.version:
             raise _Edited
-        if not record["accepting"]:
+        if not record.accepting:
             raise _closed()
-        if not record["receipts"]:  # A receipt collision: so rare that a retry is fine.
+        if not record.receipts:  # A receipt collision: so rare that a retry is fine.
             raise SurveyError("error.try_again")
         return receipt
 
 
 async def _existing(conn: asyncpg.Connection, key: uuid.UUID, definition: SurveyDef) -> str | None:
-    row = await conn.fetchrow(_EXISTING, key)
+    row = await queries.by_key(conn, key)
     if row is None:
         return None
-    if row["survey_id"] != definition.id:
+    if row.survey_id != definition.id:
         raise SurveyError("error.bad_form")
-    return str(row["receipt"])
+    return row.receipt
 
 
 def _as_datetime(value: Any) -> dt.datetime:
@@ -444,11 +410,11 @@ async def submit_batch(
         try:
             async with connection() as conn, conn.transaction():
                 record = await _run_insert(conn, definition, rows, rule)
-                if record["version"] != definition.version:
+                if record.version != definition.version:
                     raise _Edited
-                if rule.checked and not record["accepting"]:
+                if rule.checked and not record.accepting:
                     raise _closed()
-                stored = len(record["receipts"] or ())
+                stored = len(record.receipts or ())
                 if isinstance(via, Import) and via.then is not None:
                     await via.then(conn, stored)
                 return stored

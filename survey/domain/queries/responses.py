@@ -138,3 +138,93 @@ async def count_outside(
                 None if high is None else str(high),
             )
         )
+
+
+class Stored(NamedTuple):
+    """What the submit statement did: the receipts it stored, and the survey as it found it
+    (``version`` None: no such survey)."""
+
+    receipts: list[str]
+    version: int | None
+    accepting: bool | None
+
+
+class KeyedResponse(NamedTuple):
+    receipt: str
+    survey_id: int
+
+
+_INSERT = """
+WITH current AS (
+    -- Waits for an edit of the survey in progress; builder edits wait for this statement.
+    SELECT version,
+           status <> 'closed' AND (closes_at IS NULL OR now() < closes_at)
+           AND (NOT $9 OR (status = 'open' AND (opens_at IS NULL OR now() >= opens_at)))
+           AS accepting
+    FROM surveys WHERE id = $1 FOR SHARE
+), inserted AS (
+    INSERT INTO responses (survey_id, idempotency_key, receipt, answers, language, channel,
+                           submitted_at)
+    SELECT $1, r.key, r.receipt, r.answers::jsonb, r.language, r.channel, coalesce(r.at, now())
+    FROM current, unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[],
+                         $7::timestamptz[]) AS r(key, receipt, answers, language, channel, at)
+    WHERE current.version = $8 AND (current.accepting OR NOT $10)
+    ON CONFLICT (idempotency_key) DO NOTHING
+    RETURNING receipt
+), notified AS (
+    -- Only a newly stored response is announced, in the same statement: one round trip on
+    -- the submit path, and a retry never notifies twice.
+    INSERT INTO jobs (kind, payload, state, progress, error, created_at)
+    SELECT $12::text, jsonb_build_object('webhook', w.id, 'receipt', i.receipt, 'attempt', 1),
+           'queued', 0, '', now()
+    FROM webhooks w CROSS JOIN inserted i
+    WHERE w.survey_id = $1 AND w.active AND $11
+)
+SELECT (SELECT array_agg(receipt) FROM inserted) AS receipts,
+       (SELECT version FROM current) AS version, (SELECT accepting FROM current) AS accepting
+"""
+
+
+async def insert_checked(
+    conn: asyncpg.Connection,
+    survey_id: int,
+    version: int,
+    rows: tuple[
+        Sequence[Any], Sequence[str], Sequence[str], Sequence[str], Sequence[str], Sequence[Any]
+    ],
+    *,
+    resident: bool,
+    checked: bool,
+    notify: bool,
+    job_kind: str,
+) -> Stored:
+    """Store responses (keys, receipts, answers as JSON text, languages, channels, moments)
+    if the survey is still at ``version`` and, when ``checked``, takes answers (``resident``:
+    open and begun too); queue a ``job_kind`` job for each active webhook when ``notify``.
+    Status check, idempotent insert and webhook queue are one statement: one round trip."""
+    keys, receipts, answers, languages, channels, moments = rows
+    record = await conn.fetchrow(
+        _INSERT,
+        survey_id,
+        keys,
+        receipts,
+        answers,
+        languages,
+        channels,
+        moments,
+        version,
+        resident,
+        checked,
+        notify,
+        job_kind,
+    )
+    assert record is not None  # the final SELECT of scalar subqueries returns one row
+    return Stored(list(record["receipts"] or ()), record["version"], record["accepting"])
+
+
+async def by_key(conn: asyncpg.Connection, key: Any) -> KeyedResponse | None:
+    """The response stored under this idempotency key, if any."""
+    row = await conn.fetchrow(
+        "SELECT receipt, survey_id FROM responses WHERE idempotency_key = $1", key
+    )
+    return None if row is None else KeyedResponse(str(row["receipt"]), int(row["survey_id"]))
