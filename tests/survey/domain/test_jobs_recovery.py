@@ -276,12 +276,14 @@ async def test_analysis_given_up_after_its_workers_stopped_fails_and_frees_its_q
     with pytest.raises(Conflict):
         await needs.start_analysis(definition.slug, "manque")
     registry = job_registry(None, stall_seconds=1.0)
-    async with connection() as conn:  # taken, then its worker died for the last time
+    # Taken, then its worker died for the last time; its heartbeat is older than this
+    # registry's 1 s but younger than the default 60 s of the session's other workers.
+    async with connection() as conn:
         run.job_id = await conn.fetchval(
             "INSERT INTO jobs (kind, payload, state, progress, error, created_at, run_after,"
             " started_at, heartbeat_at, stalls)"
             " VALUES ($1, $2::jsonb, 'running', 0.5, '', now(), now(), now(),"
-            " now() - interval '1 minute', $3) RETURNING id",
+            " now() - interval '5 seconds', $3) RETURNING id",
             needs.JOB_KIND,
             json.dumps({"run": run.id}),
             registry.max_stalls - 1,
