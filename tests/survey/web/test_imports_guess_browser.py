@@ -11,7 +11,7 @@ import pytest
 
 from survey.domain.db import connection
 from tests.factories import make_survey
-from tests.factories.browser import PHONE, chromium_missing, launch
+from tests.factories.browser import PHONE, chromium_missing, launch, staff_page_at
 from tests.factories.staff import PASSWORD, staff_user
 
 pytestmark = pytest.mark.usefixtures("orm")
@@ -41,16 +41,14 @@ async def test_staff_answer_the_date_order_and_recode_in_the_browser(
         browser = await launch(p)
         # On a phone the review and the recoding are looked at; on a computer the file is imported.
         for name, viewport in (("phone", PHONE), ("desktop", {"width": 1366, "height": 900})):
-            context = await browser.new_context(
-                viewport=viewport, java_script_enabled=False, locale="fr-FR"
+            page = await staff_page_at(
+                browser,
+                live_server,
+                email,
+                f"/staff/surveys/{definition.slug}/edit",
+                errors,
+                viewport=viewport,
             )
-            page = await context.new_page()
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            await page.goto(f"{live_server}/staff/login?next=/staff/surveys/{definition.slug}/edit")
-            await page.get_by_label("Adresse e-mail").fill(email)
-            await page.get_by_label("Mot de passe").fill(PASSWORD)
-            await page.get_by_role("button", name="Se connecter").click()
             await page.locator("#responses-file").set_input_files(str(export))
             await page.locator("#files").get_by_role("button", name="Envoyer le fichier").click()
             await page.get_by_role("heading", name="Importer des réponses").wait_for()
@@ -95,7 +93,7 @@ async def test_staff_answer_the_date_order_and_recode_in_the_browser(
                 )
                 await page.get_by_role("button", name="Importer les réponses valides").click()
                 assert await page.get_by_text("Ce fichier a déjà été importé le").is_visible()
-            await context.close()
+            await page.context.close()
         await browser.close()
     assert errors == []
     async with connection() as conn:
