@@ -54,18 +54,18 @@ from analysis.voting.base import BallotOption
 from survey.domain.councils import InvalidForm, log_event
 from survey.domain.db import connection
 from survey.domain.forms import FieldError, RawForm
+from survey.domain.queries import (
+    consultation_options,
+    consultations,
+    council_ballot_pool,
+    council_ballots,
+    council_participations,
+)
 from survey.domain.responses import RECEIPT_ALPHABET
 from survey.enums import Channel
 from survey.errors import Conflict, Forbidden, NotFound
 
 Marks = dict[int, int]
-
-_CONSULTATION_FOR_VOTE = """
-SELECT council_id, secret, allow_change,
-       state = 'open' AND (opens_at IS NULL OR opens_at <= now())
-       AND (closes_at IS NULL OR closes_at > now()) AS voting
-FROM consultations WHERE id = $1 FOR UPDATE
-"""
 
 
 def parse_ballot(
@@ -129,12 +129,7 @@ async def _check_options(
     conn: asyncpg.Connection, consultation_id: int, marks: Mapping[int, int]
 ) -> None:
     option_ids = list(marks)
-    known = await conn.fetchval(
-        "SELECT count(*) FROM consultation_options WHERE consultation_id = $1"
-        " AND status = 'approved' AND id = ANY($2::int[])",
-        consultation_id,
-        option_ids,
-    )
+    known = await consultation_options.count_approved(conn, consultation_id, option_ids)
     if known != len(option_ids):
         raise Conflict("vote.options_changed")
 
@@ -150,18 +145,11 @@ async def _insert_named_ballot(
     await _check_options(conn, consultation_id, marks)
     salt = secrets.token_hex(16)
     receipt = ballot_receipt(consultation_id, marks, salt)
-    ballot_id = await conn.fetchval(
-        "INSERT INTO council_ballots (consultation_id, member_id, receipt, salt, channel,"
-        " cast_at) VALUES ($1, $2, $3, $4, $5, now()) RETURNING id",
-        consultation_id,
-        member_id,
-        receipt,
-        salt,
-        str(channel),
+    ballot_id = await council_ballots.insert_named(
+        conn, consultation_id, member_id, receipt=receipt, salt=salt, channel=str(channel)
     )
-    await conn.executemany(
-        "INSERT INTO council_marks (ballot_id, option_id, value) VALUES ($1, $2, $3)",
-        [(ballot_id, option_id, value) for option_id, value in marks.items()],
+    await council_ballots.insert_marks(
+        conn, [(ballot_id, option_id, value) for option_id, value in marks.items()]
     )
     return receipt
 
@@ -176,14 +164,13 @@ async def _add_pending_ballot(
     await _check_options(conn, consultation_id, marks)
     salt = secrets.token_hex(16)
     receipt = ballot_receipt(consultation_id, marks, salt)
-    await conn.execute(
-        "INSERT INTO council_ballot_pool (consultation_id, receipt, salt, marks, change_key)"
-        " VALUES ($1, $2, $3, $4::jsonb, $5)",
+    await council_ballot_pool.insert(
+        conn,
         consultation_id,
-        receipt,
-        salt,
-        json.dumps({str(k): v for k, v in marks.items()}),
-        key,
+        receipt=receipt,
+        salt=salt,
+        marks=json.dumps({str(k): v for k, v in marks.items()}),
+        change_key=key,
     )
     return receipt
 
@@ -194,77 +181,32 @@ _shuffler = secrets.SystemRandom()
 async def _rewrite_in_random_order(conn: asyncpg.Connection, consultation_id: int) -> None:
     """Write the consultation's participations and pending ballots again, shuffled: one
     ``xmin`` for all, new random keys, a new physical order (see the module docstring)."""
-    people = list(
-        await conn.fetch(
-            "DELETE FROM council_participations WHERE consultation_id = $1"
-            " RETURNING member_id, channel",
-            consultation_id,
-        )
-    )
-    pending = list(
-        await conn.fetch(
-            "DELETE FROM council_ballot_pool WHERE consultation_id = $1"
-            " RETURNING receipt, salt, marks::text AS marks, change_key",
-            consultation_id,
-        )
-    )
+    people = await council_participations.take_all(conn, consultation_id)
+    pending = await council_ballot_pool.take_all(conn, consultation_id)
     _shuffler.shuffle(people)
     _shuffler.shuffle(pending)
-    await conn.execute(
-        "INSERT INTO council_participations (consultation_id, member_id, channel)"
-        " SELECT $1, t.member_id, t.channel"
-        " FROM unnest($2::int[], $3::text[]) WITH ORDINALITY AS t(member_id, channel, n)"
-        " ORDER BY t.n",
-        consultation_id,
-        [p["member_id"] for p in people],
-        [p["channel"] for p in people],
-    )
-    await conn.execute(
-        "INSERT INTO council_ballot_pool (consultation_id, receipt, salt, marks, change_key)"
-        " SELECT $1, t.receipt, t.salt, t.marks::jsonb, t.change_key"
-        " FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY"
-        "   AS t(receipt, salt, marks, change_key, n)"
-        " ORDER BY t.n",
-        consultation_id,
-        [b["receipt"] for b in pending],
-        [b["salt"] for b in pending],
-        [b["marks"] for b in pending],
-        [b["change_key"] for b in pending],
-    )
+    await council_participations.insert_in_order(conn, consultation_id, people)
+    await council_ballot_pool.insert_in_order(conn, consultation_id, pending)
 
 
 async def count_pending_ballots(conn: asyncpg.Connection, consultation_id: int) -> int:
     """Move the pool into the counted ballots in a random order (inside the closing
     transaction); returns how many moved."""
-    pending = list(
-        await conn.fetch(
-            "DELETE FROM council_ballot_pool WHERE consultation_id = $1"
-            " RETURNING receipt, salt, marks::text AS marks",
-            consultation_id,
-        )
-    )
+    pending = await council_ballot_pool.take_contents(conn, consultation_id)
     if not pending:
         return 0
     _shuffler.shuffle(pending)
     ids = [uuid.uuid4() for _ in pending]
-    await conn.execute(
-        "INSERT INTO council_ballots (id, consultation_id, receipt, salt)"
-        " SELECT t.id, $1, t.receipt, t.salt"
-        " FROM unnest($2::uuid[], $3::text[], $4::text[]) WITH ORDINALITY"
-        "   AS t(id, receipt, salt, n) ORDER BY t.n",
-        consultation_id,
-        ids,
-        [b["receipt"] for b in pending],
-        [b["salt"] for b in pending],
+    await council_ballots.insert_counted(
+        conn, consultation_id, ids, [b.receipt for b in pending], [b.salt for b in pending]
     )
-    await conn.copy_records_to_table(
-        "council_marks",
-        records=[
+    await council_ballots.copy_marks(
+        conn,
+        [
             (ballot_id, int(option_id), int(value))
             for ballot_id, b in zip(ids, pending, strict=True)
-            for option_id, value in json.loads(b["marks"]).items()
+            for option_id, value in json.loads(b.marks).items()
         ],
-        columns=("ballot_id", "option_id", "value"),
     )
     return len(pending)
 
@@ -297,45 +239,31 @@ async def _cast_ballot(
     proof: tuple[str, str] | None,
 ) -> CastBallot:
     async with connection() as conn, conn.transaction():
-        # FOR UPDATE: one ballot at a time per consultation, and closing waits for them.
-        row = await conn.fetchrow(_CONSULTATION_FOR_VOTE, consultation_id)
-        if row is None:
+        # The row lock: one ballot at a time per consultation, and closing waits for them.
+        target = await consultations.lock_for_vote(conn, consultation_id)
+        if target is None:
             raise NotFound("council.consultation_not_found")
-        if row["council_id"] != council_id:
+        if target.council_id != council_id:
             raise Forbidden("vote.not_your_council")
-        if not row["voting"]:
+        if not target.voting:
             raise Conflict("vote.closed")
-        secret = bool(row["secret"])
-        voted = await conn.fetchrow(
-            "SELECT channel FROM council_participations WHERE consultation_id = $1"
-            " AND member_id = $2",
-            consultation_id,
-            member_id,
-        )
+        secret = target.secret
+        voted = await council_participations.channel_of(conn, consultation_id, member_id)
         if voted is not None:
-            if not row["allow_change"] or voted["channel"] != Channel.WEB:
+            if not target.allow_change or voted != Channel.WEB:
                 raise Conflict("vote.already_voted")
             if secret:
                 await _remove_own_pending_ballot(conn, consultation_id, member_id, proof)
             else:
-                await conn.execute(
-                    "DELETE FROM council_ballots WHERE consultation_id = $1 AND member_id = $2",
-                    consultation_id,
-                    member_id,
-                )
+                await council_ballots.delete_named(conn, consultation_id, member_id)
         else:
-            await conn.execute(
-                "INSERT INTO council_participations (consultation_id, member_id, channel)"
-                " VALUES ($1, $2, 'web')",
-                consultation_id,
-                member_id,
-            )
+            await council_participations.add_web(conn, consultation_id, member_id)
         if not secret:
             receipt = await _insert_named_ballot(
                 conn, consultation_id, marks, member_id=member_id, channel=Channel.WEB
             )
             return CastBallot(receipt)
-        code = new_change_code() if row["allow_change"] else None
+        code = new_change_code() if target.allow_change else None
         key = change_key(code, consultation_id, member_id) if code else None
         receipt = await _add_pending_ballot(conn, consultation_id, marks, key=key)
         await _rewrite_in_random_order(conn, consultation_id)
@@ -352,14 +280,9 @@ async def _remove_own_pending_ballot(
     receipt = receipt.strip().lower()[:16]
     if not receipt or not normalise_change_code(code):
         raise Conflict("vote.receipt_needed")
-    done = await conn.execute(
-        "DELETE FROM council_ballot_pool WHERE consultation_id = $1 AND receipt = $2"
-        " AND change_key = $3",
-        consultation_id,
-        receipt,
-        change_key(code, consultation_id, member_id),
-    )
-    if done.endswith(" 0"):
+    if not await council_ballot_pool.delete_own(
+        conn, consultation_id, receipt, change_key(code, consultation_id, member_id)
+    ):
         raise Conflict("vote.change_refused")
 
 
@@ -379,41 +302,22 @@ async def record_paper_ballot(
     if member_id is None:
         raise InvalidForm({"member": FieldError("council.member_required", {})})
     async with connection() as conn, conn.transaction():
-        row = await conn.fetchrow(
-            "SELECT council_id, state, secret FROM consultations WHERE id = $1 FOR UPDATE",
-            consultation_id,
-        )
-        if row is None or row["council_id"] != council_id:
+        target = await consultations.lock_for_paper(conn, consultation_id)
+        if target is None or target.council_id != council_id:
             raise NotFound("council.consultation_not_found")
-        if row["state"] != "open":
+        if target.state != "open":
             raise Conflict("council.paper_not_open")
-        counts = await conn.fetchrow(
-            "SELECT (SELECT count(*) FROM council_members WHERE council_id = $1 AND active)"
-            "   AS members,"
-            " (SELECT count(*) FROM council_participations WHERE consultation_id = $2) AS ballots,"
-            " EXISTS (SELECT 1 FROM council_members WHERE id = $3 AND council_id = $1"
-            "         AND active) AS is_member,"
-            " EXISTS (SELECT 1 FROM council_participations WHERE consultation_id = $2"
-            "         AND member_id = $3) AS voted",
-            council_id,
-            consultation_id,
-            member_id,
+        check = await council_participations.paper_check(
+            conn, council_id, consultation_id, member_id
         )
-        # A SELECT without FROM always returns its one row.
-        assert counts is not None
-        if not counts["is_member"]:
+        if not check.is_member:
             raise InvalidForm({"member": FieldError("council.member_required", {})})
-        if counts["voted"]:
+        if check.voted:
             raise InvalidForm({"member": FieldError("council.member_voted", {})})
-        if counts["ballots"] >= counts["members"]:
+        if check.ballots >= check.members:
             raise Conflict("council.too_many_ballots")
-        await conn.execute(
-            "INSERT INTO council_participations (consultation_id, member_id, channel)"
-            " VALUES ($1, $2, 'paper')",
-            consultation_id,
-            member_id,
-        )
-        if row["secret"]:
+        await council_participations.add_paper(conn, consultation_id, member_id)
+        if target.secret:
             receipt = await _add_pending_ballot(conn, consultation_id, marks, key=None)
             await _rewrite_in_random_order(conn, consultation_id)
         else:
@@ -432,25 +336,9 @@ async def record_paper_ballot(
 
 
 async def has_voted(member_id: int, consultation_id: int) -> bool:
-    async with connection() as conn:
-        return bool(
-            await conn.fetchval(
-                "SELECT EXISTS (SELECT 1 FROM council_participations WHERE member_id = $1"
-                " AND consultation_id = $2)",
-                member_id,
-                consultation_id,
-            )
-        )
+    return await council_participations.has_voted(member_id, consultation_id)
 
 
 async def named_ballot_marks(member_id: int, consultation_id: int) -> Marks:
     """A member's own named ballot, to show it again when they change their vote."""
-    async with connection() as conn:
-        rows = await conn.fetch(
-            "SELECT m.option_id, m.value FROM council_marks m"
-            " JOIN council_ballots b ON b.id = m.ballot_id"
-            " WHERE b.consultation_id = $1 AND b.member_id = $2",
-            consultation_id,
-            member_id,
-        )
-    return {r["option_id"]: r["value"] for r in rows}
+    return await council_ballots.named_marks(member_id, consultation_id)

@@ -22,6 +22,7 @@ from survey.domain.contacts import is_email, is_phone
 from survey.domain.db import connection
 from survey.domain.definitions import QuestionDef, get_definition
 from survey.domain.forms import FieldError
+from survey.domain.queries import council_audit, council_members, councils, sortition_draws
 from survey.enums import QuestionKind
 from survey.errors import NotFound, SurveyError
 from survey.i18n import pick
@@ -57,14 +58,13 @@ async def log_event(
     details: Mapping[str, Any] | None = None,
 ) -> None:
     """Write one audit entry (inside the caller's transaction)."""
-    await conn.execute(
-        "INSERT INTO council_audit (council_id, consultation_id, actor, action, details)"
-        " VALUES ($1, $2, $3, $4, $5::jsonb)",
+    await council_audit.insert(
+        conn,
         council_id,
-        consultation_id,
-        actor,
         action,
-        json.dumps(dict(details or {}), ensure_ascii=False, default=str),
+        actor=actor,
+        consultation_id=consultation_id,
+        details=json.dumps(dict(details or {}), ensure_ascii=False, default=str),
     )
 
 
@@ -73,15 +73,7 @@ async def log_event(
 
 async def list_councils() -> list[dict[str, Any]]:
     """Every council with its member and consultation counts (one grouped query)."""
-    async with connection() as conn:
-        rows = await conn.fetch(
-            "SELECT c.id, c.name, c.description,"
-            " (SELECT count(*) FROM council_members m WHERE m.council_id = c.id AND m.active)"
-            "   AS members,"
-            " (SELECT count(*) FROM consultations k WHERE k.council_id = c.id) AS consultations"
-            " FROM councils c ORDER BY c.created_at DESC, c.id DESC"
-        )
-    return [dict(r) for r in rows]
+    return [row._asdict() for row in await councils.with_counts()]
 
 
 def checked_text(
@@ -156,15 +148,9 @@ class MemberRow:
 async def _strata_questions(council_id: int) -> dict[str, QuestionDef]:
     """The stratification questions of the surveys this council was drawn from (latest
     draw first), by question code."""
-    async with connection() as conn:
-        slugs = await conn.fetch(
-            "SELECT s.slug FROM sortition_draws d JOIN surveys s ON s.id = d.survey_id"
-            " WHERE d.council_id = $1 GROUP BY s.slug ORDER BY max(d.id) DESC",
-            council_id,
-        )
     questions: dict[str, QuestionDef] = {}
-    for row in slugs:
-        definition = await get_definition(row["slug"])
+    for slug in await sortition_draws.survey_slugs(council_id):
+        definition = await get_definition(slug)
         for question in definition.questions:
             questions.setdefault(question.code, question)
     return questions
@@ -268,20 +254,16 @@ async def insert_member(
     for _ in range(5):
         try:
             async with conn.transaction():
-                return int(
-                    await conn.fetchval(
-                        "INSERT INTO council_members (council_id, name, email, phone, territory,"
-                        " strata, token, code) VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8)"
-                        " RETURNING id",
-                        council_id,
-                        name,
-                        email,
-                        phone,
-                        territory,
-                        json.dumps(strata, ensure_ascii=False),
-                        secrets.token_urlsafe(32),
-                        new_code(),
-                    )
+                return await council_members.insert(
+                    conn,
+                    council_id,
+                    name,
+                    email=email,
+                    phone=phone,
+                    territory=territory,
+                    strata=json.dumps(strata, ensure_ascii=False),
+                    token=secrets.token_urlsafe(32),
+                    code=new_code(),
                 )
         except asyncpg.UniqueViolationError:
             continue
@@ -311,13 +293,7 @@ async def _insert_member(
 async def remove_member(council_id: int, member_id: int, *, actor: str) -> None:
     """Take a member off the council; their past participation and ballots stay counted."""
     async with connection() as conn, conn.transaction():
-        done = await conn.execute(
-            "UPDATE council_members SET active = false WHERE id = $1 AND council_id = $2"
-            " AND active",
-            member_id,
-            council_id,
-        )
-        if done.endswith(" 0"):
+        if not await council_members.deactivate(conn, member_id, council_id):
             raise NotFound("member.not_found")
         await log_event(
             conn, council_id, "member_removed", actor=actor, details={"member": member_id}
