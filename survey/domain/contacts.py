@@ -1,6 +1,6 @@
 """What a contact answer may be: an e-mail address or a phone number, as forms accept them.
 
-The volunteer pool of a draw tests the same two shapes in SQL (``volunteer_pool``).
+The volunteer pool of a draw tests the same two shapes in SQL (``queries.responses``).
 """
 
 from __future__ import annotations

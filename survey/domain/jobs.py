@@ -33,7 +33,7 @@ import logging
 import time
 import traceback
 from collections.abc import Awaitable, Callable, Collection
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 import asyncpg
@@ -370,3 +370,59 @@ async def worker(
 
 
 JOB_STATES = tuple(JobState)
+
+
+# Jobs of a kind that carry their request's key in their payload (``payload->>'key'``), so
+# that one request queues one job and its page can find how it went.
+
+
+class KeyedJob(NamedTuple):
+    state: str
+    payload: dict[str, Any]
+
+
+async def keyed_waiting(conn: asyncpg.Connection, kind: str, key: str) -> bool:
+    """Whether a job of ``kind`` with this key is queued or running."""
+    return bool(
+        await conn.fetchval(
+            "SELECT 1 FROM jobs WHERE kind = $1 AND payload->>'key' = $2"
+            " AND state IN ('queued', 'running')",
+            kind,
+            key,
+        )
+    )
+
+
+async def queue_keyed(conn: asyncpg.Connection, kind: str, payload: str) -> None:
+    """Queue a job of ``kind`` (``payload`` as JSON text, its key in it), due now."""
+    await conn.execute(
+        "INSERT INTO jobs (kind, payload, state, progress, error, created_at)"
+        " VALUES ($1, $2::jsonb, 'queued', 0, '', now())",
+        kind,
+        payload,
+    )
+
+
+async def add_keyed_errors(kind: str, key: str, errors: str) -> None:
+    """Add ``errors`` (JSON text) to the payload of the running job of ``kind`` with this key."""
+    async with connection() as conn:
+        await conn.execute(
+            "UPDATE jobs SET payload = payload || jsonb_build_object('errors', $3::jsonb)"
+            " WHERE kind = $1 AND payload->>'key' = $2 AND state = 'running'",
+            kind,
+            key,
+            errors,
+        )
+
+
+async def latest_keyed(kind: str, key: str, council: str) -> KeyedJob | None:
+    """The latest job of ``kind`` with this key and this council (``payload->>'council'``)."""
+    async with connection() as conn:
+        job = await conn.fetchrow(
+            "SELECT state, payload FROM jobs WHERE kind = $1 AND payload->>'key' = $2"
+            " AND payload->>'council' = $3 ORDER BY id DESC LIMIT 1",
+            kind,
+            key,
+            council,
+        )
+    return None if job is None else KeyedJob(str(job["state"]), json.loads(job["payload"]))

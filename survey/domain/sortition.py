@@ -32,7 +32,14 @@ from survey.domain.councils import InvalidForm, get_council, insert_member, log_
 from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef, get_definition
 from survey.domain.forms import FieldError, RawForm
-from survey.domain.jobs import Progress
+from survey.domain.jobs import (
+    Progress,
+    add_keyed_errors,
+    keyed_waiting,
+    latest_keyed,
+    queue_keyed,
+)
+from survey.domain.queries import council_audit, responses, sortition_draws
 from survey.domain.sortition_form import (
     SIMPLE_ALGORITHM,
     check_algorithm,
@@ -43,7 +50,7 @@ from survey.domain.sortition_form import (
     read_choices,
     typed_quotas,
 )
-from survey.domain.volunteer_pool import POOL_ROWS, contact_question, pool_counts
+from survey.domain.volunteer_pool import pool_counts, pool_query
 from survey.enums import QuestionKind
 from survey.errors import NotFound
 from survey.i18n import DEFAULT_LANGUAGE, translate
@@ -76,25 +83,19 @@ async def draw_sortition(
     definition = choices.definition
     if definition is None or {"question", "size", "strata"} & errors.keys():
         raise InvalidForm(errors)
-    contact = contact_question(definition)
     territory = next(
         (s for s in choices.strata if definition.question(s).kind == QuestionKind.TERRITORY), ""
     )
     key = form_key(raw)
     async with connection() as conn, conn.transaction():
         # One draw at a time per council: the pool must not change under it.
-        await conn.execute("SELECT pg_advisory_xact_lock(7301, $1)", council.id)
+        await sortition_draws.lock_council(conn, council.id)
         if key is not None:
-            done = await conn.fetchval(
-                "SELECT id FROM sortition_draws WHERE request_key = $1 AND council_id = $2",
-                key,
-                council.id,
-            )
+            done = await sortition_draws.by_request_key(conn, key, council.id)
             if done is not None:  # a second click or a retry of the same form
                 return await SortitionDraw.get(id=done)
-        volunteers = await pool_counts(
-            conn, definition, choices.question, council.id, choices.strata
-        )
+        which = pool_query(definition, choices.question, council.id, choices.strata)
+        volunteers = await pool_counts(which, conn=conn)
         pool_size, counts = volunteers.size, volunteers.counts
         # Every typed number is checked too, so that all mistakes show at once.
         quotas = typed_quotas(raw, counts, errors)
@@ -105,15 +106,8 @@ async def draw_sortition(
             raise InvalidForm(errors)
         if queue_slow and algorithm == "maximin":
             return await _queue_draw(conn, council.id, raw, key, actor)
-        rows = await conn.fetch(
-            POOL_ROWS,
-            definition.id,
-            choices.question,
-            council.id,
-            contact,
-            choices.strata,
-        )
-        pool = [(r["id"], dict(zip(choices.strata, r["strata"], strict=True))) for r in rows]
+        rows = await responses.volunteers(conn, which)
+        pool = [(r.id, dict(zip(choices.strata, r.strata, strict=True))) for r in rows]
         try:
             selected, software, chances = await _draw(
                 algorithm, pool, quotas, choices.size, choices.seed
@@ -122,14 +116,7 @@ async def draw_sortition(
             raise InvalidForm(infeasible_error(exc, choices.size)) from exc
         except sortition_lib.LibraryMissing as exc:
             raise InvalidForm({"algorithm": field_error("sortition.library_missing")}) from exc
-        panel = await conn.fetch(
-            "SELECT k AS category, coalesce(r.answers->>k, '') AS value, count(*) AS n"
-            " FROM responses r CROSS JOIN unnest($2::text[]) k WHERE r.id = ANY($1::bigint[])"
-            " GROUP BY 1, 2",
-            selected,
-            choices.strata,
-        )
-        drawn = {(r["category"], r["value"]): r["n"] for r in panel}
+        drawn = await responses.counts_by_value(conn, selected, choices.strata)
         audit = {
             c: {
                 v: {"min": lo, "max": hi, "pool": counts[c][v], "panel": drawn.get((c, v), 0)}
@@ -138,36 +125,31 @@ async def draw_sortition(
             for c, values in quotas.items()
         }
         # Volunteers are numbered across the council's draws, so that names stay distinct.
-        before = await conn.fetchval(
-            "SELECT coalesce(sum(jsonb_array_length(selected)), 0) FROM sortition_draws"
-            " WHERE council_id = $1",
-            council.id,
+        before = await sortition_draws.drawn_count(conn, council.id)
+        draw_id = await sortition_draws.insert(
+            conn,
+            sortition_draws.NewDraw(
+                council_id=council.id,
+                survey_id=definition.id,
+                question_code=choices.question,
+                strata=json.dumps(choices.strata),
+                panel_size=choices.size,
+                pool_size=pool_size,
+                quotas=json.dumps(audit, ensure_ascii=False),
+                seed=choices.seed,
+                selected=json.dumps(selected),
+                actor=actor,
+                algorithm=algorithm,
+                software=software,
+                probabilities=json.dumps(chances),
+                request_key=key,
+            ),
         )
-        draw_id = await conn.fetchval(
-            "INSERT INTO sortition_draws (council_id, survey_id, question_code, strata,"
-            " panel_size, pool_size, quotas, seed, selected, actor, algorithm, software,"
-            " probabilities, request_key) VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7::jsonb, $8,"
-            " $9::jsonb, $10, $11, $12, $13::jsonb, $14) RETURNING id",
-            council.id,
-            definition.id,
-            choices.question,
-            json.dumps(choices.strata),
-            choices.size,
-            pool_size,
-            json.dumps(audit, ensure_ascii=False),
-            choices.seed,
-            json.dumps(selected),
-            actor,
-            algorithm,
-            software,
-            json.dumps(chances),
-            key,
-        )
-        by_id = {r["id"]: r for r in rows}
+        by_id: dict[Hashable, responses.Volunteer] = {r.id: r for r in rows}
         for n, response_id in enumerate(selected, start=before + 1):
             row = by_id[response_id]
-            strata = dict(zip(choices.strata, row["strata"], strict=True))
-            email, phone = _contact(row["contact"])
+            strata = dict(zip(choices.strata, row.strata, strict=True))
+            email, phone = _contact(row.contact)
             await insert_member(
                 conn,
                 council.id,
@@ -204,20 +186,9 @@ async def _queue_draw(
     if key is None:
         key = uuid.uuid4()
         raw = {**raw, "key": [str(key)]}
-    waiting = await conn.fetchval(
-        "SELECT 1 FROM jobs WHERE kind = $1 AND payload->>'key' = $2"
-        " AND state IN ('queued', 'running')",
-        DRAW_JOB,
-        str(key),
-    )
-    if not waiting:
+    if not await keyed_waiting(conn, DRAW_JOB, str(key)):
         payload = {"council": council_id, "key": str(key), "raw": raw, "actor": actor}
-        await conn.execute(
-            "INSERT INTO jobs (kind, payload, state, progress, error, created_at)"
-            " VALUES ($1, $2::jsonb, 'queued', 0, '', now())",
-            DRAW_JOB,
-            json.dumps(payload, ensure_ascii=False),
-        )
+        await queue_keyed(conn, DRAW_JOB, json.dumps(payload, ensure_ascii=False))
     return key
 
 
@@ -227,14 +198,7 @@ async def run_queued_draw(payload: dict[str, Any], progress: Progress) -> None:
         await draw_sortition(payload["council"], payload["raw"], actor=payload["actor"])
     except InvalidForm as exc:
         errors = {name: [e.key, e.params] for name, e in exc.errors.items()}
-        async with connection() as conn:
-            await conn.execute(
-                "UPDATE jobs SET payload = payload || jsonb_build_object('errors', $3::jsonb)"
-                " WHERE kind = $1 AND payload->>'key' = $2 AND state = 'running'",
-                DRAW_JOB,
-                payload["key"],
-                json.dumps(errors, ensure_ascii=False),
-            )
+        await add_keyed_errors(DRAW_JOB, payload["key"], json.dumps(errors, ensure_ascii=False))
 
 
 @dataclass(frozen=True)
@@ -256,27 +220,20 @@ async def queued_draw(council_id: int, key: str) -> QueuedDraw:
     draw = await SortitionDraw.get_or_none(council_id=council_id, request_key=request_key)
     if draw is not None:
         return QueuedDraw("done", draw.id)
-    async with connection() as conn:
-        job = await conn.fetchrow(
-            "SELECT state, payload FROM jobs WHERE kind = $1 AND payload->>'key' = $2"
-            " AND payload->>'council' = $3 ORDER BY id DESC LIMIT 1",
-            DRAW_JOB,
-            str(request_key),
-            str(council_id),
-        )
+    job = await latest_keyed(DRAW_JOB, str(request_key), str(council_id))
     if job is None:
         raise NotFound("error.not_found")
-    payload = json.loads(job["payload"])
+    payload = job.payload
     raw = payload.get("raw", {})
     errors = {name: FieldError(k, v) for name, (k, v) in payload.get("errors", {}).items()}
     if errors:
         return QueuedDraw("invalid", raw=raw, errors=errors)
-    if job["state"] in ("failed", "done"):
+    if job.state in ("failed", "done"):
         # Done without a draw or errors, or failed: something broke; the form can be sent again.
         return QueuedDraw(
             "failed", raw=raw, errors={"algorithm": field_error("sortition.draw_failed")}
         )
-    return QueuedDraw(job["state"])
+    return QueuedDraw(job.state)
 
 
 async def _draw(
@@ -320,24 +277,10 @@ async def draw_report(council_id: int, draw_id: int) -> DrawReport:
     if draw is None:
         raise NotFound("sortition.draw_not_found")
     survey = await Survey.get(id=draw.survey_id)
-    async with connection() as conn:
-        unreachable = await conn.fetchval(
-            "SELECT (details->>'unreachable')::int FROM council_audit WHERE council_id = $1"
-            " AND action = 'sortition_drawn' AND details->>'draw' = $2 LIMIT 1",
-            council.id,
-            str(draw.id),
-        )
-        numbers: dict[int, int] = {
-            row["id"]: row["number"]
-            for row in await conn.fetch(
-                "SELECT id, number FROM responses WHERE id = ANY($1::bigint[])",
-                [int(i) for i in draw.selected],
-            )
-        }
     return DrawReport(
         council=council,
         draw=draw,
         definition=await get_definition(survey.slug),
-        unreachable=unreachable,
-        numbers=numbers,
+        unreachable=await council_audit.unreachable_of_draw(council.id, draw.id),
+        numbers=await responses.numbers([int(i) for i in draw.selected]),
     )

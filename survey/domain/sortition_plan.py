@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from analysis import sortition_lib
 from analysis.sortition import proportional_quotas
 from survey.domain.councils import get_council
-from survey.domain.db import connection
 from survey.domain.definitions import QuestionDef, SurveyDef
 from survey.domain.forms import FieldError, RawForm
 from survey.domain.sortition_form import (
@@ -22,7 +21,7 @@ from survey.domain.sortition_form import (
     min_field,
     read_choices,
 )
-from survey.domain.volunteer_pool import contact_question, pool_counts
+from survey.domain.volunteer_pool import contact_question, pool_counts, pool_query
 from survey.enums import QuestionKind
 from survey.models import Survey
 from survey.models.councils import Council
@@ -104,8 +103,9 @@ async def plan_sortition(
     pool_size, unreachable, quotas, ready = 0, 0, [], False
     if definition is not None and not {"question", "size"} & choices.errors.keys():
         ready = True
-        async with connection() as conn:
-            pool = await pool_counts(conn, definition, choices.question, council.id, choices.strata)
+        pool = await pool_counts(
+            pool_query(definition, choices.question, council.id, choices.strata)
+        )
         pool_size, unreachable, counts = pool.size, pool.unreachable, pool.counts
         proposed = proportional_quotas(counts, pool_size, choices.size or 0)
         for category in choices.strata:

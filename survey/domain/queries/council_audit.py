@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncpg
 
+from survey.domain.db import connection
+
 
 async def insert(
     conn: asyncpg.Connection,
@@ -24,3 +26,16 @@ async def insert(
         action,
         details,
     )
+
+
+async def unreachable_of_draw(council_id: int, draw_id: int) -> int | None:
+    """How many volunteers the council's draw left out for want of a contact, as its entry
+    says (None for draws recorded before it was kept)."""
+    async with connection() as conn:
+        value = await conn.fetchval(
+            "SELECT (details->>'unreachable')::int FROM council_audit WHERE council_id = $1"
+            " AND action = 'sortition_drawn' AND details->>'draw' = $2 LIMIT 1",
+            council_id,
+            str(draw_id),
+        )
+    return None if value is None else int(value)

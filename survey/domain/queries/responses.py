@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Hashable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, NamedTuple
 
@@ -228,3 +228,112 @@ async def by_key(conn: asyncpg.Connection, key: Any) -> KeyedResponse | None:
         "SELECT receipt, survey_id FROM responses WHERE idempotency_key = $1", key
     )
     return None if row is None else KeyedResponse(str(row["receipt"]), int(row["survey_id"]))
+
+
+# The volunteer pool of a council's draw. Responses that volunteered and were not drawn
+# before for this council ($1 survey, $2 volunteer question, $3 council, $4 contact question),
+# each marked reachable when its contact answer is an e-mail address or a phone number as the
+# survey form accepts them; the pool is the reachable ones, and every query below starts
+# from it.
+_POOL = (
+    "WITH volunteers AS (SELECT r.id, r.answers,"
+    " (length(c.text) <= 254"
+    "  AND c.text ~ '^[^@[:space:]<>]+@[^@[:space:]<>]+[.][^@[:space:]<>]{2,}$')"
+    " OR c.text ~ '^[+]?[0-9][0-9 .()-]{7,18}[0-9]$' AS reachable"
+    " FROM responses r CROSS JOIN LATERAL (SELECT btrim(coalesce(r.answers->>$4, '')) AS text) c"
+    " WHERE r.survey_id = $1 AND r.answers->>$2 = 'yes' AND NOT EXISTS (SELECT 1"
+    " FROM sortition_draws d WHERE d.council_id = $3 AND d.selected @> to_jsonb(r.id))),"
+    " pool AS (SELECT id, answers FROM volunteers WHERE reachable) "
+)
+# The pool's size and the volunteers left out for want of a usable contact.
+_POOL_SIZE = (
+    _POOL  # noqa: S608 - constants, no input
+    + "SELECT count(*) FILTER (WHERE reachable) AS pool,"
+    " count(*) FILTER (WHERE NOT reachable) AS unreachable FROM volunteers"
+)
+_POOL_COUNTS = (
+    _POOL  # noqa: S608 - constants only; every value is a placeholder
+    + "SELECT k AS category, coalesce(p.answers->>k, '') AS value, count(*) AS n"
+    " FROM pool p CROSS JOIN unnest($5::text[]) k GROUP BY 1, 2 ORDER BY 1, 2"
+)
+_POOL_ROWS = (
+    _POOL  # noqa: S608 - constants only; every value is a placeholder
+    + "SELECT p.id, coalesce(p.answers->>$4, '') AS contact,"
+    " ARRAY(SELECT coalesce(p.answers->>k, '') FROM unnest($5::text[])"
+    " WITH ORDINALITY u(k, n) ORDER BY n) AS strata FROM pool p"
+)
+
+
+class PoolQuery(NamedTuple):
+    """Which volunteers make a draw's pool, and the stratification questions it is read by."""
+
+    survey_id: int
+    question: str  # the volunteer question: its "yes" answers volunteer
+    council_id: int  # the responses drawn before for it are left out
+    contact: str  # the contact question ("" when none: nobody is reachable)
+    strata: list[str]
+
+
+class VolunteerPool(NamedTuple):
+    size: int
+    # Volunteers left out because their contact answer is neither an e-mail nor a phone.
+    unreachable: int
+    # Stratification question → value ('' when unanswered) → volunteers of the pool.
+    counts: dict[str, dict[str, int]]
+
+
+class Volunteer(NamedTuple):
+    id: int
+    contact: str
+    # The answers to the pool's stratification questions, in their order ('' when none).
+    strata: list[str]
+
+
+async def volunteer_pool(
+    pool: PoolQuery, *, conn: asyncpg.Connection | None = None
+) -> VolunteerPool:
+    """The pool's size and its count per stratification value (grouped in PostgreSQL)."""
+    async with _using(conn) as c:
+        sizes = await c.fetchrow(
+            _POOL_SIZE, pool.survey_id, pool.question, pool.council_id, pool.contact
+        )
+        rows = await c.fetch(
+            _POOL_COUNTS, pool.survey_id, pool.question, pool.council_id, pool.contact, pool.strata
+        )
+    assert sizes is not None  # an aggregate always returns its one row
+    counts: dict[str, dict[str, int]] = {s: {} for s in pool.strata}
+    for r in rows:
+        counts[r["category"]][r["value"]] = r["n"]
+    return VolunteerPool(sizes["pool"], sizes["unreachable"], counts)
+
+
+async def volunteers(conn: asyncpg.Connection, pool: PoolQuery) -> list[Volunteer]:
+    """The volunteers of the pool, with their contact and stratification answers."""
+    rows = await conn.fetch(
+        _POOL_ROWS, pool.survey_id, pool.question, pool.council_id, pool.contact, pool.strata
+    )
+    return [Volunteer(int(r["id"]), r["contact"], list(r["strata"])) for r in rows]
+
+
+async def counts_by_value(
+    conn: asyncpg.Connection, ids: Sequence[Hashable], strata: Sequence[str]
+) -> dict[tuple[str, str], int]:
+    """How many of these responses (their ids as a draw gives them) gave each answer ('' when
+    none) to each question of ``strata``: (question, value) → count."""
+    rows = await conn.fetch(
+        "SELECT k AS category, coalesce(r.answers->>k, '') AS value, count(*) AS n"
+        " FROM responses r CROSS JOIN unnest($2::text[]) k WHERE r.id = ANY($1::bigint[])"
+        " GROUP BY 1, 2",
+        list(ids),
+        list(strata),
+    )
+    return {(r["category"], r["value"]): int(r["n"]) for r in rows}
+
+
+async def numbers(ids: Sequence[int]) -> dict[int, int]:
+    """Each response's number within its survey, by response id."""
+    async with connection() as conn:
+        rows = await conn.fetch(
+            "SELECT id, number FROM responses WHERE id = ANY($1::bigint[])", list(ids)
+        )
+    return {int(r["id"]): int(r["number"]) for r in rows}

@@ -45,11 +45,9 @@ NOT_YET_MOVED = {
     "reports.py",
     "response_import.py",
     "responses.py",
-    "sortition.py",
     "survey_from_file.py",
     "tallies.py",
     "text_answers.py",
-    "volunteer_pool.py",
     "webhooks.py",
     "xlsx_export.py",
 }
