@@ -38,6 +38,12 @@ from survey.domain.council_ballots import ballot_receipt
 from survey.domain.councils import STATEMENT_MAX, InvalidForm, get_council, log_event
 from survey.domain.db import connection
 from survey.domain.forms import FieldError
+from survey.domain.queries import (
+    consultation_options,
+    consultations,
+    council_audit,
+    council_ballots,
+)
 from survey.enums import Channel, ConsultationState
 from survey.errors import Conflict, NotFound
 from survey.models.councils import Consultation, Council
@@ -264,27 +270,16 @@ def _statement_texts(body: str, comment_id: int) -> tuple[str, str]:
 
 async def _check_target(conn: asyncpg.Connection, consultation_id: int, fingerprint: str) -> None:
     """Refuse, under the consultation's row lock, a target that changed since it was read."""
-    row = await conn.fetchrow(
-        "SELECT method, state FROM consultations WHERE id = $1 FOR UPDATE", consultation_id
-    )
-    if row is None:
+    target = await consultations.lock_for_import(conn, consultation_id)
+    if target is None:
         raise NotFound("council.consultation_not_found")
-    if row["method"] != Statements.name:
+    if target.method != Statements.name:
         raise Conflict("council.polis_not_statements")
-    if row["state"] != ConsultationState.DRAFT:
+    if target.state != ConsultationState.DRAFT:
         raise Conflict("council.polis_not_draft")
-    if await conn.fetchval(
-        "SELECT EXISTS (SELECT 1 FROM council_audit WHERE consultation_id = $1 AND action = $2"
-        " AND details->>'export' = $3)",
-        consultation_id,
-        AUDIT_ACTION,
-        fingerprint,
-    ):
+    if await council_audit.has_consultation_entry(conn, consultation_id, AUDIT_ACTION, fingerprint):
         raise Conflict("council.polis_already_imported")
-    if await conn.fetchval(
-        "SELECT EXISTS (SELECT 1 FROM council_ballots WHERE consultation_id = $1)",
-        consultation_id,
-    ):
+    if await council_ballots.any_for(consultation_id, conn=conn):
         raise Conflict("council.polis_has_ballots")
 
 
@@ -294,21 +289,9 @@ async def _insert_statements(
     titles, descriptions = zip(
         *(_statement_texts(c.body, c.comment_id) for c in comments), strict=True
     )
-    rows = await conn.fetch(
-        "INSERT INTO consultation_options (consultation_id, position, title, description,"
-        " polis_comment_id)"
-        " SELECT $1, start.n + t.ord - 1, t.title, t.description, t.comment_id"
-        " FROM unnest($2::text[], $3::text[], $4::int[]) WITH ORDINALITY"
-        "   AS t(title, description, comment_id, ord),"
-        " (SELECT coalesce(max(position) + 1, 0) AS n FROM consultation_options"
-        "  WHERE consultation_id = $1) AS start"
-        " RETURNING id, polis_comment_id",
-        consultation_id,
-        list(titles),
-        list(descriptions),
-        [c.comment_id for c in comments],
+    option_of = await consultation_options.insert_statements(
+        conn, consultation_id, titles, descriptions, [c.comment_id for c in comments]
     )
-    option_of = {r["polis_comment_id"]: r["id"] for r in rows}
     return [option_of[c.comment_id] for c in comments]
 
 
@@ -323,18 +306,14 @@ async def _insert_ballots(
         receipts.append(ballot_receipt(consultation_id, marks, salt))
         salts.append(salt)
         ballot_marks.append(marks)
-    ballots = await conn.fetch(
-        "INSERT INTO council_ballots (consultation_id, receipt, salt, channel, polis_voter_id)"
-        " SELECT $1, t.receipt, t.salt, $2, t.voter"
-        " FROM unnest($3::text[], $4::text[], $5::int[]) AS t(receipt, salt, voter)"
-        " RETURNING id, polis_voter_id",
+    ballot_of = await council_ballots.insert_imported(
+        conn,
         consultation_id,
-        str(Channel.IMPORT),
-        receipts,
-        salts,
-        export.voter_ids,
+        channel=str(Channel.IMPORT),
+        receipts=receipts,
+        salts=salts,
+        voter_ids=export.voter_ids,
     )
-    ballot_of = {r["polis_voter_id"]: r["id"] for r in ballots}
     mark_ballots, mark_options, mark_values = [], [], []
     for voter, marks in zip(export.voter_ids, ballot_marks, strict=True):
         for option_id, value in marks.items():
@@ -342,10 +321,8 @@ async def _insert_ballots(
             mark_options.append(option_id)
             mark_values.append(value)
     # COPY: several times faster than INSERT for the tens of thousands of votes of an export.
-    await conn.copy_records_to_table(
-        "council_marks",
-        records=zip(mark_ballots, mark_options, mark_values, strict=True),
-        columns=("ballot_id", "option_id", "value"),
+    await council_ballots.copy_marks(
+        conn, zip(mark_ballots, mark_options, mark_values, strict=True)
     )
     return len(mark_values)
 
@@ -405,16 +382,7 @@ async def import_polis_export(
 
 async def imported_counts(consultation_id: int) -> dict[str, int]:
     """Statements and ballots of a consultation that came from Pol.is (zeros when none)."""
-    async with connection() as conn:
-        row = await conn.fetchrow(
-            "SELECT (SELECT count(*) FROM consultation_options WHERE consultation_id = $1"
-            "        AND polis_comment_id IS NOT NULL) AS statements,"
-            " (SELECT count(*) FROM council_ballots WHERE consultation_id = $1"
-            "        AND polis_voter_id IS NOT NULL) AS voters",
-            consultation_id,
-        )
-    assert row is not None  # an aggregate always returns its one row
-    return {"statements": int(row["statements"]), "voters": int(row["voters"])}
+    return (await consultation_options.imported_counts(consultation_id))._asdict()
 
 
 @dataclass(frozen=True)
@@ -431,11 +399,6 @@ async def import_target(council_id: int, consultation_id: int) -> ImportTarget:
     council = await get_council(council_id)
     consultation = await get_consultation(council.id, consultation_id)
     blocker = import_blocker(consultation)
-    if blocker is None:
-        async with connection() as conn:
-            if await conn.fetchval(
-                "SELECT EXISTS (SELECT 1 FROM council_ballots WHERE consultation_id = $1)",
-                consultation.id,
-            ):
-                blocker = "council.polis_has_ballots"
+    if blocker is None and await council_ballots.any_for(consultation.id):
+        blocker = "council.polis_has_ballots"
     return ImportTarget(council, consultation, blocker)

@@ -8,6 +8,8 @@ from typing import NamedTuple
 
 import asyncpg
 
+from survey.domain.db import connection
+
 
 class ApprovedOption(NamedTuple):
     id: int
@@ -50,3 +52,48 @@ async def approved(conn: asyncpg.Connection, consultation_id: int) -> list[Appro
         )
         for o in rows
     ]
+
+
+class ImportedCounts(NamedTuple):
+    statements: int  # options imported from Pol.is comments
+    voters: int  # ballots imported from Pol.is participants
+
+
+async def insert_statements(
+    conn: asyncpg.Connection,
+    consultation_id: int,
+    titles: Sequence[str],
+    descriptions: Sequence[str],
+    comment_ids: Sequence[int],
+) -> dict[int, int]:
+    """Add approved options after the consultation's last one, in the order given, each
+    with its Pol.is comment id; comment id → option id."""
+    rows = await conn.fetch(
+        "INSERT INTO consultation_options (consultation_id, position, title, description,"
+        " polis_comment_id)"
+        " SELECT $1, start.n + t.ord - 1, t.title, t.description, t.comment_id"
+        " FROM unnest($2::text[], $3::text[], $4::int[]) WITH ORDINALITY"
+        "   AS t(title, description, comment_id, ord),"
+        " (SELECT coalesce(max(position) + 1, 0) AS n FROM consultation_options"
+        "  WHERE consultation_id = $1) AS start"
+        " RETURNING id, polis_comment_id",
+        consultation_id,
+        list(titles),
+        list(descriptions),
+        list(comment_ids),
+    )
+    return {int(r["polis_comment_id"]): int(r["id"]) for r in rows}
+
+
+async def imported_counts(consultation_id: int) -> ImportedCounts:
+    """The consultation's statements and ballots that came from Pol.is (zeros when none)."""
+    async with connection() as conn:
+        row = await conn.fetchrow(
+            "SELECT (SELECT count(*) FROM consultation_options WHERE consultation_id = $1"
+            "        AND polis_comment_id IS NOT NULL) AS statements,"
+            " (SELECT count(*) FROM council_ballots WHERE consultation_id = $1"
+            "        AND polis_voter_id IS NOT NULL) AS voters",
+            consultation_id,
+        )
+    assert row is not None  # an aggregate always returns its one row
+    return ImportedCounts(int(row["statements"]), int(row["voters"]))

@@ -67,3 +67,17 @@ async def close(conn: asyncpg.Connection, consultation_id: int, results: str) ->
         consultation_id,
         results,
     )
+
+
+class ImportTarget(NamedTuple):
+    method: str
+    state: str
+
+
+async def lock_for_import(conn: asyncpg.Connection, consultation_id: int) -> ImportTarget | None:
+    """The consultation's method and state, its row locked until the caller's transaction
+    ends."""
+    row = await conn.fetchrow(
+        "SELECT method, state FROM consultations WHERE id = $1 FOR UPDATE", consultation_id
+    )
+    return None if row is None else ImportTarget(str(row["method"]), str(row["state"]))

@@ -39,3 +39,19 @@ async def unreachable_of_draw(council_id: int, draw_id: int) -> int | None:
             str(draw_id),
         )
     return None if value is None else int(value)
+
+
+async def has_consultation_entry(
+    conn: asyncpg.Connection, consultation_id: int, action: str, export: str
+) -> bool:
+    """Whether the consultation has an entry of ``action`` whose ``details.export`` is
+    ``export``."""
+    return bool(
+        await conn.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM council_audit WHERE consultation_id = $1 AND action = $2"
+            " AND details->>'export' = $3)",
+            consultation_id,
+            action,
+            export,
+        )
+    )

@@ -150,3 +150,42 @@ async def mark_matrix(
     the ballot left it blank)."""
     rows = await conn.fetch(_MATRIX, consultation_id, missing)
     return [list(r["marks"]) for r in rows]
+
+
+async def insert_imported(
+    conn: asyncpg.Connection,
+    consultation_id: int,
+    *,
+    channel: str,
+    receipts: Sequence[str],
+    salts: Sequence[str],
+    voter_ids: Sequence[int],
+) -> dict[int, uuid.UUID]:
+    """Store imported ballots (no member, no time), each with its Pol.is voter id; voter id
+    → ballot id."""
+    rows = await conn.fetch(
+        "INSERT INTO council_ballots (consultation_id, receipt, salt, channel, polis_voter_id)"
+        " SELECT $1, t.receipt, t.salt, $2, t.voter"
+        " FROM unnest($3::text[], $4::text[], $5::int[]) AS t(receipt, salt, voter)"
+        " RETURNING id, polis_voter_id",
+        consultation_id,
+        channel,
+        list(receipts),
+        list(salts),
+        list(voter_ids),
+    )
+    return {int(r["polis_voter_id"]): r["id"] for r in rows}
+
+
+async def any_for(consultation_id: int, *, conn: asyncpg.Connection | None = None) -> bool:
+    """Whether the consultation has any counted ballot; with ``conn``, as the caller's
+    transaction sees it."""
+    if conn is None:
+        async with connection() as own:
+            return await any_for(consultation_id, conn=own)
+    return bool(
+        await conn.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM council_ballots WHERE consultation_id = $1)",
+            consultation_id,
+        )
+    )

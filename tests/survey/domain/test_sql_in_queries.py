@@ -26,7 +26,6 @@ NOT_YET_MOVED = {
     "builder_sections.py",
     "consultation_options.py",
     "consultations.py",
-    "council_polis.py",
     "crosstab.py",
     "definitions.py",
     "drafts.py",
