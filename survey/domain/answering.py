@@ -35,7 +35,7 @@ from typing import Any
 import asyncpg
 
 from survey.domain import drafts, webhooks
-from survey.domain.access_codes import normalise_code
+from survey.domain.access_codes import new_receipt, normalise_code
 from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef, forget, get_definition
 from survey.domain.forms import (
@@ -49,7 +49,7 @@ from survey.domain.forms import (
 from survey.domain.invitations import check_invitation
 from survey.domain.queries import invitations as invitation_rows
 from survey.domain.queries import responses as queries
-from survey.domain.responses import new_receipt, retired_answers
+from survey.domain.responses import retired_answers
 from survey.enums import Channel
 from survey.errors import Conflict, SurveyError
 

@@ -24,11 +24,12 @@ sequence value may pair a ballot with a member better than chance. The design:
 - The receipt is a hash of the ballot's content with a random salt, shown to the voter and
   listed on the published results, so each voter can check that their ballot was counted.
 - Changing a secret ballot (when the consultation allows it) needs its receipt *and* the
-  change code given with it: 80 random bits held by the voter's session and by the voter.
-  The pending ballot stores only ``HMAC-SHA256(key=code, "consultation:member")``: without
-  the code it is a random value that no join can match to a member, and with a stolen
-  receipt and code another member still computes another value and is refused. Changes end
-  at closing, so a ballot that can be changed is always in the pool.
+  change code given with it: 84 random bits (``access_codes``) held by the voter's session
+  and by the voter. The pending ballot stores only ``HMAC-SHA256(key=code,
+  "consultation:member")``: without the code it is a random value that no join can match to
+  a member, and with a stolen receipt and code another member still computes another value
+  and is refused. Changes end at closing, so a ballot that can be changed is always in the
+  pool.
 
 What this does not hide: someone who reads the database both just before and just after one
 ballot (two dumps, the write-ahead log, a replica, statement logs) sees which pending ballot
@@ -51,6 +52,7 @@ import asyncpg
 
 from analysis.voting import METHODS
 from analysis.voting.base import BallotOption
+from survey.domain.access_codes import new_change_code, normalise_change_code
 from survey.domain.councils import InvalidForm, log_event
 from survey.domain.db import connection
 from survey.domain.forms import FieldError, RawForm
@@ -61,7 +63,6 @@ from survey.domain.queries import (
     council_ballots,
     council_participations,
 )
-from survey.domain.responses import RECEIPT_ALPHABET
 from survey.enums import Channel
 from survey.errors import Conflict, Forbidden, NotFound
 
@@ -92,22 +93,6 @@ def ballot_receipt(consultation_id: int, marks: Mapping[int, int], salt: str) ->
         {"consultation": consultation_id, "marks": sorted(marks.items())}, separators=(",", ":")
     )
     return hashlib.sha256((salt + content).encode()).hexdigest()[:16]
-
-
-CHANGE_CODE_LENGTH = 16  # letters of a 32-letter alphabet: 80 random bits
-
-
-def new_change_code() -> str:
-    return "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(CHANGE_CODE_LENGTH))
-
-
-def display_change_code(code: str) -> str:
-    """The code in groups of four letters, easier to copy by hand."""
-    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
-
-
-def normalise_change_code(text: str) -> str:
-    return "".join(c for c in text.upper() if c.isalnum())[: CHANGE_CODE_LENGTH * 2]
 
 
 def change_key(code: str, consultation_id: int, member_id: int) -> str:

@@ -22,6 +22,7 @@ import asyncpg
 
 from analysis.masking import mask_personal_data
 from survey import localtime
+from survey.domain.access_codes import normalise_receipt
 from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef
 from survey.domain.followup_news import erase_expired_subscribers
@@ -31,7 +32,6 @@ from survey.domain.queries import responses
 from survey.errors import NotFound
 
 log = logging.getLogger("parlons.privacy")
-RECEIPT_LENGTH = 10
 PURGE_KIND = "purge.daily"
 FORGET_KIND = "purge.forget"
 # An uploaded responses file is kept this long for staff to map and confirm it.
@@ -177,8 +177,8 @@ async def erase_undelivered_addresses(days: int = UNDELIVERED_DAYS) -> list[dict
 
 
 def _clean_receipt(receipt: str) -> str:
-    code = "".join(receipt.split()).upper().replace("-", "")
-    if len(code) != RECEIPT_LENGTH or not code.isalnum():
+    code = normalise_receipt(receipt)
+    if code is None:
         raise NotFound("privacy.receipt_unknown")
     return code
 

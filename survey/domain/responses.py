@@ -37,13 +37,6 @@ from survey.enums import TEXT_KINDS, QuestionKind
 from survey.errors import SurveyError
 from survey.i18n import translate
 
-RECEIPT_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O or 1/I: read out on the phone
-
-
-def new_receipt() -> str:
-    # 32 letters: each random byte modulo 32 is uniform, and one call is far cheaper.
-    return "".join(RECEIPT_ALPHABET[b % 32] for b in secrets.token_bytes(10))
-
 
 def random_uuid() -> str:
     """A fresh idempotency key: a random (version 4) UUID in its usual text form, written

@@ -13,14 +13,11 @@ from analysis.voting import METHODS
 from analysis.voting.base import format_amount
 from analysis.voting.majority_judgment import GRADES_BEST_FIRST
 from survey.domain import accounts
+from survey.domain.access_codes import display_code
 from survey.domain.consultation_options import propose_statement
 from survey.domain.consultations import ballot_context, member_consultations
 from survey.domain.council_ballots import cast_ballot as cast_member_ballot
-from survey.domain.council_ballots import (
-    display_change_code,
-    named_ballot_marks,
-    parse_ballot,
-)
+from survey.domain.council_ballots import named_ballot_marks, parse_ballot
 from survey.domain.councils import InvalidForm, get_member, member_by_code, member_by_token
 from survey.domain.forms import FieldError, RawForm
 from survey.errors import Conflict, Forbidden, NotFound
@@ -250,7 +247,7 @@ async def ballot_thanks(request: Request) -> Response:
         c=context.consultation,
         receipt=_held_receipt(request, context.consultation.id),
         change_code=_held_change_code(request, context.consultation.id),
-        display_change_code=display_change_code,
+        display_change_code=display_code,
     )
 
 

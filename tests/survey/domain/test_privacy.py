@@ -192,3 +192,15 @@ async def test_purge_erases_addresses_of_invitations_never_delivered(database_ur
     assert entry["invitation_addresses_held"] == 1
     again = parlons(database_url, "purge")
     assert survey.slug not in again.stdout
+
+
+async def test_receipt_given_before_finds_its_response() -> None:
+    survey = await make_survey()
+    await load_responses(survey, [_item(1, "avant")])
+    async with connection() as conn:
+        # A receipt of the former generator: 10 letters, L among them.
+        await conn.execute(
+            "UPDATE responses SET receipt = 'ABCLDEFGHL' WHERE survey_id = $1", survey.id
+        )
+    found = await find_by_receipt(survey, "abcl-defg-hl")
+    assert found["answers"]["manque"] == "avant"

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
+from survey.domain import council_ballots
 from survey.domain.db import connection
 from survey.models.councils import Consultation, Member
 from survey.pgserver import BIN
@@ -332,3 +333,28 @@ async def test_secret_ballot_is_not_replaced_by_another_member_with_its_receipt(
     assert after == 0
     # A member who has not voted has nothing to change: their ballot is simply counted.
     _, _, _ = await _cast(client, first, consultation, [ids[1]])
+
+
+async def test_change_code_given_before_still_changes_its_ballot(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    council, (member,) = await make_council(1)
+    consultation = await make_consultation(council, "approval", ["A", "B"], allow_change="1")
+    ids = await option_ids(consultation)
+    # The former generator's codes: 16 letters of an alphabet with L.
+    monkeypatch.setattr(council_ballots, "new_change_code", lambda: "ABCLEFGHJKLMNPQR")
+    session, receipt, code = await _cast(client, member, consultation, [ids[0]])
+    assert code == "ABCL-EFGH-JKLM-NPQR"
+    changed = await vote(
+        session,
+        consultation.id,
+        [("a", str(ids[1])), ("receipt", receipt), ("change_code", "abcl efgh jklm npqr")],
+    )
+    assert changed.status_code == 303
+    async with connection() as conn:
+        pending = await conn.fetchval(
+            "SELECT count(*) FROM council_ballot_pool WHERE consultation_id = $1 AND receipt = $2",
+            consultation.id,
+            receipt,
+        )
+    assert pending == 0

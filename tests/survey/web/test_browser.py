@@ -69,7 +69,7 @@ async def test_resident_answers_on_a_phone(live_server: str, javascript: bool) -
         receipt = (await page.locator(".receipt").inner_text()).strip()
         await browser.close()
 
-    assert len(receipt) == 10
+    assert len(receipt) == 11
     assert external == []
     rows = await list_responses(definition.id, page=1)
     assert len(rows) == 1
