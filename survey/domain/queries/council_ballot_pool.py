@@ -1,5 +1,8 @@
 """The ``council_ballot_pool`` table: secret ballots accepted while voting is open, with no
-member, channel or time (see ``survey.domain.council_ballots``)."""
+member, channel or time (see ``survey.domain.council_ballots``).
+
+Writes run on the ballot verb's connection and open no transaction or savepoint of their
+own: a savepoint would give its rows an ``xmin`` of their own, telling the newest apart."""
 
 from __future__ import annotations
 

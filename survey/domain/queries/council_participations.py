@@ -1,5 +1,8 @@
 """The ``council_participations`` table: who voted in a consultation, and how (no time, a
-random key); its unique constraint is the single-ballot guarantee."""
+random key); its unique constraint is the single-ballot guarantee.
+
+Writes run on the ballot verb's connection and open no transaction or savepoint of their
+own (as ``council_ballot_pool``): every participation shares the ballot's ``xmin``."""
 
 from __future__ import annotations
 
