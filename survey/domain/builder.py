@@ -25,7 +25,6 @@ An accepted answer is never lost, even while residents have the survey open:
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -47,6 +46,7 @@ from survey.domain.definitions import (
     forget,
 )
 from survey.domain.forms import FieldError
+from survey.domain.queries import questions, responses, sections, surveys
 from survey.enums import CHOICE_KINDS, QuestionKind
 from survey.errors import NotFound, SurveyError
 
@@ -156,82 +156,57 @@ class Editor:
         return found
 
 
-def _texts(row: asyncpg.Record, name: str) -> dict[str, str]:
-    return {"fr": row[f"{name}_fr"], "en": row[f"{name}_en"]}
-
-
-_HEAD = (
-    "SELECT id, slug, status, version, title_fr, title_en, description_fr, description_en,"
-    " consent_fr, consent_en, access_mode, resume_days, retention_days, opens_at, closes_at"
-    " FROM surveys WHERE slug = $1"
-)
-# Edits of one survey run one after the other.
-_LOCKED_HEAD = _HEAD + " FOR UPDATE"
+def _pair(fr: str, en: str) -> dict[str, str]:
+    return {"fr": fr, "en": en}
 
 
 async def _fetch(conn: asyncpg.Connection, slug: str, *, lock: bool = False) -> Editor:
-    head = await conn.fetchrow(_LOCKED_HEAD if lock else _HEAD, slug)
+    head = await surveys.editor_head(conn, slug, lock=lock)
     if head is None:
         raise NotFound("error.survey_not_found")
-    sections = await conn.fetch(
-        "SELECT id, title_fr, title_en, description_fr, description_en, settings FROM sections"
-        " WHERE survey_id = $1 ORDER BY position, id",
-        head["id"],
-    )
-    questions = await conn.fetch(
-        "SELECT q.id, q.section_id, q.code, q.kind, q.text_fr, q.text_en, q.help_fr, q.help_en,"
-        " q.required, q.personal_data, q.settings, q.retired_at IS NOT NULL AS retired"
-        " FROM questions q JOIN sections s"
-        " ON s.id = q.section_id WHERE s.survey_id = $1 ORDER BY q.position, q.id",
-        head["id"],
-    )
-    # How many responses hold an answer for each question code, counted by PostgreSQL.
-    rows = await conn.fetch(
-        "SELECT k, count(*) AS n FROM responses r, jsonb_object_keys(r.answers) k"
-        " WHERE r.survey_id = $1 GROUP BY k",
-        head["id"],
-    )
-    counts: dict[str, int] = {r["k"]: r["n"] for r in rows}
-    total = await conn.fetchval("SELECT count(*) FROM responses WHERE survey_id = $1", head["id"])
+    section_rows = await sections.by_survey(conn, head.id)
+    question_rows = await questions.for_editor(conn, head.id)
+    counts = await responses.answer_counts_by_code(conn, head.id)
+    total = await responses.count_for_survey(conn, head.id)
     by_id = {
-        s["id"]: EditorSection(
-            s["id"],
-            _texts(s, "title"),
-            _texts(s, "description"),
-            json.loads(s["settings"]) or {},
+        s.id: EditorSection(
+            s.id,
+            _pair(s.title_fr, s.title_en),
+            _pair(s.description_fr, s.description_en),
+            s.settings,
         )
-        for s in sections
+        for s in section_rows
     }
-    for q in questions:
-        by_id[q["section_id"]].questions.append(
+    for q in question_rows:
+        by_id[q.section_id].questions.append(
             EditorQuestion(
-                id=q["id"],
-                section_id=q["section_id"],
-                code=q["code"],
-                kind=q["kind"],
-                text=_texts(q, "text"),
-                help=_texts(q, "help"),
-                required=q["required"],
-                personal_data=q["personal_data"],
-                settings=json.loads(q["settings"]) or {},
-                answered=int(counts.get(q["code"], 0)),
-                retired=q["retired"],
+                id=q.id,
+                section_id=q.section_id,
+                code=q.code,
+                kind=q.kind,
+                text=_pair(q.text_fr, q.text_en),
+                help=_pair(q.help_fr, q.help_en),
+                required=q.required,
+                personal_data=q.personal_data,
+                settings=q.settings,
+                answered=counts.get(q.code, 0),
+                retired=q.retired,
             )
         )
     return Editor(
-        id=head["id"],
-        slug=head["slug"],
-        status=head["status"],
-        version=head["version"],
-        title=_texts(head, "title"),
-        description=_texts(head, "description"),
-        consent=_texts(head, "consent"),
-        access_mode=head["access_mode"],
-        resume_days=head["resume_days"],
-        retention_days=head["retention_days"],
-        opens_at=head["opens_at"],
-        closes_at=head["closes_at"],
-        responses=int(total),
+        id=head.id,
+        slug=head.slug,
+        status=head.status,
+        version=head.version,
+        title=_pair(head.title_fr, head.title_en),
+        description=_pair(head.description_fr, head.description_en),
+        consent=_pair(head.consent_fr, head.consent_en),
+        access_mode=head.access_mode,
+        resume_days=head.resume_days,
+        retention_days=head.retention_days,
+        opens_at=head.opens_at,
+        closes_at=head.closes_at,
+        responses=total,
         sections=list(by_id.values()),
     )
 
@@ -250,7 +225,7 @@ def _as_definition(editor: Editor) -> dict[str, Any]:
         for q in editor.questions
         if q.retired
     ]
-    sections = [
+    pages = [
         {
             "title": s.title,
             "settings": s.settings,
@@ -263,39 +238,26 @@ def _as_definition(editor: Editor) -> dict[str, Any]:
         for s in editor.sections
     ]
     if retired:
-        sections.append({"title": {"fr": "retired"}, "settings": {}, "questions": retired})
+        pages.append({"title": {"fr": "retired"}, "settings": {}, "questions": retired})
     return {
         "slug": editor.slug,
         "title": editor.title,
-        "sections": sections,
+        "sections": pages,
         "access": {"mode": editor.access_mode, "resume_days": editor.resume_days},
     }
 
 
 async def _finish(conn: asyncpg.Connection, slug: str) -> Editor:
     """Renumber positions, check the whole survey, bump its version."""
-    await conn.execute(
-        "UPDATE sections s SET position = o.n FROM (SELECT id, row_number() OVER"
-        " (ORDER BY position, id) - 1 AS n FROM sections WHERE survey_id ="
-        " (SELECT id FROM surveys WHERE slug = $1)) o WHERE s.id = o.id",
-        slug,
-    )
-    await conn.execute(
-        "UPDATE questions q SET position = o.n FROM (SELECT q2.id, row_number() OVER"
-        " (PARTITION BY q2.section_id ORDER BY q2.position, q2.id) - 1 AS n FROM questions q2"
-        " JOIN sections s ON s.id = q2.section_id JOIN surveys v ON v.id = s.survey_id"
-        " WHERE v.slug = $1) o WHERE q.id = o.id",
-        slug,
-    )
+    await sections.renumber(conn, slug)
+    await questions.renumber(conn, slug)
     editor = await _fetch(conn, slug)
     data = _as_definition(editor)
     if any(s["questions"] for s in data["sections"]):
         check_definition(data)
     else:
         conditions.check_conditions(data["sections"])
-    await conn.execute(
-        "UPDATE surveys SET version = version + 1, updated_at = now() WHERE id = $1", editor.id
-    )
+    await surveys.bump_version(conn, editor.id)
     editor.version += 1
     return editor
 
@@ -381,20 +343,15 @@ async def update_survey(slug: str, data: Mapping[str, Any]) -> Editor:
         if mode != editor.access_mode and editor.responses:
             # Switching after answers arrived would mix traced and untraced responses.
             raise Invalid({"access_mode": FieldError("builder.access_locked", {})})
-        await conn.execute(
-            "UPDATE surveys SET title_fr = $2, title_en = $3, description_fr = $4,"
-            " description_en = $5, consent_fr = $6, consent_en = $7, access_mode = $8,"
-            " resume_days = $9, retention_days = $10 WHERE id = $1",
+        await surveys.update_settings(
+            conn,
             editor.id,
-            title_fr,
-            clean(data, "title_en", 200),
-            clean(data, "description_fr", 5000),
-            clean(data, "description_en", 5000),
-            clean(data, "consent_fr", 5000),
-            clean(data, "consent_en", 5000),
-            mode,
-            days,
-            retention,
+            title=(title_fr, clean(data, "title_en", 200)),
+            description=(clean(data, "description_fr", 5000), clean(data, "description_en", 5000)),
+            consent=(clean(data, "consent_fr", 5000), clean(data, "consent_en", 5000)),
+            access_mode=mode,
+            resume_days=days,
+            retention_days=retention,
         )
 
     return await edit(slug, change)
@@ -405,15 +362,6 @@ def with_condition(settings: dict[str, Any], condition: dict[str, Any] | None) -
     if condition:
         result[conditions.KEY] = condition
     return result
-
-
-async def reorder(conn: asyncpg.Connection, table: str, ids: list[int]) -> None:
-    assert table in ("sections", "questions")
-    await conn.execute(
-        f"UPDATE {table} t SET position = o.n - 1 FROM unnest($1::int[])"  # noqa: S608
-        " WITH ORDINALITY AS o(id, n) WHERE t.id = o.id",
-        ids,
-    )
 
 
 def refuse_if_referenced(
@@ -449,11 +397,10 @@ async def insert_question(
     q: EditorQuestion,
     settings: dict[str, Any],
 ) -> int:
-    return int(
-        await conn.fetchval(
-            "INSERT INTO questions (section_id, position, code, kind, text_fr, text_en, help_fr,"
-            " help_en, required, personal_data, settings)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb) RETURNING id",
+    """A copy of ``q`` (or a new question) under ``code`` with ``settings``; its id."""
+    return await questions.insert(
+        conn,
+        questions.NewQuestion(
             section_id,
             position,
             code,
@@ -464,8 +411,8 @@ async def insert_question(
             q.help["en"],
             q.required,
             q.personal_data,
-            json.dumps(settings, ensure_ascii=False),
-        )
+            settings,
+        ),
     )
 
 

@@ -3,7 +3,6 @@ duplicate, delete or retire, restore."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -22,14 +21,13 @@ from survey.domain.builder import (
     free_code,
     insert_question,
     refuse_if_referenced,
-    reorder,
     slugify,
     with_condition,
 )
 from survey.domain.builder_conditions import condition_form, condition_from
 from survey.domain.definitions import CODE_RE
 from survey.domain.forms import TODAY, FieldError, parse_day
-from survey.domain.queries import responses
+from survey.domain.queries import questions, responses
 from survey.enums import QuestionKind
 from survey.errors import SurveyError
 
@@ -280,20 +278,16 @@ async def update_question(slug: str, question_id: int, data: Mapping[str, Any]) 
             )
         }
         settings = with_condition({**kept, **settings}, condition)
-        await conn.execute(
-            "UPDATE questions SET code = $2, kind = $3, text_fr = $4, text_en = $5, help_fr = $6,"
-            " help_en = $7, required = $8, personal_data = $9, settings = $10::jsonb"
-            " WHERE id = $1",
+        await questions.update(
+            conn,
             question_id,
-            code,
-            str(kind),
-            text_fr,
-            clean(data, "text_en", 2000),
-            clean(data, "help_fr", 2000),
-            clean(data, "help_en", 2000),
-            bool(data.get("required")),
-            bool(data.get("personal_data")) or kind == QuestionKind.CONTACT,
-            json.dumps(settings, ensure_ascii=False),
+            code=code,
+            kind=str(kind),
+            text=(text_fr, clean(data, "text_en", 2000)),
+            help=(clean(data, "help_fr", 2000), clean(data, "help_en", 2000)),
+            required=bool(data.get("required")),
+            personal_data=bool(data.get("personal_data")) or kind == QuestionKind.CONTACT,
+            settings=settings,
         )
 
     return await edit(slug, change, condition_field="cond_value")
@@ -344,19 +338,19 @@ async def act_on_question(slug: str, question_id: int, action: str) -> Editor:
             if not [q for q in editor.questions if not q.retired and q.id != question_id]:
                 raise SurveyError("builder.retire_last")
             refuse_if_referenced(editor, {question.code})
-            await conn.execute("UPDATE questions SET retired_at = now() WHERE id = $1", question_id)
+            await questions.retire(conn, [question_id])
         elif action == "restore":
-            await conn.execute("UPDATE questions SET retired_at = NULL WHERE id = $1", question_id)
+            await questions.restore(conn, question_id)
         elif action == "delete":  # a draft without any response: nothing to keep
             refuse_if_referenced(editor, {question.code})
-            await conn.execute("DELETE FROM questions WHERE id = $1", question_id)
+            await questions.delete(conn, question_id)
         elif action == "duplicate":
             code = free_code(question.code, {q.code for q in editor.questions})
             new_id = await insert_question(
                 conn, section.id, 0, code, question, dict(question.settings)
             )
             ids.insert(index + 1, new_id)
-            await reorder(conn, "questions", ids)
+            await questions.reorder(conn, ids)
         else:
             raise SurveyError("error.bad_form")
 
@@ -370,7 +364,7 @@ async def _move_question(
     target = index + step
     if 0 <= target < len(ids):
         ids[index], ids[target] = ids[target], ids[index]
-        await reorder(conn, "questions", ids)
+        await questions.reorder(conn, ids)
         return
     # At the top or bottom of a page: go to the end of the previous or start of the next page.
     pages = [s.id for s in editor.sections]
@@ -381,8 +375,8 @@ async def _move_question(
     other_ids = [q.id for q in other.questions]
     moved = ids[index]
     other_ids = other_ids + [moved] if step < 0 else [moved] + other_ids
-    await conn.execute("UPDATE questions SET section_id = $2 WHERE id = $1", moved, other.id)
-    await reorder(conn, "questions", other_ids)
+    await questions.move_to_section(conn, moved, other.id)
+    await questions.reorder(conn, other_ids)
 
 
 def _bound_text(value: Any) -> str:

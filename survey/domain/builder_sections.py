@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,11 +17,11 @@ from survey.domain.builder import (
     free_code,
     insert_question,
     refuse_if_referenced,
-    reorder,
     with_condition,
 )
 from survey.domain.builder_conditions import condition_form, condition_from
 from survey.domain.forms import FieldError
+from survey.domain.queries import questions, sections
 from survey.errors import SurveyError
 
 
@@ -33,14 +32,7 @@ async def add_section(slug: str) -> int:
     async def change(conn: asyncpg.Connection, editor: Editor) -> None:
         n = len(editor.sections) + 1
         created.append(
-            await conn.fetchval(
-                "INSERT INTO sections (survey_id, position, title_fr, title_en, description_fr,"
-                " description_en, settings) VALUES ($1, $2, $3, $4, '', '', '{}') RETURNING id",
-                editor.id,
-                n,
-                f"Page {n}",
-                f"Page {n}",
-            )
+            await sections.insert(conn, editor.id, n, (f"Page {n}", f"Page {n}"), ("", ""), {})
         )
 
     await edit(slug, change)
@@ -61,15 +53,12 @@ async def update_section(slug: str, section_id: int, data: Mapping[str, Any]) ->
         if errors:
             raise Invalid(errors)
         settings = with_condition(section.settings, condition)
-        await conn.execute(
-            "UPDATE sections SET title_fr = $2, title_en = $3, description_fr = $4,"
-            " description_en = $5, settings = $6::jsonb WHERE id = $1",
+        await sections.update(
+            conn,
             section_id,
-            title_fr,
-            clean(data, "title_en", 200),
-            clean(data, "description_fr", 5000),
-            clean(data, "description_en", 5000),
-            json.dumps(settings, ensure_ascii=False),
+            (title_fr, clean(data, "title_en", 200)),
+            (clean(data, "description_fr", 5000), clean(data, "description_en", 5000)),
+            settings,
         )
 
     return await edit(slug, change, condition_field="cond_value")
@@ -87,7 +76,7 @@ async def act_on_section(slug: str, section_id: int, action: str) -> Editor:
             if not 0 <= other < len(ids):
                 return
             ids[index], ids[other] = ids[other], ids[index]
-            await reorder(conn, "sections", ids)
+            await sections.reorder(conn, ids)
         elif action == "delete" and editor.live and section.questions:
             shown = [q for q in section.questions if not q.retired]
             if not shown:
@@ -95,16 +84,13 @@ async def act_on_section(slug: str, section_id: int, action: str) -> Editor:
             if len(shown) == len([q for q in editor.questions if not q.retired]):
                 raise SurveyError("builder.retire_last")
             refuse_if_referenced(editor, {q.code for q in shown}, ignore_section=section_id)
-            await conn.execute(
-                "UPDATE questions SET retired_at = now() WHERE id = ANY($1::int[])",
-                [q.id for q in shown],
-            )
+            await questions.retire(conn, [q.id for q in shown])
         elif action == "delete":
             if len(ids) == 1:
                 raise SurveyError("builder.last_section")
             own = {q.code for q in section.questions}
             refuse_if_referenced(editor, own, ignore_section=section_id)
-            await conn.execute("DELETE FROM sections WHERE id = $1", section_id)
+            await sections.delete(conn, section_id)
         elif action == "duplicate":
             await _duplicate_section(conn, editor, section, index)
         else:
@@ -119,15 +105,16 @@ async def _duplicate_section(
     taken = {q.code for q in editor.questions}
     shown = [q for q in section.questions if not q.retired]  # retired ones stay retired
     renamed = {q.code: free_code(q.code, taken) for q in shown}
-    new_id = await conn.fetchval(
-        "INSERT INTO sections (survey_id, position, title_fr, title_en, description_fr,"
-        " description_en, settings) VALUES ($1, 0, $2, $3, $4, $5, $6::jsonb) RETURNING id",
+    new_id = await sections.insert(
+        conn,
         editor.id,
-        section.title["fr"][:190] + " (2)",
-        section.title["en"][:190] + (" (2)" if section.title["en"] else ""),
-        section.description["fr"],
-        section.description["en"],
-        json.dumps(section.settings, ensure_ascii=False),
+        0,
+        (
+            section.title["fr"][:190] + " (2)",
+            section.title["en"][:190] + (" (2)" if section.title["en"] else ""),
+        ),
+        (section.description["fr"], section.description["en"]),
+        section.settings,
     )
     for position, q in enumerate(shown):
         settings = dict(q.settings)
@@ -137,7 +124,7 @@ async def _duplicate_section(
         await insert_question(conn, new_id, position, renamed[q.code], q, settings)
     ids = [s.id for s in editor.sections]
     ids.insert(index + 1, new_id)
-    await reorder(conn, "sections", ids)
+    await sections.reorder(conn, ids)
 
 
 def section_form(section: EditorSection) -> dict[str, str]:

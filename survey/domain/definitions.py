@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import json
 import re
 import time
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from typing import Any
 from survey.db import CONNECTION_ERRORS
 from survey.domain.conditions import check_conditions
 from survey.domain.db import connection
+from survey.domain.queries import questions, sections, surveys
 from survey.enums import CHOICE_KINDS, QuestionKind, SurveyStatus
 from survey.errors import NotFound, SurveyError
 from survey.i18n import pick
@@ -178,44 +178,31 @@ async def get_definition(slug: str) -> SurveyDef:
 async def _load(survey: Survey) -> SurveyDef:
     # Plain SQL: columns added by later migrations are read whether or not the ORM knows them.
     async with connection() as conn:
-        head = await conn.fetchrow(
-            "SELECT opens_at, closes_at, access_mode, resume_days FROM surveys WHERE id = $1",
-            survey.id,
-        )
+        head = await surveys.schedule(conn, survey.id)
         assert head is not None  # the survey row was read just before
-        sections = await conn.fetch(
-            "SELECT id, title_fr, title_en, description_fr, description_en, settings"
-            " FROM sections WHERE survey_id = $1 ORDER BY position, id",
-            survey.id,
-        )
-        questions = await conn.fetch(
-            "SELECT q.section_id, q.code, q.kind, q.text_fr, q.text_en, q.help_fr, q.help_en,"
-            " q.required, q.personal_data, q.settings, q.retired_at IS NOT NULL AS retired"
-            " FROM questions q JOIN sections s ON s.id = q.section_id WHERE s.survey_id = $1"
-            " ORDER BY s.position, s.id, q.position, q.id",
-            survey.id,
-        )
-    by_section: dict[int, list[QuestionDef]] = {s["id"]: [] for s in sections}
+        pages = await sections.by_survey(conn, survey.id)
+        rows = await questions.in_page_order(conn, survey.id)
+    by_section: dict[int, list[QuestionDef]] = {s.id: [] for s in pages}
     retired: list[QuestionDef] = []
     emptied: set[int] = set()
-    for q in questions:
+    for q in rows:
         question = QuestionDef(
-            code=q["code"],
-            kind=QuestionKind(q["kind"]),
-            text={"fr": q["text_fr"], "en": q["text_en"]},
-            help={"fr": q["help_fr"], "en": q["help_en"]},
-            required=q["required"],
-            personal_data=q["personal_data"],
-            settings=json.loads(q["settings"]) or {},
-            retired=q["retired"],
+            code=q.code,
+            kind=QuestionKind(q.kind),
+            text={"fr": q.text_fr, "en": q.text_en},
+            help={"fr": q.help_fr, "en": q.help_en},
+            required=q.required,
+            personal_data=q.personal_data,
+            settings=q.settings,
+            retired=q.retired,
         )
         if question.retired:
             retired.append(question)
-            emptied.add(q["section_id"])
+            emptied.add(q.section_id)
         else:
-            by_section[q["section_id"]].append(question)
+            by_section[q.section_id].append(question)
     # A page left with retired questions only is no longer shown.
-    shown = [s for s in sections if by_section[s["id"]] or s["id"] not in emptied]
+    shown = [s for s in pages if by_section[s.id] or s.id not in emptied]
     return SurveyDef(
         id=survey.id,
         slug=survey.slug,
@@ -226,20 +213,20 @@ async def _load(survey: Survey) -> SurveyDef:
         consent={"fr": survey.consent_fr, "en": survey.consent_en},
         sections=tuple(
             SectionDef(
-                title={"fr": s["title_fr"], "en": s["title_en"]},
-                description={"fr": s["description_fr"], "en": s["description_en"]},
-                questions=tuple(by_section[s["id"]]),
-                settings=json.loads(s["settings"]) or {},
+                title={"fr": s.title_fr, "en": s.title_en},
+                description={"fr": s.description_fr, "en": s.description_en},
+                questions=tuple(by_section[s.id]),
+                settings=s.settings,
             )
             for s in shown
         ),
-        opens_at=head["opens_at"],
-        closes_at=head["closes_at"],
-        access_mode=head["access_mode"],
-        resume_days=head["resume_days"],
+        opens_at=head.opens_at,
+        closes_at=head.closes_at,
+        access_mode=head.access_mode,
+        resume_days=head.resume_days,
         retention_days=survey.retention_days,
         retired=tuple(retired),
-        hidden_pages=len(sections) - len(shown),
+        hidden_pages=len(pages) - len(shown),
     )
 
 
@@ -373,23 +360,21 @@ def _moment(value: Any) -> dt.datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
-_INSERT_SURVEY = """
-INSERT INTO surveys (slug, title_fr, title_en, description_fr, description_en, consent_fr,
-                     consent_en, status, retention_days, public_results, version, access_mode,
-                     resume_days, opens_at, closes_at, created_at, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, false, 1, $10, $11, $12, $13, now(), now())
-RETURNING id
-"""
-_INSERT_SECTION = """
-INSERT INTO sections (survey_id, position, title_fr, title_en, description_fr, description_en,
-                      settings)
-VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb) RETURNING id
-"""
-_INSERT_QUESTION = """
-INSERT INTO questions (section_id, position, code, kind, text_fr, text_en, help_fr, help_en,
-                       required, personal_data, settings)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb)
-"""
+def _new_question(section_id: int, position: int, q: dict[str, Any]) -> questions.NewQuestion:
+    text, help_ = _texts(q, "text"), _texts(q, "help")
+    return questions.NewQuestion(
+        section_id,
+        position,
+        q["code"],
+        str(QuestionKind(q["kind"])),
+        text["fr"],
+        text["en"],
+        help_["fr"],
+        help_["en"],
+        bool(q.get("required")),
+        bool(q.get("personal_data") or q["kind"] == QuestionKind.CONTACT),
+        q.get("settings") or {},
+    )
 
 
 async def create_survey_from_definition(data: dict[str, Any]) -> Survey:
@@ -399,50 +384,40 @@ async def create_survey_from_definition(data: dict[str, Any]) -> Survey:
     access = _access(data)
     status = SurveyStatus(data.get("status", SurveyStatus.DRAFT))
     async with connection() as conn, conn.transaction():
-        if await conn.fetchval("SELECT 1 FROM surveys WHERE slug = $1", data["slug"]):
+        if await surveys.slug_taken(conn, data["slug"]):
             raise SurveyError("error.slug_taken", slug=data["slug"])
-        survey_id = await conn.fetchval(
-            _INSERT_SURVEY,
-            data["slug"],
-            title["fr"],
-            title["en"],
-            description["fr"],
-            description["en"],
-            consent["fr"],
-            consent["en"],
-            str(status),
-            data.get("retention_days"),
-            access["mode"],
-            access["resume_days"],
-            access["opens_at"],
-            access["closes_at"],
+        survey_id = await surveys.insert(
+            conn,
+            surveys.NewSurvey(
+                data["slug"],
+                title["fr"],
+                title["en"],
+                description["fr"],
+                description["en"],
+                consent["fr"],
+                consent["en"],
+                str(status),
+                data.get("retention_days"),
+                access["mode"],
+                access["resume_days"],
+                access["opens_at"],
+                access["closes_at"],
+            ),
         )
         for s_pos, s in enumerate(data["sections"]):
             s_title, s_desc = _texts(s, "title"), _texts(s, "description")
-            section_id = await conn.fetchval(
-                _INSERT_SECTION,
+            section_id = await sections.insert(
+                conn,
                 survey_id,
                 s_pos,
-                s_title["fr"],
-                s_title["en"],
-                s_desc["fr"],
-                s_desc["en"],
-                json.dumps(s.get("settings") or {}, ensure_ascii=False),
+                (s_title["fr"], s_title["en"]),
+                (s_desc["fr"], s_desc["en"]),
+                s.get("settings") or {},
             )
-            await conn.executemany(
-                _INSERT_QUESTION,
+            await questions.insert_many(
+                conn,
                 [
-                    (
-                        section_id,
-                        q_pos,
-                        q["code"],
-                        str(QuestionKind(q["kind"])),
-                        *_texts(q, "text").values(),
-                        *_texts(q, "help").values(),
-                        bool(q.get("required")),
-                        bool(q.get("personal_data") or q["kind"] == QuestionKind.CONTACT),
-                        json.dumps(q.get("settings") or {}, ensure_ascii=False),
-                    )
+                    _new_question(section_id, q_pos, q)
                     for q_pos, q in enumerate(s.get("questions") or [])
                 ],
             )

@@ -20,6 +20,7 @@ from survey import localtime
 from survey.domain import conditions
 from survey.domain.builder import Editor, Invalid, clean, edit, get_editor
 from survey.domain.forms import FieldError
+from survey.domain.queries import surveys
 from survey.errors import SurveyError
 
 ACTIONS = ("publish", "close", "reopen", "unpublish")
@@ -139,20 +140,13 @@ async def change_publication(
             if editor.status == "draft" and issues and not confirmed:
                 raise NotConfirmed(issues)
             opens = None if action == "reopen" else opens_at
-            await conn.execute(
-                "UPDATE surveys SET status = 'open', opens_at = $2, closes_at = $3 WHERE id = $1",
-                editor.id,
-                opens,
-                closes_at,
-            )
+            await surveys.set_open(conn, editor.id, opens, closes_at)
         elif action == "close":
-            await conn.execute(
-                "UPDATE surveys SET status = 'closed', closes_at = NULL WHERE id = $1", editor.id
-            )
+            await surveys.set_closed(conn, editor.id)
         else:
             if editor.responses:
                 raise SurveyError("builder.unpublish_answered")
-            await conn.execute("UPDATE surveys SET status = 'draft' WHERE id = $1", editor.id)
+            await surveys.set_draft(conn, editor.id)
 
     return await edit(slug, change)
 

@@ -337,3 +337,21 @@ async def numbers(ids: Sequence[int]) -> dict[int, int]:
             "SELECT id, number FROM responses WHERE id = ANY($1::bigint[])", list(ids)
         )
     return {int(r["id"]): int(r["number"]) for r in rows}
+
+
+async def answer_counts_by_code(conn: asyncpg.Connection, survey_id: int) -> dict[str, int]:
+    """How many responses of a survey hold an answer for each question code (codes without
+    any are absent), counted by PostgreSQL."""
+    rows = await conn.fetch(
+        "SELECT k, count(*) AS n FROM responses r, jsonb_object_keys(r.answers) k"
+        " WHERE r.survey_id = $1 GROUP BY k",
+        survey_id,
+    )
+    return {str(r["k"]): int(r["n"]) for r in rows}
+
+
+async def count_for_survey(conn: asyncpg.Connection, survey_id: int) -> int:
+    """How many responses a survey holds."""
+    return int(
+        await conn.fetchval("SELECT count(*) FROM responses WHERE survey_id = $1", survey_id)
+    )
