@@ -12,6 +12,7 @@ import segno
 from survey.domain.access_codes import new_code, normalise_code
 from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef
+from survey.domain.queries import invitations
 from survey.errors import Conflict, SurveyError
 
 MAX_BATCH = 1000
@@ -32,41 +33,19 @@ async def create_invitations(definition: SurveyDef, count: int) -> int:
     async with connection() as conn:
         while made < count:
             codes = [new_code() for _ in range(count - made)]
-            result = await conn.fetch(
-                "INSERT INTO invitations (survey_id, code, label, created_at)"
-                " SELECT $1, c, '', now() FROM unnest($2::text[]) AS c"
-                " ON CONFLICT (code) DO NOTHING RETURNING id",
-                definition.id,
-                codes,
-            )
-            made += len(result)
+            made += await invitations.insert_codes(conn, definition.id, codes)
     return made
 
 
 async def list_invitations(definition: SurveyDef, *, unused_only: bool = False) -> list[str]:
     """The survey's codes, oldest first; ``unused_only``: those still free to hand out
     (neither used nor sent to someone by e-mail)."""
-    async with connection() as conn:
-        rows = await conn.fetch(
-            "SELECT i.code FROM invitations i LEFT JOIN invitation_uses u"
-            " ON u.invitation_id = i.id WHERE i.survey_id = $1"
-            " AND (NOT $2 OR (u.invitation_id IS NULL AND NOT EXISTS"
-            " (SELECT 1 FROM invitation_mails m WHERE m.invitation_id = i.id))) ORDER BY i.id",
-            definition.id,
-            unused_only,
-        )
-    return [r["code"] for r in rows]
+    return await invitations.codes(definition.id, unused_only=unused_only)
 
 
 async def invitation_counts(definition: SurveyDef) -> dict[str, int]:
-    async with connection() as conn:
-        row = await conn.fetchrow(
-            "SELECT count(*) AS total, count(u.invitation_id) AS used FROM invitations i"
-            " LEFT JOIN invitation_uses u ON u.invitation_id = i.id WHERE i.survey_id = $1",
-            definition.id,
-        )
-    assert row is not None  # an aggregate always returns its one row
-    return {"total": int(row["total"]), "used": int(row["used"])}
+    found = await invitations.counts(definition.id)
+    return {"total": found.total, "used": found.used}
 
 
 async def check_invitation(definition: SurveyDef, code: str) -> str:
@@ -74,16 +53,9 @@ async def check_invitation(definition: SurveyDef, code: str) -> str:
     wanted = normalise_code(code)
     if not wanted:
         raise SurveyError("builder.invitation_missing")
-    async with connection() as conn:
-        row = await conn.fetchrow(
-            "SELECT i.id, u.invitation_id IS NOT NULL AS used FROM invitations i"
-            " LEFT JOIN invitation_uses u ON u.invitation_id = i.id"
-            " WHERE i.survey_id = $1 AND i.code = $2",
-            definition.id,
-            wanted,
-        )
-    if row is None:
+    found = await invitations.state(definition.id, wanted)
+    if found is None:
         raise SurveyError("builder.invitation_unknown")
-    if row["used"]:
+    if found.used:
         raise Conflict("builder.invitation_used")
     return wanted

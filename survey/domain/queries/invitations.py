@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import NamedTuple
+
 import asyncpg
+
+from survey.domain.db import connection
 
 
 async def lock_code(conn: asyncpg.Connection, survey_id: int, code: str) -> int | None:
@@ -30,3 +35,64 @@ async def claim(
         receipt,
     )
     return claimed is not None
+
+
+class Counts(NamedTuple):
+    total: int
+    used: int
+
+
+class CodeState(NamedTuple):
+    id: int
+    used: bool
+
+
+async def insert_codes(conn: asyncpg.Connection, survey_id: int, codes: Sequence[str]) -> int:
+    """New codes for the survey; how many were stored (a code already taken is skipped)."""
+    rows = await conn.fetch(
+        "INSERT INTO invitations (survey_id, code, label, created_at)"
+        " SELECT $1, c, '', now() FROM unnest($2::text[]) AS c"
+        " ON CONFLICT (code) DO NOTHING RETURNING id",
+        survey_id,
+        list(codes),
+    )
+    return len(rows)
+
+
+async def codes(survey_id: int, *, unused_only: bool) -> list[str]:
+    """The survey's codes, oldest first; ``unused_only``: neither used nor sent by e-mail."""
+    async with connection() as conn:
+        rows = await conn.fetch(
+            "SELECT i.code FROM invitations i LEFT JOIN invitation_uses u"
+            " ON u.invitation_id = i.id WHERE i.survey_id = $1"
+            " AND (NOT $2 OR (u.invitation_id IS NULL AND NOT EXISTS"
+            " (SELECT 1 FROM invitation_mails m WHERE m.invitation_id = i.id))) ORDER BY i.id",
+            survey_id,
+            unused_only,
+        )
+    return [str(r["code"]) for r in rows]
+
+
+async def counts(survey_id: int) -> Counts:
+    """How many codes the survey has, and how many of them were used."""
+    async with connection() as conn:
+        row = await conn.fetchrow(
+            "SELECT count(*) AS total, count(u.invitation_id) AS used FROM invitations i"
+            " LEFT JOIN invitation_uses u ON u.invitation_id = i.id WHERE i.survey_id = $1",
+            survey_id,
+        )
+    assert row is not None  # an aggregate always returns its one row
+    return Counts(int(row["total"]), int(row["used"]))
+
+
+async def state(survey_id: int, code: str) -> CodeState | None:
+    """The survey's invitation with ``code`` and whether it was used; None if it has none."""
+    async with connection() as conn:
+        row = await conn.fetchrow(
+            "SELECT i.id, u.invitation_id IS NOT NULL AS used FROM invitations i"
+            " LEFT JOIN invitation_uses u ON u.invitation_id = i.id"
+            " WHERE i.survey_id = $1 AND i.code = $2",
+            survey_id,
+            code,
+        )
+    return None if row is None else CodeState(int(row["id"]), bool(row["used"]))

@@ -28,7 +28,6 @@ NOT_YET_MOVED = {
     "followup.py",
     "followup_news.py",
     "health.py",
-    "invitations.py",
     "mail.py",
     "needs.py",
     "needs_carry.py",
