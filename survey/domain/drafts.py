@@ -7,13 +7,13 @@ a draft expires after its survey's resume delay.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 
 from survey.domain.access_codes import new_code, normalise_code
 from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef
 from survey.domain.forms import RawForm
+from survey.domain.queries import resume_drafts
 from survey.errors import NotFound, SurveyError
 
 
@@ -31,48 +31,41 @@ async def save_draft(
     definition: SurveyDef, raw: RawForm, *, step: int, language: str, invitation: str = ""
 ) -> Draft:
     """Keep the answers typed so far; they expire after the survey's resume delay."""
-    payload = json.dumps(raw, ensure_ascii=False)
     async with connection() as conn:
         # Expired drafts go as new ones arrive: no separate clean-up task to run.
-        await conn.execute("DELETE FROM resume_drafts WHERE expires_at < now()")
+        await resume_drafts.delete_expired(conn)
         for _ in range(5):
-            row = await conn.fetchrow(
-                "INSERT INTO resume_drafts (survey_id, code, form_values, step, language,"
-                " invitation, created_at, expires_at) VALUES ($1, $2, $3::jsonb, $4, $5, $6, now(),"
-                " now() + make_interval(days => $7))"
-                " ON CONFLICT (code) DO NOTHING RETURNING code, expires_at",
+            saved = await resume_drafts.insert(
+                conn,
                 definition.id,
                 new_code(),
-                payload,
-                step,
-                language,
-                invitation,
-                definition.resume_days,
+                raw,
+                step=step,
+                language=language,
+                invitation=invitation,
+                days=definition.resume_days,
             )
-            if row:
-                return Draft(row["code"], raw, step, language, invitation, row["expires_at"])
+            if saved:
+                return Draft(saved.code, raw, step, language, invitation, saved.expires_at)
     raise SurveyError("error.try_again")
 
 
 async def load_draft(definition: SurveyDef, code: str) -> Draft:
     """The saved answers for ``code``; unknown and expired codes get a clear message."""
-    async with connection() as conn:
-        row = await conn.fetchrow(
-            "SELECT code, form_values, step, language, invitation, expires_at,"
-            " expires_at < now() AS old FROM resume_drafts WHERE survey_id = $1 AND code = $2",
-            definition.id,
-            normalise_code(code),
-        )
-    if row is None:
+    found = await resume_drafts.by_code(definition.id, normalise_code(code))
+    if found is None:
         raise NotFound("builder.resume_unknown")
-    if row["old"]:
+    if found.expired:
         raise SurveyError("builder.resume_expired")
-    raw = {str(k): [str(v) for v in vs] for k, vs in json.loads(row["form_values"]).items()}
     return Draft(
-        row["code"], raw, row["step"], row["language"], row["invitation"], row["expires_at"]
+        found.code,
+        found.form_values,
+        found.step,
+        found.language,
+        found.invitation,
+        found.expires_at,
     )
 
 
 async def delete_draft(code: str) -> None:
-    async with connection() as conn:
-        await conn.execute("DELETE FROM resume_drafts WHERE code = $1", normalise_code(code))
+    await resume_drafts.delete(normalise_code(code))

@@ -24,7 +24,6 @@ NOT_YET_MOVED = {
     "consultation_options.py",
     "consultations.py",
     "crosstab.py",
-    "drafts.py",
     "followup.py",
     "followup_news.py",
     "health.py",
