@@ -10,10 +10,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from survey.domain.builder import Invalid, slugify
-from survey.domain.db import connection
 from survey.domain.definitions import CODE_RE, FORMAT, SLUG_RE, create_survey_from_definition
 from survey.domain.forms import FieldError
 from survey.domain.import_dates import written
+from survey.domain.queries import uploads
 from survey.domain.response_import import DATE_COLUMN, DATE_HEADERS, norm_label, read_table
 from survey.enums import QuestionKind
 from survey.errors import NotFound, SurveyError
@@ -112,29 +112,14 @@ async def store_file(data: bytes, filename: str, *, user_id: int) -> int:
         raise SurveyError("builder.csv_no_rows")
     if len(table.header) > MAX_COLUMNS:
         raise SurveyError("imports.too_many_columns", max=MAX_COLUMNS)
-    async with connection() as conn:
-        return int(
-            await conn.fetchval(
-                "INSERT INTO uploads (survey_id, user_id, filename, data, created_at)"
-                " VALUES (NULL, $1, $2, $3, now()) RETURNING id",
-                user_id,
-                filename,
-                data,
-            )
-        )
+    return await uploads.insert_unattached(user_id, filename, data)
 
 
 async def _file(upload_id: int, user_id: int) -> tuple[bytes, str]:
-    async with connection() as conn:
-        row = await conn.fetchrow(
-            "SELECT data, filename FROM uploads"
-            " WHERE id = $1 AND user_id = $2 AND survey_id IS NULL",
-            upload_id,
-            user_id,
-        )
-    if row is None:
+    found = await uploads.unattached(upload_id, user_id)
+    if found is None:
         raise NotFound("builder.upload_unknown")
-    return bytes(row["data"]), str(row["filename"])
+    return found.data, found.filename
 
 
 async def describe_file(upload_id: int, *, user_id: int) -> FilePlan:
@@ -228,10 +213,5 @@ async def create_from_file(
         if exc.key == "error.slug_taken":
             raise Invalid({"slug": FieldError("builder.slug_taken", {"slug": slug})}) from exc
         raise
-    async with connection() as conn:
-        await conn.execute(
-            "UPDATE uploads SET survey_id = $1 WHERE id = $2 AND survey_id IS NULL",
-            survey.id,
-            upload_id,
-        )
+    await uploads.attach(upload_id, survey.id)
     return slug, mapping

@@ -37,7 +37,6 @@ NOT_YET_MOVED = {
     "reports.py",
     "response_import.py",
     "responses.py",
-    "survey_from_file.py",
     "tallies.py",
     "text_answers.py",
     "webhooks.py",

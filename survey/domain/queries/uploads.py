@@ -1,0 +1,48 @@
+"""The ``uploads`` table: files staff sent, kept until they are imported."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from survey.domain.db import connection
+
+
+class UploadedFile(NamedTuple):
+    data: bytes
+    filename: str
+
+
+async def insert_unattached(user_id: int, filename: str, data: bytes) -> int:
+    """A file of no survey yet, kept for its uploader; its id."""
+    async with connection() as conn:
+        return int(
+            await conn.fetchval(
+                "INSERT INTO uploads (survey_id, user_id, filename, data, created_at)"
+                " VALUES (NULL, $1, $2, $3, now()) RETURNING id",
+                user_id,
+                filename,
+                data,
+            )
+        )
+
+
+async def unattached(upload_id: int, user_id: int) -> UploadedFile | None:
+    """The file ``upload_id`` if this user sent it and it belongs to no survey yet."""
+    async with connection() as conn:
+        row = await conn.fetchrow(
+            "SELECT data, filename FROM uploads"
+            " WHERE id = $1 AND user_id = $2 AND survey_id IS NULL",
+            upload_id,
+            user_id,
+        )
+    return None if row is None else UploadedFile(bytes(row["data"]), str(row["filename"]))
+
+
+async def attach(upload_id: int, survey_id: int) -> None:
+    """Give a file of no survey to ``survey_id`` (a file already given keeps its survey)."""
+    async with connection() as conn:
+        await conn.execute(
+            "UPDATE uploads SET survey_id = $1 WHERE id = $2 AND survey_id IS NULL",
+            survey_id,
+            upload_id,
+        )
