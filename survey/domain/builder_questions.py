@@ -4,7 +4,8 @@ duplicate, delete or retire, restore."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from enum import Enum, auto
+from typing import Any, assert_never
 
 import asyncpg
 
@@ -321,7 +322,17 @@ async def _check_answers_kept(
             errors["max"] = FieldError("builder.range_locked", {"n": n})
 
 
-async def act_on_question(slug: str, question_id: int, action: str) -> Editor:
+class QuestionAction(Enum):
+    """The one-button edits of a question."""
+
+    UP = auto()
+    DOWN = auto()
+    DUPLICATE = auto()
+    DELETE = auto()  # a draft's question goes; a live survey's is retired
+    RESTORE = auto()
+
+
+async def act_on_question(slug: str, question_id: int, action: QuestionAction) -> Editor:
     """Move a question up or down (across pages at the ends), duplicate it, delete it (a
     draft's) or retire it (a live survey's), or restore a retired one."""
 
@@ -330,29 +341,31 @@ async def act_on_question(slug: str, question_id: int, action: str) -> Editor:
         section = editor.section(question.section_id)
         ids = [q.id for q in section.questions]
         index = ids.index(question_id)
-        if action in ("up", "down"):
-            await _move_question(conn, editor, section, index, -1 if action == "up" else 1)
-        elif action == "delete" and editor.live:
-            if question.retired:
-                return
-            if not [q for q in editor.questions if not q.retired and q.id != question_id]:
-                raise SurveyError("builder.retire_last")
-            refuse_if_referenced(editor, {question.code})
-            await questions.retire(conn, [question_id])
-        elif action == "restore":
-            await questions.restore(conn, question_id)
-        elif action == "delete":  # a draft without any response: nothing to keep
-            refuse_if_referenced(editor, {question.code})
-            await questions.delete(conn, question_id)
-        elif action == "duplicate":
-            code = free_code(question.code, {q.code for q in editor.questions})
-            new_id = await insert_question(
-                conn, section.id, 0, code, question, dict(question.settings)
-            )
-            ids.insert(index + 1, new_id)
-            await questions.reorder(conn, ids)
-        else:
-            raise SurveyError("error.bad_form")
+        match action:
+            case QuestionAction.UP | QuestionAction.DOWN:
+                step = -1 if action is QuestionAction.UP else 1
+                await _move_question(conn, editor, section, index, step)
+            case QuestionAction.DELETE if editor.live:
+                if question.retired:
+                    return
+                if not [q for q in editor.questions if not q.retired and q.id != question_id]:
+                    raise SurveyError("builder.retire_last")
+                refuse_if_referenced(editor, {question.code})
+                await questions.retire(conn, [question_id])
+            case QuestionAction.RESTORE:
+                await questions.restore(conn, question_id)
+            case QuestionAction.DELETE:  # a draft without any response: nothing to keep
+                refuse_if_referenced(editor, {question.code})
+                await questions.delete(conn, question_id)
+            case QuestionAction.DUPLICATE:
+                code = free_code(question.code, {q.code for q in editor.questions})
+                new_id = await insert_question(
+                    conn, section.id, 0, code, question, dict(question.settings)
+                )
+                ids.insert(index + 1, new_id)
+                await questions.reorder(conn, ids)
+            case _:
+                assert_never(action)
 
     return await edit(slug, change)
 

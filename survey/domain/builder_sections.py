@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from enum import Enum, auto
+from typing import Any, assert_never
 
 import asyncpg
 
@@ -64,37 +65,47 @@ async def update_section(slug: str, section_id: int, data: Mapping[str, Any]) ->
     return await edit(slug, change, condition_field="cond_value")
 
 
-async def act_on_section(slug: str, section_id: int, action: str) -> Editor:
+class SectionAction(Enum):
+    """The one-button edits of a page."""
+
+    UP = auto()
+    DOWN = auto()
+    DUPLICATE = auto()
+    DELETE = auto()  # a draft's page goes; a live survey's questions on it are retired
+
+
+async def act_on_section(slug: str, section_id: int, action: SectionAction) -> Editor:
     """Move a page up or down, duplicate it, or delete it."""
 
     async def change(conn: asyncpg.Connection, editor: Editor) -> None:
         ids = [s.id for s in editor.sections]
         section = editor.section(section_id)
         index = ids.index(section_id)
-        if action in ("up", "down"):
-            other = index - 1 if action == "up" else index + 1
-            if not 0 <= other < len(ids):
-                return
-            ids[index], ids[other] = ids[other], ids[index]
-            await sections.reorder(conn, ids)
-        elif action == "delete" and editor.live and section.questions:
-            shown = [q for q in section.questions if not q.retired]
-            if not shown:
-                raise SurveyError("builder.section_kept")
-            if len(shown) == len([q for q in editor.questions if not q.retired]):
-                raise SurveyError("builder.retire_last")
-            refuse_if_referenced(editor, {q.code for q in shown}, ignore_section=section_id)
-            await questions.retire(conn, [q.id for q in shown])
-        elif action == "delete":
-            if len(ids) == 1:
-                raise SurveyError("builder.last_section")
-            own = {q.code for q in section.questions}
-            refuse_if_referenced(editor, own, ignore_section=section_id)
-            await sections.delete(conn, section_id)
-        elif action == "duplicate":
-            await _duplicate_section(conn, editor, section, index)
-        else:
-            raise SurveyError("error.bad_form")
+        match action:
+            case SectionAction.UP | SectionAction.DOWN:
+                other = index - 1 if action is SectionAction.UP else index + 1
+                if not 0 <= other < len(ids):
+                    return
+                ids[index], ids[other] = ids[other], ids[index]
+                await sections.reorder(conn, ids)
+            case SectionAction.DELETE if editor.live and section.questions:
+                shown = [q for q in section.questions if not q.retired]
+                if not shown:
+                    raise SurveyError("builder.section_kept")
+                if len(shown) == len([q for q in editor.questions if not q.retired]):
+                    raise SurveyError("builder.retire_last")
+                refuse_if_referenced(editor, {q.code for q in shown}, ignore_section=section_id)
+                await questions.retire(conn, [q.id for q in shown])
+            case SectionAction.DELETE:
+                if len(ids) == 1:
+                    raise SurveyError("builder.last_section")
+                own = {q.code for q in section.questions}
+                refuse_if_referenced(editor, own, ignore_section=section_id)
+                await sections.delete(conn, section_id)
+            case SectionAction.DUPLICATE:
+                await _duplicate_section(conn, editor, section, index)
+            case _:
+                assert_never(action)
 
     return await edit(slug, change)
 

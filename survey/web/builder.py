@@ -3,9 +3,9 @@ exports. Every page works without JavaScript."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from markupsafe import Markup
 from starlette.datastructures import FormData
@@ -179,6 +179,37 @@ class _Part:
     redisplay: Callable[[dict[str, str]], str | None] = lambda values: None
 
 
+A = TypeVar("A")
+
+
+def _by_button(
+    verb: Callable[[str, int, A], Awaitable[builder.Editor]], buttons: Mapping[str, A]
+) -> Callable[[str, int, str], Awaitable[builder.Editor]]:
+    """``verb`` run with the action of the button pressed (its ``value``)."""
+
+    async def act(slug: str, part_id: int, button: str) -> builder.Editor:
+        if button not in buttons:
+            raise SurveyError("error.bad_form")
+        return await verb(slug, part_id, buttons[button])
+
+    return act
+
+
+_SECTION_BUTTONS = {
+    "up": builder_sections.SectionAction.UP,
+    "down": builder_sections.SectionAction.DOWN,
+    "duplicate": builder_sections.SectionAction.DUPLICATE,
+    "delete": builder_sections.SectionAction.DELETE,
+}
+_QUESTION_BUTTONS = {
+    "up": builder_questions.QuestionAction.UP,
+    "down": builder_questions.QuestionAction.DOWN,
+    "duplicate": builder_questions.QuestionAction.DUPLICATE,
+    "delete": builder_questions.QuestionAction.DELETE,
+    "restore": builder_questions.QuestionAction.RESTORE,
+}
+
+
 def _question_redisplay(values: dict[str, str]) -> str | None:
     if builder_questions.fields_missing(values.get("shown_kind", ""), values.get("kind", "")):
         return "builder.kind_fields_shown"
@@ -250,7 +281,7 @@ section_page, section_post, section_action = _part_views(
         find=builder.Editor.section,
         form=builder_sections.section_form,
         update=builder_sections.update_section,
-        act=builder_sections.act_on_section,
+        act=_by_button(builder_sections.act_on_section, _SECTION_BUTTONS),
         redisplay=_condition_redisplay,
     )
 )
@@ -261,7 +292,7 @@ question_page, question_post, question_action = _part_views(
         find=builder.Editor.question,
         form=builder_questions.question_form,
         update=builder_questions.update_question,
-        act=builder_questions.act_on_question,
+        act=_by_button(builder_questions.act_on_question, _QUESTION_BUTTONS),
         context=lambda: {
             "kinds": builder.kinds(),
             "parse_choices": builder_questions.listed_choices,

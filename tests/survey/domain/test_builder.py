@@ -709,3 +709,23 @@ async def test_add_question_errors_keep_what_was_typed(client: httpx.AsyncClient
     assert empty.status_code == 422
     assert "Écrivez le texte de la question en français." in text_of(empty.text)
     assert (await get_definition(slug)).questions == ()
+
+
+async def test_unknown_button_is_refused_on_the_editor_and_changes_nothing(
+    client: httpx.AsyncClient,
+) -> None:
+    await log_in(client)
+    slug = await create_blank(client)
+    section = section_ids((await client.get(f"/staff/surveys/{slug}/edit")).text)[0]
+    question = await add_question(client, slug, section, "short_text", "Premier")
+    version = (await get_definition(slug)).version
+    for url in (
+        f"/staff/surveys/{slug}/questions/{question}/action",
+        f"/staff/surveys/{slug}/sections/{section}/action",
+    ):
+        refused = await send(client, url, [("action", "sideways")])
+        assert refused.status_code == 409
+        assert "Le formulaire envoyé est incomplet ou abîmé." in text_of(refused.text)
+    definition = await get_definition(slug)
+    assert definition.version == version
+    assert [q.code for q in definition.questions] == ["premier"]
