@@ -9,8 +9,8 @@ blocking problems refuse the publication, warnings have to be confirmed.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import Enum, auto
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,12 +18,29 @@ import asyncpg
 
 from survey import localtime
 from survey.domain import conditions
-from survey.domain.builder import Editor, Invalid, clean, edit, get_editor
+from survey.domain.builder import Editor, Invalid, edit, get_editor
 from survey.domain.forms import FieldError
 from survey.domain.queries import surveys
 from survey.errors import SurveyError
 
-ACTIONS = ("publish", "close", "reopen", "unpublish")
+
+class PublicationAction(Enum):
+    PUBLISH = auto()  # a draft, or an open survey's new schedule
+    CLOSE = auto()
+    REOPEN = auto()
+    UNPUBLISH = auto()  # back to a draft: only while no response arrived
+
+
+@dataclass(frozen=True)
+class PublicationForm:
+    """The builder's publication form: what to do, the opening and closing moments as typed
+    in the instance's zone (empty: none), and whether staff confirmed the warnings. Errors
+    found in it are keyed by these attribute names."""
+
+    action: PublicationAction
+    opens_at: str = ""
+    closes_at: str = ""
+    confirmed: bool = False
 
 
 @dataclass(frozen=True)
@@ -117,7 +134,7 @@ async def publication_checklist(slug: str) -> tuple[Editor, list[Issue]]:
 
 async def change_publication(
     slug: str,
-    action: str,
+    action: PublicationAction,
     *,
     opens_at: dt.datetime | None = None,
     closes_at: dt.datetime | None = None,
@@ -128,20 +145,18 @@ async def change_publication(
     Publishing or reopening is refused while the checklist has a blocking problem; a draft
     is published over warnings only once ``confirmed``.
     """
-    if action not in ACTIONS:
-        raise SurveyError("error.bad_form")
 
     async def change(conn: asyncpg.Connection, editor: Editor) -> None:
-        if action in ("publish", "reopen"):
+        if action in (PublicationAction.PUBLISH, PublicationAction.REOPEN):
             issues = checklist(editor)
             blocking = [i for i in issues if i.blocking]
             if blocking:
                 raise Blocked(blocking)
             if editor.status == "draft" and issues and not confirmed:
                 raise NotConfirmed(issues)
-            opens = None if action == "reopen" else opens_at
+            opens = None if action is PublicationAction.REOPEN else opens_at
             await surveys.set_open(conn, editor.id, opens, closes_at)
-        elif action == "close":
+        elif action is PublicationAction.CLOSE:
             await surveys.set_closed(conn, editor.id)
         else:
             if editor.responses:
@@ -152,13 +167,13 @@ async def change_publication(
 
 
 def parse_moments(
-    data: Mapping[str, Any], zone: ZoneInfo
+    form: PublicationForm, zone: ZoneInfo
 ) -> tuple[dict[str, dt.datetime | None], dict[str, FieldError]]:
     """The opening and closing moments typed in ``zone``, with their errors by field."""
     errors: dict[str, FieldError] = {}
     moments: dict[str, dt.datetime | None] = {}
-    for name in ("opens_at", "closes_at"):
-        text = clean(data, name, 40)
+    for name, typed in (("opens_at", form.opens_at), ("closes_at", form.closes_at)):
+        text = typed.strip()[:40]
         moments[name] = localtime.parse_typed(text, zone) if text else None
         if text and moments[name] is None:
             errors[name] = FieldError("builder.date_invalid", {})
@@ -168,19 +183,15 @@ def parse_moments(
     return moments, errors
 
 
-async def set_publication(
-    slug: str, action: str, data: Mapping[str, Any], *, zone: ZoneInfo
-) -> Editor:
+async def set_publication(slug: str, form: PublicationForm, *, zone: ZoneInfo) -> Editor:
     """The builder's publication form: moments typed in ``zone``, then the one verb."""
-    moments, errors = parse_moments(data, zone)
-    if action not in ACTIONS:
-        raise SurveyError("error.bad_form")
+    moments, errors = parse_moments(form, zone)
     if errors:
         raise Invalid(errors)
     return await change_publication(
         slug,
-        action,
+        form.action,
         opens_at=moments["opens_at"],
         closes_at=moments["closes_at"],
-        confirmed=data.get("confirm") == "1",
+        confirmed=form.confirmed,
     )

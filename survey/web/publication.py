@@ -9,11 +9,19 @@ from starlette.routing import BaseRoute, Route
 
 from survey.domain import publication
 from survey.domain.builder import Invalid
+from survey.domain.publication import PublicationAction, PublicationForm
 from survey.domain.surveys import list_surveys
 from survey.errors import Forbidden, NotFound, SurveyError
 from survey.models import Survey
 from survey.web.builder import editor_page
 from survey.web.common import STAFF, access, current_user, read_form, redirect, render
+
+_BUTTONS = {
+    "publish": PublicationAction.PUBLISH,
+    "close": PublicationAction.CLOSE,
+    "reopen": PublicationAction.REOPEN,
+    "unpublish": PublicationAction.UNPUBLISH,
+}
 
 
 def _slug(request: Request) -> str:
@@ -53,8 +61,17 @@ async def publish_post(request: Request) -> Response:
     values = {k: str(v) for k, v in form.items() if isinstance(v, str) and k != "csrf"}
     slug = _slug(request)
     zone = request.app.state.settings.time_zone
+    action = _BUTTONS.get(values.get("action", ""))
+    if action is None:
+        return await editor_page(request, slug, notice=SurveyError("error.bad_form"), status=400)
+    command = PublicationForm(
+        action,
+        opens_at=values.get("opens_at", ""),
+        closes_at=values.get("closes_at", ""),
+        confirmed=values.get("confirm") == "1",
+    )
     try:
-        await publication.set_publication(slug, values.get("action", ""), values, zone=zone)
+        await publication.set_publication(slug, command, zone=zone)
     except Invalid as invalid:
         return await editor_page(
             request, slug, notice=invalid, errors=invalid.errors, status=422, values=None
@@ -81,9 +98,11 @@ async def list_status_post(request: Request) -> Response:
         raise NotFound("error.survey_not_found")
     wanted = str(form.get("status", ""))
     if wanted == "closed":
-        action = "close"
+        action = PublicationAction.CLOSE
     elif wanted == "open":
-        action = "publish" if current.status == "draft" else "reopen"
+        action = (
+            PublicationAction.PUBLISH if current.status == "draft" else PublicationAction.REOPEN
+        )
     else:
         raise SurveyError("error.bad_form")
     try:

@@ -17,7 +17,7 @@ from survey.domain.council_ballots import record_paper_ballot
 from survey.domain.council_results import close_consultation
 from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef
-from survey.domain.publication import change_publication
+from survey.domain.publication import PublicationAction, change_publication
 from survey.models import Response
 from survey.models.actions import Action
 from survey.models.needs import AnalysisRun, Need, NeedAnswer
@@ -38,7 +38,7 @@ async def followed_survey() -> tuple[SurveyDef, Need, list[int]]:
     """An open survey, its finished analysis (childcare: 6 answers, bus: 5), a closed and
     published approval vote on the childcare need, and an action on it."""
     definition = await make_survey()
-    await change_publication(definition.slug, "publish", confirmed=True)
+    await change_publication(definition.slug, PublicationAction.PUBLISH, confirmed=True)
     items = [
         {
             "key": str(uuid.uuid4()),
@@ -105,11 +105,11 @@ async def test_followup_unpublished_is_a_clear_page_and_a_draft_is_unknown(
     client: httpx.AsyncClient,
 ) -> None:
     definition = await make_survey()
-    await change_publication(definition.slug, "unpublish")
+    await change_publication(definition.slug, PublicationAction.UNPUBLISH)
     draft = await client.get(f"/s/{definition.slug}/suivi")
     assert draft.status_code == 404
     assert definition.title["fr"] not in draft.text
-    await change_publication(definition.slug, "publish", confirmed=True)
+    await change_publication(definition.slug, PublicationAction.PUBLISH, confirmed=True)
     page = await client.get(f"/s/{definition.slug}/suivi")
     assert page.status_code == 200
     assert "n'est pas encore publié" in text_of(page.text)

@@ -163,3 +163,14 @@ async def test_publication_staff_list_closes_and_reopens_through_the_same_rules(
     reopened = await send(client, f"/staff/surveys/{definition.slug}/status", [("status", "open")])
     assert reopened.status_code == 303
     assert (await get_definition(definition.slug)).status == "open"
+
+
+async def test_publication_unknown_button_is_refused_and_the_draft_stays_a_draft(
+    client: httpx.AsyncClient,
+) -> None:
+    await log_in(client)
+    slug = await _one_question_draft(client)
+    refused = await send(client, f"/staff/surveys/{slug}/publication", [("action", "launch")])
+    assert refused.status_code == 400
+    assert "Le formulaire envoyé est incomplet ou abîmé." in text_of(refused.text)
+    assert (await get_definition(slug)).status == "draft"

@@ -7,7 +7,7 @@ import uuid
 import httpx
 import pytest
 
-from survey.domain.publication import change_publication
+from survey.domain.publication import PublicationAction, change_publication
 from survey.domain.responses import count_responses, list_responses
 from tests.factories import VALID_ANSWERS, make_survey
 from tests.factories.resident import answer_all, post_step, section_fields
@@ -117,13 +117,13 @@ async def test_submit_twice_with_same_key_stores_once(client: httpx.AsyncClient)
 async def test_closed_and_draft_surveys_get_a_clear_page(client: httpx.AsyncClient) -> None:
     definition = await make_survey()
     page = (await client.get(f"/s/{definition.slug}")).text
-    await change_publication(definition.slug, "close")
+    await change_publication(definition.slug, PublicationAction.CLOSE)
     response = await client.get(f"/s/{definition.slug}")
     assert response.status_code == 410
     assert "Ce questionnaire est fermé" in response.text
     late = await post_step(client, definition, page, 0, VALID_ANSWERS)
     assert late.status_code == 410
-    await change_publication(definition.slug, "unpublish")
+    await change_publication(definition.slug, PublicationAction.UNPUBLISH)
     assert (await client.get(f"/s/{definition.slug}")).status_code == 404
     assert (await client.get("/s/does-not-exist")).status_code == 404
 
