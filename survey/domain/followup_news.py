@@ -23,7 +23,6 @@ period.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -32,6 +31,8 @@ from email.utils import format_datetime, make_msgid, parseaddr
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import asyncpg
+
 from survey import localtime
 from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef
@@ -39,6 +40,11 @@ from survey.domain.forms import FieldError
 from survey.domain.jobs import Progress, RetryLater, enqueue
 from survey.domain.mail import NEWS_JOB, RETRY_DELAYS, deliver, read_addresses
 from survey.domain.outcomes import outcome_of, summary_text
+from survey.domain.queries import actions as action_rows
+from survey.domain.queries import consultations as consultation_rows
+from survey.domain.queries import followup_subscribers as subscribers
+from survey.domain.queries import followups as followup_rows
+from survey.domain.queries import surveys as survey_rows
 from survey.enums import SurveyStatus
 from survey.errors import NotFound, SurveyError
 from survey.i18n import LANGUAGES, translate
@@ -81,25 +87,19 @@ async def subscribe(definition: SurveyDef, subscription: Subscription, zone: Zon
     already there)."""
     if definition.status == SurveyStatus.DRAFT:
         raise NotFound("error.survey_not_found")
-    today = localtime.today(zone)
-    async with connection() as conn:
-        await conn.execute(
-            "INSERT INTO followup_subscribers (id, survey_id, email, language, token, created_on)"
-            " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (survey_id, email) DO NOTHING",
-            uuid.uuid4(),
-            definition.id,
-            subscription.email,
-            subscription.language,
-            secrets.token_urlsafe(32),
-            today,
-        )
+    await subscribers.insert(
+        uuid.uuid4(),
+        definition.id,
+        subscription.email,
+        subscription.language,
+        secrets.token_urlsafe(32),
+        localtime.today(zone),
+    )
 
 
 async def unsubscribe(token: str) -> bool:
     """Forget the address behind ``token``; False when it is unknown (already gone)."""
-    async with connection() as conn:
-        result = await conn.execute("DELETE FROM followup_subscribers WHERE token = $1", token[:64])
-    return not result.endswith(" 0")
+    return await subscribers.delete_by_token(token[:64])
 
 
 async def shuffle_subscribers(zone: ZoneInfo) -> int:
@@ -108,69 +108,29 @@ async def shuffle_subscribers(zone: ZoneInfo) -> int:
     order."""
     today = localtime.today(zone)
     async with connection() as conn, conn.transaction():
-        rows = await conn.fetch(
-            "DELETE FROM followup_subscribers WHERE created_on < $1"
-            " RETURNING id, survey_id, email, language, token, created_on",
-            today,
-        )
+        rows = await subscribers.take_older_than(conn, today)
         shuffled = list(rows)
         secrets.SystemRandom().shuffle(shuffled)
-        await conn.executemany(
-            "INSERT INTO followup_subscribers (id, survey_id, email, language, token, created_on)"
-            " VALUES ($1, $2, $3, $4, $5, $6)",
-            [tuple(r.values()) for r in shuffled],
-        )
+        await subscribers.insert_many(conn, shuffled)
     return len(rows)
 
 
 async def erase_subscribers(survey_id: int) -> int:
     """Erase every address of a survey's news (the follow-up is closed)."""
-    async with connection() as conn:
-        result = await conn.execute(
-            "DELETE FROM followup_subscribers WHERE survey_id = $1", survey_id
-        )
-    return int(result.split()[-1])
+    return await subscribers.delete_for_survey(survey_id)
 
 
 async def erase_expired_subscribers(zone: ZoneInfo) -> int:
     """Erase the addresses kept longer than their survey's retention period (their day and
     today are days of ``zone``)."""
-    async with connection() as conn:
-        result = await conn.execute(
-            "DELETE FROM followup_subscribers f USING surveys s WHERE s.id = f.survey_id"
-            " AND s.retention_days IS NOT NULL"
-            " AND f.created_on + s.retention_days < $1",
-            localtime.today(zone),
-        )
-    return int(result.split()[-1])
+    return await subscribers.delete_expired(localtime.today(zone))
 
 
 async def count_subscribers(survey_id: int) -> int:
-    async with connection() as conn:
-        return int(
-            await conn.fetchval(
-                "SELECT count(*) FROM followup_subscribers WHERE survey_id = $1", survey_id
-            )
-        )
+    return await subscribers.count_for_survey(survey_id)
 
 
 # --- digests --------------------------------------------------------------------------------
-
-_DUE = """
-SELECT f.survey_id, f.address, coalesce(f.digest_sent_at, f.published_at) AS since
-FROM followups f
-WHERE f.published AND f.address <> ''
-  AND (f.digest_sent_at IS NULL OR f.digest_sent_at <= $1::timestamptz - $2::interval)
-  AND EXISTS (SELECT 1 FROM followup_subscribers s WHERE s.survey_id = f.survey_id)
-  AND (EXISTS (SELECT 1 FROM actions a WHERE a.survey_id = f.survey_id
-               AND a.updated_at > coalesce(f.digest_sent_at, f.published_at))
-       OR EXISTS (SELECT 1 FROM consultations c
-                  JOIN consultation_options o ON o.consultation_id = c.id
-                  JOIN needs n ON n.id = o.need_id
-                  JOIN analysis_runs ar ON ar.id = n.run_id
-                  WHERE ar.survey_id = f.survey_id AND c.published
-                  AND c.published_at > coalesce(f.digest_sent_at, f.published_at)))
-"""
 
 
 async def queue_due_digests(now: dt.datetime | None = None) -> int:
@@ -179,28 +139,17 @@ async def queue_due_digests(now: dt.datetime | None = None) -> int:
     now = now or dt.datetime.now(dt.UTC)
     queued = 0
     async with connection() as conn:
-        due = await conn.fetch(_DUE, now, DIGEST_EVERY)
+        due = await followup_rows.due_digests(conn, now, DIGEST_EVERY)
         for survey in due:
             # Taken by one process only: the digest time moves before anything is queued.
-            taken = await conn.fetchval(
-                "UPDATE followups SET digest_sent_at = $2 WHERE survey_id = $1"
-                " AND (digest_sent_at IS NULL OR digest_sent_at <= $2::timestamptz - $3::interval)"
-                " RETURNING survey_id",
-                survey["survey_id"],
-                now,
-                DIGEST_EVERY,
-            )
-            if taken is None:
+            if not await followup_rows.take_digest(conn, survey.survey_id, now, DIGEST_EVERY):
                 continue
-            ids = await conn.fetch(
-                "SELECT id FROM followup_subscribers WHERE survey_id = $1", survey["survey_id"]
-            )
-            for row in ids:
+            for subscriber_id in await subscribers.ids_for_survey(conn, survey.survey_id):
                 await enqueue(
                     NEWS_JOB,
                     {
-                        "subscriber": str(row["id"]),
-                        "since": survey["since"].isoformat(),
+                        "subscriber": str(subscriber_id),
+                        "since": survey.since.isoformat(),
                         "until": now.isoformat(),
                     },
                 )
@@ -218,40 +167,20 @@ class Digest:
 
 
 async def _digest(
-    conn: Any, survey_id: int, since: dt.datetime, until: dt.datetime, lang: str
+    conn: asyncpg.Connection, survey_id: int, since: dt.datetime, until: dt.datetime, lang: str
 ) -> Digest:
-    survey = await conn.fetchrow(
-        "SELECT s.title_fr, s.title_en, f.address FROM surveys s"
-        " JOIN followups f ON f.survey_id = s.id WHERE s.id = $1",
-        survey_id,
-    )
-    decisions = await conn.fetch(
-        "SELECT DISTINCT c.id, c.title, c.results FROM consultations c"
-        " JOIN consultation_options o ON o.consultation_id = c.id"
-        " JOIN needs n ON n.id = o.need_id JOIN analysis_runs ar ON ar.id = n.run_id"
-        " WHERE ar.survey_id = $1 AND c.published AND c.published_at > $2"
-        " AND c.published_at <= $3 ORDER BY c.id",
-        survey_id,
-        since,
-        until,
-    )
-    actions = await conn.fetch(
-        "SELECT title, status FROM actions WHERE survey_id = $1 AND updated_at > $2"
-        " AND updated_at <= $3 ORDER BY id",
-        survey_id,
-        since,
-        until,
-    )
-    title = (survey["title_en"] if lang == "en" else "") or survey["title_fr"]
+    survey = await survey_rows.with_followup_address(conn, survey_id)
+    # Digests are queued only for surveys with a follow-up page, which goes with its survey.
+    assert survey is not None
+    decisions = await consultation_rows.published_on_survey_between(conn, survey_id, since, until)
+    actions = await action_rows.changed_between(conn, survey_id, since, until)
+    title = (survey.title_en if lang == "en" else "") or survey.title_fr
     return Digest(
         title,
-        survey["address"],
+        survey.address,
         since,
-        tuple(
-            (d["title"], outcome_of(json.loads(d["results"]) if d["results"] else None))
-            for d in decisions
-        ),
-        tuple((a["title"], str(a["status"])) for a in actions),
+        tuple((d.title, outcome_of(d.results)) for d in decisions),
+        tuple((a.title, a.status) for a in actions),
     )
 
 
@@ -303,28 +232,25 @@ async def send_digest(
 ) -> None:
     """Send one subscriber's digest; a server that may take it later is tried again."""
     async with connection() as conn:
-        row = await conn.fetchrow(
-            "SELECT survey_id, email, language, token FROM followup_subscribers WHERE id = $1",
-            uuid.UUID(str(payload["subscriber"])),
-        )
+        row = await subscribers.recipient(conn, uuid.UUID(str(payload["subscriber"])))
         if row is None:
             return  # Unsubscribed or erased meanwhile: nothing to send.
         digest = await _digest(
             conn,
-            row["survey_id"],
+            row.survey_id,
             dt.datetime.fromisoformat(payload["since"]),
             dt.datetime.fromisoformat(payload["until"]),
-            row["language"],
+            row.language,
         )
     if smtp is None:
         raise RetryLater(RETRY_DELAYS[-1], "no mail server")
     base = digest.address.rsplit("/suivi", 1)[0]
     message = compose_digest(
         smtp,
-        to=row["email"],
-        language=row["language"],
+        to=row.email,
+        language=row.language,
         digest=digest,
-        unsubscribe=f"{base}/suivi/desabonner/{row['token']}",
+        unsubscribe=f"{base}/suivi/desabonner/{row.token}",
         time_zone=zone,
     )
     error, retry = await deliver(smtp, message)

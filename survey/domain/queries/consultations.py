@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
+import datetime as dt
+import json
+from typing import Any, NamedTuple
 
 import asyncpg
 
@@ -81,3 +83,31 @@ async def lock_for_import(conn: asyncpg.Connection, consultation_id: int) -> Imp
         "SELECT method, state FROM consultations WHERE id = $1 FOR UPDATE", consultation_id
     )
     return None if row is None else ImportTarget(str(row["method"]), str(row["state"]))
+
+
+class PublishedDecision(NamedTuple):
+    id: int
+    title: str
+    results: dict[str, Any] | None
+
+
+def _results(text: str | None) -> dict[str, Any] | None:
+    return json.loads(text) if text else None
+
+
+async def published_on_survey_between(
+    conn: asyncpg.Connection, survey_id: int, since: dt.datetime, until: dt.datetime
+) -> list[PublishedDecision]:
+    """Consultations with options from a survey's needs, published after ``since`` and by
+    ``until``, with their frozen results."""
+    rows = await conn.fetch(
+        "SELECT DISTINCT c.id, c.title, c.results FROM consultations c"
+        " JOIN consultation_options o ON o.consultation_id = c.id"
+        " JOIN needs n ON n.id = o.need_id JOIN analysis_runs ar ON ar.id = n.run_id"
+        " WHERE ar.survey_id = $1 AND c.published AND c.published_at > $2"
+        " AND c.published_at <= $3 ORDER BY c.id",
+        survey_id,
+        since,
+        until,
+    )
+    return [PublishedDecision(int(r["id"]), r["title"], _results(r["results"])) for r in rows]

@@ -171,3 +171,19 @@ RETURNING id
 async def insert(conn: asyncpg.Connection, survey: NewSurvey) -> int:
     """A new survey at version 1, results not public; its id."""
     return int(await conn.fetchval(_INSERT, *survey))
+
+
+class FollowedSurvey(NamedTuple):
+    title_fr: str
+    title_en: str
+    address: str
+
+
+async def with_followup_address(conn: asyncpg.Connection, survey_id: int) -> FollowedSurvey | None:
+    """A survey's titles and its follow-up page's public address (None without a page)."""
+    row = await conn.fetchrow(
+        "SELECT s.title_fr, s.title_en, f.address FROM surveys s"
+        " JOIN followups f ON f.survey_id = s.id WHERE s.id = $1",
+        survey_id,
+    )
+    return None if row is None else FollowedSurvey(row["title_fr"], row["title_en"], row["address"])

@@ -25,7 +25,6 @@ NOT_YET_MOVED = {
     "consultations.py",
     "crosstab.py",
     "followup.py",
-    "followup_news.py",
     "health.py",
     "mail.py",
     "needs.py",
