@@ -8,7 +8,6 @@ consultation are read from its frozen results, never recounted.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +15,10 @@ from typing import Any
 from survey.domain.db import connection
 from survey.domain.forms import FieldError
 from survey.domain.outcomes import outcome_of
+from survey.domain.queries import actions as queries
+from survey.domain.queries import consultations as consultation_rows
+from survey.domain.queries import needs as need_rows
+from survey.domain.queries import surveys as survey_rows
 from survey.domain.staff_forms import (
     ID,
     InvalidFields,
@@ -73,23 +76,15 @@ async def _clean(form: Mapping[str, str]) -> dict[str, Any]:
     values["survey_id"] = optional_id(form, "survey")
     values["need_id"] = optional_id(form, "need_id")
     values["consultation_id"] = optional_id(form, "consultation_id")
-    async with connection() as conn:
-        found = await conn.fetchrow(
-            "SELECT EXISTS (SELECT 1 FROM surveys WHERE id = $1) AS survey,"
-            " EXISTS (SELECT 1 FROM needs WHERE id = $2) AS need,"
-            " EXISTS (SELECT 1 FROM consultations WHERE id = $3) AS consultation",
-            values["survey_id"],
-            values["need_id"],
-            values["consultation_id"],
-        )
-    # A SELECT without FROM always returns its one row.
-    assert found is not None
-    if survey_text and not found["survey"]:
+    found = await queries.links_exist(
+        values["survey_id"], values["need_id"], values["consultation_id"]
+    )
+    if survey_text and not found.survey:
         errors["survey"] = field_error("actions.bad_survey")
     # Links carried by hidden fields: a stale or forged one is dropped, not shown as an error.
-    if not found["need"]:
+    if not found.need:
         values["need_id"] = None
-    if not found["consultation"]:
+    if not found.consultation:
         values["consultation_id"] = None
     if errors:
         raise InvalidAction(errors)
@@ -150,26 +145,9 @@ class ActionList:
     total: int
 
 
-_LIST = """
-SELECT a.id, a.title, a.decision, a.responsible, a.status, a.due_date, a.need_id,
-       a.consultation_id, a.survey_id, s.title_fr AS survey_fr, s.title_en AS survey_en,
-       k.title AS consultation, k.council_id,
-       count(*) OVER (PARTITION BY a.status) AS in_status
-FROM actions a
-LEFT JOIN surveys s ON s.id = a.survey_id
-LEFT JOIN consultations k ON k.id = a.consultation_id
-WHERE ($1::int IS NULL OR a.survey_id = $1) AND ($2::text IS NULL OR a.status = $2)
-ORDER BY array_position($3::text[], a.status::text), a.due_date NULLS LAST, a.id
-"""
-
-
 async def survey_choices() -> list[dict[str, Any]]:
     """Surveys an action may belong to (id and titles), newest first."""
-    async with connection() as conn:
-        rows = await conn.fetch(
-            "SELECT id, title_fr, title_en FROM surveys ORDER BY created_at DESC, id DESC"
-        )
-    return [dict(r) for r in rows]
+    return [r._asdict() for r in await survey_rows.choices()]
 
 
 async def list_actions(survey: str = "", status: str = "") -> ActionList:
@@ -179,13 +157,12 @@ async def list_actions(survey: str = "", status: str = "") -> ActionList:
     """
     survey_id = int(survey) if ID.match(survey) else None
     chosen = status if status in STATUSES else None
-    async with connection() as conn:
-        rows = await conn.fetch(_LIST, survey_id, chosen, list(STATUSES))
+    rows = await queries.listing(survey_id, chosen, STATUSES)
     groups: list[ActionGroup] = []
     for row in rows:
-        if not groups or groups[-1].status != row["status"]:
-            groups.append(ActionGroup(row["status"], int(row["in_status"]), []))
-        groups[-1].rows.append(dict(row))
+        if not groups or groups[-1].status != row.status:
+            groups.append(ActionGroup(row.status, row.in_status, []))
+        groups[-1].rows.append(row._asdict())
     return ActionList(
         groups=groups,
         surveys=await survey_choices(),
@@ -207,14 +184,7 @@ class SurveyAction:
 
 async def survey_actions(survey_id: int) -> list[SurveyAction]:
     """The actions of a survey for its report, dropped ones last."""
-    async with connection() as conn:
-        rows = await conn.fetch(
-            "SELECT title, status, due_date, responsible FROM actions WHERE survey_id = $1"
-            " ORDER BY array_position($2::text[], status::text), due_date NULLS LAST, id",
-            survey_id,
-            list(STATUSES),
-        )
-    return [SurveyAction(**dict(r)) for r in rows]
+    return [SurveyAction(**r._asdict()) for r in await queries.for_survey(survey_id, STATUSES)]
 
 
 # ------------------------------------------------------------- from a council decision
@@ -242,26 +212,19 @@ async def decision_form(consultation_id: str, option_id: str = "") -> dict[str, 
     if not ID.match(consultation_id):
         return form
     async with connection() as conn:
-        row = await conn.fetchrow(
-            "SELECT id, title, results FROM consultations WHERE id = $1 AND state = 'closed'",
-            int(consultation_id),
-        )
+        row = await consultation_rows.closed(conn, int(consultation_id))
         if row is None:
             raise NotFound("actions.decision_not_found")
-        won = winners(json.loads(row["results"]) if row["results"] else None)
+        won = winners(row.results)
         chosen = next((o for o in won if str(o["id"]) == option_id), won[0] if won else None)
-        form["consultation_id"] = str(row["id"])
+        form["consultation_id"] = str(row.id)
         if chosen is None:
-            form["decision"] = row["title"]
+            form["decision"] = row.title
             return form
         form["title"] = str(chosen["title"])[:TITLE_MAX]
         form["decision"] = str(chosen.get("description") or chosen["title"])
         if chosen.get("need_id"):
-            survey_id = await conn.fetchval(
-                "SELECT r.survey_id FROM needs n JOIN analysis_runs r ON r.id = n.run_id"
-                " WHERE n.id = $1",
-                chosen["need_id"],
-            )
+            survey_id = await need_rows.survey_of(conn, chosen["need_id"])
             if survey_id is not None:
                 form["need_id"] = str(chosen["need_id"])
                 form["survey"] = str(survey_id)
@@ -273,20 +236,10 @@ async def need_form(need_id: str) -> dict[str, str]:
     form = {"status": str(ActionStatus.TODO)}
     if not ID.match(need_id):
         return form
-    async with connection() as conn:
-        row = await conn.fetchrow(
-            "SELECT n.id, coalesce(n.staff_label, n.label) AS label, r.survey_id,"
-            " (SELECT count(*) FROM need_answers a WHERE a.need_id = n.id) AS size"
-            " FROM needs n JOIN analysis_runs r ON r.id = n.run_id WHERE n.id = $1",
-            int(need_id),
-        )
+    row = await need_rows.sized(int(need_id))
     if row is None:
         raise NotFound("analysis.need_not_found")
-    form.update(
-        title=str(row["label"])[:TITLE_MAX],
-        need_id=str(row["id"]),
-        survey=str(row["survey_id"]),
-    )
+    form.update(title=str(row.label)[:TITLE_MAX], need_id=str(row.id), survey=str(row.survey_id))
     return form
 
 
@@ -304,20 +257,12 @@ async def action_page(form: Mapping[str, str]) -> ActionPage:
     consultation_id = optional_id(form, "consultation_id")
     need_id = optional_id(form, "need_id")
     async with connection() as conn:
-        consultation = await conn.fetchrow(
-            "SELECT k.id, k.title, k.council_id, c.name AS council FROM consultations k"
-            " JOIN councils c ON c.id = k.council_id WHERE k.id = $1",
-            consultation_id,
-        )
-        need = await conn.fetchrow(
-            "SELECT n.id, coalesce(n.staff_label, n.label) AS label, r.survey_id"
-            " FROM needs n JOIN analysis_runs r ON r.id = n.run_id WHERE n.id = $1",
-            need_id,
-        )
+        consultation = await consultation_rows.with_council(conn, consultation_id)
+        need = await need_rows.named(conn, need_id)
     return ActionPage(
         surveys=await survey_choices(),
-        consultation=dict(consultation) if consultation else None,
-        need=dict(need) if need else None,
+        consultation=consultation._asdict() if consultation else None,
+        need=need._asdict() if need else None,
     )
 
 
@@ -333,82 +278,26 @@ class CouncilDashboard:
     action_counts: dict[str, int] = field(default_factory=dict)
 
 
-# Closed consultations count the members frozen at closing; the others, today's members.
-_PER_CONSULTATION = """
-WITH per AS (
-    SELECT k.id, k.title, k.method, k.state, k.quorum, k.results, k.created_at,
-           count(b.id) + (SELECT count(*) FROM council_ballot_pool q
-                          WHERE q.consultation_id = k.id) AS ballots,
-           coalesce((k.results->>'members')::int,
-                    (SELECT count(*) FROM council_members m
-                     WHERE m.council_id = k.council_id AND m.active)) AS members
-    FROM consultations k
-    LEFT JOIN council_ballots b ON b.consultation_id = k.id
-    WHERE k.council_id = $1
-    GROUP BY k.id
-)
-"""
-_CONSULTATIONS = (
-    _PER_CONSULTATION
-    + """
-SELECT per.*,
-       round(100.0 * ballots / nullif(members, 0), 1) AS participation,
-       CASE WHEN state = 'draft' THEN NULL ELSE ballots >= quorum END AS quorum_reached
-FROM per ORDER BY created_at DESC, id DESC
-"""
-)
-# Drafts have no ballots yet: they count as consultations but not in participation.
-_TOTALS = (
-    _PER_CONSULTATION
-    + """
-SELECT count(*) AS consultations,
-       count(*) FILTER (WHERE state = 'closed') AS closed,
-       count(*) FILTER (WHERE state = 'open') AS open,
-       coalesce(sum(ballots), 0) AS ballots,
-       coalesce(sum(members) FILTER (WHERE state <> 'draft'), 0) AS seats,
-       round(100.0 * sum(ballots) FILTER (WHERE state <> 'draft')
-             / nullif(sum(members) FILTER (WHERE state <> 'draft'), 0), 1) AS participation,
-       count(*) FILTER (WHERE state <> 'draft' AND ballots >= quorum) AS quorum_reached
-FROM per
-"""
-)
-_COUNCIL_ACTIONS = """
-SELECT a.id, a.title, a.responsible, a.status, a.due_date, a.consultation_id,
-       k.title AS consultation
-FROM actions a JOIN consultations k ON k.id = a.consultation_id
-WHERE k.council_id = $1
-ORDER BY array_position($2::text[], a.status::text), a.due_date NULLS LAST, a.id
-"""
-
-
 async def council_dashboard(council_id: int) -> CouncilDashboard:
     """Participation, quorum and winners of every consultation, and their actions."""
     council = await Council.get_or_none(id=council_id)
     if council is None:
         raise NotFound("council.not_found")
     async with connection() as conn:
-        rows = await conn.fetch(_CONSULTATIONS, council.id)
-        totals = await conn.fetchrow(_TOTALS, council.id)
-        actions = await conn.fetch(_COUNCIL_ACTIONS, council.id, list(STATUSES))
-        counts = await conn.fetch(
-            "SELECT a.status, count(*) AS n FROM actions a"
-            " JOIN consultations k ON k.id = a.consultation_id"
-            " WHERE k.council_id = $1 GROUP BY a.status",
-            council.id,
-        )
-    # _TOTALS aggregates without GROUP BY: one row, even for a council with no consultation.
-    assert totals is not None
+        rows = await consultation_rows.of_council(conn, council.id)
+        totals = await consultation_rows.council_totals(conn, council.id)
+        actions = await queries.for_council(conn, council.id, STATUSES)
+        counts = await queries.counts_for_council(conn, council.id)
     consultations = []
     for row in rows:
-        item = dict(row)
-        results = json.loads(row["results"]) if row["results"] else None
-        item["winners"] = winners(results) if row["state"] == "closed" else []
+        item = row._asdict()
+        item["winners"] = winners(row.results) if row.state == "closed" else []
         del item["results"]
         consultations.append(item)
     return CouncilDashboard(
         council=council,
         consultations=consultations,
-        totals=dict(totals),
-        actions=[dict(a) for a in actions],
-        action_counts={r["status"]: int(r["n"]) for r in counts},
+        totals=totals._asdict(),
+        actions=[a._asdict() for a in actions],
+        action_counts=counts,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from decimal import Decimal
 from typing import Any, NamedTuple
 
 import asyncpg
@@ -111,3 +112,118 @@ async def published_on_survey_between(
         until,
     )
     return [PublishedDecision(int(r["id"]), r["title"], _results(r["results"])) for r in rows]
+
+
+class ClosedConsultation(NamedTuple):
+    id: int
+    title: str
+    results: dict[str, Any] | None
+
+
+async def closed(conn: asyncpg.Connection, consultation_id: int) -> ClosedConsultation | None:
+    """A closed consultation with its frozen results; None when not found or not closed."""
+    row = await conn.fetchrow(
+        "SELECT id, title, results FROM consultations WHERE id = $1 AND state = 'closed'",
+        consultation_id,
+    )
+    if row is None:
+        return None
+    return ClosedConsultation(int(row["id"]), row["title"], _results(row["results"]))
+
+
+class WithCouncil(NamedTuple):
+    id: int
+    title: str
+    council_id: int
+    council: str  # the council's name
+
+
+async def with_council(conn: asyncpg.Connection, consultation_id: int | None) -> WithCouncil | None:
+    """A consultation's title and its council's name (None: no such consultation)."""
+    row = await conn.fetchrow(
+        "SELECT k.id, k.title, k.council_id, c.name AS council FROM consultations k"
+        " JOIN councils c ON c.id = k.council_id WHERE k.id = $1",
+        consultation_id,
+    )
+    return None if row is None else WithCouncil(**dict(row))
+
+
+class CouncilConsultation(NamedTuple):
+    """A consultation on a council's dashboard: its ballots against its members."""
+
+    id: int
+    title: str
+    method: str
+    state: str
+    quorum: int
+    results: dict[str, Any] | None
+    created_at: dt.datetime
+    ballots: int
+    members: int
+    participation: Decimal | None  # per cent, one decimal; None without members
+    quorum_reached: bool | None  # None for a draft
+
+
+class CouncilTotals(NamedTuple):
+    consultations: int
+    closed: int
+    open: int
+    ballots: Decimal
+    seats: Decimal
+    participation: Decimal | None
+    quorum_reached: int
+
+
+# Closed consultations count the members frozen at closing; the others, today's members.
+_PER_CONSULTATION = """
+WITH per AS (
+    SELECT k.id, k.title, k.method, k.state, k.quorum, k.results, k.created_at,
+           count(b.id) + (SELECT count(*) FROM council_ballot_pool q
+                          WHERE q.consultation_id = k.id) AS ballots,
+           coalesce((k.results->>'members')::int,
+                    (SELECT count(*) FROM council_members m
+                     WHERE m.council_id = k.council_id AND m.active)) AS members
+    FROM consultations k
+    LEFT JOIN council_ballots b ON b.consultation_id = k.id
+    WHERE k.council_id = $1
+    GROUP BY k.id
+)
+"""
+_CONSULTATIONS = (
+    _PER_CONSULTATION
+    + """
+SELECT per.*,
+       round(100.0 * ballots / nullif(members, 0), 1) AS participation,
+       CASE WHEN state = 'draft' THEN NULL ELSE ballots >= quorum END AS quorum_reached
+FROM per ORDER BY created_at DESC, id DESC
+"""
+)
+# Drafts have no ballots yet: they count as consultations but not in participation.
+_TOTALS = (
+    _PER_CONSULTATION
+    + """
+SELECT count(*) AS consultations,
+       count(*) FILTER (WHERE state = 'closed') AS closed,
+       count(*) FILTER (WHERE state = 'open') AS open,
+       coalesce(sum(ballots), 0) AS ballots,
+       coalesce(sum(members) FILTER (WHERE state <> 'draft'), 0) AS seats,
+       round(100.0 * sum(ballots) FILTER (WHERE state <> 'draft')
+             / nullif(sum(members) FILTER (WHERE state <> 'draft'), 0), 1) AS participation,
+       count(*) FILTER (WHERE state <> 'draft' AND ballots >= quorum) AS quorum_reached
+FROM per
+"""
+)
+
+
+async def of_council(conn: asyncpg.Connection, council_id: int) -> list[CouncilConsultation]:
+    """A council's consultations with participation and quorum, newest first."""
+    rows = await conn.fetch(_CONSULTATIONS, council_id)
+    return [CouncilConsultation(**{**dict(r), "results": _results(r["results"])}) for r in rows]
+
+
+async def council_totals(conn: asyncpg.Connection, council_id: int) -> CouncilTotals:
+    """Participation and quorum over all of a council's consultations."""
+    row = await conn.fetchrow(_TOTALS, council_id)
+    # _TOTALS aggregates without GROUP BY: one row, even for a council with no consultation.
+    assert row is not None
+    return CouncilTotals(**dict(row))

@@ -8,6 +8,8 @@ from typing import NamedTuple
 
 import asyncpg
 
+from survey.domain.db import connection
+
 
 class EditorHead(NamedTuple):
     """A survey's own row, as the builder shows and edits it."""
@@ -187,3 +189,18 @@ async def with_followup_address(conn: asyncpg.Connection, survey_id: int) -> Fol
         survey_id,
     )
     return None if row is None else FollowedSurvey(row["title_fr"], row["title_en"], row["address"])
+
+
+class SurveyChoice(NamedTuple):
+    id: int
+    title_fr: str
+    title_en: str
+
+
+async def choices() -> list[SurveyChoice]:
+    """Every survey's id and titles, newest first."""
+    async with connection() as conn:
+        rows = await conn.fetch(
+            "SELECT id, title_fr, title_en FROM surveys ORDER BY created_at DESC, id DESC"
+        )
+    return [SurveyChoice(**dict(r)) for r in rows]

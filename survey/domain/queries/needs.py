@@ -1,0 +1,53 @@
+"""The ``needs`` table: the needs an analysis run found, as staff reviewed them."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import asyncpg
+
+from survey.domain.db import connection
+
+
+async def survey_of(conn: asyncpg.Connection, need_id: int) -> int | None:
+    """The survey whose answers a need was found in (None: no such need)."""
+    value = await conn.fetchval(
+        "SELECT r.survey_id FROM needs n JOIN analysis_runs r ON r.id = n.run_id WHERE n.id = $1",
+        need_id,
+    )
+    return None if value is None else int(value)
+
+
+class SizedNeed(NamedTuple):
+    id: int
+    label: str  # the reviewed name, else the found one
+    survey_id: int
+    size: int  # answers in the need
+
+
+async def sized(need_id: int) -> SizedNeed | None:
+    """A need's name, survey and number of answers."""
+    async with connection() as conn:
+        row = await conn.fetchrow(
+            "SELECT n.id, coalesce(n.staff_label, n.label) AS label, r.survey_id,"
+            " (SELECT count(*) FROM need_answers a WHERE a.need_id = n.id) AS size"
+            " FROM needs n JOIN analysis_runs r ON r.id = n.run_id WHERE n.id = $1",
+            need_id,
+        )
+    return None if row is None else SizedNeed(**dict(row))
+
+
+class NamedNeed(NamedTuple):
+    id: int
+    label: str  # the reviewed name, else the found one
+    survey_id: int
+
+
+async def named(conn: asyncpg.Connection, need_id: int | None) -> NamedNeed | None:
+    """A need's name and survey (None: no such need)."""
+    row = await conn.fetchrow(
+        "SELECT n.id, coalesce(n.staff_label, n.label) AS label, r.survey_id"
+        " FROM needs n JOIN analysis_runs r ON r.id = n.run_id WHERE n.id = $1",
+        need_id,
+    )
+    return None if row is None else NamedNeed(**dict(row))
