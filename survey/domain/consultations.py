@@ -30,6 +30,9 @@ from survey.domain.councils import (
 )
 from survey.domain.db import connection
 from survey.domain.forms import FieldError
+from survey.domain.queries import consultation_options as option_rows
+from survey.domain.queries import consultations as queries
+from survey.domain.queries import council_participations as participations
 from survey.enums import ConsultationState, OptionStatus
 from survey.errors import Conflict, Forbidden, NotFound
 from survey.models.councils import AuditEntry, Consultation, ConsultationOption, Council, Member
@@ -132,15 +135,7 @@ async def get_consultation(council_id: int, consultation_id: int) -> Consultatio
 
 async def list_consultations(council_id: int) -> list[dict[str, Any]]:
     """The council's consultations with their ballot counts (one grouped query)."""
-    async with connection() as conn:
-        rows = await conn.fetch(
-            "SELECT k.id, k.title, k.method, k.state, k.published, k.opens_at, k.closes_at,"
-            " count(p.id) AS ballots FROM consultations k"
-            " LEFT JOIN council_participations p ON p.consultation_id = k.id"
-            " WHERE k.council_id = $1 GROUP BY k.id ORDER BY k.created_at DESC, k.id DESC",
-            council_id,
-        )
-    return [dict(r) for r in rows]
+    return [r._asdict() for r in await queries.with_ballot_counts(council_id)]
 
 
 async def list_options(consultation_id: int, *, approved_only: bool = True) -> list[Any]:
@@ -156,18 +151,9 @@ async def list_options(consultation_id: int, *, approved_only: bool = True) -> l
     return options
 
 
-_FOLLOW_NEEDS = """
-UPDATE consultation_options o SET title = left(coalesce(n.staff_label, n.label), $2)
-FROM needs n, consultations k
-WHERE o.consultation_id = $1 AND o.follows_need AND n.id = o.need_id
-  AND k.id = o.consultation_id AND k.state = 'draft'
-  AND o.title IS DISTINCT FROM left(coalesce(n.staff_label, n.label), $2)
-"""
-
-
 async def follow_need_names(conn: asyncpg.Connection, consultation_id: int) -> None:
     """Give a draft's options made from needs the needs' current (reviewed) names."""
-    await conn.execute(_FOLLOW_NEEDS, consultation_id, STATEMENT_MAX)
+    await option_rows.follow_need_names(conn, consultation_id, STATEMENT_MAX)
 
 
 def check_editable(consultation: Consultation, *, while_open: bool = False) -> None:
@@ -187,16 +173,8 @@ class Tally:
 
 
 async def count_participation(consultation: Consultation) -> Tally:
-    async with connection() as conn:
-        row = await conn.fetchrow(
-            "SELECT count(*) AS ballots, count(*) FILTER (WHERE channel = 'paper') AS paper,"
-            " (SELECT count(*) FROM council_members WHERE council_id = $2 AND active) AS members"
-            " FROM council_participations WHERE consultation_id = $1",
-            consultation.id,
-            consultation.council_id,
-        )
-    assert row is not None  # an aggregate query always returns its one row
-    return Tally(ballots=row["ballots"], paper=row["paper"], members=row["members"])
+    row = await participations.turnout(consultation.id, consultation.council_id)
+    return Tally(ballots=row.ballots, paper=row.paper, members=row.members)
 
 
 async def audit_log(consultation_id: int) -> list[AuditEntry]:
@@ -211,19 +189,10 @@ async def open_consultation(council_id: int, consultation_id: int, *, actor: str
     async with connection() as conn, conn.transaction():
         # The ballot opens with the needs' names of now; later renames leave it alone.
         await follow_need_names(conn, consultation.id)
-        options = await conn.fetchval(
-            "SELECT count(*) FROM consultation_options WHERE consultation_id = $1"
-            " AND status = 'approved'",
-            consultation.id,
-        )
+        options = await option_rows.approved_count(conn, consultation.id)
         if options < METHODS[consultation.method].min_options:
             raise Conflict("council.needs_options")
-        done = await conn.execute(
-            "UPDATE consultations SET state = 'open', opened_at = now() WHERE id = $1"
-            " AND state = 'draft'",
-            consultation.id,
-        )
-        if done.endswith(" 0"):
+        if not await queries.open_draft(conn, consultation.id):
             raise Conflict("council.not_draft")
         await log_event(
             conn,
@@ -241,29 +210,14 @@ async def publish_results(council_id: int, consultation_id: int, *, actor: str) 
     if consultation.state != ConsultationState.CLOSED:
         raise Conflict("council.not_closed")
     async with connection() as conn, conn.transaction():
-        await conn.execute(
-            "UPDATE consultations SET published = true, published_at = now() WHERE id = $1",
-            consultation.id,
-        )
+        await queries.publish(conn, consultation.id)
         await log_event(conn, council_id, "published", actor=actor, consultation_id=consultation.id)
 
 
 async def member_consultations(member: Member) -> list[dict[str, Any]]:
     """The member's council's consultations open now, and the published ones, with whether
     the member has voted."""
-    async with connection() as conn:
-        rows = await conn.fetch(
-            "SELECT k.id, k.title, k.description, k.method, k.state, k.published, k.closes_at,"
-            " (k.state = 'open' AND (k.opens_at IS NULL OR k.opens_at <= now())"
-            "  AND (k.closes_at IS NULL OR k.closes_at > now())) AS voting,"
-            " EXISTS (SELECT 1 FROM council_participations p WHERE p.consultation_id = k.id"
-            "         AND p.member_id = $2) AS voted"
-            " FROM consultations k WHERE k.council_id = $1"
-            " AND (k.state = 'open' OR k.published) ORDER BY k.created_at DESC, k.id DESC",
-            member.council_id,
-            member.id,
-        )
-    return [dict(r) for r in rows]
+    return [r._asdict() for r in await queries.for_member(member.council_id, member.id)]
 
 
 @dataclass(frozen=True)
@@ -341,16 +295,9 @@ async def ballot_context(member: Member, consultation_id: int) -> BallotContext:
         and (consultation.opens_at is None or consultation.opens_at <= now)
         and (consultation.closes_at is None or consultation.closes_at > now)
     )
-    async with connection() as conn:
-        voted = await conn.fetchval(
-            "SELECT EXISTS (SELECT 1 FROM council_participations WHERE consultation_id = $1"
-            " AND member_id = $2)",
-            consultation.id,
-            member.id,
-        )
     return BallotContext(
         consultation=consultation,
         options=await list_options(consultation.id),
         voting=voting,
-        voted=bool(voted),
+        voted=await participations.has_voted(member.id, consultation.id),
     )

@@ -97,3 +97,28 @@ async def imported_counts(consultation_id: int) -> ImportedCounts:
         )
     assert row is not None  # an aggregate always returns its one row
     return ImportedCounts(int(row["statements"]), int(row["voters"]))
+
+
+_FOLLOW_NEEDS = """
+UPDATE consultation_options o SET title = left(coalesce(n.staff_label, n.label), $2)
+FROM needs n, consultations k
+WHERE o.consultation_id = $1 AND o.follows_need AND n.id = o.need_id
+  AND k.id = o.consultation_id AND k.state = 'draft'
+  AND o.title IS DISTINCT FROM left(coalesce(n.staff_label, n.label), $2)
+"""
+
+
+async def follow_need_names(conn: asyncpg.Connection, consultation_id: int, limit: int) -> None:
+    """Retitle a draft's options that follow their need with the need's current name (cut
+    to ``limit`` characters); a consultation no longer a draft is left alone."""
+    await conn.execute(_FOLLOW_NEEDS, consultation_id, limit)
+
+
+async def approved_count(conn: asyncpg.Connection, consultation_id: int) -> int:
+    return int(
+        await conn.fetchval(
+            "SELECT count(*) FROM consultation_options WHERE consultation_id = $1"
+            " AND status = 'approved'",
+            consultation_id,
+        )
+    )

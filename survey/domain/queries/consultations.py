@@ -9,6 +9,8 @@ from typing import Any, NamedTuple
 
 import asyncpg
 
+from survey.domain.db import connection
+
 
 class VoteTarget(NamedTuple):
     council_id: int
@@ -227,3 +229,76 @@ async def council_totals(conn: asyncpg.Connection, council_id: int) -> CouncilTo
     # _TOTALS aggregates without GROUP BY: one row, even for a council with no consultation.
     assert row is not None
     return CouncilTotals(**dict(row))
+
+
+class ListedConsultation(NamedTuple):
+    id: int
+    title: str
+    method: str
+    state: str
+    published: bool
+    opens_at: dt.datetime | None
+    closes_at: dt.datetime | None
+    ballots: int
+
+
+async def with_ballot_counts(council_id: int) -> list[ListedConsultation]:
+    """A council's consultations with how many members took part in each, newest first."""
+    async with connection() as conn:
+        rows = await conn.fetch(
+            "SELECT k.id, k.title, k.method, k.state, k.published, k.opens_at, k.closes_at,"
+            " count(p.id) AS ballots FROM consultations k"
+            " LEFT JOIN council_participations p ON p.consultation_id = k.id"
+            " WHERE k.council_id = $1 GROUP BY k.id ORDER BY k.created_at DESC, k.id DESC",
+            council_id,
+        )
+    return [ListedConsultation(**dict(r)) for r in rows]
+
+
+async def open_draft(conn: asyncpg.Connection, consultation_id: int) -> bool:
+    """Open a draft for voting now; False when it was no longer a draft."""
+    done = await conn.execute(
+        "UPDATE consultations SET state = 'open', opened_at = now() WHERE id = $1"
+        " AND state = 'draft'",
+        consultation_id,
+    )
+    return not done.endswith(" 0")
+
+
+async def publish(conn: asyncpg.Connection, consultation_id: int) -> None:
+    """Make a consultation's results public, dated now."""
+    await conn.execute(
+        "UPDATE consultations SET published = true, published_at = now() WHERE id = $1",
+        consultation_id,
+    )
+
+
+class MemberConsultation(NamedTuple):
+    id: int
+    title: str
+    description: str
+    method: str
+    state: str
+    published: bool
+    closes_at: dt.datetime | None
+    voting: bool  # open, and now between its opening and closing moments
+    voted: bool  # the member took part
+
+
+async def for_member(council_id: int, member_id: int) -> list[MemberConsultation]:
+    """A council's open and published consultations, newest first, with whether voting is
+    possible now and whether this member took part."""
+    async with connection() as conn:
+        rows = await conn.fetch(
+            "SELECT k.id, k.title, k.description, k.method, k.state, k.published, k.closes_at,"
+            " (k.state = 'open' AND (k.opens_at IS NULL OR k.opens_at <= now())"
+            "  AND (k.closes_at IS NULL OR k.closes_at > now())) AS voting,"
+            " EXISTS (SELECT 1 FROM council_participations p WHERE p.consultation_id = k.id"
+            "         AND p.member_id = $2) AS voted"
+            " FROM consultations k WHERE k.council_id = $1"
+            " AND (k.state = 'open' OR k.published) ORDER BY k.created_at DESC, k.id DESC",
+            council_id,
+            member_id,
+        )
+    return [MemberConsultation(**dict(r)) for r in rows]
+

@@ -115,3 +115,23 @@ async def has_voted(member_id: int, consultation_id: int) -> bool:
                 consultation_id,
             )
         )
+
+
+class Turnout(NamedTuple):
+    ballots: int
+    paper: int  # of the ballots, those typed in from paper
+    members: int  # the council's active members
+
+
+async def turnout(consultation_id: int, council_id: int) -> Turnout:
+    """Ballots of a consultation so far, against its council's active members."""
+    async with connection() as conn:
+        row = await conn.fetchrow(
+            "SELECT count(*) AS ballots, count(*) FILTER (WHERE channel = 'paper') AS paper,"
+            " (SELECT count(*) FROM council_members WHERE council_id = $2 AND active) AS members"
+            " FROM council_participations WHERE consultation_id = $1",
+            consultation_id,
+            council_id,
+        )
+    assert row is not None  # an aggregate query always returns its one row
+    return Turnout(int(row["ballots"]), int(row["paper"]), int(row["members"]))

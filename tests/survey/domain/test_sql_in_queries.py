@@ -21,7 +21,6 @@ NOT_YET_MOVED = {
     "api.py",
     "api_tokens.py",
     "consultation_options.py",
-    "consultations.py",
     "crosstab.py",
     "followup.py",
     "health.py",
