@@ -3,7 +3,6 @@ from needs, edited and removed while a draft, proposed by members and moderated 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -26,6 +25,8 @@ from survey.domain.councils import (
 )
 from survey.domain.db import connection
 from survey.domain.forms import FieldError
+from survey.domain.queries import consultation_options as queries
+from survey.domain.queries import needs as need_rows
 from survey.enums import ConsultationState, OptionStatus
 from survey.errors import Conflict, NotFound, SurveyError
 from survey.models.councils import Consultation, ConsultationOption, Member
@@ -82,26 +83,20 @@ async def create_options(
     quote_list = list(quotes) if quotes is not None else [[] for _ in rows]
     created: list[int] = []
     async with connection() as conn, conn.transaction():
-        start = await conn.fetchval(
-            "SELECT coalesce(max(position) + 1, 0) FROM consultation_options"
-            " WHERE consultation_id = $1",
-            consultation.id,
-        )
+        start = await queries.next_position(conn, consultation.id)
         for offset, ((label, description, need_id), cost, quoted) in enumerate(
             zip(rows, cost_list, quote_list, strict=True)
         ):
             created.append(
-                await conn.fetchval(
-                    "INSERT INTO consultation_options (consultation_id, position, title,"
-                    " description, cost, need_id, quotes, follows_need) VALUES ($1, $2, $3, $4,"
-                    " $5, $6, $7::jsonb, $6::int IS NOT NULL) RETURNING id",
+                await queries.insert(
+                    conn,
                     consultation.id,
                     start + offset,
                     label[:STATEMENT_MAX],
                     description,
                     cost,
                     need_id,
-                    json.dumps([mask_personal_data(q) for q in quoted], ensure_ascii=False),
+                    [mask_personal_data(q) for q in quoted],
                 )
             )
         await log_event(
@@ -135,13 +130,7 @@ async def need_name(option: ConsultationOption) -> str | None:
     """The current (reviewed) name of the need an option came from, if it still exists."""
     if option.need_id is None:
         return None
-    async with connection() as conn:
-        name: str | None = await conn.fetchval(
-            "SELECT left(coalesce(staff_label, label), $2) FROM needs WHERE id = $1",
-            option.need_id,
-            STATEMENT_MAX,
-        )
-        return name
+    return await need_rows.current_name(option.need_id, STATEMENT_MAX)
 
 
 async def update_option(
@@ -179,15 +168,14 @@ async def update_option(
     quotes = [q for i, q in enumerate(option.quotes) if i in kept]
     followed = await need_name(option)
     async with connection() as conn, conn.transaction():
-        await conn.execute(
-            "UPDATE consultation_options SET title = $2, description = $3, cost = $4,"
-            " quotes = $5::jsonb, follows_need = $6 WHERE id = $1",
+        await queries.update(
+            conn,
             option.id,
             title,
             description,
             cost,
-            json.dumps(quotes, ensure_ascii=False),
-            followed is not None and title == followed,
+            quotes,
+            follows_need=followed is not None and title == followed,
         )
         await log_event(
             conn,
@@ -207,7 +195,7 @@ async def remove_option(
     check_editable(consultation)
     option = await get_option(council_id, consultation_id, option_id)
     async with connection() as conn, conn.transaction():
-        await conn.execute("DELETE FROM consultation_options WHERE id = $1", option.id)
+        await queries.delete(conn, option.id)
         await log_event(
             conn,
             council_id,
@@ -236,14 +224,7 @@ async def propose_statement(member: Member, consultation_id: int, text: str) -> 
     if len(text) > STATEMENT_MAX:
         raise InvalidForm({"statement": error("council.too_long", max=STATEMENT_MAX)})
     async with connection() as conn, conn.transaction():
-        await conn.execute(
-            "INSERT INTO consultation_options (consultation_id, position, title, status,"
-            " proposed_by_id) SELECT $1, coalesce(max(position) + 1, 0), $2, 'pending', $3"
-            " FROM consultation_options WHERE consultation_id = $1",
-            consultation.id,
-            text,
-            member.id,
-        )
+        await queries.insert_pending(conn, consultation.id, text, member.id)
 
 
 async def moderate_statement(
@@ -254,14 +235,7 @@ async def moderate_statement(
     check_editable(consultation, while_open=True)
     status = OptionStatus.APPROVED if approve else OptionStatus.REJECTED
     async with connection() as conn, conn.transaction():
-        done = await conn.execute(
-            "UPDATE consultation_options SET status = $3 WHERE id = $1 AND consultation_id = $2"
-            " AND status = 'pending'",
-            option_id,
-            consultation.id,
-            str(status),
-        )
-        if done.endswith(" 0"):
+        if not await queries.moderate(conn, option_id, consultation.id, str(status)):
             raise NotFound("council.option_not_found")
         await log_event(
             conn,

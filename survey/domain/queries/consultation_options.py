@@ -122,3 +122,97 @@ async def approved_count(conn: asyncpg.Connection, consultation_id: int) -> int:
             consultation_id,
         )
     )
+
+
+async def next_position(conn: asyncpg.Connection, consultation_id: int) -> int:
+    """The position after a consultation's last option (0 for the first)."""
+    return int(
+        await conn.fetchval(
+            "SELECT coalesce(max(position) + 1, 0) FROM consultation_options"
+            " WHERE consultation_id = $1",
+            consultation_id,
+        )
+    )
+
+
+async def insert(
+    conn: asyncpg.Connection,
+    consultation_id: int,
+    position: int,
+    title: str,
+    description: str,
+    cost: float | None,
+    need_id: int | None,
+    quotes: Sequence[str],
+) -> int:
+    """Add an approved option (one made from a need follows the need's name); its id."""
+    return int(
+        await conn.fetchval(
+            "INSERT INTO consultation_options (consultation_id, position, title,"
+            " description, cost, need_id, quotes, follows_need) VALUES ($1, $2, $3, $4,"
+            " $5, $6, $7::jsonb, $6::int IS NOT NULL) RETURNING id",
+            consultation_id,
+            position,
+            title,
+            description,
+            cost,
+            need_id,
+            json.dumps(list(quotes), ensure_ascii=False),
+        )
+    )
+
+
+async def update(
+    conn: asyncpg.Connection,
+    option_id: int,
+    title: str,
+    description: str,
+    cost: float | None,
+    quotes: Sequence[str],
+    *,
+    follows_need: bool,
+) -> None:
+    await conn.execute(
+        "UPDATE consultation_options SET title = $2, description = $3, cost = $4,"
+        " quotes = $5::jsonb, follows_need = $6 WHERE id = $1",
+        option_id,
+        title,
+        description,
+        cost,
+        json.dumps(list(quotes), ensure_ascii=False),
+        follows_need,
+    )
+
+
+async def delete(conn: asyncpg.Connection, option_id: int) -> None:
+    await conn.execute("DELETE FROM consultation_options WHERE id = $1", option_id)
+
+
+async def insert_pending(
+    conn: asyncpg.Connection, consultation_id: int, title: str, member_id: int
+) -> None:
+    """Add a member's statement after the consultation's last option, waiting for
+    moderation."""
+    await conn.execute(
+        "INSERT INTO consultation_options (consultation_id, position, title, status,"
+        " proposed_by_id) SELECT $1, coalesce(max(position) + 1, 0), $2, 'pending', $3"
+        " FROM consultation_options WHERE consultation_id = $1",
+        consultation_id,
+        title,
+        member_id,
+    )
+
+
+async def moderate(
+    conn: asyncpg.Connection, option_id: int, consultation_id: int, status: str
+) -> bool:
+    """Give a pending option of this consultation its ``status``; False when there was no
+    such pending option."""
+    done = await conn.execute(
+        "UPDATE consultation_options SET status = $3 WHERE id = $1 AND consultation_id = $2"
+        " AND status = 'pending'",
+        option_id,
+        consultation_id,
+        status,
+    )
+    return not done.endswith(" 0")

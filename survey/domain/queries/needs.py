@@ -51,3 +51,15 @@ async def named(conn: asyncpg.Connection, need_id: int | None) -> NamedNeed | No
         need_id,
     )
     return None if row is None else NamedNeed(**dict(row))
+
+
+async def current_name(need_id: int, limit: int) -> str | None:
+    """A need's reviewed name, else its found one, cut to ``limit`` characters (None: the
+    need is gone)."""
+    async with connection() as conn:
+        name = await conn.fetchval(
+            "SELECT left(coalesce(staff_label, label), $2) FROM needs WHERE id = $1",
+            need_id,
+            limit,
+        )
+    return None if name is None else str(name)

@@ -20,7 +20,6 @@ NOT_YET_MOVED = {
     "actors_offers.py",
     "api.py",
     "api_tokens.py",
-    "consultation_options.py",
     "crosstab.py",
     "followup.py",
     "health.py",
