@@ -10,10 +10,7 @@ also told which needs it fed, and what became of them.
 from __future__ import annotations
 
 import datetime as dt
-import json
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from survey.domain.dashboard_filters import Filters
@@ -21,6 +18,9 @@ from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef, get_definition
 from survey.domain.needs_report import NeedsReport, latest_needs
 from survey.domain.outcomes import Outcome, outcome_of
+from survey.domain.queries import actions as action_rows
+from survey.domain.queries import consultations as consultation_rows
+from survey.domain.queries import needs as need_rows
 from survey.domain.reports import Decision, survey_decisions
 from survey.enums import SurveyStatus
 from survey.errors import NotFound
@@ -112,32 +112,19 @@ async def set_followup(
     return await followup_settings(definition.id)
 
 
-_ACTIONS = """
-SELECT a.title, a.status, a.responsible, a.due_date, a.updated_at,
-       coalesce(n.staff_label, n.label) AS need, a.need_id
-FROM actions a LEFT JOIN needs n ON n.id = a.need_id
-WHERE a.survey_id = $1
-ORDER BY array_position(ARRAY['doing', 'todo', 'done', 'dropped'], a.status::text),
-         a.due_date NULLS LAST, a.id
-"""
-
-
-def _action(row: Mapping[str, Any], since: dt.date | None, time_zone: ZoneInfo) -> FollowupAction:
-    updated_on = row["updated_at"].astimezone(time_zone).date()
+def _action(
+    row: action_rows.FollowedAction, since: dt.date | None, time_zone: ZoneInfo
+) -> FollowupAction:
+    updated_on = row.updated_at.astimezone(time_zone).date()
     return FollowupAction(
-        row["title"],
-        str(row["status"]),
-        row["responsible"],
-        row["due_date"],
+        row.title,
+        row.status,
+        row.responsible,
+        row.due_date,
         updated_on,
-        row["need"],
+        row.need,
         since is not None and updated_on >= since,
     )
-
-
-async def _actions(survey_id: int) -> list[dict[str, Any]]:
-    async with connection() as conn:
-        return [dict(r) for r in await conn.fetch(_ACTIONS, survey_id)]
 
 
 async def build_followup(
@@ -164,7 +151,9 @@ async def build_followup(
         decisions = tuple(await survey_decisions(definition.id, published_only=True))
     actions: tuple[FollowupAction, ...] = ()
     if settings.shows("actions"):
-        actions = tuple(_action(r, since, time_zone) for r in await _actions(definition.id))
+        actions = tuple(
+            _action(r, since, time_zone) for r in await action_rows.for_followup(definition.id)
+        )
     new_decisions = 0
     if since is not None:
         new_decisions = sum(
@@ -185,25 +174,6 @@ async def build_followup(
     )
 
 
-_TRAIL_NEEDS = """
-SELECT DISTINCT ON (n.id) n.id, coalesce(n.staff_label, n.label) AS need
-FROM need_answers na
-JOIN needs n ON n.id = na.need_id
-JOIN analysis_runs ar ON ar.id = na.run_id
-WHERE na.response_id = $1 AND n.is_need AND ar.id = (
-    SELECT r2.id FROM analysis_runs r2 WHERE r2.survey_id = ar.survey_id
-    AND r2.question_code = ar.question_code AND r2.state = 'done'
-    ORDER BY r2.finished_at DESC NULLS LAST, r2.id DESC LIMIT 1)
-ORDER BY n.id
-"""
-_TRAIL_DECISIONS = """
-SELECT DISTINCT c.id, c.title, c.results, c.state, o.need_id
-FROM consultation_options o JOIN consultations c ON c.id = o.consultation_id
-WHERE o.need_id = ANY($1::int[]) AND c.published AND c.state = 'closed'
-ORDER BY c.id
-"""
-
-
 async def answer_trail(
     survey_id: int, response_id: int, *, time_zone: ZoneInfo
 ) -> tuple[NeedTrail, ...] | None:
@@ -215,17 +185,17 @@ async def answer_trail(
     if not settings.published or not settings.shows("needs"):
         return None
     async with connection() as conn:
-        needs = await conn.fetch(_TRAIL_NEEDS, response_id)
-        ids = [n["id"] for n in needs]
-        decisions = await conn.fetch(_TRAIL_DECISIONS, ids) if ids else []
-    actions = await _actions(survey_id) if settings.shows("actions") else []
+        needs = await need_rows.fed_by_response(conn, response_id)
+        ids = [n.id for n in needs]
+        decisions = await consultation_rows.published_for_needs(conn, ids) if ids else []
+    actions = await action_rows.for_followup(survey_id) if settings.shows("actions") else []
     trail = []
     for n in needs:
         taken = tuple(
-            (d["title"], outcome_of(json.loads(d["results"]) if d["results"] else None))
+            (d.title, outcome_of(d.results))
             for d in decisions
-            if d["need_id"] == n["id"] and settings.shows("decisions")
+            if d.need_id == n.id and settings.shows("decisions")
         )
-        done = tuple(_action(a, None, time_zone) for a in actions if a["need_id"] == n["id"])
-        trail.append(NeedTrail(n["need"], taken, done))
+        done = tuple(_action(a, None, time_zone) for a in actions if a.need_id == n.id)
+        trail.append(NeedTrail(n.need, taken, done))
     return tuple(trail)

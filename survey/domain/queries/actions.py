@@ -154,3 +154,32 @@ async def counts_for_council(conn: asyncpg.Connection, council_id: int) -> dict[
         council_id,
     )
     return {r["status"]: int(r["n"]) for r in rows}
+
+
+class FollowedAction(NamedTuple):
+    """An action as the public follow-up page tells it, with the need it answers."""
+
+    title: str
+    status: str
+    responsible: str
+    due_date: dt.date | None
+    updated_at: dt.datetime
+    need: str | None  # the need's reviewed name, else its found one
+    need_id: int | None
+
+
+_FOLLOWED = """
+SELECT a.title, a.status, a.responsible, a.due_date, a.updated_at,
+       coalesce(n.staff_label, n.label) AS need, a.need_id
+FROM actions a LEFT JOIN needs n ON n.id = a.need_id
+WHERE a.survey_id = $1
+ORDER BY array_position(ARRAY['doing', 'todo', 'done', 'dropped'], a.status::text),
+         a.due_date NULLS LAST, a.id
+"""
+
+
+async def for_followup(survey_id: int) -> list[FollowedAction]:
+    """A survey's actions, those under way first, then by due date."""
+    async with connection() as conn:
+        rows = await conn.fetch(_FOLLOWED, survey_id)
+    return [FollowedAction(**dict(r)) for r in rows]

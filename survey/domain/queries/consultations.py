@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -302,3 +303,28 @@ async def for_member(council_id: int, member_id: int) -> list[MemberConsultation
         )
     return [MemberConsultation(**dict(r)) for r in rows]
 
+
+class NeedDecision(NamedTuple):
+    """A published, closed consultation with an option made from the need ``need_id``."""
+
+    id: int
+    title: str
+    results: dict[str, Any] | None
+    state: str
+    need_id: int
+
+
+_FOR_NEEDS = """
+SELECT DISTINCT c.id, c.title, c.results, c.state, o.need_id
+FROM consultation_options o JOIN consultations c ON c.id = o.consultation_id
+WHERE o.need_id = ANY($1::int[]) AND c.published AND c.state = 'closed'
+ORDER BY c.id
+"""
+
+
+async def published_for_needs(
+    conn: asyncpg.Connection, need_ids: Sequence[int]
+) -> list[NeedDecision]:
+    """The published decisions on these needs, once a need and consultation."""
+    rows = await conn.fetch(_FOR_NEEDS, list(need_ids))
+    return [NeedDecision(**{**dict(r), "results": _results(r["results"])}) for r in rows]

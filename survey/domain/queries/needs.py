@@ -63,3 +63,28 @@ async def current_name(need_id: int, limit: int) -> str | None:
             limit,
         )
     return None if name is None else str(name)
+
+
+class FedNeed(NamedTuple):
+    id: int
+    need: str  # the reviewed name, else the found one
+
+
+_FED_BY = """
+SELECT DISTINCT ON (n.id) n.id, coalesce(n.staff_label, n.label) AS need
+FROM need_answers na
+JOIN needs n ON n.id = na.need_id
+JOIN analysis_runs ar ON ar.id = na.run_id
+WHERE na.response_id = $1 AND n.is_need AND ar.id = (
+    SELECT r2.id FROM analysis_runs r2 WHERE r2.survey_id = ar.survey_id
+    AND r2.question_code = ar.question_code AND r2.state = 'done'
+    ORDER BY r2.finished_at DESC NULLS LAST, r2.id DESC LIMIT 1)
+ORDER BY n.id
+"""
+
+
+async def fed_by_response(conn: asyncpg.Connection, response_id: int) -> list[FedNeed]:
+    """The needs one response's answers landed in, in the latest finished run of each
+    question (answers left unclassified, and needs marked "not a need", are left out)."""
+    rows = await conn.fetch(_FED_BY, response_id)
+    return [FedNeed(int(r["id"]), r["need"]) for r in rows]

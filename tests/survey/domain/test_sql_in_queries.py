@@ -21,7 +21,6 @@ NOT_YET_MOVED = {
     "api.py",
     "api_tokens.py",
     "crosstab.py",
-    "followup.py",
     "health.py",
     "mail.py",
     "needs.py",
