@@ -8,7 +8,6 @@ quotes and labels, options named after needs) are masked as on the dashboard.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -17,10 +16,10 @@ import asyncpg
 from analysis.masking import mask_personal_data
 from survey.domain.actions import SurveyAction, survey_actions
 from survey.domain.dashboard_filters import Filters, breakdown_codes
-from survey.domain.db import connection
 from survey.domain.definitions import QuestionDef, SurveyDef, forget, get_definition
 from survey.domain.needs_report import NeedsReport, latest_needs
 from survey.domain.outcomes import Outcome, outcome_of
+from survey.domain.queries import consultations as consultation_rows
 from survey.domain.question_summaries import Bar, summarise
 from survey.domain.small_groups import hide_small
 from survey.domain.tallies import count_answers
@@ -71,60 +70,33 @@ class Report:
         return self.responses is None or self.responses < self.threshold
 
 
-# A consultation is on a survey when some of its options came from the survey's needs, or
-# when its council was drawn by lot among the survey's volunteers (statements included).
-_DECISIONS = """
-SELECT c.id, c.title, c.state, c.closed_at, c.published, c.results
-FROM consultations c
-WHERE ($2 OR c.published) AND (
-  EXISTS (SELECT 1 FROM consultation_options o JOIN needs n ON n.id = o.need_id
-          JOIN analysis_runs ar ON ar.id = n.run_id
-          WHERE o.consultation_id = c.id AND ar.survey_id = $1)
-  OR EXISTS (SELECT 1 FROM sortition_draws d WHERE d.council_id = c.council_id
-             AND d.survey_id = $1))
-ORDER BY c.closed_at DESC NULLS LAST, c.id DESC
-"""
-_DECISION_OPTIONS = """
-SELECT o.consultation_id, o.title, o.need_id, coalesce(n.staff_label, n.label) AS need
-FROM consultation_options o LEFT JOIN needs n ON n.id = o.need_id
-WHERE o.consultation_id = ANY($1::int[]) AND o.status = 'approved'
-ORDER BY o.consultation_id, o.position, o.id
-"""
-
-
 async def survey_decisions(survey_id: int, *, published_only: bool = False) -> list[Decision]:
     """Consultations on this survey, latest first, each with its outcome once closed (empty
     if councils are not set up)."""
     try:
-        async with connection() as conn:
-            rows = await conn.fetch(_DECISIONS, survey_id, not published_only)
-            options = await conn.fetch(_DECISION_OPTIONS, [r["id"] for r in rows])
+        rows = await consultation_rows.on_survey(survey_id, unpublished=not published_only)
     except (asyncpg.UndefinedTableError, asyncpg.UndefinedColumnError):
         return []
-    by_consultation: dict[int, list[asyncpg.Record]] = {}
-    for o in options:
-        by_consultation.setdefault(o["consultation_id"], []).append(o)
     decisions = []
     for r in rows:
-        items = by_consultation.get(r["id"], [])
-        results = json.loads(r["results"]) if r["results"] else None
+        results = r.results
         # Option titles and need names may hold residents' words: masked like every display.
         titles = [mask_personal_data(o["title"]) for o in results["options"]] if results else None
         decisions.append(
             Decision(
-                r["title"],
-                r["state"],
-                r["closed_at"],
-                r["published"],
+                r.title,
+                r.state,
+                r.closed_at,
+                r.published,
                 tuple(
-                    (mask_personal_data(i["title"]), mask_personal_data(i["need"] or "") or None)
-                    for i in items
+                    (mask_personal_data(i.title), mask_personal_data(i.need or "") or None)
+                    for i in r.options
                 ),
-                outcome_of(results, titles) if r["state"] == "closed" else None,
+                outcome_of(results, titles) if r.state == "closed" else None,
                 {
-                    i["need_id"]: mask_personal_data(i["need"] or "")
-                    for i in items
-                    if i["need_id"] is not None
+                    i.need_id: mask_personal_data(i.need or "")
+                    for i in r.options
+                    if i.need_id is not None
                 },
             )
         )

@@ -328,3 +328,67 @@ async def published_for_needs(
     """The published decisions on these needs, once a need and consultation."""
     rows = await conn.fetch(_FOR_NEEDS, list(need_ids))
     return [NeedDecision(**{**dict(r), "results": _results(r["results"])}) for r in rows]
+
+
+class DecisionOption(NamedTuple):
+    title: str
+    need_id: int | None
+    need: str | None  # the need's reviewed name, else its found one
+
+
+class SurveyDecision(NamedTuple):
+    """A consultation on a survey, with its approved options in ballot order."""
+
+    id: int
+    title: str
+    state: str
+    closed_at: dt.datetime | None
+    published: bool
+    results: dict[str, Any] | None
+    options: tuple[DecisionOption, ...]
+
+
+# A consultation is on a survey when some of its options came from the survey's needs, or
+# when its council was drawn by lot among the survey's volunteers (statements included).
+_ON_SURVEY = """
+SELECT c.id, c.title, c.state, c.closed_at, c.published, c.results
+FROM consultations c
+WHERE ($2 OR c.published) AND (
+  EXISTS (SELECT 1 FROM consultation_options o JOIN needs n ON n.id = o.need_id
+          JOIN analysis_runs ar ON ar.id = n.run_id
+          WHERE o.consultation_id = c.id AND ar.survey_id = $1)
+  OR EXISTS (SELECT 1 FROM sortition_draws d WHERE d.council_id = c.council_id
+             AND d.survey_id = $1))
+ORDER BY c.closed_at DESC NULLS LAST, c.id DESC
+"""
+_ON_SURVEY_OPTIONS = """
+SELECT o.consultation_id, o.title, o.need_id, coalesce(n.staff_label, n.label) AS need
+FROM consultation_options o LEFT JOIN needs n ON n.id = o.need_id
+WHERE o.consultation_id = ANY($1::int[]) AND o.status = 'approved'
+ORDER BY o.consultation_id, o.position, o.id
+"""
+
+
+async def on_survey(survey_id: int, *, unpublished: bool) -> list[SurveyDecision]:
+    """The consultations on a survey (the ``unpublished`` ones too, if asked), latest closed
+    first, each with its approved options: two reads on one connection."""
+    async with connection() as conn:
+        rows = await conn.fetch(_ON_SURVEY, survey_id, unpublished)
+        options = await conn.fetch(_ON_SURVEY_OPTIONS, [r["id"] for r in rows])
+    by_consultation: dict[int, list[DecisionOption]] = {}
+    for o in options:
+        by_consultation.setdefault(o["consultation_id"], []).append(
+            DecisionOption(o["title"], o["need_id"], o["need"])
+        )
+    return [
+        SurveyDecision(
+            int(r["id"]),
+            r["title"],
+            r["state"],
+            r["closed_at"],
+            r["published"],
+            _results(r["results"]),
+            tuple(by_consultation.get(r["id"], ())),
+        )
+        for r in rows
+    ]

@@ -29,7 +29,6 @@ NOT_YET_MOVED = {
     "needs_report.py",
     "paper.py",
     "privacy.py",
-    "reports.py",
     "response_import.py",
     "responses.py",
     "tallies.py",
