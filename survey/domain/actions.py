@@ -1,8 +1,9 @@
 """The action list and the council dashboard: staff close the loop from needs and decisions.
 
-Form validation returns keyed errors per field (``InvalidAction``) so pages show each message
-next to its field. Counting and grouping are done by PostgreSQL; the winners of a closed
-consultation are read from its frozen results, never recounted.
+An action is written from a typed ``ActionDraft``; its checks return keyed errors per
+attribute (``InvalidAction``) so pages show each message next to its field. Counting and
+grouping are done by PostgreSQL; the winners of a closed consultation are read from its
+frozen results, never recounted.
 """
 
 from __future__ import annotations
@@ -19,14 +20,7 @@ from survey.domain.queries import actions as queries
 from survey.domain.queries import consultations as consultation_rows
 from survey.domain.queries import needs as need_rows
 from survey.domain.queries import surveys as survey_rows
-from survey.domain.staff_forms import (
-    ID,
-    InvalidFields,
-    field_error,
-    optional_id,
-    parse_day,
-    trimmed,
-)
+from survey.domain.staff_forms import ID, InvalidFields, field_error
 from survey.enums import ActionStatus
 from survey.errors import NotFound
 from survey.models.actions import Action
@@ -36,52 +30,79 @@ TITLE_MAX = 200
 RESPONSIBLE_MAX = 200
 TEXT_MAX = 5000
 STATUSES = tuple(ActionStatus)
-# The fields of the action form, in the order of the page (for the error summary).
-FIELDS = ("title", "decision", "responsible", "status", "due_date", "survey", "notes")
 
 
 class InvalidAction(InvalidFields):
-    """Some fields of the action form are invalid; ``errors`` maps field → error."""
+    """Some values of an action are invalid; ``errors`` maps the ``ActionDraft`` attribute
+    (``title``, ``survey_id``...) to its error."""
 
     summary_key = "actions.form_errors"
 
 
-def _text(form: Mapping[str, str], name: str, errors: dict[str, FieldError], *, limit: int) -> str:
-    return trimmed(form, name, errors, limit=limit, too_long="actions.too_long")
+@dataclass(frozen=True)
+class Unread:
+    """What was typed where a value was expected that could not be read from it (a day, an
+    id): an error for its field, not a blank."""
+
+    text: str
 
 
-async def _clean(form: Mapping[str, str]) -> dict[str, Any]:
-    """Validated column values from the action form, or ``InvalidAction``."""
+@dataclass(frozen=True)
+class ActionDraft:
+    """An action as staff describe it; texts as typed (blanks around them are dropped).
+
+    ``status`` is None when what was chosen is not one of ``STATUSES``. ``need_id`` and
+    ``consultation_id`` are the links an action carries from the need or decision it came
+    from: None when there is none, and a link to a row that is gone is dropped."""
+
+    title: str
+    status: ActionStatus | None = ActionStatus.TODO
+    decision: str = ""
+    responsible: str = ""
+    notes: str = ""
+    due_date: dt.date | Unread | None = None
+    survey_id: int | Unread | None = None
+    need_id: int | None = None
+    consultation_id: int | None = None
+
+
+def _text(value: str, name: str, errors: dict[str, FieldError], *, limit: int) -> str:
+    value = value.strip()
+    if len(value) > limit:
+        errors[name] = field_error("actions.too_long", max=limit)
+    return value
+
+
+async def _clean(draft: ActionDraft) -> dict[str, Any]:
+    """The column values of a draft, or ``InvalidAction`` with every error at once."""
     errors: dict[str, FieldError] = {}
     values: dict[str, Any] = {
-        "title": _text(form, "title", errors, limit=TITLE_MAX),
-        "decision": _text(form, "decision", errors, limit=TEXT_MAX),
-        "responsible": _text(form, "responsible", errors, limit=RESPONSIBLE_MAX),
-        "notes": _text(form, "notes", errors, limit=TEXT_MAX),
+        "title": _text(draft.title, "title", errors, limit=TITLE_MAX),
+        "decision": _text(draft.decision, "decision", errors, limit=TEXT_MAX),
+        "responsible": _text(draft.responsible, "responsible", errors, limit=RESPONSIBLE_MAX),
+        "notes": _text(draft.notes, "notes", errors, limit=TEXT_MAX),
     }
     if not values["title"] and "title" not in errors:
         errors["title"] = field_error("actions.required")
-    status = form.get("status", "").strip()
-    if status not in STATUSES:
+    if draft.status is None:
         errors["status"] = field_error("actions.bad_status")
-    values["status"] = status
-    due = form.get("due_date", "").strip()
+    values["status"] = draft.status
     values["due_date"] = None
-    if due:
-        try:
-            values["due_date"] = parse_day(due)
-        except ValueError:
-            errors["due_date"] = field_error("actions.bad_date")
-    survey_text = form.get("survey", "").strip()
-    values["survey_id"] = optional_id(form, "survey")
-    values["need_id"] = optional_id(form, "need_id")
-    values["consultation_id"] = optional_id(form, "consultation_id")
+    if isinstance(draft.due_date, Unread):
+        errors["due_date"] = field_error("actions.bad_date")
+    else:
+        values["due_date"] = draft.due_date
+    survey_id = draft.survey_id
+    values["survey_id"] = survey_id if isinstance(survey_id, int) else None
+    values["need_id"] = draft.need_id
+    values["consultation_id"] = draft.consultation_id
     found = await queries.links_exist(
         values["survey_id"], values["need_id"], values["consultation_id"]
     )
-    if survey_text and not found.survey:
-        errors["survey"] = field_error("actions.bad_survey")
-    # Links carried by hidden fields: a stale or forged one is dropped, not shown as an error.
+    if survey_id is not None and not found.survey:
+        errors["survey_id"] = field_error("actions.bad_survey")
+    # Links carried from where the action came: a stale or forged one is dropped, not shown
+    # as an error.
     if not found.need:
         values["need_id"] = None
     if not found.consultation:
@@ -91,9 +112,9 @@ async def _clean(form: Mapping[str, str]) -> dict[str, Any]:
     return values
 
 
-async def create_action(form: Mapping[str, str]) -> Action:
-    """Add an action to the list from its form."""
-    return await Action.create(**await _clean(form))
+async def create_action(draft: ActionDraft) -> Action:
+    """Add an action to the list."""
+    return await Action.create(**await _clean(draft))
 
 
 async def get_action(action_id: int) -> Action:
@@ -103,10 +124,10 @@ async def get_action(action_id: int) -> Action:
     return action
 
 
-async def update_action(action_id: int, form: Mapping[str, str]) -> Action:
-    """Save the edited form of an existing action."""
+async def update_action(action_id: int, draft: ActionDraft) -> Action:
+    """Save an existing action as edited."""
     action = await get_action(action_id)
-    action.update_from_dict(await _clean(form))
+    action.update_from_dict(await _clean(draft))
     await action.save()
     return action
 
@@ -252,10 +273,8 @@ class ActionPage:
     need: dict[str, Any] | None
 
 
-async def action_page(form: Mapping[str, str]) -> ActionPage:
+async def action_page(*, consultation_id: int | None, need_id: int | None) -> ActionPage:
     """Choices for the form and the decision and need it links to, if any."""
-    consultation_id = optional_id(form, "consultation_id")
-    need_id = optional_id(form, "need_id")
     async with connection() as conn:
         consultation = await consultation_rows.with_council(conn, consultation_id)
         need = await need_rows.named(conn, need_id)

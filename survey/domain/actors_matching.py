@@ -16,13 +16,13 @@ from typing import Any, TypedDict
 
 from analysis.matching import OfferMatcher
 from analysis.text import normalise
-from survey.domain.actions import create_action
+from survey.domain.actions import ActionDraft, create_action
 from survey.domain.actors import actor_row
 from survey.domain.actors_offers import KindOffer, kinds_answering
 from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef
 from survey.domain.needs import NeedView, needs_of_run
-from survey.enums import LinkState, QuestionKind
+from survey.enums import ActionStatus, LinkState, QuestionKind
 from survey.errors import NotFound, SurveyError
 from survey.i18n import translate
 from survey.models.actors import Actor, ActorNeedLink
@@ -225,14 +225,14 @@ async def action_from_link(definition: SurveyDef, link_id: int) -> int:
     if link.action_id is not None:
         return link.action_id
     action = await create_action(
-        {
-            "title": f"{link.need_label} – {link.actor.name}"[:200],
-            "decision": link.reason,
-            "responsible": link.actor.name[:200],
-            "status": "todo",
-            "survey": str(definition.id),
-            "need_id": str(link.need_id or ""),
-        }
+        ActionDraft(
+            title=f"{link.need_label} – {link.actor.name}"[:200],
+            decision=link.reason,
+            responsible=link.actor.name[:200],
+            status=ActionStatus.TODO,
+            survey_id=definition.id,
+            need_id=link.need_id or None,
+        )
     )
     link.action_id = action.id
     await link.save(update_fields=["action_id"])

@@ -3,6 +3,7 @@ staff pages that work without JavaScript."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from starlette.requests import Request
@@ -10,9 +11,10 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from survey.domain.actions import (
-    FIELDS,
     STATUSES,
+    ActionDraft,
     InvalidAction,
+    Unread,
     action_form,
     action_page,
     council_dashboard,
@@ -24,11 +26,61 @@ from survey.domain.actions import (
     update_action,
 )
 from survey.domain.forms import FieldError
+from survey.domain.staff_forms import ID, parse_day
+from survey.enums import ActionStatus
 from survey.web.common import STAFF, access, path_id, read_form, redirect, render
+
+# The fields of the action form, in the order of the page (for the error summary).
+FIELDS = ("title", "decision", "responsible", "status", "due_date", "survey", "notes")
+# The draft's attributes that the form names otherwise.
+_FIELD_OF = {"survey_id": "survey"}
 
 
 def _fields(form: Any) -> dict[str, str]:
     return {k: str(v) for k, v in form.items() if k != "csrf"}
+
+
+def _id(text: str) -> int | None:
+    text = text.strip()
+    return int(text) if ID.match(text) else None
+
+
+def _survey(text: str) -> int | Unread | None:
+    text = text.strip()
+    if not text:
+        return None
+    return int(text) if ID.match(text) else Unread(text)
+
+
+def _day(text: str) -> dt.date | Unread | None:
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        return parse_day(text)
+    except ValueError:
+        return Unread(text)
+
+
+def _draft(form: dict[str, str]) -> ActionDraft:
+    """The action form as a draft: what could not be read is kept as ``Unread``, for the
+    domain to say so next to its field."""
+    status = form.get("status", "").strip()
+    return ActionDraft(
+        title=form.get("title", ""),
+        status=ActionStatus(status) if status in STATUSES else None,
+        decision=form.get("decision", ""),
+        responsible=form.get("responsible", ""),
+        notes=form.get("notes", ""),
+        due_date=_day(form.get("due_date", "")),
+        survey_id=_survey(form.get("survey", "")),
+        need_id=_id(form.get("need_id", "")),
+        consultation_id=_id(form.get("consultation_id", "")),
+    )
+
+
+def _field_errors(exc: InvalidAction) -> dict[str, FieldError]:
+    return {_FIELD_OF.get(name, name): error for name, error in exc.errors.items()}
 
 
 async def _form_page(
@@ -46,7 +98,10 @@ async def _form_page(
         form=form,
         errors=errors or {},
         action_id=action_id,
-        page=await action_page(form),
+        page=await action_page(
+            consultation_id=_id(form.get("consultation_id", "")),
+            need_id=_id(form.get("need_id", "")),
+        ),
         statuses=STATUSES,
         fields=FIELDS,
     )
@@ -73,9 +128,9 @@ async def action_new(request: Request) -> Response:
 async def action_create(request: Request) -> Response:
     form = _fields(await read_form(request))
     try:
-        action = await create_action(form)
+        action = await create_action(_draft(form))
     except InvalidAction as exc:
-        return await _form_page(request, form, errors=exc.errors, status=422)
+        return await _form_page(request, form, errors=_field_errors(exc), status=422)
     return redirect(f"/staff/actions?saved={action.id}#a-{action.id}")
 
 
@@ -90,9 +145,10 @@ async def action_update(request: Request) -> Response:
     form = _fields(await read_form(request))
     action_id = path_id(request, "id")
     try:
-        await update_action(action_id, form)
+        await update_action(action_id, _draft(form))
     except InvalidAction as exc:
-        return await _form_page(request, form, action_id=action_id, errors=exc.errors, status=422)
+        errors = _field_errors(exc)
+        return await _form_page(request, form, action_id=action_id, errors=errors, status=422)
     return redirect(f"/staff/actions?saved={action_id}#a-{action_id}")
 
 

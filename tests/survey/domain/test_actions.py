@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import re
 
 import httpx
 import pytest
 
-from survey.domain.actions import survey_actions, winners
+from survey.domain.actions import (
+    ActionDraft,
+    InvalidAction,
+    Unread,
+    action_page,
+    create_action,
+    survey_actions,
+    update_action,
+    winners,
+)
 from survey.domain.consultations import open_consultation
 from survey.domain.council_ballots import record_paper_ballot
 from survey.domain.council_results import close_consultation
 from survey.domain.councils import NewMember, add_member
 from survey.domain.db import connection
+from survey.enums import ActionStatus
+from survey.errors import NotFound
 from survey.models.actions import Action
 from survey.models.needs import AnalysisRun, Need
 from tests.factories import make_survey
@@ -449,3 +461,108 @@ async def test_action_from_a_need_starts_on_its_needs_analysis_page(
     )
     assert 'id="need-action"' not in discarded.text
     assert (await client.get("/staff/actions/new?need=999999999")).status_code == 404
+
+
+async def test_action_create_unknown_survey_is_shown_next_to_its_field(
+    client: httpx.AsyncClient,
+) -> None:
+    await staff_client(client)
+    await client.get("/staff/actions?lang=en")
+    before = await Action.all().count()
+    response = await post_form(
+        client,
+        "/staff/actions",
+        action_fields(await csrf(client), survey="999999999", responsible="Voirie"),
+    )
+    assert response.status_code == 422
+    assert await Action.all().count() == before
+    assert 'id="e-survey"' in response.text
+    assert "This survey does not exist any more" in text_of(response.text)
+    assert 'value="Voirie"' in response.text
+
+
+async def test_create_action_from_a_draft_stores_its_values_trimmed() -> None:
+    definition = await make_survey()
+    title = f"Jardins partagés {next(_counter)}"
+    action = await create_action(
+        ActionDraft(
+            title=f"  {title} ",
+            status=ActionStatus.DOING,
+            responsible=" Espaces verts ",
+            due_date=dt.date(2027, 3, 1),
+            survey_id=definition.id,
+        )
+    )
+    stored = await Action.get(id=action.id)
+    assert (stored.title, stored.status, stored.responsible, stored.due_date) == (
+        title,
+        "doing",
+        "Espaces verts",
+        dt.date(2027, 3, 1),
+    )
+    assert stored.survey_id == definition.id  # type: ignore[attr-defined]
+
+
+async def test_create_action_draft_errors_are_keyed_by_attribute() -> None:
+    before = await Action.all().count()
+    with pytest.raises(InvalidAction) as caught:
+        await create_action(
+            ActionDraft(
+                title=" ",
+                status=None,
+                responsible="x" * 201,
+                due_date=Unread("31 février"),
+                survey_id=Unread("la mienne"),
+            )
+        )
+    errors = caught.value.errors
+    assert {name: error.key for name, error in errors.items()} == {
+        "title": "actions.required",
+        "responsible": "actions.too_long",
+        "status": "actions.bad_status",
+        "due_date": "actions.bad_date",
+        "survey_id": "actions.bad_survey",
+    }
+    assert errors["responsible"].params == {"max": 200}
+    assert await Action.all().count() == before
+
+
+async def test_create_action_unknown_survey_is_refused_stale_links_are_dropped() -> None:
+    with pytest.raises(InvalidAction) as caught:
+        await create_action(ActionDraft(title="Bancs du parc", survey_id=999999999))
+    assert list(caught.value.errors) == ["survey_id"]
+    action = await create_action(
+        ActionDraft(title="Bancs du parc", need_id=999999999, consultation_id=999999999)
+    )
+    stored = await Action.get(id=action.id)
+    assert (stored.need_id, stored.consultation_id) == (None, None)  # type: ignore[attr-defined]
+
+
+async def test_update_action_from_a_draft_changes_nothing_on_error() -> None:
+    action = await create_action(ActionDraft(title="Réparer l'abribus"))
+    with pytest.raises(InvalidAction) as caught:
+        await update_action(action.id, ActionDraft(title="", status=ActionStatus.DONE))
+    assert list(caught.value.errors) == ["title"]
+    await action.refresh_from_db()
+    assert action.status == "todo"
+    await update_action(
+        action.id, ActionDraft(title="Réparer l'abribus", status=ActionStatus.DONE, notes="fait")
+    )
+    await action.refresh_from_db()
+    assert (action.status, action.notes) == ("done", "fait")
+    with pytest.raises(NotFound):
+        await update_action(999999999, ActionDraft(title="Réparer l'abribus"))
+
+
+async def test_action_page_shows_the_decision_and_need_linked() -> None:
+    council_id, consultation_id, _, need_id, survey_id = await _closed_with_need()
+    page = await action_page(consultation_id=consultation_id, need_id=need_id)
+    assert page.consultation is not None
+    assert (page.consultation["id"], page.consultation["council_id"]) == (
+        consultation_id,
+        council_id,
+    )
+    assert page.need == {"id": need_id, "label": "Garde d'enfants", "survey_id": survey_id}
+    assert survey_id in [s["id"] for s in page.surveys]
+    alone = await action_page(consultation_id=None, need_id=999999999)
+    assert (alone.consultation, alone.need) == (None, None)
