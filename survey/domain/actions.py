@@ -20,7 +20,7 @@ from survey.domain.queries import actions as queries
 from survey.domain.queries import consultations as consultation_rows
 from survey.domain.queries import needs as need_rows
 from survey.domain.queries import surveys as survey_rows
-from survey.domain.staff_forms import ID, InvalidFields, field_error
+from survey.domain.staff_forms import InvalidFields, field_error
 from survey.enums import ActionStatus
 from survey.errors import NotFound
 from survey.models.actions import Action
@@ -132,19 +132,19 @@ async def update_action(action_id: int, draft: ActionDraft) -> Action:
     return action
 
 
-def action_form(action: Action) -> dict[str, str]:
-    """An action as the strings its edit form shows."""
-    return {
-        "title": action.title,
-        "decision": action.decision,
-        "responsible": action.responsible,
-        "status": str(action.status),
-        "due_date": action.due_date.isoformat() if action.due_date else "",
-        "survey": str(action.survey_id or ""),
-        "need_id": str(action.need_id or ""),
-        "consultation_id": str(action.consultation_id or ""),
-        "notes": action.notes,
-    }
+def draft_of(action: Action) -> ActionDraft:
+    """An action as its edit form starts from."""
+    return ActionDraft(
+        title=action.title,
+        status=ActionStatus(action.status),
+        decision=action.decision,
+        responsible=action.responsible,
+        notes=action.notes,
+        due_date=action.due_date,
+        survey_id=action.survey_id,
+        need_id=action.need_id,
+        consultation_id=action.consultation_id,
+    )
 
 
 # ------------------------------------------------------------------------- the list
@@ -171,14 +171,11 @@ async def survey_choices() -> list[dict[str, Any]]:
     return [r._asdict() for r in await survey_rows.choices()]
 
 
-async def list_actions(survey: str = "", status: str = "") -> ActionList:
-    """Actions grouped by status, optionally of one survey and one status.
-
-    Unknown filter values (a stale bookmark) show every action rather than an error.
-    """
-    survey_id = int(survey) if ID.match(survey) else None
-    chosen = status if status in STATUSES else None
-    rows = await queries.listing(survey_id, chosen, STATUSES)
+async def list_actions(
+    survey_id: int | None = None, status: ActionStatus | None = None
+) -> ActionList:
+    """Actions grouped by status, optionally of one survey and one status."""
+    rows = await queries.listing(survey_id, status, STATUSES)
     groups: list[ActionGroup] = []
     for row in rows:
         if not groups or groups[-1].status != row.status:
@@ -188,7 +185,7 @@ async def list_actions(survey: str = "", status: str = "") -> ActionList:
         groups=groups,
         surveys=await survey_choices(),
         survey_id=survey_id,
-        status=chosen,
+        status=status,
         total=len(rows),
     )
 
@@ -224,44 +221,45 @@ def winners(results: Mapping[str, Any] | None) -> list[dict[str, Any]]:
     return [options[p.option] for p in outcome.winners]
 
 
-async def decision_form(consultation_id: str, option_id: str = "") -> dict[str, str]:
-    """A new action's form prefilled from a closed consultation's winning option.
+async def decision_draft(consultation_id: int | None, option_id: int | None = None) -> ActionDraft:
+    """A new action prefilled from a closed consultation's winning option (blank without a
+    consultation).
 
     ``option_id`` picks one of several winners (funded projects, ties); by default the first.
     """
-    form = {"status": str(ActionStatus.TODO)}
-    if not ID.match(consultation_id):
-        return form
+    if consultation_id is None:
+        return ActionDraft(title="")
     async with connection() as conn:
-        row = await consultation_rows.closed(conn, int(consultation_id))
+        row = await consultation_rows.closed(conn, consultation_id)
         if row is None:
             raise NotFound("actions.decision_not_found")
         won = winners(row.results)
-        chosen = next((o for o in won if str(o["id"]) == option_id), won[0] if won else None)
-        form["consultation_id"] = str(row.id)
+        chosen = next((o for o in won if str(o["id"]) == str(option_id)), won[0] if won else None)
         if chosen is None:
-            form["decision"] = row.title
-            return form
-        form["title"] = str(chosen["title"])[:TITLE_MAX]
-        form["decision"] = str(chosen.get("description") or chosen["title"])
+            return ActionDraft(title="", decision=row.title, consultation_id=row.id)
+        need_id = survey_id = None
         if chosen.get("need_id"):
             survey_id = await need_rows.survey_of(conn, chosen["need_id"])
             if survey_id is not None:
-                form["need_id"] = str(chosen["need_id"])
-                form["survey"] = str(survey_id)
-    return form
+                need_id = int(chosen["need_id"])
+    return ActionDraft(
+        title=str(chosen["title"])[:TITLE_MAX],
+        decision=str(chosen.get("description") or chosen["title"]),
+        survey_id=survey_id,
+        need_id=need_id,
+        consultation_id=row.id,
+    )
 
 
-async def need_form(need_id: str) -> dict[str, str]:
-    """A new action's form prefilled from a need: its reviewed name, its size, its survey."""
-    form = {"status": str(ActionStatus.TODO)}
-    if not ID.match(need_id):
-        return form
-    row = await need_rows.sized(int(need_id))
+async def need_draft(need_id: int | None) -> ActionDraft:
+    """A new action prefilled from a need: its reviewed name, its survey (blank without a
+    need)."""
+    if need_id is None:
+        return ActionDraft(title="")
+    row = await need_rows.sized(need_id)
     if row is None:
         raise NotFound("analysis.need_not_found")
-    form.update(title=str(row.label)[:TITLE_MAX], need_id=str(row.id), survey=str(row.survey_id))
-    return form
+    return ActionDraft(title=str(row.label)[:TITLE_MAX], survey_id=row.survey_id, need_id=row.id)
 
 
 @dataclass(frozen=True)

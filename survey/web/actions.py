@@ -15,14 +15,14 @@ from survey.domain.actions import (
     ActionDraft,
     InvalidAction,
     Unread,
-    action_form,
     action_page,
     council_dashboard,
     create_action,
-    decision_form,
+    decision_draft,
+    draft_of,
     get_action,
     list_actions,
-    need_form,
+    need_draft,
     update_action,
 )
 from survey.domain.forms import FieldError
@@ -79,6 +79,32 @@ def _draft(form: dict[str, str]) -> ActionDraft:
     )
 
 
+def _shown(value: object) -> str:
+    """A draft's value as its field shows it."""
+    if value is None:
+        return ""
+    if isinstance(value, Unread):
+        return value.text
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _form_of(draft: ActionDraft) -> dict[str, str]:
+    """The form's fields filled from a draft (the inverse of ``_draft``)."""
+    return {
+        "title": draft.title,
+        "decision": draft.decision,
+        "responsible": draft.responsible,
+        "status": _shown(draft.status),
+        "due_date": _shown(draft.due_date),
+        "survey": _shown(draft.survey_id),
+        "need_id": _shown(draft.need_id),
+        "consultation_id": _shown(draft.consultation_id),
+        "notes": draft.notes,
+    }
+
+
 def _field_errors(exc: InvalidAction) -> dict[str, FieldError]:
     return {_FIELD_OF.get(name, name): error for name, error in exc.errors.items()}
 
@@ -110,7 +136,11 @@ async def _form_page(
 @access(STAFF)
 async def actions_page(request: Request) -> Response:
     params = request.query_params
-    listing = await list_actions(params.get("survey", ""), params.get("status", ""))
+    # Unknown filter values (a stale bookmark) show every action rather than an error.
+    status = params.get("status", "")
+    listing = await list_actions(
+        _id(params.get("survey", "")), ActionStatus(status) if status in STATUSES else None
+    )
     return render(request, "staff/actions.html", listing=listing, statuses=STATUSES)
 
 
@@ -118,10 +148,12 @@ async def actions_page(request: Request) -> Response:
 async def action_new(request: Request) -> Response:
     params = request.query_params
     if "need" in params:
-        form = await need_form(params["need"])
+        draft = await need_draft(_id(params["need"]))
     else:
-        form = await decision_form(params.get("consultation", ""), params.get("option", ""))
-    return await _form_page(request, form)
+        draft = await decision_draft(
+            _id(params.get("consultation", "")), _id(params.get("option", ""))
+        )
+    return await _form_page(request, _form_of(draft))
 
 
 @access(STAFF)
@@ -137,7 +169,7 @@ async def action_create(request: Request) -> Response:
 @access(STAFF)
 async def action_edit(request: Request) -> Response:
     action = await get_action(path_id(request, "id"))
-    return await _form_page(request, action_form(action), action_id=action.id)
+    return await _form_page(request, _form_of(draft_of(action)), action_id=action.id)
 
 
 @access(STAFF)

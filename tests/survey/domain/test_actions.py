@@ -15,6 +15,10 @@ from survey.domain.actions import (
     Unread,
     action_page,
     create_action,
+    decision_draft,
+    draft_of,
+    list_actions,
+    need_draft,
     survey_actions,
     update_action,
     winners,
@@ -566,3 +570,58 @@ async def test_action_page_shows_the_decision_and_need_linked() -> None:
     assert survey_id in [s["id"] for s in page.surveys]
     alone = await action_page(consultation_id=None, need_id=999999999)
     assert (alone.consultation, alone.need) == (None, None)
+
+
+async def test_draft_of_an_action_saves_back_unchanged() -> None:
+    definition = await make_survey()
+    action = await create_action(
+        ActionDraft(
+            title="Bancs du parc",
+            status=ActionStatus.DOING,
+            notes="trois bancs",
+            due_date=dt.date(2027, 5, 1),
+            survey_id=definition.id,
+        )
+    )
+    draft = draft_of(await Action.get(id=action.id))
+    assert draft == ActionDraft(
+        title="Bancs du parc",
+        status=ActionStatus.DOING,
+        notes="trois bancs",
+        due_date=dt.date(2027, 5, 1),
+        survey_id=definition.id,
+    )
+    await update_action(action.id, draft)
+    assert draft_of(await Action.get(id=action.id)) == draft
+
+
+async def test_prefilled_drafts_come_from_the_winner_and_the_need() -> None:
+    _, consultation_id, option_id, need_id, survey_id = await _closed_with_need()
+    from_decision = await decision_draft(consultation_id, option_id)
+    assert from_decision == ActionDraft(
+        title="Crèche",
+        decision="Une crèche municipale de 20 places",
+        survey_id=survey_id,
+        need_id=need_id,
+        consultation_id=consultation_id,
+    )
+    assert await decision_draft(consultation_id) == from_decision
+    assert await need_draft(need_id) == ActionDraft(
+        title="Garde d'enfants", survey_id=survey_id, need_id=need_id
+    )
+    assert await decision_draft(None) == await need_draft(None) == ActionDraft(title="")
+    with pytest.raises(NotFound):
+        await need_draft(999999999)
+
+
+async def test_list_actions_filters_by_survey_and_status() -> None:
+    definition = await make_survey()
+    for title, status in (("Navette", ActionStatus.DOING), ("Abri", ActionStatus.TODO)):
+        await create_action(ActionDraft(title=title, status=status, survey_id=definition.id))
+    listing = await list_actions(definition.id, ActionStatus.DOING)
+    assert [(g.status, g.count, [r["title"] for r in g.rows]) for g in listing.groups] == [
+        ("doing", 1, ["Navette"])
+    ]
+    every = await list_actions(definition.id)
+    assert [g.status for g in every.groups] == ["todo", "doing"]
+    assert every.total == 2
