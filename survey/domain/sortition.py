@@ -18,8 +18,8 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import Hashable
-from dataclasses import dataclass, field
+from collections.abc import Hashable, Mapping
+from dataclasses import dataclass, field, replace
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
@@ -28,10 +28,10 @@ import asyncpg
 from analysis import sortition_lib
 from analysis.sortition import InfeasibleQuotas, draw_panel
 from survey.domain.contacts import is_email, is_phone
-from survey.domain.councils import InvalidForm, get_council, insert_member, log_event
+from survey.domain.councils import get_council, insert_member, log_event
 from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef, get_definition
-from survey.domain.forms import FieldError, RawForm
+from survey.domain.forms import FieldError
 from survey.domain.jobs import (
     Progress,
     add_keyed_errors,
@@ -42,13 +42,19 @@ from survey.domain.jobs import (
 from survey.domain.queries import council_audit, responses, sortition_draws
 from survey.domain.sortition_form import (
     SIMPLE_ALGORITHM,
+    DrawCommand,
+    DrawErrors,
+    DrawField,
+    ErrorPlace,
+    InvalidDraw,
+    Quota,
+    QuotaPlace,
     check_algorithm,
+    check_choices,
+    check_quotas,
     default_algorithm,
     field_error,
-    form_key,
     infeasible_error,
-    read_choices,
-    typed_quotas,
 )
 from survey.domain.volunteer_pool import pool_counts, pool_query
 from survey.enums import QuestionKind
@@ -70,23 +76,24 @@ def _contact(text: str | None) -> tuple[str, str]:
 
 
 async def draw_sortition(
-    council_id: int, raw: RawForm, *, actor: str, queue_slow: bool = False
+    council_id: int, command: DrawCommand, *, actor: str, queue_slow: bool = False
 ) -> SortitionDraw | uuid.UUID:
     """Draw a panel among the volunteers, record the draw and add the drawn as members.
 
-    With ``queue_slow``, a draw by maximin (seconds of solving) is checked here and left to
-    the job queue: its key is returned, and ``queued_draw`` tells how it went.
+    Every rule broken by the command is raised at once, as ``InvalidDraw``. With
+    ``queue_slow``, a draw by maximin (seconds of solving) is checked here and left to the
+    job queue: its key is returned, and ``queued_draw`` tells how it went.
     """
     council = await get_council(council_id)
-    choices = await read_choices(raw)
+    choices = await check_choices(command)
     errors = dict(choices.errors)
     definition = choices.definition
-    if definition is None or {"question", "size", "strata"} & errors.keys():
-        raise InvalidForm(errors)
+    if definition is None or {DrawField.QUESTION, DrawField.SIZE, DrawField.STRATA} & errors.keys():
+        raise InvalidDraw(errors)
     territory = next(
         (s for s in choices.strata if definition.question(s).kind == QuestionKind.TERRITORY), ""
     )
-    key = form_key(raw)
+    key = command.key
     async with connection() as conn, conn.transaction():
         # One draw at a time per council: the pool must not change under it.
         await sortition_draws.lock_council(conn, council.id)
@@ -98,14 +105,14 @@ async def draw_sortition(
         volunteers = await pool_counts(which, conn=conn)
         pool_size, counts = volunteers.size, volunteers.counts
         # Every typed number is checked too, so that all mistakes show at once.
-        quotas = typed_quotas(raw, counts, errors)
+        quotas = check_quotas(command.quotas, counts, errors)
         algorithm = choices.algorithm or default_algorithm(pool_size)
         if problem := check_algorithm(algorithm, pool_size):
-            errors["algorithm"] = problem
+            errors[DrawField.ALGORITHM] = problem
         if errors or choices.size is None or choices.seed is None:
-            raise InvalidForm(errors)
+            raise InvalidDraw(errors)
         if queue_slow and algorithm == "maximin":
-            return await _queue_draw(conn, council.id, raw, key, actor)
+            return await _queue_draw(conn, council.id, command, actor)
         rows = await responses.volunteers(conn, which)
         pool = [(r.id, dict(zip(choices.strata, r.strata, strict=True))) for r in rows]
         try:
@@ -113,9 +120,10 @@ async def draw_sortition(
                 algorithm, pool, quotas, choices.size, choices.seed
             )
         except InfeasibleQuotas as exc:
-            raise InvalidForm(infeasible_error(exc, choices.size)) from exc
+            raise InvalidDraw(infeasible_error(exc, choices.size)) from exc
         except sortition_lib.LibraryMissing as exc:
-            raise InvalidForm({"algorithm": field_error("sortition.library_missing")}) from exc
+            missing = field_error("sortition.library_missing")
+            raise InvalidDraw({DrawField.ALGORITHM: missing}) from exc
         drawn = await responses.counts_by_value(conn, selected, choices.strata)
         audit = {
             c: {
@@ -180,36 +188,89 @@ DRAW_JOB = "sortition.draw"
 
 
 async def _queue_draw(
-    conn: asyncpg.Connection, council_id: int, raw: RawForm, key: uuid.UUID | None, actor: str
+    conn: asyncpg.Connection, council_id: int, command: DrawCommand, actor: str
 ) -> uuid.UUID:
-    """Queue the draw of a checked form, once per form key."""
-    if key is None:
-        key = uuid.uuid4()
-        raw = {**raw, "key": [str(key)]}
+    """Queue the draw of a checked command, once per key."""
+    key = command.key or uuid.uuid4()
     if not await keyed_waiting(conn, DRAW_JOB, str(key)):
-        payload = {"council": council_id, "key": str(key), "raw": raw, "actor": actor}
+        payload = {
+            "council": council_id,
+            "key": str(key),
+            "command": command_payload(replace(command, key=key)),
+            "actor": actor,
+        }
         await queue_keyed(conn, DRAW_JOB, json.dumps(payload, ensure_ascii=False))
     return key
 
 
+def command_payload(command: DrawCommand) -> dict[str, Any]:
+    """A draw command as JSON data, for the job queue."""
+    return {
+        "survey": command.survey,
+        "size": command.size,
+        "seed": command.seed,
+        "question": command.question,
+        "strata": list(command.strata),
+        "algorithm": command.algorithm,
+        "quotas": [
+            [category, value, quota.minimum, quota.maximum]
+            for category, values in command.quotas.items()
+            for value, quota in values.items()
+        ],
+        "key": str(command.key) if command.key else None,
+    }
+
+
+def command_from_payload(data: Mapping[str, Any]) -> DrawCommand:
+    """The draw command that ``command_payload`` wrote."""
+    quotas: dict[str, dict[str, Quota]] = {}
+    for category, value, low, high in data["quotas"]:
+        quotas.setdefault(category, {})[value] = Quota(low, high)
+    return DrawCommand(
+        survey=data["survey"],
+        size=data["size"],
+        seed=data["seed"],
+        question=data["question"],
+        strata=tuple(data["strata"]),
+        algorithm=data["algorithm"],
+        quotas=quotas,
+        key=uuid.UUID(data["key"]) if data["key"] else None,
+    )
+
+
+def _place_payload(place: ErrorPlace) -> str | list[str | None]:
+    if isinstance(place, QuotaPlace):
+        return [place.category, place.value, place.bound]
+    return place.value
+
+
+def _place_from_payload(data: str | list[Any]) -> ErrorPlace:
+    if isinstance(data, str):
+        return DrawField(data)
+    category, value, bound = data
+    return QuotaPlace(category, value, "max" if bound == "max" else "min")
+
+
 async def run_queued_draw(payload: dict[str, Any], progress: Progress) -> None:
-    """Run a queued draw; what is wrong with the form is kept for the staff's page."""
+    """Run a queued draw; the rules it broke are kept for the staff's page."""
+    command = command_from_payload(payload["command"])
     try:
-        await draw_sortition(payload["council"], payload["raw"], actor=payload["actor"])
-    except InvalidForm as exc:
-        errors = {name: [e.key, e.params] for name, e in exc.errors.items()}
+        await draw_sortition(payload["council"], command, actor=payload["actor"])
+    except InvalidDraw as exc:
+        errors = [[_place_payload(p), e.key, e.params] for p, e in exc.errors.items()]
         await add_keyed_errors(DRAW_JOB, payload["key"], json.dumps(errors, ensure_ascii=False))
 
 
 @dataclass(frozen=True)
 class QueuedDraw:
     """Where a queued draw stands: ``queued``, ``running``, ``done`` (``draw_id``),
-    ``invalid`` (``errors`` on the form ``raw``) or ``failed``."""
+    ``invalid`` (``errors`` in its ``command``) or ``failed``."""
 
     state: str
     draw_id: int | None = None
-    raw: RawForm = field(default_factory=dict)
-    errors: dict[str, FieldError] = field(default_factory=dict)
+    # None when the job holds no command this version can read.
+    command: DrawCommand | None = None
+    errors: DrawErrors = field(default_factory=dict)
 
 
 async def queued_draw(council_id: int, key: str) -> QueuedDraw:
@@ -223,16 +284,22 @@ async def queued_draw(council_id: int, key: str) -> QueuedDraw:
     job = await latest_keyed(DRAW_JOB, str(request_key), str(council_id))
     if job is None:
         raise NotFound("error.not_found")
-    payload = job.payload
-    raw = payload.get("raw", {})
-    errors = {name: FieldError(k, v) for name, (k, v) in payload.get("errors", {}).items()}
+    try:
+        command = command_from_payload(job.payload["command"])
+    except (KeyError, TypeError, ValueError):
+        # Queued by an earlier version, whose payload held the form as typed: never drawn.
+        failed = field_error("sortition.draw_failed")
+        return QueuedDraw("failed", errors={DrawField.ALGORITHM: failed})
+    errors = {
+        _place_from_payload(place): FieldError(message, params)
+        for place, message, params in job.payload.get("errors", [])
+    }
     if errors:
-        return QueuedDraw("invalid", raw=raw, errors=errors)
+        return QueuedDraw("invalid", command=command, errors=errors)
     if job.state in ("failed", "done"):
         # Done without a draw or errors, or failed: something broke; the form can be sent again.
-        return QueuedDraw(
-            "failed", raw=raw, errors={"algorithm": field_error("sortition.draw_failed")}
-        )
+        failed = field_error("sortition.draw_failed")
+        return QueuedDraw("failed", command=command, errors={DrawField.ALGORITHM: failed})
     return QueuedDraw(job.state)
 
 

@@ -1,17 +1,21 @@
-"""The draw form: survey, volunteer question, panel size, strata, seed, algorithm and quotas
-read from what the staff typed, each mistake kept as a keyed field error."""
+"""The draw's command (survey, volunteer question, strata, panel size, seed, algorithm and
+quotas) as typed values, and the rules it is checked against: each mistake a keyed error at
+its place in the command, so that the page can show it next to what was typed."""
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Literal
 
 from analysis import sortition_lib
 from analysis.sortition import InfeasibleQuotas
 from survey.domain.definitions import SurveyDef, get_definition
 from survey.domain.forms import FieldError, RawForm
 from survey.enums import QuestionKind
+from survey.errors import SurveyError
 from survey.models import Survey
 
 DEFAULT_VOLUNTEER_QUESTION = "conseil"
@@ -33,16 +37,74 @@ def field_error(key: str, **params: Any) -> FieldError:
 
 def first_value(raw: RawForm, name: str) -> str:
     """The first value typed in field ``name``, stripped ("" when there is none)."""
+    # Only the ballot-from-needs form (needs_ballot) still reads a raw form with it.
     values = raw.get(name) or [""]
     return values[0].strip()
 
 
-def min_field(category: str, value: str) -> str:
-    return f"min:{category}:{value}"
+@dataclass(frozen=True)
+class Quota:
+    """A value's bounds as typed: ``None`` where what was typed is not a whole number."""
+
+    minimum: int | None
+    maximum: int | None
 
 
-def max_field(category: str, value: str) -> str:
-    return f"max:{category}:{value}"
+@dataclass(frozen=True)
+class DrawCommand:
+    """A draw as the staff ask for it (or, on the page before, the choices so far).
+
+    Numbers are ``None`` where what was typed is not a whole number: the rules then say so
+    at that place. ``quotas`` maps a stratification question to each of its values' bounds;
+    a value of the pool without bounds is an error, like one typed wrong.
+    """
+
+    survey: str
+    size: int | None
+    seed: int | None = None
+    # "": the default volunteer question; an empty algorithm is the default for the pool.
+    question: str = ""
+    strata: tuple[str, ...] = ()
+    algorithm: str = ""
+    quotas: Mapping[str, Mapping[str, Quota]] = field(default_factory=dict)
+    # A form sent twice with the same key draws once.
+    key: uuid.UUID | None = None
+
+
+class DrawField(StrEnum):
+    """The places of a draw command that hold one value."""
+
+    SURVEY = "survey"
+    QUESTION = "question"
+    STRATA = "strata"
+    SIZE = "size"
+    SEED = "seed"
+    ALGORITHM = "algorithm"
+
+
+@dataclass(frozen=True)
+class QuotaPlace:
+    """Where a quota error belongs: one value's minimum or maximum, or (without a value) the
+    whole stratification question."""
+
+    category: str
+    value: str | None = None
+    bound: Literal["min", "max"] = "min"
+
+
+ErrorPlace = DrawField | QuotaPlace
+DrawErrors = dict[ErrorPlace, FieldError]
+
+
+class InvalidDraw(SurveyError):
+    """Some places of a draw command break the rules; ``errors`` maps place → error, in the
+    order the page lists them."""
+
+    status = 422
+
+    def __init__(self, errors: DrawErrors) -> None:
+        super().__init__("council.form_errors", n=len(errors))
+        self.errors = errors
 
 
 @dataclass(frozen=True)
@@ -52,9 +114,9 @@ class DrawChoices:
     size: int | None
     strata: list[str]
     seed: int | None
-    # As typed; empty when the form did not say (the default then depends on the pool).
+    # As asked; empty when the command did not say (the default then depends on the pool).
     algorithm: str
-    errors: dict[str, FieldError]
+    errors: DrawErrors
 
 
 def algorithms() -> tuple[str, ...]:
@@ -78,80 +140,79 @@ def check_algorithm(algorithm: str, pool_size: int) -> FieldError | None:
     return None
 
 
-async def read_choices(raw: RawForm) -> DrawChoices:
-    """The survey, volunteer question, panel size, strata and seed read from a form."""
-    errors: dict[str, FieldError] = {}
-    slug = first_value(raw, "survey")
+async def check_choices(command: DrawCommand) -> DrawChoices:
+    """The survey, volunteer question, panel size, strata and seed of a command, checked."""
+    errors: DrawErrors = {}
     definition = None
-    if not slug:
-        errors["survey"] = field_error("sortition.required")
-    elif await Survey.exists(slug=slug):
-        definition = await get_definition(slug)
+    if not command.survey:
+        errors[DrawField.SURVEY] = field_error("sortition.required")
+    elif await Survey.exists(slug=command.survey):
+        definition = await get_definition(command.survey)
     else:
-        errors["survey"] = field_error("sortition.survey_unknown")
-    question = first_value(raw, "question") or DEFAULT_VOLUNTEER_QUESTION
-    strata = [s for s in dict.fromkeys(raw.get("strata", [])) if s and s != question]
+        errors[DrawField.SURVEY] = field_error("sortition.survey_unknown")
+    question = command.question or DEFAULT_VOLUNTEER_QUESTION
+    strata = [s for s in dict.fromkeys(command.strata) if s and s != question]
     if definition is not None:
         kinds = {q.code: q.kind for q in definition.questions}
         if kinds.get(question) != QuestionKind.YES_NO:
-            errors["question"] = field_error("sortition.not_yes_no")
+            errors[DrawField.QUESTION] = field_error("sortition.not_yes_no")
         if any(kinds.get(s) not in STRATA_KINDS for s in strata):
-            errors["strata"] = field_error("sortition.not_choice")
+            errors[DrawField.STRATA] = field_error("sortition.not_choice")
             strata = [s for s in strata if kinds.get(s) in STRATA_KINDS]
-    size_text = first_value(raw, "size")
-    size = int(size_text) if size_text.isdigit() and len(size_text) < 6 else None
+    size = command.size
     if size is None or not 1 <= size <= MAX_PANEL:
-        errors["size"] = field_error("sortition.size_invalid", max=MAX_PANEL)
+        errors[DrawField.SIZE] = field_error("sortition.size_invalid", max=MAX_PANEL)
         size = None
-    seed_text = first_value(raw, "seed")
-    seed = int(seed_text) if seed_text.isdigit() and len(seed_text) < 17 else None
-    if seed is None or seed >= MAX_SEED:
-        errors["seed"] = field_error("sortition.seed_invalid")
+    seed = command.seed
+    if seed is None or not 0 <= seed < MAX_SEED:
+        errors[DrawField.SEED] = field_error("sortition.seed_invalid")
         seed = None
-    return DrawChoices(
-        definition, question, size, strata, seed, first_value(raw, "algorithm"), errors
-    )
+    return DrawChoices(definition, question, size, strata, seed, command.algorithm, errors)
 
 
-def typed_quotas(
-    raw: RawForm, counts: dict[str, dict[str, int]], errors: dict[str, FieldError]
+def check_quotas(
+    quotas: Mapping[str, Mapping[str, Quota]],
+    counts: dict[str, dict[str, int]],
+    errors: DrawErrors,
 ) -> dict[str, dict[str, tuple[int, int]]]:
-    quotas: dict[str, dict[str, tuple[int, int]]] = {}
+    """The bounds of every value in the pool, each mistake added to ``errors``."""
+    checked: dict[str, dict[str, tuple[int, int]]] = {}
     for category, values in counts.items():
-        quotas[category] = {}
+        checked[category] = {}
+        typed = quotas.get(category, {})
         for value in values:
-            bounds = []
-            for name in (min_field(category, value), max_field(category, value)):
-                text = first_value(raw, name)
-                if not text.isdigit() or int(text) > MAX_PANEL:
-                    errors[name] = field_error("sortition.quota_invalid", max=MAX_PANEL)
-                bounds.append(int(text) if text.isdigit() else 0)
-            if bounds[0] > bounds[1] and min_field(category, value) not in errors:
-                errors[min_field(category, value)] = field_error("sortition.min_above_max")
-            quotas[category][value] = (bounds[0], bounds[1])
-    return quotas
+            quota = typed.get(value, Quota(None, None))
+            low, high = quota.minimum, quota.maximum
+            bounds: tuple[tuple[Literal["min", "max"], int | None], ...] = (
+                ("min", low),
+                ("max", high),
+            )
+            for bound, number in bounds:
+                if number is None or not 0 <= number <= MAX_PANEL:
+                    place = QuotaPlace(category, value, bound)
+                    errors[place] = field_error("sortition.quota_invalid", max=MAX_PANEL)
+            low, high = low or 0, high or 0
+            at_min = QuotaPlace(category, value, "min")
+            if low > high and at_min not in errors:
+                errors[at_min] = field_error("sortition.min_above_max")
+            checked[category][value] = (low, high)
+    return checked
 
 
-def infeasible_error(exc: InfeasibleQuotas, size: int) -> dict[str, FieldError]:
+def infeasible_error(exc: InfeasibleQuotas, size: int) -> DrawErrors:
     if exc.category is None:
-        return {"size": field_error("sortition.pool_too_small", size=size)}
+        return {DrawField.SIZE: field_error("sortition.pool_too_small", size=size)}
     if exc.value is None:
         return {
-            f"quota:{exc.category}": field_error(f"sortition.{exc.reason}", category=exc.category)
+            QuotaPlace(exc.category): field_error(f"sortition.{exc.reason}", category=exc.category)
         }
-    names = (exc.category, exc.value)
     params: dict[str, Any] = {"category": exc.category, "value": exc.value or "–"}
     if exc.reason in {"lower_minimum", "raise_maximum"}:
         # The library suggests the bound that would let a panel exist.
-        field_name = (max_field if exc.reason == "raise_maximum" else min_field)(*names)
+        bound: Literal["min", "max"] = "max" if exc.reason == "raise_maximum" else "min"
         return {
-            field_name: field_error(f"sortition.{exc.reason}", suggested=exc.suggested, **params)
+            QuotaPlace(exc.category, exc.value, bound): field_error(
+                f"sortition.{exc.reason}", suggested=exc.suggested, **params
+            )
         }
-    return {min_field(*names): field_error(f"sortition.{exc.reason}", **params)}
-
-
-def form_key(raw: RawForm) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(first_value(raw, "key")[:36])
-    except ValueError:
-        return None
+    return {QuotaPlace(exc.category, exc.value): field_error(f"sortition.{exc.reason}", **params)}

@@ -315,7 +315,7 @@ async def test_served_app_schedules_its_daily_jobs_in_the_configured_zone(
 async def test_sortition_draw_is_dated_on_the_territory_clock(cayenne: httpx.AsyncClient) -> None:
     from survey.models.sortition import SortitionDraw
     from tests.factories.council import make_council
-    from tests.survey.domain.test_sortition import (
+    from tests.survey.web.test_sortition import (
         draw_fields,
         plan_page,
         send_draw,

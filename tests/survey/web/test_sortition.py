@@ -20,6 +20,7 @@ from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef, create_survey_from_definition, get_definition
 from survey.models.councils import Council, Member
 from survey.models.sortition import SortitionDraw
+from survey.web.sortition import draw_command
 from tests.factories import demo_definition, finish_jobs, make_survey
 from tests.factories.browser import PHONE, chromium_missing, launch, violations
 from tests.factories.council import make_council
@@ -516,7 +517,9 @@ async def test_sortition_queued_draw_pages_for_unknown_and_failed_draws(
                     "council": council.id,
                     "key": key,
                     "actor": "x",
-                    "raw": {k: [v] for k, v in fields},
+                    "command": sortition_domain.command_payload(
+                        draw_command({k: [v] for k, v in fields})
+                    ),
                 }
             ),
         )
