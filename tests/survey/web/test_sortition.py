@@ -639,3 +639,28 @@ async def test_sortition_survey_without_a_contact_question_says_nobody_can_be_re
         "Ce questionnaire ne demande pas de contact : aucun volontaire ne pourrait être joint"
         in page
     )
+
+
+def test_sortition_form_read_into_a_typed_command() -> None:
+    key = uuid.uuid4()
+    command = draw_command(
+        {
+            "survey": [" enquete "],
+            "size": ["4"],
+            "seed": ["-5"],
+            "strata": ["quartier", "age"],
+            "min:quartier:bissy": ["1"],
+            "max:quartier:bissy": ["beaucoup"],
+            "min:age:": ["²"],  # a digit to str.isdigit, not to int
+            "max:age:": ["12345678901234567"],
+            "key": [str(key)],
+        }
+    )
+    assert (command.survey, command.size, command.seed, command.key) == ("enquete", 4, None, key)
+    assert (command.question, command.algorithm, command.strata) == ("", "", ("quartier", "age"))
+    assert command.quotas == {
+        "quartier": {"bissy": sortition_form.Quota(1, None)},
+        "age": {"": sortition_form.Quota(None, None)},
+    }
+    assert draw_command({"size": ["123456"], "key": ["pas-une-cle"]}).size is None
+    assert draw_command({"key": ["pas-une-cle"]}).key is None
