@@ -287,7 +287,7 @@ async def queued_draw(council_id: int, key: str) -> QueuedDraw:
     try:
         command = command_from_payload(job.payload["command"])
     except (KeyError, TypeError, ValueError):
-        # Queued by an earlier version, whose payload held the form as typed: never drawn.
+        # Queued by an earlier version (its payload held the form as typed): not drawable.
         failed = field_error("sortition.draw_failed")
         return QueuedDraw("failed", errors={DrawField.ALGORITHM: failed})
     errors = {

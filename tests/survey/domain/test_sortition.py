@@ -3,6 +3,7 @@ place of each error, the draw recorded once per key, the queued draw's command k
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections import Counter
 from dataclasses import replace
@@ -12,6 +13,7 @@ import pytest
 
 from analysis import sortition_lib
 from survey.domain import sortition
+from survey.domain.db import connection
 from survey.domain.forms import FieldError
 from survey.domain.sortition import (
     command_from_payload,
@@ -198,3 +200,20 @@ async def test_queued_draw_keeps_its_command_and_the_quota_it_could_not_meet() -
         QuotaPlace("age", "30-44", "min"): FieldError("sortition.lower_minimum", params)
     }
     assert await SortitionDraw.filter(council_id=council.id).count() == 0
+
+
+async def test_queued_draw_of_an_earlier_version_is_failed_without_a_command() -> None:
+    council, _ = await make_council(0)
+    key = str(uuid.uuid4())
+    # Its payload held the form as typed, which this version no longer reads.
+    payload = {"council": council.id, "key": key, "actor": "x", "raw": {"survey": ["s"]}}
+    async with connection() as conn:
+        await conn.execute(
+            "INSERT INTO jobs (kind, payload, state, progress, error, created_at)"
+            " VALUES ($1, $2::jsonb, 'failed', 0, 'KeyError', now())",
+            sortition.DRAW_JOB,
+            json.dumps(payload),
+        )
+    status = await queued_draw(council.id, key)
+    assert (status.state, status.command) == ("failed", None)
+    assert status.errors == {DrawField.ALGORITHM: FieldError("sortition.draw_failed", {})}
