@@ -39,7 +39,8 @@ from survey.web.common import (
     render,
 )
 
-# More digits than any valid value has: longer is refused (as not a number) before int().
+# As many digits as a valid value may have, or more: a longer text is not read as a number
+# (the rules then refuse it), so int() never reads an endless one.
 _SIZE_DIGITS, _SEED_DIGITS, _QUOTA_DIGITS = 5, 16, 16
 
 
