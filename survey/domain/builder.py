@@ -286,25 +286,72 @@ async def edit(slug: str, change: Any, *, condition_field: str | None = None) ->
 # --- surveys --------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Texts:
+    """A text in each language the builder edits; French is the one a survey must have."""
+
+    fr: str = ""
+    en: str = ""
+
+    def cut(self, limit: int) -> Texts:
+        """Both texts without surrounding spaces, at most ``limit`` characters."""
+        return Texts(clip(self.fr, limit), clip(self.en, limit))
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """What was typed where a number or a date was expected and could not be read: the
+    domain reports it next to its field."""
+
+    text: str
+
+
+def clip(text: str, limit: int) -> str:
+    return text.strip()[:limit]
+
+
 def clean(data: Mapping[str, Any], name: str, limit: int) -> str:
-    return str(data.get(name) or "").strip()[:limit]
+    return clip(str(data.get(name) or ""), limit)
 
 
-async def create_blank_survey(data: Mapping[str, Any]) -> str:
+@dataclass(frozen=True)
+class NewSurvey:
+    """A new survey: its address and title, copied from a ready-made survey (``template``,
+    see ``templates_lib``) or blank. Errors are keyed ``slug``, ``title.fr``, ``template``."""
+
+    slug: str
+    title: Texts
+    template: str = ""
+
+
+@dataclass(frozen=True)
+class SurveySettings:
+    """The survey's own settings form. Errors are keyed by these attribute names, a text's
+    by its language too (``title.fr``)."""
+
+    title: Texts
+    description: Texts = Texts()
+    consent: Texts = Texts()
+    access_mode: str = "open"
+    resume_days: int | Unreadable = 30
+    retention_days: int | Unreadable | None = None  # none: kept until staff erase them
+
+
+async def create_blank_survey(command: NewSurvey) -> str:
     """A new draft survey with one empty page; returns its slug."""
-    slug = clean(data, "slug", 80).lower()
-    title_fr = clean(data, "title_fr", 200)
+    slug = clip(command.slug, 80).lower()
+    title = command.title.cut(200)
     errors: dict[str, FieldError] = {}
     if not SLUG_RE.match(slug):
         errors["slug"] = FieldError("builder.slug_invalid", {})
-    if not title_fr:
-        errors["title_fr"] = FieldError("builder.title_missing", {})
+    if not title.fr:
+        errors["title.fr"] = FieldError("builder.title_missing", {})
     if errors:
         raise Invalid(errors)
     definition = {
         "slug": slug,
         "status": "draft",
-        "title": {"fr": title_fr, "en": clean(data, "title_en", 200)},
+        "title": {"fr": title.fr, "en": title.en},
         "sections": [{"title": {"fr": "Page 1", "en": "Page 1"}, "questions": []}],
     }
     try:
@@ -316,23 +363,23 @@ async def create_blank_survey(data: Mapping[str, Any]) -> str:
     return slug
 
 
-async def update_survey(slug: str, data: Mapping[str, Any]) -> Editor:
+async def update_survey(slug: str, command: SurveySettings) -> Editor:
     """Titles, introduction, consent text and distribution settings."""
     errors: dict[str, FieldError] = {}
-    title_fr = clean(data, "title_fr", 200)
-    if not title_fr:
-        errors["title_fr"] = FieldError("builder.title_missing", {})
-    mode = clean(data, "access_mode", 16) or "open"
+    title = command.title.cut(200)
+    if not title.fr:
+        errors["title.fr"] = FieldError("builder.title_missing", {})
+    mode = clip(command.access_mode, 16)
     if mode not in ACCESS_MODES:
         errors["access_mode"] = FieldError("builder.access_invalid", {})
-    days_text = clean(data, "resume_days", 6) or "30"
-    days = int(days_text) if days_text.isdigit() else 0
+    days = 0 if isinstance(command.resume_days, Unreadable) else command.resume_days
     if not 1 <= days <= 365:
         errors["resume_days"] = FieldError("builder.resume_days_invalid", {})
-    # Empty: kept until staff erase them; the publication checklist warns about it.
-    retention_text = clean(data, "retention_days", 8)
-    retention = int(retention_text) if retention_text.isdigit() else None
-    if retention_text and not (retention and retention <= RETENTION_MAX_DAYS):
+    typed = command.retention_days
+    retention = None if isinstance(typed, Unreadable) else typed
+    if isinstance(typed, Unreadable) or not (
+        retention is None or 0 < retention <= RETENTION_MAX_DAYS
+    ):
         errors["retention_days"] = FieldError(
             "error.retention_invalid", {"max": RETENTION_MAX_DAYS}
         )
@@ -343,12 +390,14 @@ async def update_survey(slug: str, data: Mapping[str, Any]) -> Editor:
         if mode != editor.access_mode and editor.responses:
             # Switching after answers arrived would mix traced and untraced responses.
             raise Invalid({"access_mode": FieldError("builder.access_locked", {})})
+        description = command.description.cut(5000)
+        consent = command.consent.cut(5000)
         await surveys.update_settings(
             conn,
             editor.id,
-            title=(title_fr, clean(data, "title_en", 200)),
-            description=(clean(data, "description_fr", 5000), clean(data, "description_en", 5000)),
-            consent=(clean(data, "consent_fr", 5000), clean(data, "consent_en", 5000)),
+            title=(title.fr, title.en),
+            description=(description.fr, description.en),
+            consent=(consent.fr, consent.en),
             access_mode=mode,
             resume_days=days,
             retention_days=retention,

@@ -5,11 +5,10 @@ from __future__ import annotations
 import copy
 import functools
 import json
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from survey.domain.builder import Invalid, create_blank_survey
+from survey.domain.builder import Invalid, NewSurvey, clip, create_blank_survey
 from survey.domain.definitions import SLUG_RE, create_survey_from_definition
 from survey.domain.forms import FieldError
 from survey.errors import SurveyError
@@ -46,15 +45,14 @@ def list_templates() -> list[Template]:
     return list(_load().values())
 
 
-async def create_survey(values: Mapping[str, Any]) -> str:
-    """A new draft survey, blank or copied from the template named in ``values``."""
-    name = str(values.get("template") or "")
-    if not name:
-        return await create_blank_survey(values)
-    template = _load().get(name)
+async def create_survey(command: NewSurvey) -> str:
+    """A new draft survey, blank or copied from the template it names."""
+    if not command.template:
+        return await create_blank_survey(command)
+    template = _load().get(command.template)
     if template is None:
         raise Invalid({"template": FieldError("builder.template_unknown", {})})
-    slug = str(values.get("slug") or "").strip().lower()
+    slug = command.slug.strip().lower()
     errors: dict[str, FieldError] = {}
     if not SLUG_RE.match(slug):
         errors["slug"] = FieldError("builder.slug_invalid", {})
@@ -62,9 +60,9 @@ async def create_survey(values: Mapping[str, Any]) -> str:
         raise Invalid(errors)
     data = copy.deepcopy(template.definition)
     data.update(slug=slug, status="draft")
-    title_fr = str(values.get("title_fr") or "").strip()[:200]
+    title_fr = clip(command.title.fr, 200)
     if title_fr:
-        data["title"] = {"fr": title_fr, "en": str(values.get("title_en") or "").strip()[:200]}
+        data["title"] = {"fr": title_fr, "en": clip(command.title.en, 200)}
     try:
         await create_survey_from_definition(data)
     except SurveyError as exc:

@@ -31,7 +31,7 @@ from survey.domain.invitations import (
     qr_svg,
 )
 from survey.errors import Forbidden, NotFound, SurveyError
-from survey.web import resident
+from survey.web import builder_forms, resident
 from survey.web.common import (
     STAFF,
     Endpoint,
@@ -88,9 +88,10 @@ async def new_post(request: Request) -> Response:
     await current_user(request)
     values = _values(await read_form(request))
     try:
-        slug = await templates_lib.create_survey(values)
+        slug = await templates_lib.create_survey(builder_forms.new_survey(values))
     except builder.Invalid as invalid:
-        return new_survey_page(request, values=values, errors=invalid.errors, status=422)
+        errors = builder_forms.field_errors(invalid.errors)
+        return new_survey_page(request, values=values, errors=errors, status=422)
     return redirect(f"/staff/surveys/{slug}/edit")
 
 
@@ -137,11 +138,10 @@ async def edit_page(request: Request) -> Response:
 async def edit_post(request: Request) -> Response:
     values = _values(await read_form(request))
     try:
-        await builder.update_survey(_slug(request), values)
+        await builder.update_survey(_slug(request), builder_forms.survey_settings(values))
     except builder.Invalid as invalid:
-        return await editor_page(
-            request, _slug(request), values=values, errors=invalid.errors, status=422
-        )
+        errors = builder_forms.field_errors(invalid.errors)
+        return await editor_page(request, _slug(request), values=values, errors=errors, status=422)
     return redirect(f"/staff/surveys/{_slug(request)}/edit?saved=1#settings")
 
 

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from survey.domain.builder import create_blank_survey
+from survey.domain.builder import NewSurvey, Texts, create_blank_survey
 from survey.domain.definitions import get_definition
 from survey.domain.responses import list_responses
 from tests.factories.browser import PHONE, chromium_missing, launch
@@ -32,7 +32,7 @@ async def test_staff_build_condition_and_residents_take_both_branches(live_serve
     email = f"browser-{uuid.uuid4().hex[:8]}@example.org"
     await staff_user(email)
     slug = await create_blank_survey(
-        {"slug": f"br-{uuid.uuid4().hex[:8]}", "title_fr": "Vie de quartier"}
+        NewSurvey(f"br-{uuid.uuid4().hex[:8]}", Texts("Vie de quartier"))
     )
     external: list[str] = []
     async with async_playwright() as p:

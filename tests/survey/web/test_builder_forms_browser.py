@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from survey.domain.builder import create_blank_survey, get_editor
+from survey.domain.builder import NewSurvey, Texts, create_blank_survey, get_editor
 from survey.domain.builder_questions import add_question, update_question
 from survey.domain.definitions import forget, get_definition
 from tests.factories.browser import PHONE, chromium_missing, launch, staff_page_at
@@ -26,7 +26,7 @@ SHOTS = Path(os.environ.get("PARLONS_SHOTS", "/tmp/shots-build"))
 async def _survey() -> tuple[str, int, int]:
     """A draft with a yes/no question and a multiple choice whose "Aucun" is exclusive."""
     slug = await create_blank_survey(
-        {"slug": f"bf-{uuid.uuid4().hex[:8]}", "title_fr": "Mobilité", "title_en": "Mobility"}
+        NewSurvey(f"bf-{uuid.uuid4().hex[:8]}", Texts("Mobilité", "Mobility"))
     )
     section = (await get_editor(slug)).sections[0].id
     car = await add_question(
@@ -177,7 +177,7 @@ async def test_builder_forms_browser_type_fields_and_exclusive_choice(live_serve
         # The staff list's "open" button on an empty draft: refused, the reason next to it.
         # Not read either: the refusal answers 400.
         empty = await create_blank_survey(
-            {"slug": f"bf-{uuid.uuid4().hex[:8]}", "title_fr": "Brouillon vide"}
+            NewSurvey(f"bf-{uuid.uuid4().hex[:8]}", Texts("Brouillon vide"))
         )
         lister = await (await browser.new_context(viewport=DESKTOP, locale="fr-FR")).new_page()
         await lister.goto(f"{live_server}/staff/login?next=/staff")

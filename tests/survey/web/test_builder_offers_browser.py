@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from survey.domain.builder import create_blank_survey, get_editor
+from survey.domain.builder import NewSurvey, Texts, create_blank_survey, get_editor
 from survey.domain.builder_questions import add_question
 from survey.domain.definitions import get_definition
 from tests.factories.browser import chromium_missing, launch, staff_page_at
@@ -26,7 +26,7 @@ async def test_builder_offers_browser_mark_is_ticked_and_saved(live_server: str)
     email = f"bo-{uuid.uuid4().hex[:8]}@example.org"
     await staff_user(email)
     slug = await create_blank_survey(
-        {"slug": f"bo-{uuid.uuid4().hex[:8]}", "title_fr": "Entraide", "title_en": "Mutual aid"}
+        NewSurvey(f"bo-{uuid.uuid4().hex[:8]}", Texts("Entraide", "Mutual aid"))
     )
     section = (await get_editor(slug)).sections[0].id
     offers = await add_question(

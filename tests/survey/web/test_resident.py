@@ -16,12 +16,6 @@ from tests.htmlform import field_value, hidden_fields, post_form, text_of
 pytestmark = pytest.mark.usefixtures("orm")
 
 
-
-
-
-
-
-
 async def test_survey_walk_stores_one_response(client: httpx.AsyncClient) -> None:
     definition = await make_survey()
     response, _ = await answer_all(client, definition, VALID_ANSWERS)
@@ -195,7 +189,7 @@ async def test_thanks_key_reuse_across_surveys_is_refused(client: httpx.AsyncCli
 async def test_first_page_is_new_for_each_visit_and_follows_edits(
     client: httpx.AsyncClient,
 ) -> None:
-    from survey.domain.builder import update_survey
+    from survey.domain.builder import SurveySettings, Texts, update_survey
 
     definition = await make_survey(slug="first-page-fresh")
     first = (await client.get("/s/first-page-fresh")).text
@@ -213,7 +207,7 @@ async def test_first_page_is_new_for_each_visit_and_follows_edits(
     assert 'lang="en"' in english
     await update_survey(
         definition.slug,
-        {"title_fr": "Nouveau titre du questionnaire", "access_mode": "open", "resume_days": "30"},
+        SurveySettings(Texts("Nouveau titre du questionnaire"), access_mode="open", resume_days=30),
     )
     edited = (await client.get("/s/first-page-fresh")).text
     assert "Nouveau titre du questionnaire" in edited
