@@ -27,7 +27,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -308,10 +307,6 @@ class Unreadable:
 
 def clip(text: str, limit: int) -> str:
     return text.strip()[:limit]
-
-
-def clean(data: Mapping[str, Any], name: str, limit: int) -> str:
-    return clip(str(data.get(name) or ""), limit)
 
 
 @dataclass(frozen=True)

@@ -2,61 +2,72 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from survey.domain import conditions
-from survey.domain.builder import EditorQuestion, clean
+from survey.domain.builder import EditorQuestion, Unreadable, clip
 from survey.domain.definitions import SurveyDef
 from survey.domain.forms import FieldError, describe_condition
 from survey.enums import CHOICE_KINDS, QuestionKind
 
+Number = int | float
+
+
+@dataclass(frozen=True)
+class ConditionForm:
+    """A display condition as the builder's form gives it (no ``question``: none). Its
+    errors are keyed ``condition.`` and the attribute they are about, ``condition.value``
+    for the expected answer however it was given."""
+
+    question: str = ""  # the code of an earlier question
+    op: str = ""  # for a number question: ``equals`` or ``between``
+    ticked: frozenset[str] = frozenset()  # the expected choices, by code
+    answers: tuple[str, ...] = ()  # or typed, each a choice's label or code
+    number: Number | Unreadable | None = None  # the number a number question must equal
+    low: Number | Unreadable | None = None  # or the bounds it must lie between
+    high: Number | Unreadable | None = None
+
 
 def condition_from(
-    data: Mapping[str, Any],
+    form: ConditionForm,
     earlier: list[EditorQuestion],
     errors: dict[str, FieldError],
 ) -> dict[str, Any] | None:
-    """A ``show_if`` condition from the form fields ``cond_*`` (empty: none)."""
-    target = clean(data, "cond_question", 64)
+    """A ``show_if`` condition on one of the ``earlier`` questions (none without one)."""
+    target = clip(form.question, 64)
     if not target:
         return None
-    op = clean(data, "cond_op", 16)
+    op = clip(form.op, 16)
     kinds = {q.code: q.kind for q in earlier}
     if target not in kinds:
-        errors["cond_question"] = FieldError("builder.condition_pick", {})
+        errors["condition.question"] = FieldError("builder.condition_pick", {})
         return None
     target_question = next(q for q in earlier if q.code == target)
     if target_question.kind in CHOICE_KINDS:
-        return _choice_condition(data, target_question, errors)
+        return _choice_condition(form, target_question, errors)
     if op not in conditions.operators_for(kinds[target]):
-        errors["cond_op"] = FieldError("builder.condition_op_pick", {})
+        errors["condition.op"] = FieldError("builder.condition_op_pick", {})
         return None
     if op == conditions.BETWEEN:
         bounds: dict[str, Any] = {}
-        for name in ("min", "max"):
-            text = clean(data, f"cond_{name}", 20).replace(",", ".")
-            if text:
-                try:
-                    bounds[name] = float(text) if "." in text else int(text)
-                except ValueError:
-                    errors[f"cond_{name}"] = FieldError("error.number", {})
-        if not bounds and "cond_min" not in errors and "cond_max" not in errors:
-            errors["cond_min"] = FieldError("builder.condition_bounds", {})
+        for name, field, bound in (("min", "low", form.low), ("max", "high", form.high)):
+            if isinstance(bound, Unreadable):
+                errors[f"condition.{field}"] = FieldError("error.number", {})
+            elif bound is not None:
+                bounds[name] = bound
+        if not bounds and "condition.low" not in errors and "condition.high" not in errors:
+            errors["condition.low"] = FieldError("builder.condition_bounds", {})
         return {"question": target, "op": op, **bounds}
     # A number typed for "equals": checked here, next to its field.
-    text = clean(data, "cond_value", 20).replace(",", ".")
-    if not text:
-        errors["cond_value"] = FieldError("builder.condition_value_missing", {})
+    if form.number is None:
+        errors["condition.value"] = FieldError("builder.condition_value_missing", {})
         return None
-    try:
-        number = float(text)
-    except ValueError:
-        errors["cond_value"] = FieldError("error.number", {})
+    if isinstance(form.number, Unreadable):
+        errors["condition.value"] = FieldError("error.number", {})
         return None
-    value = int(number) if number == int(number) else number
-    return {"question": target, "op": conditions.EQUALS, "value": value}
+    return {"question": target, "op": conditions.EQUALS, "value": form.number}
 
 
 def choices_of(question: EditorQuestion) -> list[dict[str, str]]:
@@ -67,40 +78,29 @@ def choices_of(question: EditorQuestion) -> list[dict[str, str]]:
 
 
 def _choice_condition(
-    data: Mapping[str, Any], question: EditorQuestion, errors: dict[str, FieldError]
+    form: ConditionForm, question: EditorQuestion, errors: dict[str, FieldError]
 ) -> dict[str, Any] | None:
-    """The answers ticked among the question's choices (``cond_value__CODE``); a label or
-    code typed in ``cond_value`` is still understood. One of several for a single choice,
-    "has ticked" for a multiple one."""
+    """The answers ticked among the question's choices; labels or codes typed instead are
+    still understood. One of several for a single choice, "has ticked" for a multiple one."""
     codes = [c["code"] for c in choices_of(question)]
-    values = [c for c in codes if data.get(f"cond_value__{c}")]
+    values = [c for c in codes if c in form.ticked]
     if not values:
-        typed = clean(data, "cond_value", 500)
-        values = [_choice_code(question, v.strip()) for v in re.split(r"[,;\n]", typed)]
-        values = [v for v in values if v]
+        typed = [_choice_code(question, clip(v, 500)) for v in form.answers]
+        values = [v for v in typed if v]
     if not values:
-        errors["cond_value"] = FieldError("builder.condition_value_missing", {})
+        errors["condition.value"] = FieldError("builder.condition_value_missing", {})
         return None
     if any(v not in codes for v in values):
-        errors["cond_value"] = FieldError("builder.condition_value_unknown", {})
+        errors["condition.value"] = FieldError("builder.condition_value_unknown", {})
         return None
     if question.kind == QuestionKind.MULTIPLE:
         if len(values) > 1:
-            errors["cond_value"] = FieldError("builder.condition_one_choice", {})
+            errors["condition.value"] = FieldError("builder.condition_one_choice", {})
             return None
         return {"question": question.code, "op": conditions.INCLUDES, "value": values[0]}
     if len(values) == 1:
         return {"question": question.code, "op": conditions.EQUALS, "value": values[0]}
     return {"question": question.code, "op": conditions.ONE_OF, "values": values}
-
-
-def target_changed(data: Mapping[str, Any]) -> bool:
-    """Whether the question a condition depends on was just picked or changed: the form is
-    shown again with that question's answers to choose from, before anything is saved."""
-    if "shown_cond_question" not in data:  # not sent by the builder's page: saved as it is
-        return False
-    picked = clean(data, "cond_question", 64)
-    return bool(picked) and picked != clean(data, "shown_cond_question", 64)
 
 
 def _choice_code(question: EditorQuestion, typed: str) -> str:

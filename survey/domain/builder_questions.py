@@ -3,9 +3,11 @@ duplicate, delete or retire, restore."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from enum import Enum, auto
-from typing import Any, assert_never
+from typing import Any, Literal, assert_never
 
 import asyncpg
 
@@ -17,7 +19,9 @@ from survey.domain.builder import (
     EditorQuestion,
     EditorSection,
     Invalid,
-    clean,
+    Texts,
+    Unreadable,
+    clip,
     edit,
     free_code,
     insert_question,
@@ -25,24 +29,31 @@ from survey.domain.builder import (
     slugify,
     with_condition,
 )
-from survey.domain.builder_conditions import condition_form, condition_from
+from survey.domain.builder_conditions import ConditionForm, Number, condition_form, condition_from
 from survey.domain.definitions import CODE_RE
-from survey.domain.forms import TODAY, FieldError, parse_day
+from survey.domain.forms import TODAY, FieldError
 from survey.domain.queries import questions, responses
 from survey.enums import QuestionKind
 from survey.errors import SurveyError
 
 
-def parse_choices(text: str) -> tuple[list[dict[str, str]], FieldError | None]:
-    """One choice per line: ``French label | English label | code`` (the last two optional)."""
+@dataclass(frozen=True)
+class TypedChoice:
+    """A choice as staff typed it: its labels, and its code unless it is to be made from
+    the French label."""
+
+    label: Texts
+    code: str = ""
+
+
+def choices_from(typed: Sequence[TypedChoice]) -> tuple[list[dict[str, str]], FieldError | None]:
+    """The choices typed, each with a valid code of its own, or the first error found."""
     choices: list[dict[str, str]] = []
-    for line in text.splitlines():
-        parts = [p.strip() for p in line.split("|")]
-        if not parts[0]:
+    for choice in typed:
+        fr, en = clip(choice.label.fr, 200), clip(choice.label.en, 200)
+        if not fr:
             continue
-        fr = parts[0][:200]
-        en = parts[1][:200] if len(parts) > 1 else ""
-        code = parts[2].lower() if len(parts) > 2 and parts[2] else slugify(fr, 30)
+        code = choice.code.strip().lower() or slugify(fr, 30)
         if not CODE_RE.match(code):
             return [], FieldError("builder.choice_code_invalid", {"code": code})
         if any(c["code"] == code for c in choices):
@@ -53,6 +64,44 @@ def parse_choices(text: str) -> tuple[list[dict[str, str]], FieldError | None]:
     return choices, None
 
 
+# The earliest or latest day a date question accepts: a day, or the day it is answered.
+DayBound = dt.date | Literal["today"]
+
+
+@dataclass(frozen=True)
+class NewQuestion:
+    """A question added at the end of a page: its kind (none when none known was picked)
+    and text. Errors are keyed ``kind`` and ``text.fr``."""
+
+    kind: QuestionKind | None
+    text: Texts
+
+
+@dataclass(frozen=True)
+class QuestionForm:
+    """A question's form. Errors are keyed by these attribute names (``text.fr``,
+    ``minimum``, ``condition.value``...); a bound's refusal comes under the upper one."""
+
+    kind: QuestionKind | None  # none: no known kind picked
+    text: Texts
+    help: Texts = Texts()
+    code: str = ""  # empty: kept
+    required: bool = False
+    personal_data: bool = False
+    choices: tuple[TypedChoice, ...] = ()
+    allow_other: bool = False
+    exclusive: frozenset[str] = frozenset()  # codes of the choices only ticked alone
+    minimum: Number | Unreadable | None = None  # a scale's or a number's bounds
+    maximum: Number | Unreadable | None = None
+    earliest: DayBound | Unreadable | None = None  # a date's bounds
+    latest: DayBound | Unreadable | None = None
+    min_label: Texts = Texts()  # the words at a scale's ends
+    max_label: Texts = Texts()
+    analyse: bool = True  # a long text's answers go to the needs analysis
+    marks: frozenset[str] = frozenset()  # the ``OFFER_MARKS`` ticked
+    condition: ConditionForm = ConditionForm()
+
+
 def choices_text(settings: Mapping[str, Any]) -> str:
     """The choices of a question as the builder's text area shows them."""
     return "\n".join(
@@ -60,18 +109,13 @@ def choices_text(settings: Mapping[str, Any]) -> str:
     )
 
 
-def _number_field(
-    data: Mapping[str, Any], name: str, errors: dict[str, FieldError]
-) -> int | float | None:
-    text = clean(data, name, 20).replace(",", ".")
-    if not text:
-        return None
-    try:
-        value = float(text)
-    except ValueError:
+def _number(
+    value: Number | Unreadable | None, name: str, errors: dict[str, FieldError]
+) -> Number | None:
+    if isinstance(value, Unreadable):
         errors[name] = FieldError("error.number", {})
         return None
-    return int(value) if value == int(value) else value
+    return value
 
 
 # The groups of fields each kind's form shows, besides those every question has.
@@ -103,96 +147,82 @@ def fields_missing(shown_kind: str, kind: str) -> bool:
     return bool(FORM_PARTS.get(kind, frozenset()) - FORM_PARTS.get(shown_kind, frozenset()))
 
 
-def listed_choices(text: str) -> list[dict[str, str]]:
-    """The choices typed so far, for the form's "exclusive" checkboxes (none when invalid)."""
-    return parse_choices(text)[0]
-
-
-TODAY_WORDS = ("today", "aujourd'hui", "aujourd’hui", "aujourdhui")
-
-
-def _date_bounds(data: Mapping[str, Any], errors: dict[str, FieldError]) -> dict[str, str]:
-    """A date question's earliest and latest dates: a date, or "aujourd'hui" / "today"."""
+def _date_bounds(form: QuestionForm, errors: dict[str, FieldError]) -> dict[str, str]:
+    """A date question's earliest and latest dates: a day, or the day it is answered."""
     bounds: dict[str, str] = {}
-    for name in ("min", "max"):
-        text = clean(data, name, 20)
-        if not text:
-            continue
-        if text.casefold() in TODAY_WORDS:
+    for name, field, bound in (("min", "earliest", form.earliest), ("max", "latest", form.latest)):
+        if isinstance(bound, Unreadable):
+            errors[field] = FieldError("builder.date_bound_invalid", {})
+        elif isinstance(bound, dt.date):
+            bounds[name] = bound.isoformat()
+        elif bound == TODAY:
             bounds[name] = TODAY
-            continue
-        day = parse_day(text)
-        if day is None:
-            errors[name] = FieldError("builder.date_bound_invalid", {})
-        else:
-            bounds[name] = day.isoformat()
     low, high = bounds.get("min"), bounds.get("max")
     if low and high and TODAY not in (low, high) and low > high:
-        errors["max"] = FieldError("builder.min_max", {})
+        errors["latest"] = FieldError("builder.min_max", {})
     return bounds
 
 
 def _question_settings(
-    kind: QuestionKind, data: Mapping[str, Any], errors: dict[str, FieldError]
+    kind: QuestionKind, form: QuestionForm, errors: dict[str, FieldError]
 ) -> dict[str, Any]:
     settings: dict[str, Any] = {}
     if kind in LISTED_KINDS:
-        choices, error = parse_choices(str(data.get("choices") or ""))
+        choices, error = choices_from(form.choices)
         if error:
             errors["choices"] = error
         elif len(choices) < 2:
             errors["choices"] = FieldError("builder.choices_few", {})
         settings["choices"] = choices
-    if kind == QuestionKind.MULTIPLE and data.get("allow_other"):
+    if kind == QuestionKind.MULTIPLE and form.allow_other:
         settings["allow_other"] = True
     if kind == QuestionKind.MULTIPLE:
-        # One checkbox per choice (``exclusive__CODE``): ticking it alone is the only way.
-        marked = [c["code"] for c in settings["choices"] if data.get(f"exclusive__{c['code']}")]
+        # Ticking one of these alone is the only way to answer with it.
+        marked = [c["code"] for c in settings["choices"] if c["code"] in form.exclusive]
         if marked:
             settings["exclusive"] = marked
     if kind == QuestionKind.DATE:
-        settings.update(_date_bounds(data, errors))
+        settings.update(_date_bounds(form, errors))
     if kind in (QuestionKind.SCALE, QuestionKind.NUMBER):
-        low = _number_field(data, "min", errors)
-        high = _number_field(data, "max", errors)
+        low = _number(form.minimum, "minimum", errors)
+        high = _number(form.maximum, "maximum", errors)
         if kind == QuestionKind.SCALE:
             low, high = (1 if low is None else low), (5 if high is None else high)
             if not (isinstance(low, int) and isinstance(high, int) and 0 <= low < high <= 10):
-                errors["max"] = FieldError("builder.scale_range", {})
+                errors["maximum"] = FieldError("builder.scale_range", {})
         if low is not None and high is not None and low >= high:
-            errors["max"] = FieldError("builder.min_max", {})
+            errors["maximum"] = FieldError("builder.min_max", {})
         if low is not None:
             settings["min"] = low
         if high is not None:
             settings["max"] = high
         if kind == QuestionKind.SCALE:
-            for end in ("min_label", "max_label"):
-                label = {lang: clean(data, f"{end}_{lang}", 100) for lang in ("fr", "en")}
-                if label["fr"] or label["en"]:
-                    settings[end] = label
-    if kind == QuestionKind.LONG_TEXT and data.get("analyse") == "0":
+            for end, typed in (("min_label", form.min_label), ("max_label", form.max_label)):
+                label = typed.cut(100)
+                if label.fr or label.en:
+                    settings[end] = {"fr": label.fr, "en": label.en}
+    if kind == QuestionKind.LONG_TEXT and not form.analyse:
         settings["analyse"] = False
     for mark, kinds in OFFER_MARKS.items():
-        if kind in kinds and data.get(mark):
+        if kind in kinds and mark in form.marks:
             settings[mark] = True
     return settings
 
 
-async def add_question(slug: str, section_id: int, data: Mapping[str, Any]) -> int:
+async def add_question(slug: str, section_id: int, command: NewQuestion) -> int:
     """A new question at the end of a page, with a code made from its text; returns its id."""
-    try:
-        kind = QuestionKind(clean(data, "kind", 16))
-    except ValueError as exc:
-        raise Invalid({"kind": FieldError("builder.kind_pick", {})}) from exc
-    text_fr = clean(data, "text_fr", 2000)
-    if not text_fr:
-        raise Invalid({"text_fr": FieldError("builder.text_missing", {})})
+    kind = command.kind
+    if kind is None:
+        raise Invalid({"kind": FieldError("builder.kind_pick", {})})
+    text = command.text.cut(2000)
+    if not text.fr:
+        raise Invalid({"text.fr": FieldError("builder.text_missing", {})})
     created: list[int] = []
 
     async def change(conn: asyncpg.Connection, editor: Editor) -> None:
         section = editor.section(section_id)
         taken = {q.code for q in editor.questions}
-        code = slugify(text_fr)
+        code = slugify(text.fr)
         if code in taken or not CODE_RE.match(code):
             code = free_code(code, taken)
         settings: dict[str, Any] = {}
@@ -209,7 +239,7 @@ async def add_question(slug: str, section_id: int, data: Mapping[str, Any]) -> i
             section_id,
             code,
             str(kind),
-            {"fr": text_fr, "en": clean(data, "text_en", 2000)},
+            {"fr": text.fr, "en": text.en},
             {"fr": "", "en": ""},
             False,
             kind == QuestionKind.CONTACT,
@@ -225,27 +255,28 @@ async def add_question(slug: str, section_id: int, data: Mapping[str, Any]) -> i
     return created[0]
 
 
-async def update_question(slug: str, question_id: int, data: Mapping[str, Any]) -> Editor:
+async def update_question(slug: str, question_id: int, form: QuestionForm) -> Editor:
     """Save the question form; refuse what would orphan or corrupt stored answers."""
+    text = form.text.cut(2000)
+    help_text = form.help.cut(2000)
 
     async def change(conn: asyncpg.Connection, editor: Editor) -> None:
         question = editor.question(question_id)
         errors: dict[str, FieldError] = {}
-        code = clean(data, "code", 64).lower() or question.code
-        try:
-            kind = QuestionKind(clean(data, "kind", 16))
-        except ValueError:
+        code = clip(form.code, 64).lower() or question.code
+        kind = form.kind
+        if kind is None:
             errors["kind"] = FieldError("builder.kind_pick", {})
             kind = QuestionKind(question.kind)
-        text_fr = clean(data, "text_fr", 2000)
-        if not text_fr:
-            errors["text_fr"] = FieldError("builder.text_missing", {})
+        if not text.fr:
+            errors["text.fr"] = FieldError("builder.text_missing", {})
         if not CODE_RE.match(code):
             errors["code"] = FieldError("builder.code_invalid", {})
         elif code != question.code and code in {q.code for q in editor.questions}:
             errors["code"] = FieldError("builder.code_taken", {"code": code})
-        settings = _question_settings(kind, data, errors)
-        condition = condition_from(data, editor.earlier_questions(question_id=question_id), errors)
+        settings = _question_settings(kind, form, errors)
+        earlier = editor.earlier_questions(question_id=question_id)
+        condition = condition_from(form.condition, earlier, errors)
         if code != question.code and editor.status != "draft":
             # A page already open still sends the old code.
             errors["code"] = FieldError("builder.code_locked_live", {})
@@ -284,14 +315,14 @@ async def update_question(slug: str, question_id: int, data: Mapping[str, Any]) 
             question_id,
             code=code,
             kind=str(kind),
-            text=(text_fr, clean(data, "text_en", 2000)),
-            help=(clean(data, "help_fr", 2000), clean(data, "help_en", 2000)),
-            required=bool(data.get("required")),
-            personal_data=bool(data.get("personal_data")) or kind == QuestionKind.CONTACT,
+            text=(text.fr, text.en),
+            help=(help_text.fr, help_text.en),
+            required=form.required,
+            personal_data=form.personal_data or kind == QuestionKind.CONTACT,
             settings=settings,
         )
 
-    return await edit(slug, change, condition_field="cond_value")
+    return await edit(slug, change, condition_field="condition.value")
 
 
 async def _check_answers_kept(
@@ -319,7 +350,7 @@ async def _check_answers_kept(
             editor.id, question.code, settings.get("min"), settings.get("max"), conn=conn
         )
         if n:
-            errors["max"] = FieldError("builder.range_locked", {"n": n})
+            errors["maximum"] = FieldError("builder.range_locked", {"n": n})
 
 
 class QuestionAction(Enum):

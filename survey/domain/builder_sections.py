@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from dataclasses import dataclass
 from enum import Enum, auto
-from typing import Any, assert_never
+from typing import assert_never
 
 import asyncpg
 
@@ -13,14 +13,14 @@ from survey.domain.builder import (
     Editor,
     EditorSection,
     Invalid,
-    clean,
+    Texts,
     edit,
     free_code,
     insert_question,
     refuse_if_referenced,
     with_condition,
 )
-from survey.domain.builder_conditions import condition_form, condition_from
+from survey.domain.builder_conditions import ConditionForm, condition_form, condition_from
 from survey.domain.forms import FieldError
 from survey.domain.queries import questions, sections
 from survey.errors import SurveyError
@@ -40,29 +40,40 @@ async def add_section(slug: str) -> int:
     return created[0]
 
 
-async def update_section(slug: str, section_id: int, data: Mapping[str, Any]) -> Editor:
+@dataclass(frozen=True)
+class SectionForm:
+    """A page's form. Errors are keyed by these attribute names (``title.fr``,
+    ``condition.value``)."""
+
+    title: Texts
+    description: Texts = Texts()
+    condition: ConditionForm = ConditionForm()
+
+
+async def update_section(slug: str, section_id: int, form: SectionForm) -> Editor:
     """Page title, introduction and display condition."""
+    title = form.title.cut(200)
+    description = form.description.cut(5000)
 
     async def change(conn: asyncpg.Connection, editor: Editor) -> None:
         section = editor.section(section_id)
         errors: dict[str, FieldError] = {}
-        title_fr = clean(data, "title_fr", 200)
-        if not title_fr:
-            errors["title_fr"] = FieldError("builder.title_missing", {})
+        if not title.fr:
+            errors["title.fr"] = FieldError("builder.title_missing", {})
         earlier = editor.earlier_questions(section_id=section_id)
-        condition = condition_from(data, earlier, errors)
+        condition = condition_from(form.condition, earlier, errors)
         if errors:
             raise Invalid(errors)
         settings = with_condition(section.settings, condition)
         await sections.update(
             conn,
             section_id,
-            (title_fr, clean(data, "title_en", 200)),
-            (clean(data, "description_fr", 5000), clean(data, "description_en", 5000)),
+            (title.fr, title.en),
+            (description.fr, description.en),
             settings,
         )
 
-    return await edit(slug, change, condition_field="cond_value")
+    return await edit(slug, change, condition_field="condition.value")
 
 
 class SectionAction(Enum):

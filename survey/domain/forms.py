@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 from survey.domain import conditions
 from survey.domain.conditions import is_visible, references
@@ -63,7 +63,7 @@ def parse_day(text: str) -> dt.date | None:
     return None
 
 
-TODAY = "today"
+TODAY: Final = "today"
 
 
 def date_bound(value: Any, today: dt.date) -> dt.date | None:

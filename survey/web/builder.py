@@ -172,7 +172,7 @@ class _Part:
     param: str  # the path parameter holding its id
     find: Callable[[builder.Editor, int], Any]
     form: Callable[[Any], dict[str, str]]
-    update: Callable[[str, int, dict[str, str]], Awaitable[Any]]
+    update: Callable[[str, int, dict[str, str]], Awaitable[Any]]  # the form's values read
     act: Callable[[str, int, str], Awaitable[builder.Editor]]
     context: Callable[[], dict[str, Any]] = dict
     # A notice when the form must be shown again with other fields before saving.
@@ -217,7 +217,7 @@ def _question_redisplay(values: dict[str, str]) -> str | None:
 
 
 def _condition_redisplay(values: dict[str, str]) -> str | None:
-    return "builder.condition_answers_shown" if builder_conditions.target_changed(values) else None
+    return "builder.condition_answers_shown" if builder_forms.target_changed(values) else None
 
 
 def _part_views(part: _Part) -> tuple[Endpoint, Endpoint, Endpoint]:
@@ -257,9 +257,8 @@ def _part_views(part: _Part) -> tuple[Endpoint, Endpoint, Endpoint]:
             await part.update(_slug(request), part_id, values)
         except builder.Invalid as invalid:
             editor = await builder.get_editor(_slug(request))
-            return page(
-                request, editor, part_id, values=values, errors=invalid.errors, status_code=422
-            )
+            errors = builder_forms.field_errors(invalid.errors)
+            return page(request, editor, part_id, values=values, errors=errors, status_code=422)
         return redirect(f"/staff/surveys/{_slug(request)}/edit#{anchor}-{part_id}")
 
     @access(STAFF)
@@ -280,7 +279,9 @@ section_page, section_post, section_action = _part_views(
         param="id",
         find=builder.Editor.section,
         form=builder_sections.section_form,
-        update=builder_sections.update_section,
+        update=lambda slug, part_id, values: builder_sections.update_section(
+            slug, part_id, builder_forms.section(values)
+        ),
         act=_by_button(builder_sections.act_on_section, _SECTION_BUTTONS),
         redisplay=_condition_redisplay,
     )
@@ -291,11 +292,13 @@ question_page, question_post, question_action = _part_views(
         param="question",
         find=builder.Editor.question,
         form=builder_questions.question_form,
-        update=builder_questions.update_question,
+        update=lambda slug, part_id, values: builder_questions.update_question(
+            slug, part_id, builder_forms.question(values)
+        ),
         act=_by_button(builder_questions.act_on_question, _QUESTION_BUTTONS),
         context=lambda: {
             "kinds": builder.kinds(),
-            "parse_choices": builder_questions.listed_choices,
+            "parse_choices": builder_forms.listed_choices,
             "offer_marks": builder_questions.OFFER_MARKS,
         },
         redisplay=_question_redisplay,
@@ -311,14 +314,15 @@ async def question_add(request: Request) -> Response:
         raise SurveyError("error.bad_form")
     try:
         question_id = await builder_questions.add_question(
-            _slug(request), int(section_text), values
+            _slug(request), int(section_text), builder_forms.new_question(values)
         )
     except builder.Invalid as invalid:
+        errors = builder_forms.field_errors(invalid.errors)
         return await editor_page(
             request,
             _slug(request),
             notice=invalid,
-            errors={f"add_{section_text}_{k}": v for k, v in invalid.errors.items()},
+            errors={f"add_{section_text}_{k}": v for k, v in errors.items()},
             status=422,
             added=values,
         )

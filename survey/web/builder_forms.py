@@ -4,13 +4,45 @@ field with what was typed."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
-from survey.domain.builder import NewSurvey, SurveySettings, Texts, Unreadable
-from survey.domain.forms import FieldError
+from survey.domain.builder import (
+    NewSurvey,
+    SurveySettings,
+    Texts,
+    Unreadable,
+)
+from survey.domain.builder_conditions import ConditionForm, Number
+from survey.domain.builder_questions import (
+    OFFER_MARKS,
+    DayBound,
+    NewQuestion,
+    QuestionForm,
+    TypedChoice,
+    choices_from,
+)
+from survey.domain.builder_sections import SectionForm
+from survey.domain.forms import TODAY, FieldError, parse_day
+from survey.enums import QuestionKind
 
 # A command's attribute (``title.fr``) is the field ``title_fr`` unless named here.
-_FIELDS: dict[str, str] = {}
+_FIELDS = {
+    "condition.question": "cond_question",
+    "condition.op": "cond_op",
+    "condition.value": "cond_value",
+    "condition.low": "cond_min",
+    "condition.high": "cond_max",
+    "minimum": "min",
+    "maximum": "max",
+    "earliest": "min",
+    "latest": "max",
+}
+# One checkbox a choice: ``cond_value__CODE`` ticks the choice ``CODE``.
+_TICKED = "cond_value__"
+# And ``exclusive__CODE`` makes it a choice only ticked alone.
+_EXCLUSIVE = "exclusive__"
+TODAY_WORDS = ("today", "aujourd'hui", "aujourd’hui", "aujourdhui")
 
 
 def field_errors(errors: Mapping[str, FieldError]) -> dict[str, FieldError]:
@@ -53,4 +85,134 @@ def survey_settings(values: Mapping[str, str]) -> SurveySettings:
         access_mode=values.get("access_mode", "").strip() or "open",
         resume_days=30 if resume_days is None else resume_days,
         retention_days=_whole(values.get("retention_days", "")),
+    )
+
+
+def _decimal(text: str) -> str:
+    """A number as typed, with a French decimal comma read as a point."""
+    return text.strip()[:20].replace(",", ".")
+
+
+def _number(text: str) -> Number | Unreadable | None:
+    """A number typed (empty: none), whole when it is."""
+    typed = _decimal(text)
+    if not typed:
+        return None
+    try:
+        value = float(typed)
+        return int(value) if value == int(value) else value
+    except (ValueError, OverflowError):  # not a number, or infinite
+        return Unreadable(text)
+
+
+def _bound(text: str) -> Number | Unreadable | None:
+    """A condition's bound: a decimal when typed with a point, else a whole number."""
+    typed = _decimal(text)
+    if not typed:
+        return None
+    try:
+        return float(typed) if "." in typed else int(typed)
+    except ValueError:
+        return Unreadable(text)
+
+
+def _ticked(values: Mapping[str, str], prefix: str) -> frozenset[str]:
+    """The codes of the checkboxes ``PREFIXCODE`` ticked."""
+    return frozenset(
+        name.removeprefix(prefix)
+        for name, value in values.items()
+        if name.startswith(prefix) and value
+    )
+
+
+def condition(values: Mapping[str, str]) -> ConditionForm:
+    """The ``cond_*`` fields: the expected choices are ticked, or typed in ``cond_value``
+    separated by commas, semicolons or lines, where a number question's number is typed."""
+    typed = values.get("cond_value", "")
+    return ConditionForm(
+        question=values.get("cond_question", ""),
+        op=values.get("cond_op", ""),
+        ticked=_ticked(values, _TICKED),
+        answers=tuple(re.split(r"[,;\n]", typed.strip())),
+        number=_number(typed),
+        low=_bound(values.get("cond_min", "")),
+        high=_bound(values.get("cond_max", "")),
+    )
+
+
+def target_changed(values: Mapping[str, str]) -> bool:
+    """Whether the question a condition depends on was just picked or changed: the form is
+    shown again with that question's answers to choose from, before anything is saved."""
+    if "shown_cond_question" not in values:  # not sent by the builder's page: saved as it is
+        return False
+    picked = values.get("cond_question", "").strip()[:64]
+    return bool(picked) and picked != values.get("shown_cond_question", "").strip()[:64]
+
+
+def section(values: Mapping[str, str]) -> SectionForm:
+    return SectionForm(
+        title=texts(values, "title"),
+        description=texts(values, "description"),
+        condition=condition(values),
+    )
+
+
+def _kind(values: Mapping[str, str]) -> QuestionKind | None:
+    try:
+        return QuestionKind(values.get("kind", "").strip())
+    except ValueError:
+        return None
+
+
+def _day(text: str) -> DayBound | Unreadable | None:
+    """A date question's bound: a day, or "aujourd'hui" / "today" (empty: none)."""
+    typed = text.strip()[:20]
+    if not typed:
+        return None
+    if typed.casefold() in TODAY_WORDS:
+        return TODAY
+    return parse_day(typed) or Unreadable(text)
+
+
+def choice_lines(text: str) -> tuple[TypedChoice, ...]:
+    """One choice a line: ``French label | English label | code``, the last two optional."""
+    typed: list[TypedChoice] = []
+    for line in text.splitlines():
+        parts = [p.strip() for p in line.split("|")]
+        if parts[0]:
+            en = parts[1] if len(parts) > 1 else ""
+            code = parts[2] if len(parts) > 2 else ""
+            typed.append(TypedChoice(Texts(parts[0], en), code))
+    return tuple(typed)
+
+
+def listed_choices(text: str) -> list[dict[str, str]]:
+    """The choices typed so far, for the form's "exclusive" checkboxes (none when invalid)."""
+    return choices_from(choice_lines(text))[0]
+
+
+def new_question(values: Mapping[str, str]) -> NewQuestion:
+    return NewQuestion(kind=_kind(values), text=texts(values, "text"))
+
+
+def question(values: Mapping[str, str]) -> QuestionForm:
+    return QuestionForm(
+        kind=_kind(values),
+        text=texts(values, "text"),
+        help=texts(values, "help"),
+        code=values.get("code", ""),
+        required=bool(values.get("required")),
+        personal_data=bool(values.get("personal_data")),
+        choices=choice_lines(values.get("choices", "")),
+        allow_other=bool(values.get("allow_other")),
+        exclusive=_ticked(values, _EXCLUSIVE),
+        minimum=_number(values.get("min", "")),
+        maximum=_number(values.get("max", "")),
+        earliest=_day(values.get("min", "")),
+        latest=_day(values.get("max", "")),
+        min_label=texts(values, "min_label"),
+        max_label=texts(values, "max_label"),
+        analyse=values.get("analyse") != "0",
+        marks=frozenset(mark for mark in OFFER_MARKS if values.get(mark)),
+        condition=condition(values),
     )

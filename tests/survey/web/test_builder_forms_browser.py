@@ -10,8 +10,15 @@ from pathlib import Path
 import pytest
 
 from survey.domain.builder import NewSurvey, Texts, create_blank_survey, get_editor
-from survey.domain.builder_questions import add_question, update_question
+from survey.domain.builder_questions import (
+    NewQuestion,
+    QuestionForm,
+    TypedChoice,
+    add_question,
+    update_question,
+)
 from survey.domain.definitions import forget, get_definition
+from survey.enums import QuestionKind
 from tests.factories.browser import PHONE, chromium_missing, launch, staff_page_at
 from tests.factories.staff import PASSWORD, staff_user
 
@@ -30,22 +37,25 @@ async def _survey() -> tuple[str, int, int]:
     )
     section = (await get_editor(slug)).sections[0].id
     car = await add_question(
-        slug, section, {"kind": "yes_no", "text_fr": "Avez-vous une voiture ?"}
+        slug, section, NewQuestion(QuestionKind.YES_NO, Texts("Avez-vous une voiture ?"))
     )
     modes = await add_question(
-        slug, section, {"kind": "multiple", "text_fr": "Comment vous déplacez-vous ?"}
+        slug, section, NewQuestion(QuestionKind.MULTIPLE, Texts("Comment vous déplacez-vous ?"))
     )
     await update_question(
         slug,
         modes,
-        {
-            "kind": "multiple",
-            "code": "modes",
-            "text_fr": "Comment vous déplacez-vous ?",
-            "text_en": "How do you get around?",
-            "choices": "Bus | Bus\nVélo | Bike\nAucun de ces moyens | None of these | aucun",
-            "exclusive__aucun": "1",
-        },
+        QuestionForm(
+            QuestionKind.MULTIPLE,
+            Texts("Comment vous déplacez-vous ?", "How do you get around?"),
+            code="modes",
+            choices=(
+                TypedChoice(Texts("Bus", "Bus")),
+                TypedChoice(Texts("Vélo", "Bike")),
+                TypedChoice(Texts("Aucun de ces moyens", "None of these"), "aucun"),
+            ),
+            exclusive=frozenset({"aucun"}),
+        ),
     )
     return slug, car, modes
 

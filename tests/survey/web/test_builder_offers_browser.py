@@ -8,8 +8,9 @@ import uuid
 import pytest
 
 from survey.domain.builder import NewSurvey, Texts, create_blank_survey, get_editor
-from survey.domain.builder_questions import add_question
+from survey.domain.builder_questions import NewQuestion, add_question
 from survey.domain.definitions import get_definition
+from survey.enums import QuestionKind
 from tests.factories.browser import chromium_missing, launch, staff_page_at
 from tests.factories.staff import staff_user
 from tests.survey.web.test_builder_forms_browser import DESKTOP, _shoot
@@ -30,10 +31,12 @@ async def test_builder_offers_browser_mark_is_ticked_and_saved(live_server: str)
     )
     section = (await get_editor(slug)).sections[0].id
     offers = await add_question(
-        slug, section, {"kind": "long_text", "text_fr": "Que seriez-vous prêt·e à faire ?"}
+        slug,
+        section,
+        NewQuestion(QuestionKind.LONG_TEXT, Texts("Que seriez-vous prêt·e à faire ?")),
     )
     consent = await add_question(
-        slug, section, {"kind": "single", "text_fr": "Pouvons-nous vous recontacter ?"}
+        slug, section, NewQuestion(QuestionKind.SINGLE, Texts("Pouvons-nous vous recontacter ?"))
     )
     errors: list[str] = []
     async with async_playwright() as p:
