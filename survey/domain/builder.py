@@ -33,7 +33,6 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 
-from survey import localtime
 from survey.domain import conditions
 from survey.domain.db import connection
 from survey.domain.definitions import (
@@ -475,22 +474,3 @@ def slugify(text: str, limit: int = 40) -> str:
 def kinds() -> list[str]:
     """Question kinds in the order the builder lists them."""
     return [str(k) for k in QuestionKind]
-
-
-# --- form values for the builder pages ------------------------------------------------------
-
-
-def survey_form(editor: Editor, zone: ZoneInfo) -> dict[str, str]:
-    values = {
-        f"{name}_{lang}": getattr(editor, name)[lang]
-        for name in ("title", "description", "consent")
-        for lang in ("fr", "en")
-    }
-    values.update(
-        access_mode=editor.access_mode,
-        resume_days=str(editor.resume_days),
-        retention_days="" if editor.retention_days is None else str(editor.retention_days),
-        opens_at=localtime.input_value(editor.opens_at, zone),
-        closes_at=localtime.input_value(editor.closes_at, zone),
-    )
-    return values

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -111,21 +111,6 @@ def _choice_code(question: EditorQuestion, typed: str) -> str:
         if wanted in names:
             return str(choice["code"])
     return typed
-
-
-def condition_form(condition: Mapping[str, Any] | None) -> dict[str, str]:
-    """The form values of a stored condition (each expected choice ticked)."""
-    condition = condition or {}
-    values = condition.get("values")
-    expected = values or ([condition["value"]] if "value" in condition else [])
-    return {
-        **{f"cond_value__{v}": "1" for v in expected},
-        "cond_question": str(condition.get("question", "")),
-        "cond_op": str(condition.get("op", "")),
-        "cond_value": ", ".join(map(str, values)) if values else str(condition.get("value", "")),
-        "cond_min": "" if condition.get("min") is None else str(condition["min"]),
-        "cond_max": "" if condition.get("max") is None else str(condition["max"]),
-    }
 
 
 def describer(definition: SurveyDef, language: str) -> Callable[[Any], dict[str, str] | None]:

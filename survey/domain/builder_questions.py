@@ -4,7 +4,7 @@ duplicate, delete or retire, restore."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum, auto
 from typing import Any, Literal, assert_never
@@ -29,7 +29,7 @@ from survey.domain.builder import (
     slugify,
     with_condition,
 )
-from survey.domain.builder_conditions import ConditionForm, Number, condition_form, condition_from
+from survey.domain.builder_conditions import ConditionForm, Number, condition_from
 from survey.domain.definitions import CODE_RE
 from survey.domain.forms import TODAY, FieldError
 from survey.domain.queries import questions, responses
@@ -102,13 +102,6 @@ class QuestionForm:
     condition: ConditionForm = ConditionForm()
 
 
-def choices_text(settings: Mapping[str, Any]) -> str:
-    """The choices of a question as the builder's text area shows them."""
-    return "\n".join(
-        f"{c.get('fr', '')} | {c.get('en', '')} | {c['code']}" for c in settings.get("choices", [])
-    )
-
-
 def _number(
     value: Number | Unreadable | None, name: str, errors: dict[str, FieldError]
 ) -> Number | None:
@@ -118,33 +111,12 @@ def _number(
     return value
 
 
-# The groups of fields each kind's form shows, besides those every question has.
-_LISTED = frozenset({"choices"})
-FORM_PARTS: dict[str, frozenset[str]] = {
-    QuestionKind.SINGLE: _LISTED,
-    QuestionKind.TERRITORY: _LISTED,
-    QuestionKind.RANKING: _LISTED,
-    QuestionKind.MULTIPLE: _LISTED | {"other", "exclusive"},
-    QuestionKind.SCALE: frozenset({"range", "scale_labels"}),
-    QuestionKind.NUMBER: frozenset({"range"}),
-    QuestionKind.DATE: frozenset({"dates"}),
-}
-
-
 # The skills network's marks (see ``actors_offers``): which kinds of question may carry each.
 OFFER_MARKS: dict[str, frozenset[QuestionKind]] = {
     "offers": frozenset({QuestionKind.LONG_TEXT}),
     "availability": frozenset({QuestionKind.NUMBER, QuestionKind.SHORT_TEXT}),
     "offer_consent": frozenset({QuestionKind.SINGLE}),
 }
-
-
-def fields_missing(shown_kind: str, kind: str) -> bool:
-    """Whether a form shown for ``shown_kind`` lacks fields that ``kind`` needs: the page is
-    then shown again with them, what was typed kept, before anything is saved."""
-    if not shown_kind or shown_kind == kind:
-        return False
-    return bool(FORM_PARTS.get(kind, frozenset()) - FORM_PARTS.get(shown_kind, frozenset()))
 
 
 def _date_bounds(form: QuestionForm, errors: dict[str, FieldError]) -> dict[str, str]:
@@ -421,37 +393,3 @@ async def _move_question(
     other_ids = other_ids + [moved] if step < 0 else [moved] + other_ids
     await questions.move_to_section(conn, moved, other.id)
     await questions.reorder(conn, other_ids)
-
-
-def _bound_text(value: Any) -> str:
-    """A bound as the form shows it: "aujourd'hui" for a date question's "today"."""
-    if value is None:
-        return ""
-    return "aujourd'hui" if value == TODAY else str(value)
-
-
-def question_form(question: EditorQuestion) -> dict[str, str]:
-    settings = question.settings
-    values = {
-        "code": question.code,
-        "kind": question.kind,
-        "text_fr": question.text["fr"],
-        "text_en": question.text["en"],
-        "help_fr": question.help["fr"],
-        "help_en": question.help["en"],
-        "required": "1" if question.required else "",
-        "personal_data": "1" if question.personal_data else "",
-        "choices": choices_text(settings),
-        "allow_other": "1" if settings.get("allow_other") else "",
-        "min": _bound_text(settings.get("min")),
-        "max": _bound_text(settings.get("max")),
-        **condition_form(question.condition),
-    }
-    for mark in OFFER_MARKS:
-        values[mark] = "1" if settings.get(mark) is True else ""
-    for code in settings.get("exclusive") or []:
-        values[f"exclusive__{code}"] = "1"
-    for end in ("min_label", "max_label"):
-        for lang in ("fr", "en"):
-            values[f"{end}_{lang}"] = str((settings.get(end) or {}).get(lang, ""))
-    return values

@@ -20,7 +20,7 @@ from survey.domain.builder import (
     refuse_if_referenced,
     with_condition,
 )
-from survey.domain.builder_conditions import ConditionForm, condition_form, condition_from
+from survey.domain.builder_conditions import ConditionForm, condition_from
 from survey.domain.forms import FieldError
 from survey.domain.queries import questions, sections
 from survey.errors import SurveyError
@@ -147,13 +147,3 @@ async def _duplicate_section(
     ids = [s.id for s in editor.sections]
     ids.insert(index + 1, new_id)
     await sections.reorder(conn, ids)
-
-
-def section_form(section: EditorSection) -> dict[str, str]:
-    return {
-        "title_fr": section.title["fr"],
-        "title_en": section.title["en"],
-        "description_fr": section.description["fr"],
-        "description_en": section.description["en"],
-        **condition_form(section.condition),
-    }

@@ -118,7 +118,7 @@ async def editor_page(
         editor=editor,
         survey=definition,
         notice=notice,
-        values=values or builder.survey_form(editor, time_zone(request)),
+        values=values or builder_forms.survey_values(editor, time_zone(request)),
         errors=errors or {},
         added=added or {},
         kinds=builder.kinds(),
@@ -211,7 +211,7 @@ _QUESTION_BUTTONS = {
 
 
 def _question_redisplay(values: dict[str, str]) -> str | None:
-    if builder_questions.fields_missing(values.get("shown_kind", ""), values.get("kind", "")):
+    if builder_forms.fields_missing(values.get("shown_kind", ""), values.get("kind", "")):
         return "builder.kind_fields_shown"
     return _condition_redisplay(values)
 
@@ -278,7 +278,7 @@ section_page, section_post, section_action = _part_views(
         name="section",
         param="id",
         find=builder.Editor.section,
-        form=builder_sections.section_form,
+        form=builder_forms.section_values,
         update=lambda slug, part_id, values: builder_sections.update_section(
             slug, part_id, builder_forms.section(values)
         ),
@@ -291,7 +291,7 @@ question_page, question_post, question_action = _part_views(
         name="question",
         param="question",
         find=builder.Editor.question,
-        form=builder_questions.question_form,
+        form=builder_forms.question_values,
         update=lambda slug, part_id, values: builder_questions.update_question(
             slug, part_id, builder_forms.question(values)
         ),

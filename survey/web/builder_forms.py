@@ -1,13 +1,20 @@
-"""The builder's forms read into the domain's commands, and the domain's field errors put
-back under the names of the fields they are about, so the page shows each one next to its
-field with what was typed."""
+"""The builder's forms: the values they show for a survey, a page or a question, those
+values read into the domain's commands, and the domain's field errors put back under the
+names of the fields they are about, so the page shows each one next to its field with
+what was typed."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import Any
+from zoneinfo import ZoneInfo
 
+from survey import localtime
 from survey.domain.builder import (
+    Editor,
+    EditorQuestion,
+    EditorSection,
     NewSurvey,
     SurveySettings,
     Texts,
@@ -216,3 +223,109 @@ def question(values: Mapping[str, str]) -> QuestionForm:
         marks=frozenset(mark for mark in OFFER_MARKS if values.get(mark)),
         condition=condition(values),
     )
+
+
+# The groups of fields each kind's form shows, besides those every question has.
+_LISTED = frozenset({"choices"})
+FORM_PARTS: dict[str, frozenset[str]] = {
+    QuestionKind.SINGLE: _LISTED,
+    QuestionKind.TERRITORY: _LISTED,
+    QuestionKind.RANKING: _LISTED,
+    QuestionKind.MULTIPLE: _LISTED | {"other", "exclusive"},
+    QuestionKind.SCALE: frozenset({"range", "scale_labels"}),
+    QuestionKind.NUMBER: frozenset({"range"}),
+    QuestionKind.DATE: frozenset({"dates"}),
+}
+
+
+def fields_missing(shown_kind: str, kind: str) -> bool:
+    """Whether a form shown for ``shown_kind`` lacks fields that ``kind`` needs: the page is
+    then shown again with them, what was typed kept, before anything is saved."""
+    if not shown_kind or shown_kind == kind:
+        return False
+    return bool(FORM_PARTS.get(kind, frozenset()) - FORM_PARTS.get(shown_kind, frozenset()))
+
+
+# --- the values a form shows for what is stored ---------------------------------------------
+
+
+def survey_values(editor: Editor, zone: ZoneInfo) -> dict[str, str]:
+    values = {
+        f"{name}_{lang}": getattr(editor, name)[lang]
+        for name in ("title", "description", "consent")
+        for lang in ("fr", "en")
+    }
+    values.update(
+        access_mode=editor.access_mode,
+        resume_days=str(editor.resume_days),
+        retention_days="" if editor.retention_days is None else str(editor.retention_days),
+        opens_at=localtime.input_value(editor.opens_at, zone),
+        closes_at=localtime.input_value(editor.closes_at, zone),
+    )
+    return values
+
+
+def condition_values(condition: Mapping[str, Any] | None) -> dict[str, str]:
+    """The form values of a stored condition (each expected choice ticked)."""
+    condition = condition or {}
+    values = condition.get("values")
+    expected = values or ([condition["value"]] if "value" in condition else [])
+    return {
+        **{f"{_TICKED}{v}": "1" for v in expected},
+        "cond_question": str(condition.get("question", "")),
+        "cond_op": str(condition.get("op", "")),
+        "cond_value": ", ".join(map(str, values)) if values else str(condition.get("value", "")),
+        "cond_min": "" if condition.get("min") is None else str(condition["min"]),
+        "cond_max": "" if condition.get("max") is None else str(condition["max"]),
+    }
+
+
+def section_values(section: EditorSection) -> dict[str, str]:
+    return {
+        "title_fr": section.title["fr"],
+        "title_en": section.title["en"],
+        "description_fr": section.description["fr"],
+        "description_en": section.description["en"],
+        **condition_values(section.condition),
+    }
+
+
+def _choices_text(settings: Mapping[str, Any]) -> str:
+    """The choices of a question as the text area shows them, one a line."""
+    return "\n".join(
+        f"{c.get('fr', '')} | {c.get('en', '')} | {c['code']}" for c in settings.get("choices", [])
+    )
+
+
+def _bound_text(value: Any) -> str:
+    """A bound as the form shows it: "aujourd'hui" for a date question's "today"."""
+    if value is None:
+        return ""
+    return "aujourd'hui" if value == TODAY else str(value)
+
+
+def question_values(question: EditorQuestion) -> dict[str, str]:
+    settings = question.settings
+    values = {
+        "code": question.code,
+        "kind": question.kind,
+        "text_fr": question.text["fr"],
+        "text_en": question.text["en"],
+        "help_fr": question.help["fr"],
+        "help_en": question.help["en"],
+        "required": "1" if question.required else "",
+        "personal_data": "1" if question.personal_data else "",
+        "choices": _choices_text(settings),
+        "allow_other": "1" if settings.get("allow_other") else "",
+        "min": _bound_text(settings.get("min")),
+        "max": _bound_text(settings.get("max")),
+        **condition_values(question.condition),
+    }
+    for mark in OFFER_MARKS:
+        values[mark] = "1" if settings.get(mark) is True else ""
+    for code in settings.get("exclusive") or []:
+        values[f"{_EXCLUSIVE}{code}"] = "1"
+    for end in ("min_label", "max_label"):
+        for lang in ("fr", "en"):
+            values[f"{end}_{lang}"] = str((settings.get(end) or {}).get(lang, ""))
+    return values

@@ -4,6 +4,7 @@ and date limits that the residents' pages enforce."""
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import re
 
@@ -11,7 +12,13 @@ import httpx
 import pytest
 
 from survey import localtime
+from survey.domain import builder_questions
+from survey.domain.builder import EditorQuestion, Texts, Unreadable
+from survey.domain.builder_questions import TypedChoice
 from survey.domain.definitions import get_definition
+from survey.domain.forms import TODAY, FieldError
+from survey.enums import QuestionKind
+from survey.web import builder_forms
 from tests.factories.staff import log_in, send
 from tests.htmlform import hidden_fields, post_form, text_of
 from tests.survey.domain.test_builder import (
@@ -274,3 +281,101 @@ async def test_builder_forms_date_limits_are_enforced_in_the_residents_language(
     today = localtime.today(settings.time_zone)
     ok = await _resident_post(client, slug, [("q_arrivee", today.isoformat())])
     assert ok.status_code == 303
+
+
+def test_builder_forms_read_choice_lines_boxes_and_condition() -> None:
+    form = builder_forms.question(
+        {
+            "kind": "multiple",
+            "text_fr": "Modes ?",
+            "text_en": "Ways?",
+            "code": "modes",
+            "required": "1",
+            "choices": "Bus | Bus\n\n  | ignored\nAucun | None | AUCUN",
+            "exclusive__aucun": "1",
+            "exclusive__bus": "",
+            "offers": "1",
+            "analyse": "0",
+            "cond_question": "car",
+            "cond_value__yes": "1",
+            "cond_value": "Oui; non",
+        }
+    )
+    assert (form.kind, form.text, form.code) == (
+        QuestionKind.MULTIPLE,
+        Texts("Modes ?", "Ways?"),
+        "modes",
+    )
+    assert (form.required, form.personal_data, form.analyse) == (True, False, False)
+    assert form.choices == (
+        TypedChoice(Texts("Bus", "Bus")),
+        TypedChoice(Texts("Aucun", "None"), "AUCUN"),
+    )
+    assert (form.exclusive, form.marks) == (frozenset({"aucun"}), frozenset({"offers"}))
+    assert form.condition.question == "car"
+    assert form.condition.ticked == frozenset({"yes"})
+    assert form.condition.answers == ("Oui", " non")
+    assert isinstance(form.condition.number, Unreadable)
+    assert builder_forms.question({"kind": "sideways"}).kind is None
+
+
+def test_builder_forms_read_numbers_and_days() -> None:
+    form = builder_forms.question({"kind": "number", "min": " 1,5 ", "max": "12"})
+    assert (form.minimum, form.maximum) == (1.5, 12)
+    assert (form.earliest, form.latest) == (Unreadable(" 1,5 "), Unreadable("12"))
+    dated = builder_forms.question({"kind": "date", "min": "31/12/2026", "max": "Aujourd'hui"})
+    assert (dated.earliest, dated.latest) == (dt.date(2026, 12, 31), TODAY)
+    assert builder_forms.question({"min": "", "max": "inf"}).maximum == Unreadable("inf")
+    condition = builder_forms.condition({"cond_min": "2", "cond_max": "2,0", "cond_value": "4"})
+    assert (condition.low, condition.high, condition.number) == (2, 2.0, 4)
+    assert isinstance(condition.high, float)
+    settings = builder_forms.survey_settings({"resume_days": "", "retention_days": "un an"})
+    assert (settings.access_mode, settings.resume_days) == ("open", 30)
+    assert settings.retention_days == Unreadable("un an")
+
+
+def test_builder_forms_put_domain_errors_next_to_their_fields() -> None:
+    missing = FieldError("builder.text_missing", {})
+    number = FieldError("error.number", {})
+    errors = {
+        "text.fr": missing,
+        "minimum": number,
+        "latest": number,
+        "condition.value": missing,
+        "condition.low": number,
+        "code": missing,
+    }
+    assert builder_forms.field_errors(errors) == {
+        "text_fr": missing,
+        "min": number,
+        "max": number,
+        "cond_value": missing,
+        "cond_min": number,
+        "code": missing,
+    }
+
+
+def test_builder_forms_values_of_a_question_read_back_the_same() -> None:
+    stored = EditorQuestion(
+        id=1,
+        section_id=1,
+        code="modes",
+        kind="multiple",
+        text={"fr": "Modes ?", "en": "Ways?"},
+        help={"fr": "", "en": ""},
+        required=True,
+        personal_data=False,
+        settings={
+            "choices": [
+                {"code": "bus", "fr": "Bus", "en": "Bus"},
+                {"code": "aucun", "fr": "Aucun", "en": "None"},
+            ],
+            "exclusive": ["aucun"],
+            "allow_other": True,
+            "show_if": {"question": "car", "op": "equals", "value": "yes"},
+        },
+    )
+    form = builder_forms.question(builder_forms.question_values(stored))
+    assert builder_questions.choices_from(form.choices) == (stored.settings["choices"], None)
+    assert (form.exclusive, form.allow_other, form.required) == (frozenset({"aucun"}), True, True)
+    assert (form.condition.question, form.condition.ticked) == ("car", frozenset({"yes"}))
