@@ -1,7 +1,9 @@
 """Building surveys: the editor's view of a survey, the transaction every edit runs in, and
 the survey's own settings. Pages and questions are edited in ``builder_sections`` and
-``builder_questions``, conditions read from forms in ``builder_conditions``, publication in
-``publication``.
+``builder_questions``, display conditions checked in ``builder_conditions``, publication in
+``publication``. Each verb takes a typed command (``SurveySettings``, ``QuestionForm``...)
+that ``survey.web.builder_forms`` reads from the form, and reports what it refuses as
+field errors keyed by the command's attribute names.
 
 Every edit runs in one transaction that ends by checking the whole survey again (codes,
 choices, conditions pointing backwards) and bumping its version, so the resident pages never

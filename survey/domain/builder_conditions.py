@@ -1,4 +1,5 @@
-"""Display conditions as the builder's forms type them and its pages describe them."""
+"""Display conditions as staff give them (``ConditionForm``), checked against the earlier
+questions, and described in words on the builder's pages."""
 
 from __future__ import annotations
 
