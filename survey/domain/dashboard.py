@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from survey.domain.crosstab import CrossTab, cross_tabulate
 from survey.domain.dashboard_filters import Filters, filter_questions, parse_filters
 from survey.domain.definitions import SurveyDef, get_definition
+from survey.domain.need_themes import ThemesReport, latest_themes
 from survey.domain.needs_report import NeedsReport, latest_needs
 from survey.domain.question_summaries import (
     QuestionSummary,
@@ -49,6 +50,7 @@ class Dashboard:
     crosstab: CrossTab | None = None
     crosstab_pick: tuple[str, str] = ("", "")
     all_responses: int = 0
+    themes: ThemesReport | None = None
 
 
 def _per_day(days: Sequence[tuple[dt.date, str, int]], threshold: int) -> tuple[Days, Channels]:
@@ -99,6 +101,12 @@ async def build_dashboard(
     crosstab = None
     if all(pick) and "cols" not in errors:
         crosstab = await cross_tabulate(definition, filters, pick[0], pick[1], threshold, zone)
+    needs = await latest_needs(definition, filters, threshold, zone=zone)
+    themes = None
+    if needs is not None:
+        themes = await latest_themes(
+            definition, filters, threshold, zone=zone, answers=needs.answers
+        )
     return Dashboard(
         definition,
         filters,
@@ -111,8 +119,9 @@ async def build_dashboard(
         tuple(section_rates(definition, counts, threshold)),
         days,
         channels,
-        await latest_needs(definition, filters, threshold, zone=zone),
+        needs,
         crosstab,
         pick,
         everyone,
+        themes,
     )

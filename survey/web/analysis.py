@@ -16,6 +16,7 @@ from analysis.charts.needs import answers_map, needs_by_size, needs_by_territory
 from survey.domain import needs as domain
 from survey.domain.definitions import SurveyDef, get_definition
 from survey.domain.jobs import get_job
+from survey.domain.need_themes import shows_themes, theme_breakdown, theme_key
 from survey.enums import CHOICE_KINDS, JobState, QuestionKind
 from survey.errors import SurveyError
 from survey.i18n import translate
@@ -77,53 +78,97 @@ async def start(request: Request) -> Response:
     return redirect(_run_url(slug, run.id))
 
 
-def _charts(lang: str, needs: list[domain.NeedView], points: list[dict[str, Any]]) -> list[Chart]:
+def _sizes_chart(lang: str, shown: list[domain.NeedView]) -> Chart:
     t = functools.partial(translate, lang)
-    shown = [n for n in needs if n.is_need]
-    charts = []
-    if shown:
-        charts.append(
-            Chart(
-                needs_by_size(
-                    [n.label for n in shown],
-                    [n.size for n in shown],
-                    shares=[n.share for n in shown],
-                    title=t("analysis.chart_sizes"),
-                    count_title=t("analysis.answers"),
-                ),
-                caption=t("analysis.chart_sizes"),
-                header=[t("analysis.need"), t("analysis.answers"), t("analysis.share")],
-                rows=[[n.label, n.size, f"{n.share:.0%}"] for n in shown],
-                lang=lang,
-            )
-        )
-    if points:
-        labels = {n.id: n.label for n in shown}
-        clusters = [p["need"] if p["need"] in labels else -1 for p in points]
-        charts.append(
-            Chart(
-                answers_map(
-                    np.array([[p["x"], p["y"]] for p in points]),
-                    clusters,
-                    [p["text"] for p in points],
-                    labels,
-                    title=t("analysis.chart_map"),
-                    unclassified_label=t("analysis.unclassified"),
-                ),
-                caption=t("analysis.chart_map"),
-                header=[t("analysis.need"), t("analysis.answers")],
-                rows=[[n.label, n.size] for n in shown],
-                lang=lang,
-            )
-        )
-    return charts
+    return Chart(
+        needs_by_size(
+            [n.label for n in shown],
+            [n.size for n in shown],
+            shares=[n.share for n in shown],
+            title=t("analysis.chart_sizes"),
+            count_title=t("analysis.answers"),
+        ),
+        caption=t("analysis.chart_sizes"),
+        header=[t("analysis.need"), t("analysis.answers"), t("analysis.share")],
+        rows=[[n.label, n.size, f"{n.share:.0%}"] for n in shown],
+        lang=lang,
+    )
 
 
 class _Section(TypedDict):
-    """A block of the run page: a theme's needs, or those without one."""
+    """A block of the run page's needs: a theme's (its shown name, key and residents), those
+    set aside, or all of them when the run has no themes; shown open or folded."""
 
     label: str | None
+    key: str
+    size: int
     needs: list[domain.NeedView]
+    open: bool
+
+
+def _themes_chart(lang: str, themes: list[_Section], answered: int) -> Chart:
+    t = functools.partial(translate, lang)
+    labels = [str(theme["label"]) for theme in themes]
+    shares = [theme["size"] / max(1, answered) for theme in themes]
+    return Chart(
+        needs_by_size(
+            labels,
+            [theme["size"] for theme in themes],
+            shares=shares,
+            title=t("analysis.chart_themes"),
+            count_title=t("analysis.residents"),
+        ),
+        caption=t("analysis.chart_themes"),
+        header=[
+            t("analysis.theme"),
+            t("analysis.residents"),
+            t("analysis.share"),
+            t("analysis.needs"),
+        ],
+        rows=[
+            [label, theme["size"], f"{share:.0%}", len(theme["needs"])]
+            for label, theme, share in zip(labels, themes, shares, strict=True)
+        ],
+        lang=lang,
+    )
+
+
+def _map_chart(
+    lang: str,
+    points: list[dict[str, Any]],
+    groups: dict[int, str],
+    group_of: dict[int, int],
+    rows: list[list[Any]],
+    *,
+    by_theme: bool,
+) -> Chart:
+    """The answers' map, a colour per group (``groups``: a need, or a theme) that
+    ``group_of`` gives each need."""
+    t = functools.partial(translate, lang)
+    caption = t("analysis.chart_map_themes" if by_theme else "analysis.chart_map")
+    return Chart(
+        answers_map(
+            np.array([[p["x"], p["y"]] for p in points]),
+            [group_of.get(p["need"], -1) for p in points],
+            [p["text"] for p in points],
+            groups,
+            title=caption,
+            unclassified_label=t("analysis.unclassified"),
+        ),
+        caption=caption,
+        header=[t("analysis.theme" if by_theme else "analysis.need"), t("analysis.answers")],
+        rows=rows,
+        lang=lang,
+    )
+
+
+# Up to this many needs, a run's themes are shown open: folding them would hide little.
+OPEN_UP_TO = 8
+ASIDE = "aside"
+
+
+def _opened(request: Request) -> str:
+    return str(request.query_params.get("theme", ""))[:40]
 
 
 @access(STAFF)
@@ -138,27 +183,67 @@ async def run_page(request: Request) -> Response:
         "run": run,
         "needs": [],
         "charts": [],
+        "after_charts": [],
         "review": {},
     }
     if run.state == JobState.DONE:
         needs = await domain.needs_of_run(run)
+        shown = [n for n in needs if n.is_need]
+        discarded = [n for n in needs if not n.is_need]
+        points = await domain.answer_points(run)
         context["needs"] = needs
-        context["charts"] = _charts(lang, needs, await domain.answer_points(run))
         context["unclassified"] = await domain.unclassified_count(run)
         context["unclassified_listed"] = len(await domain.need_answers(run, None))
         context["changes"] = domain.changes_summary(run)
         context["quality"] = run.quality if isinstance(run.quality, dict) else {}
-        themes = domain.themes_of(needs, await domain.theme_residents(run))
-        context["themes"] = themes if len(themes) > 1 or (themes and themes[0].label) else []
-        discarded = [n for n in needs if not n.is_need]
-        sections: list[_Section] = (
-            [{"label": t.label, "needs": t.needs} for t in themes]
-            if context["themes"]
-            else [{"label": None, "needs": [n for n in needs if n.is_need]}]
-        )
+        found = domain.themes_of(needs, await domain.theme_residents(run))
+        opened = _opened(request)
+        every = opened == "all" or len(needs) <= OPEN_UP_TO
+        themes: list[_Section] = [
+            {
+                "label": theme.label or translate(lang, "themes.other"),
+                "key": theme_key(theme.label),
+                "size": theme.size,
+                "needs": theme.needs,
+                "open": every or opened == theme_key(theme.label),
+            }
+            for theme in found
+        ]
+        context["themes"] = themes if shows_themes(found) else []
+        sections = list(context["themes"]) or [
+            _Section(label=None, key="", size=len(shown), needs=shown, open=True)
+        ]
         if discarded:
-            sections.append({"label": None, "needs": discarded})
+            sections.append(
+                _Section(
+                    label=translate(lang, "analysis.set_aside") if context["themes"] else None,
+                    key=ASIDE,
+                    size=len(discarded),
+                    needs=discarded,
+                    open=every or opened == ASIDE or not context["themes"],
+                )
+            )
         context["sections"] = sections
+        if context["themes"]:
+            answered = run.n_answers - run.n_non_answers
+            context["charts"] = [_themes_chart(lang, context["themes"], answered)]
+            if points:
+                groups = {i: str(theme["label"]) for i, theme in enumerate(context["themes"])}
+                group_of = {
+                    n.id: i for i, theme in enumerate(context["themes"]) for n in theme["needs"]
+                }
+                rows = [[str(theme["label"]), theme["size"]] for theme in context["themes"]]
+                context["after_charts"] = [
+                    _map_chart(lang, points, groups, group_of, rows, by_theme=True)
+                ]
+        elif shown:
+            context["charts"] = [_sizes_chart(lang, shown)]
+            if points:
+                labels = {n.id: n.label for n in shown}
+                rows = [[n.label, n.size] for n in shown]
+                context["charts"].append(
+                    _map_chart(lang, points, labels, {i: i for i in labels}, rows, by_theme=False)
+                )
         context["review"] = run.review if isinstance(run.review, dict) else {}
         context["choice_questions"] = [
             q
@@ -169,7 +254,11 @@ async def run_page(request: Request) -> Response:
             (q.code for q in definition.questions if q.kind == QuestionKind.TERRITORY), ""
         )
         if by in {q.code for q in context["choice_questions"]}:
-            context.update(await _breakdown(request, lang, run, definition, by, needs))
+            context.update(
+                await _breakdown(
+                    request, lang, run, definition, by, needs, found if context["themes"] else []
+                )
+            )
     elif run.job_id:
         context["job"] = await get_job(run.job_id)
     return render(request, "staff/analysis_run.html", **context)
@@ -182,39 +271,59 @@ async def _breakdown(
     definition: SurveyDef,
     by: str,
     needs: list[domain.NeedView],
+    themes: list[domain.ThemeView],
 ) -> dict[str, object]:
+    """Needs (or, when the run has themes, themes) × answers of a choice question."""
     threshold = request.app.state.settings.small_group_threshold
-    codes, counts = await domain.breakdown(run, definition, by, threshold)
     question = definition.question(by)
-    shown = [n for n in needs if n.is_need]
-    columns = [question.choice_label(c, lang) for c in codes]
-    table = [[counts.get((n.id, c)) for c in codes] for n in shown]
     t = functools.partial(translate, lang)
+    if themes:
+        codes, table = await theme_breakdown(run, definition, by, threshold, themes)
+        labels = [theme.label or t("themes.other") for theme in themes]
+    else:
+        codes, counts = await domain.breakdown(run, definition, by, threshold)
+        shown = [n for n in needs if n.is_need]
+        table = [[counts.get((n.id, c)) for c in codes] for n in shown]
+        labels = [n.label for n in shown]
+    columns = [question.choice_label(c, lang) for c in codes]
+    title = t(
+        "analysis.chart_breakdown_themes" if themes else "analysis.chart_breakdown",
+        question=question.text.get(lang, by),
+    )
     chart = None
-    if shown and codes:
+    if labels and codes:
         chart = Chart(
             needs_by_territory(
                 table,
-                [n.label for n in shown],
+                labels,
                 columns,
-                title=t("analysis.chart_breakdown", question=question.text.get(lang, by)),
+                title=title,
                 hidden_text="< " + str(threshold),
             ),
-            caption=t("analysis.chart_breakdown", question=question.text.get(lang, by)),
-            header=[t("analysis.need"), *columns],
+            caption=title,
+            header=[t("analysis.theme" if themes else "analysis.need"), *columns],
             rows=[
-                [n.label, *[("< " + str(threshold)) if v is None else v for v in row]]
-                for n, row in zip(shown, table, strict=True)
+                [label, *[("< " + str(threshold)) if v is None else v for v in row]]
+                for label, row in zip(labels, table, strict=True)
             ],
             lang=lang,
         )
     return {
         "by": by,
         "columns": columns,
-        "table": list(zip(shown, table, strict=True)),
+        "table": list(zip(labels, table, strict=True)),
         "threshold": threshold,
         "breakdown_chart": chart,
     }
+
+
+def _need_url(slug: str, run: AnalysisRun, needs: list[domain.NeedView], need_id: int) -> str:
+    """A need on its run's page, its theme (or the needs set aside) opened."""
+    need = next((n for n in needs if n.id == need_id), None)
+    if need is None:
+        return _run_url(slug, run.id) + "#needs"
+    key = theme_key(need.theme_label) if need.is_need else ASIDE
+    return f"{_run_url(slug, run.id)}?theme={key}#need-{need.id}"
 
 
 @access(STAFF)
@@ -234,12 +343,14 @@ async def need_page(request: Request) -> Response:
         need=current,
         needs=needs,
         answers=answers,
+        back=_need_url(definition.slug, run, needs, need_id),
         mentions=await domain.need_mentions(run, current.id) if current else [],
     )
 
 
-# A review step: the form and run in, the page to go back to out (None: the run's needs).
-_ReviewAction = Callable[[Request, FormData, AnalysisRun], Awaitable[str | None]]
+# A review step: the form and run in, out the page to go back to, or the need to show on
+# the run's page.
+_ReviewAction = Callable[[Request, FormData, AnalysisRun], Awaitable[str | int]]
 
 
 def _review(action: _ReviewAction) -> Endpoint:
@@ -251,34 +362,36 @@ def _review(action: _ReviewAction) -> Endpoint:
         slug = request.path_params["slug"]
         _, run = await domain.get_run(slug, _int(request.path_params["run"], 0) or 0)
         target = await action(request, form, run)
-        return redirect(target or _run_url(slug, run.id) + "#needs")
+        if isinstance(target, int):
+            target = _need_url(slug, run, await domain.needs_of_run(run), target)
+        return redirect(target)
 
     return access(STAFF)(view)
 
 
 @_review
-async def rename(request: Request, form: FormData, run: AnalysisRun) -> str | None:
-    await domain.rename_need(
+async def rename(request: Request, form: FormData, run: AnalysisRun) -> str | int:
+    need = await domain.rename_need(
         run, _int(request.path_params["need"], 0) or 0, str(form.get("label", ""))
     )
-    return None
+    return int(need.id)
 
 
 @_review
-async def toggle(request: Request, form: FormData, run: AnalysisRun) -> str | None:
-    await domain.toggle_need(run, _int(request.path_params["need"], 0) or 0)
-    return None
+async def toggle(request: Request, form: FormData, run: AnalysisRun) -> str | int:
+    need = await domain.toggle_need(run, _int(request.path_params["need"], 0) or 0)
+    return int(need.id)
 
 
 @_review
-async def split(request: Request, form: FormData, run: AnalysisRun) -> str | None:
+async def split(request: Request, form: FormData, run: AnalysisRun) -> str | int:
     k_text = str(form.get("k", "")).strip()
     if k_text and not k_text.isdigit():
         raise SurveyError("analysis.bad_k", min=2, max=10)
-    await domain.split_need(
+    created = await domain.split_need(
         run, _int(request.path_params["need"], 0) or 0, int(k_text) if k_text else None
     )
-    return None
+    return int(created[0].id)
 
 
 def _merge_ids(form: FormData) -> list[int]:
@@ -307,7 +420,7 @@ async def merge(request: Request) -> Response:
                 raise
             error = exc
         else:
-            return redirect(f"{_run_url(slug, run.id)}#need-{kept.id}")
+            return redirect(_need_url(slug, run, await domain.needs_of_run(run), kept.id))
     else:
         label = await domain.propose_merge(run, ids)
     return render(
@@ -324,7 +437,7 @@ async def merge(request: Request) -> Response:
 
 
 @_review
-async def move(request: Request, form: FormData, run: AnalysisRun) -> str | None:
+async def move(request: Request, form: FormData, run: AnalysisRun) -> str | int:
     target = str(form.get("target", ""))
     need_id = None if target in ("", "none") else _int(target)
     if target not in ("", "none") and need_id is None:

@@ -9,6 +9,7 @@ import pytest
 
 from survey.domain import needs as domain
 from survey.domain.answering import load_responses
+from survey.domain.need_themes import theme_key
 from survey.models.needs import AnalysisRun
 from tests.factories.needs import BUSES, CHILDCARE, DOCTORS, run_jobs, survey_with_answers
 from tests.factories.staff import log_in
@@ -69,7 +70,9 @@ async def test_merge_proposes_a_name_and_asks(client: httpx.AsyncClient) -> None
         client, f"{base}/merge", hidden_fields(asked.text) + [("label", "Crèche et bus du soir")]
     )
     assert merged.status_code == 303
-    assert merged.headers["location"] == f"{base}#need-{first.id}"
+    # Back to the kept need, its theme opened on the run page.
+    key = theme_key(first.theme_label)
+    assert merged.headers["location"] == f"{base}?theme={key}#need-{first.id}"
     after = await domain.needs_of_run(run)
     assert [n.label for n in after if n.id == first.id] == ["Crèche et bus du soir"]
     assert len(after) == 2

@@ -53,7 +53,10 @@ async def test_demo_needs_page_shows_themes_then_needs(live_server: str, tmp_pat
         page.on("pageerror", lambda e: errors.append(str(e)))
         await page.goto(f"{live_server}/staff/surveys/{definition.slug}/analysis/{run.id}")
         await page.get_by_role("heading", name="Thèmes", exact=True).wait_for()
-        listed = await page.locator("ul.themes li").all_inner_texts()
+        # Each theme a disclosure: its name, residents and needs, opened to its needs.
+        listed = await page.locator(
+            "details.theme-box:not(#theme-aside) > summary"
+        ).all_inner_texts()
         assert [item.split(" – ")[0] for item in listed] == [
             t.label or "Autres sujets" for t in themes
         ]

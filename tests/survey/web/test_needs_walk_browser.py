@@ -38,6 +38,13 @@ async def _shoot(context, url: str, name: str, shots: Path) -> None:  # type: ig
     assert errors == [], errors
 
 
+async def _open_theme_of(page, need_id: int) -> None:  # type: ignore[no-untyped-def]
+    """Open the theme holding a need, when the page shows it folded."""
+    theme = page.locator(f"details.theme-box:has(#need-{need_id})")
+    if await theme.get_attribute("open") is None:
+        await theme.locator(":scope > summary").click()
+
+
 @pytest.mark.skipif(chromium_missing(), reason="Debian's chromium is not installed")
 # Two analyses of four hundred answers on a shared machine.
 @pytest.mark.timeout(1500)
@@ -82,13 +89,17 @@ async def test_demo_walk_themes_needs_merge_rerun(live_server: str, tmp_path: Pa
         shown = [n for n in needs if n.is_need]
         themes = domain.themes_of(needs, await domain.theme_residents(run))
         assert len(themes) >= 5
-        listed = await page.locator("ul.themes li").all_inner_texts()
+        summaries = page.locator("details.theme-box:not(#theme-aside) > summary")
+        listed = await summaries.all_inner_texts()
         assert [item.split(" – ")[0] for item in listed] == [
             t.label or "Autres sujets" for t in themes
         ]
+        # Folded: each theme opens to its needs.
+        for index in range(await summaries.count()):
+            await summaries.nth(index).click()
         for need in shown:
             box = page.locator(f"#need-{need.id}")
-            heading = await box.locator("h3").inner_text()
+            heading = await box.locator("h4").inner_text()
             assert heading.startswith(need.label)
             assert f"cité par {need.size} personne(s)" in heading
             # Readable names: a phrase, not two bare keywords joined by a comma.
@@ -115,6 +126,7 @@ async def test_demo_walk_themes_needs_merge_rerun(live_server: str, tmp_path: Pa
         # Merge asks for a name, proposed from the needs' phrases, before applying.
         first, second = shown[1], shown[2]
         for need in (first, second):
+            await _open_theme_of(page, need.id)
             await (
                 page.locator(f"#need-{need.id}").get_by_label("Sélectionner pour fusionner").check()
             )
@@ -154,7 +166,7 @@ async def test_demo_walk_themes_needs_merge_rerun(live_server: str, tmp_path: Pa
         await finish_jobs(domain.JOB_KIND, timeout=600)
         again_url = page.url.split("#")[0].split("?")[0]
         assert again_url != run_url
-        await page.goto(again_url)
+        await page.goto(again_url + "?theme=all")
         await page.get_by_role("heading", name="Un nom revu par l'équipe").wait_for()
         await page.get_by_role("heading", name=proposed).wait_for()
         await page.locator("#changes").wait_for()
