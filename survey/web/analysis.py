@@ -232,7 +232,8 @@ async def run_page(request: Request) -> Response:
                 group_of = {
                     n.id: i for i, theme in enumerate(context["themes"]) for n in theme["needs"]
                 }
-                rows = [[str(theme["label"]), theme["size"]] for theme in context["themes"]]
+                on_map = [group_of.get(p["need"], -1) for p in points]
+                rows = [[label, on_map.count(i)] for i, label in groups.items()]
                 context["after_charts"] = [
                     _map_chart(lang, points, groups, group_of, rows, by_theme=True)
                 ]

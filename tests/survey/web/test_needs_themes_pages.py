@@ -123,6 +123,10 @@ async def test_run_page_themes_chart_counts_residents_and_escapes_labels(
     rows = re.findall(r"<tr><td>([^<]*)</td><td>(\d+)</td><td>(\d+)%</td><td>(\d+)</td></tr>", html)
     assert rows[:2] == [(TRANSPORT, "12", "60", "2"), (HEALTH, "7", "35", "1")]
     assert "Personnes par thème" in text_of(html)
+    # The map's table counts its points: the answers whose main need is in each theme.
+    assert "Carte des réponses, colorées par thème" in text_of(html)
+    points = re.findall(r"<tr><td>([^<]*)</td><td>(\d+)</td></tr>", html)
+    assert points[:2] == [(TRANSPORT, "12"), (HEALTH, "6")]
 
 
 async def test_review_actions_come_back_to_the_need_in_its_opened_theme(
