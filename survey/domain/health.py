@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from survey.domain.db import connection
+from survey.domain.queries import server
 
 log = logging.getLogger("parlons")
 # A container health check gives up after a few seconds: answer before it does.
@@ -16,8 +16,7 @@ async def database_answers() -> bool:
     """True when PostgreSQL runs a trivial query within ``PROBE_SECONDS``."""
     try:
         async with asyncio.timeout(PROBE_SECONDS):
-            async with connection() as conn:
-                return bool(await conn.fetchval("SELECT 1") == 1)
+            return await server.runs_a_query()
     # Whatever stops the query (refused, restarting, closed database, too slow) means "not
     # ready"; the probe reports it and must not turn it into a 500.
     except Exception as exc:

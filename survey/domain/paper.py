@@ -7,9 +7,9 @@ import datetime as dt
 from survey.domain import conditions
 from survey.domain.answering import Paper, submit_response
 from survey.domain.builder import Invalid
-from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef
 from survey.domain.forms import FieldError, RawForm, clean_all, describe_condition
+from survey.domain.queries import responses
 from survey.domain.responses import parse_key
 
 
@@ -41,10 +41,4 @@ async def submit_paper(
 
 
 async def count_paper(definition: SurveyDef) -> int:
-    async with connection() as conn:
-        return int(
-            await conn.fetchval(
-                "SELECT count(*) FROM responses WHERE survey_id = $1 AND channel = 'paper'",
-                definition.id,
-            )
-        )
+    return await responses.count_paper(definition.id)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -13,6 +12,7 @@ from openpyxl import Workbook
 from survey import localtime
 from survey.domain.db import connection
 from survey.domain.definitions import QuestionDef, SurveyDef
+from survey.domain.queries import responses
 from survey.domain.responses import format_answer, neutralise
 from survey.i18n import pick
 
@@ -34,18 +34,11 @@ async def export_xlsx(
     else:
         sheet.append(head + [q.code for q in questions])
     async with connection() as conn, conn.transaction():
-        cursor = conn.cursor(
-            "SELECT id, answers, language, channel, submitted_at FROM responses"
-            " WHERE survey_id = $1 ORDER BY id",
-            definition.id,
-            prefetch=1000,
-        )
-        async for record in cursor:
-            answers = json.loads(record["answers"])
-            moment = localtime.local(record["submitted_at"], zone).replace(tzinfo=None)
-            cells: list[Any] = [record["id"], moment, record["channel"], record["language"]]
+        async for row in responses.for_export(conn, definition.id):
+            moment = localtime.local(row.submitted_at, zone).replace(tzinfo=None)
+            cells: list[Any] = [row.id, moment, row.channel, row.language]
             for q in questions:
-                cells.append(_xlsx_cell(definition, q, answers, language, labels))
+                cells.append(_xlsx_cell(definition, q, row.answers, language, labels))
             sheet.append(cells)
     buffer = io.BytesIO()
     workbook.save(buffer)

@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 import asyncpg
 
 from survey.domain.db import connection
+from survey.domain.queries.dashboard_tallies import BASE_COLUMNS, SLOTS, DayCount, SlotCount
 
 
 class TextAnswer(NamedTuple):
@@ -355,3 +356,64 @@ async def count_for_survey(conn: asyncpg.Connection, survey_id: int) -> int:
     return int(
         await conn.fetchval("SELECT count(*) FROM responses WHERE survey_id = $1", survey_id)
     )
+
+
+async def slot_counts(where: str, args: Sequence[Any]) -> tuple[list[SlotCount], list[DayCount]]:
+    """The responses matching ``where`` (on ``responses r``) expanded into answer slots and
+    counted, and counted per day and channel. ``args``: survey id, answered codes, value
+    codes, array codes, "", "", zone name, then the parameters of ``where``."""
+    sql = (
+        # Constant fragments and numbered placeholders only: values travel as parameters.
+        f"WITH base AS MATERIALIZED (SELECT {BASE_COLUMNS} FROM responses r WHERE {where}),"  # noqa: S608
+        + SLOTS
+        + " SELECT code, value, NULL::date AS day, NULL::text AS channel, count(*) AS n,"
+        " coalesce(sum(pos), 0) AS total FROM slots GROUP BY code, value"
+        " UNION ALL SELECT '', '', day, channel, count(*), 0 FROM base GROUP BY day, channel"
+    )
+    async with connection() as conn:
+        rows = await conn.fetch(sql, *args)
+    slots = [
+        SlotCount(r["code"], r["value"], int(r["n"]), float(r["total"]))
+        for r in rows
+        if r["day"] is None
+    ]
+    days = [DayCount(r["day"], r["channel"], int(r["n"])) for r in rows if r["day"] is not None]
+    return slots, days
+
+
+async def count_paper(survey_id: int) -> int:
+    """Responses of a survey typed in from paper."""
+    async with connection() as conn:
+        return int(
+            await conn.fetchval(
+                "SELECT count(*) FROM responses WHERE survey_id = $1 AND channel = 'paper'",
+                survey_id,
+            )
+        )
+
+
+class ExportRow(NamedTuple):
+    id: int
+    answers: dict[str, Any]
+    language: str
+    channel: str
+    submitted_at: dt.datetime
+
+
+async def for_export(conn: asyncpg.Connection, survey_id: int) -> AsyncIterator[ExportRow]:
+    """A survey's responses in id order, read by a cursor (a thousand at a time) inside the
+    caller's transaction."""
+    cursor = conn.cursor(
+        "SELECT id, answers, language, channel, submitted_at FROM responses"
+        " WHERE survey_id = $1 ORDER BY id",
+        survey_id,
+        prefetch=1000,
+    )
+    async for record in cursor:
+        yield ExportRow(
+            record["id"],
+            json.loads(record["answers"]),
+            record["language"],
+            record["channel"],
+            record["submitted_at"],
+        )
