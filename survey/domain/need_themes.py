@@ -67,7 +67,7 @@ async def latest_themes(
         return None
     args: list[object] = [definition.id, run.id]
     where = response_where(definition, filters, args, zone)
-    rows = await need_answers.residents_by_theme(where, args)
+    rows = await need_answers.residents_by_theme_under_filters(where, args)
     if not (len(rows) > 1 or (rows and rows[0].theme_label)):
         return None
     shown = hide_small({r.theme_label: r.residents for r in rows}, threshold)

@@ -20,7 +20,7 @@ class ThemeResidents(NamedTuple):
     needs: int
 
 
-async def residents_by_theme(where: str, args: Sequence[Any]) -> list[ThemeResidents]:
+async def residents_by_theme_under_filters(where: str, args: Sequence[Any]) -> list[ThemeResidents]:
     """Per theme label of run ``$2``: residents of the responses matching ``where`` (on
     ``responses r``, survey ``$1``) citing one of its needs, main need or another; and how
     many needs the theme holds. Largest first; needs marked "not a need" left out."""
