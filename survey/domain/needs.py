@@ -29,6 +29,8 @@ from survey.domain.jobs import Progress, enqueue
 from survey.domain.needs_carry import carry_needs, previous_anchors
 from survey.domain.needs_quality import record_review
 from survey.domain.needs_settings import survey_vocabulary
+from survey.domain.queries import need_answers as need_answers_table
+from survey.domain.queries import need_mentions as need_mentions_table
 from survey.domain.queries import responses
 from survey.enums import CHOICE_KINDS, TEXT_KINDS, JobState, QuestionKind
 from survey.errors import Conflict, NotFound, SurveyError
@@ -207,17 +209,8 @@ async def _store(
             if rank > 0 and c in cluster_to_position
         ]
         async with connection() as conn:
-            await conn.executemany(
-                "INSERT INTO need_answers"
-                " (run_id, response_id, need_id, non_answer, x, y, machine_need)"
-                " VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                rows,
-            )
-            await conn.executemany(
-                "INSERT INTO need_mentions (run_id, response_id, need_id, rank)"
-                " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-                mentions,
-            )
+            await need_answers_table.insert(conn, rows)
+            await need_mentions_table.insert(conn, mentions)
         run.changes = await carry_needs(run, needs, result, response_ids, texts)
         run.quality = {
             "unclassified_share": round(result.unclassified_share, 4),
@@ -273,25 +266,12 @@ async def _texts(survey_id: int, code: str, response_ids: list[int]) -> dict[int
     return {r.response_id: mask_personal_data(r.text) for r in rows}
 
 
-# Residents per need: those whose main need it is and those whose answer also speaks of it.
-_SIZES = """
-SELECT need_id, count(DISTINCT response_id) AS residents,
-       count(DISTINCT response_id) FILTER (WHERE NOT main) AS also
-FROM (SELECT need_id, response_id, true AS main FROM need_answers
-      WHERE run_id = $1 AND need_id IS NOT NULL
-      UNION ALL
-      SELECT need_id, response_id, false FROM need_mentions WHERE run_id = $1) m
-GROUP BY need_id
-"""
-
-
 async def needs_of_run(run: AnalysisRun) -> list[NeedView]:
     """The run's needs with live sizes (one grouped query) and their quotes, largest first."""
     needs = await Need.filter(run_id=run.id)
-    async with connection() as conn:
-        counted = await conn.fetch(_SIZES, run.id)
-    sizes = {int(r["need_id"]): int(r["residents"]) for r in counted}
-    also = {int(r["need_id"]): int(r["also"]) for r in counted}
+    counted = await need_answers_table.residents_by_need(run.id)
+    sizes = {need_id: c.residents for need_id, c in counted.items()}
+    also = {need_id: c.also for need_id, c in counted.items()}
     quote_ids = [rid for n in needs for rid in n.quote_response_ids]
     texts = await _texts(run.survey_id, run.question_code, quote_ids)
     # Shares are of the residents who gave a real answer: an answer with several needs
@@ -341,59 +321,25 @@ def themes_of(needs: list[NeedView], residents: dict[str, int] | None = None) ->
 
 async def theme_residents(run: AnalysisRun) -> dict[str, int]:
     """Residents citing at least one need of each theme (by theme label), once each."""
-    async with connection() as conn:
-        rows = await conn.fetch(
-            "SELECT n.theme_label, count(DISTINCT m.response_id) AS n FROM ("
-            " SELECT need_id, response_id FROM need_answers WHERE run_id = $1"
-            " AND need_id IS NOT NULL UNION ALL"
-            " SELECT need_id, response_id FROM need_mentions WHERE run_id = $1) m"
-            " JOIN needs n ON n.id = m.need_id WHERE n.is_need GROUP BY n.theme_label",
-            run.id,
-        )
-    return {str(r["theme_label"]): int(r["n"]) for r in rows}
+    return await need_answers_table.residents_by_theme(run.id)
 
 
 async def unclassified_count(run: AnalysisRun) -> int:
     """Real answers (non-answers left out) with no need."""
-    async with connection() as conn:
-        return int(
-            await conn.fetchval(
-                "SELECT count(*) FROM need_answers na LEFT JOIN needs n ON n.id = na.need_id"
-                " WHERE na.run_id = $1 AND NOT na.non_answer"
-                " AND (na.need_id IS NULL OR NOT n.is_need)",
-                run.id,
-            )
-        )
+    return await need_answers_table.count_unclassified(run.id)
 
 
 async def need_answers(run: AnalysisRun, need_id: int | None) -> list[tuple[int, str]]:
     """(response id, masked text) of the answers whose main need it is; ``None``: the
     unclassified ones."""
-    async with connection() as conn:
-        rows = await conn.fetch(
-            "SELECT na.response_id, r.answers->>$3 AS text FROM need_answers na"
-            " JOIN responses r ON r.id = na.response_id"
-            " WHERE na.run_id = $1 AND na.need_id IS NOT DISTINCT FROM $2"
-            " ORDER BY na.response_id",
-            run.id,
-            need_id,
-            run.question_code,
-        )
-    return [(int(r["response_id"]), mask_personal_data(r["text"] or "")) for r in rows]
+    rows = await need_answers_table.texts(run.id, need_id, run.question_code)
+    return [(r.response_id, mask_personal_data(r.text)) for r in rows]
 
 
 async def need_mentions(run: AnalysisRun, need_id: int) -> list[tuple[int, str]]:
     """(response id, masked text) of the answers that speak of a need besides their main one."""
-    async with connection() as conn:
-        rows = await conn.fetch(
-            "SELECT m.response_id, r.answers->>$3 AS text FROM need_mentions m"
-            " JOIN responses r ON r.id = m.response_id"
-            " WHERE m.run_id = $1 AND m.need_id = $2 ORDER BY m.response_id",
-            run.id,
-            need_id,
-            run.question_code,
-        )
-    return [(int(r["response_id"]), mask_personal_data(r["text"] or "")) for r in rows]
+    rows = await need_mentions_table.texts(run.id, need_id, run.question_code)
+    return [(r.response_id, mask_personal_data(r.text)) for r in rows]
 
 
 async def _need(run: AnalysisRun, need_id: int) -> Need:
@@ -487,45 +433,8 @@ async def merge_needs(run: AnalysisRun, need_ids: list[int], label: str | None =
     gone = [n.id for n in others]
     async with in_transaction():
         async with connection() as conn:
-            await conn.execute(
-                "UPDATE need_answers SET need_id = $1 WHERE run_id = $2 AND need_id = ANY($3)",
-                keep.id,
-                run.id,
-                gone,
-            )
-            # Other needs of an answer that now all are the kept one: nothing to add.
-            await conn.execute(
-                "DELETE FROM need_mentions m WHERE m.run_id = $2 AND m.need_id = ANY($3)"
-                " AND (EXISTS (SELECT 1 FROM need_answers na WHERE na.run_id = m.run_id"
-                " AND na.response_id = m.response_id AND na.need_id = $1)"
-                " OR EXISTS (SELECT 1 FROM need_mentions o WHERE o.run_id = m.run_id"
-                " AND o.response_id = m.response_id AND o.need_id = $1))",
-                keep.id,
-                run.id,
-                gone,
-            )
-            # Two merged needs mentioned by one answer become one mention.
-            await conn.execute(
-                "DELETE FROM need_mentions m WHERE m.run_id = $1 AND m.need_id = ANY($2)"
-                " AND EXISTS (SELECT 1 FROM need_mentions o WHERE o.run_id = m.run_id"
-                " AND o.response_id = m.response_id AND o.need_id = ANY($2) AND o.id < m.id)",
-                run.id,
-                gone,
-            )
-            await conn.execute(
-                "UPDATE need_mentions SET need_id = $1 WHERE run_id = $2 AND need_id = ANY($3)",
-                keep.id,
-                run.id,
-                gone,
-            )
-            # An answer whose main need was merged into one it also mentioned.
-            await conn.execute(
-                "DELETE FROM need_mentions m USING need_answers na WHERE m.run_id = $2"
-                " AND m.need_id = $1 AND na.run_id = m.run_id"
-                " AND na.response_id = m.response_id AND na.need_id = $1",
-                keep.id,
-                run.id,
-            )
+            await need_answers_table.move_to(conn, run.id, keep.id, gone)
+            await need_mentions_table.merge_into(conn, run.id, keep.id, gone)
         await Need.filter(id__in=gone).delete()
         keep.edited = True
         if named is not None:
@@ -573,16 +482,15 @@ async def split_need(run: AnalysisRun, need_id: int, n_clusters: int | None = No
         by_cluster = {sub.cluster: n.id for sub, n in zip(result.needs, created, strict=True)}
         targets = [by_cluster.get(int(label)) for label in result.labels]
         async with connection() as conn:
-            await conn.executemany(
-                "UPDATE need_answers SET need_id = $1 WHERE run_id = $3 AND response_id = $2",
-                [(t, rid, run.id) for (rid, _), t in zip(main, targets[: len(main)], strict=True)],
+            await need_answers_table.set_needs(
+                conn,
+                run.id,
+                [(t, rid) for (rid, _), t in zip(main, targets[: len(main)], strict=True)],
             )
-            await conn.executemany(
-                "INSERT INTO need_mentions (run_id, response_id, need_id, rank)"
-                " SELECT $1, $2, $3, 1 WHERE $3::int IS NOT NULL AND NOT EXISTS ("
-                " SELECT 1 FROM need_answers na WHERE na.run_id = $1 AND na.response_id = $2"
-                " AND na.need_id = $3) ON CONFLICT DO NOTHING",
-                [(run.id, rid, t) for (rid, _), t in zip(also, targets[len(main) :], strict=True)],
+            await need_mentions_table.insert_unless_main(
+                conn,
+                run.id,
+                [(rid, t) for (rid, _), t in zip(also, targets[len(main) :], strict=True)],
             )
         await need.delete()
     await record_review(run, "split")
@@ -594,49 +502,19 @@ async def move_answer(run: AnalysisRun, response_id: int, need_id: int | None) -
     if need_id is not None:
         await _need(run, need_id)
     async with connection() as conn:
-        result = await conn.execute(
-            "UPDATE need_answers SET need_id = $1 WHERE run_id = $2 AND response_id = $3",
-            need_id,
-            run.id,
-            response_id,
-        )
-        if result.endswith(" 0"):
+        if not await need_answers_table.set_need(conn, run.id, response_id, need_id):
             raise NotFound("analysis.answer_not_found")
         # Its main need now: no longer one of its other needs.
-        await conn.execute(
-            "DELETE FROM need_mentions WHERE run_id = $1 AND response_id = $2 AND need_id = $3",
-            run.id,
-            response_id,
-            need_id,
-        )
+        await need_mentions_table.delete_one(conn, run.id, response_id, need_id)
     await record_review(run, "move")
 
 
 async def answer_points(run: AnalysisRun) -> list[dict[str, Any]]:
     """Per answer: map position, need and masked text (for the 2-D map)."""
-    async with connection() as conn:
-        rows = await conn.fetch(
-            "SELECT na.x, na.y, na.need_id, na.non_answer, r.answers->>$2 AS text"
-            " FROM need_answers na JOIN responses r ON r.id = na.response_id"
-            " WHERE na.run_id = $1 AND NOT na.non_answer ORDER BY na.response_id",
-            run.id,
-            run.question_code,
-        )
+    rows = await need_answers_table.points(run.id, run.question_code)
     return [
-        {"x": r["x"], "y": r["y"], "need": r["need_id"], "text": mask_personal_data(r["text"])}
-        for r in rows
+        {"x": r.x, "y": r.y, "need": r.need_id, "text": mask_personal_data(r.text)} for r in rows
     ]
-
-
-_BREAKDOWN = """
-SELECT na.need_id, v.value, count(*) AS n FROM need_answers na
-JOIN responses r ON r.id = na.response_id
-CROSS JOIN LATERAL (SELECT {values} AS value) v
-WHERE na.run_id = $1 AND na.need_id IS NOT NULL AND v.value IS NOT NULL
-GROUP BY na.need_id, v.value
-"""
-_BREAKDOWN_SINGLE = _BREAKDOWN.format(values="r.answers->>$2")
-_BREAKDOWN_MULTIPLE = _BREAKDOWN.format(values="jsonb_array_elements_text(r.answers->$2)")
 
 
 async def breakdown(
@@ -646,13 +524,12 @@ async def breakdown(
     question = definition.question(by)
     if question.kind not in CHOICE_KINDS and question.kind != QuestionKind.MULTIPLE:
         raise SurveyError("analysis.not_choice_question")
-    query = _BREAKDOWN_MULTIPLE if question.kind == QuestionKind.MULTIPLE else _BREAKDOWN_SINGLE
-    async with connection() as conn:
-        rows = await conn.fetch(query, run.id, by)
-    counts: dict[tuple[int, str], int | None] = {}
-    for r in rows:
-        n = int(r["n"])
-        counts[(int(r["need_id"]), str(r["value"]))] = n if n >= threshold else None
+    rows = await need_answers_table.counts_by_need_and_choice(
+        run.id, by, multiple=question.kind == QuestionKind.MULTIPLE
+    )
+    counts: dict[tuple[int, str], int | None] = {
+        (r.need_id, r.value): r.n if r.n >= threshold else None for r in rows
+    }
     return [c.code for c in question.choices], counts
 
 

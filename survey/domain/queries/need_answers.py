@@ -9,7 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
+import asyncpg
+
 from survey.domain.db import connection
+from survey.domain.queries.responses import TextAnswer
 
 
 class ThemeResidents(NamedTuple):
@@ -40,3 +43,171 @@ async def residents_by_theme_under_filters(where: str, args: Sequence[Any]) -> l
     return [
         ThemeResidents(str(r["theme_label"]), int(r["residents"]), int(r["needs"])) for r in rows
     ]
+
+
+class NeedResidents(NamedTuple):
+    """Residents of a need: all of them, and those for whom it is not their main need."""
+
+    residents: int
+    also: int
+
+
+class AnswerPoint(NamedTuple):
+    x: float
+    y: float
+    need_id: int | None
+    text: str
+
+
+class NeedValueCount(NamedTuple):
+    need_id: int
+    value: str
+    n: int
+
+
+class ReviewedAnswer(NamedTuple):
+    """An answer's need as the machine found it (its position; -1 none) and as reviewed
+    (the need's id; -1 none), and whether that need is still one."""
+
+    machine_need: int
+    need: int
+    is_need: bool
+
+
+async def insert(conn: asyncpg.Connection, rows: Sequence[tuple[object, ...]]) -> None:
+    """Store a run's answers: (run, response, need, non-answer, x, y, machine need) each."""
+    await conn.executemany(
+        "INSERT INTO need_answers"
+        " (run_id, response_id, need_id, non_answer, x, y, machine_need)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        rows,
+    )
+
+
+# Residents per need: those whose main need it is and those whose answer also speaks of it.
+_SIZES = """
+SELECT need_id, count(DISTINCT response_id) AS residents,
+       count(DISTINCT response_id) FILTER (WHERE NOT main) AS also
+FROM (SELECT need_id, response_id, true AS main FROM need_answers
+      WHERE run_id = $1 AND need_id IS NOT NULL
+      UNION ALL
+      SELECT need_id, response_id, false FROM need_mentions WHERE run_id = $1) m
+GROUP BY need_id
+"""
+
+
+async def residents_by_need(run_id: int) -> dict[int, NeedResidents]:
+    """Residents of each need of a run (one grouped query)."""
+    async with connection() as conn:
+        counted = await conn.fetch(_SIZES, run_id)
+    return {int(r["need_id"]): NeedResidents(int(r["residents"]), int(r["also"])) for r in counted}
+
+
+async def residents_by_theme(run_id: int) -> dict[str, int]:
+    """Residents citing at least one need of each theme (by theme label), once each."""
+    async with connection() as conn:
+        rows = await conn.fetch(
+            "SELECT n.theme_label, count(DISTINCT m.response_id) AS n FROM ("
+            " SELECT need_id, response_id FROM need_answers WHERE run_id = $1"
+            " AND need_id IS NOT NULL UNION ALL"
+            " SELECT need_id, response_id FROM need_mentions WHERE run_id = $1) m"
+            " JOIN needs n ON n.id = m.need_id WHERE n.is_need GROUP BY n.theme_label",
+            run_id,
+        )
+    return {str(r["theme_label"]): int(r["n"]) for r in rows}
+
+
+async def count_unclassified(run_id: int) -> int:
+    """Real answers (non-answers left out) with no need, or in one marked "not a need"."""
+    async with connection() as conn:
+        return int(
+            await conn.fetchval(
+                "SELECT count(*) FROM need_answers na LEFT JOIN needs n ON n.id = na.need_id"
+                " WHERE na.run_id = $1 AND NOT na.non_answer"
+                " AND (na.need_id IS NULL OR NOT n.is_need)",
+                run_id,
+            )
+        )
+
+
+async def texts(run_id: int, need_id: int | None, code: str) -> list[TextAnswer]:
+    """The answers (to ``code``) whose main need it is, by response; ``None``: unclassified."""
+    async with connection() as conn:
+        rows = await conn.fetch(
+            "SELECT na.response_id, r.answers->>$3 AS text FROM need_answers na"
+            " JOIN responses r ON r.id = na.response_id"
+            " WHERE na.run_id = $1 AND na.need_id IS NOT DISTINCT FROM $2"
+            " ORDER BY na.response_id",
+            run_id,
+            need_id,
+            code,
+        )
+    return [TextAnswer(int(r["response_id"]), r["text"] or "") for r in rows]
+
+
+async def move_to(conn: asyncpg.Connection, run_id: int, keep_id: int, gone: list[int]) -> None:
+    """The answers of needs ``gone`` go to need ``keep_id``."""
+    await conn.execute(
+        "UPDATE need_answers SET need_id = $1 WHERE run_id = $2 AND need_id = ANY($3)",
+        keep_id,
+        run_id,
+        gone,
+    )
+
+
+async def set_needs(
+    conn: asyncpg.Connection, run_id: int, moves: Sequence[tuple[int | None, int]]
+) -> None:
+    """Give answers their new main need: (need, response) each."""
+    await conn.executemany(
+        "UPDATE need_answers SET need_id = $1 WHERE run_id = $3 AND response_id = $2",
+        [(need_id, response_id, run_id) for need_id, response_id in moves],
+    )
+
+
+async def set_need(
+    conn: asyncpg.Connection, run_id: int, response_id: int, need_id: int | None
+) -> bool:
+    """Give one answer its main need; False when the run holds no such answer."""
+    result = await conn.execute(
+        "UPDATE need_answers SET need_id = $1 WHERE run_id = $2 AND response_id = $3",
+        need_id,
+        run_id,
+        response_id,
+    )
+    return not str(result).endswith(" 0")
+
+
+async def points(run_id: int, code: str) -> list[AnswerPoint]:
+    """Each real answer's place on the map, its need and its text (unmasked), by response."""
+    async with connection() as conn:
+        rows = await conn.fetch(
+            "SELECT na.x, na.y, na.need_id, na.non_answer, r.answers->>$2 AS text"
+            " FROM need_answers na JOIN responses r ON r.id = na.response_id"
+            " WHERE na.run_id = $1 AND NOT na.non_answer ORDER BY na.response_id",
+            run_id,
+            code,
+        )
+    return [AnswerPoint(r["x"], r["y"], r["need_id"], r["text"] or "") for r in rows]
+
+
+_BREAKDOWN = """
+SELECT na.need_id, v.value, count(*) AS n FROM need_answers na
+JOIN responses r ON r.id = na.response_id
+CROSS JOIN LATERAL (SELECT {values} AS value) v
+WHERE na.run_id = $1 AND na.need_id IS NOT NULL AND v.value IS NOT NULL
+GROUP BY na.need_id, v.value
+"""
+_BREAKDOWN_SINGLE = _BREAKDOWN.format(values="r.answers->>$2")
+_BREAKDOWN_MULTIPLE = _BREAKDOWN.format(values="jsonb_array_elements_text(r.answers->$2)")
+
+
+async def counts_by_need_and_choice(
+    run_id: int, code: str, *, multiple: bool
+) -> list[NeedValueCount]:
+    """Answers per need and per choice answered to ``code`` (each choice of a multiple one)."""
+    async with connection() as conn:
+        rows = await conn.fetch(
+            _BREAKDOWN_MULTIPLE if multiple else _BREAKDOWN_SINGLE, run_id, code
+        )
+    return [NeedValueCount(int(r["need_id"]), str(r["value"]), int(r["n"])) for r in rows]
