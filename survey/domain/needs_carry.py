@@ -20,8 +20,8 @@ from analysis.clustering import TwoLevelResult
 from analysis.embedding import segment_answers
 from analysis.grouping import answer_rows
 from analysis.text import mask_personal_data
-from survey.domain.db import connection
-from survey.domain.queries import responses
+from survey.domain.queries import need_answers, responses
+from survey.domain.queries import needs as needs_table
 from survey.enums import JobState
 from survey.models.needs import AnalysisRun, AnalysisSettings, Need
 
@@ -56,16 +56,7 @@ async def previous_run(run: AnalysisRun) -> tuple[AnalysisRun | None, bool]:
 
 async def members(run_id: int) -> dict[int, set[int]]:
     """Residents of each need of a run: main need or another need of their answer."""
-    async with connection() as conn:
-        rows = await conn.fetch(
-            "SELECT need_id, array_agg(DISTINCT response_id) AS ids FROM ("
-            " SELECT need_id, response_id FROM need_answers WHERE run_id = $1"
-            " AND need_id IS NOT NULL UNION ALL"
-            " SELECT need_id, response_id FROM need_mentions WHERE run_id = $1) m"
-            " GROUP BY need_id",
-            run_id,
-        )
-    return {int(r["need_id"]): set(r["ids"]) for r in rows}
+    return await need_answers.members_by_need(run_id)
 
 
 async def previous_anchors(run: AnalysisRun, response_ids: list[int]) -> list[list[int]]:
@@ -75,15 +66,9 @@ async def previous_anchors(run: AnalysisRun, response_ids: list[int]) -> list[li
     previous, wave = await previous_run(run)
     if previous is None or wave:
         return []
-    async with connection() as conn:
-        rows = await conn.fetch(
-            "SELECT n.id, array_remove(array_agg(a.response_id), NULL) AS ids"
-            " FROM needs n LEFT JOIN need_answers a ON a.need_id = n.id AND a.run_id = $1"
-            " WHERE n.run_id = $1 GROUP BY n.id, n.position ORDER BY n.position",
-            previous.id,
-        )
+    groups = await needs_table.main_answers_by_need(previous.id)
     position = {rid: i for i, rid in enumerate(response_ids)}
-    return [sorted(position[r] for r in row["ids"] if r in position) for row in rows]
+    return [sorted(position[r] for r in ids if r in position) for ids in groups]
 
 
 async def _quote_texts(run: AnalysisRun, ids: list[int]) -> dict[int, str]:
@@ -110,26 +95,14 @@ async def _attached(need_ids: list[int]) -> set[int]:
     """Needs that ballot options, actions or actor decisions point at."""
     if not need_ids:
         return set()
-    async with connection() as conn:
-        rows = await conn.fetch(
-            "SELECT need_id FROM consultation_options WHERE need_id = ANY($1::int[])"
-            " UNION SELECT need_id FROM actions WHERE need_id = ANY($1::int[])"
-            " UNION SELECT need_id FROM actor_need_links WHERE need_id = ANY($1::int[])",
-            need_ids,
-        )
-    return {int(r["need_id"]) for r in rows}
+    return await needs_table.pointed_at(need_ids)
 
 
 async def _follow(pairs: list[tuple[int, int]]) -> None:
     """Ballot options, actions and actor decisions move to the need that carries on."""
     if not pairs:
         return
-    async with connection() as conn:
-        for table in ("consultation_options", "actions", "actor_need_links"):
-            await conn.executemany(
-                f"UPDATE {table} SET need_id = $2 WHERE need_id = $1",  # noqa: S608
-                pairs,
-            )
+    await needs_table.repoint(pairs)
 
 
 async def carry_needs(

@@ -211,3 +211,17 @@ async def counts_by_need_and_choice(
             _BREAKDOWN_MULTIPLE if multiple else _BREAKDOWN_SINGLE, run_id, code
         )
     return [NeedValueCount(int(r["need_id"]), str(r["value"]), int(r["n"])) for r in rows]
+
+
+async def members_by_need(run_id: int) -> dict[int, set[int]]:
+    """Residents (response ids) of each need of a run: main need or another of their answer."""
+    async with connection() as conn:
+        rows = await conn.fetch(
+            "SELECT need_id, array_agg(DISTINCT response_id) AS ids FROM ("
+            " SELECT need_id, response_id FROM need_answers WHERE run_id = $1"
+            " AND need_id IS NOT NULL UNION ALL"
+            " SELECT need_id, response_id FROM need_mentions WHERE run_id = $1) m"
+            " GROUP BY need_id",
+            run_id,
+        )
+    return {int(r["need_id"]): {int(i) for i in r["ids"]} for r in rows}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import NamedTuple
 
 import asyncpg
@@ -88,3 +89,42 @@ async def fed_by_response(conn: asyncpg.Connection, response_id: int) -> list[Fe
     question (answers left unclassified, and needs marked "not a need", are left out)."""
     rows = await conn.fetch(_FED_BY, response_id)
     return [FedNeed(int(r["id"]), r["need"]) for r in rows]
+
+
+# The tables whose rows point at a need (``need_id``) and follow it to the next run.
+_POINTING = ("consultation_options", "actions", "actor_need_links")
+
+
+async def main_answers_by_need(run_id: int) -> list[list[int]]:
+    """Each need of a run, in position order, as the responses whose main need it is."""
+    async with connection() as conn:
+        rows = await conn.fetch(
+            "SELECT n.id, array_remove(array_agg(a.response_id), NULL) AS ids"
+            " FROM needs n LEFT JOIN need_answers a ON a.need_id = n.id AND a.run_id = $1"
+            " WHERE n.run_id = $1 GROUP BY n.id, n.position ORDER BY n.position",
+            run_id,
+        )
+    return [[int(i) for i in row["ids"]] for row in rows]
+
+
+async def pointed_at(need_ids: Sequence[int]) -> set[int]:
+    """Those of ``need_ids`` that ballot options, actions or actor decisions point at."""
+    async with connection() as conn:
+        rows = await conn.fetch(
+            "SELECT need_id FROM consultation_options WHERE need_id = ANY($1::int[])"
+            " UNION SELECT need_id FROM actions WHERE need_id = ANY($1::int[])"
+            " UNION SELECT need_id FROM actor_need_links WHERE need_id = ANY($1::int[])",
+            list(need_ids),
+        )
+    return {int(r["need_id"]) for r in rows}
+
+
+async def repoint(pairs: Sequence[tuple[int, int]]) -> None:
+    """Ballot options, actions and actor decisions pointing at the first need of each pair
+    point at the second."""
+    async with connection() as conn:
+        for table in _POINTING:
+            await conn.executemany(
+                f"UPDATE {table} SET need_id = $2 WHERE need_id = $1",  # noqa: S608
+                pairs,
+            )
