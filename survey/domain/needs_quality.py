@@ -12,7 +12,7 @@ import datetime as dt
 from typing import Any
 
 from analysis.agreement import review_agreement
-from survey.domain.db import connection
+from survey.domain.queries import need_answers
 from survey.models.needs import AnalysisRun
 
 REVIEW_KINDS = ("rename", "merge", "split", "move", "not_need")
@@ -21,17 +21,10 @@ _HISTORY = 40
 
 async def agreement_of(run: AnalysisRun) -> dict[str, Any]:
     """The agreement between the machine's and staff's needs over the run's real answers."""
-    async with connection() as conn:
-        rows = await conn.fetch(
-            "SELECT na.machine_need, coalesce(na.need_id, -1) AS need,"
-            " coalesce(n.is_need, false) AS is_need FROM need_answers na"
-            " LEFT JOIN needs n ON n.id = na.need_id"
-            " WHERE na.run_id = $1 AND NOT na.non_answer ORDER BY na.response_id",
-            run.id,
-        )
-    machine = [int(r["machine_need"]) for r in rows]
+    rows = await need_answers.reviewed(run.id)
+    machine = [r.machine_need for r in rows]
     # An answer in a need staff marked "not a need" counts as unclassified.
-    reviewed = [int(r["need"]) if r["is_need"] else -1 for r in rows]
+    reviewed = [r.need if r.is_need else -1 for r in rows]
     found = review_agreement(machine, reviewed)
     return {
         "ami": found.ami,

@@ -225,3 +225,18 @@ async def members_by_need(run_id: int) -> dict[int, set[int]]:
             run_id,
         )
     return {int(r["need_id"]): {int(i) for i in r["ids"]} for r in rows}
+
+
+async def reviewed(run_id: int) -> list[ReviewedAnswer]:
+    """Each real answer of a run, by response: the machine's need and the reviewed one."""
+    async with connection() as conn:
+        rows = await conn.fetch(
+            "SELECT na.machine_need, coalesce(na.need_id, -1) AS need,"
+            " coalesce(n.is_need, false) AS is_need FROM need_answers na"
+            " LEFT JOIN needs n ON n.id = na.need_id"
+            " WHERE na.run_id = $1 AND NOT na.non_answer ORDER BY na.response_id",
+            run_id,
+        )
+    return [
+        ReviewedAnswer(int(r["machine_need"]), int(r["need"]), bool(r["is_need"])) for r in rows
+    ]
