@@ -1,9 +1,6 @@
 """The needs report: the needs of the latest finished analysis, their sizes under dashboard
 filters and a few masked quotes each, small groups hidden."""
 
-# SQL below is assembled from constant fragments and numbered placeholders only; every value
-# travels as a query parameter.
-# ruff: noqa: S608
 from __future__ import annotations
 
 import json
@@ -14,9 +11,11 @@ from zoneinfo import ZoneInfo
 import asyncpg
 
 from analysis.masking import mask_personal_data
-from survey.domain.dashboard_filters import Filters, response_where
+from survey.domain.dashboard_filters import Filters
 from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef
+from survey.domain.queries import analysis_runs, need_answers, responses
+from survey.domain.queries import needs as needs_table
 from survey.domain.small_groups import hide_small, share
 from survey.domain.text_answers import shown_text
 
@@ -39,13 +38,6 @@ class NeedsReport:
     needs: tuple[NeedSummary, ...]
 
 
-_LATEST_RUN = """
-SELECT id, question_code, n_answers FROM analysis_runs
-WHERE survey_id = $1 AND state = 'done'
-ORDER BY finished_at DESC NULLS LAST, id DESC LIMIT 1
-"""
-
-
 async def latest_needs(
     definition: SurveyDef,
     filters: Filters,
@@ -61,48 +53,33 @@ async def latest_needs(
     """
     try:
         async with connection() as conn:
-            run = await conn.fetchrow(_LATEST_RUN, definition.id)
+            run = await analysis_runs.latest_done(conn, definition.id)
             if run is None:
                 return None
-            args: list[Any] = [definition.id, run["id"]]
-            where = response_where(definition, filters, args, zone)
-            sizes = await conn.fetch(
-                "SELECT n.id, coalesce(n.staff_label, n.label) AS label, n.quote_response_ids,"
-                " count(na.id) AS size FROM needs n"
-                " LEFT JOIN need_answers na ON na.need_id = n.id"
-                f" AND na.response_id IN (SELECT r.id FROM responses r WHERE {where})"
-                " WHERE n.run_id = $2 AND n.is_need GROUP BY n.id"
-                " ORDER BY size DESC, n.position LIMIT " + str(int(limit)),
-                *args,
+            sizes = await needs_table.sizes_under_filters(
+                conn, definition, filters, zone, run.id, limit
             )
-            answered = await conn.fetchval(
-                "SELECT count(*) FROM need_answers na JOIN responses r ON r.id = na.response_id"
-                f" WHERE na.run_id = $2 AND NOT na.non_answer AND {where}",
-                *args,
+            total = await need_answers.count_answered_under_filters(
+                conn, definition, filters, zone, run.id
             )
             texts: dict[int, str] = {}
             if quotes:
-                ids = [i for s in sizes for i in _ids(s["quote_response_ids"])[:QUOTES_PER_NEED]]
-                q_args: list[Any] = [definition.id, ids, run["question_code"]]
-                q_where = response_where(definition, filters, q_args, zone)
-                found = await conn.fetch(
-                    "SELECT r.id, r.answers ->> $3 AS text FROM responses r"
-                    f" WHERE r.id = ANY($2::bigint[]) AND {q_where}",
-                    *q_args,
+                ids = [i for s in sizes for i in _ids(s.quote_response_ids)[:QUOTES_PER_NEED]]
+                found = await responses.texts_under_filters(
+                    conn, definition, filters, zone, ids, run.question_code
                 )
-                texts = {r["id"]: shown_text(r["text"] or "", 200) for r in found if r["text"]}
+                texts = {r.response_id: shown_text(r.text, 200) for r in found}
     except (asyncpg.UndefinedTableError, asyncpg.UndefinedColumnError):
         return None
-    shown = hide_small({str(s["id"]): int(s["size"]) for s in sizes}, threshold)
-    total = int(answered or 0)
+    shown = hide_small({str(s.id): s.size for s in sizes}, threshold)
     needs = []
     for s in sizes:
-        size = shown[str(s["id"])]
-        ids = _ids(s["quote_response_ids"])[:QUOTES_PER_NEED]
+        size = shown[str(s.id)]
+        ids = _ids(s.quote_response_ids)[:QUOTES_PER_NEED]
         quoted = tuple(texts[i] for i in ids if i in texts) if size else ()
-        label = mask_personal_data(s["label"])
+        label = mask_personal_data(s.label)
         needs.append(NeedSummary(label, size, share(size, total), quoted))
-    return NeedsReport(run["question_code"], total, tuple(needs))
+    return NeedsReport(run.question_code, total, tuple(needs))
 
 
 def _ids(value: Any) -> list[int]:

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any, NamedTuple
+from zoneinfo import ZoneInfo
 
 import asyncpg
 
+from survey.domain.dashboard_filters import Filters, response_where
 from survey.domain.db import connection
+from survey.domain.definitions import SurveyDef
 from survey.domain.queries.responses import TextAnswer
 
 
@@ -240,3 +243,17 @@ async def reviewed(run_id: int) -> list[ReviewedAnswer]:
     return [
         ReviewedAnswer(int(r["machine_need"]), int(r["need"]), bool(r["is_need"])) for r in rows
     ]
+
+
+async def count_answered_under_filters(
+    conn: asyncpg.Connection, definition: SurveyDef, filters: Filters, zone: ZoneInfo, run_id: int
+) -> int:
+    """Real answers (non-answers left out) of a run among the responses ``filters`` keep."""
+    args: list[Any] = [definition.id, run_id]
+    where = response_where(definition, filters, args, zone)
+    answered = await conn.fetchval(
+        "SELECT count(*) FROM need_answers na JOIN responses r ON r.id = na.response_id"
+        f" WHERE na.run_id = $2 AND NOT na.non_answer AND {where}",
+        *args,
+    )
+    return int(answered or 0)

@@ -8,10 +8,13 @@ import json
 from collections.abc import AsyncIterator, Hashable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, NamedTuple
+from zoneinfo import ZoneInfo
 
 import asyncpg
 
+from survey.domain.dashboard_filters import Filters, response_where
 from survey.domain.db import connection
+from survey.domain.definitions import SurveyDef
 from survey.domain.queries.dashboard_tallies import BASE_COLUMNS, SLOTS, DayCount, SlotCount
 
 
@@ -417,3 +420,23 @@ async def for_export(conn: asyncpg.Connection, survey_id: int) -> AsyncIterator[
             record["channel"],
             record["submitted_at"],
         )
+
+
+async def texts_under_filters(
+    conn: asyncpg.Connection,
+    definition: SurveyDef,
+    filters: Filters,
+    zone: ZoneInfo,
+    ids: Sequence[int],
+    code: str,
+) -> list[TextAnswer]:
+    """The answers to ``code`` of those of responses ``ids`` that ``filters`` keep (none
+    empty or absent)."""
+    args: list[Any] = [definition.id, list(ids), code]
+    where = response_where(definition, filters, args, zone)
+    rows = await conn.fetch(
+        "SELECT r.id, r.answers ->> $3 AS text FROM responses r"  # noqa: S608
+        f" WHERE r.id = ANY($2::bigint[]) AND {where}",
+        *args,
+    )
+    return [TextAnswer(int(r["id"]), r["text"]) for r in rows if r["text"]]

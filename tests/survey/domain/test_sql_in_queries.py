@@ -22,7 +22,6 @@ NOT_YET_MOVED = {
     "api_tokens.py",
     "crosstab.py",
     "mail.py",
-    "needs_report.py",
     "privacy.py",
     "response_import.py",
     "responses.py",
