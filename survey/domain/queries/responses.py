@@ -440,3 +440,27 @@ async def texts_under_filters(
         *args,
     )
     return [TextAnswer(int(r["id"]), r["text"]) for r in rows if r["text"]]
+
+
+class CodeText(NamedTuple):
+    code: str
+    text: str | None
+
+
+async def latest_texts_under_filters(
+    definition: SurveyDef, filters: Filters, zone: ZoneInfo, codes: Sequence[str], limit: int
+) -> list[CodeText]:
+    """The latest ``limit`` answers to each question of ``codes`` among the responses that
+    ``filters`` keep, newest first, question after question in the order of ``codes``."""
+    args: list[Any] = [definition.id, list(codes), limit]
+    where = response_where(definition, filters, args, zone)
+    sql = (
+        "SELECT k.code, t.text FROM unnest($2::text[]) WITH ORDINALITY AS k(code, i)"  # noqa: S608
+        " CROSS JOIN LATERAL (SELECT r.answers ->> k.code AS text FROM responses r"
+        f" WHERE {where} AND r.answers ? k.code"
+        " ORDER BY r.submitted_at DESC, r.id DESC LIMIT $3) t ORDER BY k.i"
+    )
+    async with connection() as conn:
+        rows = await conn.fetch(sql, *args)
+    return [CodeText(str(r["code"]), r["text"]) for r in rows]
+

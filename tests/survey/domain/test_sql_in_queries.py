@@ -25,7 +25,6 @@ NOT_YET_MOVED = {
     "privacy.py",
     "response_import.py",
     "responses.py",
-    "text_answers.py",
     "webhooks.py",
 }
 SQL_METHODS = {
