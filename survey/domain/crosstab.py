@@ -1,18 +1,14 @@
 """The cross-tab: respondents per pair of answers to two choice questions, cells and rows
 under the small-group threshold hidden."""
 
-# SQL below is assembled from constant fragments and numbered placeholders only; every value
-# travels as a query parameter.
-# ruff: noqa: S608
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from survey.domain.dashboard_filters import Filters, filter_questions, response_where
-from survey.domain.db import connection
+from survey.domain.dashboard_filters import Filters, filter_questions
 from survey.domain.definitions import QuestionDef, SurveyDef
+from survey.domain.queries import responses
 from survey.domain.small_groups import hide_small
 
 
@@ -30,13 +26,6 @@ class CrossTab:
         return None if n is None or not total else n / total
 
 
-_ELEMENTS = (
-    "jsonb_array_elements_text(CASE jsonb_typeof(r.answers -> {p})"
-    " WHEN 'array' THEN r.answers -> {p}"
-    " WHEN 'string' THEN jsonb_build_array(r.answers -> {p}) ELSE '[]'::jsonb END)"
-)
-
-
 async def cross_tabulate(
     definition: SurveyDef,
     filters: Filters,
@@ -48,23 +37,16 @@ async def cross_tabulate(
     """Respondents per pair of answers to two choice questions (cells < threshold hidden)."""
     allowed = {q.code: q for q in filter_questions(definition)}
     row_q, col_q = allowed[rows_code], allowed[columns_code]
-    args: list[Any] = [definition.id, rows_code, columns_code]
-    where = response_where(definition, filters, args, zone)
-    sql = (
-        "SELECT a.value AS row, b.value AS col, count(DISTINCT r.id) AS n FROM responses r"
-        f" CROSS JOIN LATERAL {_ELEMENTS.format(p='$2')} AS a(value)"
-        f" CROSS JOIN LATERAL {_ELEMENTS.format(p='$3')} AS b(value)"
-        f" WHERE {where} GROUP BY GROUPING SETS ((a.value, b.value), (a.value))"
+    records = await responses.pair_counts_under_filters(
+        definition, filters, zone, rows_code, columns_code
     )
-    async with connection() as conn:
-        records = await conn.fetch(sql, *args)
     raw: dict[tuple[str, str], int] = {}
     totals: dict[str, int] = {}
     for r in records:
-        if r["col"] is None:
-            totals[r["row"]] = int(r["n"])
+        if r.column is None:
+            totals[r.row] = r.n
         else:
-            raw[(r["row"], r["col"])] = int(r["n"])
+            raw[(r.row, r.column)] = r.n
     rows = tuple(c.code for c in row_q.choices)
     columns = tuple(c.code for c in col_q.choices)
     cells: dict[tuple[str, str], int | None] = {}

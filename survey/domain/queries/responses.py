@@ -464,3 +464,36 @@ async def latest_texts_under_filters(
         rows = await conn.fetch(sql, *args)
     return [CodeText(str(r["code"]), r["text"]) for r in rows]
 
+
+class PairCount(NamedTuple):
+    """Respondents who answered ``row`` and ``column`` (``column`` None: ``row``, all columns)."""
+
+    row: str
+    column: str | None
+    n: int
+
+
+# The choices answered to a question as a set of texts, whether one choice or several.
+_ELEMENTS = (
+    "jsonb_array_elements_text(CASE jsonb_typeof(r.answers -> {p})"
+    " WHEN 'array' THEN r.answers -> {p}"
+    " WHEN 'string' THEN jsonb_build_array(r.answers -> {p}) ELSE '[]'::jsonb END)"
+)
+
+
+async def pair_counts_under_filters(
+    definition: SurveyDef, filters: Filters, zone: ZoneInfo, rows_code: str, columns_code: str
+) -> list[PairCount]:
+    """Respondents per pair of choices answered to two questions, and per choice of the
+    first, among the responses ``filters`` keep."""
+    args: list[Any] = [definition.id, rows_code, columns_code]
+    where = response_where(definition, filters, args, zone)
+    sql = (
+        "SELECT a.value AS row, b.value AS col, count(DISTINCT r.id) AS n FROM responses r"  # noqa: S608
+        f" CROSS JOIN LATERAL {_ELEMENTS.format(p='$2')} AS a(value)"
+        f" CROSS JOIN LATERAL {_ELEMENTS.format(p='$3')} AS b(value)"
+        f" WHERE {where} GROUP BY GROUPING SETS ((a.value, b.value), (a.value))"
+    )
+    async with connection() as conn:
+        records = await conn.fetch(sql, *args)
+    return [PairCount(r["row"], r["col"], int(r["n"])) for r in records]

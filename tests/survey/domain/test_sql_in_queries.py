@@ -20,7 +20,6 @@ NOT_YET_MOVED = {
     "actors_offers.py",
     "api.py",
     "api_tokens.py",
-    "crosstab.py",
     "mail.py",
     "privacy.py",
     "response_import.py",
