@@ -254,7 +254,8 @@ async def _all_kinds() -> list[tuple[str, Kind]]:
             r["slug"]
             for r in await conn.fetch(
                 "SELECT DISTINCT s.slug FROM analysis_runs ar JOIN surveys s ON s.id = ar.survey_id"
-                " WHERE ar.state = 'done' AND EXISTS (SELECT 1 FROM sections sc JOIN questions q"
+                " JOIN analysis_run_states rs ON rs.run_id = ar.id"
+                " WHERE rs.state = 'done' AND EXISTS (SELECT 1 FROM sections sc JOIN questions q"
                 " ON q.section_id = sc.id WHERE sc.survey_id = ar.survey_id"
                 " AND q.code = ar.question_code AND (q.settings->>'offers') = 'true') ORDER BY 1"
             )

@@ -21,7 +21,14 @@ from survey.domain.council_results import close_consultation
 from survey.domain.councils import NewCouncil, NewMember, add_member, create_council
 from survey.domain.definitions import get_definition
 from survey.domain.followup import PARTS, set_followup
-from survey.domain.needs import JOB_KIND, latest_run, needs_of_run, run_analysis, start_analysis
+from survey.domain.needs import (
+    JOB_KIND,
+    latest_run,
+    needs_of_run,
+    run_analysis,
+    run_state,
+    start_analysis,
+)
 from survey.domain.needs_ballot import create_options_from_needs
 from survey.enums import JobState
 from survey.models.actions import Action
@@ -78,20 +85,19 @@ async def _analysed(slug: str) -> AnalysisRun | None:
     soon as the job is queued): then this waits for its end, at most ``ANALYSIS_WAIT``."""
     definition = await get_definition(slug)
     run = await latest_run(definition.id, QUESTION)
-    if run is None or run.state != JobState.DONE:
+    if run is None:
         started = await start_analysis(slug, QUESTION)
         analyses = jobs.JobRegistry()
         analyses.add(JOB_KIND, run_analysis)
         deadline = time.monotonic() + ANALYSIS_WAIT
         while time.monotonic() < deadline:
             ran = await jobs.run_next(analyses)
-            await started.refresh_from_db(fields=["state"])
-            if started.state not in (JobState.QUEUED, JobState.RUNNING):
+            if await run_state(started) not in (JobState.QUEUED, JobState.RUNNING):
                 break
             if ran is None:
                 await asyncio.sleep(0.2)
         run = await latest_run(definition.id, QUESTION)
-    return run if run is not None and run.state == JobState.DONE else None
+    return run
 
 
 async def load_demo_followup(slug: str, *, address: str = "") -> bool:

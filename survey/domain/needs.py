@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from analysis.clustering import TwoLevelResult, cluster_needs, label_groups
@@ -29,9 +28,9 @@ from survey.domain.jobs import Progress, enqueue
 from survey.domain.needs_carry import carry_needs, previous_anchors
 from survey.domain.needs_quality import record_review
 from survey.domain.needs_settings import survey_vocabulary
+from survey.domain.queries import analysis_runs, responses
 from survey.domain.queries import need_answers as need_answers_table
 from survey.domain.queries import need_mentions as need_mentions_table
-from survey.domain.queries import responses
 from survey.enums import CHOICE_KINDS, TEXT_KINDS, JobState, QuestionKind
 from survey.errors import Conflict, NotFound, SurveyError
 from survey.models.needs import AnalysisRun, Need
@@ -81,22 +80,28 @@ def _text_question(definition: SurveyDef, code: str) -> None:
 async def start_analysis(
     slug: str, question_code: str, *, n_clusters: int | None = None, seed: int = 0
 ) -> AnalysisRun:
-    """Queue a run over a free-text question; one queued or running run per question."""
+    """Queue a run over a free-text question; one queued or running run per question.
+
+    The run and its job are made in one transaction: a run never lacks its job."""
     definition = await get_definition(slug)
     _text_question(definition, question_code)
     if n_clusters is not None and not 2 <= n_clusters <= 60:
         raise SurveyError("analysis.bad_k", min=2, max=60)
-    try:
-        async with in_transaction():
-            run = await AnalysisRun.create(
-                survey_id=definition.id,
-                question_code=question_code,
-                params={"n_clusters": n_clusters, "seed": seed},
-            )
-    except IntegrityError as exc:
-        raise Conflict("analysis.already_running") from exc
-    run.job_id = await enqueue(JOB_KIND, {"run": run.id})
-    await run.save(update_fields=["job_id"])
+    # The transaction's connection is lent to one user at a time: the ORM's calls go
+    # between the blocks that hold it.
+    async with in_transaction():
+        async with connection() as conn:
+            await analysis_runs.lock_question(conn, definition.id, question_code)
+            if await analysis_runs.has_active(conn, definition.id, question_code):
+                raise Conflict("analysis.already_running")
+        run = await AnalysisRun.create(
+            survey_id=definition.id,
+            question_code=question_code,
+            params={"n_clusters": n_clusters, "seed": seed},
+        )
+        async with connection() as conn:
+            run.job_id = await enqueue(JOB_KIND, {"run": run.id}, conn=conn)
+        await run.save(update_fields=["job_id"])
     return run
 
 
@@ -106,18 +111,23 @@ async def _answers(survey_id: int, code: str) -> list[tuple[int, str]]:
 
 
 async def give_up_analysis(payload: dict[str, Any]) -> None:
-    """The run's job was given up (its workers kept stopping): the run failed, which frees
-    its question for a new run."""
-    await AnalysisRun.filter(
-        id=payload["run"], state__in=[JobState.QUEUED, JobState.RUNNING]
-    ).update(state=JobState.FAILED, error="analysis.failed", finished_at=dt.datetime.now(dt.UTC))
+    """The run's job was given up (its workers kept stopping), and so the run failed (its
+    job says so): its record says why, unless it recorded an end already."""
+    await AnalysisRun.filter(id=payload["run"], finished_at__isnull=True).update(
+        error="analysis.failed", finished_at=dt.datetime.now(dt.UTC)
+    )
 
 
 async def run_analysis(payload: dict[str, Any], progress: Progress) -> None:
-    """The job: cluster a question's answers and store the needs."""
+    """The job: cluster a question's answers and store the needs. The job's state is the
+    run's; the run records its result (or its error) and when it ended."""
     run = await AnalysisRun.get(id=payload["run"])
-    run.state = JobState.RUNNING
-    await run.save(update_fields=["state"])
+    if run.finished_at is not None:
+        # The job is taken again after the run recorded its end (its worker stopped before
+        # marking the job): it ends as the run did, and nothing is stored twice.
+        if run.error:
+            raise SurveyError(run.error)
+        return
     try:
         answers = await _answers(run.survey_id, run.question_code)
         if len(answers) < MIN_ANSWERS:
@@ -140,10 +150,9 @@ async def run_analysis(payload: dict[str, Any], progress: Progress) -> None:
         await progress(0.8)
         await _store(run, [rid for rid, _ in answers], result, texts)
     except Exception as exc:
-        run.state = JobState.FAILED
         run.error = exc.key if isinstance(exc, SurveyError) else "analysis.failed"
         run.finished_at = dt.datetime.now(dt.UTC)
-        await run.save(update_fields=["state", "error", "finished_at"])
+        await run.save(update_fields=["error", "finished_at"])
         raise
     await progress(1.0)
 
@@ -223,7 +232,6 @@ async def _store(
             "needs": len(result.needs),
             "several_needs": sum(1 for m in result.memberships if len(m) > 1),
         }
-        run.state = JobState.DONE
         run.n_answers = len(response_ids)
         run.n_non_answers = int(result.non_answer.sum())
         run.finished_at = dt.datetime.now(dt.UTC)
@@ -231,7 +239,6 @@ async def _store(
             update_fields=[
                 "changes",
                 "quality",
-                "state",
                 "n_answers",
                 "n_non_answers",
                 "finished_at",
@@ -247,16 +254,22 @@ async def get_run(slug: str, run_id: int) -> tuple[SurveyDef, AnalysisRun]:
     return definition, run
 
 
-async def list_runs(survey_id: int) -> list[AnalysisRun]:
-    return await AnalysisRun.filter(survey_id=survey_id).order_by("-created_at", "-id")
+async def run_state(run: AnalysisRun) -> JobState:
+    """Where the run is: its job's state (see ``queries.analysis_runs``)."""
+    return (await analysis_runs.states([run.id]))[run.id]
+
+
+async def list_runs(survey_id: int) -> list[tuple[AnalysisRun, JobState]]:
+    """The survey's runs, newest first, each with its state."""
+    runs = await AnalysisRun.filter(survey_id=survey_id).order_by("-created_at", "-id")
+    states = await analysis_runs.states([r.id for r in runs])
+    return [(r, states[r.id]) for r in runs]
 
 
 async def latest_run(survey_id: int, question_code: str | None = None) -> AnalysisRun | None:
     """The newest finished run (of a question, or of any question)."""
-    query = AnalysisRun.filter(survey_id=survey_id, state=JobState.DONE)
-    if question_code:
-        query = query.filter(question_code=question_code)
-    return await query.order_by("-finished_at", "-id").first()
+    found = await analysis_runs.newest_done_id(survey_id, question_code or None)
+    return None if found is None else await AnalysisRun.get_or_none(id=found)
 
 
 async def _texts(survey_id: int, code: str, response_ids: list[int]) -> dict[int, str]:

@@ -20,9 +20,8 @@ from analysis.clustering import TwoLevelResult
 from analysis.embedding import segment_answers
 from analysis.grouping import answer_rows
 from analysis.text import mask_personal_data
-from survey.domain.queries import need_answers, responses
+from survey.domain.queries import analysis_runs, need_answers, responses
 from survey.domain.queries import needs as needs_table
-from survey.enums import JobState
 from survey.models.needs import AnalysisRun, AnalysisSettings, Need
 
 # Across waves, sizes are compared as shares of the residents who answered.
@@ -32,25 +31,17 @@ _WAVE_TOLERANCE = 0.15
 async def previous_run(run: AnalysisRun) -> tuple[AnalysisRun | None, bool]:
     """The run to carry on from, and whether it is on the previous wave's survey."""
     survey_id = run.survey_id
-    earlier = (
-        await AnalysisRun.filter(
-            survey_id=survey_id, question_code=run.question_code, state=JobState.DONE
-        )
-        .exclude(id=run.id)
-        .order_by("-finished_at", "-id")
-        .first()
-    )
-    if earlier is not None:
-        return earlier, False
+    same = await analysis_runs.newest_done_id(survey_id, run.question_code, exclude=run.id)
+    if same is not None:
+        return await AnalysisRun.get(id=same), False
     settings = await AnalysisSettings.get_or_none(survey_id=survey_id)
     wave = getattr(settings, "previous_survey_id", None)
     if not wave:
         return None, False
-    query = AnalysisRun.filter(survey_id=wave, state=JobState.DONE)
-    earlier = (
-        await query.filter(question_code=run.question_code).order_by("-finished_at", "-id").first()
-        or await query.order_by("-finished_at", "-id").first()
-    )
+    found = await analysis_runs.newest_done_id(wave, run.question_code)
+    if found is None:
+        found = await analysis_runs.newest_done_id(wave)
+    earlier = None if found is None else await AnalysisRun.get(id=found)
     return earlier, earlier is not None
 
 

@@ -7,8 +7,6 @@ from typing import TYPE_CHECKING, Any
 from tortoise import fields
 from tortoise.models import Model
 
-from survey.enums import JobState
-
 if TYPE_CHECKING:
     from survey.models.core import Response, Survey
 
@@ -22,7 +20,7 @@ class AnalysisRun(Model):
     )
     survey_id: int  # the relation's column, filled by Tortoise
     question_code = fields.CharField(max_length=64)
-    state = fields.CharEnumField(JobState, max_length=16, default=JobState.QUEUED)
+    # Its job, whose state is the run's (``survey.domain.queries.analysis_runs``).
     job_id = fields.BigIntField(null=True)
     # Staff choices: forced number of needs, seed, language.
     params: dict[str, Any] = fields.JSONField(default=dict)
@@ -34,6 +32,7 @@ class AnalysisRun(Model):
     review: dict[str, Any] = fields.JSONField(default=dict)
     n_answers = fields.IntField(default=0)
     n_non_answers = fields.IntField(default=0)
+    # The end of its result: when it was stored (or the run failed), and why it failed.
     error = fields.TextField(default="")
     created_at = fields.DatetimeField(auto_now_add=True)
     finished_at = fields.DatetimeField(null=True)

@@ -177,16 +177,18 @@ async def run_page(request: Request) -> Response:
         request.path_params["slug"], _int(request.path_params["run"], 0) or 0
     )
     lang = language(request)
+    state = await domain.run_state(run)
     # The template's context: what it shows depends on the run's state.
     context: dict[str, Any] = {
         "survey": definition,
         "run": run,
+        "state": state,
         "needs": [],
         "charts": [],
         "after_charts": [],
         "review": {},
     }
-    if run.state == JobState.DONE:
+    if state == JobState.DONE:
         needs = await domain.needs_of_run(run)
         shown = [n for n in needs if n.is_need]
         discarded = [n for n in needs if not n.is_need]

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import uuid
+from typing import Any
 
+from survey.domain import jobs
 from survey.domain import needs as domain
 from survey.domain.answering import load_responses
 from survey.domain.db import connection
@@ -66,6 +69,40 @@ async def run_jobs() -> None:
     await finish_jobs(domain.JOB_KIND)
 
 
+async def finished_run(survey_id: int, question_code: str = "manque", **result: Any) -> AnalysisRun:
+    """A finished run of the analysis, with no need yet (the test adds its own): its job is
+    done, so the run is. Its result (``result``: ``n_answers``...) is recorded before its job
+    is queued, so whichever worker takes the job, here or the served app's, ends it at once
+    as the job of a run that recorded its end, and never clusters the answers."""
+    run = await AnalysisRun.create(
+        survey_id=survey_id,
+        question_code=question_code,
+        finished_at=dt.datetime.now(dt.UTC),
+        **result,
+    )
+    run.job_id = await jobs.enqueue(domain.JOB_KIND, {"run": run.id})
+    await run.save(update_fields=["job_id"])
+    await run_jobs()
+    return run
+
+
+async def waiting_run(survey_id: int, question_code: str = "manque") -> AnalysisRun:
+    """A queued run that no worker takes (its job is due tomorrow)."""
+    run = await AnalysisRun.create(survey_id=survey_id, question_code=question_code)
+    run.job_id = await jobs.enqueue(domain.JOB_KIND, {"run": run.id}, delay=86_400)
+    await run.save(update_fields=["job_id"])
+    return run
+
+
+async def finish_waiting(run: AnalysisRun) -> None:
+    """The waiting run finishes (with no need): its end recorded, its job is due now and
+    ends at once, whichever worker takes it."""
+    await AnalysisRun.filter(id=run.id).update(finished_at=dt.datetime.now(dt.UTC))
+    async with connection() as conn:
+        await conn.execute("UPDATE jobs SET run_after = now() WHERE id = $1", run.job_id)
+    await run_jobs()
+
+
 async def survey_with_need(
     label: str, texts: list[str], place: str = "hauts"
 ) -> tuple[SurveyDef, AnalysisRun, Need]:
@@ -83,9 +120,7 @@ async def survey_with_need(
                 "SELECT id FROM responses WHERE survey_id = $1 ORDER BY id", definition.id
             )
         ]
-    run = await AnalysisRun.create(
-        survey_id=definition.id, question_code="manque", state="done", n_answers=len(ids)
-    )
+    run = await finished_run(definition.id, "manque", n_answers=len(ids))
     need = await Need.create(
         run=run, label=label, keywords=["bus", "soir"], quote_response_ids=ids[:3], size=len(ids)
     )

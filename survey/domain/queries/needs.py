@@ -81,7 +81,8 @@ JOIN needs n ON n.id = na.need_id
 JOIN analysis_runs ar ON ar.id = na.run_id
 WHERE na.response_id = $1 AND n.is_need AND ar.id = (
     SELECT r2.id FROM analysis_runs r2 WHERE r2.survey_id = ar.survey_id
-    AND r2.question_code = ar.question_code AND r2.state = 'done'
+    AND r2.question_code = ar.question_code
+    AND (SELECT s.state FROM analysis_run_states s WHERE s.run_id = r2.id) = 'done'
     ORDER BY r2.finished_at DESC NULLS LAST, r2.id DESC LIMIT 1)
 ORDER BY n.id
 """

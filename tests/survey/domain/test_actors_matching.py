@@ -10,8 +10,8 @@ import pytest
 from survey.domain.db import connection
 from survey.models.actions import Action
 from survey.models.actors import Actor, ActorNeedLink
-from survey.models.needs import AnalysisRun, Need
-from tests.factories.needs import BUS_TEXTS, survey_with_need
+from survey.models.needs import Need
+from tests.factories.needs import BUS_TEXTS, finished_run, survey_with_need
 from tests.factories.staff import staff_client
 from tests.htmlform import field_value, post_form, text_of
 
@@ -99,7 +99,7 @@ async def test_decisions_are_kept_across_reruns_and_make_an_action(
         )  # fmt: skip
         assert response.status_code == 303
     # A re-run replaces the needs; the one that keeps the name keeps the decisions.
-    rerun = await AnalysisRun.create(survey_id=definition.id, question_code="manque", state="done")
+    rerun = await finished_run(definition.id, "manque")
     again = await Need.create(run=rerun, label=label.upper(), keywords=["bus"], size=6)
     async with connection() as conn:
         await conn.execute(

@@ -16,9 +16,9 @@ from survey.domain.definitions import SurveyDef
 from survey.domain.privacy import erase_by_receipt, processing_register, purge_expired
 from survey.enums import ActorKind
 from survey.models.actors import Actor, ActorNeedLink
-from survey.models.needs import AnalysisRun, Need, NeedAnswer
+from survey.models.needs import Need, NeedAnswer
 from tests.factories import PARIS, make_survey
-from tests.factories.needs import survey_with_need
+from tests.factories.needs import finished_run, survey_with_need
 from tests.factories.staff import staff_client
 from tests.htmlform import field_value, post_form, text_of
 
@@ -67,9 +67,7 @@ async def survey_with_offers(
             "SELECT id, receipt FROM responses WHERE survey_id = $1 ORDER BY id", definition.id
         )
     ids = [int(r["id"]) for r in rows]
-    run = await AnalysisRun.create(
-        survey_id=definition.id, question_code="agir", state="done", n_answers=len(ids)
-    )
+    run = await finished_run(definition.id, "agir", n_answers=len(ids))
     groups = {"Faire les courses des personnes âgées": ids[:3], "Cours de français": ids[3:]}
     for label, members in groups.items():
         need = await Need.create(run=run, label=label, quote_response_ids=members[:2], size=3)

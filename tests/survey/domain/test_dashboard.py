@@ -268,7 +268,8 @@ async def test_crosstab_counts_and_row_shares(client: httpx.AsyncClient) -> None
 
 
 async def test_needs_show_only_after_an_analysis(client: httpx.AsyncClient) -> None:
-    from survey.models.needs import AnalysisRun, Need, NeedAnswer
+    from survey.models.needs import Need, NeedAnswer
+    from tests.factories.needs import finished_run
 
     definition = await make_survey()
     items = random_items(definition, 30, seed=5)
@@ -286,9 +287,7 @@ async def test_needs_show_only_after_an_analysis(client: httpx.AsyncClient) -> N
                 "SELECT id FROM responses WHERE survey_id = $1 ORDER BY id", definition.id
             )
         ]
-    run = await AnalysisRun.create(
-        survey_id=definition.id, question_code="manque", state="done", n_answers=30
-    )
+    run = await finished_run(definition.id, "manque", n_answers=30)
     need = await Need.create(
         run=run, label="Garde d'enfants", size=20, quote_response_ids=ids[:2], position=0
     )

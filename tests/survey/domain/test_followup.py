@@ -20,9 +20,10 @@ from survey.domain.definitions import SurveyDef
 from survey.domain.publication import PublicationAction, change_publication
 from survey.models import Response
 from survey.models.actions import Action
-from survey.models.needs import AnalysisRun, Need, NeedAnswer
+from survey.models.needs import Need, NeedAnswer
 from tests.factories import make_survey
 from tests.factories.council import make_consultation, make_council, option_ids
+from tests.factories.needs import finished_run
 from tests.factories.staff import login, staff_user
 from tests.htmlform import field_value, post_form, text_of
 
@@ -49,9 +50,7 @@ async def followed_survey() -> tuple[SurveyDef, Need, list[int]]:
     ]
     await load_responses(definition, items)
     ids = sorted(r.id for r in await Response.filter(survey_id=definition.id))
-    run = await AnalysisRun.create(
-        survey_id=definition.id, question_code="manque", state="done", n_answers=len(ids)
-    )
+    run = await finished_run(definition.id, "manque", n_answers=len(ids))
     creche = await Need.create(
         run=run,
         label="crèche, place",

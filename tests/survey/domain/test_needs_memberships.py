@@ -52,7 +52,7 @@ async def test_answer_with_two_needs_is_stored_and_counted_once_per_need(
     run = await domain.start_analysis(definition.slug, "manque")
     await run_jobs()
     run = await AnalysisRun.get(id=run.id)
-    assert run.state == "done"
+    assert await domain.run_state(run) == "done"
     both = await _response_id(run, BOTH[0])
     mentions = await NeedMention.filter(run_id=run.id, response_id=both)
     assert len(mentions) == 1

@@ -23,10 +23,11 @@ from survey.domain.definitions import SurveyDef
 from survey.domain.job_kinds import job_registry
 from survey.domain.privacy import FORGET_KIND, PURGE_KIND, erase_by_receipt
 from survey.models.councils import ConsultationOption
-from survey.models.needs import AnalysisRun, Need, NeedAnswer
+from survey.models.needs import Need, NeedAnswer
 from tests.factories import PARIS, finish_jobs, make_survey
 from tests.factories.cli import parlons
 from tests.factories.council import make_council
+from tests.factories.needs import finished_run
 
 ROOT = Path(__file__).resolve().parents[3]
 pytestmark = pytest.mark.usefixtures("orm")
@@ -194,9 +195,7 @@ POOL = "Une piscine olympique, signé Cosette Fauchelevent"
 
 async def test_erased_answer_leaves_no_trace_in_needs_or_ballot_options() -> None:
     definition, ids, receipts = await analysed([*BUSES, CABLE, POOL])
-    run = await AnalysisRun.create(
-        survey_id=definition.id, question_code="manque", state="done", n_answers=7
-    )
+    run = await finished_run(definition.id, "manque", n_answers=7)
     bus = await Need.create(
         run=run,
         label="Téléphérique Jean Valjean",
@@ -254,9 +253,7 @@ async def test_retention_purge_forgets_purged_answers_in_needs(database_url: str
             definition.id,
             ids[5],
         )
-    run = await AnalysisRun.create(
-        survey_id=definition.id, question_code="manque", state="done", n_answers=6
-    )
+    run = await finished_run(definition.id, "manque", n_answers=6)
     need = await Need.create(run=run, label="Téléphérique", quote_response_ids=[ids[5]], size=6)
     for rid in ids:
         await NeedAnswer.create(run=run, response_id=rid, need=need)

@@ -9,8 +9,9 @@ import pytest
 
 from survey.domain.answering import load_responses
 from survey.domain.db import connection
-from survey.models.needs import AnalysisRun, Need, NeedAnswer
+from survey.models.needs import Need, NeedAnswer
 from tests.factories import make_survey
+from tests.factories.needs import finished_run
 from tests.factories.resident import random_items
 from tests.factories.staff import login, staff_user
 from tests.htmlform import field_value, post_form, text_of
@@ -31,9 +32,7 @@ async def _survey_with_needs(n: int = 60):  # type: ignore[no-untyped-def]
                 "SELECT id FROM responses WHERE survey_id = $1 ORDER BY id", definition.id
             )
         ]
-    run = await AnalysisRun.create(
-        survey_id=definition.id, question_code="manque", state="done", n_answers=n
-    )
+    run = await finished_run(definition.id, "manque", n_answers=n)
     need = await Need.create(run=run, label="Transports du soir", quote_response_ids=ids[:1])
     for rid in ids:
         await NeedAnswer.create(run=run, response_id=rid, need=need)

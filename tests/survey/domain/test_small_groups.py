@@ -11,8 +11,9 @@ import pytest
 from survey.domain.answering import load_responses
 from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef
-from survey.models.needs import AnalysisRun, Need, NeedAnswer
+from survey.models.needs import Need, NeedAnswer
 from tests.factories import make_survey
+from tests.factories.needs import finished_run
 from tests.htmlform import text_of
 from tests.survey.web.test_masking_displays import as_staff
 
@@ -49,9 +50,7 @@ async def survey_with_groups() -> SurveyDef:
             definition.id,
         )
     ids = {r["text"]: int(r["id"]) for r in rows}
-    run = await AnalysisRun.create(
-        survey_id=definition.id, question_code="manque", state="done", n_answers=14
-    )
+    run = await finished_run(definition.id, "manque", n_answers=14)
     bus = await Need.create(
         run=run,
         label="Bus du soir",

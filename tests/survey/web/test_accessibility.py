@@ -8,11 +8,10 @@ import uuid
 import pytest
 
 from survey.domain.responses import list_responses
-from survey.models.needs import AnalysisRun
 from tests.factories import make_survey
 from tests.factories.browser import PHONE, chromium_missing, launch, violations
 from tests.factories.council import make_consultation, make_council
-from tests.factories.needs import BUSES, CHILDCARE, DOCTORS, survey_with_answers
+from tests.factories.needs import BUSES, CHILDCARE, DOCTORS, survey_with_answers, waiting_run
 from tests.factories.staff import PASSWORD, staff_user
 from tests.survey.web.test_polis_import import draft_consultation, import_url
 
@@ -81,7 +80,7 @@ async def test_main_staff_pages_have_no_wcag_aa_violation(live_server: str) -> N
         slug=f"a11y-codes-{uuid.uuid4().hex[:6]}", access={"mode": "invitation"}
     )
     statements = await draft_consultation()
-    waiting = await AnalysisRun.create(survey_id=survey.id, question_code="manque")  # no job
+    waiting = await waiting_run(survey.id)
     found: dict[str, list[str]] = {}
     async with async_playwright() as p:
         browser = await launch(p)

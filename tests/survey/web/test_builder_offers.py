@@ -12,8 +12,9 @@ import pytest
 from survey.domain.db import connection
 from survey.domain.definitions import get_definition
 from survey.models.actors import Actor
-from survey.models.needs import AnalysisRun, Need, NeedAnswer
+from survey.models.needs import Need, NeedAnswer
 from tests.factories import make_survey
+from tests.factories.needs import finished_run
 from tests.factories.staff import log_in, send
 from tests.htmlform import field_value, hidden_fields, post_form, text_of
 from tests.survey.domain.test_builder import (
@@ -188,9 +189,7 @@ async def test_builder_offers_survey_feeds_the_offers_page(client: httpx.AsyncCl
             )
         ]
     assert len(ids) == 2
-    run = await AnalysisRun.create(
-        survey_id=definition.id, question_code="agir", state="done", n_answers=len(ids)
-    )
+    run = await finished_run(definition.id, "agir", n_answers=len(ids))
     need = await Need.create(run=run, label="Courses des aînés", quote_response_ids=ids, size=2)
     for rid in ids:
         await NeedAnswer.create(run=run, response_id=rid, need=need)

@@ -12,8 +12,9 @@ import pytest
 from survey.domain.db import connection
 from survey.domain.demo import load_demo
 from survey.domain.demo_followup import load_demo_followup
-from survey.models.needs import AnalysisRun, Need, NeedAnswer
+from survey.models.needs import Need, NeedAnswer
 from tests.factories.browser import chromium_missing, launch
+from tests.factories.needs import finished_run
 from tests.factories.staff import PASSWORD, staff_user
 
 pytestmark = [
@@ -78,9 +79,7 @@ async def _demo_run(slug: str, labels: list[str]) -> int:
             )
         ]
         survey_id = await conn.fetchval("SELECT id FROM surveys WHERE slug = $1", slug)
-    run = await AnalysisRun.create(
-        survey_id=survey_id, question_code="manque", state="done", n_answers=len(ids)
-    )
+    run = await finished_run(survey_id, "manque", n_answers=len(ids))
     for position, label in enumerate(labels):
         members = ids[position :: len(labels)]
         need = await Need.create(

@@ -16,10 +16,11 @@ from survey.domain.consultations import ConsultationDraft, create_consultation, 
 from survey.domain.definitions import SurveyDef
 from survey.models import Response
 from survey.models.councils import Consultation, ConsultationOption, Council
-from survey.models.needs import AnalysisRun, Need, NeedAnswer
+from survey.models.needs import Need, NeedAnswer
 from tests.factories import make_survey
 from tests.factories.browser import PHONE, chromium_missing, launch, violations
 from tests.factories.council import make_council, member_login
+from tests.factories.needs import finished_run
 from tests.factories.staff import PASSWORD, login, staff_user
 from tests.htmlform import field_value, post_form, text_of
 
@@ -41,9 +42,7 @@ async def analysed_survey() -> tuple[SurveyDef, list[Need]]:
     ]
     await load_responses(definition, items)
     ids = sorted(r.id for r in await Response.filter(survey_id=definition.id))
-    run = await AnalysisRun.create(
-        survey_id=definition.id, question_code="manque", state="done", n_answers=3
-    )
+    run = await finished_run(definition.id, "manque", n_answers=3)
     needs = [
         await Need.create(run=run, label="Garde d'enfants", size=2, quote_response_ids=ids[:2]),
         await Need.create(run=run, label="Bus", size=1, quote_response_ids=ids[2:], position=1),

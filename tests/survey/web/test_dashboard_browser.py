@@ -11,9 +11,10 @@ import pytest
 from survey.domain.answering import load_responses
 from survey.domain.db import connection
 from survey.domain.demo import FIXTURES
-from survey.models.needs import AnalysisRun, Need, NeedAnswer
+from survey.models.needs import Need, NeedAnswer
 from tests.factories import make_survey
 from tests.factories.browser import chromium_missing, launch
+from tests.factories.needs import finished_run
 from tests.factories.resident import random_items
 from tests.factories.staff import PASSWORD, staff_user
 
@@ -83,9 +84,7 @@ async def test_report_prints_on_one_a4_page(live_server: str) -> None:
                 "SELECT id FROM responses WHERE survey_id = $1 ORDER BY id", definition.id
             )
         ]
-    run = await AnalysisRun.create(
-        survey_id=definition.id, question_code="manque", state="done", n_answers=len(ids)
-    )
+    run = await finished_run(definition.id, "manque", n_answers=len(ids))
     labels = ["Transports", "Garde d'enfants", "Santé", "Propreté", "Lien entre voisins"]
     for position, label in enumerate(labels):
         members = ids[position::5]

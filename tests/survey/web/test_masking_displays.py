@@ -15,9 +15,10 @@ from survey.domain.consultations import ConsultationDraft, create_consultation
 from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef
 from survey.models.councils import ConsultationOption
-from survey.models.needs import AnalysisRun, Need, NeedAnswer
+from survey.models.needs import Need, NeedAnswer
 from tests.factories import make_survey
 from tests.factories.council import make_council
+from tests.factories.needs import finished_run
 from tests.factories.staff import login, staff_user
 from tests.htmlform import text_of
 
@@ -72,9 +73,7 @@ async def survey_with_planted(text: str, n: int = 6) -> tuple[SurveyDef, list[in
                 definition.id,
             )
         ]
-    run = await AnalysisRun.create(
-        survey_id=definition.id, question_code="manque", state="done", n_answers=n
-    )
+    run = await finished_run(definition.id, "manque", n_answers=n)
     need = await Need.create(
         run=run, label=f"Bus du soir {text}", quote_response_ids=ids[:1], size=n
     )

@@ -9,7 +9,14 @@ import pytest
 from survey.domain import needs as domain
 from survey.models.needs import AnalysisRun
 from tests.factories.browser import chromium_missing, launch, staff_login
-from tests.factories.needs import BUSES, CHILDCARE, DOCTORS, survey_with_answers
+from tests.factories.needs import (
+    BUSES,
+    CHILDCARE,
+    DOCTORS,
+    finish_waiting,
+    survey_with_answers,
+    waiting_run,
+)
 from tests.factories.staff import PASSWORD, staff_user
 
 pytestmark = pytest.mark.usefixtures("orm")
@@ -80,8 +87,8 @@ async def test_waiting_analysis_page_follows_progress_in_place_while_the_box_is_
     from playwright.async_api import async_playwright
 
     definition = await survey_with_answers(CHILDCARE + BUSES)
-    # A run with no job: the served app's worker never finishes it, so it stays queued.
-    run = await AnalysisRun.create(survey_id=definition.id, question_code="manque")
+    # Its job is due tomorrow: the served app's worker leaves it, so it stays queued.
+    run = await waiting_run(definition.id)
     url = f"{live_server}/staff/surveys/{definition.slug}/analysis/{run.id}"
     email = f"wait-{uuid.uuid4().hex[:8]}@example.org"
     await staff_user(email)
@@ -121,7 +128,7 @@ async def test_waiting_analysis_page_follows_progress_in_place_while_the_box_is_
                 await page.wait_for_timeout(3_800)
                 assert len(checks) == 1, "checks went on with the box unticked"
                 await box.check()
-                await AnalysisRun.filter(id=run.id).update(state="done")
+                await finish_waiting(run)
                 await page.get_by_role("heading", name="Besoins", exact=True).wait_for(
                     timeout=10_000
                 )

@@ -27,7 +27,7 @@ async def _run(definition, n_clusters=None) -> AnalysisRun:  # type: ignore[no-u
 async def test_run_page_shows_themes_then_their_needs(client: httpx.AsyncClient) -> None:
     definition = await survey_with_answers(CHILDCARE + BUSES + DOCTORS + ["rien"])
     run = await _run(definition)
-    assert run.state == "done"
+    assert await domain.run_state(run) == "done"
     assert run.quality["themes"] >= 2
     assert 0 <= run.quality["unclassified_share"] <= 1
     await log_in(client)
