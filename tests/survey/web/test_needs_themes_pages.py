@@ -13,7 +13,7 @@ from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef
 from survey.domain.need_themes import theme_key
 from survey.models.needs import AnalysisRun, Need, NeedAnswer, NeedMention
-from tests.factories.needs import survey_with_answers
+from tests.factories.needs import finished_run, survey_with_answers
 from tests.factories.staff import log_in
 from tests.htmlform import field_value, post_form, text_of
 
@@ -40,9 +40,7 @@ async def _themed_run(definition: SurveyDef) -> tuple[AnalysisRun, dict[str, Nee
                 "SELECT id FROM responses WHERE survey_id = $1 ORDER BY id", definition.id
             )
         ]
-    run = await AnalysisRun.create(
-        survey_id=definition.id, question_code="manque", state="done", n_answers=len(ids)
-    )
+    run = await finished_run(definition.id, "manque", n_answers=len(ids))
     made: dict[str, Need] = {}
     start = 0
     for position, (theme, label, size) in enumerate(NEEDS):
