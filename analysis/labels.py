@@ -9,6 +9,7 @@ is used. No two groups get the same label.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter
@@ -74,7 +75,9 @@ _NOT_COMPLEMENTS = frozenset("perso chose truc rien monde cas".split())
 _MODIFIERS = frozenset({"amod", "acl", "nmod", "compound", "flat:name", "fixed"})
 
 
+@functools.lru_cache(maxsize=65_536)
 def _stem(word: str) -> str:
+    # Called for every word of every candidate of every central segment: cached.
     return _NOT_LETTERS.sub("", fold_accents(word))[:5]
 
 
@@ -345,6 +348,9 @@ def _candidates(doc: Any, max_words: int) -> list[_Candidate]:
             return []
         return [_Candidate(text, stem, stems) for stem in stems]
     found: list[_Candidate] = []
+    # What does not depend on the head is read once per segment, not once per noun.
+    shape = _whole_shape(doc, max_words)
+    doc_stems = _stems_of(list(doc)) if shape is not None else frozenset()
     for head in doc:
         if not _can_head(head):
             continue
@@ -364,20 +370,19 @@ def _candidates(doc: Any, max_words: int) -> list[_Candidate]:
             phrase = _span_text(doc, tokens)
             if phrase and len(phrase.split()) <= max_words:
                 found.append(_Candidate(phrase, stem, _stems_of(tokens) | {stem}))
-        whole = _whole(doc, head, max_words)
-        if whole is not None:
-            found.append(_Candidate(whole, stem, _stems_of(list(doc)) | {stem}))
+        if shape is not None and _whole_fits(shape[1], head):
+            found.append(_Candidate(shape[0], stem, doc_stems | {stem}))
     return found
 
 
 def _following(doc: Any, head: Any) -> list[list[Any]]:
     """The noun complement written right after ``head``, whatever the parse made of it:
     "bus le soir", "place en crèche", "médecin traitant" (adjectives and a linked noun)."""
-    tokens = list(doc)
+    tokens = doc
     end = head.i + 1
     while end < len(tokens) and tokens[end].pos_ == "ADJ":
         end += 1
-    found = [tokens[head.i : end]] if end > head.i + 1 else []
+    found = [list(tokens[head.i : end])] if end > head.i + 1 else []
     link = end
     while link < len(tokens) and tokens[link].pos_ in {"ADP", "DET"} and link - end < 2:
         link += 1
@@ -390,7 +395,7 @@ def _following(doc: Any, head: Any) -> list[list[Any]]:
         stop = link + 1
         while stop < len(tokens) and tokens[stop].pos_ == "ADJ":
             stop += 1
-        found.append(tokens[head.i : stop])
+        found.append(list(tokens[head.i : stop]))
     return found
 
 
@@ -400,17 +405,13 @@ def _complement(noun: Any, head: Any) -> bool:
     return stem != _stem(head.text) and stem not in _NOT_COMPLEMENTS
 
 
-def _whole(doc: Any, head: Any, max_words: int) -> str | None:
-    """The whole segment when it is a short name built on ``head`` ("Trouver un médecin")."""
+def _whole_shape(doc: Any, max_words: int) -> tuple[str, Any] | None:
+    """The whole segment and its root when it is short and reads as a name, not a clause."""
     tokens = [t for t in doc if not (t.is_punct or t.is_space)]
     if not tokens or len(tokens) > max_words + 1:
         return None
     root = next((t for t in tokens if t.dep_ == "ROOT"), None)
     if root is None:
-        return None
-    if root is not head and not (
-        root.pos_ == "VERB" and "Inf" in root.morph.get("VerbForm") and head.head is root
-    ):
         return None
     for token in tokens:
         if token.pos_ in {"PRON", "SCONJ", "INTJ", "NUM"}:
@@ -418,7 +419,15 @@ def _whole(doc: Any, head: Any, max_words: int) -> str | None:
         if token.pos_ in {"VERB", "AUX"} and "Fin" in token.morph.get("VerbForm"):
             return None
     text = clean_phrase(doc.text)
-    return text if 0 < len(text.split()) <= max_words else None
+    return (text, root) if 0 < len(text.split()) <= max_words else None
+
+
+def _whole_fits(root: Any, head: Any) -> bool:
+    """The whole segment is built on ``head``: its root, or an infinitive governing it
+    ("Trouver un médecin")."""
+    return root is head or (
+        root.pos_ == "VERB" and "Inf" in root.morph.get("VerbForm") and head.head is root
+    )
 
 
 def central_quotes(
