@@ -54,7 +54,8 @@ class NeedsClusterer(ClusterMixin, BaseEstimator):
     (``PhraseLabeler``). ``vocabulary`` None is the built-in one, ``()`` none at all.
     ``n_threads`` caps the native (BLAS, OpenMP) threads during ``fit`` (None: no cap).
     A theme splits into several needs only when the split beats chance by ``need_gap``
-    (see ``GapKMeans``). After ``fit``: ``labels_`` (main need per answer), ``result_``.
+    (see ``GapKMeans``). After ``fit``: ``labels_`` (main need per answer), ``result_``,
+    ``theme_scores_`` (each theme count tried and its score, when the count was chosen).
     """
 
     def __init__(
@@ -101,6 +102,7 @@ class NeedsClusterer(ClusterMixin, BaseEstimator):
             return self._fit(X, anchors)
 
     def _fit(self, X: Sequence[str | None], anchors: Sequence[Sequence[int]]) -> NeedsClusterer:
+        self.theme_scores_: dict[int, float] = {}
         vocabulary = load_vocabulary() if self.vocabulary is None else tuple(self.vocabulary)
         segmented = segment_answers(X, self.language, themes=vocabulary)
         vectors, docs = answer_rows(segmented)
@@ -121,6 +123,8 @@ class NeedsClusterer(ClusterMixin, BaseEstimator):
         )
         rows = vectorizer.fit_transform((vectors[real], [docs[i] for i in real]))
         themes = self._themer(vectorizer, vocabulary, rows.shape[1]).fit(rows)
+        # What the theme count was chosen from, for staff and the evaluation to see.
+        self.theme_scores_ = dict(getattr(themes, "scores_", {}))
         theme_of_row = np.asarray(themes.labels_)
         row_of = {int(index): row for row, index in enumerate(real)}
         anchor_rows = [

@@ -10,7 +10,8 @@
 * ``GuidedThemes``: answers close enough to a theme of the vocabulary join it; the others
   are grouped by ``GapKMeans`` into themes of their own. The vocabulary is used only when
   most answers are close to one of its themes (``min_fit``): a survey on something else
-  is grouped from its own answers.
+  is grouped from its own answers. The themes found are then merged down to the count
+  the same criterion prefers: a vocabulary finer than the survey does not impose its own.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 from scipy import sparse
-from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
+from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin, clone
 from sklearn.cluster import KMeans
 from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -221,6 +222,12 @@ class GuidedThemes(ClusterMixin, BaseEstimator):
     similarity to the centre of the rows the seeds gave that theme: one step of k-means
     started from the vocabulary, so a theme also takes in how this survey's residents
     speak of it.
+
+    ``merge`` then lets the answers choose how many themes they hold: the themes found
+    (the vocabulary's and those of their own) are merged two closest at a time, and the
+    count kept is the one whose silhouette most beats k-means on shuffled rows, scored
+    on ``score_components`` SVD directions of at most ``sample_size`` rows. ``scores_``
+    keeps each count's score (the free ``GapKMeans``'s when the vocabulary was not used).
     """
 
     def __init__(
@@ -235,6 +242,9 @@ class GuidedThemes(ClusterMixin, BaseEstimator):
         min_size: int = 2,
         free: ClusterMixin | None = None,
         n_clusters: int | None = None,
+        merge: bool = True,
+        score_components: int = 20,
+        sample_size: int = 2000,
         random_state: int | None = 0,
     ) -> None:
         self.seeds = seeds
@@ -247,6 +257,9 @@ class GuidedThemes(ClusterMixin, BaseEstimator):
         self.min_size = min_size
         self.free = free
         self.n_clusters = n_clusters
+        self.merge = merge
+        self.score_components = score_components
+        self.sample_size = sample_size
         self.random_state = random_state
 
     def fit(self, X: object, y: object = None) -> GuidedThemes:
@@ -255,6 +268,7 @@ class GuidedThemes(ClusterMixin, BaseEstimator):
         seeds = None if self.seeds is None or not len(self.seeds) else normalize(self.seeds)
         labels = np.full(n, UNGROUPED, dtype=np.int64)
         self.fit_share_ = 0.0
+        self.scores_: dict[int, float] = {}
         if seeds is not None:
             similarity = normalize(data) @ seeds.T
             best = similarity.max(axis=1)
@@ -288,10 +302,15 @@ class GuidedThemes(ClusterMixin, BaseEstimator):
                         random_state=self.random_state,
                     )
                 )
-                sub = np.asarray(_fit_predict(free, data[left]))
+                model = clone(free)
+                sub = np.asarray(model.fit_predict(data[left]))
                 labels[left] = np.where(sub >= 0, sub + offset, UNGROUPED)
+                if not guided:
+                    self.scores_ = dict(getattr(model, "scores_", {}))
             elif len(left) == 1 and not np.any(labels >= 0):
                 labels[left] = offset
+            if guided and self.merge:
+                labels = self._merged(data, labels)
         kept = sorted(int(c) for c in np.unique(labels) if c >= 0)
         mapping = {c: i for i, c in enumerate(kept)}
         self.labels_ = np.array([mapping.get(int(c), UNGROUPED) for c in labels], dtype=np.int64)
@@ -301,6 +320,51 @@ class GuidedThemes(ClusterMixin, BaseEstimator):
             [data[self.labels_ == i].mean(axis=0) for i in range(len(kept))]
         ).reshape(len(kept), data.shape[1])
         return self
+
+    def _merged(self, X: np.ndarray, labels: np.ndarray) -> np.ndarray:
+        """The vocabulary's themes and those of their own, merged two closest at a time
+        down to two; the count kept is the one whose silhouette most beats k-means on
+        the shuffled null (``GapKMeans``'s criterion), so a vocabulary of 13 themes does
+        not make 13 themes of a survey that speaks of fewer."""
+        grouped = np.flatnonzero(labels >= 0)
+        if len(np.unique(labels[grouped])) < 3:
+            return labels
+        rng = np.random.default_rng(self.random_state)
+        if len(grouped) > self.sample_size:
+            grouped = np.sort(rng.choice(grouped, self.sample_size, replace=False))
+        sample = X[grouped]
+        width = min(self.score_components, sample.shape[1] - 1, sample.shape[0] - 1)
+        if width >= 2:
+            sample = TruncatedSVD(width, random_state=self.random_state).fit_transform(sample)
+        null = _shuffled(sample, rng)
+        unit = normalize(X)
+        current, best, best_score = labels.copy(), labels, -np.inf
+        while True:
+            present = sorted(int(c) for c in np.unique(current) if c >= 0)
+            k = len(present)
+            if k < 2:
+                break
+            scored = current[grouped]
+            if len(np.unique(scored[scored >= 0])) >= 2:
+                null_labels = KMeans(k, n_init=3, random_state=self.random_state).fit_predict(null)
+                mask = scored >= 0
+                gap = float(
+                    silhouette_score(sample[mask], scored[mask])
+                    - silhouette_score(null, null_labels)
+                )
+                self.scores_[k] = gap
+                if gap > best_score:
+                    best, best_score = current.copy(), gap
+            centres = normalize(np.array([unit[current == c].mean(axis=0) for c in present]))
+            closeness = centres @ centres.T
+            np.fill_diagonal(closeness, -np.inf)
+            i, j = np.unravel_index(int(closeness.argmax()), closeness.shape)
+            a, b = present[int(i)], present[int(j)]
+            # The smaller theme joins the larger, which keeps its number and its name.
+            if (current == a).sum() < (current == b).sum():
+                a, b = b, a
+            current[current == b] = a
+        return best
 
     def _term_similarity(self, X: np.ndarray, n_themes: int) -> np.ndarray:
         terms = normalize(np.asarray(self.terms, dtype=np.float64))
@@ -384,9 +448,3 @@ def _second_pass(X: np.ndarray, labels: np.ndarray) -> np.ndarray:
     out = labels.copy()
     out[left[close]] = np.array(themes)[nearest[close]]
     return out
-
-
-def _fit_predict(model: ClusterMixin, X: np.ndarray) -> np.ndarray:
-    from sklearn.base import clone
-
-    return np.asarray(clone(model).fit_predict(X))

@@ -43,6 +43,7 @@ from analysis.clustering import (  # noqa: E402
     AnswerVectorizer,
     AutoKMeans,
     LSAReducer,
+    NeedsClusterer,
     cluster_needs,
 )
 from analysis.text import load_parser, load_pipeline, normalise, prepare_answers  # noqa: E402
@@ -99,10 +100,13 @@ def evaluate(dataset: str, texts: list[str], tags: list[str], language: str) -> 
     answers = prepare_answers(texts, language)
     prepared = time.perf_counter() - start
     start = time.perf_counter()
-    result = cluster_needs(texts, language=language, random_state=0)
+    model = NeedsClusterer(language=language, random_state=0).fit(texts)
+    result = model.result_
     seconds = prepared + time.perf_counter() - start
     report(dataset, "parlons-needs", len(result.needs), tags, result.labels, seconds)
     report(dataset, "parlons-themes", len(result.themes), tags, theme_labels(result), seconds)
+    scores = {k: round(v, 4) for k, v in sorted(model.theme_scores_.items())}
+    print(json.dumps({"dataset": dataset, "theme_scores": scores}), flush=True)
     # The previous flat pipeline on the same prepared answers, for comparison.
     start = time.perf_counter()
     vectors = LSAReducer().fit_transform(AnswerVectorizer().fit_transform(answers))
@@ -150,7 +154,8 @@ def demo(root: Path) -> None:
     items = data["manque"]
     texts = [item["text"] for item in items]
     start = time.perf_counter()
-    result = cluster_needs(texts, random_state=0)
+    model = NeedsClusterer(random_state=0).fit(texts)
+    result = model.result_
     seconds = time.perf_counter() - start
     kept = [i for i, item in enumerate(items) if item["theme"] not in ("mixte", "non_reponse")]
     tags = [items[i]["theme"] for i in kept]
@@ -172,6 +177,8 @@ def demo(root: Path) -> None:
         "answers_with_several_needs": sum(1 for m in result.memberships if len(m) > 1),
         "unclassified_share": round(result.unclassified_share, 4),
         "seconds": round(seconds, 2),
+        # Each theme count tried and its score: the count is chosen, not a bound.
+        "theme_scores": {k: round(v, 4) for k, v in sorted(model.theme_scores_.items())},
     }
     print(json.dumps(line, ensure_ascii=False), flush=True)
     needs = {n.cluster: n for n in result.needs}

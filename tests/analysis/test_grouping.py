@@ -2,6 +2,7 @@ import json
 
 import numpy as np
 import pytest
+from sklearn.metrics import adjusted_rand_score
 from sklearn.utils.estimator_checks import check_estimator
 
 from analysis.clustering import cluster_needs
@@ -164,6 +165,32 @@ def test_guided_themes_refine_moves_a_row_to_the_theme_its_neighbours_took():
     refined = GuidedThemes(seeds=seeds, min_size=1, refine=0.5).fit(X)
     assert seeded.seed_of_[seeded.labels_].tolist() == [0, 0, 0, 1, 1, 1, 0]
     assert refined.seed_of_[refined.labels_].tolist() == [0, 0, 0, 1, 1, 1, 1]
+
+
+def test_guided_themes_merge_a_vocabulary_finer_than_the_answers_to_the_topics_they_hold():
+    # Seven planted topics; the vocabulary has ten themes, three of them splitting a topic
+    # in two (rows of topic i lean a little towards theme 7 + i half of the time).
+    rng = np.random.default_rng(0)
+    eye = np.eye(12)
+    seeds = np.vstack([eye[:7], [eye[i] + 0.3 * eye[7 + i] for i in range(3)]])
+    rows, topics = [], []
+    for topic in range(7):
+        for position in range(40):
+            centre = eye[topic] + (0.3 * eye[7 + topic] if topic < 3 and position % 2 else 0)
+            rows.append(centre + rng.normal(0, 0.12, 12))
+            topics.append(topic)
+    X = np.array(rows)
+    unmerged = GuidedThemes(seeds=seeds, merge=False).fit(X)
+    model = GuidedThemes(seeds=seeds).fit(X)
+    assert len(unmerged.seed_of_) == 10
+    assert len(model.seed_of_) == 7
+    chosen = max(model.scores_, key=model.scores_.get)
+    assert chosen == 7
+    # The criterion selects: counts above and below were scored lower, not cut off.
+    assert min(model.scores_) < 5 and max(model.scores_) == 10
+    assert adjusted_rand_score(topics, model.labels_) > 0.9
+    # Each theme kept is named by a seed of the topic it holds.
+    assert sorted(s if s < 7 else s - 7 for s in model.seed_of_.tolist()) == list(range(7))
 
 
 def test_vocabulary_built_in_has_french_and_english_terms():
