@@ -226,7 +226,9 @@ class GuidedThemes(ClusterMixin, BaseEstimator):
     ``merge`` then lets the answers choose how many themes they hold: the themes found
     (the vocabulary's and those of their own) are merged two closest at a time, and the
     count kept is the one whose silhouette most beats k-means on shuffled rows, scored
-    on ``score_components`` SVD directions of at most ``sample_size`` rows. ``scores_``
+    on ``score_components`` SVD directions of at most ``sample_size`` rows, never below
+    ``min_themes`` (the silhouette favours two groups, and two themes tell staff nothing
+    the vocabulary did not). ``scores_``
     keeps each count's score (the free ``GapKMeans``'s when the vocabulary was not used).
     """
 
@@ -243,6 +245,7 @@ class GuidedThemes(ClusterMixin, BaseEstimator):
         free: ClusterMixin | None = None,
         n_clusters: int | None = None,
         merge: bool = True,
+        min_themes: int = 5,
         score_components: int = 20,
         sample_size: int = 2000,
         random_state: int | None = 0,
@@ -258,6 +261,7 @@ class GuidedThemes(ClusterMixin, BaseEstimator):
         self.free = free
         self.n_clusters = n_clusters
         self.merge = merge
+        self.min_themes = min_themes
         self.score_components = score_components
         self.sample_size = sample_size
         self.random_state = random_state
@@ -327,7 +331,7 @@ class GuidedThemes(ClusterMixin, BaseEstimator):
         the shuffled null (``GapKMeans``'s criterion), so a vocabulary of 13 themes does
         not make 13 themes of a survey that speaks of fewer."""
         grouped = np.flatnonzero(labels >= 0)
-        if len(np.unique(labels[grouped])) < 3:
+        if len(np.unique(labels[grouped])) <= max(2, self.min_themes):
             return labels
         rng = np.random.default_rng(self.random_state)
         if len(grouped) > self.sample_size:
@@ -342,7 +346,7 @@ class GuidedThemes(ClusterMixin, BaseEstimator):
         while True:
             present = sorted(int(c) for c in np.unique(current) if c >= 0)
             k = len(present)
-            if k < 2:
+            if k < max(2, self.min_themes):
                 break
             scored = current[grouped]
             if len(np.unique(scored[scored >= 0])) >= 2:
