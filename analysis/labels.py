@@ -66,7 +66,8 @@ _VAGUE = frozenset(
     "endroit lieu coin niveau genre sorte facon maniere type part cote peu plupart rien "
     "quartier ville commune people thing place area lot way kind fils fille mere pere mari "
     "femme maman papa enfant bebe famille parent voisin voisine ami monsieur madame an km "
-    "metre euro eur".split()
+    "metre euro eur ligne reponse passage aire coeur partie main solution question demande "
+    "idee sujet point nothing".split()
 )
 _VAGUE_STEMS = frozenset(w[:5] for w in _VAGUE)
 # Nouns that complete nothing ("résidence personne" is a misread "personne ne vient").
@@ -174,7 +175,13 @@ class PhraseLabeler(BaseEstimator):
                     candidates.append((candidate, float(closeness[group][position])))
             label = self._choose(candidates, member_bags, everywhere, mean_size, used)
             if not label:
-                label = self._fallback(segments, members, closeness[group], used)
+                own = np.array([languages[int(i)] == language for i in members], dtype=bool)
+                # Segments in the survey's language first: a label is never in another.
+                order = np.concatenate([members[own], members[~own]])
+                near = np.concatenate([closeness[group][own], closeness[group][~own] - 2.0])
+                label = self._fallback(segments, order, near, used)
+            if language == "fr":
+                label = _accented(label)
             used.add(_key(label))
             labels[group] = label
         self.labels_ = labels
@@ -268,11 +275,50 @@ class PhraseLabeler(BaseEstimator):
             for clause in sorted(clauses, key=lambda c: len(c.split())):
                 phrase = clean_phrase(clause)
                 words = phrase.split()
-                if len(words) >= 2:
+                if len(words) >= 2 and _names_something(words):
                     phrase = " ".join(words[:8]) + ("…" if len(words) > 8 else "")
                     if _key(phrase) not in used:
                         return phrase
         return clean_phrase(segments[members[0]]) if len(members) else ""
+
+
+# Words a clause cannot open and still read as a name ("par mois", "pour les enfants").
+_OPENING_LINKS = frozenset(
+    "a au aux de des du en par pour sur sans avec dans chez depuis quand si mais ou et "
+    "to of for by in on at with and or but".split()
+)
+
+
+def _names_something(words: Sequence[str]) -> bool:
+    """A clause that can stand as a name: it does not open on a link word and holds a
+    word of some length that is neither a time, an amount nor a vague word."""
+    if _NOT_LETTERS.sub("", fold_accents(words[0])) in _OPENING_LINKS:
+        return False
+    for word in words:
+        folded = _NOT_LETTERS.sub("", fold_accents(word))
+        if len(folded) >= 4 and folded not in _TIMES and _stem(word) not in _VAGUE_STEMS:
+            return True
+    return False
+
+
+def _accented(label: str) -> str:
+    """Words written without their accents ("Generalistes") spelt as French spells them:
+    a word that is no French form the lemma table knows becomes the accented word it
+    folds to ("marche" and "cote" are words of their own and stay)."""
+    from analysis.embedding import lexicon
+
+    lex = lexicon()
+    known = lex.lemmas["fr"]
+    out = []
+    for word in label.split(" "):
+        lower = word.lower()
+        folded = lex.folded.get(fold_accents(lower))
+        if folded is not None and lower.isalpha() and lower.isascii() and lower not in known:
+            spelt = lex.strings[folded].lower()
+            if fold_accents(spelt) == lower and spelt != lower:
+                word = spelt[:1].upper() + spelt[1:] if word[:1].isupper() else spelt
+        out.append(word)
+    return " ".join(out)
 
 
 def _spelling(spellings: Counter[str]) -> str:

@@ -3,6 +3,7 @@
 import pytest
 
 from analysis.clustering import label_groups
+from analysis.labels import _names_something
 from analysis.text import normalise
 
 BUS = [
@@ -40,3 +41,27 @@ def test_label_groups_never_a_time_expression(labels: list[str]) -> None:
 
 def test_label_groups_labels_differ(labels: list[str]) -> None:
     assert len(set(labels)) == 3
+
+
+def test_label_groups_never_a_bare_vague_word() -> None:
+    # All say "en ligne"; "ligne" alone names nothing (a bus line? a phone line?).
+    texts = ["Les démarches en ligne", "Tout en ligne", "En ligne", "Tout se fait en ligne"]
+    needs = label_groups(texts, [0] * 4, language="fr")
+    assert normalise(needs[0].label) != "ligne"
+
+
+def test_fallback_clause_never_opens_on_a_link_word_nor_is_only_a_time() -> None:
+    assert not _names_something("Par mois".split())
+    assert not _names_something("Heure de temps".split())
+    assert _names_something("Repas partagés".split())
+
+
+def test_label_groups_restores_the_accents_of_words_written_without_them() -> None:
+    texts = [
+        "Des generalistes",
+        "Plus de generalistes",
+        "Il manque des generalistes",
+        "Pas assez de generalistes",
+    ]
+    needs = label_groups(texts, [0] * 4, language="fr")
+    assert needs[0].label == "Généralistes"
