@@ -445,10 +445,20 @@ def _following(doc: Any, head: Any) -> list[list[Any]]:
     return found
 
 
+# Words that make a time say how often, not when ("tous les matins", "chaque jour").
+_HOW_OFTEN = frozenset("tous toutes tout chaque every each".split())
+
+
 def _complement(noun: Any, head: Any) -> bool:
-    """A noun that can complete ``head``: not the head again, not a vague word."""
+    """A noun that can complete ``head``: not the head again, not a vague word, not a
+    frequency ("camions tous les matins" is about the lorries, not the mornings)."""
     stem = _stem(noun.text)
-    return stem != _stem(head.text) and stem not in _NOT_COMPLEMENTS
+    if stem == _stem(head.text) or stem in _NOT_COMPLEMENTS:
+        return False
+    if _NOT_LETTERS.sub("", fold_accents(noun.lemma_ or noun.text)) in _TIMES:
+        before = noun.doc[max(0, noun.i - 2) : noun.i]
+        return not any(t.text.lower() in _HOW_OFTEN for t in before)
+    return True
 
 
 def _whole_shape(doc: Any, max_words: int) -> tuple[str, Any] | None:

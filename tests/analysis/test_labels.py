@@ -65,3 +65,14 @@ def test_label_groups_restores_the_accents_of_words_written_without_them() -> No
     ]
     needs = label_groups(texts, [0] * 4, language="fr")
     assert needs[0].label == "Généralistes"
+
+
+def test_label_groups_a_frequency_does_not_complete_a_noun() -> None:
+    texts = [
+        "Je me fais frôler par les camions tous les matins",
+        "Les camions tous les matins devant l'école",
+        "Des camions tous les matins, c'est dangereux",
+        "Trop de camions tous les matins",
+    ]
+    needs = label_groups(texts, [0] * 4, language="fr")
+    assert "matin" not in normalise(needs[0].label)
