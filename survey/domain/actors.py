@@ -416,8 +416,9 @@ async def merge_actors(keep: str, others: Iterable[str]) -> Actor:
         await tx.execute_query(
             "UPDATE actor_need_links l SET actor_id = $1 WHERE l.actor_id = ANY($2::int[])"
             " AND NOT EXISTS (SELECT 1 FROM actor_need_links k WHERE k.actor_id = $1"
+            " AND (k.need_id = l.need_id OR k.need_id IS NULL AND l.need_id IS NULL"
             " AND k.survey_id = l.survey_id AND k.question_code = l.question_code"
-            " AND k.need_key = l.need_key)",
+            " AND k.need_label = l.need_label))",
             [kept.id, merged_ids],
         )
     return kept

@@ -1,8 +1,8 @@
 """Demo directory: about forty fictional actors around the demo's neighbourhoods, schematic
 outlines of those neighbourhoods, and a few confirmed matches, loaded idempotently.
 
-The matches name the needs the demo's analysis finds with its default seed; they show on
-those needs once staff run *Analyse des besoins* on the demo question.
+The matches name the needs the demo's analysis finds with its default seed; the first
+analysis of the demo question gives each the need of its name, which it then follows.
 """
 
 from __future__ import annotations
@@ -12,10 +12,12 @@ import json
 from pathlib import Path
 
 from survey.domain.actors_map import save_outlines
-from survey.domain.actors_matching import need_key
 from survey.domain.definitions import SurveyDef
+from survey.domain.needs import latest_run
+from survey.domain.needs_carry import attach_named_links
 from survey.enums import LinkState
 from survey.models.actors import Actor, ActorNeedLink, TerritoryOutline
+from survey.models.needs import Need
 
 _FIELDS = (
     "name", "kind", "services", "skills", "resources", "themes", "audience", "neighbourhood",
@@ -50,15 +52,21 @@ async def load_demo_actors(definition: SurveyDef, fixtures: Path) -> int:
         actor = by_name.get(match["actor"])
         if actor is None:
             continue
-        await ActorNeedLink.get_or_create(
-            actor_id=actor.id,
-            survey_id=definition.id,
-            question_code=match["question"],
-            need_key=need_key(match["need"]),
-            defaults={
-                "need_label": match["need"],
-                "state": LinkState.CONFIRMED,
-                "reason": actor.services[0] if actor.services else "",
-            },
-        )
+        # Named, waiting for the analysis that finds the need; kept once it has it.
+        named = {
+            "actor_id": actor.id,
+            "survey_id": definition.id,
+            "question_code": match["question"],
+            "need_label": match["need"],
+        }
+        if not await ActorNeedLink.exists(**named):
+            await ActorNeedLink.create(
+                **named,
+                state=LinkState.CONFIRMED,
+                reason=actor.services[0] if actor.services else "",
+            )
+    for question in {match["question"] for match in data.get("matches", [])}:
+        run = await latest_run(definition.id, question)
+        if run is not None:
+            await attach_named_links(run, await Need.filter(run_id=run.id))
     return added

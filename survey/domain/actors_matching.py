@@ -3,38 +3,32 @@
 The bridge between the database and ``analysis.matching``: a need's text is its name, its
 keywords and its quotes; an actor's offer is its name and one line per service, skill and
 resource, its themes and audience, plus the names of the needs staff already confirmed it
-for (so their choices teach the ranking). Decisions are kept per survey, question and folded
-need name, so a re-run of the analysis that keeps the name (staff names are carried over)
-keeps them too. Rejected actors are never suggested again for that need.
+for (so their choices teach the ranking). Decisions are kept on the need itself and
+follow it through renames, merges, splits and re-runs (``needs_carry``). Rejected actors
+are never suggested again for that need.
 """
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import Any, TypedDict
+from typing import Any
 
 from analysis.matching import OfferMatcher
-from analysis.text import normalise
 from survey.domain.actions import ActionDraft, create_action
 from survey.domain.actors import actor_row
 from survey.domain.actors_offers import KindOffer, kinds_answering
 from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef
 from survey.domain.needs import NeedView, needs_of_run
+from survey.domain.queries import actor_need_links
 from survey.enums import ActionStatus, LinkState, QuestionKind
 from survey.errors import NotFound, SurveyError
 from survey.i18n import translate
 from survey.models.actors import Actor, ActorNeedLink
-from survey.models.needs import AnalysisRun
+from survey.models.needs import AnalysisRun, Need
 
 TOP = 5
-KEY_MAX = 200
-
-
-def need_key(label: str) -> str:
-    """The folded name a decision is kept under across re-runs."""
-    return normalise(label)[:KEY_MAX]
 
 
 def offer_text(actor: dict[str, Any]) -> str:
@@ -79,7 +73,8 @@ async def need_places(run: AnalysisRun, code: str | None, need_id: int) -> list[
 _ACTORS = """
 SELECT a.id, a.name, a.kind, a.services, a.skills, a.resources, a.themes, a.audience,
        a.neighbourhood, a.commune, a.phone, a.email, a.hours, a.public,
-       coalesce((SELECT array_agg(l.need_label) FROM actor_need_links l
+       coalesce((SELECT array_agg(coalesce(n.staff_label, n.label, l.need_label))
+                 FROM actor_need_links l LEFT JOIN needs n ON n.id = l.need_id
                  WHERE l.actor_id = a.id AND l.state = 'confirmed'), '{}') AS taught
 FROM actors a WHERE NOT a.archived ORDER BY a.id
 """
@@ -137,9 +132,7 @@ async def need_suggestions(
     actors = await _live_actors()
     links = {
         link.actor_id: link
-        for link in await ActorNeedLink.filter(
-            survey_id=definition.id, question_code=run.question_code, need_key=need_key(need.label)
-        )
+        for link in await ActorNeedLink.filter(survey_id=definition.id, need_id=need.id)
     }
     position = {a["id"]: i for i, a in enumerate(actors)}
     decided = {position[i] for i in links if i in position}
@@ -170,14 +163,6 @@ async def need_suggestions(
     return NeedSuggestions(need, places, confirmed, suggested, rejected)
 
 
-class _LinkKey(TypedDict):
-    """What identifies an actor-need link besides the actor."""
-
-    survey_id: int
-    question_code: str
-    need_key: str
-
-
 async def decide(
     definition: SurveyDef,
     run: AnalysisRun,
@@ -194,24 +179,22 @@ async def decide(
         raise NotFound("analysis.need_not_found")
     if not await Actor.exists(id=actor_id, archived=False):
         raise NotFound("actors.not_found")
-    key = _LinkKey(
-        survey_id=definition.id, question_code=run.question_code, need_key=need_key(need.label)
-    )
     if state == "clear":
-        await ActorNeedLink.filter(actor_id=actor_id, **key).delete()
+        await ActorNeedLink.filter(actor_id=actor_id, need_id=need.id).delete()
         return
     if state not in tuple(LinkState):
         raise SurveyError("actors.bad_decision")
     await ActorNeedLink.update_or_create(
         defaults={
             "state": state,
-            "need_id": need.id,
+            "survey_id": definition.id,
+            "question_code": run.question_code,
             "need_label": need.label[:200],
             "reason": " ".join(reason.split())[:1000],
             "score": score if 0.0 <= score <= 10.0 else 0.0,
         },
         actor_id=actor_id,
-        **key,
+        need_id=need.id,
     )
 
 
@@ -224,9 +207,11 @@ async def action_from_link(definition: SurveyDef, link_id: int) -> int:
         raise NotFound("actors.link_not_found")
     if link.action_id is not None:
         return link.action_id
+    need = await Need.get_or_none(id=link.need_id) if link.need_id is not None else None
+    name = (need.staff_label or need.label) if need is not None else link.need_label
     action = await create_action(
         ActionDraft(
-            title=f"{link.need_label} – {link.actor.name}"[:200],
+            title=f"{name} – {link.actor.name}"[:200],
             decision=link.reason,
             responsible=link.actor.name[:200],
             status=ActionStatus.TODO,
@@ -237,6 +222,12 @@ async def action_from_link(definition: SurveyDef, link_id: int) -> int:
     link.action_id = action.id
     await link.save(update_fields=["action_id"])
     return action.id
+
+
+async def actor_decisions(actor_id: int) -> list[actor_need_links.ActorDecision]:
+    """The decisions taken on an actor, each with its need as it stands now (gone from the
+    newest analysis, or not found by one yet)."""
+    return await actor_need_links.of_actor(actor_id)
 
 
 # --------------------------------------------------------------------------- the gap view
@@ -305,17 +296,13 @@ async def gap_view(threshold: int) -> GapView:
     async with connection() as conn:
         needs = await conn.fetch(_NEEDS, max(1, threshold))
         confirmed = {
-            (r["survey_id"], r["question_code"], r["need_key"])
+            r["need_id"]
             for r in await conn.fetch(
-                "SELECT DISTINCT survey_id, question_code, need_key FROM actor_need_links"
-                " WHERE state = 'confirmed'"
+                "SELECT DISTINCT need_id FROM actor_need_links"
+                " WHERE state = 'confirmed' AND need_id IS NOT NULL"
             )
         }
-        open_needs = [
-            n
-            for n in needs
-            if (n["survey_id"], n["question_code"], need_key(n["label"])) not in confirmed
-        ]
+        open_needs = [n for n in needs if n["id"] not in confirmed]
         counts = await conn.fetch(_PLACES, [n["id"] for n in open_needs])
     per_need: dict[int, dict[str, int | None]] = {}
     for row in counts:

@@ -25,10 +25,10 @@ from analysis.text import mask_personal_data
 from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef, get_definition
 from survey.domain.jobs import Progress, enqueue
-from survey.domain.needs_carry import carry_needs, previous_anchors
+from survey.domain.needs_carry import attach_named_links, carry_needs, previous_anchors
 from survey.domain.needs_quality import record_review
 from survey.domain.needs_settings import survey_vocabulary
-from survey.domain.queries import analysis_runs, responses
+from survey.domain.queries import actor_need_links, analysis_runs, responses
 from survey.domain.queries import need_answers as need_answers_table
 from survey.domain.queries import need_mentions as need_mentions_table
 from survey.enums import CHOICE_KINDS, TEXT_KINDS, JobState, QuestionKind
@@ -221,6 +221,7 @@ async def _store(
             await need_answers_table.insert(conn, rows)
             await need_mentions_table.insert(conn, mentions)
         run.changes = await carry_needs(run, needs, result, response_ids, texts)
+        await attach_named_links(run, needs)
         run.quality = {
             "unclassified_share": round(result.unclassified_share, 4),
             "coherence": round(
@@ -448,6 +449,8 @@ async def merge_needs(run: AnalysisRun, need_ids: list[int], label: str | None =
         async with connection() as conn:
             await need_answers_table.move_to(conn, run.id, keep.id, gone)
             await need_mentions_table.merge_into(conn, run.id, keep.id, gone)
+            # The merged need holds what staff decided on each of them.
+            await actor_need_links.merge_into(conn, keep.id, gone)
         await Need.filter(id__in=gone).delete()
         keep.edited = True
         if named is not None:
@@ -505,6 +508,7 @@ async def split_need(run: AnalysisRun, need_id: int, n_clusters: int | None = No
                 run.id,
                 [(rid, t) for (rid, _), t in zip(also, targets[len(main) :], strict=True)],
             )
+            await actor_need_links.split_into(conn, need.id, [n.id for n in created])
         await need.delete()
     await record_review(run, "split")
     return created

@@ -19,9 +19,10 @@ from analysis.anchoring import Anchor, anchor_needs
 from analysis.clustering import TwoLevelResult
 from analysis.embedding import segment_answers
 from analysis.grouping import answer_rows
-from analysis.text import mask_personal_data
+from analysis.text import mask_personal_data, normalise
 from survey.domain.queries import analysis_runs, need_answers, responses
 from survey.domain.queries import needs as needs_table
+from survey.models.actors import ActorNeedLink
 from survey.models.needs import AnalysisRun, AnalysisSettings, Need
 
 # Across waves, sizes are compared as shares of the residents who answered.
@@ -179,3 +180,32 @@ async def carry_needs(
     await _follow(followed)
     summary["new"] = [needs[j].label for j, s in anchoring.new_status.items() if s == "new"]
     return {"previous": previous.id, "wave": wave, **summary}
+
+
+async def attach_named_links(run: AnalysisRun, needs: list[Need]) -> None:
+    """Decisions named before any analysis found their need (the demo's matches) take the
+    need of ``run`` of that name; where the actor already has a decision on it, that one
+    stands."""
+    waiting = await ActorNeedLink.filter(
+        survey_id=run.survey_id, question_code=run.question_code, need_id=None
+    )
+    if not waiting:
+        return
+    by_name: dict[str, int] = {}
+    for need in needs:
+        by_name.setdefault(normalise(need.staff_label or need.label), need.id)
+    decided = set(
+        await ActorNeedLink.filter(need_id__in=list(by_name.values())).values_list(
+            "actor_id", "need_id"
+        )
+    )
+    for link in waiting:
+        need_id = by_name.get(normalise(link.need_label))
+        if need_id is None:
+            continue
+        if (link.actor_id, need_id) in decided:
+            await link.delete()
+            continue
+        link.need_id = need_id
+        await link.save(update_fields=["need_id"])
+        decided.add((link.actor_id, need_id))

@@ -59,11 +59,14 @@ class Actor(Model):
 
 
 class ActorNeedLink(Model):
-    """Staff's decision on an actor for a need, kept across analysis re-runs.
+    """Staff's decision on an actor for a need, kept across analysis re-runs and reviews.
 
-    Needs are replaced by each re-run, so the link is keyed by the survey, the question and
-    the need's folded name (staff names are carried over by re-runs); ``need_id`` is the
-    need the decision was taken on.
+    Keyed by the need itself (``need_id``), which is what carries on from run to run: a
+    re-run moves the decision to the need that carries this one on (as it moves ballot
+    options and actions), a merge to the merged need, a split to each of its parts. A need
+    no re-run carried on keeps its decisions, shown as gone. ``need_id`` is null for a
+    decision named before any analysis found its need (the demo's matches): the next run
+    gives it the need of that name. ``need_label`` is the name it was decided under.
     """
 
     id = fields.IntField(primary_key=True)
@@ -75,7 +78,6 @@ class ActorNeedLink(Model):
         "models.Survey", related_name="actor_links", on_delete=fields.CASCADE
     )
     question_code = fields.CharField(max_length=64)
-    need_key = fields.CharField(max_length=200)
     need_label = fields.CharField(max_length=200)
     need_id = fields.IntField(null=True)
     state = fields.CharEnumField(LinkState, max_length=16)
@@ -86,7 +88,7 @@ class ActorNeedLink(Model):
 
     class Meta:
         table = "actor_need_links"
-        unique_together = (("actor", "survey", "question_code", "need_key"),)
+        unique_together = (("actor", "need_id"),)
 
 
 class TerritoryOutline(Model):

@@ -68,6 +68,7 @@ async def _form_page(
         places=await domain.territory_choices(),
         kinds=domain.KINDS,
         fields=domain.FIELDS,
+        decisions=await actors_matching.actor_decisions(actor_id) if actor_id else [],
     )
 
 

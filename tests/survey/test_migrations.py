@@ -98,3 +98,99 @@ async def test_response_numbers_are_backfilled_in_order_of_submission() -> None:
             )
             assert number == 4
             raise Rollback
+
+
+async def test_actor_links_take_the_need_they_were_shown_on() -> None:
+    """Decisions kept under a need's folded name move to the need itself: one named before
+    any analysis (or whose need was merged away) takes the newest run's need of that name,
+    one whose need was renamed since finds it again, and an actor keeps one decision per
+    need, a confirmation first. Rolled back, like the test above."""
+    import importlib.util
+
+    from survey.db import MIGRATIONS
+    from tests.factories import make_survey
+
+    path = next((MIGRATIONS / "models").glob("30_*_actor_links_follow_needs.py"))
+    spec = importlib.util.spec_from_file_location("actor_links", path)
+    assert spec is not None and spec.loader is not None
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    definition = await make_survey()
+
+    class Rollback(Exception):
+        pass
+
+    with pytest.raises(Rollback):
+        async with connection() as conn, conn.transaction():
+            await conn.execute(await migration.downgrade(None))
+            old = await conn.fetchval(
+                "INSERT INTO analysis_runs (survey_id, question_code, state, params, changes,"
+                " quality, review, finished_at) VALUES ($1, 'manque', 'done', '{}', '{}', '{}',"
+                " '{}', now() - interval '1 day') RETURNING id",
+                definition.id,
+            )
+            new = await conn.fetchval(
+                "INSERT INTO analysis_runs (survey_id, question_code, state, params, changes,"
+                " quality, review, finished_at) VALUES ($1, 'manque', 'done', '{}', '{}', '{}',"
+                " '{}', now()) RETURNING id",
+                definition.id,
+            )
+            needs = {}
+            for run, name, staff in (
+                (old, "Crèche", None),
+                (new, "Crèche", "Crèches et garderies"),
+                (new, "Médecin", None),
+                (new, "Épicerie solidaire", None),
+            ):
+                needs[(run, name)] = await conn.fetchval(
+                    "INSERT INTO needs (run_id, label, staff_label, keywords,"
+                    " quote_response_ids) VALUES ($1, $2, $3, '[]', '[]') RETURNING id",
+                    run,
+                    name,
+                    staff,
+                )
+            actors = [
+                await conn.fetchval(
+                    "INSERT INTO actors (name, services, skills, resources, themes)"
+                    " VALUES ($1, '[]', '[]', '[]', '[]') RETURNING id",
+                    f"Acteur {i}",
+                )
+                for i in range(3)
+            ]
+            links = [
+                # Renamed since: its name no longer matches, its need is the newest run's.
+                (actors[0], "creche", "Crèche", needs[(new, "Crèche")], "confirmed"),
+                # Named before any analysis (the demo's).
+                (actors[0], "epicerie solidaire", "Épicerie solidaire", None, "confirmed"),
+                # Decided on the previous run, shown on the newest run's need of its name...
+                (actors[1], "medecin", "Médecin", needs[(old, "Crèche")], "rejected"),
+                # ... where the same actor was also confirmed: the confirmation stands.
+                (actors[1], "médecin-x", "Médecin", needs[(new, "Médecin")], "confirmed"),
+                # A need no run has any more.
+                (actors[2], "bus", "Bus", None, "confirmed"),
+            ]
+            for actor, key, label, need, state in links:
+                await conn.execute(
+                    "INSERT INTO actor_need_links (actor_id, survey_id, question_code,"
+                    " need_key, need_label, need_id, state) VALUES ($1, $2, 'manque', $3, $4,"
+                    " $5, $6)",
+                    actor,
+                    definition.id,
+                    key,
+                    label,
+                    need,
+                    state,
+                )
+            await conn.execute(await migration.upgrade(None))
+            rows = await conn.fetch(
+                "SELECT actor_id, need_label, need_id, state FROM actor_need_links"
+                " WHERE survey_id = $1 ORDER BY actor_id, need_label",
+                definition.id,
+            )
+            assert [(r["actor_id"], r["need_label"], r["need_id"], r["state"]) for r in rows] == [
+                (actors[0], "Crèche", needs[(new, "Crèche")], "confirmed"),
+                (actors[0], "Épicerie solidaire", needs[(new, "Épicerie solidaire")], "confirmed"),
+                (actors[1], "Médecin", needs[(new, "Médecin")], "confirmed"),
+                (actors[2], "Bus", None, "confirmed"),
+            ]
+            raise Rollback

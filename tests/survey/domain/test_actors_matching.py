@@ -98,7 +98,8 @@ async def test_decisions_are_kept_across_reruns_and_make_an_action(
              ("reason", "Transport à la demande"), ("score", "0.5")],
         )  # fmt: skip
         assert response.status_code == 303
-    # A re-run replaces the needs; the one that keeps the name keeps the decisions.
+    # A re-run replaces the needs; the one that carries this need on keeps the decisions
+    # (moved to it as ``needs_carry`` moves them).
     rerun = await finished_run(definition.id, "manque")
     again = await Need.create(run=rerun, label=label.upper(), keywords=["bus"], size=6)
     async with connection() as conn:
@@ -108,6 +109,9 @@ async def test_decisions_are_kept_across_reruns_and_make_an_action(
             rerun.id,
             again.id,
             run.id,
+        )
+        await conn.execute(
+            "UPDATE actor_need_links SET need_id = $2 WHERE need_id = $1", need.id, again.id
         )
     url2 = f"/staff/surveys/{definition.slug}/analysis/{rerun.id}/needs/{again.id}/actors"
     text = " ".join(text_of((await client.get(url2)).text).split())
@@ -123,7 +127,8 @@ async def test_decisions_are_kept_across_reruns_and_make_an_action(
     assert made.status_code == 303
     action = await Action.get(id=int(made.headers["location"].rsplit("/", 1)[1]))
     assert action.responsible == actors["navette"].name
-    assert action.need_id == need.id
+    # The action is about the need as it stands now: the one that carried it on.
+    assert action.need_id == again.id
     assert action.survey_id == definition.id  # type: ignore[attr-defined]
     twice = await post_form(
         client, f"/staff/surveys/{definition.slug}/actor-links/{link.id}/action", [("csrf", token)]

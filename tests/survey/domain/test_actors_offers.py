@@ -162,7 +162,7 @@ async def test_erased_or_purged_answer_takes_its_entry(client: httpx.AsyncClient
         actor=erased,
         survey_id=need_def.id,
         question_code="manque",
-        need_key="courses",
+        need_id=need.id,
         need_label="Courses",
         state="confirmed",
     )

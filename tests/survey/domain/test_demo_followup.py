@@ -33,6 +33,9 @@ async def test_demo_follow_up_shows_a_decision_and_actions(client: httpx.AsyncCl
 
 
 async def test_demo_confirmed_matches_land_on_needs_the_analysis_finds() -> None:
+    from analysis.text import normalise
+    from survey.domain.definitions import get_definition
+    from survey.domain.needs import latest_run
     from survey.models.actors import ActorNeedLink
     from survey.models.needs import Need
 
@@ -42,3 +45,12 @@ async def test_demo_confirmed_matches_land_on_needs_the_analysis_finds() -> None
     links = await ActorNeedLink.filter(state="confirmed").values_list("need_label", flat=True)
     shown = [label for label in links if label in labels]
     assert shown, (sorted(labels), links)
+    # Named before the analysis, each took the need of its name, which it now follows.
+    definition = await get_definition(slug)
+    run = await latest_run(definition.id, "manque")
+    assert run is not None
+    names = {normalise(n.staff_label or n.label): n.id for n in await Need.filter(run_id=run.id)}
+    demo = await ActorNeedLink.filter(survey_id=definition.id, state="confirmed")
+    found = [link for link in demo if normalise(link.need_label) in names]
+    assert found
+    assert [link.need_id for link in found] == [names[normalise(x.need_label)] for x in found]

@@ -33,7 +33,7 @@ async def need_with_partner() -> tuple[str, Actor, Actor]:
     for actor in (partner, volunteer):
         await ActorNeedLink.create(
             actor=actor, survey_id=definition.id, question_code="manque",
-            need_key=f"bus le soir {tag}", need_label=need.label, state="confirmed",
+            need_id=need.id, need_label=need.label, state="confirmed",
         )  # fmt: skip
     return (
         f"/staff/surveys/{definition.slug}/analysis/{run.id}/needs/{need.id}/fiche",
