@@ -11,17 +11,19 @@ are never suggested again for that need.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from analysis.matching import OfferMatcher
 from survey.domain.actions import ActionDraft, create_action
-from survey.domain.actors import actor_row
 from survey.domain.actors_offers import KindOffer, kinds_answering
-from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef
 from survey.domain.needs import NeedView, needs_of_run
-from survey.domain.queries import actor_need_links
+from survey.domain.queries import actor_need_links, need_answers
+from survey.domain.queries import actors as directory
+from survey.domain.queries import needs as needs_queries
+from survey.domain.queries.actors import ActorRow
 from survey.enums import ActionStatus, LinkState, QuestionKind
 from survey.errors import NotFound, SurveyError
 from survey.i18n import translate
@@ -31,14 +33,14 @@ from survey.models.needs import AnalysisRun, Need
 TOP = 5
 
 
-def offer_text(actor: dict[str, Any]) -> str:
+def offer_text(actor: Mapping[str, Any]) -> str:
     """What an actor offers, as matched and given as reasons: its name, then one line per
     service, skill and resource."""
     lines = [actor["name"], *actor["services"], *actor["skills"], *actor["resources"]]
     return "\n".join(" ".join(str(line).split()) for line in lines if line and str(line).strip())
 
 
-def context_lines(actor: dict[str, Any]) -> list[str]:
+def context_lines(actor: Mapping[str, Any]) -> list[str]:
     """What counts in an actor's score but is not an offer: its themes, its public, and the
     needs staff confirmed it for (their choices teach the ranking)."""
     lines = [", ".join(actor["themes"]), actor["audience"], *actor.get("taught", [])]
@@ -57,41 +59,13 @@ async def need_places(run: AnalysisRun, code: str | None, need_id: int) -> list[
     """(place, residents) of a need's answers, most first."""
     if code is None:
         return []
-    async with connection() as conn:
-        rows = await conn.fetch(
-            "SELECT r.answers->>$3 AS place, count(*) AS n FROM need_answers na"
-            " JOIN responses r ON r.id = na.response_id"
-            " WHERE na.run_id = $1 AND na.need_id = $2 AND r.answers ? $3"
-            " GROUP BY 1 ORDER BY 2 DESC, 1",
-            run.id,
-            need_id,
-            code,
-        )
-    return [(str(r["place"]), int(r["n"])) for r in rows]
-
-
-_ACTORS = """
-SELECT a.id, a.name, a.kind, a.services, a.skills, a.resources, a.themes, a.audience,
-       a.neighbourhood, a.commune, a.phone, a.email, a.hours, a.public,
-       coalesce((SELECT array_agg(coalesce(n.staff_label, n.label, l.need_label))
-                 FROM actor_need_links l LEFT JOIN needs n ON n.id = l.need_id
-                 WHERE l.actor_id = a.id AND l.state = 'confirmed'), '{}') AS taught
-FROM actors a WHERE NOT a.archived ORDER BY a.id
-"""
-
-
-async def _live_actors() -> list[dict[str, Any]]:
-    async with connection() as conn:
-        rows = await conn.fetch(_ACTORS)
-    items = [actor_row(row) for row in rows]
-    for item in items:
-        item["taught"] = list(item["taught"])
-    return items
+    places = await need_answers.places_of_need(run.id, need_id, code)
+    return [(p.place, p.residents) for p in places]
 
 
 @dataclass(frozen=True)
 class Suggestion:
-    actor: dict[str, Any]
+    actor: ActorRow
     score: float
     reason: str
     same_place: bool
@@ -110,7 +84,7 @@ class NeedSuggestions:
 
 
 def _rank(
-    actors: list[dict[str, Any]], text: str, place: str, exclude: set[int], top: int
+    actors: list[ActorRow], text: str, place: str, exclude: set[int], top: int
 ) -> list[tuple[int, float, str, bool]]:
     """(actor index, score, reason, same place) of the best actors, outside ``exclude``."""
     offers = [offer_text(a) for a in actors]
@@ -129,7 +103,7 @@ async def need_suggestions(
     if need is None:
         raise NotFound("analysis.need_not_found")
     places = await need_places(run, territory_code(definition), need_id)
-    actors = await _live_actors()
+    actors = await directory.live_with_taught()
     links = {
         link.actor_id: link
         for link in await ActorNeedLink.filter(survey_id=definition.id, need_id=need.id)
@@ -257,73 +231,32 @@ class GapView:
     threshold: int
 
 
-# The newest finished run of each question of each survey, and its needs with live sizes.
-_NEEDS = """
-WITH latest AS (
-    SELECT DISTINCT ON (survey_id, question_code) id, survey_id, question_code
-    FROM analysis_runs ar JOIN analysis_run_states s ON s.run_id = ar.id
-    WHERE s.state = 'done' AND NOT EXISTS (
-        -- The kinds of help residents offer are not needs.
-        SELECT 1 FROM sections sc JOIN questions q ON q.section_id = sc.id
-        WHERE sc.survey_id = ar.survey_id AND q.code = ar.question_code
-          AND (q.settings->>'offers') = 'true')
-    ORDER BY survey_id, question_code, finished_at DESC NULLS LAST, id DESC
-)
-SELECT n.id, coalesce(n.staff_label, n.label) AS label, l.id AS run_id, l.survey_id,
-       l.question_code, s.slug, s.title_fr, s.title_en, count(na.id) AS size
-FROM latest l
-JOIN surveys s ON s.id = l.survey_id
-JOIN needs n ON n.run_id = l.id AND n.is_need
-JOIN need_answers na ON na.need_id = n.id
-GROUP BY n.id, l.id, l.survey_id, l.question_code, s.slug, s.title_fr, s.title_en
-HAVING count(na.id) >= $1
-ORDER BY count(na.id) DESC, n.id
-"""
-_PLACES = """
-SELECT na.need_id, r.answers->>q.code AS place, count(*) AS n
-FROM need_answers na
-JOIN responses r ON r.id = na.response_id
-JOIN sections sc ON sc.survey_id = r.survey_id
-JOIN questions q ON q.section_id = sc.id AND q.kind = 'territory'
-WHERE na.need_id = ANY($1::int[]) AND r.answers ? q.code
-GROUP BY 1, 2
-"""
-
-
 async def gap_view(threshold: int) -> GapView:
     """Needs of at least ``threshold`` residents with no confirmed actor, largest first,
     with their residents per neighbourhood (small groups hidden)."""
-    async with connection() as conn:
-        needs = await conn.fetch(_NEEDS, max(1, threshold))
-        confirmed = {
-            r["need_id"]
-            for r in await conn.fetch(
-                "SELECT DISTINCT need_id FROM actor_need_links"
-                " WHERE state = 'confirmed' AND need_id IS NOT NULL"
-            )
-        }
-        open_needs = [n for n in needs if n["id"] not in confirmed]
-        counts = await conn.fetch(_PLACES, [n["id"] for n in open_needs])
+    needs = await needs_queries.largest_in_newest_runs(max(1, threshold))
+    confirmed = await actor_need_links.confirmed_need_ids()
+    open_needs = [n for n in needs if n.id not in confirmed]
+    counts = await need_answers.places_by_need([n.id for n in open_needs])
     per_need: dict[int, dict[str, int | None]] = {}
     for row in counts:
-        n = int(row["n"])
-        per_need.setdefault(int(row["need_id"]), {})[str(row["place"])] = (
-            n if n >= threshold else None
+        per_need.setdefault(row.need_id, {})[row.place] = (
+            row.residents if row.residents >= threshold else None
         )
     places = sorted(
         {p for d in per_need.values() for p in d},
         key=lambda p: -sum(v or 0 for d in per_need.values() for q, v in d.items() if q == p),
     )
-    offers = await kinds_answering([n["label"] for n in open_needs])
+    offers = await kinds_answering([n.label for n in open_needs])
     gaps = [
         Gap(
-            survey_slug=n["slug"],
-            survey_title={"fr": n["title_fr"], "en": n["title_en"]},
-            run_id=int(n["run_id"]),
-            need_id=int(n["id"]),
-            label=n["label"],
-            size=int(n["size"]),
-            places=per_need.get(int(n["id"]), {}),
+            survey_slug=n.survey_slug,
+            survey_title=n.survey_title,
+            run_id=n.run_id,
+            need_id=n.id,
+            label=n.label,
+            size=n.size,
+            places=per_need.get(n.id, {}),
             offers=kinds,
         )
         for n, kinds in zip(open_needs, offers, strict=True)
@@ -343,8 +276,8 @@ class Fiche:
 
     need: NeedView
     places: list[tuple[str, int | None]]
-    partners: list[dict[str, Any]]
-    volunteers: list[dict[str, Any]]
+    partners: list[ActorRow]
+    volunteers: list[ActorRow]
     values: dict[str, str]
     chosen: set[int]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import asyncpg
+from tortoise import BaseDBAsyncClient
 
 from survey.domain.db import connection
 
@@ -94,3 +95,26 @@ async def of_actor(actor_id: int) -> list[ActorDecision]:
         )
         for r in rows
     ]
+
+
+async def move_to_actor(tx: BaseDBAsyncClient, kept_id: int, merged_ids: list[int]) -> None:
+    """In the caller's transaction: the decisions of merged entries go to the kept one; one
+    the kept entry already has on the same need wins over the others'."""
+    await tx.execute_query(
+        "UPDATE actor_need_links l SET actor_id = $1 WHERE l.actor_id = ANY($2::int[])"
+        " AND NOT EXISTS (SELECT 1 FROM actor_need_links k WHERE k.actor_id = $1"
+        " AND (k.need_id = l.need_id OR k.need_id IS NULL AND l.need_id IS NULL"
+        " AND k.survey_id = l.survey_id AND k.question_code = l.question_code"
+        " AND k.need_label = l.need_label))",
+        [kept_id, merged_ids],
+    )
+
+
+async def confirmed_need_ids() -> set[int]:
+    """The needs some actor is confirmed for."""
+    async with connection() as conn:
+        rows = await conn.fetch(
+            "SELECT DISTINCT need_id FROM actor_need_links"
+            " WHERE state = 'confirmed' AND need_id IS NOT NULL"
+        )
+    return {int(r["need_id"]) for r in rows}

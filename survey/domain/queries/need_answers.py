@@ -257,3 +257,93 @@ async def count_answered_under_filters(
         *args,
     )
     return int(answered or 0)
+
+
+class PlaceCount(NamedTuple):
+    """Residents of one place (a territory choice's code)."""
+
+    place: str
+    residents: int
+
+
+class NeedPlace(NamedTuple):
+    need_id: int
+    place: str
+    residents: int
+
+
+class Member(NamedTuple):
+    need_id: int
+    response_id: int
+
+
+async def places_of_need(run_id: int, need_id: int, code: str) -> list[PlaceCount]:
+    """(place, residents) of a need's answers by their answer to ``code``, most first."""
+    async with connection() as conn:
+        rows = await conn.fetch(
+            "SELECT r.answers->>$3 AS place, count(*) AS n FROM need_answers na"
+            " JOIN responses r ON r.id = na.response_id"
+            " WHERE na.run_id = $1 AND na.need_id = $2 AND r.answers ? $3"
+            " GROUP BY 1 ORDER BY 2 DESC, 1",
+            run_id,
+            need_id,
+            code,
+        )
+    return [PlaceCount(str(r["place"]), int(r["n"])) for r in rows]
+
+
+_PLACES = """
+SELECT na.need_id, r.answers->>q.code AS place, count(*) AS n
+FROM need_answers na
+JOIN responses r ON r.id = na.response_id
+JOIN sections sc ON sc.survey_id = r.survey_id
+JOIN questions q ON q.section_id = sc.id AND q.kind = 'territory'
+WHERE na.need_id = ANY($1::int[]) AND r.answers ? q.code
+GROUP BY 1, 2
+"""
+
+
+async def places_by_need(need_ids: list[int]) -> list[NeedPlace]:
+    """Residents of each of these needs per place of their survey's territory question."""
+    async with connection() as conn:
+        rows = await conn.fetch(_PLACES, need_ids)
+    return [NeedPlace(int(r["need_id"]), str(r["place"]), int(r["n"])) for r in rows]
+
+
+async def members_of_run(run_id: int) -> list[Member]:
+    """The main need of each classified answer of a run."""
+    async with connection() as conn:
+        rows = await conn.fetch(
+            "SELECT need_id, response_id FROM need_answers WHERE run_id = $1"
+            " AND need_id IS NOT NULL",
+            run_id,
+        )
+    return [Member(int(r["need_id"]), int(r["response_id"])) for r in rows]
+
+
+_RESIDENTS = """
+WITH latest AS (
+    SELECT DISTINCT ON (survey_id, question_code) id, survey_id
+    FROM analysis_runs ar WHERE state = 'done' AND NOT EXISTS (
+        -- Residents who offered help are not residents in a need.
+        SELECT 1 FROM sections sc JOIN questions q ON q.section_id = sc.id
+        WHERE sc.survey_id = ar.survey_id AND q.code = ar.question_code
+          AND (q.settings->>'offers') = 'true')
+    ORDER BY survey_id, question_code, finished_at DESC NULLS LAST, id DESC
+)
+SELECT r.answers->>q.code AS place, count(DISTINCT r.id) AS n
+FROM latest l
+JOIN need_answers na ON na.run_id = l.id AND na.need_id IS NOT NULL
+JOIN responses r ON r.id = na.response_id
+JOIN sections sc ON sc.survey_id = l.survey_id
+JOIN questions q ON q.section_id = sc.id AND q.kind = 'territory'
+WHERE r.answers ? q.code
+GROUP BY 1
+"""
+
+
+async def residents_in_needs_by_place() -> list[PlaceCount]:
+    """Residents in a need of the newest run of each question (offers aside), per place."""
+    async with connection() as conn:
+        rows = await conn.fetch(_RESIDENTS)
+    return [PlaceCount(str(r["place"]), int(r["n"])) for r in rows]

@@ -165,3 +165,60 @@ async def sizes_under_filters(
     return [
         NeedSize(int(r["id"]), r["label"], r["quote_response_ids"], int(r["size"])) for r in rows
     ]
+
+
+class LargeNeed(NamedTuple):
+    """A need of the newest run of its question, with its residents now."""
+
+    id: int
+    label: str
+    run_id: int
+    survey_id: int
+    question_code: str
+    survey_slug: str
+    survey_title: dict[str, str]
+    size: int
+
+
+# The newest finished run of each question of each survey, and its needs with live sizes.
+_LARGEST = """
+WITH latest AS (
+    SELECT DISTINCT ON (survey_id, question_code) id, survey_id, question_code
+    FROM analysis_runs ar JOIN analysis_run_states s ON s.run_id = ar.id
+    WHERE s.state = 'done' AND NOT EXISTS (
+        -- The kinds of help residents offer are not needs.
+        SELECT 1 FROM sections sc JOIN questions q ON q.section_id = sc.id
+        WHERE sc.survey_id = ar.survey_id AND q.code = ar.question_code
+          AND (q.settings->>'offers') = 'true')
+    ORDER BY survey_id, question_code, finished_at DESC NULLS LAST, id DESC
+)
+SELECT n.id, coalesce(n.staff_label, n.label) AS label, l.id AS run_id, l.survey_id,
+       l.question_code, s.slug, s.title_fr, s.title_en, count(na.id) AS size
+FROM latest l
+JOIN surveys s ON s.id = l.survey_id
+JOIN needs n ON n.run_id = l.id AND n.is_need
+JOIN need_answers na ON na.need_id = n.id
+GROUP BY n.id, l.id, l.survey_id, l.question_code, s.slug, s.title_fr, s.title_en
+HAVING count(na.id) >= $1
+ORDER BY count(na.id) DESC, n.id
+"""
+
+
+async def largest_in_newest_runs(min_size: int) -> list[LargeNeed]:
+    """The needs of at least ``min_size`` residents in each question's newest run (the
+    offers questions aside), largest first."""
+    async with connection() as conn:
+        rows = await conn.fetch(_LARGEST, min_size)
+    return [
+        LargeNeed(
+            id=int(r["id"]),
+            label=str(r["label"]),
+            run_id=int(r["run_id"]),
+            survey_id=int(r["survey_id"]),
+            question_code=str(r["question_code"]),
+            survey_slug=str(r["slug"]),
+            survey_title={"fr": r["title_fr"], "en": r["title_en"]},
+            size=int(r["size"]),
+        )
+        for r in rows
+    ]
