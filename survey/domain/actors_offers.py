@@ -20,10 +20,9 @@ from dataclasses import dataclass
 
 from analysis.masking import mask_personal_data
 from analysis.offers import Availability, availability, kinds_for_needs
-from survey.domain.db import connection
 from survey.domain.definitions import QuestionDef, SurveyDef, get_definition
 from survey.domain.needs import latest_run, needs_of_run
-from survey.domain.queries import responses
+from survey.domain.queries import analysis_runs, need_answers, responses, surveys
 from survey.enums import TEXT_KINDS, ActorKind, QuestionKind
 from survey.errors import NotFound, SurveyError
 from survey.i18n import translate
@@ -55,13 +54,7 @@ def _question_of(definition: SurveyDef, kind: QuestionKind) -> QuestionDef | Non
 
 async def offer_surveys() -> list[tuple[str, dict[str, str]]]:
     """(slug, title) of the surveys that have an offers question, newest first."""
-    async with connection() as conn:
-        rows = await conn.fetch(
-            "SELECT s.slug, s.title_fr, s.title_en FROM surveys s WHERE EXISTS (SELECT 1"
-            " FROM sections sc JOIN questions q ON q.section_id = sc.id WHERE sc.survey_id = s.id"
-            " AND (q.settings->>'offers') = 'true') ORDER BY s.id DESC"
-        )
-    return [(r["slug"], {"fr": r["title_fr"], "en": r["title_en"]}) for r in rows]
+    return [(r.slug, r.title) for r in await surveys.with_offers_question()]
 
 
 @dataclass(frozen=True)
@@ -102,43 +95,27 @@ class SkillsNetwork:
     consenting: int
 
 
-_OFFERS = """
-SELECT r.id, r.answers->>$2 AS text, coalesce(r.answers->>$3, '') AS place,
-       CASE WHEN jsonb_typeof(r.answers->$4) = 'number' THEN (r.answers->>$4)::float
-            WHEN jsonb_typeof(r.answers->$4) = 'string'
-            THEN replace(substring(r.answers->>$4 from '[0-9]+(?:[.,][0-9]+)?'), ',', '.')::float
-       END AS hours,
-       coalesce(r.answers->>$5, '') AS consent, coalesce(r.answers->>$6, '') <> '' AS reachable,
-       a.id AS actor_id
-FROM responses r LEFT JOIN actors a ON a.response_id = r.id
-WHERE r.survey_id = $1 AND coalesce(r.answers->>$2, '') <> ''
-ORDER BY r.id
-"""
-
-
 async def _offers(definition: SurveyDef, question: QuestionDef) -> list[Offer]:
     def code(q: QuestionDef | None) -> str:
         return q.code if q is not None else ""
 
-    async with connection() as conn:
-        rows = await conn.fetch(
-            _OFFERS,
-            definition.id,
-            question.code,
-            code(_question_of(definition, QuestionKind.TERRITORY)),
-            code(_marked(definition, "availability", _AVAILABILITY_KINDS)),
-            code(_marked(definition, "offer_consent", frozenset(QuestionKind))),
-            code(_question_of(definition, QuestionKind.CONTACT)),
-        )
+    rows = await responses.offers(
+        definition.id,
+        question.code,
+        code(_question_of(definition, QuestionKind.TERRITORY)),
+        code(_marked(definition, "availability", _AVAILABILITY_KINDS)),
+        code(_marked(definition, "offer_consent", frozenset(QuestionKind))),
+        code(_question_of(definition, QuestionKind.CONTACT)),
+    )
     return [
         Offer(
-            response_id=int(r["id"]),
-            text=mask_personal_data(r["text"]),
-            place=r["place"],
-            hours=r["hours"],
-            consent=r["consent"],
-            reachable=bool(r["reachable"]),
-            actor_id=r["actor_id"],
+            response_id=r.response_id,
+            text=mask_personal_data(r.text),
+            place=r.place,
+            hours=r.hours,
+            consent=r.consent,
+            reachable=r.reachable,
+            actor_id=r.actor_id,
         )
         for r in rows
     ]
@@ -167,15 +144,9 @@ async def skills_network(definition: SurveyDef) -> SkillsNetwork:
     kinds: list[Kind] = []
     grouped: set[int] = set()
     if run is not None:
-        async with connection() as conn:
-            members = await conn.fetch(
-                "SELECT need_id, response_id FROM need_answers WHERE run_id = $1"
-                " AND need_id IS NOT NULL",
-                run.id,
-            )
         by_need: dict[int, set[int]] = {}
-        for row in members:
-            by_need.setdefault(int(row["need_id"]), set()).add(int(row["response_id"]))
+        for row in await need_answers.members_of_run(run.id):
+            by_need.setdefault(row.need_id, set()).add(row.response_id)
         for need in await needs_of_run(run):
             ids = by_need.get(need.id, set())
             if not need.is_need or not ids:
@@ -249,17 +220,7 @@ class KindOffer:
 
 async def _all_kinds() -> list[tuple[str, Kind]]:
     """The kinds of help of every survey whose offers were grouped."""
-    async with connection() as conn:
-        slugs = [
-            r["slug"]
-            for r in await conn.fetch(
-                "SELECT DISTINCT s.slug FROM analysis_runs ar JOIN surveys s ON s.id = ar.survey_id"
-                " JOIN analysis_run_states rs ON rs.run_id = ar.id"
-                " WHERE rs.state = 'done' AND EXISTS (SELECT 1 FROM sections sc JOIN questions q"
-                " ON q.section_id = sc.id WHERE sc.survey_id = ar.survey_id"
-                " AND q.code = ar.question_code AND (q.settings->>'offers') = 'true') ORDER BY 1"
-            )
-        ]
+    slugs = await analysis_runs.slugs_with_offers_run()
     kinds: list[tuple[str, Kind]] = []
     for slug in slugs:
         network = await skills_network(await get_definition(slug))

@@ -90,3 +90,16 @@ async def has_active(conn: asyncpg.Connection, survey_id: int, question_code: st
             question_code,
         )
     )
+
+
+async def slugs_with_offers_run() -> list[str]:
+    """The surveys (slugs, in order) with a finished run on an offers question."""
+    async with connection() as conn:
+        rows = await conn.fetch(
+            "SELECT DISTINCT s.slug FROM analysis_runs ar JOIN surveys s ON s.id = ar.survey_id"
+            " JOIN analysis_run_states rs ON rs.run_id = ar.id"
+            " WHERE rs.state = 'done' AND EXISTS (SELECT 1 FROM sections sc JOIN questions q"
+            " ON q.section_id = sc.id WHERE sc.survey_id = ar.survey_id"
+            " AND q.code = ar.question_code AND (q.settings->>'offers') = 'true') ORDER BY 1"
+        )
+    return [str(r["slug"]) for r in rows]

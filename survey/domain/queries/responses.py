@@ -497,3 +497,51 @@ async def pair_counts_under_filters(
     async with connection() as conn:
         records = await conn.fetch(sql, *args)
     return [PairCount(r["row"], r["col"], int(r["n"])) for r in records]
+
+
+class OfferAnswer(NamedTuple):
+    """A resident's answer to an offers question, with what goes with it (unmasked)."""
+
+    response_id: int
+    text: str
+    place: str
+    hours: float | None
+    consent: str
+    reachable: bool
+    actor_id: int | None
+
+
+_OFFERS = """
+SELECT r.id, r.answers->>$2 AS text, coalesce(r.answers->>$3, '') AS place,
+       CASE WHEN jsonb_typeof(r.answers->$4) = 'number' THEN (r.answers->>$4)::float
+            WHEN jsonb_typeof(r.answers->$4) = 'string'
+            THEN replace(substring(r.answers->>$4 from '[0-9]+(?:[.,][0-9]+)?'), ',', '.')::float
+       END AS hours,
+       coalesce(r.answers->>$5, '') AS consent, coalesce(r.answers->>$6, '') <> '' AS reachable,
+       a.id AS actor_id
+FROM responses r LEFT JOIN actors a ON a.response_id = r.id
+WHERE r.survey_id = $1 AND coalesce(r.answers->>$2, '') <> ''
+ORDER BY r.id
+"""
+
+
+async def offers(
+    survey_id: int, code: str, place: str, hours: str, consent: str, contact: str
+) -> list[OfferAnswer]:
+    """The answers to the offers question ``code``, each with the resident's answers to the
+    place, hours, consent and contact questions (codes; '' for none) and the directory entry
+    made from it, in submission order."""
+    async with connection() as conn:
+        rows = await conn.fetch(_OFFERS, survey_id, code, place, hours, consent, contact)
+    return [
+        OfferAnswer(
+            response_id=int(r["id"]),
+            text=r["text"],
+            place=r["place"],
+            hours=r["hours"],
+            consent=r["consent"],
+            reachable=bool(r["reachable"]),
+            actor_id=r["actor_id"],
+        )
+        for r in rows
+    ]

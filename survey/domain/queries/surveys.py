@@ -204,3 +204,19 @@ async def choices() -> list[SurveyChoice]:
             "SELECT id, title_fr, title_en FROM surveys ORDER BY created_at DESC, id DESC"
         )
     return [SurveyChoice(**dict(r)) for r in rows]
+
+
+class SurveyTitle(NamedTuple):
+    slug: str
+    title: dict[str, str]
+
+
+async def with_offers_question() -> list[SurveyTitle]:
+    """The surveys that have an offers question, newest first."""
+    async with connection() as conn:
+        rows = await conn.fetch(
+            "SELECT s.slug, s.title_fr, s.title_en FROM surveys s WHERE EXISTS (SELECT 1"
+            " FROM sections sc JOIN questions q ON q.section_id = sc.id WHERE sc.survey_id = s.id"
+            " AND (q.settings->>'offers') = 'true') ORDER BY s.id DESC"
+        )
+    return [SurveyTitle(r["slug"], {"fr": r["title_fr"], "en": r["title_en"]}) for r in rows]

@@ -16,7 +16,6 @@ NOT_YET_MOVED = {
     "actors.py",
     "actors_io.py",
     "actors_map.py",
-    "actors_offers.py",
     "api.py",
     "api_tokens.py",
     "mail.py",
