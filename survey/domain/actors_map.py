@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from survey.domain.actors import territory_choices
-from survey.domain.db import connection
+from survey.domain.queries import actors as directory
+from survey.domain.queries import need_answers
 from survey.errors import SurveyError
 from survey.models.actors import TerritoryOutline
 
@@ -109,28 +110,6 @@ class MapData:
     filename: str
 
 
-_RESIDENTS = """
-WITH latest AS (
-    SELECT DISTINCT ON (survey_id, question_code) id, survey_id
-    FROM analysis_runs ar JOIN analysis_run_states s ON s.run_id = ar.id
-    WHERE s.state = 'done' AND NOT EXISTS (
-        -- Residents who offered help are not residents in a need.
-        SELECT 1 FROM sections sc JOIN questions q ON q.section_id = sc.id
-        WHERE sc.survey_id = ar.survey_id AND q.code = ar.question_code
-          AND (q.settings->>'offers') = 'true')
-    ORDER BY survey_id, question_code, finished_at DESC NULLS LAST, id DESC
-)
-SELECT r.answers->>q.code AS place, count(DISTINCT r.id) AS n
-FROM latest l
-JOIN need_answers na ON na.run_id = l.id AND na.need_id IS NOT NULL
-JOIN responses r ON r.id = na.response_id
-JOIN sections sc ON sc.survey_id = l.survey_id
-JOIN questions q ON q.section_id = sc.id AND q.kind = 'territory'
-WHERE r.answers ? q.code
-GROUP BY 1
-"""
-
-
 def _inside(lon: float, lat: float, ring: list[tuple[float, float]]) -> bool:
     """Ray casting: is the point inside the ring?"""
     inside = False
@@ -145,18 +124,12 @@ async def map_data(threshold: int) -> MapData:
     in a need per area (small groups hidden), and the actors with coordinates."""
     outline = await TerritoryOutline.all().order_by("-uploaded_at", "-id").first()
     places = await territory_choices()
-    async with connection() as conn:
-        counts = {str(r["place"]): int(r["n"]) for r in await conn.fetch(_RESIDENTS)}
-        actors = await conn.fetch(
-            "SELECT id, name, neighbourhood, latitude, longitude, services FROM actors"
-            " WHERE NOT archived AND latitude IS NOT NULL AND longitude IS NOT NULL ORDER BY id"
-        )
+    counts = {r.place: r.residents for r in await need_answers.residents_in_needs_by_place()}
+    actors = await directory.located()
     residents = {k: (v if v >= threshold else None) for k, v in counts.items()}
-    points = []
+    points: list[dict[str, Any]] = []
     for row in actors:
-        services = (
-            json.loads(row["services"]) if isinstance(row["services"], str) else row["services"]
-        )
+        services = row["services"]
         points.append(
             {
                 "id": row["id"],

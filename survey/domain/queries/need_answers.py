@@ -324,7 +324,8 @@ async def members_of_run(run_id: int) -> list[Member]:
 _RESIDENTS = """
 WITH latest AS (
     SELECT DISTINCT ON (survey_id, question_code) id, survey_id
-    FROM analysis_runs ar WHERE state = 'done' AND NOT EXISTS (
+    FROM analysis_runs ar JOIN analysis_run_states s ON s.run_id = ar.id
+    WHERE s.state = 'done' AND NOT EXISTS (
         -- Residents who offered help are not residents in a need.
         SELECT 1 FROM sections sc JOIN questions q ON q.section_id = sc.id
         WHERE sc.survey_id = ar.survey_id AND q.code = ar.question_code

@@ -15,7 +15,6 @@ NOT_YET_MOVED = {
     "accounts.py",
     "actors.py",
     "actors_io.py",
-    "actors_map.py",
     "api.py",
     "api_tokens.py",
     "mail.py",
