@@ -27,13 +27,13 @@ from analysis.csvio import TableError, parse_table
 from survey.domain.actors import (
     FIELDS,
     InvalidActor,
-    actor_row,
     clean_actor,
     territory_bounds,
     territory_choices,
 )
-from survey.domain.db import connection
 from survey.domain.forms import FieldError
+from survey.domain.queries import actors as directory
+from survey.domain.queries.actors import ActorRow
 from survey.domain.responses import neutralise
 from survey.enums import ActorKind
 from survey.errors import SurveyError
@@ -490,18 +490,8 @@ async def import_actors(
 # ------------------------------------------------------------------------- exports
 
 
-_EXPORT = """
-SELECT id, name, kind, services, skills, resources, themes, audience, neighbourhood, commune,
-       address, latitude, longitude, hours, phone, email, website, source, public, consent,
-       checked_on, updated_at
-FROM actors WHERE NOT archived ORDER BY lower(name), id
-"""
-
-
-async def _live_actors() -> list[dict[str, Any]]:
-    async with connection() as conn:
-        rows = await conn.fetch(_EXPORT)
-    return [actor_row(row) for row in rows]
+async def _live_actors() -> list[ActorRow]:
+    return await directory.live_by_name()
 
 
 def _csv_value(item: Mapping[str, Any], name: str) -> str:

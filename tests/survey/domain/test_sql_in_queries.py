@@ -14,7 +14,6 @@ OWN_TABLE = {"jobs.py", "db.py"}
 NOT_YET_MOVED = {
     "accounts.py",
     "actors.py",
-    "actors_io.py",
     "api.py",
     "api_tokens.py",
     "mail.py",
