@@ -7,17 +7,15 @@ typed one item per line; themes are separated by commas.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import asyncpg
 from tortoise.transactions import in_transaction
 
-from survey.domain.db import connection
 from survey.domain.forms import FieldError
+from survey.domain.queries import actor_need_links, actors, questions
 from survey.domain.staff_forms import ID, InvalidFields, field_error, parse_day, trimmed
 from survey.enums import ActorKind
 from survey.errors import NotFound, SurveyError
@@ -64,15 +62,6 @@ class InvalidActor(InvalidFields):
     summary_key = "actors.form_errors"
 
 
-def actor_row(row: asyncpg.Record) -> dict[str, Any]:
-    """A fetched row of ``actors`` as a dict, its list columns (JSON) as lists."""
-    item = dict(row)
-    for name in (*LIST_FIELDS, "themes"):
-        if isinstance(item.get(name), str):
-            item[name] = json.loads(item[name])
-    return item
-
-
 def split_lines(text: str) -> list[str]:
     """Items typed one per line (or separated by semicolons), blanks and repeats dropped."""
     items = (" ".join(part.split()) for part in re.split(r"[\n;]", text))
@@ -95,15 +84,8 @@ def parse_number(text: str) -> float | None:
 
 async def territory_choices() -> list[dict[str, str]]:
     """The neighbourhoods and communes of the surveys' territory questions, each code once."""
-    async with connection() as conn:
-        rows = await conn.fetch(
-            "SELECT c.value FROM questions q CROSS JOIN LATERAL"
-            " jsonb_array_elements(coalesce(q.settings->'choices', '[]'::jsonb))"
-            " WITH ORDINALITY AS c(value, n) WHERE q.kind = 'territory' ORDER BY q.id, c.n"
-        )
     choices: dict[str, dict[str, str]] = {}
-    for row in rows:
-        value = json.loads(row["value"]) if isinstance(row["value"], str) else row["value"]
+    for value in await questions.territory_choices():
         if isinstance(value, dict) and value.get("code"):
             code = str(value["code"])
             choices.setdefault(
@@ -315,7 +297,7 @@ async def set_archived(actor_id: int, archived: bool) -> Actor:
 
 @dataclass(frozen=True)
 class Directory:
-    rows: list[dict[str, Any]]
+    rows: list[actors.ActorRow]
     total: int
     page: int
     pages: int
@@ -324,20 +306,6 @@ class Directory:
     neighbourhood: str | None
     archived: bool
     places: list[dict[str, str]]
-
-
-_LIST = """
-SELECT id, name, kind, services, skills, resources, themes, neighbourhood, commune, phone,
-       email, public, archived, checked_on, merged_into_id, count(*) OVER () AS total
-FROM actors
-WHERE archived = $1
-  AND ($2::text IS NULL OR kind = $2)
-  AND ($3::text IS NULL OR neighbourhood = $3)
-  AND ($4::text IS NULL OR strpos(lower(name || ' ' || services::text || ' ' || skills::text
-       || ' ' || resources::text || ' ' || themes::text), lower($4)) > 0)
-ORDER BY lower(name), id
-LIMIT $5 OFFSET $6
-"""
 
 
 def _page_number(text: str) -> int:
@@ -352,19 +320,17 @@ async def list_actors(
     places = await territory_choices()
     place = neighbourhood if neighbourhood in {p["code"] for p in places} else None
     words = " ".join(query.split())[:100]
-    async with connection() as conn:
-        rows = await conn.fetch(
-            _LIST,
-            archived,
-            kind if kind in KINDS else None,
-            place,
-            words or None,
-            PAGE_SIZE,
-            (number - 1) * PAGE_SIZE,
-        )
+    rows = await actors.page(
+        archived,
+        kind if kind in KINDS else None,
+        place,
+        words or None,
+        PAGE_SIZE,
+        (number - 1) * PAGE_SIZE,
+    )
     total = int(rows[0]["total"]) if rows else 0
     return Directory(
-        rows=[actor_row(row) for row in rows],
+        rows=rows,
         total=total,
         page=number,
         pages=max(1, -(-total // PAGE_SIZE)),
@@ -412,15 +378,7 @@ async def merge_actors(keep: str, others: Iterable[str]) -> Actor:
             other.merged_into_id = kept.id
             await other.save(update_fields=["archived", "merged_into_id", "updated_at"])
         await kept.save()
-        # A decision the kept entry already has on the same need wins over the others'.
-        await tx.execute_query(
-            "UPDATE actor_need_links l SET actor_id = $1 WHERE l.actor_id = ANY($2::int[])"
-            " AND NOT EXISTS (SELECT 1 FROM actor_need_links k WHERE k.actor_id = $1"
-            " AND (k.need_id = l.need_id OR k.need_id IS NULL AND l.need_id IS NULL"
-            " AND k.survey_id = l.survey_id AND k.question_code = l.question_code"
-            " AND k.need_label = l.need_label))",
-            [kept.id, merged_ids],
-        )
+        await actor_need_links.move_to_actor(tx, kept.id, merged_ids)
     return kept
 
 
@@ -438,7 +396,7 @@ PUBLIC_PAGE_SIZE = 30
 
 @dataclass(frozen=True)
 class PublicDirectory:
-    groups: list[tuple[str, list[dict[str, Any]]]]
+    groups: list[tuple[str, list[actors.ActorRow]]]
     places: list[dict[str, str]]
     themes: list[str]
     neighbourhood: str | None
@@ -446,19 +404,6 @@ class PublicDirectory:
     total: int
     page: int
     pages: int
-
-
-_PUBLIC = """
-SELECT id, name, kind, services, skills, resources, audience, neighbourhood, commune,
-       address, hours, phone, website, count(*) OVER () AS total
-FROM actors
-WHERE public AND NOT archived
-  -- Near me: the neighbourhood's own actors, and those who serve the whole territory.
-  AND ($1::text IS NULL OR neighbourhood = $1 OR neighbourhood = '')
-  AND ($2::text IS NULL OR themes ? $2)
-ORDER BY coalesce(array_position($3::text[], nullif(neighbourhood, '')), 10000), lower(name), id
-LIMIT $4 OFFSET $5
-"""
 
 
 async def public_directory(
@@ -471,27 +416,14 @@ async def public_directory(
     number = _page_number(page)
     places = await territory_choices()
     codes = [p["code"] for p in places]
-    async with connection() as conn:
-        themes = [
-            r["theme"]
-            for r in await conn.fetch(
-                "SELECT DISTINCT jsonb_array_elements_text(themes) AS theme FROM actors"
-                " WHERE public AND NOT archived ORDER BY 1"
-            )
-        ]
-        chosen_place = neighbourhood if neighbourhood in codes else None
-        chosen_theme = theme if theme in themes else None
-        rows = await conn.fetch(
-            _PUBLIC,
-            chosen_place,
-            chosen_theme,
-            codes,
-            PUBLIC_PAGE_SIZE,
-            (number - 1) * PUBLIC_PAGE_SIZE,
-        )
-    groups: list[tuple[str, list[dict[str, Any]]]] = []
-    for row in rows:
-        item = actor_row(row)
+    themes = await actors.public_themes()
+    chosen_place = neighbourhood if neighbourhood in codes else None
+    chosen_theme = theme if theme in themes else None
+    rows = await actors.public_page(
+        chosen_place, chosen_theme, codes, PUBLIC_PAGE_SIZE, (number - 1) * PUBLIC_PAGE_SIZE
+    )
+    groups: list[tuple[str, list[actors.ActorRow]]] = []
+    for item in rows:
         if item["kind"] == ActorKind.RESIDENT:
             item["phone"] = item["website"] = item["address"] = ""
         if not groups or groups[-1][0] != item["neighbourhood"]:

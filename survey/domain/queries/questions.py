@@ -9,6 +9,8 @@ from typing import Any, NamedTuple
 
 import asyncpg
 
+from survey.domain.db import connection
+
 
 class Question(NamedTuple):
     section_id: int
@@ -184,3 +186,15 @@ async def renumber(conn: asyncpg.Connection, slug: str) -> None:
         " WHERE v.slug = $1) o WHERE q.id = o.id",
         slug,
     )
+
+
+async def territory_choices() -> list[Any]:
+    """The choices of every territory question, question by question in order, each as
+    stored (an object with its ``code`` and names, or whatever else was saved)."""
+    async with connection() as conn:
+        rows = await conn.fetch(
+            "SELECT c.value FROM questions q CROSS JOIN LATERAL"
+            " jsonb_array_elements(coalesce(q.settings->'choices', '[]'::jsonb))"
+            " WITH ORDINALITY AS c(value, n) WHERE q.kind = 'territory' ORDER BY q.id, c.n"
+        )
+    return [json.loads(r["value"]) if isinstance(r["value"], str) else r["value"] for r in rows]
