@@ -33,6 +33,7 @@ from survey import localtime
 from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef
 from survey.domain.forms import RawForm, clean_answer, field_names
+from survey.domain.queries import responses
 from survey.enums import TEXT_KINDS, QuestionKind
 from survey.errors import SurveyError
 from survey.i18n import translate
@@ -91,23 +92,13 @@ def retired_answers(definition: SurveyDef, raw: RawForm) -> dict[str, Any]:
 
 
 async def count_responses(survey_id: int) -> int:
-    async with connection() as conn:
-        return int(
-            await conn.fetchval("SELECT count(*) FROM responses WHERE survey_id = $1", survey_id)
-        )
+    return await responses.count_of_survey(survey_id)
 
 
 async def list_responses(survey_id: int, *, page: int, per_page: int = 50) -> list[dict[str, Any]]:
-    """One page of responses, newest first (keyset-friendly index on survey, date)."""
-    async with connection() as conn:
-        rows = await conn.fetch(
-            "SELECT id, number, answers, language, channel, submitted_at FROM responses"
-            " WHERE survey_id = $1 ORDER BY submitted_at DESC, id DESC LIMIT $2 OFFSET $3",
-            survey_id,
-            per_page,
-            max(page - 1, 0) * per_page,
-        )
-    return [{**dict(r), "answers": json.loads(r["answers"])} for r in rows]
+    """One page of responses, newest first."""
+    rows = await responses.page_of_survey(survey_id, per_page, max(page - 1, 0) * per_page)
+    return [row._asdict() for row in rows]
 
 
 def format_answer(
@@ -162,93 +153,28 @@ def export_header(definition: SurveyDef, language: str, zone: ZoneInfo) -> list[
 
 async def _stream_rows(survey_id: int, batch: int = 2000) -> AsyncIterator[list[dict[str, Any]]]:
     async with connection() as conn, conn.transaction():
-        cursor = conn.cursor(
-            "SELECT id, answers, language, channel, submitted_at FROM responses"
-            " WHERE survey_id = $1 ORDER BY id",
-            survey_id,
-            prefetch=batch,
-        )
-        rows: list[dict[str, Any]] = []
-        async for record in cursor:
-            rows.append({**dict(record), "answers": json.loads(record["answers"])})
-            if len(rows) >= batch:
-                yield rows
-                rows = []
-        if rows:
-            yield rows
+        async for rows in responses.batches_of_survey(conn, survey_id, batch):
+            yield [row._asdict() for row in rows]
 
 
-_FORMULA_SQL = "('=', '+', '-', '@', chr(9), chr(13), chr(10))"
-
-
-def _cell(expression: str) -> str:
-    """SQL for a CSV cell of free text: formulas neutralised as ``neutralise`` does."""
-    return f"regexp_replace({expression}, E'^(?=[=+@\\t\\r\\n-])', chr(39))"
-
-
-def _export_query(definition: SurveyDef, language: str) -> tuple[str, list[Any]]:
-    """One SELECT giving the CSV rows, with labels and formula neutralising done in SQL.
-
-    Choice labels are neutralised once here rather than on every row. Lists (multiple
-    choice, ranking) are labelled once per distinct list, in one pass over the survey's rows:
-    a map from each list's JSON text to its label, which each row looks up. With no join,
-    the rows stream in id order straight from the primary key, with no sort. (Reading each
-    answer with ``->>`` measured faster than ``jsonb_to_record`` for the whole row.)
-    """
-    args: list[Any] = [definition.id]
-
-    def arg(value: str) -> str:
-        # Values travel as parameters; only their placeholders are written into the SQL.
-        args.append(value)
-        return f"${len(args)}::text"
-
-    lists: list[str] = []  # (question, list) pairs for the label map
-    labellers: list[str] = []  # label of a list, per question
-    columns: list[str] = []
+def _export_columns(definition: SurveyDef, language: str) -> list[responses.ExportColumn]:
+    """How the CSV writes each question: its labels in ``language``, neutralised once here
+    rather than on every row."""
+    columns = []
     for q in definition.questions:
-        code = arg(q.code)
-        labels_json = json.dumps(
+        labels = json.dumps(
             {c.code: neutralise(c.text(language)) for c in q.choices}, ensure_ascii=False
         )
         if q.kind in (QuestionKind.MULTIPLE, QuestionKind.RANKING):
-            separator = arg(" > " if q.kind == QuestionKind.RANKING else "; ")
-            labels = arg(labels_json)
-            other = arg(f"{q.code}__other")
-            lists.append(f"({code}, r.answers->{code})")
-            # chr(1) marks where the resident's own "other" text goes, per row.
-            labellers.append(
-                f"WHEN {code} THEN (SELECT string_agg(CASE WHEN t.v = '__other__' THEN chr(1)"  # noqa: S608
-                f" ELSE coalesce({labels}::jsonb->>t.v, t.v) END, {separator} ORDER BY t.o)"
-                " FROM jsonb_array_elements_text(d.a) WITH ORDINALITY AS t(v, o))"
-            )
-            label = f"(SELECT m->({code}) FROM lists)->>((r.answers->{code})::text)"  # noqa: S608
-            columns.append(_cell(f"replace({label}, chr(1), coalesce(r.answers->>{other}, ''))"))
+            separator = " > " if q.kind == QuestionKind.RANKING else "; "
+            columns.append(responses.ExportColumn(q.code, "list", labels, separator))
         elif q.choices:
-            labels = arg(labels_json)
-            columns.append(f"coalesce({labels}::jsonb->>(r.answers->>{code}), r.answers->>{code})")
+            columns.append(responses.ExportColumn(q.code, "choice", labels))
         elif q.kind in TEXT_KINDS or q.kind == QuestionKind.CONTACT:
-            columns.append(_cell(f"(r.answers->>{code})"))
-        else:  # numbers, scales, dates: validated values, never formulas
-            columns.append(f"r.answers->>{code}")
-    with_clause = ""
-    if lists:
-        with_clause = (
-            "WITH lists AS (SELECT jsonb_object_agg(q, m) AS m FROM (SELECT d.q,"  # noqa: S608
-            " jsonb_object_agg(d.a::text, CASE d.q " + " ".join(labellers) + " END) AS m"
-            " FROM (SELECT DISTINCT v.q, v.a FROM responses r, LATERAL (VALUES "
-            + ", ".join(lists)
-            + ") AS v(q, a) WHERE r.survey_id = $1 AND jsonb_typeof(v.a) = 'array') d"
-            " GROUP BY d.q) per_question) "
-        )
-    query = (
-        with_clause  # noqa: S608 - placeholders and fixed expressions only, see arg()
-        # The session's zone is the instance's (see export_csv): local time and its offset.
-        + "SELECT r.id, to_char(r.submitted_at,"
-        + " 'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM'), r.channel, r.language"
-        + "".join(f", {c}" for c in columns)
-        + " FROM responses r WHERE r.survey_id = $1 ORDER BY r.id"
-    )
-    return query, args
+            columns.append(responses.ExportColumn(q.code, "text"))
+        else:
+            columns.append(responses.ExportColumn(q.code, "plain"))
+    return columns
 
 
 _EXPORT_PIECE = 256 * 1024
@@ -265,7 +191,7 @@ async def export_csv(definition: SurveyDef, language: str, zone: ZoneInfo) -> As
     buffer = io.StringIO()
     csv.writer(buffer).writerow(export_header(definition, language, zone))
     yield ("\ufeff" + buffer.getvalue()).encode()  # BOM so spreadsheets read UTF-8.
-    query, args = _export_query(definition, language)
+    columns = _export_columns(definition, language)
     queue: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=8)
     pending = bytearray()
 
@@ -280,9 +206,7 @@ async def export_csv(definition: SurveyDef, language: str, zone: ZoneInfo) -> As
     async def copy(conn: Any) -> None:
         try:
             async with conn.transaction():
-                # For this transaction only: to_char writes times in the session's zone.
-                await conn.execute("SELECT set_config('TimeZone', $1, true)", zone.key)
-                await conn.copy_from_query(query, *args, output=sink, format="csv")
+                await responses.copy_csv(conn, definition.id, columns, zone.key, sink)
             if pending:
                 await queue.put(bytes(pending))
         finally:

@@ -18,7 +18,6 @@ NOT_YET_MOVED = {
     "mail.py",
     "privacy.py",
     "response_import.py",
-    "responses.py",
     "webhooks.py",
 }
 SQL_METHODS = {
