@@ -22,7 +22,6 @@ from zoneinfo import ZoneInfo
 from analysis.csvio import Table, TableError, parse_table
 from survey.domain.answering import Import, submit_batch
 from survey.domain.builder import slugify
-from survey.domain.db import connection
 from survey.domain.definitions import QuestionDef, SurveyDef
 from survey.domain.forms import OTHER, FieldError, RawForm, clean_all
 from survey.domain.import_dates import (
@@ -34,6 +33,7 @@ from survey.domain.import_dates import (
     read_moment,
     zone_named,
 )
+from survey.domain.queries import response_imports, responses, uploads
 from survey.domain.response_workbook import read_workbook
 from survey.enums import Channel, QuestionKind
 from survey.errors import NotFound, SurveyError
@@ -92,29 +92,14 @@ async def store_upload(
     table = await read_table(data)
     if not table.rows:
         raise SurveyError("builder.csv_no_rows")
-    async with connection() as conn:
-        return int(
-            await conn.fetchval(
-                "INSERT INTO uploads (survey_id, user_id, filename, data, created_at)"
-                " VALUES ($1, $2, $3, $4, now()) RETURNING id",
-                definition.id,
-                user_id,
-                filename,
-                data,
-            )
-        )
+    return await uploads.insert(definition.id, user_id, filename, data)
 
 
 async def _upload(definition: SurveyDef, upload_id: int) -> tuple[bytes, str]:
-    async with connection() as conn:
-        row = await conn.fetchrow(
-            "SELECT data, filename FROM uploads WHERE id = $1 AND survey_id = $2",
-            upload_id,
-            definition.id,
-        )
-    if row is None:
+    upload = await uploads.of_survey(upload_id, definition.id)
+    if upload is None:
         raise NotFound("builder.upload_unknown")
-    return bytes(row["data"]), str(row["filename"])
+    return upload.data, upload.filename
 
 
 DATE_COLUMN = "__date__"
@@ -571,14 +556,8 @@ async def import_responses(
 
 
 async def _already_imported(definition: SurveyDef, digest: str) -> tuple[dt.datetime, int] | None:
-    async with connection() as conn:
-        row = await conn.fetchrow(
-            "SELECT imported_at, responses FROM response_imports"
-            " WHERE survey_id = $1 AND digest = $2",
-            definition.id,
-            digest,
-        )
-    return None if row is None else (row["imported_at"], int(row["responses"]))
+    imported = await response_imports.of_digest(definition.id, digest)
+    return None if imported is None else (imported.imported_at, imported.responses)
 
 
 async def _mark_overlap(
@@ -587,16 +566,7 @@ async def _mark_overlap(
     """Rows stored already (from another file holding them): listed, then left out."""
     if not items:
         return
-    async with connection() as conn:
-        known = {
-            str(r["idempotency_key"])
-            for r in await conn.fetch(
-                "SELECT idempotency_key FROM responses"
-                " WHERE survey_id = $1 AND idempotency_key = ANY($2::uuid[])",
-                definition.id,
-                [uuid.UUID(i["key"]) for i in items],
-            )
-        }
+    known = await responses.stored_keys(definition.id, [uuid.UUID(i["key"]) for i in items])
     result.overlap = [i["row"] for i in items if i["key"] in known]
     items[:] = [i for i in items if i["key"] not in known]
     result.valid = len(items)
@@ -607,14 +577,8 @@ async def _record_file(
 ) -> None:
     """In the transaction that stores the rows: the file's fingerprint, and the upload is
     no longer needed."""
-    await conn.execute(
-        "INSERT INTO response_imports (survey_id, digest, responses, imported_at)"
-        " VALUES ($1, $2, $3, now()) ON CONFLICT (survey_id, digest) DO NOTHING",
-        definition.id,
-        digest,
-        stored,
-    )
-    await conn.execute("DELETE FROM uploads WHERE id = $1", upload_id)
+    await response_imports.record(conn, definition.id, digest, stored)
+    await uploads.delete(conn, upload_id)
 
 
 def _check_rows(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import uuid
 from collections.abc import AsyncIterator, Callable, Coroutine, Hashable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, NamedTuple
@@ -715,3 +716,15 @@ async def copy_csv(
     # For this transaction only: to_char writes times in the session's zone.
     await conn.execute("SELECT set_config('TimeZone', $1, true)", zone)
     await conn.copy_from_query(query, *args, output=output, format="csv")
+
+
+async def stored_keys(survey_id: int, keys: Sequence[uuid.UUID]) -> set[str]:
+    """Which of these idempotency keys a survey's responses already hold (as text)."""
+    async with connection() as conn:
+        rows = await conn.fetch(
+            "SELECT idempotency_key FROM responses"
+            " WHERE survey_id = $1 AND idempotency_key = ANY($2::uuid[])",
+            survey_id,
+            list(keys),
+        )
+    return {str(r["idempotency_key"]) for r in rows}

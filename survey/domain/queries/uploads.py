@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+import asyncpg
+
 from survey.domain.db import connection
 
 
@@ -46,3 +48,39 @@ async def attach(upload_id: int, survey_id: int) -> None:
             survey_id,
             upload_id,
         )
+
+
+class Upload(NamedTuple):
+    data: bytes
+    filename: str
+
+
+async def insert(survey_id: int, user_id: int | None, filename: str, data: bytes) -> int:
+    """Keep a file sent for a survey; its id."""
+    async with connection() as conn:
+        return int(
+            await conn.fetchval(
+                "INSERT INTO uploads (survey_id, user_id, filename, data, created_at)"
+                " VALUES ($1, $2, $3, $4, now()) RETURNING id",
+                survey_id,
+                user_id,
+                filename,
+                data,
+            )
+        )
+
+
+async def of_survey(upload_id: int, survey_id: int) -> Upload | None:
+    """A file kept for this survey, if it is still there."""
+    async with connection() as conn:
+        row = await conn.fetchrow(
+            "SELECT data, filename FROM uploads WHERE id = $1 AND survey_id = $2",
+            upload_id,
+            survey_id,
+        )
+    return None if row is None else Upload(bytes(row["data"]), str(row["filename"]))
+
+
+async def delete(conn: asyncpg.Connection, upload_id: int) -> None:
+    """In the caller's transaction: the file is no longer needed."""
+    await conn.execute("DELETE FROM uploads WHERE id = $1", upload_id)

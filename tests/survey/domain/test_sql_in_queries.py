@@ -17,7 +17,6 @@ NOT_YET_MOVED = {
     "api_tokens.py",
     "mail.py",
     "privacy.py",
-    "response_import.py",
     "webhooks.py",
 }
 SQL_METHODS = {
