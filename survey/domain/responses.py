@@ -33,7 +33,7 @@ from survey import localtime
 from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef
 from survey.domain.forms import RawForm, clean_answer, field_names
-from survey.domain.queries import responses
+from survey.domain.queries import responses_export
 from survey.enums import TEXT_KINDS, QuestionKind
 from survey.errors import SurveyError
 from survey.i18n import translate
@@ -92,12 +92,12 @@ def retired_answers(definition: SurveyDef, raw: RawForm) -> dict[str, Any]:
 
 
 async def count_responses(survey_id: int) -> int:
-    return await responses.count_of_survey(survey_id)
+    return await responses_export.count_of_survey(survey_id)
 
 
 async def list_responses(survey_id: int, *, page: int, per_page: int = 50) -> list[dict[str, Any]]:
     """One page of responses, newest first."""
-    rows = await responses.page_of_survey(survey_id, per_page, max(page - 1, 0) * per_page)
+    rows = await responses_export.page_of_survey(survey_id, per_page, max(page - 1, 0) * per_page)
     return [row._asdict() for row in rows]
 
 
@@ -153,11 +153,11 @@ def export_header(definition: SurveyDef, language: str, zone: ZoneInfo) -> list[
 
 async def _stream_rows(survey_id: int, batch: int = 2000) -> AsyncIterator[list[dict[str, Any]]]:
     async with connection() as conn, conn.transaction():
-        async for rows in responses.batches_of_survey(conn, survey_id, batch):
+        async for rows in responses_export.batches_of_survey(conn, survey_id, batch):
             yield [row._asdict() for row in rows]
 
 
-def _export_columns(definition: SurveyDef, language: str) -> list[responses.ExportColumn]:
+def _export_columns(definition: SurveyDef, language: str) -> list[responses_export.ExportColumn]:
     """How the CSV writes each question: its labels in ``language``, neutralised once here
     rather than on every row."""
     columns = []
@@ -167,13 +167,13 @@ def _export_columns(definition: SurveyDef, language: str) -> list[responses.Expo
         )
         if q.kind in (QuestionKind.MULTIPLE, QuestionKind.RANKING):
             separator = " > " if q.kind == QuestionKind.RANKING else "; "
-            columns.append(responses.ExportColumn(q.code, "list", labels, separator))
+            columns.append(responses_export.ExportColumn(q.code, "list", labels, separator))
         elif q.choices:
-            columns.append(responses.ExportColumn(q.code, "choice", labels))
+            columns.append(responses_export.ExportColumn(q.code, "choice", labels))
         elif q.kind in TEXT_KINDS or q.kind == QuestionKind.CONTACT:
-            columns.append(responses.ExportColumn(q.code, "text"))
+            columns.append(responses_export.ExportColumn(q.code, "text"))
         else:
-            columns.append(responses.ExportColumn(q.code, "plain"))
+            columns.append(responses_export.ExportColumn(q.code, "plain"))
     return columns
 
 
@@ -206,7 +206,7 @@ async def export_csv(definition: SurveyDef, language: str, zone: ZoneInfo) -> As
     async def copy(conn: Any) -> None:
         try:
             async with conn.transaction():
-                await responses.copy_csv(conn, definition.id, columns, zone.key, sink)
+                await responses_export.copy_csv(conn, definition.id, columns, zone.key, sink)
             if pending:
                 await queue.put(bytes(pending))
         finally:

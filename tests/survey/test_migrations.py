@@ -124,15 +124,15 @@ async def test_actor_links_take_the_need_they_were_shown_on() -> None:
         async with connection() as conn, conn.transaction():
             await conn.execute(await migration.downgrade(None))
             old = await conn.fetchval(
-                "INSERT INTO analysis_runs (survey_id, question_code, state, params, changes,"
-                " quality, review, finished_at) VALUES ($1, 'manque', 'done', '{}', '{}', '{}',"
-                " '{}', now() - interval '1 day') RETURNING id",
+                "INSERT INTO analysis_runs (survey_id, question_code, params, changes,"
+                " quality, review, finished_at) VALUES ($1, 'manque', '{}', '{}', '{}', '{}',"
+                " now() - interval '1 day') RETURNING id",
                 definition.id,
             )
             new = await conn.fetchval(
-                "INSERT INTO analysis_runs (survey_id, question_code, state, params, changes,"
-                " quality, review, finished_at) VALUES ($1, 'manque', 'done', '{}', '{}', '{}',"
-                " '{}', now()) RETURNING id",
+                "INSERT INTO analysis_runs (survey_id, question_code, params, changes,"
+                " quality, review, finished_at) VALUES ($1, 'manque', '{}', '{}', '{}', '{}',"
+                " now()) RETURNING id",
                 definition.id,
             )
             needs = {}

@@ -65,10 +65,10 @@ _OF_ACTOR = """
 SELECT l.id, l.state, l.need_id, l.action_id, s.slug, s.title_fr, s.title_en, n.run_id,
        coalesce(n.staff_label, n.label, l.need_label) AS label,
        n.run_id IS NOT NULL AND n.run_id = (
-           SELECT r.id FROM analysis_runs r
+           SELECT r.id FROM analysis_runs r JOIN analysis_run_states rs ON rs.run_id = r.id
            WHERE r.survey_id = l.survey_id AND r.question_code = l.question_code
-             AND r.state = 'done'
-           ORDER BY r.finished_at DESC, r.id DESC LIMIT 1) AS current
+             AND rs.state = 'done'
+           ORDER BY r.finished_at DESC NULLS LAST, r.id DESC LIMIT 1) AS current
 FROM actor_need_links l
 JOIN surveys s ON s.id = l.survey_id
 LEFT JOIN needs n ON n.id = l.need_id

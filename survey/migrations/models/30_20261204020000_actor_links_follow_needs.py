@@ -10,10 +10,12 @@ _FOLD = (
     " '[\\u0300-\\u036f]', '', 'g'), 'œ', 'oe'), 'Œ', 'oe')), '[^[:alnum:]]+', ' ', 'g')),"
     " 200)"
 )
+# The newest finished run of each question: one that recorded its end without error (the
+# run's state lives on its job since migration 29, which this one does not need).
 _NEWEST = """
     SELECT DISTINCT ON (survey_id, question_code) id, survey_id, question_code
-    FROM "analysis_runs" WHERE "state" = 'done'
-    ORDER BY survey_id, question_code, finished_at DESC NULLS LAST, id DESC
+    FROM "analysis_runs" WHERE "finished_at" IS NOT NULL AND "error" = ''
+    ORDER BY survey_id, question_code, finished_at DESC, id DESC
 """
 
 

@@ -16,6 +16,7 @@ from tests.factories.needs import (
     BUSES,
     CHILDCARE,
     DOCTORS,
+    finished_run,
     run_jobs,
     survey_with_answers,
     survey_with_need,
@@ -192,7 +193,7 @@ async def test_need_no_rerun_carries_on_shows_its_decision_as_gone(
     actor = await Actor.create(name=f"Navette {tag}", services=["Minibus le soir"])
     await _decide(client, definition.slug, run.id, need.id, actor, "confirmed")
     # A newer run in which no need carries this one on (none has it as previous).
-    later = await AnalysisRun.create(survey_id=definition.id, question_code="manque", state="done")
+    later = await finished_run(definition.id, "manque")
     other = await Need.create(run=later, label=f"Bus le soir {tag}", size=6)
     confirmed = (await _decisions(client, definition.slug, later.id, other.id)).split(" | ")[0]
     assert confirmed.startswith(" (0) ")
