@@ -204,3 +204,51 @@ async def choices() -> list[SurveyChoice]:
             "SELECT id, title_fr, title_en FROM surveys ORDER BY created_at DESC, id DESC"
         )
     return [SurveyChoice(**dict(r)) for r in rows]
+
+
+class SurveyTitle(NamedTuple):
+    slug: str
+    title_fr: str
+    title_en: str
+
+
+class SurveyCount(NamedTuple):
+    slug: str
+    title_fr: str
+    title_en: str
+    status: str
+    version: int
+    responses: int
+
+
+async def id_by_slug(conn: asyncpg.Connection, slug: str) -> int | None:
+    value = await conn.fetchval("SELECT id FROM surveys WHERE slug = $1", slug)
+    return None if value is None else int(value)
+
+
+async def titles() -> list[SurveyTitle]:
+    """Every survey's slug and titles, newest first."""
+    async with connection() as conn:
+        rows = await conn.fetch(
+            "SELECT slug, title_fr, title_en FROM surveys ORDER BY created_at DESC, id DESC"
+        )
+    return [SurveyTitle(r["slug"], r["title_fr"], r["title_en"]) for r in rows]
+
+
+async def with_response_counts(survey_id: int | None) -> list[SurveyCount]:
+    """The survey ``survey_id`` (None: every survey), newest first, with its response count
+    (one grouped query)."""
+    async with connection() as conn:
+        rows = await conn.fetch(
+            "SELECT s.slug, s.title_fr, s.title_en, s.status, s.version, count(r.id) AS responses"
+            " FROM surveys s LEFT JOIN responses r ON r.survey_id = s.id"
+            " WHERE $1::int IS NULL OR s.id = $1"
+            " GROUP BY s.id ORDER BY s.created_at DESC, s.id DESC",
+            survey_id,
+        )
+    return [
+        SurveyCount(
+            r["slug"], r["title_fr"], r["title_en"], r["status"], r["version"], int(r["responses"])
+        )
+        for r in rows
+    ]
