@@ -497,3 +497,45 @@ async def pair_counts_under_filters(
     async with connection() as conn:
         records = await conn.fetch(sql, *args)
     return [PairCount(r["row"], r["col"], int(r["n"])) for r in records]
+
+
+class Published(NamedTuple):
+    """A response as the API and webhooks give it out: never its receipt."""
+
+    id: int
+    answers: dict[str, Any]
+    language: str
+    channel: str
+    submitted_at: dt.datetime
+
+
+def _published(row: asyncpg.Record) -> Published:
+    return Published(
+        int(row["id"]),
+        json.loads(row["answers"]),
+        row["language"],
+        row["channel"],
+        row["submitted_at"],
+    )
+
+
+async def page_after(survey_id: int, after: int, limit: int) -> list[Published]:
+    """At most ``limit`` responses of the survey with ids above ``after``, in id order."""
+    async with connection() as conn:
+        rows = await conn.fetch(
+            "SELECT id, answers, language, channel, submitted_at FROM responses"
+            " WHERE survey_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+            survey_id,
+            after,
+            limit,
+        )
+    return [_published(r) for r in rows]
+
+
+async def published_by_receipt(conn: asyncpg.Connection, receipt: str) -> Published | None:
+    """The response carrying this receipt, whatever its survey."""
+    row = await conn.fetchrow(
+        "SELECT id, answers, language, channel, submitted_at FROM responses WHERE receipt = $1",
+        receipt,
+    )
+    return None if row is None else _published(row)

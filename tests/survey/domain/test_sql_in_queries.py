@@ -17,12 +17,10 @@ NOT_YET_MOVED = {
     "actors_map.py",
     "actors_matching.py",
     "actors_offers.py",
-    "api.py",
     "mail.py",
     "privacy.py",
     "response_import.py",
     "responses.py",
-    "webhooks.py",
 }
 SQL_METHODS = {
     "fetch", "fetchrow", "fetchval", "execute", "executemany", "cursor", "prepare",
