@@ -539,3 +539,49 @@ async def published_by_receipt(conn: asyncpg.Connection, receipt: str) -> Publis
         receipt,
     )
     return None if row is None else _published(row)
+
+
+class Doomed(NamedTuple):
+    """A response about to be deleted, with its survey's slug."""
+
+    id: int
+    answers: dict[str, Any]
+    slug: str
+
+
+async def _lock_doomed(
+    conn: asyncpg.Connection, where: str, limit: int, *args: Any
+) -> list[Doomed]:
+    # ``where`` is one of this module's constant fragments; every value is a parameter.
+    rows = await conn.fetch(
+        "SELECT r.id, r.answers, s.slug FROM responses r"  # noqa: S608
+        " JOIN surveys s ON s.id = r.survey_id"
+        f" WHERE {where} ORDER BY r.id LIMIT {int(limit)} FOR UPDATE OF r",
+        *args,
+    )
+    return [Doomed(int(r["id"]), json.loads(r["answers"]), r["slug"]) for r in rows]
+
+
+async def lock_past_retention(conn: asyncpg.Connection, limit: int) -> list[Doomed]:
+    """The first ``limit`` responses older than their survey's retention period, locked
+    until the caller's transaction ends."""
+    return await _lock_doomed(
+        conn,
+        "s.retention_days IS NOT NULL"
+        " AND r.submitted_at < now() - make_interval(days => s.retention_days)",
+        limit,
+    )
+
+
+async def lock_by_receipt(
+    conn: asyncpg.Connection, survey_id: int, receipt: str, limit: int
+) -> list[Doomed]:
+    """The survey's response with this receipt (none or one), locked until the caller's
+    transaction ends."""
+    return await _lock_doomed(
+        conn, "r.survey_id = $1 AND r.receipt = $2", limit, survey_id, receipt
+    )
+
+
+async def delete_ids(conn: asyncpg.Connection, ids: Sequence[int]) -> None:
+    await conn.execute("DELETE FROM responses WHERE id = ANY($1::bigint[])", list(ids))

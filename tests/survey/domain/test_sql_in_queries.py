@@ -18,7 +18,6 @@ NOT_YET_MOVED = {
     "actors_matching.py",
     "actors_offers.py",
     "mail.py",
-    "privacy.py",
     "response_import.py",
     "responses.py",
 }
