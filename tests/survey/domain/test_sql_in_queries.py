@@ -17,7 +17,6 @@ NOT_YET_MOVED = {
     "actors_map.py",
     "actors_matching.py",
     "actors_offers.py",
-    "mail.py",
     "response_import.py",
     "responses.py",
 }
