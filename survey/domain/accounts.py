@@ -14,6 +14,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from tortoise.transactions import in_transaction
 
 from survey.domain.db import connection
+from survey.domain.queries import api_tokens as token_rows
+from survey.domain.queries import login_failures, staff_sessions
 from survey.enums import Role
 from survey.errors import Forbidden, SurveyError
 from survey.models import User
@@ -74,46 +76,20 @@ async def _reserve_attempt(kind: str, email: str, client: str, limits: tuple[int
     by_email_max, by_client_max = limits
     async with connection() as conn, conn.transaction():
         if email:
-            await conn.execute(
-                "SELECT pg_advisory_xact_lock(hashtext('login_failures.email'), hashtext($1))",
-                email,
-            )
-        await conn.execute(
-            "SELECT pg_advisory_xact_lock(hashtext('login_failures.client'), hashtext($1))",
-            client,
-        )
-        row = await conn.fetchrow(
-            "SELECT count(*) FILTER (WHERE email = $1 AND $1 <> '') AS by_email,"
-            " count(*) FILTER (WHERE client = $2) AS by_client FROM login_failures"
-            " WHERE kind = $4 AND at > now() - make_interval(mins => $3)"
-            " AND (email = $1 OR client = $2)",
-            email,
-            client,
-            FAILURE_WINDOW_MINUTES,
-            kind,
-        )
-        assert row is not None  # an aggregate always returns its one row
-        if row["by_email"] >= by_email_max or row["by_client"] >= by_client_max:
+            await login_failures.lock_email(conn, email)
+        await login_failures.lock_client(conn, client)
+        recent = await login_failures.recent(conn, kind, email, client, FAILURE_WINDOW_MINUTES)
+        if recent.by_email >= by_email_max or recent.by_client >= by_client_max:
             raise Forbidden("error.login_throttled", minutes=FAILURE_WINDOW_MINUTES)
-        attempt: int = await conn.fetchval(
-            "INSERT INTO login_failures (kind, email, client) VALUES ($1, $2, $3) RETURNING id",
-            kind,
-            email,
-            client,
-        )
-        return attempt
+        return await login_failures.insert(conn, kind, email, client)
 
 
 async def _settle_attempt(attempt: int, *, succeeded: bool) -> None:
-    async with connection() as conn:
-        if succeeded:  # not a failure after all
-            await conn.execute("DELETE FROM login_failures WHERE id = $1", attempt)
-            return
-        # Keep the table small: older failures no longer count.
-        await conn.execute(
-            "DELETE FROM login_failures WHERE at < now() - make_interval(mins => $1)",
-            FAILURE_WINDOW_MINUTES * 4,
-        )
+    if succeeded:  # not a failure after all
+        await login_failures.delete(attempt)
+        return
+    # Keep the table small: older failures no longer count.
+    await login_failures.delete_older_than(FAILURE_WINDOW_MINUTES * 4)
 
 
 async def authenticate(email: str, password: str, client: str = "") -> User | None:
@@ -186,29 +162,14 @@ async def start_session(user: User) -> str:
     """
     session_id = secrets.token_urlsafe(32)
     async with connection() as conn:
-        await conn.execute(
-            "INSERT INTO staff_sessions (id_hash, user_id) VALUES ($1, $2)",
-            _session_hash(session_id),
-            user.id,
-        )
-        await conn.execute(
-            "DELETE FROM staff_sessions WHERE started_at < now() - make_interval(hours => $1)",
-            SESSION_HOURS * 3,
-        )
+        await staff_sessions.insert(conn, _session_hash(session_id), user.id)
+        await staff_sessions.delete_started_before(conn, SESSION_HOURS * 3)
     return session_id
 
 
 async def session_user(user_id: int, session_id: str, version: int | None) -> User | None:
     """The user of a staff session still open on the server, else None."""
-    async with connection() as conn:
-        open_ = await conn.fetchval(
-            "SELECT EXISTS (SELECT 1 FROM staff_sessions WHERE id_hash = $1 AND user_id = $2"
-            " AND ended_at IS NULL AND started_at > now() - make_interval(hours => $3))",
-            _session_hash(session_id),
-            user_id,
-            SESSION_HOURS,
-        )
-    if not open_:
+    if not await staff_sessions.is_open(_session_hash(session_id), user_id, SESSION_HOURS):
         return None
     user = await User.get_or_none(id=user_id)
     if user is None or user.session_version != version:
@@ -218,11 +179,7 @@ async def session_user(user_id: int, session_id: str, version: int | None) -> Us
 
 async def end_session(session_id: str) -> None:
     """Log one staff session out, on the server."""
-    async with connection() as conn:
-        await conn.execute(
-            "UPDATE staff_sessions SET ended_at = now() WHERE id_hash = $1 AND ended_at IS NULL",
-            _session_hash(session_id),
-        )
+    await staff_sessions.end(_session_hash(session_id))
 
 
 async def logout_everywhere(user: User) -> None:
@@ -231,14 +188,8 @@ async def logout_everywhere(user: User) -> None:
     user.session_version += 1
     await user.save(update_fields=["session_version"])
     async with connection() as conn:
-        await conn.execute(
-            "UPDATE staff_sessions SET ended_at = now() WHERE user_id = $1 AND ended_at IS NULL",
-            user.id,
-        )
-        await conn.execute(
-            "UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL",
-            user.id,
-        )
+        await staff_sessions.end_for_user(conn, user.id)
+        await token_rows.revoke_for_user(conn, user.id)
 
 
 # The team: accounts managed by administrators, from the command line or the team page.

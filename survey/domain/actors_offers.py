@@ -54,7 +54,9 @@ def _question_of(definition: SurveyDef, kind: QuestionKind) -> QuestionDef | Non
 
 async def offer_surveys() -> list[tuple[str, dict[str, str]]]:
     """(slug, title) of the surveys that have an offers question, newest first."""
-    return [(r.slug, r.title) for r in await surveys.with_offers_question()]
+    return [
+        (r.slug, {"fr": r.title_fr, "en": r.title_en}) for r in await surveys.with_offers_question()
+    ]
 
 
 @dataclass(frozen=True)

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import asyncpg
-
 from survey import localtime
 from survey.domain.api_tokens import ApiGrant
-from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef
+from survey.domain.queries import responses, surveys
 
 API_PAGE_MAX = 500
 API_AFTER_MAX = 2**63 - 1  # response ids are PostgreSQL bigints
@@ -19,23 +16,15 @@ API_AFTER_MAX = 2**63 - 1  # response ids are PostgreSQL bigints
 
 async def api_surveys(grant: ApiGrant) -> list[dict[str, Any]]:
     """The surveys the token reads, with their response counts (one grouped query)."""
-    async with connection() as conn:
-        rows = await conn.fetch(
-            "SELECT s.slug, s.title_fr, s.title_en, s.status, s.version, count(r.id) AS responses"
-            " FROM surveys s LEFT JOIN responses r ON r.survey_id = s.id"
-            " WHERE $1::int IS NULL OR s.id = $1"
-            " GROUP BY s.id ORDER BY s.created_at DESC, s.id DESC",
-            grant.survey_id,
-        )
     return [
         {
-            "slug": r["slug"],
-            "title": {"fr": r["title_fr"], "en": r["title_en"]},
-            "status": r["status"],
-            "version": r["version"],
-            "responses": int(r["responses"]),
+            "slug": s.slug,
+            "title": {"fr": s.title_fr, "en": s.title_en},
+            "status": s.status,
+            "version": s.version,
+            "responses": s.responses,
         }
-        for r in rows
+        for s in await surveys.with_response_counts(grant.survey_id)
     ]
 
 
@@ -47,14 +36,7 @@ async def api_responses(
     Moments are ISO 8601 with an explicit offset: wall-clock time of ``zone`` (the
     instance's) when given, else UTC (``+00:00``)."""
     limit = max(1, min(limit, API_PAGE_MAX))
-    async with connection() as conn:
-        rows = await conn.fetch(
-            "SELECT id, answers, language, channel, submitted_at FROM responses"
-            " WHERE survey_id = $1 AND id > $2 ORDER BY id LIMIT $3",
-            definition.id,
-            after,
-            limit,
-        )
+    rows = await responses.page_after(definition.id, after, limit)
     items = [response_item(r, zone) for r in rows]
     return {
         "items": items,
@@ -62,13 +44,13 @@ async def api_responses(
     }
 
 
-def response_item(row: asyncpg.Record, zone: ZoneInfo | None = None) -> dict[str, Any]:
+def response_item(row: responses.Published, zone: ZoneInfo | None = None) -> dict[str, Any]:
     # Never the receipt: it belongs to the resident, who can see and erase the answer with it.
-    moment = row["submitted_at"]
+    moment = row.submitted_at
     return {
-        "id": row["id"],
+        "id": row.id,
         "submitted_at": localtime.export(moment, zone) if zone else moment.isoformat(),
-        "channel": row["channel"],
-        "language": row["language"],
-        "answers": json.loads(row["answers"]),
+        "channel": row.channel,
+        "language": row.language,
+        "answers": row.answers,
     }

@@ -426,3 +426,30 @@ async def latest_keyed(kind: str, key: str, council: str) -> KeyedJob | None:
             council,
         )
     return None if job is None else KeyedJob(str(job["state"]), json.loads(job["payload"]))
+
+
+async def enqueue_for_mails(
+    conn: asyncpg.Connection, kind: str, mail_ids: Collection[int], link: str
+) -> None:
+    """Queue a ``kind`` job for each mail (payload: the mail's id and ``link``), to be taken
+    now, inside the caller's transaction."""
+    await conn.execute(
+        "INSERT INTO jobs (kind, payload, state, progress, error, created_at, run_after)"
+        " SELECT $3::text, jsonb_build_object('mail', m, 'link', $2::text),"
+        " 'queued', 0, '', now(), now() FROM unnest($1::bigint[]) AS m",
+        list(mail_ids),
+        link,
+        kind,
+    )
+
+
+async def enqueue_for_mail(conn: asyncpg.Connection, kind: str, mail_id: int, link: str) -> None:
+    """Queue a ``kind`` job for one mail, as ``enqueue_for_mails`` does."""
+    await conn.execute(
+        "INSERT INTO jobs (kind, payload, state, progress, error, created_at, run_after)"
+        " VALUES ($3::text, jsonb_build_object('mail', $1::bigint, 'link', $2::text),"
+        " 'queued', 0, '', now(), now())",
+        mail_id,
+        link,
+        kind,
+    )

@@ -38,13 +38,17 @@ from email.utils import format_datetime, make_msgid, parseaddr
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import asyncpg
+
 from analysis.csvio import TableError, parse_table
 from survey import localtime
 from survey.domain.access_codes import display_code, new_code
 from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef
 from survey.domain.forms import FieldError
-from survey.domain.jobs import Progress, RetryLater
+from survey.domain.jobs import Progress, RetryLater, enqueue_for_mail, enqueue_for_mails
+from survey.domain.queries import invitation_mails
+from survey.domain.queries import invitations as invitation_rows
 from survey.errors import NotFound, SurveyError
 from survey.i18n import LANGUAGES, translate
 from survey.settings import SmtpSettings
@@ -220,52 +224,29 @@ async def queue_invitation_mails(
     hashes = [address_hash(secret, a) for a in addresses.valid]
     async with connection() as conn, conn.transaction():
         # One batch at a time per survey, so two batches never invite one address twice.
-        await conn.execute(
-            "SELECT pg_advisory_xact_lock(hashtext('invitation_mails'), $1)", definition.id
-        )
-        known = {
-            r["email_hash"]
-            for r in await conn.fetch(
-                "SELECT email_hash FROM invitation_mails WHERE survey_id = $1"
-                " AND email_hash = ANY($2::text[])",
-                definition.id,
-                hashes,
-            )
-        }
+        await invitation_mails.lock_survey(conn, definition.id)
+        known = await invitation_mails.known_hashes(conn, definition.id, hashes)
         fresh = [(a, h) for a, h in zip(addresses.valid, hashes, strict=True) if h not in known]
         if not fresh:
             return Queued(0, len(known))
         invitation_ids: list[int] = []
         while len(invitation_ids) < len(fresh):
-            rows = await conn.fetch(
-                "INSERT INTO invitations (survey_id, code, label, created_at)"
-                " SELECT $1, c, '', now() FROM unnest($2::text[]) AS c"
-                " ON CONFLICT (code) DO NOTHING RETURNING id",
-                definition.id,
-                [new_code() for _ in range(len(fresh) - len(invitation_ids))],
+            invitation_ids += await invitation_rows.insert_codes_returning_ids(
+                conn, definition.id, [new_code() for _ in range(len(fresh) - len(invitation_ids))]
             )
-            invitation_ids.extend(int(r["id"]) for r in rows)
-        mail_ids = await conn.fetch(
-            "INSERT INTO invitation_mails (invitation_id, survey_id, email, email_hash, masked,"
-            " language, sender, status, attempts, error, created_at)"
-            " SELECT i, $1, e, h, m, $6, $7, 'queued', 0, '', now()"
-            " FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[]) AS x(i, e, h, m)"
-            " RETURNING id",
+        mail_ids = await invitation_mails.insert_queued(
+            conn,
             definition.id,
-            invitation_ids,
-            [a for a, _ in fresh],
-            [h for _, h in fresh],
-            [mask(a) for a, _ in fresh],
-            language,
-            sender,
+            (
+                invitation_ids,
+                [a for a, _ in fresh],
+                [h for _, h in fresh],
+                [mask(a) for a, _ in fresh],
+            ),
+            language=language,
+            sender=sender,
         )
-        await conn.execute(
-            "INSERT INTO jobs (kind, payload, state, progress, error, created_at, run_after)"
-            " SELECT 'invitation_mail', jsonb_build_object('mail', m, 'link', $2::text),"
-            " 'queued', 0, '', now(), now() FROM unnest($1::bigint[]) AS m",
-            [int(r["id"]) for r in mail_ids],
-            link,
-        )
+        await enqueue_for_mails(conn, MAIL_JOB, mail_ids, link)
     return Queued(len(fresh), len(known))
 
 
@@ -287,33 +268,18 @@ async def resend_failed_mail(
     if not definition.needs_code:
         raise SurveyError("builder.mail_open_mode")
     async with connection() as conn, conn.transaction():
-        await conn.execute(
-            "SELECT pg_advisory_xact_lock(hashtext('invitation_mails'), $1)", definition.id
-        )
-        row = await conn.fetchrow(
-            "SELECT status, email_hash, invitation_id FROM invitation_mails"
-            " WHERE id = $1 AND survey_id = $2 FOR UPDATE",
-            mail_id,
-            definition.id,
-        )
+        await invitation_mails.lock_survey(conn, definition.id)
+        row = await invitation_mails.lock(conn, mail_id, definition.id)
         if row is None:
             raise NotFound("builder.mail_unknown")
-        if row["status"] != "failed":
+        if row.status != "failed":
             return False
         # Locked before looking at its uses: a resident answering with this code right now
         # either has committed (and is seen below) or waits for this transaction and then
         # finds the code gone, never a use recorded on a deleted code.
-        code = await conn.fetchval(
-            "SELECT code FROM invitations WHERE id = $1 FOR UPDATE", row["invitation_id"]
-        )
+        code = await invitation_rows.lock_by_id(conn, row.invitation_id)
         # A use, or a draft saved with the code, proves the message arrived.
-        used = await conn.fetchval(
-            "SELECT EXISTS (SELECT 1 FROM invitation_uses WHERE invitation_id = $1)"
-            " OR EXISTS (SELECT 1 FROM resume_drafts WHERE survey_id = $2 AND invitation = $3)",
-            row["invitation_id"],
-            definition.id,
-            code,
-        )
+        used = await invitation_rows.used_or_drafted(conn, row.invitation_id, definition.id, code)
         found = read_addresses(text)
         if found.invalid or len(found.valid) != 1:
             raise MailInvalid({"address": FieldError("builder.mail_resend_invalid", {})}, ())
@@ -321,50 +287,26 @@ async def resend_failed_mail(
             raise MailInvalid({"address": FieldError("builder.mail_resend_used", {})}, ())
         address = found.valid[0]
         digest = address_hash(secret, address)
-        invitation_id = int(row["invitation_id"])
-        if digest != row["email_hash"]:
-            if await conn.fetchval(
-                "SELECT 1 FROM invitation_mails WHERE survey_id = $1 AND email_hash = $2",
-                definition.id,
-                digest,
-            ):
+        invitation_id = row.invitation_id
+        if digest != row.email_hash:
+            if await invitation_mails.hash_known(conn, definition.id, digest):
                 raise MailInvalid({"address": FieldError("builder.mail_resend_known", {})}, ())
             invitation_id = await _fresh_invitation(conn, definition.id)
         # A fresh series of attempts; the 30 days before an undelivered address is erased
         # start again from now.
-        await conn.execute(
-            "UPDATE invitation_mails SET invitation_id = $2, email = $3, email_hash = $4,"
-            " masked = $5, status = 'queued', attempts = 0, error = '', created_at = now()"
-            " WHERE id = $1",
-            mail_id,
-            invitation_id,
-            address,
-            digest,
-            mask(address),
-        )
-        if invitation_id != row["invitation_id"]:
-            await conn.execute("DELETE FROM invitations WHERE id = $1", row["invitation_id"])
-        await conn.execute(
-            "INSERT INTO jobs (kind, payload, state, progress, error, created_at, run_after)"
-            " VALUES ('invitation_mail', jsonb_build_object('mail', $1::bigint, 'link', $2::text),"
-            " 'queued', 0, '', now(), now())",
-            mail_id,
-            link,
-        )
+        await invitation_mails.requeue(conn, mail_id, invitation_id, address, digest, mask(address))
+        if invitation_id != row.invitation_id:
+            await invitation_rows.delete(conn, row.invitation_id)
+        await enqueue_for_mail(conn, MAIL_JOB, mail_id, link)
     return True
 
 
-async def _fresh_invitation(conn: Any, survey_id: int) -> int:
+async def _fresh_invitation(conn: asyncpg.Connection, survey_id: int) -> int:
     """A new code for the survey (drawn again in the unlikely case it exists already)."""
     while True:
-        made = await conn.fetchval(
-            "INSERT INTO invitations (survey_id, code, label, created_at)"
-            " VALUES ($1, $2, '', now()) ON CONFLICT (code) DO NOTHING RETURNING id",
-            survey_id,
-            new_code(),
-        )
+        made = await invitation_rows.insert_code(conn, survey_id, new_code())
         if made is not None:
-            return int(made)
+            return made
 
 
 # --- listing --------------------------------------------------------------------------------
@@ -392,23 +334,11 @@ class MailReport:
 async def list_invitation_mails(definition: SurveyDef, *, limit: int = 500) -> MailReport:
     """How the survey's e-mails went: counts per status and the latest ones, failed first."""
     async with connection() as conn:
-        counts = await conn.fetch(
-            "SELECT status, count(*) AS n FROM invitation_mails WHERE survey_id = $1"
-            " GROUP BY status",
-            definition.id,
-        )
-        rows = await conn.fetch(
-            "SELECT m.id, i.code, coalesce(m.email, m.masked) AS address, m.email, m.status,"
-            " m.attempts,"
-            " m.error, m.created_at, m.sent_at FROM invitation_mails m"
-            " JOIN invitations i ON i.id = m.invitation_id WHERE m.survey_id = $1"
-            " ORDER BY m.status = 'failed' DESC, m.id DESC LIMIT $2",
-            definition.id,
-            limit,
-        )
+        counts = await invitation_mails.status_counts(conn, definition.id)
+        rows = await invitation_mails.latest(conn, definition.id, limit)
     return MailReport(
-        {state: 0 for state in MAIL_STATES} | {r["status"]: int(r["n"]) for r in counts},
-        tuple(MailStatus(**dict(r)) for r in rows),
+        {state: 0 for state in MAIL_STATES} | counts,
+        tuple(MailStatus(**r._asdict()) for r in rows),
     )
 
 
@@ -521,32 +451,24 @@ async def send_invitation_mail(
     """Send one invitation with ``smtp`` (None: this process has no mail server); on
     failure try again later, until the last attempt."""
     mail_id = int(payload["mail"])
-    async with connection() as conn:
-        row = await conn.fetchrow(
-            "UPDATE invitation_mails m SET attempts = m.attempts + 1 FROM invitations i, surveys s"
-            " WHERE m.id = $1 AND m.status = 'queued' AND m.email IS NOT NULL"
-            " AND i.id = m.invitation_id AND s.id = m.survey_id"
-            " RETURNING m.email, m.language, m.sender, m.attempts, i.code, s.title_fr,"
-            " s.title_en, s.closes_at, s.access_mode",
-            mail_id,
-        )
+    row = await invitation_mails.take_for_sending(mail_id)
     if row is None:
         return  # Sent already, or the survey was deleted meanwhile.
     error, retry = "", False
     if smtp is None:
-        error = translate(row["language"], "builder.mail_not_configured")
+        error = translate(row.language, "builder.mail_not_configured")
     else:
         try:
             message = compose(
                 smtp,
-                to=row["email"],
-                language=row["language"],
-                title=(row["title_en"] if row["language"] == "en" else "") or row["title_fr"],
-                sender=row["sender"],
+                to=row.email,
+                language=row.language,
+                title=(row.title_en if row.language == "en" else "") or row.title_fr,
+                sender=row.sender,
                 link=str(payload["link"]),
-                code=row["code"],
-                closes_at=row["closes_at"],
-                anonymous=row["access_mode"] == "anonymous",
+                code=row.code,
+                closes_at=row.closes_at,
+                anonymous=row.access_mode == "anonymous",
                 time_zone=zone,
             )
             await asyncio.to_thread(_send, smtp, message)
@@ -555,22 +477,11 @@ async def send_invitation_mail(
         except ValueError as exc:  # A header the message cannot carry: retrying cannot help.
             error = f"{type(exc).__name__}: {exc}"[:500]
     if not error:
-        async with connection() as conn:
-            # The address is no longer needed: it goes now (the table checks it).
-            await conn.execute(
-                "UPDATE invitation_mails SET status = 'sent', email = NULL, error = '',"
-                " sent_at = now() WHERE id = $1",
-                mail_id,
-            )
+        # The address is no longer needed: it goes now (the table checks it).
+        await invitation_mails.mark_sent(mail_id)
         return
-    last = not retry or row["attempts"] > len(RETRY_DELAYS)
-    async with connection() as conn:
-        await conn.execute(
-            "UPDATE invitation_mails SET status = $2, error = $3 WHERE id = $1",
-            mail_id,
-            "failed" if last else "queued",
-            error,
-        )
+    last = not retry or row.attempts > len(RETRY_DELAYS)
+    await invitation_mails.set_status(mail_id, "failed" if last else "queued", error)
     if last:
         raise MailFailed(error)
-    raise RetryLater(RETRY_DELAYS[row["attempts"] - 1], error)
+    raise RetryLater(RETRY_DELAYS[row.attempts - 1], error)

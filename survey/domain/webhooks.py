@@ -23,6 +23,8 @@ from survey.domain.api import response_item
 from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef
 from survey.domain.jobs import Progress, RetryLater
+from survey.domain.queries import responses, webhook_deliveries
+from survey.domain.queries import webhooks as webhook_rows
 from survey.errors import NotFound, SurveyError
 
 JOB_KIND = "webhook"  # the jobs deliver_webhook takes (see job_kinds)
@@ -45,48 +47,24 @@ async def add_webhook(definition: SurveyDef, url: str) -> str:
     if len(url) > 500 or not re.match(r"^https?://[^\s/$.?#][^\s]*$", url):
         raise SurveyError("builder.webhook_url_invalid")
     secret = secrets.token_hex(32)
-    async with connection() as conn:
-        await conn.execute(
-            "INSERT INTO webhooks (survey_id, url, secret, active, created_at)"
-            " VALUES ($1, $2, $3, true, now())",
-            definition.id,
-            url,
-            secret,
-        )
+    await webhook_rows.insert(definition.id, url, secret)
     return secret
 
 
 async def list_webhooks(definition: SurveyDef) -> list[dict[str, Any]]:
     """The survey's webhooks, each with its last deliveries (window function per hook)."""
     async with connection() as conn:
-        hooks = await conn.fetch(
-            "SELECT id, url, active, created_at FROM webhooks WHERE survey_id = $1 ORDER BY id",
-            definition.id,
-        )
-        deliveries = await conn.fetch(
-            # The response's number, never its receipt: the receipt is the resident's alone.
-            "SELECT recent.*, r.number AS response_number FROM (SELECT d.webhook_id, d.receipt,"
-            " d.attempt, d.status_code, d.error, d.created_at, row_number() OVER (PARTITION BY"
-            " d.webhook_id ORDER BY d.created_at DESC, d.id DESC) AS n FROM webhook_deliveries d"
-            " JOIN webhooks w ON w.id = d.webhook_id WHERE w.survey_id = $1) recent"
-            " LEFT JOIN responses r ON r.receipt = recent.receipt"
-            " WHERE recent.n <= 20 ORDER BY recent.created_at DESC",
-            definition.id,
-        )
-    by_hook: dict[int, list[dict[str, Any]]] = {h["id"]: [] for h in hooks}
+        hooks = await webhook_rows.by_survey(conn, definition.id)
+        # The response's number, never its receipt: the receipt is the resident's alone.
+        deliveries = await webhook_deliveries.recent_by_survey(conn, definition.id)
+    by_hook: dict[int, list[dict[str, Any]]] = {h.id: [] for h in hooks}
     for d in deliveries:
-        entry = dict(d)
-        del entry["receipt"]
-        by_hook[d["webhook_id"]].append(entry)
-    return [{**dict(h), "deliveries": by_hook[h["id"]]} for h in hooks]
+        by_hook[d.webhook_id].append(d._asdict())
+    return [{**h._asdict(), "deliveries": by_hook[h.id]} for h in hooks]
 
 
 async def delete_webhook(definition: SurveyDef, webhook_id: int) -> None:
-    async with connection() as conn:
-        done = await conn.execute(
-            "DELETE FROM webhooks WHERE id = $1 AND survey_id = $2", webhook_id, definition.id
-        )
-    if done.endswith(" 0"):
+    if not await webhook_rows.delete(webhook_id, definition.id):
         raise NotFound("builder.webhook_unknown")
 
 
@@ -104,25 +82,14 @@ async def deliver_webhook(payload: dict[str, Any], progress: Progress) -> None:
     until the last one fails the job."""
     webhook_id, receipt = int(payload["webhook"]), str(payload["receipt"])
     async with connection() as conn:
-        hook = await conn.fetchrow(
-            "SELECT w.url, w.secret, s.slug FROM webhooks w JOIN surveys s ON s.id = w.survey_id"
-            " WHERE w.id = $1 AND w.active",
-            webhook_id,
-        )
-        row = await conn.fetchrow(
-            "SELECT id, answers, language, channel, submitted_at FROM responses WHERE receipt = $1",
-            receipt,
-        )
+        hook = await webhook_rows.active_target(conn, webhook_id)
+        row = await responses.published_by_receipt(conn, receipt)
         # The log is the count of attempts: it stays right even if a worker died mid-way.
-        attempt = 1 + await conn.fetchval(
-            "SELECT count(*) FROM webhook_deliveries WHERE webhook_id = $1 AND receipt = $2",
-            webhook_id,
-            receipt,
-        )
+        attempt = 1 + await webhook_deliveries.count_for(conn, webhook_id, receipt)
     if hook is None or row is None:
         return  # Deleted meanwhile: nothing to send.
     body = json.dumps(
-        {"event": "response.created", "survey": hook["slug"], "response": response_item(row)},
+        {"event": "response.created", "survey": hook.slug, "response": response_item(row)},
         ensure_ascii=False,
     ).encode()
     timestamp = str(int(dt.datetime.now(dt.UTC).timestamp()))
@@ -132,23 +99,14 @@ async def deliver_webhook(payload: dict[str, Any], progress: Progress) -> None:
         "X-Parlons-Event": "response.created",
         "X-Parlons-Delivery": str(uuid.uuid4()),
         "X-Parlons-Timestamp": timestamp,
-        "X-Parlons-Signature": sign(hook["secret"], timestamp, body),
+        "X-Parlons-Signature": sign(hook.secret, timestamp, body),
     }
     status, error = None, ""
     try:
-        status = await asyncio.to_thread(_post, hook["url"], body, headers)
+        status = await asyncio.to_thread(_post, hook.url, body, headers)
     except (OSError, ValueError) as exc:
         error = f"{type(exc).__name__}: {exc}"[:500]
-    async with connection() as conn:
-        await conn.execute(
-            "INSERT INTO webhook_deliveries (webhook_id, receipt, attempt, status_code, error,"
-            " created_at) VALUES ($1, $2, $3, $4, $5, now())",
-            webhook_id,
-            receipt,
-            attempt,
-            status,
-            error,
-        )
+    await webhook_deliveries.insert(webhook_id, receipt, attempt, status, error)
     if status is not None and 200 <= status < 300:
         return
     reason = error or f"HTTP {status}"

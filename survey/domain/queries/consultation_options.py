@@ -216,3 +216,16 @@ async def moderate(
         status,
     )
     return not done.endswith(" 0")
+
+
+async def remove_quotes(
+    conn: asyncpg.Connection, by_need: Sequence[tuple[int, Sequence[str]]]
+) -> None:
+    """Take these texts out of the quotes of the options made from each need."""
+    await conn.executemany(
+        "UPDATE consultation_options SET quotes = coalesce((SELECT jsonb_agg(q.value)"
+        " FROM jsonb_array_elements_text(quotes) AS q(value)"
+        " WHERE NOT q.value = ANY($2::text[])), '[]'::jsonb)"
+        " WHERE need_id = $1 AND jsonb_typeof(quotes) = 'array'",
+        [(need, list(texts)) for need, texts in by_need],
+    )

@@ -96,3 +96,57 @@ async def state(survey_id: int, code: str) -> CodeState | None:
             code,
         )
     return None if row is None else CodeState(int(row["id"]), bool(row["used"]))
+
+
+async def insert_code(conn: asyncpg.Connection, survey_id: int, code: str) -> int | None:
+    """Add the survey's invitation with ``code``; its id, None when the code exists."""
+    made = await conn.fetchval(
+        "INSERT INTO invitations (survey_id, code, label, created_at)"
+        " VALUES ($1, $2, '', now()) ON CONFLICT (code) DO NOTHING RETURNING id",
+        survey_id,
+        code,
+    )
+    return None if made is None else int(made)
+
+
+async def lock_by_id(conn: asyncpg.Connection, invitation_id: int) -> str | None:
+    """The code of invitation ``invitation_id``, the row locked until the caller's
+    transaction ends (an answer claiming it waits)."""
+    code = await conn.fetchval(
+        "SELECT code FROM invitations WHERE id = $1 FOR UPDATE", invitation_id
+    )
+    return None if code is None else str(code)
+
+
+async def used_or_drafted(
+    conn: asyncpg.Connection, invitation_id: int, survey_id: int, code: str | None
+) -> bool:
+    """Whether the code was used, or a resume draft of the survey was saved with it."""
+    return bool(
+        await conn.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM invitation_uses WHERE invitation_id = $1)"
+            " OR EXISTS (SELECT 1 FROM resume_drafts WHERE survey_id = $2 AND invitation = $3)",
+            invitation_id,
+            survey_id,
+            code,
+        )
+    )
+
+
+async def delete(conn: asyncpg.Connection, invitation_id: int) -> None:
+    await conn.execute("DELETE FROM invitations WHERE id = $1", invitation_id)
+
+
+async def insert_codes_returning_ids(
+    conn: asyncpg.Connection, survey_id: int, codes: list[str]
+) -> list[int]:
+    """Add the survey's invitations with these codes; the ids of those made (a code that
+    exists already is skipped)."""
+    rows = await conn.fetch(
+        "INSERT INTO invitations (survey_id, code, label, created_at)"
+        " SELECT $1, c, '', now() FROM unnest($2::text[]) AS c"
+        " ON CONFLICT (code) DO NOTHING RETURNING id",
+        survey_id,
+        codes,
+    )
+    return [int(r["id"]) for r in rows]

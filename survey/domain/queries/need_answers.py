@@ -348,3 +348,24 @@ async def residents_in_needs_by_place() -> list[PlaceCount]:
     async with connection() as conn:
         rows = await conn.fetch(_RESIDENTS)
     return [PlaceCount(str(r["place"]), int(r["n"])) for r in rows]
+
+
+class Placement(NamedTuple):
+    """A response placed in a need, through its answer to ``question_code``."""
+
+    need_id: int
+    response_id: int
+    question_code: str
+
+
+async def placements(conn: asyncpg.Connection, response_ids: Sequence[int]) -> list[Placement]:
+    """Where these responses were placed, as answers or mentions, in every run's needs."""
+    rows = await conn.fetch(
+        "SELECT na.need_id, na.response_id, ar.question_code FROM ("
+        " SELECT run_id, need_id, response_id FROM need_answers"
+        " UNION ALL SELECT run_id, need_id, response_id FROM need_mentions) na"
+        " JOIN analysis_runs ar ON ar.id = na.run_id"
+        " WHERE na.response_id = ANY($1::bigint[]) AND na.need_id IS NOT NULL",
+        list(response_ids),
+    )
+    return [Placement(int(r["need_id"]), int(r["response_id"]), r["question_code"]) for r in rows]

@@ -558,3 +558,91 @@ async def stored_keys(survey_id: int, keys: Sequence[uuid.UUID]) -> set[str]:
             list(keys),
         )
     return {str(r["idempotency_key"]) for r in rows}
+
+
+class Published(NamedTuple):
+    """A response as the API and webhooks give it out: never its receipt."""
+
+    id: int
+    answers: dict[str, Any]
+    language: str
+    channel: str
+    submitted_at: dt.datetime
+
+
+def _published(row: asyncpg.Record) -> Published:
+    return Published(
+        int(row["id"]),
+        json.loads(row["answers"]),
+        row["language"],
+        row["channel"],
+        row["submitted_at"],
+    )
+
+
+async def page_after(survey_id: int, after: int, limit: int) -> list[Published]:
+    """At most ``limit`` responses of the survey with ids above ``after``, in id order."""
+    async with connection() as conn:
+        rows = await conn.fetch(
+            "SELECT id, answers, language, channel, submitted_at FROM responses"
+            " WHERE survey_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+            survey_id,
+            after,
+            limit,
+        )
+    return [_published(r) for r in rows]
+
+
+async def published_by_receipt(conn: asyncpg.Connection, receipt: str) -> Published | None:
+    """The response carrying this receipt, whatever its survey."""
+    row = await conn.fetchrow(
+        "SELECT id, answers, language, channel, submitted_at FROM responses WHERE receipt = $1",
+        receipt,
+    )
+    return None if row is None else _published(row)
+
+
+class Doomed(NamedTuple):
+    """A response about to be deleted, with its survey's slug."""
+
+    id: int
+    answers: dict[str, Any]
+    slug: str
+
+
+async def _lock_doomed(
+    conn: asyncpg.Connection, where: str, limit: int, *args: Any
+) -> list[Doomed]:
+    # ``where`` is one of this module's constant fragments; every value is a parameter.
+    rows = await conn.fetch(
+        "SELECT r.id, r.answers, s.slug FROM responses r"  # noqa: S608
+        " JOIN surveys s ON s.id = r.survey_id"
+        f" WHERE {where} ORDER BY r.id LIMIT {int(limit)} FOR UPDATE OF r",
+        *args,
+    )
+    return [Doomed(int(r["id"]), json.loads(r["answers"]), r["slug"]) for r in rows]
+
+
+async def lock_past_retention(conn: asyncpg.Connection, limit: int) -> list[Doomed]:
+    """The first ``limit`` responses older than their survey's retention period, locked
+    until the caller's transaction ends."""
+    return await _lock_doomed(
+        conn,
+        "s.retention_days IS NOT NULL"
+        " AND r.submitted_at < now() - make_interval(days => s.retention_days)",
+        limit,
+    )
+
+
+async def lock_by_receipt(
+    conn: asyncpg.Connection, survey_id: int, receipt: str, limit: int
+) -> list[Doomed]:
+    """The survey's response with this receipt (none or one), locked until the caller's
+    transaction ends."""
+    return await _lock_doomed(
+        conn, "r.survey_id = $1 AND r.receipt = $2", limit, survey_id, receipt
+    )
+
+
+async def delete_ids(conn: asyncpg.Connection, ids: Sequence[int]) -> None:
+    await conn.execute("DELETE FROM responses WHERE id = ANY($1::bigint[])", list(ids))

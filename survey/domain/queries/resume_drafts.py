@@ -85,3 +85,15 @@ async def by_code(survey_id: int, code: str) -> StoredDraft | None:
 async def delete(code: str) -> None:
     async with connection() as conn:
         await conn.execute("DELETE FROM resume_drafts WHERE code = $1", code)
+
+
+async def delete_expired_per_survey() -> list[tuple[str, int]]:
+    """Delete the drafts past their expiry: how many per survey slug, by slug."""
+    async with connection() as conn:
+        rows = await conn.fetch(
+            "WITH gone AS (DELETE FROM resume_drafts WHERE expires_at < now()"
+            " RETURNING survey_id)"
+            " SELECT s.slug, count(*) AS n FROM gone JOIN surveys s ON s.id = gone.survey_id"
+            " GROUP BY s.slug ORDER BY s.slug"
+        )
+    return [(r["slug"], int(r["n"])) for r in rows]

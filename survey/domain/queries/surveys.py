@@ -4,6 +4,7 @@ settings, its publication state and its version (bumped by every edit)."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import NamedTuple
 
 import asyncpg
@@ -208,7 +209,105 @@ async def choices() -> list[SurveyChoice]:
 
 class SurveyTitle(NamedTuple):
     slug: str
-    title: dict[str, str]
+    title_fr: str
+    title_en: str
+
+
+class SurveyCount(NamedTuple):
+    slug: str
+    title_fr: str
+    title_en: str
+    status: str
+    version: int
+    responses: int
+
+
+async def id_by_slug(conn: asyncpg.Connection, slug: str) -> int | None:
+    value = await conn.fetchval("SELECT id FROM surveys WHERE slug = $1", slug)
+    return None if value is None else int(value)
+
+
+async def titles() -> list[SurveyTitle]:
+    """Every survey's slug and titles, newest first."""
+    async with connection() as conn:
+        rows = await conn.fetch(
+            "SELECT slug, title_fr, title_en FROM surveys ORDER BY created_at DESC, id DESC"
+        )
+    return [SurveyTitle(r["slug"], r["title_fr"], r["title_en"]) for r in rows]
+
+
+async def with_response_counts(survey_id: int | None) -> list[SurveyCount]:
+    """The survey ``survey_id`` (None: every survey), newest first, with its response count
+    (one grouped query)."""
+    async with connection() as conn:
+        rows = await conn.fetch(
+            "SELECT s.slug, s.title_fr, s.title_en, s.status, s.version, count(r.id) AS responses"
+            " FROM surveys s LEFT JOIN responses r ON r.survey_id = s.id"
+            " WHERE $1::int IS NULL OR s.id = $1"
+            " GROUP BY s.id ORDER BY s.created_at DESC, s.id DESC",
+            survey_id,
+        )
+    return [
+        SurveyCount(
+            r["slug"], r["title_fr"], r["title_en"], r["status"], r["version"], int(r["responses"])
+        )
+        for r in rows
+    ]
+
+
+class RegisterEntry(NamedTuple):
+    """What the register of processing activities says of one survey."""
+
+    slug: str
+    title_fr: str
+    status: str
+    retention_days: int | None
+    created_at: dt.datetime
+    responses: int
+    first_answer: dt.datetime | None
+    last_answer: dt.datetime | None
+    personal_fields: list[str]
+    addresses_held: int
+    news_addresses: int
+    directory_residents: int
+
+
+async def register() -> list[RegisterEntry]:
+    """Every survey, oldest first, with the personal data it holds (one grouped query)."""
+    async with connection() as conn:
+        rows = await conn.fetch(
+            "SELECT s.slug, s.title_fr, s.status, s.retention_days, s.created_at,"
+            " count(r.id) AS responses, min(r.submitted_at) AS first_answer,"
+            " max(r.submitted_at) AS last_answer,"
+            " (SELECT coalesce(json_agg(q.code ORDER BY q.code), '[]') FROM questions q"
+            "  JOIN sections se ON se.id = q.section_id"
+            "  WHERE se.survey_id = s.id AND q.personal_data) AS personal_fields,"
+            " (SELECT count(*) FROM invitation_mails m WHERE m.survey_id = s.id"
+            "  AND m.email IS NOT NULL) AS addresses_held,"
+            " (SELECT count(*) FROM followup_subscribers f WHERE f.survey_id = s.id)"
+            "  AS news_addresses,"
+            " (SELECT count(*) FROM actors a JOIN responses ar ON ar.id = a.response_id"
+            "  WHERE ar.survey_id = s.id) AS directory_residents"
+            " FROM surveys s LEFT JOIN responses r ON r.survey_id = s.id"
+            " GROUP BY s.id ORDER BY s.created_at"
+        )
+    return [
+        RegisterEntry(
+            r["slug"],
+            r["title_fr"],
+            r["status"],
+            r["retention_days"],
+            r["created_at"],
+            int(r["responses"]),
+            r["first_answer"],
+            r["last_answer"],
+            json.loads(r["personal_fields"]),
+            int(r["addresses_held"]),
+            int(r["news_addresses"]),
+            int(r["directory_residents"]),
+        )
+        for r in rows
+    ]
 
 
 async def with_offers_question() -> list[SurveyTitle]:
@@ -219,4 +318,4 @@ async def with_offers_question() -> list[SurveyTitle]:
             " FROM sections sc JOIN questions q ON q.section_id = sc.id WHERE sc.survey_id = s.id"
             " AND (q.settings->>'offers') = 'true') ORDER BY s.id DESC"
         )
-    return [SurveyTitle(r["slug"], {"fr": r["title_fr"], "en": r["title_en"]}) for r in rows]
+    return [SurveyTitle(r["slug"], r["title_fr"], r["title_en"]) for r in rows]

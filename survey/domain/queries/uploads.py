@@ -84,3 +84,16 @@ async def of_survey(upload_id: int, survey_id: int) -> Upload | None:
 async def delete(conn: asyncpg.Connection, upload_id: int) -> None:
     """In the caller's transaction: the file is no longer needed."""
     await conn.execute("DELETE FROM uploads WHERE id = $1", upload_id)
+
+
+async def delete_older_than(hours: int) -> list[tuple[str, int]]:
+    """Delete the files sent more than ``hours`` ago: how many per survey slug, by slug."""
+    async with connection() as conn:
+        rows = await conn.fetch(
+            "WITH gone AS (DELETE FROM uploads"
+            " WHERE created_at < now() - make_interval(hours => $1) RETURNING survey_id)"
+            " SELECT s.slug, count(*) AS n FROM gone JOIN surveys s ON s.id = gone.survey_id"
+            " GROUP BY s.slug ORDER BY s.slug",
+            hours,
+        )
+    return [(r["slug"], int(r["n"])) for r in rows]

@@ -10,15 +10,6 @@ from pathlib import Path
 DOMAIN = Path(__file__).resolve().parents[3] / "survey" / "domain"
 # The job queue is the jobs table's own module; db.py opens the connections.
 OWN_TABLE = {"jobs.py", "db.py"}
-# Modules whose SQL is still being moved into ``queries/``: the list only shrinks.
-NOT_YET_MOVED = {
-    "accounts.py",
-    "api.py",
-    "api_tokens.py",
-    "mail.py",
-    "privacy.py",
-    "webhooks.py",
-}
 SQL_METHODS = {
     "fetch", "fetchrow", "fetchval", "execute", "executemany", "cursor", "prepare",
     "copy_records_to_table", "copy_to_table", "copy_from_query", "copy_from_table",
@@ -50,14 +41,10 @@ def test_sql_lives_in_the_queries_package() -> None:
     offences = {
         path.relative_to(DOMAIN).as_posix(): found
         for path in sorted(DOMAIN.rglob("*.py"))
-        if path.parent.name != "queries" and path.name not in OWN_TABLE | NOT_YET_MOVED
+        if path.parent.name != "queries" and path.name not in OWN_TABLE
         if (found := sql_in(path.read_text(encoding="utf-8")))
     }
     assert offences == {}
-
-
-def test_modules_not_yet_moved_exist() -> None:
-    assert {name for name in NOT_YET_MOVED if not (DOMAIN / name).exists()} == set()
 
 
 def test_the_check_sees_sql_run_or_written() -> None:
