@@ -1,12 +1,14 @@
 """The directory of actors and resources: create, edit, list, merge duplicates, archive.
 
-Form validation returns keyed errors per field (``InvalidActor``) so the page shows each
-message next to its field with what was typed kept. Lists (services, skills, resources) are
-typed one item per line; themes are separated by commas.
+An entry is written from a typed ``ActorDraft`` (read from the staff form in survey/web, or
+from an imported record); its checks return keyed errors per field (``InvalidActor``) so the
+page shows each message next to its field with what was typed kept. Lists (services, skills,
+resources) are typed one item per line; themes are separated by commas.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -14,9 +16,10 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
+from survey.domain.actions import Unread
 from survey.domain.forms import FieldError
 from survey.domain.queries import actor_need_links, actors, questions
-from survey.domain.staff_forms import ID, InvalidFields, field_error, parse_day, trimmed
+from survey.domain.staff_forms import ID, InvalidFields, field_error, parse_day
 from survey.enums import ActorKind
 from survey.errors import NotFound, SurveyError
 from survey.models.actors import Actor, TerritoryOutline
@@ -99,19 +102,93 @@ async def territory_choices() -> list[dict[str, str]]:
     return list(choices.values())
 
 
-def _text(form: Mapping[str, str], name: str, errors: dict[str, FieldError], limit: int) -> str:
-    return trimmed(form, name, errors, limit=limit, too_long="actors.too_long")
+@dataclass(frozen=True)
+class ActorDraft:
+    """An entry as staff (or an imported record) describe it; texts as typed.
+
+    ``kind`` is None when what was chosen is not one of ``KINDS``; lists hold their items
+    in order; a coordinate or a day that could not be read is kept as ``Unread``."""
+
+    name: str
+    kind: ActorKind | None
+    services: tuple[str, ...] = ()
+    skills: tuple[str, ...] = ()
+    resources: tuple[str, ...] = ()
+    themes: tuple[str, ...] = ()
+    audience: str = ""
+    neighbourhood: str = ""
+    commune: str = ""
+    address: str = ""
+    latitude: float | Unread | None = None
+    longitude: float | Unread | None = None
+    hours: str = ""
+    phone: str = ""
+    email: str = ""
+    website: str = ""
+    source: str = ""
+    public: bool = False
+    consent: bool = False
+    checked_on: dt.date | Unread | None = None
 
 
-def _items(form: Mapping[str, str], name: str, errors: dict[str, FieldError]) -> list[str]:
-    items = (
-        split_themes(form.get(name, "")) if name == "themes" else split_lines(form.get(name, ""))
+def _number(text: str) -> float | Unread | None:
+    text = text.strip()
+    if not text:
+        return None
+    number = parse_number(text)
+    return Unread(text) if number is None else number
+
+
+def _day(text: str) -> dt.date | Unread | None:
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        return parse_day(text)
+    except ValueError:
+        return Unread(text)
+
+
+def draft_of_record(record: Mapping[str, str]) -> ActorDraft:
+    """An imported record (texts under the directory's column names) as a draft."""
+    kind = str(record.get("kind", "")).strip()
+    return ActorDraft(
+        name=record.get("name", ""),
+        kind=ActorKind(kind) if kind in KINDS else None,
+        services=tuple(split_lines(record.get("services", ""))),
+        skills=tuple(split_lines(record.get("skills", ""))),
+        resources=tuple(split_lines(record.get("resources", ""))),
+        themes=tuple(split_themes(record.get("themes", ""))),
+        audience=record.get("audience", ""),
+        neighbourhood=record.get("neighbourhood", ""),
+        commune=record.get("commune", ""),
+        address=record.get("address", ""),
+        latitude=_number(record.get("latitude", "")),
+        longitude=_number(record.get("longitude", "")),
+        hours=record.get("hours", ""),
+        phone=record.get("phone", ""),
+        email=record.get("email", ""),
+        website=record.get("website", ""),
+        source=record.get("source", ""),
+        public=bool(record.get("public")),
+        consent=bool(record.get("consent")),
+        checked_on=_day(record.get("checked_on", "")),
     )
+
+
+def _text(value: str, name: str, errors: dict[str, FieldError], limit: int) -> str:
+    value = value.strip()
+    if len(value) > limit:
+        errors[name] = field_error("actors.too_long", max=limit)
+    return value
+
+
+def _items(items: tuple[str, ...], name: str, errors: dict[str, FieldError]) -> list[str]:
     if len(items) > ITEMS_MAX:
         errors[name] = field_error("actors.too_many", max=ITEMS_MAX)
     elif any(len(item) > ITEM_MAX for item in items):
         errors[name] = field_error("actors.item_too_long", max=ITEM_MAX)
-    return items
+    return list(items)
 
 
 @dataclass(frozen=True)
@@ -154,21 +231,20 @@ async def territory_bounds() -> Bounds | None:
 
 
 def _coordinates(
-    form: Mapping[str, str], errors: dict[str, FieldError], bounds: Bounds | None
+    draft: ActorDraft, errors: dict[str, FieldError], bounds: Bounds | None
 ) -> dict[str, Any]:
     values: dict[str, Any] = {"latitude": None, "longitude": None}
-    texts = {n: str(form.get(n, "")).strip() for n in ("latitude", "longitude")}
+    given = {"latitude": draft.latitude, "longitude": draft.longitude}
     limits = {"latitude": 90.0, "longitude": 180.0}
-    for name, text in texts.items():
-        if not text:
+    for name, value in given.items():
+        if value is None:
             continue
-        number = parse_number(text)
-        if number is None or abs(number) > limits[name]:
+        if isinstance(value, Unread) or abs(value) > limits[name]:
             errors[name] = field_error(f"actors.bad_{name}")
         else:
-            values[name] = number
-    if (texts["latitude"] == "") != (texts["longitude"] == ""):
-        missing = "latitude" if not texts["latitude"] else "longitude"
+            values[name] = value
+    if (draft.latitude is None) != (draft.longitude is None):
+        missing = "latitude" if draft.latitude is None else "longitude"
         errors.setdefault(missing, field_error("actors.coordinates_pair"))
     lat, lon = values["latitude"], values["longitude"]
     if bounds is not None and lat is not None and lon is not None:
@@ -181,54 +257,51 @@ def _coordinates(
 
 
 def clean_actor(
-    form: Mapping[str, str], places: Iterable[str], bounds: Bounds | None = None
+    draft: ActorDraft, places: Iterable[str], bounds: Bounds | None = None
 ) -> dict[str, Any]:
-    """Validated column values from the actor form (or an imported row), or ``InvalidActor``;
-    coordinates must lie in ``bounds`` when given."""
+    """Validated column values from a draft (the actor form or an imported row), or
+    ``InvalidActor``; coordinates must lie in ``bounds`` when given."""
     errors: dict[str, FieldError] = {}
     values: dict[str, Any] = {
-        "name": " ".join(_text(form, "name", errors, NAME_MAX).split()),
-        "audience": _text(form, "audience", errors, TEXT_MAX),
-        "commune": _text(form, "commune", errors, NAME_MAX),
-        "address": _text(form, "address", errors, TEXT_MAX),
-        "hours": _text(form, "hours", errors, TEXT_MAX),
-        "source": _text(form, "source", errors, NAME_MAX),
+        "name": " ".join(_text(draft.name, "name", errors, NAME_MAX).split()),
+        "audience": _text(draft.audience, "audience", errors, TEXT_MAX),
+        "commune": _text(draft.commune, "commune", errors, NAME_MAX),
+        "address": _text(draft.address, "address", errors, TEXT_MAX),
+        "hours": _text(draft.hours, "hours", errors, TEXT_MAX),
+        "source": _text(draft.source, "source", errors, NAME_MAX),
     }
     if not values["name"] and "name" not in errors:
         errors["name"] = field_error("actors.required")
-    kind = str(form.get("kind", "")).strip()
-    if kind not in KINDS:
+    if draft.kind is None:
         errors["kind"] = field_error("actors.bad_kind")
-    values["kind"] = kind
+    values["kind"] = draft.kind
     for name in (*LIST_FIELDS, "themes"):
-        values[name] = _items(form, name, errors)
-    place = str(form.get("neighbourhood", "")).strip()
+        values[name] = _items(getattr(draft, name), name, errors)
+    place = draft.neighbourhood.strip()
     if place and place not in set(places):
         errors["neighbourhood"] = field_error("actors.bad_neighbourhood")
     values["neighbourhood"] = place
-    values.update(_coordinates(form, errors, bounds))
-    phone = _text(form, "phone", errors, 40)
+    values.update(_coordinates(draft, errors, bounds))
+    phone = _text(draft.phone, "phone", errors, 40)
     if phone and "phone" not in errors and not _PHONE.match(phone):
         errors["phone"] = field_error("actors.bad_phone")
-    email = _text(form, "email", errors, NAME_MAX)
+    email = _text(draft.email, "email", errors, NAME_MAX)
     if email and "email" not in errors and not _EMAIL.match(email):
         errors["email"] = field_error("actors.bad_email")
-    website = _text(form, "website", errors, 500)
+    website = _text(draft.website, "website", errors, 500)
     # Only web addresses: a "javascript:" link typed or imported would run on staff pages.
     if website and "website" not in errors and not _WEBSITE.match(website):
         errors["website"] = field_error("actors.bad_website")
     values.update(phone=phone, email=email, website=website)
-    values["public"] = bool(form.get("public"))
-    values["consent"] = bool(form.get("consent"))
-    if kind == ActorKind.RESIDENT and not values["consent"]:
+    values["public"] = draft.public
+    values["consent"] = draft.consent
+    if draft.kind == ActorKind.RESIDENT and not values["consent"]:
         errors["consent"] = field_error("actors.consent_required")
-    checked = str(form.get("checked_on", "")).strip()
     values["checked_on"] = None
-    if checked:
-        try:
-            values["checked_on"] = parse_day(checked)
-        except ValueError:
-            errors["checked_on"] = field_error("actors.bad_date")
+    if isinstance(draft.checked_on, Unread):
+        errors["checked_on"] = field_error("actors.bad_date")
+    else:
+        values["checked_on"] = draft.checked_on
     if not any(values[n] for n in LIST_FIELDS) and not errors.get("services"):
         errors["services"] = field_error("actors.offer_required")
     if errors:
@@ -236,10 +309,10 @@ def clean_actor(
     return values
 
 
-async def create_actor(form: Mapping[str, str]) -> Actor:
-    """Add an entry to the directory from its form."""
+async def create_actor(draft: ActorDraft) -> Actor:
+    """Add an entry to the directory from its draft."""
     places = [c["code"] for c in await territory_choices()]
-    return await Actor.create(**clean_actor(form, places, await territory_bounds()))
+    return await Actor.create(**clean_actor(draft, places, await territory_bounds()))
 
 
 async def get_actor(actor_id: int) -> Actor:
@@ -249,11 +322,11 @@ async def get_actor(actor_id: int) -> Actor:
     return actor
 
 
-async def update_actor(actor_id: int, form: Mapping[str, str]) -> Actor:
-    """Save the edited form of an entry."""
+async def update_actor(actor_id: int, draft: ActorDraft) -> Actor:
+    """Save the edited draft of an entry."""
     actor = await get_actor(actor_id)
     places = [c["code"] for c in await territory_choices()]
-    actor.update_from_dict(clean_actor(form, places, await territory_bounds()))
+    actor.update_from_dict(clean_actor(draft, places, await territory_bounds()))
     await actor.save()
     return actor
 

@@ -28,6 +28,7 @@ from survey.domain.actors import (
     FIELDS,
     InvalidActor,
     clean_actor,
+    draft_of_record,
     territory_bounds,
     territory_choices,
 )
@@ -462,7 +463,12 @@ async def import_actors(
         if key:
             seen.setdefault(key, number)
         try:
-            cleaned.append((key[:300], clean_actor(record, [p["code"] for p in places], bounds)))
+            cleaned.append(
+                (
+                    key[:300],
+                    clean_actor(draft_of_record(record), [p["code"] for p in places], bounds),
+                )
+            )
         except InvalidActor as exc:
             report.errors.extend(
                 RowError(number, record.get("name", ""), name, error)

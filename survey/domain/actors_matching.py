@@ -271,6 +271,19 @@ FICHE_FIELDS = ("title", "target", "hours", "cost", "funders", "notes")
 
 
 @dataclass(frozen=True)
+class FicheDraft:
+    """Staff's text of a fiche as typed, and the ids of the partners they kept."""
+
+    title: str = ""
+    target: str = ""
+    hours: str = ""
+    cost: str = ""
+    funders: str = ""
+    notes: str = ""
+    partners: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True)
 class Fiche:
     """A project sheet drafted from a need: its numbers and quotes, and staff's text."""
 
@@ -286,17 +299,17 @@ async def draft_fiche(
     definition: SurveyDef,
     run: AnalysisRun,
     need_id: int,
-    form: dict[str, Any] | None,
+    draft: FicheDraft | None,
     threshold: int,
     language: str = "fr",
 ) -> Fiche:
     """The fiche of a need: confirmed actors as partners (residents as volunteers),
-    neighbourhoods with small groups hidden, and staff's text (prefilled when ``form`` is
+    neighbourhoods with small groups hidden, and staff's text (prefilled when ``draft`` is
     ``None``, in ``language``; every text is cut to a printable length)."""
     suggestions = await need_suggestions(definition, run, need_id, top=3)
     need = suggestions.need
     linked = [s.actor for s in suggestions.confirmed] + [s.actor for s in suggestions.suggested]
-    if form is None:
+    if draft is None:
         chosen = {s.actor["id"] for s in suggestions.confirmed}
         values = {
             "title": translate(language, "actors.fiche_default_title", need=need.label)[:200],
@@ -307,8 +320,8 @@ async def draft_fiche(
             "notes": "",
         }
     else:
-        chosen = {int(v) for v in form.get("partners", []) if str(v).isdigit() and len(str(v)) < 10}
-        values = {name: str(form.get(name, "")).strip()[:FICHE_TEXT_MAX] for name in FICHE_FIELDS}
+        chosen = set(draft.partners)
+        values = {name: getattr(draft, name).strip()[:FICHE_TEXT_MAX] for name in FICHE_FIELDS}
     places = [(code, n if n >= threshold else None) for code, n in suggestions.places]
     partners = [a for a in linked if a["kind"] != "resident"]
     volunteers = [a for a in linked if a["kind"] == "resident"]

@@ -1,5 +1,5 @@
 """Checks shared by the staff forms (actions, the actors' directory): keyed errors per field,
-trimmed texts with a length limit, dates typed either way, ids from hidden fields.
+dates typed either way, ids.
 
 Each form collects its errors in a ``dict`` field → ``FieldError`` and raises one
 ``InvalidFields`` subclass, so the page shows every message next to its field with what was
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
 from typing import Any
 
 from survey.domain.forms import FieldError
@@ -44,24 +43,3 @@ def parse_day(text: str) -> dt.date:
         day, month, year = (int(g) for g in match.groups())
         return dt.date(year, month, day)
     return dt.date.fromisoformat(text)
-
-
-def trimmed(
-    form: Mapping[str, str],
-    name: str,
-    errors: dict[str, FieldError],
-    *,
-    limit: int,
-    too_long: str,
-) -> str:
-    """The field's text without surrounding blanks; ``too_long`` is recorded past ``limit``."""
-    value = str(form.get(name, "")).strip()
-    if len(value) > limit:
-        errors[name] = field_error(too_long, max=limit)
-    return value
-
-
-def optional_id(form: Mapping[str, str], name: str) -> int | None:
-    """An id carried by a field, or ``None`` when it is blank or not an id."""
-    value = str(form.get(name, "")).strip()
-    return int(value) if ID.match(value) else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from typing import Any
 
@@ -14,9 +15,12 @@ from starlette.routing import BaseRoute, Route
 from analysis.charts.territory import Area, Point, schematic_areas, schematic_points, territory_map
 from survey.domain import actors as domain
 from survey.domain import actors_io, actors_map, actors_matching, actors_offers
+from survey.domain.actions import Unread
 from survey.domain.definitions import get_definition
 from survey.domain.forms import FieldError
 from survey.domain.needs import get_run
+from survey.domain.staff_forms import ID, parse_day
+from survey.enums import ActorKind
 from survey.errors import Forbidden, SurveyError
 from survey.i18n import pick, translate
 from survey.web.actors_offers import routes as offers_routes
@@ -46,6 +50,52 @@ def small_group(request: Request) -> int:
 
 def _fields(form: Any) -> dict[str, str]:
     return {k: str(v) for k, v in form.items() if k != "csrf"}
+
+
+def _number(text: str) -> float | Unread | None:
+    text = text.strip()
+    if not text:
+        return None
+    number = domain.parse_number(text)
+    return Unread(text) if number is None else number
+
+
+def _day(text: str) -> dt.date | Unread | None:
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        return parse_day(text)
+    except ValueError:
+        return Unread(text)
+
+
+def actor_draft(form: dict[str, str]) -> domain.ActorDraft:
+    """The actor form as a draft: lists split into items, what could not be read kept as
+    ``Unread`` for the domain to say so next to its field."""
+    kind = form.get("kind", "").strip()
+    return domain.ActorDraft(
+        name=form.get("name", ""),
+        kind=ActorKind(kind) if kind in domain.KINDS else None,
+        services=tuple(domain.split_lines(form.get("services", ""))),
+        skills=tuple(domain.split_lines(form.get("skills", ""))),
+        resources=tuple(domain.split_lines(form.get("resources", ""))),
+        themes=tuple(domain.split_themes(form.get("themes", ""))),
+        audience=form.get("audience", ""),
+        neighbourhood=form.get("neighbourhood", ""),
+        commune=form.get("commune", ""),
+        address=form.get("address", ""),
+        latitude=_number(form.get("latitude", "")),
+        longitude=_number(form.get("longitude", "")),
+        hours=form.get("hours", ""),
+        phone=form.get("phone", ""),
+        email=form.get("email", ""),
+        website=form.get("website", ""),
+        source=form.get("source", ""),
+        public=bool(form.get("public")),
+        consent=bool(form.get("consent")),
+        checked_on=_day(form.get("checked_on", "")),
+    )
 
 
 async def _form_page(
@@ -94,7 +144,7 @@ async def actor_new(request: Request) -> Response:
 async def actor_create(request: Request) -> Response:
     form = _fields(await read_form(request))
     try:
-        actor = await domain.create_actor(form)
+        actor = await domain.create_actor(actor_draft(form))
     except domain.InvalidActor as exc:
         return await _form_page(request, form, errors=exc.errors, status=422)
     return redirect(f"/staff/actors?saved={actor.id}#a-{actor.id}")
@@ -113,7 +163,7 @@ async def actor_update(request: Request) -> Response:
     form = _fields(await read_form(request))
     actor_id = path_id(request, "id")
     try:
-        await domain.update_actor(actor_id, form)
+        await domain.update_actor(actor_id, actor_draft(form))
     except domain.InvalidActor as exc:
         return await _form_page(request, form, actor_id=actor_id, errors=exc.errors, status=422)
     return redirect(f"/staff/actors?saved={actor_id}#a-{actor_id}")
@@ -404,11 +454,13 @@ async def map_upload(request: Request) -> Response:
 _NEED = "/staff/surveys/{slug}/analysis/{run}/needs/{need}"
 
 
-async def _fiche(request: Request, form: dict[str, Any] | None, template: str) -> Response:
+async def _fiche(
+    request: Request, draft: actors_matching.FicheDraft | None, template: str
+) -> Response:
     definition, run = await get_run(request.path_params["slug"], path_id(request, "run"))
     threshold = small_group(request)
     fiche = await actors_matching.draft_fiche(
-        definition, run, path_id(request, "need"), form, threshold, language(request)
+        definition, run, path_id(request, "need"), draft, threshold, language(request)
     )
     places = await places_by_code()
     return render(
@@ -430,10 +482,13 @@ async def fiche_form(request: Request) -> Response:
 @access(STAFF)
 async def fiche_print(request: Request) -> Response:
     form = await read_form(request)
-    values: dict[str, Any] = {k: str(form.get(k, "")) for k in actors_matching.FICHE_FIELDS}
-    values["partners"] = [str(v) for v in form.getlist("partners")]
+    texts = {k: str(form.get(k, "")) for k in actors_matching.FICHE_FIELDS}
+    partners = (str(v).strip() for v in form.getlist("partners"))
+    draft = actors_matching.FicheDraft(
+        **texts, partners=frozenset(int(v) for v in partners if ID.match(v))
+    )
     template = "staff/actors/fiche_form.html" if form.get("edit") else "staff/actors/fiche.html"
-    return await _fiche(request, values, template)
+    return await _fiche(request, draft, template)
 
 
 routes: list[BaseRoute] = [

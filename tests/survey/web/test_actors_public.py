@@ -14,6 +14,7 @@ import pytest
 from survey.domain.actors import clean_actor
 from survey.domain.actors_demo import load_demo_actors
 from survey.models.actors import Actor, ActorNeedLink
+from survey.web.actors import actor_draft
 from tests.factories import make_survey
 from tests.factories.needs import BUS_TEXTS, survey_with_need
 from tests.factories.staff import staff_client
@@ -105,6 +106,6 @@ async def test_demo_directory_loads_once_with_valid_entries_and_matches() -> Non
             **{k: "1" for k, v in form.items() if v is True},
         }
         form["themes"] = ", ".join(item["themes"])
-        clean_actor(form, places)  # raises on any entry the form would refuse
+        clean_actor(actor_draft(form), places)  # raises on any entry the form would refuse
     links = await ActorNeedLink.filter(survey_id=definition.id, state="confirmed").count()
     assert links == len(data["matches"])
