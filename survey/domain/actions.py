@@ -20,7 +20,7 @@ from survey.domain.queries import actions as queries
 from survey.domain.queries import consultations as consultation_rows
 from survey.domain.queries import needs as need_rows
 from survey.domain.queries import surveys as survey_rows
-from survey.domain.staff_forms import InvalidFields, field_error
+from survey.domain.staff_forms import InvalidFields, Unread, field_error
 from survey.enums import ActionStatus
 from survey.errors import NotFound
 from survey.models.actions import Action
@@ -37,14 +37,6 @@ class InvalidAction(InvalidFields):
     (``title``, ``survey_id``...) to its error."""
 
     summary_key = "actions.form_errors"
-
-
-@dataclass(frozen=True)
-class Unread:
-    """What was typed where a value was expected that could not be read from it (a day, an
-    id): an error for its field, not a blank."""
-
-    text: str
 
 
 @dataclass(frozen=True)

@@ -16,10 +16,9 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from survey.domain.actions import Unread
 from survey.domain.forms import FieldError
 from survey.domain.queries import actor_need_links, actors, questions
-from survey.domain.staff_forms import ID, InvalidFields, field_error, parse_day
+from survey.domain.staff_forms import ID, InvalidFields, Unread, field_error, typed_day
 from survey.enums import ActorKind
 from survey.errors import NotFound, SurveyError
 from survey.models.actors import Actor, TerritoryOutline
@@ -131,22 +130,13 @@ class ActorDraft:
     checked_on: dt.date | Unread | None = None
 
 
-def _number(text: str) -> float | Unread | None:
+def typed_number(text: str) -> float | Unread | None:
+    """A typed number, ``None`` when blank, else ``Unread``."""
     text = text.strip()
     if not text:
         return None
     number = parse_number(text)
     return Unread(text) if number is None else number
-
-
-def _day(text: str) -> dt.date | Unread | None:
-    text = text.strip()
-    if not text:
-        return None
-    try:
-        return parse_day(text)
-    except ValueError:
-        return Unread(text)
 
 
 def draft_of_record(record: Mapping[str, str]) -> ActorDraft:
@@ -163,8 +153,8 @@ def draft_of_record(record: Mapping[str, str]) -> ActorDraft:
         neighbourhood=record.get("neighbourhood", ""),
         commune=record.get("commune", ""),
         address=record.get("address", ""),
-        latitude=_number(record.get("latitude", "")),
-        longitude=_number(record.get("longitude", "")),
+        latitude=typed_number(record.get("latitude", "")),
+        longitude=typed_number(record.get("longitude", "")),
         hours=record.get("hours", ""),
         phone=record.get("phone", ""),
         email=record.get("email", ""),
@@ -172,7 +162,7 @@ def draft_of_record(record: Mapping[str, str]) -> ActorDraft:
         source=record.get("source", ""),
         public=bool(record.get("public")),
         consent=bool(record.get("consent")),
-        checked_on=_day(record.get("checked_on", "")),
+        checked_on=typed_day(record.get("checked_on", "")),
     )
 
 

@@ -47,6 +47,7 @@ from survey.domain.definitions import (
 )
 from survey.domain.forms import FieldError
 from survey.domain.queries import questions, responses, sections, surveys
+from survey.domain.staff_forms import Unread
 from survey.enums import CHOICE_KINDS, QuestionKind
 from survey.errors import NotFound, SurveyError
 
@@ -298,14 +299,6 @@ class Texts:
         return Texts(clip(self.fr, limit), clip(self.en, limit))
 
 
-@dataclass(frozen=True)
-class Unreadable:
-    """What was typed where a number or a date was expected and could not be read: the
-    domain reports it next to its field."""
-
-    text: str
-
-
 def clip(text: str, limit: int) -> str:
     return text.strip()[:limit]
 
@@ -329,8 +322,8 @@ class SurveySettings:
     description: Texts = Texts()
     consent: Texts = Texts()
     access_mode: str = "open"
-    resume_days: int | Unreadable = 30
-    retention_days: int | Unreadable | None = None  # none: kept until staff erase them
+    resume_days: int | Unread = 30
+    retention_days: int | Unread | None = None  # none: kept until staff erase them
 
 
 async def create_blank_survey(command: NewSurvey) -> str:
@@ -368,14 +361,12 @@ async def update_survey(slug: str, command: SurveySettings) -> Editor:
     mode = clip(command.access_mode, 16)
     if mode not in ACCESS_MODES:
         errors["access_mode"] = FieldError("builder.access_invalid", {})
-    days = 0 if isinstance(command.resume_days, Unreadable) else command.resume_days
+    days = 0 if isinstance(command.resume_days, Unread) else command.resume_days
     if not 1 <= days <= 365:
         errors["resume_days"] = FieldError("builder.resume_days_invalid", {})
     typed = command.retention_days
-    retention = None if isinstance(typed, Unreadable) else typed
-    if isinstance(typed, Unreadable) or not (
-        retention is None or 0 < retention <= RETENTION_MAX_DAYS
-    ):
+    retention = None if isinstance(typed, Unread) else typed
+    if isinstance(typed, Unread) or not (retention is None or 0 < retention <= RETENTION_MAX_DAYS):
         errors["retention_days"] = FieldError(
             "error.retention_invalid", {"max": RETENTION_MAX_DAYS}
         )

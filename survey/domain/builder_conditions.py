@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from survey.domain import conditions
-from survey.domain.builder import EditorQuestion, Unreadable, clip
+from survey.domain.builder import EditorQuestion, clip
 from survey.domain.definitions import SurveyDef
 from survey.domain.forms import FieldError, describe_condition
+from survey.domain.staff_forms import Unread
 from survey.enums import CHOICE_KINDS, QuestionKind
 
 Number = int | float
@@ -26,9 +27,9 @@ class ConditionForm:
     op: str = ""  # for a number question: ``equals`` or ``between``
     ticked: frozenset[str] = frozenset()  # the expected choices, by code
     answers: tuple[str, ...] = ()  # or typed, each a choice's label or code
-    number: Number | Unreadable | None = None  # the number a number question must equal
-    low: Number | Unreadable | None = None  # or the bounds it must lie between
-    high: Number | Unreadable | None = None
+    number: Number | Unread | None = None  # the number a number question must equal
+    low: Number | Unread | None = None  # or the bounds it must lie between
+    high: Number | Unread | None = None
 
 
 def condition_from(
@@ -54,7 +55,7 @@ def condition_from(
     if op == conditions.BETWEEN:
         bounds: dict[str, Any] = {}
         for name, field, bound in (("min", "low", form.low), ("max", "high", form.high)):
-            if isinstance(bound, Unreadable):
+            if isinstance(bound, Unread):
                 errors[f"condition.{field}"] = FieldError("error.number", {})
             elif bound is not None:
                 bounds[name] = bound
@@ -65,7 +66,7 @@ def condition_from(
     if form.number is None:
         errors["condition.value"] = FieldError("builder.condition_value_missing", {})
         return None
-    if isinstance(form.number, Unreadable):
+    if isinstance(form.number, Unread):
         errors["condition.value"] = FieldError("error.number", {})
         return None
     return {"question": target, "op": conditions.EQUALS, "value": form.number}

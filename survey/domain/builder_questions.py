@@ -20,7 +20,6 @@ from survey.domain.builder import (
     EditorSection,
     Invalid,
     Texts,
-    Unreadable,
     clip,
     edit,
     free_code,
@@ -33,6 +32,7 @@ from survey.domain.builder_conditions import ConditionForm, Number, condition_fr
 from survey.domain.definitions import CODE_RE
 from survey.domain.forms import TODAY, FieldError
 from survey.domain.queries import questions, responses
+from survey.domain.staff_forms import Unread
 from survey.enums import QuestionKind
 from survey.errors import SurveyError
 
@@ -91,10 +91,10 @@ class QuestionForm:
     choices: tuple[TypedChoice, ...] = ()
     allow_other: bool = False
     exclusive: frozenset[str] = frozenset()  # codes of the choices only ticked alone
-    minimum: Number | Unreadable | None = None  # a scale's or a number's bounds
-    maximum: Number | Unreadable | None = None
-    earliest: DayBound | Unreadable | None = None  # a date's bounds
-    latest: DayBound | Unreadable | None = None
+    minimum: Number | Unread | None = None  # a scale's or a number's bounds
+    maximum: Number | Unread | None = None
+    earliest: DayBound | Unread | None = None  # a date's bounds
+    latest: DayBound | Unread | None = None
     min_label: Texts = Texts()  # the words at a scale's ends
     max_label: Texts = Texts()
     analyse: bool = True  # a long text's answers go to the needs analysis
@@ -103,9 +103,9 @@ class QuestionForm:
 
 
 def _number(
-    value: Number | Unreadable | None, name: str, errors: dict[str, FieldError]
+    value: Number | Unread | None, name: str, errors: dict[str, FieldError]
 ) -> Number | None:
-    if isinstance(value, Unreadable):
+    if isinstance(value, Unread):
         errors[name] = FieldError("error.number", {})
         return None
     return value
@@ -123,7 +123,7 @@ def _date_bounds(form: QuestionForm, errors: dict[str, FieldError]) -> dict[str,
     """A date question's earliest and latest dates: a day, or the day it is answered."""
     bounds: dict[str, str] = {}
     for name, field, bound in (("min", "earliest", form.earliest), ("max", "latest", form.latest)):
-        if isinstance(bound, Unreadable):
+        if isinstance(bound, Unread):
             errors[field] = FieldError("builder.date_bound_invalid", {})
         elif isinstance(bound, dt.date):
             bounds[name] = bound.isoformat()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from survey.domain.forms import FieldError
@@ -17,6 +18,25 @@ from survey.errors import SurveyError
 
 _FRENCH_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 ID = re.compile(r"^[0-9]{1,9}$")
+
+
+@dataclass(frozen=True)
+class Unread:
+    """What was typed where a value was expected (a number, a day, an id) and could not be
+    read from it: the domain reports it next to its field, never takes it for a blank."""
+
+    text: str
+
+
+def typed_day(text: str) -> dt.date | Unread | None:
+    """A typed day (either way ``parse_day`` reads), ``None`` when blank, else ``Unread``."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        return parse_day(text)
+    except ValueError:
+        return Unread(text)
 
 
 class InvalidFields(SurveyError):

@@ -14,7 +14,6 @@ from survey.domain.actions import (
     STATUSES,
     ActionDraft,
     InvalidAction,
-    Unread,
     action_page,
     council_dashboard,
     create_action,
@@ -26,7 +25,7 @@ from survey.domain.actions import (
     update_action,
 )
 from survey.domain.forms import FieldError
-from survey.domain.staff_forms import ID, parse_day
+from survey.domain.staff_forms import ID, Unread, typed_day
 from survey.enums import ActionStatus
 from survey.web.common import STAFF, access, path_id, read_form, redirect, render
 
@@ -52,16 +51,6 @@ def _survey(text: str) -> int | Unread | None:
     return int(text) if ID.match(text) else Unread(text)
 
 
-def _day(text: str) -> dt.date | Unread | None:
-    text = text.strip()
-    if not text:
-        return None
-    try:
-        return parse_day(text)
-    except ValueError:
-        return Unread(text)
-
-
 def _draft(form: dict[str, str]) -> ActionDraft:
     """The action form as a draft: what could not be read is kept as ``Unread``, for the
     domain to say so next to its field."""
@@ -72,7 +61,7 @@ def _draft(form: dict[str, str]) -> ActionDraft:
         decision=form.get("decision", ""),
         responsible=form.get("responsible", ""),
         notes=form.get("notes", ""),
-        due_date=_day(form.get("due_date", "")),
+        due_date=typed_day(form.get("due_date", "")),
         survey_id=_survey(form.get("survey", "")),
         need_id=_id(form.get("need_id", "")),
         consultation_id=_id(form.get("consultation_id", "")),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import secrets
 from typing import Any
 
@@ -15,11 +14,10 @@ from starlette.routing import BaseRoute, Route
 from analysis.charts.territory import Area, Point, schematic_areas, schematic_points, territory_map
 from survey.domain import actors as domain
 from survey.domain import actors_io, actors_map, actors_matching, actors_offers
-from survey.domain.actions import Unread
 from survey.domain.definitions import get_definition
 from survey.domain.forms import FieldError
 from survey.domain.needs import get_run
-from survey.domain.staff_forms import ID, parse_day
+from survey.domain.staff_forms import ID, typed_day
 from survey.enums import ActorKind
 from survey.errors import Forbidden, SurveyError
 from survey.i18n import pick, translate
@@ -52,24 +50,6 @@ def _fields(form: Any) -> dict[str, str]:
     return {k: str(v) for k, v in form.items() if k != "csrf"}
 
 
-def _number(text: str) -> float | Unread | None:
-    text = text.strip()
-    if not text:
-        return None
-    number = domain.parse_number(text)
-    return Unread(text) if number is None else number
-
-
-def _day(text: str) -> dt.date | Unread | None:
-    text = text.strip()
-    if not text:
-        return None
-    try:
-        return parse_day(text)
-    except ValueError:
-        return Unread(text)
-
-
 def actor_draft(form: dict[str, str]) -> domain.ActorDraft:
     """The actor form as a draft: lists split into items, what could not be read kept as
     ``Unread`` for the domain to say so next to its field."""
@@ -85,8 +65,8 @@ def actor_draft(form: dict[str, str]) -> domain.ActorDraft:
         neighbourhood=form.get("neighbourhood", ""),
         commune=form.get("commune", ""),
         address=form.get("address", ""),
-        latitude=_number(form.get("latitude", "")),
-        longitude=_number(form.get("longitude", "")),
+        latitude=domain.typed_number(form.get("latitude", "")),
+        longitude=domain.typed_number(form.get("longitude", "")),
         hours=form.get("hours", ""),
         phone=form.get("phone", ""),
         email=form.get("email", ""),
@@ -94,7 +74,7 @@ def actor_draft(form: dict[str, str]) -> domain.ActorDraft:
         source=form.get("source", ""),
         public=bool(form.get("public")),
         consent=bool(form.get("consent")),
-        checked_on=_day(form.get("checked_on", "")),
+        checked_on=typed_day(form.get("checked_on", "")),
     )
 
 

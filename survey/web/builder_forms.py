@@ -18,7 +18,6 @@ from survey.domain.builder import (
     NewSurvey,
     SurveySettings,
     Texts,
-    Unreadable,
 )
 from survey.domain.builder_conditions import ConditionForm, Number
 from survey.domain.builder_questions import (
@@ -31,6 +30,7 @@ from survey.domain.builder_questions import (
 )
 from survey.domain.builder_sections import SectionForm
 from survey.domain.forms import TODAY, FieldError, parse_day
+from survey.domain.staff_forms import Unread
 from survey.enums import QuestionKind
 
 # A command's attribute (``title.fr``) is the field ``title_fr`` unless named here.
@@ -62,17 +62,17 @@ def texts(values: Mapping[str, str], name: str) -> Texts:
     return Texts(values.get(f"{name}_fr", ""), values.get(f"{name}_en", ""))
 
 
-def _whole(text: str) -> int | Unreadable | None:
+def _whole(text: str) -> int | Unread | None:
     """A whole number of days typed (empty: none)."""
     text = text.strip()
     if not text:
         return None
     if not text.isdigit():
-        return Unreadable(text)
+        return Unread(text)
     try:
         return int(text)
     except ValueError:  # more digits than Python converts
-        return Unreadable(text)
+        return Unread(text)
 
 
 def new_survey(values: Mapping[str, str]) -> NewSurvey:
@@ -100,7 +100,7 @@ def _decimal(text: str) -> str:
     return text.strip()[:20].replace(",", ".")
 
 
-def _number(text: str) -> Number | Unreadable | None:
+def _number(text: str) -> Number | Unread | None:
     """A number typed (empty: none), whole when it is."""
     typed = _decimal(text)
     if not typed:
@@ -109,10 +109,10 @@ def _number(text: str) -> Number | Unreadable | None:
         value = float(typed)
         return int(value) if value == int(value) else value
     except (ValueError, OverflowError):  # not a number, or infinite
-        return Unreadable(text)
+        return Unread(text)
 
 
-def _bound(text: str) -> Number | Unreadable | None:
+def _bound(text: str) -> Number | Unread | None:
     """A condition's bound: a decimal when typed with a point, else a whole number."""
     typed = _decimal(text)
     if not typed:
@@ -120,7 +120,7 @@ def _bound(text: str) -> Number | Unreadable | None:
     try:
         return float(typed) if "." in typed else int(typed)
     except ValueError:
-        return Unreadable(text)
+        return Unread(text)
 
 
 def _ticked(values: Mapping[str, str], prefix: str) -> frozenset[str]:
@@ -171,14 +171,14 @@ def _kind(values: Mapping[str, str]) -> QuestionKind | None:
         return None
 
 
-def _day(text: str) -> DayBound | Unreadable | None:
+def _day(text: str) -> DayBound | Unread | None:
     """A date question's bound: a day, or "aujourd'hui" / "today" (empty: none)."""
     typed = text.strip()[:20]
     if not typed:
         return None
     if typed.casefold() in TODAY_WORDS:
         return TODAY
-    return parse_day(typed) or Unreadable(text)
+    return parse_day(typed) or Unread(text)
 
 
 def choice_lines(text: str) -> tuple[TypedChoice, ...]:

@@ -12,7 +12,6 @@ import pytest
 from survey.domain.actions import (
     ActionDraft,
     InvalidAction,
-    Unread,
     action_page,
     create_action,
     decision_draft,
@@ -28,6 +27,7 @@ from survey.domain.council_ballots import record_paper_ballot
 from survey.domain.council_results import close_consultation
 from survey.domain.councils import NewMember, add_member
 from survey.domain.db import connection
+from survey.domain.staff_forms import Unread
 from survey.enums import ActionStatus
 from survey.errors import NotFound
 from survey.models.actions import Action

@@ -7,8 +7,8 @@ import itertools
 
 import pytest
 
-from survey.domain.actions import Unread
 from survey.domain.actors import ActorDraft, InvalidActor, create_actor, update_actor
+from survey.domain.staff_forms import Unread
 from survey.enums import ActorKind
 from survey.models.actors import Actor
 from tests.factories import make_survey

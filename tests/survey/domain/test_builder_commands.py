@@ -12,7 +12,6 @@ from survey.domain.builder import (
     NewSurvey,
     SurveySettings,
     Texts,
-    Unreadable,
     create_blank_survey,
     get_editor,
     update_survey,
@@ -27,6 +26,7 @@ from survey.domain.builder_questions import (
 )
 from survey.domain.builder_sections import SectionForm, update_section
 from survey.domain.forms import TODAY
+from survey.domain.staff_forms import Unread
 from survey.enums import QuestionKind
 from survey.errors import NotFound
 from tests.factories import VALID_ANSWERS, make_survey
@@ -70,7 +70,7 @@ async def test_update_survey_refuses_each_bad_setting_and_keeps_the_survey() -> 
             SurveySettings(
                 Texts("", "Party"),
                 access_mode="everyone",
-                resume_days=Unreadable("trente"),
+                resume_days=Unread("trente"),
                 retention_days=0,
             ),
         )
@@ -82,7 +82,7 @@ async def test_update_survey_refuses_each_bad_setting_and_keeps_the_survey() -> 
     }
     with pytest.raises(Invalid) as refused:
         await update_survey(
-            slug, SurveySettings(Texts("Fête"), resume_days=366, retention_days=Unreadable("1 an"))
+            slug, SurveySettings(Texts("Fête"), resume_days=366, retention_days=Unread("1 an"))
         )
     assert sorted(refused.value.errors) == ["resume_days", "retention_days"]
     after = await get_editor(slug)
@@ -173,12 +173,12 @@ async def test_update_section_condition_on_choices_ticked_or_typed() -> None:
         (ConditionForm("heures", "above", number=3), {"condition.op": "builder.condition_op_pick"}),
         (ConditionForm("heures", "equals"), {"condition.value": "builder.condition_value_missing"}),
         (
-            ConditionForm("heures", "equals", number=Unreadable("trois")),
+            ConditionForm("heures", "equals", number=Unread("trois")),
             {"condition.value": "error.number"},
         ),
         (ConditionForm("heures", "between"), {"condition.low": "builder.condition_bounds"}),
         (
-            ConditionForm("heures", "between", low=Unreadable("un"), high=Unreadable("x")),
+            ConditionForm("heures", "between", low=Unread("un"), high=Unread("x")),
             {"condition.low": "error.number", "condition.high": "error.number"},
         ),
     ],
@@ -261,7 +261,7 @@ async def test_add_question_needs_a_kind_then_a_french_text() -> None:
             {"choices": "builder.choices_few"},
         ),
         (
-            QuestionForm(QuestionKind.SCALE, Texts("Note"), minimum=Unreadable("un"), maximum=11),
+            QuestionForm(QuestionKind.SCALE, Texts("Note"), minimum=Unread("un"), maximum=11),
             {"minimum": "error.number", "maximum": "builder.scale_range"},
         ),
         (
@@ -278,7 +278,7 @@ async def test_add_question_needs_a_kind_then_a_french_text() -> None:
             {"latest": "builder.min_max"},
         ),
         (
-            QuestionForm(QuestionKind.DATE, Texts("Quand ?"), earliest=Unreadable("demain")),
+            QuestionForm(QuestionKind.DATE, Texts("Quand ?"), earliest=Unread("demain")),
             {"earliest": "builder.date_bound_invalid"},
         ),
         (

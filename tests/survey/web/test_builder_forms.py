@@ -13,10 +13,11 @@ import pytest
 
 from survey import localtime
 from survey.domain import builder_questions
-from survey.domain.builder import EditorQuestion, Texts, Unreadable
+from survey.domain.builder import EditorQuestion, Texts
 from survey.domain.builder_questions import TypedChoice
 from survey.domain.definitions import get_definition
 from survey.domain.forms import TODAY, FieldError
+from survey.domain.staff_forms import Unread
 from survey.enums import QuestionKind
 from survey.web import builder_forms
 from tests.factories.staff import log_in, send
@@ -315,23 +316,23 @@ def test_builder_forms_read_choice_lines_boxes_and_condition() -> None:
     assert form.condition.question == "car"
     assert form.condition.ticked == frozenset({"yes"})
     assert form.condition.answers == ("Oui", " non")
-    assert isinstance(form.condition.number, Unreadable)
+    assert isinstance(form.condition.number, Unread)
     assert builder_forms.question({"kind": "sideways"}).kind is None
 
 
 def test_builder_forms_read_numbers_and_days() -> None:
     form = builder_forms.question({"kind": "number", "min": " 1,5 ", "max": "12"})
     assert (form.minimum, form.maximum) == (1.5, 12)
-    assert (form.earliest, form.latest) == (Unreadable(" 1,5 "), Unreadable("12"))
+    assert (form.earliest, form.latest) == (Unread(" 1,5 "), Unread("12"))
     dated = builder_forms.question({"kind": "date", "min": "31/12/2026", "max": "Aujourd'hui"})
     assert (dated.earliest, dated.latest) == (dt.date(2026, 12, 31), TODAY)
-    assert builder_forms.question({"min": "", "max": "inf"}).maximum == Unreadable("inf")
+    assert builder_forms.question({"min": "", "max": "inf"}).maximum == Unread("inf")
     condition = builder_forms.condition({"cond_min": "2", "cond_max": "2,0", "cond_value": "4"})
     assert (condition.low, condition.high, condition.number) == (2, 2.0, 4)
     assert isinstance(condition.high, float)
     settings = builder_forms.survey_settings({"resume_days": "", "retention_days": "un an"})
     assert (settings.access_mode, settings.resume_days) == ("open", 30)
-    assert settings.retention_days == Unreadable("un an")
+    assert settings.retention_days == Unread("un an")
 
 
 def test_builder_forms_put_domain_errors_next_to_their_fields() -> None:
