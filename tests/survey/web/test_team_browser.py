@@ -45,6 +45,8 @@ async def test_admin_adds_a_colleague_from_the_team_page(live_server: str) -> No
         await page.get_by_label("Administration").check()
         await page.locator("#f-password").fill("un mot de passe assez long")
         await page.get_by_role("button", name="Créer le compte").click()
+        # The click only starts the form's POST: wait for the page it answers with.
+        await page.get_by_text("C'est enregistré.").wait_for()
         assert await page.get_by_text("C'est enregistré.").is_visible()
         assert await page.locator("tr[id^='account-']").filter(has_text=colleague).is_visible()
         created = page.locator("tr").filter(has_text="Compte administrateur créé")
@@ -62,6 +64,7 @@ async def test_admin_adds_a_colleague_from_the_team_page(live_server: str) -> No
         await checker.get_by_label("Administration").check()
         await checker.locator("#f-password").fill("court")
         await checker.get_by_role("button", name="Créer le compte").click()
+        await checker.locator("#e-email").wait_for()
         assert await checker.locator("#e-email").is_visible()
         assert await checker.locator("#f-email").input_value() == "not an address"
         assert await checker.get_by_label("Administration").is_checked()
