@@ -55,9 +55,11 @@ async def test_followup_walk_on_a_phone_without_javascript(live_server: str) -> 
         # What changed since a date, asked with the page's own form.
         await page.get_by_label("Voir ce qui a changé depuis le").fill("2020-01-01")
         await page.get_by_role("button", name="Afficher").click()
+        await page.get_by_text("Depuis le 01/01/2020").wait_for()
         assert await page.get_by_text("Depuis le 01/01/2020").is_visible()
         # The poster.
         await page.get_by_role("link", name="Affiche à imprimer").click()
+        await page.locator(".poster-qr svg").wait_for()
         assert await page.locator(".poster-qr svg").is_visible()
         if SHOTS:
             await page.screenshot(path=f"{SHOTS}/followup-poster.png", full_page=True)

@@ -84,6 +84,7 @@ async def test_staff_answer_the_date_order_and_recode_in_the_browser(
             assert width <= viewport["width"]
             if name == "desktop":
                 await page.get_by_role("button", name="Importer les réponses valides").click()
+                await page.get_by_text("11 réponses importées.").wait_for()
                 assert await page.get_by_text("11 réponses importées.").is_visible()
                 # The same file again: said, and nothing stored.
                 await page.goto(f"{live_server}/staff/surveys/{definition.slug}/edit")
@@ -92,6 +93,7 @@ async def test_staff_answer_the_date_order_and_recode_in_the_browser(
                     page.locator("#files").get_by_role("button", name="Envoyer le fichier").click()
                 )
                 await page.get_by_role("button", name="Importer les réponses valides").click()
+                await page.get_by_text("Ce fichier a déjà été importé le").wait_for()
                 assert await page.get_by_text("Ce fichier a déjà été importé le").is_visible()
             await page.context.close()
         await browser.close()
