@@ -176,6 +176,41 @@ async def run_page(request: Request) -> Response:
     definition, run = await domain.get_run(
         request.path_params["slug"], _int(request.path_params["run"], 0) or 0
     )
+    context = await _run_context(request, definition, run, _opened(request))
+    return render(request, "staff/analysis_run.html", **context)
+
+
+class _FieldError(TypedDict):
+    """A review form sent back: the need it was about (None: the merge form), the field,
+    what was typed in it, and why it was refused."""
+
+    need: int | None
+    field: str
+    value: str
+    error: SurveyError
+
+
+async def _refused(
+    request: Request, definition: SurveyDef, run: AnalysisRun, refused: _FieldError
+) -> Response:
+    """The run page again, the refused form open with its message next to its field and
+    what was typed still in it."""
+    opened = "all"
+    if refused["need"] is not None:
+        needs = await domain.needs_of_run(run)
+        need = next((n for n in needs if n.id == refused["need"]), None)
+        if need is not None:
+            opened = theme_key(need.theme_label) if need.is_need else ASIDE
+    context = await _run_context(request, definition, run, opened)
+    return render(
+        request, "staff/analysis_run.html", status_code=422, refused=refused, **context
+    )
+
+
+async def _run_context(
+    request: Request, definition: SurveyDef, run: AnalysisRun, opened: str
+) -> dict[str, Any]:
+    """What the run page shows; ``opened``: the theme shown open ("all": every one)."""
     lang = language(request)
     state = await domain.run_state(run)
     # The template's context: what it shows depends on the run's state.
@@ -199,7 +234,6 @@ async def run_page(request: Request) -> Response:
         context["changes"] = domain.changes_summary(run)
         context["quality"] = run.quality if isinstance(run.quality, dict) else {}
         found = domain.themes_of(needs, await domain.theme_residents(run))
-        opened = _opened(request)
         every = opened == "all" or len(needs) <= OPEN_UP_TO
         themes: list[_Section] = [
             {
@@ -264,7 +298,7 @@ async def run_page(request: Request) -> Response:
             )
     elif run.job_id:
         context["job"] = await get_job(run.job_id)
-    return render(request, "staff/analysis_run.html", **context)
+    return context
 
 
 async def _breakdown(
@@ -372,12 +406,56 @@ def _review(action: _ReviewAction) -> Endpoint:
     return access(STAFF)(view)
 
 
-@_review
-async def rename(request: Request, form: FormData, run: AnalysisRun) -> str | int:
+# What a review form may be refused for, shown next to its field rather than on an error page.
+_FIELD_ERRORS = frozenset(
+    {
+        "analysis.label_empty",
+        "analysis.label_long",
+        "analysis.bad_k",
+        "analysis.split_small",
+        "analysis.split_failed",
+        "analysis.merge_two",
+    }
+)
+
+
+def _field_view(field: str, action: _ReviewAction) -> Endpoint:
+    """A review POST on one need whose ``field`` may be refused: refused, the run page
+    comes back with the message next to the field; else as ``_review``."""
+
+    @functools.wraps(action)
+    async def view(request: Request) -> Response:
+        form = await read_form(request)
+        slug = request.path_params["slug"]
+        definition, run = await domain.get_run(slug, _int(request.path_params["run"], 0) or 0)
+        try:
+            target = await action(request, form, run)
+        except SurveyError as exc:
+            if exc.key not in _FIELD_ERRORS:
+                raise
+            need_id = _int(request.path_params["need"], 0) or 0
+            value = str(form.get(field, ""))[:400]
+            return await _refused(
+                request,
+                definition,
+                run,
+                _FieldError(need=need_id, field=field, value=value, error=exc),
+            )
+        if isinstance(target, int):
+            target = _need_url(slug, run, await domain.needs_of_run(run), target)
+        return redirect(target)
+
+    return access(STAFF)(view)
+
+
+async def _rename(request: Request, form: FormData, run: AnalysisRun) -> str | int:
     need = await domain.rename_need(
         run, _int(request.path_params["need"], 0) or 0, str(form.get("label", ""))
     )
     return int(need.id)
+
+
+rename = _field_view("label", _rename)
 
 
 @_review
@@ -386,15 +464,17 @@ async def toggle(request: Request, form: FormData, run: AnalysisRun) -> str | in
     return int(need.id)
 
 
-@_review
-async def split(request: Request, form: FormData, run: AnalysisRun) -> str | int:
+async def _split(request: Request, form: FormData, run: AnalysisRun) -> str | int:
     k_text = str(form.get("k", "")).strip()
-    if k_text and not k_text.isdigit():
+    if k_text and not (k_text.isdigit() and len(k_text) < 4):
         raise SurveyError("analysis.bad_k", min=2, max=10)
     created = await domain.split_need(
         run, _int(request.path_params["need"], 0) or 0, int(k_text) if k_text else None
     )
     return int(created[0].id)
+
+
+split = _field_view("k", _split)
 
 
 def _merge_ids(form: FormData) -> list[int]:
@@ -415,17 +495,25 @@ async def merge(request: Request) -> Response:
     ids = sorted(dict.fromkeys(ids), key=lambda i: order.get(i, len(order)))
     error = None
     label = str(form.get("label", ""))
-    if form.get("confirm") == "1":
-        try:
-            kept = await domain.merge_needs(run, ids, label)
-        except SurveyError as exc:
-            if exc.key not in ("analysis.label_empty", "analysis.label_long"):
-                raise
-            error = exc
+    try:
+        if form.get("confirm") == "1":
+            try:
+                kept = await domain.merge_needs(run, ids, label)
+            except SurveyError as exc:
+                if exc.key not in ("analysis.label_empty", "analysis.label_long"):
+                    raise
+                error = exc
+            else:
+                return redirect(_need_url(slug, run, await domain.needs_of_run(run), kept.id))
         else:
-            return redirect(_need_url(slug, run, await domain.needs_of_run(run), kept.id))
-    else:
-        label = await domain.propose_merge(run, ids)
+            label = await domain.propose_merge(run, ids)
+    except SurveyError as exc:
+        if exc.key != "analysis.merge_two":
+            raise
+        # Fewer than two needs ticked: back to the run page, the ticked one still ticked.
+        value = ",".join(str(i) for i in ids)
+        refused = _FieldError(need=None, field="need", value=value, error=exc)
+        return await _refused(request, definition, run, refused)
     return render(
         request,
         "staff/analysis_merge.html",
