@@ -14,8 +14,7 @@ from analysis.masking import mask_personal_data
 from survey.domain.dashboard_filters import Filters
 from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef
-from survey.domain.queries import analysis_runs, need_answers, responses
-from survey.domain.queries import needs as needs_table
+from survey.domain.queries import analysis_runs, need_answers, need_sizes, responses
 from survey.domain.small_groups import hide_small, share
 from survey.domain.text_answers import shown_text
 
@@ -47,7 +46,8 @@ async def latest_needs(
     limit: int = NEEDS_SHOWN,
     quotes: bool = True,
 ) -> NeedsReport | None:
-    """The needs of the latest finished analysis with their sizes under ``filters``.
+    """The needs of the latest finished analysis with their sizes under ``filters``: the
+    residents who cite each, main need or not, as on the analysis's own page.
 
     None when no analysis has finished yet (or the needs tables are not there).
     """
@@ -56,7 +56,7 @@ async def latest_needs(
             run = await analysis_runs.latest_done(conn, definition.id)
             if run is None:
                 return None
-            sizes = await needs_table.sizes_under_filters(
+            sizes = await need_sizes.sizes_under_filters(
                 conn, definition, filters, zone, run.id, limit
             )
             total = await need_answers.count_answered_under_filters(

@@ -202,9 +202,7 @@ async def _refused(
         if need is not None:
             opened = theme_key(need.theme_label) if need.is_need else ASIDE
     context = await _run_context(request, definition, run, opened)
-    return render(
-        request, "staff/analysis_run.html", status_code=422, refused=refused, **context
-    )
+    return render(request, "staff/analysis_run.html", status_code=422, refused=refused, **context)
 
 
 async def _run_context(

@@ -298,7 +298,7 @@ async def test_needs_show_only_after_an_analysis(client: httpx.AsyncClient) -> N
             await NeedAnswer.create(run=run, response_id=rid, need=target)
 
     page = " ".join(text_of((await client.get(url)).text).split())
-    assert "Garde d'enfants – 20 réponses (67 %)" in page
+    assert "Garde d'enfants – cité par 20 personnes (67 %)" in page
     assert "« Une crèche près de chez nous »" in page
     # Bancs (4) is a small group; Bus (6) is hidden too, or 30 - 20 - 6 would give Bancs away.
     assert "4 réponses" not in page and "6 réponses" not in page

@@ -69,7 +69,10 @@ async def test_answer_with_two_needs_is_stored_and_counted_once_per_need(
     await log_in(client)
     base = f"/staff/surveys/{definition.slug}/analysis/{run.id}"
     page = text_of((await client.get(base)).text)
-    assert f"{mentioned.label} cité par {mentioned.size} personne(s)" in " ".join(page.split())
+    plural = "s" if mentioned.size > 1 else ""
+    assert f"{mentioned.label} cité par {mentioned.size} personne{plural}," in " ".join(
+        page.split()
+    )
     assert "en plus d'un autre besoin" in page
     need_page = (await client.get(f"{base}/needs/{mentioned.id}")).text
     assert "Ils en parlent aussi" in need_page

@@ -51,7 +51,7 @@ async def test_report_shows_who_answered_needs_and_quotes(client: httpx.AsyncCli
     assert response.status_code == 200
     page = " ".join(text_of(response.text).split())
     assert "60 personnes ont répondu" in page
-    assert "Transports du soir – 60 réponses (100 %)" in page
+    assert "Transports du soir – cité par 60 personnes (100 %)" in page
     assert "« Un bus le soir après 20 h »" in page
     assert "Aucune décision du conseil pour l'instant." in page
     assert "/static/css/print.css" in response.text

@@ -101,7 +101,7 @@ async def test_demo_walk_themes_needs_merge_rerun(live_server: str, tmp_path: Pa
             box = page.locator(f"#need-{need.id}")
             heading = await box.locator("h4").inner_text()
             assert heading.startswith(need.label)
-            assert f"cité par {need.size} personne(s)" in heading
+            assert f"cité par {need.size} personne{'s' if need.size > 1 else ''}," in heading
             # Readable names: a phrase, not two bare keywords joined by a comma.
             assert need.label and "," not in need.label, need.label
             # Quotes are answers of the need (main need or one it also speaks of).
