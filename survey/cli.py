@@ -55,6 +55,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 async def _load_demo(url: str, base: str, zone: ZoneInfo) -> tuple[str, int]:
     from survey.domain.accounts import create_user
+    from survey.domain.actors_demo import link_demo_matches
+    from survey.domain.definitions import get_definition
     from survey.domain.demo import load_demo
     from survey.domain.demo_followup import load_demo_followup
     from survey.enums import Role
@@ -66,6 +68,8 @@ async def _load_demo(url: str, base: str, zone: ZoneInfo) -> tuple[str, int]:
             await create_user(DEMO_EMAIL, DEMO_PASSWORD, Role.ADMIN)
         # The whole loop, once: needs analysed, a council's decision, actions, follow-up.
         await load_demo_followup(slug, address=f"{base}/s/{slug}/suivi")
+        # The directory's confirmed matches take the needs that analysis found.
+        await link_demo_matches(await get_definition(slug))
     return slug, added
 
 
