@@ -17,6 +17,7 @@ from survey.domain import needs as domain
 from survey.domain.definitions import SurveyDef, get_definition
 from survey.domain.jobs import get_job
 from survey.domain.need_themes import shows_themes, theme_breakdown, theme_key
+from survey.domain.needs_split import split_in_groups
 from survey.enums import CHOICE_KINDS, JobState, QuestionKind
 from survey.errors import SurveyError
 from survey.i18n import translate
@@ -412,6 +413,7 @@ _FIELD_ERRORS = frozenset(
         "analysis.bad_k",
         "analysis.split_small",
         "analysis.split_failed",
+        "analysis.split_small_groups",
         "analysis.merge_two",
     }
 )
@@ -466,8 +468,11 @@ async def _split(request: Request, form: FormData, run: AnalysisRun) -> str | in
     k_text = str(form.get("k", "")).strip()
     if k_text and not (k_text.isdigit() and len(k_text) < 4):
         raise SurveyError("analysis.bad_k", min=2, max=10)
-    created = await domain.split_need(
-        run, _int(request.path_params["need"], 0) or 0, int(k_text) if k_text else None
+    created = await split_in_groups(
+        run,
+        _int(request.path_params["need"], 0) or 0,
+        int(k_text) if k_text else None,
+        request.app.state.settings.small_group_threshold,
     )
     return int(created[0].id)
 
