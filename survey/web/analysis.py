@@ -16,6 +16,7 @@ from analysis.charts.needs import answers_map, needs_by_size, needs_by_territory
 from survey.domain import needs as domain
 from survey.domain.definitions import SurveyDef, get_definition
 from survey.domain.jobs import get_job
+from survey.domain.need_keywords import accent_needs
 from survey.domain.need_themes import shows_themes, theme_breakdown, theme_key
 from survey.domain.needs_split import split_in_groups
 from survey.enums import CHOICE_KINDS, JobState, QuestionKind
@@ -223,10 +224,10 @@ async def _run_context(
         "review": {},
     }
     if state == JobState.DONE:
-        needs = await domain.needs_of_run(run)
+        points = await domain.answer_points(run)
+        needs = accent_needs(await domain.needs_of_run(run), points)
         shown = [n for n in needs if n.is_need]
         discarded = [n for n in needs if not n.is_need]
-        points = await domain.answer_points(run)
         context["needs"] = needs
         context["unclassified"] = await domain.unclassified_count(run)
         context["unclassified_listed"] = len(await domain.need_answers(run, None))
