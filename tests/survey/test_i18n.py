@@ -16,6 +16,7 @@ from survey.domain.conditions import BETWEEN, EQUALS, INCLUDES, ONE_OF
 from survey.domain.definitions import ACCESS_MODES
 from survey.domain.followup import PARTS
 from survey.domain.import_dates import ORDERS
+from survey.domain.needs_quality import REVIEW_KINDS
 from survey.domain.sortition_form import SIMPLE_ALGORITHM
 from survey.enums import ActionStatus, Channel, JobState, QuestionKind, Role, SurveyStatus
 from survey.i18n import catalogue, translate
@@ -120,6 +121,8 @@ BUILT: dict[tuple[str, str], Callable[[], Iterable[object]]] = {
     ("builder.op.", ""): lambda: (EQUALS, ONE_OF, INCLUDES, BETWEEN),
     ("builder.condition_", ""): lambda: _calls("survey/domain/conditions.py", "_error"),
     ("followup.part_", ""): lambda: PARTS,
+    # The run page tells each kind of review action staff took.
+    ("review.count_", ""): lambda: REVIEW_KINDS,
     ("sortition.algorithm_", ""): lambda: (*ALGORITHMS, SIMPLE_ALGORITHM),
     ("sortition.algorithm_", "_help"): lambda: (*ALGORITHMS, SIMPLE_ALGORITHM),
     ("sortition.", ""): lambda: (

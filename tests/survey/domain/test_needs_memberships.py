@@ -122,7 +122,7 @@ async def test_merging_the_two_needs_of_an_answer_counts_its_author_once(
     assert run.review["counts"] == {"merge": 1}
     page = text_of((await client.get(base)).text)
     assert "Accord entre le regroupement proposé et votre revue" in page
-    assert "1 regroupement(s)" in page
+    assert "Actions de revue : 1 regroupement." in " ".join(page.split())
     overview = text_of((await client.get(f"/staff/surveys/{definition.slug}/analysis")).text)
     assert f"accord avec la revue (AMI) {round(agreement['ami'], 2)}" in overview
 
