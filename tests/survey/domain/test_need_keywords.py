@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from survey.domain.db import connection
-from survey.domain.need_keywords import accented
+from survey.domain.need_keywords import accented, spellings
 from survey.models.needs import Need, NeedAnswer
 from tests.factories.needs import CHILDCARE, finished_run, survey_with_answers
 from tests.factories.staff import log_in
@@ -15,7 +15,8 @@ from tests.htmlform import text_of
 
 def test_accented_takes_the_answers_spelling_singular_and_plural() -> None:
     texts = ["Une crèche ouverte plus tôt", "Les médecins partent", "l'arrêt de bus", "le cœur"]
-    assert accented(["creche", "medecin", "tot", "arret", "bus", "coeur", "parc"], texts) == [
+    words = ["creche", "medecin", "tot", "arret", "bus", "coeur", "parc"]
+    assert accented(words, spellings(texts)) == [
         "crèche",
         "médecin",
         "tôt",
@@ -23,6 +24,13 @@ def test_accented_takes_the_answers_spelling_singular_and_plural() -> None:
         "bus",
         "cœur",
         "parc",
+    ]
+    # The need's own spelling first, then the other answers'.
+    assert accented(
+        ["ecole", "lumiere"], spellings(["ecole"]), spellings(["l'École", "lumières"])
+    ) == [
+        "école",
+        "lumière",
     ]
 
 
