@@ -8,7 +8,9 @@ import re
 import httpx
 import pytest
 
+from survey.domain import needs as domain
 from survey.domain.db import connection
+from survey.domain.queries import need_sizes
 from survey.models.needs import Need, NeedAnswer, NeedMention
 from tests.factories.needs import finished_run, survey_with_answers
 from tests.factories.staff import log_in
@@ -68,3 +70,9 @@ async def test_need_size_counts_every_citation_alike_on_every_page(
     for page in (dashboard, report, followup):
         assert page.index("Bus le soir – cité par") < page.index("Garde d'enfants – cité par")
     assert "Dont 5 qui en parlent en plus d'un autre besoin." in _flat(run_page)
+    # The run's needs are sized by the same count.
+    counted = await need_sizes.residents_by_need(run.id)
+    assert {n.id: n.size for n in await domain.needs_of_run(run)} == {
+        i: c.residents for i, c in counted.items()
+    }
+    assert counted[bus.id] == need_sizes.NeedResidents(11, 5)
