@@ -53,9 +53,13 @@ class NeedsClusterer(ClusterMixin, BaseEstimator):
     all answers instead, each need joining the theme of most of its answers), ``labeler``
     (``PhraseLabeler``). ``vocabulary`` None is the built-in one, ``()`` none at all.
     ``n_threads`` caps the native (BLAS, OpenMP) threads during ``fit`` (None: no cap).
-    A theme splits into several needs only when the split beats chance by ``need_gap``
-    (see ``GapKMeans``). After ``fit``: ``labels_`` (main need per answer), ``result_``,
-    ``theme_scores_`` (each theme count tried and its score, when the count was chosen).
+    A theme splits into several needs only when the split beats chance by ``need_gap``,
+    into the fewest needs within ``need_standard_errors`` of the best count's excess
+    over chance (see ``GapKMeans``: inside a theme the excess creeps up with k, so its
+    argmax sat on the ceiling); ``max_needs_per_theme`` is a ceiling the criterion rarely
+    reaches, not the count. After ``fit``: ``labels_`` (main need per answer),
+    ``result_``, ``theme_scores_`` (each theme count tried and its score, when the count
+    was chosen), ``need_counts_`` (per theme: its answers, the needs chosen, the ceiling).
     """
 
     def __init__(
@@ -69,8 +73,9 @@ class NeedsClusterer(ClusterMixin, BaseEstimator):
         vocabulary: Sequence[Theme] | None = None,
         language: Language | str = "auto",
         min_cluster_size: int = 2,
-        max_needs_per_theme: int = 6,
+        max_needs_per_theme: int = 8,
         need_gap: float = 0.0,
+        need_standard_errors: float = 2.0,
         random_state: int | None = 0,
         n_threads: int | None = 1,
     ) -> None:
@@ -85,6 +90,7 @@ class NeedsClusterer(ClusterMixin, BaseEstimator):
         self.min_cluster_size = min_cluster_size
         self.max_needs_per_theme = max_needs_per_theme
         self.need_gap = need_gap
+        self.need_standard_errors = need_standard_errors
         self.random_state = random_state
         self.n_threads = n_threads
 
@@ -103,6 +109,7 @@ class NeedsClusterer(ClusterMixin, BaseEstimator):
 
     def _fit(self, X: Sequence[str | None], anchors: Sequence[Sequence[int]]) -> NeedsClusterer:
         self.theme_scores_: dict[int, float] = {}
+        self.need_counts_: list[tuple[int, int, int]] = []
         vocabulary = load_vocabulary() if self.vocabulary is None else tuple(self.vocabulary)
         segmented = segment_answers(X, self.language, themes=vocabulary)
         vectors, docs = answer_rows(segmented)
@@ -181,6 +188,7 @@ class NeedsClusterer(ClusterMixin, BaseEstimator):
             )
             return np.asarray(model.fit_predict(rows), dtype=np.int64)
         need = np.full(len(rows), UNCLASSIFIED, dtype=np.int64)
+        self.need_counts_ = []
         offset = 0
         for theme in sorted(int(t) for t in np.unique(theme_of_row) if t >= 0):
             members = np.flatnonzero(theme_of_row == theme)
@@ -191,6 +199,8 @@ class NeedsClusterer(ClusterMixin, BaseEstimator):
                     min_clusters=1,
                     max_clusters=high,
                     min_gap=self.need_gap,
+                    n_standard_errors=self.need_standard_errors,
+                    score_components=20,
                     random_state=self.random_state,
                 ).fit(rows[members])
                 sub = model.labels_
@@ -198,10 +208,13 @@ class NeedsClusterer(ClusterMixin, BaseEstimator):
                 sub = np.zeros(len(members), dtype=np.int64)
             mine = [a for a in anchors if len(a) and np.mean(theme_of_row[a] == theme) > 0.5]
             if mine:
-                found = model.cluster_centers_ if model is not None else rows[members][:1]
+                # A re-run keeps an anchored theme's count: near the rule's margin a few
+                # more answers tip the count, and each extra need would read as new.
+                found = rows[members][:1]
                 sub = anchored_kmeans(rows[members], rows, mine, found, self.random_state)
             need[members] = offset + sub
             offset += int(sub.max()) + 1
+            self.need_counts_.append((len(members), int(sub.max()) + 1, max(1, high)))
         return need
 
     def _finish(

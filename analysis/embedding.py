@@ -10,16 +10,19 @@ table's frequency order through Zipf's law, so "de" weighs almost nothing and "c
 almost one. ``CommonComponentRemover`` then takes out the direction that every segment
 shares. English words have poor vectors in a French model: the vocabulary's seed pairs
 translate English terms into their French counterparts first, so "childcare" lands on
-"garde d'enfants".
+"garde d'enfants"; the other English words weigh by their frequency in English (shipped
+in ``analysis/data/english_frequencies.json``), not by their rank in the French table.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -92,6 +95,10 @@ class _Lexicon:
     def __init__(self, smoothing: float) -> None:
         from spacy.lookups import load_lookups
 
+        self.smoothing = smoothing
+        # Only English words frequent enough to weigh less than 0.99: the rest weigh one.
+        shipped = resources.files("analysis").joinpath("data/english_frequencies.json")
+        self.english: dict[str, float] = json.loads(shipped.read_text("utf-8"))["log_probabilities"]
         french = load_pipeline("fr")
         table = french.vocab.vectors
         self.vectors = normalize(np.asarray(table.data, dtype=np.float32))
@@ -117,6 +124,15 @@ class _Lexicon:
             lang: load_lookups(lang, ["lemma_lookup"]).get_table("lemma_lookup")
             for lang in ("fr", "en")
         }
+
+    def english_weight(self, word: str) -> float:
+        """SIF weight of an English word from its frequency in general English: the
+        French table ranks English words as rare, so "said", "year" or "people" would
+        weigh almost one; in English they are common and should weigh little."""
+        logprob = self.english.get(word)
+        if logprob is None:
+            return 1.0
+        return self.smoothing / (self.smoothing + math.exp(logprob))
 
     def lemma(self, word: str, language: Language) -> str:
         found = self.lemmas[language].get(word)
@@ -253,7 +269,7 @@ def _segments_of(
             row, weight = lex.row(token.text, lower, lemma)
             if row >= 0:
                 rows.append(row)
-                weights.append(weight)
+                weights.append(lex.english_weight(lower) if language == "en" else weight)
         if not lemmas:
             continue
         # A clause after a comma or a joining word stands alone when it names something

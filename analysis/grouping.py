@@ -3,10 +3,12 @@
 * ``MeaningVectorizer``: segmented answers to one dense row each, the SIF word-vector
   block (``analysis.embedding``) side by side with a lemma and character TF-IDF block
   reduced by LSA; each block L2-normalised, the whole row too.
-* ``GapKMeans``: k-means whose number of clusters is the one that most beats chance: the
-  silhouette of k clusters on the data minus the silhouette of k clusters on the same data
-  with each column shuffled on its own (a null with the same spread and no structure). The
-  raw silhouette of short texts creeps up with k; its excess over the null peaks.
+* ``GapKMeans``: k-means whose number of clusters is the fewest that beat chance about as
+  well as the best: the silhouette of k clusters on the data minus the silhouette of k
+  clusters on the same data with each column shuffled on its own (a null with the same
+  spread and no structure), and of the counts within a few standard errors of the best
+  excess, the smallest (the one-standard-error rule of the gap statistic). Inside a theme
+  the excess keeps creeping up with k, so its argmax sat on the ceiling.
 * ``GuidedThemes``: answers close enough to a theme of the vocabulary join it; the others
   are grouped by ``GapKMeans`` into themes of their own. The vocabulary is used only when
   most answers are close to one of its themes (``min_fit``): a survey on something else
@@ -26,7 +28,7 @@ from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin, clone
 from sklearn.cluster import KMeans
 from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.metrics import pairwise_distances_argmin, silhouette_score
+from sklearn.metrics import pairwise_distances_argmin, silhouette_samples, silhouette_score
 from sklearn.preprocessing import normalize
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -137,8 +139,12 @@ class GapKMeans(ChosenKMeans, ClusterMixin, BaseEstimator):
 
     Candidates run from ``min_clusters`` to ``max_clusters``; scores are computed on at
     most ``sample_size`` rows projected on ``score_components`` SVD directions (where the
-    silhouette is less flattened by dimension). ``min_clusters=1`` lets "one group" win
-    when no k beats the null by ``min_gap``. ``scores_`` keeps each candidate's excess.
+    silhouette is less flattened by dimension). The excess of the best candidate has a
+    standard error (from the spread of the rows' silhouettes, on the data and on the
+    null); the count kept is the smallest whose excess is within ``n_standard_errors`` of
+    the best (0: the best itself). ``min_clusters=1`` puts "one group" among the
+    candidates with the excess ``min_gap``. ``scores_`` keeps each candidate's excess,
+    ``standard_errors_`` their standard errors.
     """
 
     def __init__(
@@ -147,6 +153,7 @@ class GapKMeans(ChosenKMeans, ClusterMixin, BaseEstimator):
         min_clusters: int = 2,
         max_clusters: int = 12,
         min_gap: float = 0.0,
+        n_standard_errors: float = 0.0,
         score_components: int = 10,
         sample_size: int = 2000,
         n_init: int = 3,
@@ -156,6 +163,7 @@ class GapKMeans(ChosenKMeans, ClusterMixin, BaseEstimator):
         self.min_clusters = min_clusters
         self.max_clusters = max_clusters
         self.min_gap = min_gap
+        self.n_standard_errors = n_standard_errors
         self.score_components = score_components
         self.sample_size = sample_size
         self.n_init = n_init
@@ -174,7 +182,9 @@ class GapKMeans(ChosenKMeans, ClusterMixin, BaseEstimator):
         if width >= 2:
             sample = TruncatedSVD(width, random_state=self.random_state).fit_transform(sample)
         null = _shuffled(sample, rng)
-        best_k, best = (1, self.min_gap) if low <= 1 else (max(2, low), -np.inf)
+        self.standard_errors_: dict[int, float] = {}
+        # "One group" scores min_gap, known exactly: k must beat it by its own error.
+        candidates = {1: (self.min_gap, 0.0)} if low <= 1 else {}
         for k in range(max(2, low), high + 1):
             labels = KMeans(k, n_init=self.n_init, random_state=self.random_state).fit_predict(
                 sample
@@ -184,11 +194,18 @@ class GapKMeans(ChosenKMeans, ClusterMixin, BaseEstimator):
             )
             if len(np.unique(labels)) < 2 or len(np.unique(null_labels)) < 2:
                 continue
-            gap = float(silhouette_score(sample, labels) - silhouette_score(null, null_labels))
+            on_data = silhouette_samples(sample, labels)
+            on_null = silhouette_samples(null, null_labels)
+            gap = float(on_data.mean() - on_null.mean())
+            error = float(np.sqrt(on_data.var() / len(on_data) + on_null.var() / len(on_null)))
             self.scores_[k] = gap
-            if gap > best:
-                best_k, best = k, gap
-        return best_k
+            self.standard_errors_[k] = error
+            candidates[k] = (gap, error)
+        if not candidates:
+            return max(2, low)
+        best = max(candidates, key=lambda k: (candidates[k][0], -k))
+        floor = candidates[best][0] - self.n_standard_errors * candidates[best][1]
+        return min(k for k, (gap, _) in candidates.items() if gap >= floor)
 
     def predict(self, X: object) -> np.ndarray:
         check_is_fitted(self, "cluster_centers_")

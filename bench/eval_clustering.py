@@ -4,7 +4,8 @@ First the measures of the two-level grouping (themes over needs): on the demo "m
 answers, theme-level AMI against the themes they were written for (mixed answers and
 non-answers left out), the largest share of childcare answers in one theme, labels with
 an English word, labels alike, and every label; on FI7 the need-level AMI; on SIB-200 the
-number of themes chosen and their AMI.
+number of themes chosen and their AMI; on each, the number of needs chosen per theme
+against its ceiling.
 
 Prints one JSON line per dataset and method. Parlons chooses the number of needs itself
 ("parlons-no-vectors" is the same without French word vectors, to show the language gap);
@@ -108,6 +109,7 @@ def evaluate(dataset: str, texts: list[str], tags: list[str], language: str) -> 
     report(dataset, "parlons-themes", len(result.themes), tags, theme_labels(result), seconds)
     scores = {k: round(v, 4) for k, v in sorted(model.theme_scores_.items())}
     print(json.dumps({"dataset": dataset, "theme_scores": scores}), flush=True)
+    need_counts(dataset, model)
     # The previous flat pipeline on the same prepared answers, for comparison.
     start = time.perf_counter()
     vectors = LSAReducer().fit_transform(AnswerVectorizer().fit_transform(answers))
@@ -134,6 +136,22 @@ def evaluate(dataset: str, texts: list[str], tags: list[str], language: str) -> 
         "ami": round(float(np.mean(amis)), 4),
         "ari": round(float(np.mean(aris)), 4),
         "seconds": round((time.perf_counter() - start) / 5, 2),
+    }
+    print(json.dumps(line), flush=True)
+
+
+def need_counts(dataset: str, model: NeedsClusterer) -> None:
+    """Per theme the number of needs chosen and its ceiling: whether the count is chosen
+    or sits on a bound (one need, or the ceiling, where the ceiling allows a split)."""
+    counts = model.need_counts_
+    open_themes = [(k, high) for _, k, high in counts if high >= 2]
+    line = {
+        "dataset": dataset,
+        "needs_per_theme": [k for _, k, _ in counts],
+        "ceilings": [high for _, _, high in counts],
+        "themes_that_could_split": len(open_themes),
+        "at_ceiling": sum(1 for k, high in open_themes if k == high),
+        "at_one": sum(1 for k, _ in open_themes if k == 1),
     }
     print(json.dumps(line), flush=True)
 
@@ -182,6 +200,7 @@ def demo(root: Path) -> None:
         "theme_scores": {k: round(v, 4) for k, v in sorted(model.theme_scores_.items())},
     }
     print(json.dumps(line, ensure_ascii=False), flush=True)
+    need_counts("demo-manque", model)
     needs = {n.cluster: n for n in result.needs}
     for theme in result.themes:
         print(f"theme {theme.label!r} ({theme.size} residents)", flush=True)
