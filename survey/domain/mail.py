@@ -231,7 +231,7 @@ async def queue_invitation_mails(
             return Queued(0, len(known))
         invitation_ids: list[int] = []
         while len(invitation_ids) < len(fresh):
-            invitation_ids += await invitation_rows.insert_codes_returning_ids(
+            invitation_ids += await invitation_rows.insert_codes(
                 conn, definition.id, [new_code() for _ in range(len(fresh) - len(invitation_ids))]
             )
         mail_ids = await invitation_mails.insert_queued(
