@@ -393,16 +393,6 @@ async def keyed_waiting(conn: asyncpg.Connection, kind: str, key: str) -> bool:
     )
 
 
-async def queue_keyed(conn: asyncpg.Connection, kind: str, payload: str) -> None:
-    """Queue a job of ``kind`` (``payload`` as JSON text, its key in it), due now."""
-    await conn.execute(
-        "INSERT INTO jobs (kind, payload, state, progress, error, created_at)"
-        " VALUES ($1, $2::jsonb, 'queued', 0, '', now())",
-        kind,
-        payload,
-    )
-
-
 async def add_keyed_errors(kind: str, key: str, errors: str) -> None:
     """Add ``errors`` (JSON text) to the payload of the running job of ``kind`` with this key."""
     async with connection() as conn:
@@ -432,24 +422,12 @@ async def enqueue_for_mails(
     conn: asyncpg.Connection, kind: str, mail_ids: Collection[int], link: str
 ) -> None:
     """Queue a ``kind`` job for each mail (payload: the mail's id and ``link``), to be taken
-    now, inside the caller's transaction."""
+    now, inside the caller's transaction: one statement for a batch of any size."""
     await conn.execute(
         "INSERT INTO jobs (kind, payload, state, progress, error, created_at, run_after)"
         " SELECT $3::text, jsonb_build_object('mail', m, 'link', $2::text),"
         " 'queued', 0, '', now(), now() FROM unnest($1::bigint[]) AS m",
         list(mail_ids),
-        link,
-        kind,
-    )
-
-
-async def enqueue_for_mail(conn: asyncpg.Connection, kind: str, mail_id: int, link: str) -> None:
-    """Queue a ``kind`` job for one mail, as ``enqueue_for_mails`` does."""
-    await conn.execute(
-        "INSERT INTO jobs (kind, payload, state, progress, error, created_at, run_after)"
-        " VALUES ($3::text, jsonb_build_object('mail', $1::bigint, 'link', $2::text),"
-        " 'queued', 0, '', now(), now())",
-        mail_id,
         link,
         kind,
     )

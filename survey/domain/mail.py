@@ -46,7 +46,7 @@ from survey.domain.access_codes import display_code, new_code
 from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef
 from survey.domain.forms import FieldError
-from survey.domain.jobs import Progress, RetryLater, enqueue_for_mail, enqueue_for_mails
+from survey.domain.jobs import Progress, RetryLater, enqueue_for_mails
 from survey.domain.queries import invitation_mails
 from survey.domain.queries import invitations as invitation_rows
 from survey.errors import NotFound, SurveyError
@@ -297,7 +297,7 @@ async def resend_failed_mail(
         await invitation_mails.requeue(conn, mail_id, invitation_id, address, digest, mask(address))
         if invitation_id != row.invitation_id:
             await invitation_rows.delete(conn, row.invitation_id)
-        await enqueue_for_mail(conn, MAIL_JOB, mail_id, link)
+        await enqueue_for_mails(conn, MAIL_JOB, [mail_id], link)
     return True
 
 
