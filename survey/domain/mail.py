@@ -313,22 +313,9 @@ async def _fresh_invitation(conn: asyncpg.Connection, survey_id: int) -> int:
 
 
 @dataclass(frozen=True)
-class MailStatus:
-    id: int
-    code: str
-    address: str
-    email: str | None
-    status: str
-    attempts: int
-    error: str
-    created_at: dt.datetime
-    sent_at: dt.datetime | None
-
-
-@dataclass(frozen=True)
 class MailReport:
     counts: dict[str, int] = field(default_factory=dict)
-    rows: tuple[MailStatus, ...] = ()
+    rows: tuple[invitation_mails.Listed, ...] = ()
 
 
 async def list_invitation_mails(definition: SurveyDef, *, limit: int = 500) -> MailReport:
@@ -338,7 +325,7 @@ async def list_invitation_mails(definition: SurveyDef, *, limit: int = 500) -> M
         rows = await invitation_mails.latest(conn, definition.id, limit)
     return MailReport(
         {state: 0 for state in MAIL_STATES} | counts,
-        tuple(MailStatus(**r._asdict()) for r in rows),
+        tuple(rows),
     )
 
 
