@@ -125,10 +125,14 @@ WHERE id = (SELECT id FROM jobs WHERE state = 'queued' AND run_after <= now()
 RETURNING id, kind, payload
 """
 
+# One job queued: taken at ``$3`` or, without it, ``$4`` seconds from now; a ``unique_key``
+# queued already lets none through. Only batches have their own statement: the mails below,
+# and the webhooks a response's own insert queues (queries/responses.py), in one round trip.
 _INSERT = (
-    "INSERT INTO jobs (kind, payload, state, progress, error, created_at, run_after)"
-    " VALUES ($1, $2::jsonb, 'queued', 0, '', now(), now() + make_interval(secs => $3))"
-    " RETURNING id"
+    "INSERT INTO jobs (kind, payload, state, progress, error, created_at, run_after,"
+    " unique_key) VALUES ($1, $2::jsonb, 'queued', 0, '', now(),"
+    " coalesce($3::timestamptz, now() + make_interval(secs => $4)), $5)"
+    " ON CONFLICT (unique_key) DO NOTHING RETURNING id"
 )
 
 
@@ -141,7 +145,7 @@ async def enqueue(
 ) -> int:
     """Queue a job, to be taken now or ``delay`` seconds from now; with ``conn``, inside
     that connection's transaction (the job exists if and only if the transaction commits)."""
-    args = (kind, json.dumps(payload), float(delay))
+    args = (kind, json.dumps(payload), None, float(delay), None)
     if conn is not None:
         return int(await conn.fetchval(_INSERT, *args))
     async with connection() as own:
@@ -153,12 +157,11 @@ async def _queue_day(kind: str, day: dt.date, hour: int, zone: ZoneInfo) -> bool
     at = dt.datetime.combine(day, dt.time(hour), zone)
     async with connection() as conn:
         found = await conn.fetchval(
-            "INSERT INTO jobs (kind, payload, state, progress, error, created_at, run_after,"
-            " unique_key) VALUES ($1, $2::jsonb, 'queued', 0, '', now(), $3, $4)"
-            " ON CONFLICT (unique_key) DO NOTHING RETURNING id",
+            _INSERT,
             kind,
             json.dumps({"day": day.isoformat()}),
             at,
+            0.0,
             f"{kind}@{day.isoformat()}",
         )
     return found is not None
