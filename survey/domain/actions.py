@@ -160,7 +160,7 @@ class ActionList:
 
 async def survey_choices() -> list[dict[str, Any]]:
     """Surveys an action may belong to (id and titles), newest first."""
-    return [r._asdict() for r in await survey_rows.choices()]
+    return [r._asdict() for r in await survey_rows.titles()]
 
 
 async def list_actions(

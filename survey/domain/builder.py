@@ -166,7 +166,7 @@ async def _fetch(conn: asyncpg.Connection, slug: str, *, lock: bool = False) -> 
     if head is None:
         raise NotFound("error.survey_not_found")
     section_rows = await sections.by_survey(conn, head.id)
-    question_rows = await questions.for_editor(conn, head.id)
+    question_rows = await questions.in_page_order(conn, head.id)
     counts = await responses.answer_counts_by_code(conn, head.id)
     total = await responses.count_for_survey(conn, head.id)
     by_id = {

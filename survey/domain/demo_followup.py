@@ -29,7 +29,7 @@ from survey.domain.needs import (
     run_state,
     start_analysis,
 )
-from survey.domain.needs_ballot import create_options_from_needs
+from survey.domain.needs_ballot import NeedsPick, create_options_from_needs
 from survey.enums import JobState
 from survey.models.actions import Action
 from survey.models.councils import Council
@@ -133,7 +133,7 @@ async def load_demo_followup(slug: str, *, address: str = "") -> bool:
     await create_options_from_needs(
         council.id,
         consultation.id,
-        {"survey": [slug], "question": [QUESTION], "need": [str(n.id) for n in needs]},
+        NeedsPick(slug, QUESTION, tuple(str(n.id) for n in needs)),
         actor=ACTOR,
     )
     await open_consultation(council.id, consultation.id, actor=ACTOR)

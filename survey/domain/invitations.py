@@ -33,7 +33,7 @@ async def create_invitations(definition: SurveyDef, count: int) -> int:
     async with connection() as conn:
         while made < count:
             codes = [new_code() for _ in range(count - made)]
-            made += await invitations.insert_codes(conn, definition.id, codes)
+            made += len(await invitations.insert_codes(conn, definition.id, codes))
     return made
 
 

@@ -125,10 +125,14 @@ WHERE id = (SELECT id FROM jobs WHERE state = 'queued' AND run_after <= now()
 RETURNING id, kind, payload
 """
 
+# One job queued: taken at ``$3`` or, without it, ``$4`` seconds from now; a ``unique_key``
+# queued already lets none through. Only batches have their own statement: the mails below,
+# and the webhooks a response's own insert queues (queries/responses.py), in one round trip.
 _INSERT = (
-    "INSERT INTO jobs (kind, payload, state, progress, error, created_at, run_after)"
-    " VALUES ($1, $2::jsonb, 'queued', 0, '', now(), now() + make_interval(secs => $3))"
-    " RETURNING id"
+    "INSERT INTO jobs (kind, payload, state, progress, error, created_at, run_after,"
+    " unique_key) VALUES ($1, $2::jsonb, 'queued', 0, '', now(),"
+    " coalesce($3::timestamptz, now() + make_interval(secs => $4)), $5)"
+    " ON CONFLICT (unique_key) DO NOTHING RETURNING id"
 )
 
 
@@ -141,7 +145,7 @@ async def enqueue(
 ) -> int:
     """Queue a job, to be taken now or ``delay`` seconds from now; with ``conn``, inside
     that connection's transaction (the job exists if and only if the transaction commits)."""
-    args = (kind, json.dumps(payload), float(delay))
+    args = (kind, json.dumps(payload), None, float(delay), None)
     if conn is not None:
         return int(await conn.fetchval(_INSERT, *args))
     async with connection() as own:
@@ -153,12 +157,11 @@ async def _queue_day(kind: str, day: dt.date, hour: int, zone: ZoneInfo) -> bool
     at = dt.datetime.combine(day, dt.time(hour), zone)
     async with connection() as conn:
         found = await conn.fetchval(
-            "INSERT INTO jobs (kind, payload, state, progress, error, created_at, run_after,"
-            " unique_key) VALUES ($1, $2::jsonb, 'queued', 0, '', now(), $3, $4)"
-            " ON CONFLICT (unique_key) DO NOTHING RETURNING id",
+            _INSERT,
             kind,
             json.dumps({"day": day.isoformat()}),
             at,
+            0.0,
             f"{kind}@{day.isoformat()}",
         )
     return found is not None
@@ -393,16 +396,6 @@ async def keyed_waiting(conn: asyncpg.Connection, kind: str, key: str) -> bool:
     )
 
 
-async def queue_keyed(conn: asyncpg.Connection, kind: str, payload: str) -> None:
-    """Queue a job of ``kind`` (``payload`` as JSON text, its key in it), due now."""
-    await conn.execute(
-        "INSERT INTO jobs (kind, payload, state, progress, error, created_at)"
-        " VALUES ($1, $2::jsonb, 'queued', 0, '', now())",
-        kind,
-        payload,
-    )
-
-
 async def add_keyed_errors(kind: str, key: str, errors: str) -> None:
     """Add ``errors`` (JSON text) to the payload of the running job of ``kind`` with this key."""
     async with connection() as conn:
@@ -432,24 +425,12 @@ async def enqueue_for_mails(
     conn: asyncpg.Connection, kind: str, mail_ids: Collection[int], link: str
 ) -> None:
     """Queue a ``kind`` job for each mail (payload: the mail's id and ``link``), to be taken
-    now, inside the caller's transaction."""
+    now, inside the caller's transaction: one statement for a batch of any size."""
     await conn.execute(
         "INSERT INTO jobs (kind, payload, state, progress, error, created_at, run_after)"
         " SELECT $3::text, jsonb_build_object('mail', m, 'link', $2::text),"
         " 'queued', 0, '', now(), now() FROM unnest($1::bigint[]) AS m",
         list(mail_ids),
-        link,
-        kind,
-    )
-
-
-async def enqueue_for_mail(conn: asyncpg.Connection, kind: str, mail_id: int, link: str) -> None:
-    """Queue a ``kind`` job for one mail, as ``enqueue_for_mails`` does."""
-    await conn.execute(
-        "INSERT INTO jobs (kind, payload, state, progress, error, created_at, run_after)"
-        " VALUES ($3::text, jsonb_build_object('mail', $1::bigint, 'link', $2::text),"
-        " 'queued', 0, '', now(), now())",
-        mail_id,
         link,
         kind,
     )

@@ -46,7 +46,7 @@ from survey.domain.access_codes import display_code, new_code
 from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef
 from survey.domain.forms import FieldError
-from survey.domain.jobs import Progress, RetryLater, enqueue_for_mail, enqueue_for_mails
+from survey.domain.jobs import Progress, RetryLater, enqueue_for_mails
 from survey.domain.queries import invitation_mails
 from survey.domain.queries import invitations as invitation_rows
 from survey.errors import NotFound, SurveyError
@@ -231,7 +231,7 @@ async def queue_invitation_mails(
             return Queued(0, len(known))
         invitation_ids: list[int] = []
         while len(invitation_ids) < len(fresh):
-            invitation_ids += await invitation_rows.insert_codes_returning_ids(
+            invitation_ids += await invitation_rows.insert_codes(
                 conn, definition.id, [new_code() for _ in range(len(fresh) - len(invitation_ids))]
             )
         mail_ids = await invitation_mails.insert_queued(
@@ -297,7 +297,7 @@ async def resend_failed_mail(
         await invitation_mails.requeue(conn, mail_id, invitation_id, address, digest, mask(address))
         if invitation_id != row.invitation_id:
             await invitation_rows.delete(conn, row.invitation_id)
-        await enqueue_for_mail(conn, MAIL_JOB, mail_id, link)
+        await enqueue_for_mails(conn, MAIL_JOB, [mail_id], link)
     return True
 
 
@@ -313,22 +313,9 @@ async def _fresh_invitation(conn: asyncpg.Connection, survey_id: int) -> int:
 
 
 @dataclass(frozen=True)
-class MailStatus:
-    id: int
-    code: str
-    address: str
-    email: str | None
-    status: str
-    attempts: int
-    error: str
-    created_at: dt.datetime
-    sent_at: dt.datetime | None
-
-
-@dataclass(frozen=True)
 class MailReport:
     counts: dict[str, int] = field(default_factory=dict)
-    rows: tuple[MailStatus, ...] = ()
+    rows: tuple[invitation_mails.Listed, ...] = ()
 
 
 async def list_invitation_mails(definition: SurveyDef, *, limit: int = 500) -> MailReport:
@@ -338,7 +325,7 @@ async def list_invitation_mails(definition: SurveyDef, *, limit: int = 500) -> M
         rows = await invitation_mails.latest(conn, definition.id, limit)
     return MailReport(
         {state: 0 for state in MAIL_STATES} | counts,
-        tuple(MailStatus(**r._asdict()) for r in rows),
+        tuple(rows),
     )
 
 

@@ -9,9 +9,9 @@ from survey.domain.consultation_options import create_options as create_council_
 from survey.domain.consultations import get_consultation
 from survey.domain.councils import InvalidForm, get_council
 from survey.domain.definitions import QuestionDef, SurveyDef, get_definition
-from survey.domain.forms import FieldError, RawForm
+from survey.domain.forms import FieldError
 from survey.domain.needs import NeedView, latest_run, needs_of_run, text_questions
-from survey.domain.sortition_form import field_error, first_value
+from survey.domain.sortition_form import field_error
 from survey.enums import ConsultationState
 from survey.errors import Conflict
 from survey.i18n import DEFAULT_LANGUAGE, pick, translate
@@ -20,6 +20,17 @@ from survey.models.councils import Consultation, ConsultationOption, Council
 from survey.models.needs import AnalysisRun
 
 QUOTES_PER_OPTION = 3
+
+
+@dataclass(frozen=True)
+class NeedsPick:
+    """What the needs page asks for: a survey's slug, one of its free-text questions (""
+    or unknown: its first), and the ids of the needs ticked. Errors found in it are keyed
+    by these attribute names."""
+
+    survey: str = ""
+    question: str = ""
+    need: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -41,16 +52,16 @@ class NeedsChoice:
 async def needs_for_ballot(
     council_id: int,
     consultation_id: int,
-    raw: RawForm,
+    wanted: NeedsPick,
     errors: dict[str, FieldError] | None = None,
 ) -> NeedsChoice:
     """The needs of the latest finished run over the chosen survey question."""
     council = await get_council(council_id)
     consultation = await get_consultation(council.id, consultation_id)
-    slug = first_value(raw, "survey")
+    slug = wanted.survey
     definition = await get_definition(slug) if slug and await Survey.exists(slug=slug) else None
     questions = text_questions(definition) if definition else []
-    question = first_value(raw, "question")
+    question = wanted.question
     if questions and question not in {q.code for q in questions}:
         question = questions[0].code
     run = await latest_run(definition.id, question) if definition and question else None
@@ -64,18 +75,18 @@ async def needs_for_ballot(
         question=question,
         run=run,
         needs=needs,
-        chosen=list(raw.get("need", [])),
+        chosen=list(wanted.need),
         errors=errors or {},
     )
 
 
 async def create_options_from_needs(
-    council_id: int, consultation_id: int, raw: RawForm, *, actor: str
+    council_id: int, consultation_id: int, wanted: NeedsPick, *, actor: str
 ) -> list[ConsultationOption]:
     """Put the ticked needs on a consultation's ballot (draft only): each under the need's
     reviewed name, with a description saying how many answers expressed it, and its quotes.
     """
-    choice = await needs_for_ballot(council_id, consultation_id, raw)
+    choice = await needs_for_ballot(council_id, consultation_id, wanted)
     if choice.consultation.state != ConsultationState.DRAFT:
         raise Conflict("sortition.consultation_not_draft")
     by_id = {str(n.id): n for n in choice.needs}

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
+from dataclasses import dataclass
 
 from survey.domain import conditions
 from survey.domain.answering import Paper, submit_response
@@ -10,7 +12,8 @@ from survey.domain.builder import Invalid
 from survey.domain.definitions import SurveyDef
 from survey.domain.forms import FieldError, RawForm, clean_all, describe_condition
 from survey.domain.queries import responses
-from survey.domain.responses import parse_key
+from survey.domain.staff_forms import Unread
+from survey.errors import SurveyError
 
 
 def paper_hints(definition: SurveyDef, language: str) -> dict[str, dict[str, str]]:
@@ -22,20 +25,30 @@ def paper_hints(definition: SurveyDef, language: str) -> dict[str, dict[str, str
     }
 
 
-async def submit_paper(
-    definition: SurveyDef, raw: RawForm, *, key: str, language: str, today: dt.date
-) -> str:
+@dataclass(frozen=True)
+class PaperEntry:
+    """One questionnaire typed in from paper: its answers as typed (read by the residents'
+    rules), the form's idempotency key, and the language it was answered in."""
+
+    answers: RawForm
+    key: uuid.UUID | Unread
+    language: str = "fr"
+
+
+async def submit_paper(definition: SurveyDef, entry: PaperEntry, *, today: dt.date) -> str:
     """Store a questionnaire typed in from paper through the residents' validation rules."""
-    answers, errors = clean_all(definition.sections, raw, today=today)
+    answers, errors = clean_all(definition.sections, entry.answers, today=today)
     if errors:
         raise Invalid(errors)
     if not answers:
         raise Invalid({"": FieldError("builder.paper_empty", {})})
+    if isinstance(entry.key, Unread):
+        raise SurveyError("error.bad_form")
     return await submit_response(
         definition,
         answers,
-        key=parse_key(key),
-        language=language if language in ("fr", "en") else "fr",
+        key=entry.key,
+        language=entry.language if entry.language in ("fr", "en") else "fr",
         via=Paper(),
     )
 

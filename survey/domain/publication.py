@@ -12,15 +12,14 @@ import datetime as dt
 from dataclasses import dataclass, field
 from enum import Enum, auto
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import asyncpg
 
-from survey import localtime
 from survey.domain import conditions
 from survey.domain.builder import Editor, Invalid, edit, get_editor
 from survey.domain.forms import FieldError
 from survey.domain.queries import surveys
+from survey.domain.staff_forms import Unread
 from survey.errors import SurveyError
 
 
@@ -33,13 +32,13 @@ class PublicationAction(Enum):
 
 @dataclass(frozen=True)
 class PublicationForm:
-    """The builder's publication form: what to do, the opening and closing moments as typed
-    in the instance's zone (empty: none), and whether staff confirmed the warnings. Errors
-    found in it are keyed by these attribute names."""
+    """The builder's publication form: what to do, the opening and closing moments (``None``:
+    none; ``Unread``: typed, but not a moment), and whether staff confirmed the warnings.
+    Errors found in it are keyed by these attribute names."""
 
     action: PublicationAction
-    opens_at: str = ""
-    closes_at: str = ""
+    opens_at: dt.datetime | Unread | None = None
+    closes_at: dt.datetime | Unread | None = None
     confirmed: bool = False
 
 
@@ -166,32 +165,29 @@ async def change_publication(
     return await edit(slug, change)
 
 
-def parse_moments(
-    form: PublicationForm, zone: ZoneInfo
-) -> tuple[dict[str, dt.datetime | None], dict[str, FieldError]]:
-    """The opening and closing moments typed in ``zone``, with their errors by field."""
-    errors: dict[str, FieldError] = {}
-    moments: dict[str, dt.datetime | None] = {}
-    for name, typed in (("opens_at", form.opens_at), ("closes_at", form.closes_at)):
-        text = typed.strip()[:40]
-        moments[name] = localtime.parse_typed(text, zone) if text else None
-        if text and moments[name] is None:
-            errors[name] = FieldError("builder.date_invalid", {})
-    opens, closes = moments["opens_at"], moments["closes_at"]
-    if not errors and opens and closes and closes <= opens:
+def check_moments(form: PublicationForm) -> dict[str, FieldError]:
+    """The opening and closing moments' errors, by attribute."""
+    errors = {
+        name: FieldError("builder.date_invalid", {})
+        for name, moment in (("opens_at", form.opens_at), ("closes_at", form.closes_at))
+        if isinstance(moment, Unread)
+    }
+    opens, closes = form.opens_at, form.closes_at
+    if isinstance(opens, dt.datetime) and isinstance(closes, dt.datetime) and closes <= opens:
         errors["closes_at"] = FieldError("builder.closes_before_opens", {})
-    return moments, errors
+    return errors
 
 
-async def set_publication(slug: str, form: PublicationForm, *, zone: ZoneInfo) -> Editor:
-    """The builder's publication form: moments typed in ``zone``, then the one verb."""
-    moments, errors = parse_moments(form, zone)
+async def set_publication(slug: str, form: PublicationForm) -> Editor:
+    """The builder's publication form, its moments checked, then the one verb."""
+    errors = check_moments(form)
     if errors:
         raise Invalid(errors)
+    assert not isinstance(form.opens_at, Unread) and not isinstance(form.closes_at, Unread)
     return await change_publication(
         slug,
         form.action,
-        opens_at=moments["opens_at"],
-        closes_at=moments["closes_at"],
+        opens_at=form.opens_at,
+        closes_at=form.closes_at,
         confirmed=form.confirmed,
     )

@@ -31,10 +31,10 @@ from survey.domain.import_dates import (
     date_order_of,
     read_day,
     read_moment,
-    zone_named,
 )
 from survey.domain.queries import response_imports, responses, uploads
 from survey.domain.response_workbook import read_workbook
+from survey.domain.staff_forms import Unread
 from survey.enums import Channel, QuestionKind
 from survey.errors import NotFound, SurveyError
 
@@ -165,16 +165,15 @@ class ImportPlan:
     rows: int
     encoding: str
     delimiter: str
-    guess: dict[str, str]
+    # Each column's question as first guessed (``DATE_COLUMN``, or "" for none), by index.
+    guess: dict[int, str]
 
 
 async def describe_upload(definition: SurveyDef, upload_id: int) -> ImportPlan:
     """The columns of an uploaded file and a first guess of their questions."""
     data, filename = await _upload(definition, upload_id)
     table = await read_table(data)
-    guess = {
-        f"col_{i}": _guess(definition.questions, title) for i, title in enumerate(table.header)
-    }
+    guess = {i: _guess(definition.questions, title) for i, title in enumerate(table.header)}
     return ImportPlan(
         upload_id=upload_id,
         filename=filename,
@@ -329,25 +328,39 @@ class ImportResult:
         return sorted(found.values(), key=lambda g: (-g.count, g.rows[:1]))
 
 
-def read_decisions(values: Mapping[str, str], default_zone: ZoneInfo) -> Decisions:
+@dataclass(frozen=True)
+class Recode:
+    """What staff chose for a value of a choice question that matches no choice: a choice's
+    code, ``EMPTY`` or ``SKIP`` (blank: ``SKIP``)."""
+
+    question: str
+    value: str
+    target: str = ""
+
+
+@dataclass(frozen=True)
+class ImportChoices:
+    """The mapping page as sent: each column's question (or ``DATE_COLUMN``), by index; the
+    order of day and month; the file's time zone (``None``: the instance's); the recodes.
+    Errors found in it are keyed ``zone``."""
+
+    columns: Mapping[int, str] = field(default_factory=dict)
+    order: str = ""
+    zone: ZoneInfo | Unread | None = None
+    recodes: Sequence[Recode] = ()
+
+
+def read_decisions(choices: ImportChoices, default_zone: ZoneInfo) -> Decisions:
     """The review page's answers, checked: an unknown zone is a message on its field."""
     decisions = Decisions(zone=default_zone)
-    order = values.get("date_order", "")
-    decisions.order = order if order in ORDERS else ""
-    typed = values.get("zone", "").strip()[:64]
-    if typed:
-        zone = zone_named(typed)
-        if zone is None:
-            decisions.errors["zone"] = FieldError("imports.zone_unknown", {"zone": typed})
-        else:
-            decisions.zone = zone
-    for index in range(MAX_RECODES):
-        code = values.get(f"recode_{index}_q")
-        value = values.get(f"recode_{index}_v")
-        target = values.get(f"recode_{index}", "")
-        if code is None or value is None:
-            break
-        decisions.recodes.setdefault(code, {})[norm_label(value)] = target or SKIP
+    decisions.order = choices.order if choices.order in ORDERS else ""
+    if isinstance(choices.zone, Unread):
+        decisions.errors["zone"] = FieldError("imports.zone_unknown", {"zone": choices.zone.text})
+    elif choices.zone is not None:
+        decisions.zone = choices.zone
+    for recode in choices.recodes[:MAX_RECODES]:
+        by_value = decisions.recodes.setdefault(recode.question, {})
+        by_value[norm_label(recode.value)] = recode.target or SKIP
     return decisions
 
 
@@ -497,7 +510,7 @@ def _row_key(definition: SurveyDef, row: Sequence[str], occurrence: int) -> str:
 async def import_responses(
     definition: SurveyDef,
     upload_id: int,
-    values: Mapping[str, str],
+    choices: ImportChoices,
     *,
     confirm: bool,
     zone: ZoneInfo,
@@ -513,14 +526,14 @@ async def import_responses(
     mapping: dict[int, str] = {}
     date_column: int | None = None
     for index in range(len(table.header)):
-        chosen = str(values.get(f"col_{index}", ""))
+        chosen = choices.columns.get(index, "")
         if chosen == DATE_COLUMN:
             date_column = index
         elif chosen in codes:
             mapping[index] = chosen
     if not mapping:
         return ImportResult(valid=0, problems=[RowProblem(0, "", "builder.import_no_mapping", {})])
-    decisions = read_decisions(values, zone)
+    decisions = read_decisions(choices, zone)
     digest = hashlib.sha256(data).hexdigest()
     dates = _file_order(table, _date_columns(definition, mapping, date_column))
     order = decisions.order if dates and dates.ambiguous else (dates.order if dates else "")

@@ -35,9 +35,9 @@ from survey.domain.forms import FieldError
 from survey.domain.jobs import (
     Progress,
     add_keyed_errors,
+    enqueue,
     keyed_waiting,
     latest_keyed,
-    queue_keyed,
 )
 from survey.domain.queries import council_audit, responses, sortition_draws
 from survey.domain.sortition_form import (
@@ -199,7 +199,7 @@ async def _queue_draw(
             "command": command_payload(replace(command, key=key)),
             "actor": actor,
         }
-        await queue_keyed(conn, DRAW_JOB, json.dumps(payload, ensure_ascii=False))
+        await enqueue(DRAW_JOB, payload, conn=conn)
     return key
 
 

@@ -13,7 +13,7 @@ from typing import Any, Literal
 from analysis import sortition_lib
 from analysis.sortition import InfeasibleQuotas
 from survey.domain.definitions import SurveyDef, get_definition
-from survey.domain.forms import FieldError, RawForm
+from survey.domain.forms import FieldError
 from survey.enums import QuestionKind
 from survey.errors import SurveyError
 from survey.models import Survey
@@ -33,13 +33,6 @@ MAXIMIN_MAX_POOL = 300
 
 def field_error(key: str, **params: Any) -> FieldError:
     return FieldError(key, params)
-
-
-def first_value(raw: RawForm, name: str) -> str:
-    """The first value typed in field ``name``, stripped ("" when there is none)."""
-    # Only the ballot-from-needs form (needs_ballot) still reads a raw form with it.
-    values = raw.get(name) or [""]
-    return values[0].strip()
 
 
 @dataclass(frozen=True)

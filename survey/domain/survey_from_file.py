@@ -147,49 +147,75 @@ def _code(header: str, taken: set[str]) -> str:
     return code
 
 
+@dataclass(frozen=True)
+class KeptColumn:
+    """A column staff keep as a question: its type and title as chosen (``None``: as
+    proposed)."""
+
+    kind: str | None = None
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class FileSurvey:
+    """The reviewed proposals: the new survey's slug and title, and the columns kept, by
+    index. Errors found in it are keyed ``slug``, ``title``, ``columns`` and
+    ``columns.INDEX.kind`` / ``columns.INDEX.title``."""
+
+    slug: str
+    title: str
+    columns: Mapping[int, KeptColumn] = field(default_factory=dict)
+
+
+def column_place(index: int, attribute: str) -> str:
+    """Where an error about a kept column's ``kind`` or ``title`` is keyed."""
+    return f"columns.{index}.{attribute}"
+
+
 async def create_from_file(
-    upload_id: int, values: Mapping[str, str], *, user_id: int
-) -> tuple[str, dict[str, str]]:
+    upload_id: int, command: FileSurvey, *, user_id: int
+) -> tuple[str, dict[int, str]]:
     """Create the draft survey staff reviewed, and give it the file: its slug and the
-    column of each question for the import's mapping."""
+    question (or ``DATE_COLUMN``) of each column kept, for the import's mapping."""
     plan = await describe_file(upload_id, user_id=user_id)
     errors: dict[str, FieldError] = {}
-    slug = values.get("slug", "").strip().lower()[:63]
-    title = values.get("title", "").strip()[:200]
+    slug = command.slug.strip().lower()[:63]
+    title = command.title.strip()[:200]
     if not SLUG_RE.match(slug):
         errors["slug"] = FieldError("builder.slug_invalid", {})
     if not title:
         errors["title"] = FieldError("error.required", {})
     questions: list[dict[str, object]] = []
-    mapping: dict[str, str] = {}
+    mapping: dict[int, str] = {}
     taken: set[str] = set()
     for p in plan.proposals:
-        if values.get(f"keep_{p.index}") != "1":
+        kept = command.columns.get(p.index)
+        if kept is None:
             continue
-        kind = values.get(f"kind_{p.index}", p.kind)
-        text = values.get(f"title_{p.index}", p.title).strip()[:500]
+        kind = p.kind if kept.kind is None else kept.kind
+        text = (p.title if kept.title is None else kept.title).strip()[:500]
         if kind not in KINDS:
-            errors[f"kind_{p.index}"] = FieldError("error.bad_form", {})
+            errors[column_place(p.index, "kind")] = FieldError("error.bad_form", {})
             continue
         if kind == DATE_COLUMN:
-            mapping[f"col_{p.index}"] = DATE_COLUMN
+            mapping[p.index] = DATE_COLUMN
             continue
         if not text:
-            errors[f"title_{p.index}"] = FieldError("error.required", {})
+            errors[column_place(p.index, "title")] = FieldError("error.required", {})
             continue
         code = _code(p.header or text, taken)
         question: dict[str, object] = {"code": code, "kind": kind, "text": {"fr": text, "en": ""}}
         if kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
             choices = p.distinct if kind == QuestionKind.SINGLE else p.parts
             if len(choices) < 2:
-                errors[f"kind_{p.index}"] = FieldError("imports.too_few_choices", {})
+                errors[column_place(p.index, "kind")] = FieldError("imports.too_few_choices", {})
                 continue
             codes: set[str] = set()
             question["settings"] = {
                 "choices": [{"code": _code(c, codes), "fr": c[:200], "en": ""} for c in choices]
             }
         questions.append(question)
-        mapping[f"col_{p.index}"] = code
+        mapping[p.index] = code
     if not questions and not errors:
         errors["columns"] = FieldError("imports.no_question_kept", {})
     if errors:

@@ -30,6 +30,12 @@ from survey.web.common import (
     render,
     time_zone,
 )
+from survey.web.import_forms import (
+    column_values,
+    file_survey,
+    file_survey_errors,
+    import_choices,
+)
 from survey.web.limits import takes_files
 from survey.web.uploads import read_upload
 
@@ -102,7 +108,7 @@ async def _responses_import_page(
         "staff/responses_import.html",
         survey=definition,
         plan=plan,
-        values=values if values is not None else plan.guess,
+        values=values if values is not None else column_values(plan.guess),
         zones=COMMON_ZONES,
         zone_default=time_zone(request).key,
         **context,
@@ -150,7 +156,7 @@ async def responses_import_post(request: Request) -> Response:
     result = await response_import.import_responses(
         definition,
         upload_id,
-        values,
+        import_choices(values),
         confirm=values.get("action") == "import",
         zone=time_zone(request),
     )
@@ -231,12 +237,14 @@ async def from_file_create(request: Request) -> Response:
     assert user is not None
     upload_id = path_id(request, "id")
     try:
-        slug, mapping = await survey_from_file.create_from_file(upload_id, values, user_id=user.id)
-    except Invalid as invalid:
-        return await _proposals_page(
-            request, upload_id, values=values, errors=invalid.errors, status=422
+        slug, mapping = await survey_from_file.create_from_file(
+            upload_id, file_survey(values), user_id=user.id
         )
-    return redirect(f"/staff/surveys/{slug}/responses-import/{upload_id}?{urlencode(mapping)}")
+    except Invalid as invalid:
+        errors = file_survey_errors(invalid.errors)
+        return await _proposals_page(request, upload_id, values=values, errors=errors, status=422)
+    query = urlencode(column_values(mapping))
+    return redirect(f"/staff/surveys/{slug}/responses-import/{upload_id}?{query}")
 
 
 routes: list[BaseRoute] = [

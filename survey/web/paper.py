@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -13,6 +14,8 @@ from survey import localtime
 from survey.domain import paper
 from survey.domain.builder import Invalid
 from survey.domain.definitions import get_definition
+from survey.domain.paper import PaperEntry
+from survey.domain.staff_forms import Unread
 from survey.web import resident
 from survey.web.common import (
     STAFF,
@@ -24,6 +27,16 @@ from survey.web.common import (
     render,
     time_zone,
 )
+
+
+def paper_entry(form: FormData) -> PaperEntry:
+    """The paper entry form: the answers as typed, the form's key, the language."""
+    typed = str(form.get("key", ""))
+    try:
+        key: uuid.UUID | Unread = uuid.UUID(typed)
+    except ValueError:
+        key = Unread(typed)
+    return PaperEntry(resident.raw_answers(form), key, str(form.get("language", "fr")))
 
 
 def _slug(request: Request) -> str:
@@ -65,17 +78,11 @@ async def paper_post(request: Request) -> Response:
     """One paper questionnaire typed in; then a fresh form for the next one."""
     form = await read_form(request)
     definition = await get_definition(_slug(request))
-    raw = resident.raw_answers(form)
+    entry = paper_entry(form)
     try:
-        await paper.submit_paper(
-            definition,
-            raw,
-            key=str(form.get("key", "")),
-            language=str(form.get("language", "fr")),
-            today=localtime.today(time_zone(request)),
-        )
+        await paper.submit_paper(definition, entry, today=localtime.today(time_zone(request)))
     except Invalid as invalid:
-        return await _paper_page(request, raw=raw, errors=invalid.errors, status=422)
+        return await _paper_page(request, raw=entry.answers, errors=invalid.errors, status=422)
     # The receipt is the resident's: staff who typed the paper in are not given it.
     return redirect(f"/staff/surveys/{definition.slug}/paper?saved=1")
 

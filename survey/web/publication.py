@@ -3,13 +3,19 @@ and a checklist page before a draft goes out."""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Mapping
+from zoneinfo import ZoneInfo
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from survey import localtime
 from survey.domain import publication
 from survey.domain.builder import Invalid
 from survey.domain.publication import PublicationAction, PublicationForm
+from survey.domain.staff_forms import Unread
 from survey.domain.surveys import list_surveys
 from survey.errors import Forbidden, NotFound, SurveyError
 from survey.models import Survey
@@ -22,6 +28,26 @@ _BUTTONS = {
     "reopen": PublicationAction.REOPEN,
     "unpublish": PublicationAction.UNPUBLISH,
 }
+
+
+def _moment(text: str, zone: ZoneInfo) -> dt.datetime | Unread | None:
+    """A moment typed as wall-clock time in ``zone`` (blank: none)."""
+    typed = text.strip()[:40]
+    if not typed:
+        return None
+    return localtime.parse_typed(typed, zone) or Unread(typed)
+
+
+def publication_form(
+    action: PublicationAction, values: Mapping[str, str], zone: ZoneInfo
+) -> PublicationForm:
+    """The builder's publication form, its moments read in the instance's ``zone``."""
+    return PublicationForm(
+        action,
+        opens_at=_moment(values.get("opens_at", ""), zone),
+        closes_at=_moment(values.get("closes_at", ""), zone),
+        confirmed=values.get("confirm") == "1",
+    )
 
 
 def _slug(request: Request) -> str:
@@ -64,14 +90,8 @@ async def publish_post(request: Request) -> Response:
     action = _BUTTONS.get(values.get("action", ""))
     if action is None:
         return await editor_page(request, slug, notice=SurveyError("error.bad_form"), status=400)
-    command = PublicationForm(
-        action,
-        opens_at=values.get("opens_at", ""),
-        closes_at=values.get("closes_at", ""),
-        confirmed=values.get("confirm") == "1",
-    )
     try:
-        await publication.set_publication(slug, command, zone=zone)
+        await publication.set_publication(slug, publication_form(action, values, zone))
     except Invalid as invalid:
         return await editor_page(
             request, slug, notice=invalid, errors=invalid.errors, status=422, values=None

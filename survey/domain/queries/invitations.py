@@ -47,8 +47,9 @@ class CodeState(NamedTuple):
     used: bool
 
 
-async def insert_codes(conn: asyncpg.Connection, survey_id: int, codes: Sequence[str]) -> int:
-    """New codes for the survey; how many were stored (a code already taken is skipped)."""
+async def insert_codes(conn: asyncpg.Connection, survey_id: int, codes: Sequence[str]) -> list[int]:
+    """Add the survey's invitations with these codes; the ids of those made (a code that
+    exists already is skipped)."""
     rows = await conn.fetch(
         "INSERT INTO invitations (survey_id, code, label, created_at)"
         " SELECT $1, c, '', now() FROM unnest($2::text[]) AS c"
@@ -56,7 +57,7 @@ async def insert_codes(conn: asyncpg.Connection, survey_id: int, codes: Sequence
         survey_id,
         list(codes),
     )
-    return len(rows)
+    return [int(r["id"]) for r in rows]
 
 
 async def codes(survey_id: int, *, unused_only: bool) -> list[str]:
@@ -135,18 +136,3 @@ async def used_or_drafted(
 
 async def delete(conn: asyncpg.Connection, invitation_id: int) -> None:
     await conn.execute("DELETE FROM invitations WHERE id = $1", invitation_id)
-
-
-async def insert_codes_returning_ids(
-    conn: asyncpg.Connection, survey_id: int, codes: list[str]
-) -> list[int]:
-    """Add the survey's invitations with these codes; the ids of those made (a code that
-    exists already is skipped)."""
-    rows = await conn.fetch(
-        "INSERT INTO invitations (survey_id, code, label, created_at)"
-        " SELECT $1, c, '', now() FROM unnest($2::text[]) AS c"
-        " ON CONFLICT (code) DO NOTHING RETURNING id",
-        survey_id,
-        codes,
-    )
-    return [int(r["id"]) for r in rows]

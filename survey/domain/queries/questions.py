@@ -13,22 +13,6 @@ from survey.domain.db import connection
 
 
 class Question(NamedTuple):
-    section_id: int
-    code: str
-    kind: str
-    text_fr: str
-    text_en: str
-    help_fr: str
-    help_en: str
-    required: bool
-    personal_data: bool
-    settings: dict[str, Any]
-    retired: bool
-
-
-class EditedQuestion(NamedTuple):
-    """A question as the builder edits it: with its id."""
-
     id: int
     section_id: int
     code: str
@@ -59,6 +43,7 @@ class NewQuestion(NamedTuple):
 
 def _question(r: asyncpg.Record) -> Question:
     return Question(
+        int(r["id"]),
         int(r["section_id"]),
         r["code"],
         r["kind"],
@@ -73,22 +58,11 @@ def _question(r: asyncpg.Record) -> Question:
     )
 
 
-async def for_editor(conn: asyncpg.Connection, survey_id: int) -> list[EditedQuestion]:
-    """A survey's questions, each page's in its order (pages are not sorted)."""
+async def in_page_order(conn: asyncpg.Connection, survey_id: int) -> list[Question]:
+    """A survey's questions in the order residents meet them, page by page (the builder
+    groups them by page)."""
     rows = await conn.fetch(
         "SELECT q.id, q.section_id, q.code, q.kind, q.text_fr, q.text_en, q.help_fr, q.help_en,"
-        " q.required, q.personal_data, q.settings, q.retired_at IS NOT NULL AS retired"
-        " FROM questions q JOIN sections s"
-        " ON s.id = q.section_id WHERE s.survey_id = $1 ORDER BY q.position, q.id",
-        survey_id,
-    )
-    return [EditedQuestion(int(r["id"]), *_question(r)) for r in rows]
-
-
-async def in_page_order(conn: asyncpg.Connection, survey_id: int) -> list[Question]:
-    """A survey's questions in the order residents meet them, page by page."""
-    rows = await conn.fetch(
-        "SELECT q.section_id, q.code, q.kind, q.text_fr, q.text_en, q.help_fr, q.help_en,"
         " q.required, q.personal_data, q.settings, q.retired_at IS NOT NULL AS retired"
         " FROM questions q JOIN sections s ON s.id = q.section_id WHERE s.survey_id = $1"
         " ORDER BY s.position, s.id, q.position, q.id",

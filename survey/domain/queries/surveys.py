@@ -192,22 +192,8 @@ async def with_followup_address(conn: asyncpg.Connection, survey_id: int) -> Fol
     return None if row is None else FollowedSurvey(row["title_fr"], row["title_en"], row["address"])
 
 
-class SurveyChoice(NamedTuple):
-    id: int
-    title_fr: str
-    title_en: str
-
-
-async def choices() -> list[SurveyChoice]:
-    """Every survey's id and titles, newest first."""
-    async with connection() as conn:
-        rows = await conn.fetch(
-            "SELECT id, title_fr, title_en FROM surveys ORDER BY created_at DESC, id DESC"
-        )
-    return [SurveyChoice(**dict(r)) for r in rows]
-
-
 class SurveyTitle(NamedTuple):
+    id: int
     slug: str
     title_fr: str
     title_en: str
@@ -228,12 +214,12 @@ async def id_by_slug(conn: asyncpg.Connection, slug: str) -> int | None:
 
 
 async def titles() -> list[SurveyTitle]:
-    """Every survey's slug and titles, newest first."""
+    """Every survey's id, slug and titles, newest first."""
     async with connection() as conn:
         rows = await conn.fetch(
-            "SELECT slug, title_fr, title_en FROM surveys ORDER BY created_at DESC, id DESC"
+            "SELECT id, slug, title_fr, title_en FROM surveys ORDER BY created_at DESC, id DESC"
         )
-    return [SurveyTitle(r["slug"], r["title_fr"], r["title_en"]) for r in rows]
+    return [SurveyTitle(**dict(r)) for r in rows]
 
 
 async def with_response_counts(survey_id: int | None) -> list[SurveyCount]:
@@ -314,8 +300,8 @@ async def with_offers_question() -> list[SurveyTitle]:
     """The surveys that have an offers question, newest first."""
     async with connection() as conn:
         rows = await conn.fetch(
-            "SELECT s.slug, s.title_fr, s.title_en FROM surveys s WHERE EXISTS (SELECT 1"
+            "SELECT s.id, s.slug, s.title_fr, s.title_en FROM surveys s WHERE EXISTS (SELECT 1"
             " FROM sections sc JOIN questions q ON q.section_id = sc.id WHERE sc.survey_id = s.id"
             " AND (q.settings->>'offers') = 'true') ORDER BY s.id DESC"
         )
-    return [SurveyTitle(r["slug"], r["title_fr"], r["title_en"]) for r in rows]
+    return [SurveyTitle(**dict(r)) for r in rows]

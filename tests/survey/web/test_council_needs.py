@@ -14,9 +14,11 @@ from survey.domain.answering import load_responses
 from survey.domain.consultation_options import create_options
 from survey.domain.consultations import ConsultationDraft, create_consultation, open_consultation
 from survey.domain.definitions import SurveyDef
+from survey.domain.needs_ballot import NeedsPick
 from survey.models import Response
 from survey.models.councils import Consultation, ConsultationOption, Council
 from survey.models.needs import Need, NeedAnswer
+from survey.web.council_needs import needs_pick
 from tests.factories import make_survey
 from tests.factories.browser import PHONE, chromium_missing, launch, violations
 from tests.factories.council import make_council, member_login
@@ -328,3 +330,9 @@ async def test_ballot_shows_each_option_description_and_quotes_masked(
     assert len(sheets) == 2
     files = [ballot.content] + [(await client.get(href)).content for href in sheets]
     assert sum(len(gzip.compress(f)) for f in files) <= 14 * 1024
+
+
+def test_needs_pick_reads_first_survey_and_question_and_every_need() -> None:
+    raw = {"survey": [" velo ", "autre"], "question": ["besoin"], "need": ["3", "5", "3"]}
+    assert needs_pick(raw) == NeedsPick("velo", "besoin", ("3", "5", "3"))
+    assert needs_pick({}) == NeedsPick()
