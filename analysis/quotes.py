@@ -32,9 +32,7 @@ _STOPS = frozenset(fold_accents(w) for w in _FRENCH_STOPS | _ENGLISH_STOPS)
 def stems(text: str) -> set[str]:
     """Accent-folded word stems of three letters or more (first five letters), stop
     words left out."""
-    return {
-        w[:_STEM] for w in _WORD.findall(fold_accents(text)) if len(w) >= 3 and w not in _STOPS
-    }
+    return {w[:_STEM] for w in _WORD.findall(fold_accents(text)) if len(w) >= 3 and w not in _STOPS}
 
 
 def about_quotes(
