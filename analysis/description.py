@@ -157,12 +157,13 @@ def describe_needs(
     full_rows = np.zeros((len(texts), rows.shape[1]))
     full_rows[real] = rows
     sizes = Counter(c for needs in memberships for c in needs)
+    keywords_of = _keywords(seg_lemmas, seg_need)
     needs_out = []
     for c in range(len(centres)):
         members = np.flatnonzero(main == c)
         coherence = float((full_rows[members] @ centres[c]).mean()) if len(members) else 0.0
         label = need_labeler.labels_.get(c, "")
-        keywords = _keywords(seg_lemmas, seg_need, c)
+        keywords = keywords_of.get(c, ())
         # The central answers, kept when they speak of the need in its own words.
         central = central_quotes(texts, members, full_rows, centres[c], n_quotes=_QUOTE_POOL)
         quotes = about_quotes(texts, central, [int(i) for i in members], label, keywords[:4])
@@ -243,23 +244,22 @@ def _own_theme_labels(
     return labels
 
 
-def _keywords(
-    lemmas: Sequence[Sequence[str]], seg_need: np.ndarray, cluster: int
-) -> tuple[str, ...]:
-    """The need's most telling lemmas: said by many of its segments and few others
+def _keywords(lemmas: Sequence[Sequence[str]], seg_need: np.ndarray) -> dict[int, tuple[str, ...]]:
+    """Each need's most telling lemmas: said by many of its segments and few others
     (class-based TF-IDF), so "soir" or "an", said everywhere, give way to "crèche"."""
-    mine = np.flatnonzero(seg_need == cluster)
-    counts = Counter(w for p in mine for w in set(lemmas[p]))
-    if not counts:
-        return ()
-    everywhere = Counter(w for p in np.flatnonzero(seg_need >= 0) for w in set(lemmas[p]))
-    groups = max(1, len({int(c) for c in seg_need if c >= 0}))
-    mean = max(1.0, float((seg_need >= 0).sum()) / groups)
+    counts: dict[int, Counter[str]] = {}
+    everywhere: Counter[str] = Counter()
+    for p in np.flatnonzero(seg_need >= 0):
+        words = set(lemmas[p])
+        counts.setdefault(int(seg_need[p]), Counter()).update(words)
+        everywhere.update(words)
+    mean = max(1.0, float((seg_need >= 0).sum()) / max(1, len(counts)))
 
-    def weight(word: str) -> float:
-        return counts[word] * float(np.log(1 + mean / max(1, everywhere[word])))
+    def ranked(own: Counter[str]) -> tuple[str, ...]:
+        weight = {w: n * float(np.log(1 + mean / everywhere[w])) for w, n in own.items()}
+        return tuple(sorted(weight, key=lambda w: (-weight[w], w))[:8])
 
-    return tuple(sorted(counts, key=lambda w: (-weight(w), w))[:8])
+    return {c: ranked(own) for c, own in counts.items()}
 
 
 def _themes(

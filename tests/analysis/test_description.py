@@ -16,9 +16,9 @@ def test_keywords_rank_a_need_s_own_words_before_words_every_need_says() -> None
         ("bus", "dimanche", "soir"),
     ]
     groups = np.array([0, 0, 0, 1, 1, 1])
-    assert _keywords(lemmas, groups, 0)[0] == "creche"
+    assert _keywords(lemmas, groups)[0][0] == "creche"
     # "soir", said by both needs, comes after "bus".
-    assert _keywords(lemmas, groups, 1)[0] == "bus"
+    assert _keywords(lemmas, groups)[1][0] == "bus"
 
 
 def test_own_theme_is_named_from_all_its_answers_not_after_its_largest_need() -> None:
