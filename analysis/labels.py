@@ -60,9 +60,17 @@ def clean_phrase(text: str, shouted: str | None = None) -> str:
 
 
 def _shouted(text: str) -> bool:
-    """Written mostly in capitals: a shout, lowered in a label."""
+    """Written mostly in capitals: a shout, lowered in a label. A lone short word that
+    is no French or English form ("CAF" cut from "la CAF, les impôts") is an acronym."""
     letters = [c for c in text if c.isalpha()]
-    return bool(letters) and sum(c.isupper() for c in letters) > 0.6 * len(letters)
+    if not letters or sum(c.isupper() for c in letters) <= 0.6 * len(letters):
+        return False
+    word = text.strip(" .,;:!?()'\"«»").lower()
+    if 2 <= len(word) <= 5 and word.isascii() and word.isalpha():
+        from analysis.embedding import lexicon
+
+        return any(word in table for table in lexicon().lemmas.values())
+    return True
 
 
 def _key(label: str) -> str:

@@ -3,7 +3,7 @@
 import pytest
 
 from analysis.clustering import label_groups
-from analysis.labels import _names_something
+from analysis.labels import _names_something, clean_phrase
 from analysis.text import normalise
 
 BUS = [
@@ -160,3 +160,9 @@ def test_label_groups_a_word_of_one_member_never_names_a_group() -> None:
     label = _label(texts)
     assert len(label.split()) >= 2
     assert any(_words(label) <= _words(t) for t in texts)
+
+
+def test_clean_phrase_a_lone_acronym_is_no_shout() -> None:
+    # A list item cut from "la CAF, les impôts" is the acronym alone.
+    assert clean_phrase("CAF") == "CAF"
+    assert clean_phrase("SALETÉ") == "Saleté"
