@@ -16,6 +16,7 @@ from sklearn.preprocessing import normalize
 
 from analysis.embedding import SegmentedAnswers, embed_terms
 from analysis.labels import PhraseLabeler, central_quotes
+from analysis.quotes import about_quotes
 from analysis.results import UNCLASSIFIED, Need, ThemeGroup
 from analysis.text import Language
 from analysis.themes import Theme
@@ -156,16 +157,22 @@ def describe_needs(
     full_rows = np.zeros((len(texts), rows.shape[1]))
     full_rows[real] = rows
     sizes = Counter(c for needs in memberships for c in needs)
+    keywords_of = _keywords(seg_lemmas, seg_need)
     needs_out = []
     for c in range(len(centres)):
         members = np.flatnonzero(main == c)
         coherence = float((full_rows[members] @ centres[c]).mean()) if len(members) else 0.0
+        label = need_labeler.labels_.get(c, "")
+        keywords = keywords_of.get(c, ())
+        # The central answers, kept when they speak of the need in its own words.
+        central = central_quotes(texts, members, full_rows, centres[c], n_quotes=_QUOTE_POOL)
+        quotes = about_quotes(texts, central, [int(i) for i in members], label, keywords[:4])
         needs_out.append(
             Need(
                 cluster=c,
-                label=need_labeler.labels_.get(c, ""),
-                keywords=_keywords(seg_lemmas, seg_need, c),
-                quote_indices=central_quotes(texts, members, full_rows, centres[c]),
+                label=label,
+                keywords=keywords,
+                quote_indices=quotes,
                 size=sizes[c],
                 share=sizes[c] / n_real if n_real else 0.0,
                 theme=need_theme.get(c, UNCLASSIFIED),
@@ -173,17 +180,86 @@ def describe_needs(
             )
         )
     needs_out.sort(key=lambda need: (-need.size, need.cluster))
-    groups = _themes(
-        needs_out, memberships, language, vocabulary, seed_of, n_real, need_labeler.labels_
+    own_labels = _own_theme_labels(
+        labeler,
+        seg_texts,
+        seg_need,
+        segment_rows,
+        seg_languages,
+        language,
+        seg_lemmas,
+        need_theme,
+        vocabulary,
+        seed_of,
     )
+    groups = _themes(needs_out, memberships, language, vocabulary, seed_of, n_real, own_labels)
     return needs_out, groups
 
 
-def _keywords(
-    lemmas: Sequence[Sequence[str]], seg_need: np.ndarray, cluster: int
-) -> tuple[str, ...]:
-    counts = Counter(w for p in np.flatnonzero(seg_need == cluster) for w in set(lemmas[p]))
-    return tuple(w for w, _ in counts.most_common(8))
+# Central answers looked at for quotes: the three nearest that speak of the need.
+_QUOTE_POOL = 8
+
+
+def _own_theme_labels(
+    labeler: PhraseLabeler | None,
+    seg_texts: Sequence[str],
+    seg_need: np.ndarray,
+    segment_rows: np.ndarray,
+    seg_languages: Sequence[Language],
+    language: Language,
+    seg_lemmas: Sequence[Sequence[str]],
+    need_theme: dict[int, int],
+    vocabulary: Sequence[Theme],
+    seed_of: np.ndarray | None,
+) -> dict[int, str]:
+    """Themes that are no theme of the vocabulary, named like needs from all their
+    segments: a theme of its own is what its answers share, not its largest need's name."""
+
+    def seed(theme: int) -> int:
+        return int(seed_of[theme]) if seed_of is not None and 0 <= theme < len(seed_of) else -1
+
+    own = {t for t in set(need_theme.values()) if t >= 0 and seed(t) < 0}
+    if not own or not len(segment_rows):
+        return {}
+    seg_theme = np.array(
+        [need_theme.get(int(c), UNCLASSIFIED) if c >= 0 else UNCLASSIFIED for c in seg_need],
+        dtype=np.int64,
+    )
+    seg_theme[~np.isin(seg_theme, sorted(own))] = UNCLASSIFIED
+    if not np.any(seg_theme >= 0):
+        return {}
+    named = [vocabulary[seed(t)].label(language) for t in set(need_theme.values()) if seed(t) >= 0]
+    theme_labeler = clone(labeler) if labeler is not None else PhraseLabeler()
+    theme_labeler.fit(
+        seg_texts,
+        seg_theme,
+        segment_rows,
+        centres_of(segment_rows, seg_theme),
+        seg_languages,
+        language,
+        lemmas=seg_lemmas,
+        taken=named,
+    )
+    labels: dict[int, str] = theme_labeler.labels_
+    return labels
+
+
+def _keywords(lemmas: Sequence[Sequence[str]], seg_need: np.ndarray) -> dict[int, tuple[str, ...]]:
+    """Each need's most telling lemmas: said by many of its segments and few others
+    (class-based TF-IDF), so "soir" or "an", said everywhere, give way to "crèche"."""
+    counts: dict[int, Counter[str]] = {}
+    everywhere: Counter[str] = Counter()
+    for p in np.flatnonzero(seg_need >= 0):
+        words = set(lemmas[p])
+        counts.setdefault(int(seg_need[p]), Counter()).update(words)
+        everywhere.update(words)
+    mean = max(1.0, float((seg_need >= 0).sum()) / max(1, len(counts)))
+
+    def ranked(own: Counter[str]) -> tuple[str, ...]:
+        weight = {w: n * float(np.log(1 + mean / everywhere[w])) for w, n in own.items()}
+        return tuple(sorted(weight, key=lambda w: (-weight[w], w))[:8])
+
+    return {c: ranked(own) for c, own in counts.items()}
 
 
 def _themes(
@@ -193,7 +269,7 @@ def _themes(
     vocabulary: Sequence[Theme],
     seed_of: np.ndarray | None,
     n_real: int,
-    need_labels: dict[int, str],
+    own_labels: dict[int, str],
 ) -> list[ThemeGroup]:
     by_theme: dict[int, list[Need]] = {}
     for need in needs:
@@ -206,8 +282,9 @@ def _themes(
         if seed >= 0:
             label, vocabulary_id = vocabulary[seed].label(language), vocabulary[seed].id
         else:
-            # A theme of its own is named after its largest need.
-            label, vocabulary_id = members[0].label, None
+            # A theme of its own is named from its answers (its largest need's name when
+            # they share nothing).
+            label, vocabulary_id = own_labels.get(theme) or members[0].label, None
         groups.append(
             ThemeGroup(
                 theme=theme,

@@ -26,27 +26,51 @@ from analysis.text import Language, fold_accents, normalise
 _OPENINGS = re.compile(
     r"^(?:(?:il|ça|ca)\s+(?:nous\s+)?(?:manque|faudrait|faut)\s+|ce qui (?:me|nous) manque"
     r"(?:\s+le plus)?,?\s+(?:c'est|ce sont)\s+|(?:il\s+)?(?:y\s+a\s+)?(?:pas\s+assez|manque)"
-    r"\s+d[e']\s*|j'aimerais\s+|on\s+voudrait\s+|we\s+need\s+|more\s+)?"
+    r"\s+d[e']\s*|(?:plus|pas)\s+d[e']\s*|j'aimerais\s+|on\s+voudrait\s+|we\s+need\s+|more\s+)?"
     r"(?:(?:des|les|le|la|l'|l’|un|une|du|de la|de l'|d'|the|a|an|some)\s+)?",
     re.IGNORECASE,
 )
 _TRAILING = re.compile(r"[\s.!?;:,…)\"'«»-]+$")
+# Politeness closes an answer but names nothing: "Des bus svp" is "Des bus".
+_POLITE = re.compile(
+    r"(?:[\s,]+(?:svp|stp|s'il vous pla[iî]t|s'il te pla[iî]t|please|merci|thanks|pls|plz))+$",
+    re.IGNORECASE,
+)
+_POLITE_WORDS = frozenset("svp stp please merci thanks pls plz".split())
 # A sign left at the start once its amount is cut off ("€ par mois") goes too.
 _LEADING = re.compile(r"^[\s\-•*–(\"'«»€$£%+=#~/]*(?:\d{1,2}[).]\s*)?[\s\-•*–(\"'«»€$£%+=#~/]*")
 _MAX_WORDS = 6
 
 
-def clean_phrase(text: str) -> str:
-    """Trim a segment into a label: no list mark, opening article, shouting or end marks."""
+def clean_phrase(text: str, shouted: str | None = None) -> str:
+    """Trim a segment into a label: no list mark, opening article, shouting or end marks.
+
+    Shouting is read on ``shouted`` when given (the whole answer a phrase was taken
+    from): "CAF" taken from a calm answer is an acronym and keeps its capitals; lowered,
+    it would read as a truncated "café"."""
     phrase = " ".join(text.split())
     phrase = _TRAILING.sub("", _LEADING.sub("", phrase))
+    phrase = _TRAILING.sub("", _POLITE.sub("", phrase)) or phrase
     stripped = _OPENINGS.sub("", phrase, count=1)
     phrase = stripped if stripped.strip() else phrase
-    letters = [c for c in phrase if c.isalpha()]
-    if letters and sum(c.isupper() for c in letters) > 0.6 * len(letters):
+    if _shouted(phrase if shouted is None else shouted):
         phrase = phrase.lower()
     phrase = phrase.strip()
     return phrase[:1].upper() + phrase[1:]
+
+
+def _shouted(text: str) -> bool:
+    """Written mostly in capitals: a shout, lowered in a label. A lone short word that
+    is no French or English form ("CAF" cut from "la CAF, les impôts") is an acronym."""
+    letters = [c for c in text if c.isalpha()]
+    if not letters or sum(c.isupper() for c in letters) <= 0.6 * len(letters):
+        return False
+    word = text.strip(" .,;:!?()'\"«»").lower()
+    if 2 <= len(word) <= 5 and word.isascii() and word.isalpha():
+        from analysis.embedding import lexicon
+
+        return any(word in table for table in lexicon().lemmas.values())
+    return True
 
 
 def _key(label: str) -> str:
@@ -67,9 +91,8 @@ _VAGUE = frozenset(
     "quartier ville commune people thing place area lot way kind fils fille mere pere mari "
     "femme maman papa enfant bebe famille parent voisin voisine ami monsieur madame an km "
     "metre euro eur ligne reponse passage aire coeur partie main solution question demande "
-    "idee sujet point nothing".split()
+    "idee sujet point mal acces nothing".split()
 )
-_VAGUE_STEMS = frozenset(w[:5] for w in _VAGUE)
 # Nouns that complete nothing ("résidence personne" is a misread "personne ne vient").
 _NOT_COMPLEMENTS = frozenset("perso chose truc rien monde cas".split())
 # Modifiers kept with a head noun: adjectives, participles, a noun complement.
@@ -78,11 +101,16 @@ _MODIFIERS = frozenset({"amod", "acl", "nmod", "compound", "flat:name", "fixed"}
 
 @functools.lru_cache(maxsize=65_536)
 def _stem(word: str) -> str:
-    # Called for every word of every candidate of every central segment: cached.
-    return _NOT_LETTERS.sub("", fold_accents(word))[:5]
+    # Called for every word of every candidate of every central segment: cached. The
+    # plural mark goes first: a phrase's words ("soins") meet the lemmas ("soin").
+    folded = _NOT_LETTERS.sub("", fold_accents(word))
+    if len(folded) > 3 and folded[-1] in "sx":
+        folded = folded[:-1]
+    return folded[:5]
 
 
 _NOT_LETTERS = re.compile(r"[^a-z0-9]+")
+_VAGUE_STEMS = frozenset(_stem(w) for w in _VAGUE)
 
 
 @dataclass(frozen=True)
@@ -92,6 +120,7 @@ class _Candidate:
     text: str
     head: str
     stems: frozenset[str]
+    whole: bool = False
 
 
 class PhraseLabeler(BaseEstimator):
@@ -107,9 +136,12 @@ class PhraseLabeler(BaseEstimator):
     when its words are shared by the group and not by the others (class-based TF-IDF),
     weighed by how central its users are and by ``phrase_bonus`` for each modifier (up to
     two): "Épicerie solidaire" beats "Épicerie" when enough members say "solidaire". A bare
-    noun that wins gives way to its most shared expansion used by a share ``keep`` of the
-    noun's users. Where the language has no parser, short segments are the
-    candidates. No two groups get the same label; larger groups choose first.
+    noun that wins gives way to its most shared expansion (said by at least two members in
+    a group of four or more: a word of one member never names a group), and a phrase
+    takes a second complement of the same shape said by a share ``second_share`` as many
+    ("Bus le soir et le dimanche"). A group whose members share no phrase is named by
+    its most central short answer. Where the language has no parser, short segments are
+    the candidates. No two groups get the same label; larger groups choose first.
     """
 
     def __init__(
@@ -118,13 +150,13 @@ class PhraseLabeler(BaseEstimator):
         max_words: int = _MAX_WORDS,
         n_central: int = 40,
         phrase_bonus: float = 0.4,
-        keep: float = 0.15,
+        second_share: float = 0.5,
     ) -> None:
         self.support_weight = support_weight
         self.max_words = max_words
         self.n_central = n_central
         self.phrase_bonus = phrase_bonus
-        self.keep = keep
+        self.second_share = second_share
 
     def fit(
         self,
@@ -175,6 +207,8 @@ class PhraseLabeler(BaseEstimator):
                     candidates.append((candidate, float(closeness[group][position])))
             label = self._choose(candidates, member_bags, everywhere, mean_size, used)
             if not label:
+                label = _short_answer(candidates, used)
+            if not label:
                 own = np.array([languages[int(i)] == language for i in members], dtype=bool)
                 # Segments in the survey's language first: a label is never in another.
                 order = np.concatenate([members[own], members[~own]])
@@ -208,6 +242,9 @@ class PhraseLabeler(BaseEstimator):
         spellings: dict[str, Counter[str]] = {}
         stems_of: dict[str, frozenset[str]] = {}
         for candidate, close in candidates:
+            if _fold(candidate.text.split()[0]) in _NO_OPENING:
+                # "Avec les courses", "Pas de bus": a link or a negation opens no name.
+                continue
             if len(candidate.stems) == 1 and candidate.head in _VAGUE_STEMS:
                 # "Fils", "Endroit": a vague noun names a need only with what qualifies it.
                 continue
@@ -215,11 +252,8 @@ class PhraseLabeler(BaseEstimator):
             near.setdefault(key, []).append(close)
             spellings.setdefault(key, Counter())[candidate.text] += 1
             stems_of[key] = candidate.stems
-        for least in (2, 1) if len(bags) >= 4 else (1,):
-            label = self._best(bags, near, spellings, stems_of, least, share, distinct, used)
-            if label:
-                return label
-        return ""
+        least = 2 if len(bags) >= 4 else 1
+        return self._best(bags, near, spellings, stems_of, least, share, distinct, used)
 
     def _best(
         self,
@@ -250,36 +284,85 @@ class PhraseLabeler(BaseEstimator):
             if key in used:
                 continue
             if len(stems_of[key]) == 1:
-                # A bare noun: its most shared expansion, when a share ``keep`` of the
-                # noun's users say it ("Bus" becomes "Bus le soir").
-                head, floor = next(iter(stems_of[key])), self.keep * share(stems_of[key])
+                # A bare noun reads as a keyword: it gives way to its most shared
+                # expansion that several members say ("Bus" becomes "Bus le dimanche").
+                head = next(iter(stems_of[key]))
                 longer = [
                     k
                     for k in scores
-                    if k not in used
-                    and len(stems_of[k]) > 1
-                    and head in stems_of[k]
-                    and share(stems_of[k]) >= floor
+                    if k not in used and len(stems_of[k]) > 1 and head in stems_of[k]
                 ]
                 if longer:
                     key = max(longer, key=lambda k: (share(stems_of[k]), scores[k], k))
-            return _spelling(spellings[key])
+            text = _spelling(spellings[key])
+            other = self._second_complement(key, text, scores, spellings, stems_of, share)
+            return other or text
         return ""
+
+    def _second_complement(
+        self,
+        key: str,
+        text: str,
+        scores: dict[str, float],
+        spellings: dict[str, Counter[str]],
+        stems_of: dict[str, frozenset[str]],
+        share: Callable[[frozenset[str]], float],
+    ) -> str:
+        """The head with two complements of the same shape, when members share both:
+        "Bus le soir" and "Bus le dimanche" make "Bus le soir et le dimanche"."""
+        words = text.split()
+        if len(stems_of[key]) != 2 or len(words) < 3:
+            return ""
+        head, rest = _fold(words[0]), words[1:]
+        best = ""
+        for k, stems in sorted(stems_of.items(), key=lambda item: -share(item[1])):
+            if k == key or k not in scores or len(stems) != 2 or not stems & stems_of[key]:
+                continue
+            if share(stems) < self.second_share * share(stems_of[key]):
+                break
+            other = _spelling(spellings[k]).split()
+            if len(other) < 3 or _fold(other[0]) != head or _fold(other[1]) != _fold(rest[0]):
+                continue
+            if (_fold(other[-1]) in _TIMES) != (_fold(rest[-1]) in _TIMES):
+                continue
+            joined = " ".join([*words, "et", *other[1:]])
+            if len(joined.split()) <= self.max_words and not best:
+                best = joined
+        return best
 
     @staticmethod
     def _fallback(
         segments: Sequence[str], members: np.ndarray, closeness: np.ndarray, used: set[str]
     ) -> str:
-        for index in members[np.argsort(-closeness, kind="stable")]:
-            clauses = re.split(r"[,:;()]", segments[index])
-            for clause in sorted(clauses, key=lambda c: len(c.split())):
-                phrase = clean_phrase(clause)
-                words = phrase.split()
-                if len(words) >= 2 and _names_something(words):
+        """The most central short answer (a clause of two to eight words that names
+        something); only when no member wrote one, the most central clause cut after
+        its eighth word."""
+        order = members[np.argsort(-closeness, kind="stable")]
+        for longest in (8, None):
+            for index in order:
+                clauses = re.split(r"[,:;()!?]|\.\s", segments[index])
+                for clause in sorted(clauses, key=lambda c: len(c.split())):
+                    words = clean_phrase(clause).split()
+                    if len(words) < 2 or not _names_something(words):
+                        continue
+                    if longest is not None and len(words) > longest:
+                        break
                     phrase = " ".join(words[:8]) + ("…" if len(words) > 8 else "")
                     if _key(phrase) not in used:
                         return phrase
         return clean_phrase(segments[members[0]]) if len(members) else ""
+
+
+def _short_answer(candidates: Sequence[tuple[_Candidate, float]], used: set[str]) -> str:
+    """The most central member's answer when the whole of it reads as a name ("Une
+    salle pour les jeunes", no verb, no pronoun): the group's representative short
+    answer, when its members share no phrase."""
+    wholes = [(close, c.text) for c, close in candidates if c.whole and _key(c.text) not in used]
+    longer = [w for w in wholes if len(w[1].split()) >= 2]
+    for _close, text in sorted(longer or wholes, key=lambda w: (-w[0], w[1])):
+        if _names_something(text.split()):
+            return text
+    return ""
 
 
 # Words a clause cannot open and still read as a name ("par mois", "pour les enfants").
@@ -287,6 +370,9 @@ _OPENING_LINKS = frozenset(
     "a au aux de des du en par pour sur sans avec dans chez depuis quand si mais ou et "
     "to of for by in on at with and or but".split()
 )
+
+
+_NO_OPENING = _OPENING_LINKS | frozenset("pas plus moins trop tres tout tous toute toutes".split())
 
 
 def _names_something(words: Sequence[str]) -> bool:
@@ -299,6 +385,10 @@ def _names_something(words: Sequence[str]) -> bool:
         if len(folded) >= 4 and folded not in _TIMES and _stem(word) not in _VAGUE_STEMS:
             return True
     return False
+
+
+def _fold(word: str) -> str:
+    return _NOT_LETTERS.sub("", fold_accents(word))
 
 
 def _accented(label: str) -> str:
@@ -336,7 +426,13 @@ def _parsed(texts: Sequence[str], language: Language) -> list[Any]:
 
 
 def _content_token(token: Any) -> bool:
-    return not (token.is_stop or token.is_punct or token.is_space or token.like_num)
+    return not (
+        token.is_stop
+        or token.is_punct
+        or token.is_space
+        or token.like_num
+        or token.lower_ in _POLITE_WORDS
+    )
 
 
 def _stems_of(tokens: Sequence[Any]) -> frozenset[str]:
@@ -361,7 +457,7 @@ def _span_text(doc: Any, tokens: Sequence[Any]) -> str | None:
     if positions[-1] - positions[0] + 1 != len(positions):
         return None
     text = doc[positions[0] : positions[-1] + 1].text
-    return clean_phrase(text)
+    return clean_phrase(text, shouted=doc.text)
 
 
 def _modifier(child: Any) -> list[Any] | None:
@@ -417,7 +513,7 @@ def _candidates(doc: Any, max_words: int) -> list[_Candidate]:
             if phrase and len(phrase.split()) <= max_words:
                 found.append(_Candidate(phrase, stem, _stems_of(tokens) | {stem}))
         if shape is not None and _whole_fits(shape[1], head):
-            found.append(_Candidate(shape[0], stem, doc_stems | {stem}))
+            found.append(_Candidate(shape[0], stem, doc_stems | {stem}, whole=True))
     return found
 
 
@@ -470,7 +566,8 @@ def _whole_shape(doc: Any, max_words: int) -> tuple[str, Any] | None:
     if root is None:
         return None
     for token in tokens:
-        if token.pos_ in {"PRON", "SCONJ", "INTJ", "NUM"}:
+        if token.pos_ in {"PRON", "SCONJ", "INTJ", "NUM"} or token.lower_ in _HOW_OFTEN:
+            # "Des camions tous les matins" is about the lorries: not a name as it stands.
             return None
         if token.pos_ in {"VERB", "AUX"} and "Fin" in token.morph.get("VerbForm"):
             return None
@@ -481,8 +578,9 @@ def _whole_shape(doc: Any, max_words: int) -> tuple[str, Any] | None:
 def _whole_fits(root: Any, head: Any) -> bool:
     """The whole segment is built on ``head``: its root, or an infinitive governing it
     ("Trouver un médecin")."""
-    return root is head or (
-        root.pos_ == "VERB" and "Inf" in root.morph.get("VerbForm") and head.head is root
+    # Tokens are made afresh at each access: compared by position, never by identity.
+    return root.i == head.i or (
+        root.pos_ == "VERB" and "Inf" in root.morph.get("VerbForm") and head.head.i == root.i
     )
 
 

@@ -3,7 +3,7 @@
 import pytest
 
 from analysis.clustering import label_groups
-from analysis.labels import _names_something
+from analysis.labels import _names_something, clean_phrase
 from analysis.text import normalise
 
 BUS = [
@@ -76,3 +76,93 @@ def test_label_groups_a_frequency_does_not_complete_a_noun() -> None:
     ]
     needs = label_groups(texts, [0] * 4, language="fr")
     assert "matin" not in normalise(needs[0].label)
+
+
+def _label(texts: list[str]) -> str:
+    needs = label_groups(texts, [0] * len(texts), language="fr")
+    return needs[0].label
+
+
+def _words(text: str) -> set[str]:
+    return set(normalise(text).split())
+
+
+def test_label_groups_a_need_said_in_several_ways_keeps_its_complement() -> None:
+    label = _label(["pas de bus le soir", "plus de bus le soir svp", "le bus du soir manque"])
+    assert {"bus", "soir"} <= _words(label)
+
+
+def test_label_groups_a_shared_complement_is_kept_however_many_only_say_the_noun() -> None:
+    # Most say "bus" alone; the two who say when are enough to make it a name.
+    texts = ["Le bus", "bus", "Des bus", "Plus de bus", "Le bus !", "bus le dimanche"]
+    label = _label([*texts, "Un bus le dimanche"])
+    assert normalise(label) == "bus le dimanche"
+
+
+def test_label_groups_two_complements_of_the_same_shape_are_joined() -> None:
+    texts = [
+        "Des bus le soir",
+        "Plus de bus le soir",
+        "bus le soir svp",
+        "Un bus le dimanche",
+        "Pas de bus le dimanche",
+    ]
+    assert normalise(_label(texts)) == "bus le soir et le dimanche"
+
+
+def test_label_groups_a_french_survey_gets_a_french_label_from_mixed_answers() -> None:
+    texts = [
+        "A doctor please",
+        "Doctor, I have none",
+        "No doctor since last year",
+        "Un médecin traitant",
+        "Pas de médecin traitant",
+        "Trouver un médecin traitant",
+        "Il manque un médecin traitant",
+    ]
+    needs = label_groups(texts, [0] * len(texts), language="auto")
+    assert _words(needs[0].label) == {"medecin", "traitant"}
+
+
+def test_label_groups_an_acronym_keeps_its_capitals() -> None:
+    # Lowered, "CAF" reads as a truncated "café".
+    texts = [
+        "Un rendez-vous à la CAF",
+        "La CAF ne répond jamais",
+        "Personne ne répond à la CAF",
+        "Mon dossier à la CAF est bloqué",
+    ]
+    assert "CAF" in _label(texts).split()
+
+
+def test_label_groups_every_label_word_is_a_whole_word_of_the_answers() -> None:
+    texts = [
+        "Les démarches administratives sont devenues impossibles pour les personnes âgées",
+        "Personne ne nous aide pour les démarches administratives depuis la fermeture",
+        "Il faudrait une aide pour les démarches administratives en mairie annexe",
+        "Les démarches administratives en ligne ne marchent jamais chez moi",
+    ]
+    label = _label(texts)
+    said = set().union(*(_words(t) for t in texts))
+    assert _words(label) <= said
+    assert not label.endswith("…")
+
+
+def test_label_groups_a_word_of_one_member_never_names_a_group() -> None:
+    # Nothing is shared: the group is named by one of its short answers, not by the
+    # rarest word of one of them.
+    texts = [
+        "Les tags dans l'entrée",
+        "Personne ne vient voir les anciens",
+        "La porte ne ferme plus",
+        "Il faudrait plus de vie le soir",
+    ]
+    label = _label(texts)
+    assert len(label.split()) >= 2
+    assert any(_words(label) <= _words(t) for t in texts)
+
+
+def test_clean_phrase_a_lone_acronym_is_no_shout() -> None:
+    # A list item cut from "la CAF, les impôts" is the acronym alone.
+    assert clean_phrase("CAF") == "CAF"
+    assert clean_phrase("SALETÉ") == "Saleté"

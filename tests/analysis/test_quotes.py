@@ -34,3 +34,16 @@ def test_about_quotes_without_any_topic_word_keeps_the_central_answers() -> None
 
 def test_about_quotes_may_return_fewer_than_asked() -> None:
     assert about_quotes(TEXTS, [0, 5], [0, 2, 5], "Pigeons", []) == (5,)
+
+
+def test_stems_leave_out_words_any_two_answers_share() -> None:
+    assert stems("Plus de bus pour les jeunes") == {"bus", "jeune"}
+
+
+def test_about_quotes_an_answer_naming_the_need_beats_one_sharing_a_keyword() -> None:
+    texts = [
+        "Je télétravaille dans 30 m² avec deux enfants",
+        "Le centre de loisirs est complet dès l'ouverture",
+    ]
+    chosen = about_quotes(texts, [0], [0, 1], "Centre de loisirs", ["enfant", "loisir"], k=1)
+    assert chosen == (1,)
