@@ -405,6 +405,7 @@ async def _map_page(
         translate(lang, "actors.map_chart_title"),
         [translate(lang, "actors.map_area"), translate(lang, "actors.gap_residents")],
         rows,
+        lang=lang,
     )
     return render(
         request,

@@ -4,6 +4,7 @@ their options, opening and closing, paper ballots, Pol.is imports (no JavaScript
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -65,6 +66,7 @@ from survey.web.common import (
     render,
     time_zone,
 )
+from survey.web.presenters.council_audit import audit_details
 
 
 def _fields(form: Any) -> dict[str, str]:
@@ -321,6 +323,7 @@ async def _consultation_page(
         notice=notice,
         format_amount=format_amount,
         polis=await council_polis.imported_counts(path_id(request, "consultation")),
+        audit_details=functools.partial(audit_details, lang=language(request)),
     )
 
 

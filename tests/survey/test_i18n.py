@@ -11,7 +11,7 @@ import jinja2
 from jinja2 import nodes
 
 from analysis.sortition_lib import ALGORITHMS
-from analysis.voting import N_GRADES
+from analysis.voting import METHODS, N_GRADES
 from survey.domain.conditions import BETWEEN, EQUALS, INCLUDES, ONE_OF
 from survey.domain.definitions import ACCESS_MODES
 from survey.domain.followup import PARTS
@@ -132,6 +132,8 @@ BUILT: dict[tuple[str, str], Callable[[], Iterable[object]]] = {
     ("vote.grade_", ""): lambda: range(N_GRADES),
     # A statement's ballot choices and the side of a group's representative statement.
     ("vote.", ""): lambda: ("agree", "disagree", "pass"),
+    # The audit log names the method a consultation was created with.
+    ("council.method_", ""): lambda: METHODS,
     ("council.method_budget_", ""): lambda: ("equal_shares", "greedy"),
     ("council.explain_budget_", ""): lambda: ("equal_shares", "greedy"),
     ("decide.reading_", ""): lambda: _returned("analysis/opinion.py", "statement_reading"),
