@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, NamedTuple
-from zoneinfo import ZoneInfo
+from typing import NamedTuple
 
 import asyncpg
 
-from survey.domain.dashboard_filters import Filters, response_where
 from survey.domain.db import connection
-from survey.domain.definitions import SurveyDef
 
 
 async def survey_of(conn: asyncpg.Connection, need_id: int) -> int | None:
@@ -132,39 +129,6 @@ async def repoint(pairs: Sequence[tuple[int, int]]) -> None:
                 f"UPDATE {table} SET need_id = $2 WHERE need_id = $1",  # noqa: S608
                 pairs,
             )
-
-
-class NeedSize(NamedTuple):
-    id: int
-    label: str
-    quote_response_ids: Any
-    size: int
-
-
-async def sizes_under_filters(
-    conn: asyncpg.Connection,
-    definition: SurveyDef,
-    filters: Filters,
-    zone: ZoneInfo,
-    run_id: int,
-    limit: int,
-) -> list[NeedSize]:
-    """A run's needs (not those set aside) with their answers among the responses that
-    ``filters`` keep, largest first, at most ``limit``; quotes as stored (JSON)."""
-    args: list[Any] = [definition.id, run_id]
-    where = response_where(definition, filters, args, zone)
-    rows = await conn.fetch(
-        "SELECT n.id, coalesce(n.staff_label, n.label) AS label, n.quote_response_ids,"  # noqa: S608
-        " count(na.id) AS size FROM needs n"
-        " LEFT JOIN need_answers na ON na.need_id = n.id"
-        f" AND na.response_id IN (SELECT r.id FROM responses r WHERE {where})"
-        " WHERE n.run_id = $2 AND n.is_need GROUP BY n.id"
-        " ORDER BY size DESC, n.position LIMIT " + str(int(limit)),
-        *args,
-    )
-    return [
-        NeedSize(int(r["id"]), r["label"], r["quote_response_ids"], int(r["size"])) for r in rows
-    ]
 
 
 class LargeNeed(NamedTuple):
