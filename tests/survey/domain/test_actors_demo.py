@@ -40,7 +40,8 @@ async def _linked(survey_id: int) -> dict[str, int | None]:
 
 async def test_demo_has_its_four_confirmed_matches_after_its_analysis() -> None:
     slug, _ = await load_demo()
-    assert await load_demo_followup(slug) is True
+    # Other tests of the session may have built the demo's follow-up already.
+    await load_demo_followup(slug)
     definition = await get_definition(slug)
     await link_demo_matches(definition)
     run = await domain.latest_run(definition.id, "manque")

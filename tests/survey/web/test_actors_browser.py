@@ -8,6 +8,7 @@ import json
 import os
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,6 +26,15 @@ pytestmark = [
     pytest.mark.skipif(chromium_missing(), reason="Debian's chromium is not installed"),
 ]
 _counter = itertools.count(1)
+
+
+async def _clear_confirmed(page: Any) -> None:
+    """Undo the links the demo made by words, so the confirmation under test is the only one."""
+    section = page.locator("section", has=page.locator("#h-confirmed"))
+    while await section.get_by_role("button", name="Annuler").count():
+        await section.get_by_role("button", name="Annuler").first.click()
+        await page.wait_for_load_state()
+    await page.get_by_role("heading", name="Acteurs confirmés (0)").wait_for()
 
 
 async def test_import_suggest_confirm_and_gap_in_chromium(live_server: str, tmp_path: Path) -> None:
@@ -71,6 +81,11 @@ async def test_import_suggest_confirm_and_gap_in_chromium(live_server: str, tmp_
                 f"/needs/{need.id}/actors"
             )
             await page.goto(url)
+            if name == "laptop":
+                await _clear_confirmed(page)
+                await page.goto(f"{live_server}/staff/actors/gaps")
+                assert await page.locator(f'a[href$="/needs/{need.id}/actors"]').count() == 1
+                await page.goto(url)
             suggested = page.locator(
                 "section", has=page.get_by_role("heading", name="Acteurs suggérés")
             )
@@ -128,6 +143,7 @@ async def test_done_when_walk_in_chromium(live_server: str, tmp_path: Path) -> N
 
         # The first suggestions of a served process load the word vectors: a slow start.
         await page.goto(need_url + "/actors", timeout=120_000)
+        await _clear_confirmed(page)
         suggested = page.locator(
             "section", has=page.get_by_role("heading", name="Acteurs suggérés")
         )

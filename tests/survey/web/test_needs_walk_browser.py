@@ -121,7 +121,7 @@ async def test_demo_walk_themes_needs_merge_rerun(live_server: str, tmp_path: Pa
         await box.locator("summary").click()
         await box.get_by_label("Nouveau nom").fill("Un nom revu par l'équipe")
         await box.get_by_role("button", name="Renommer").click()
-        await page.get_by_role("heading", name="Un nom revu par l'équipe").wait_for()
+        await page.get_by_role("heading", level=4, name="Un nom revu par l'équipe").wait_for()
 
         # Merge asks for a name, proposed from the needs' phrases, before applying.
         first, second = shown[1], shown[2]
@@ -142,7 +142,7 @@ async def test_demo_walk_themes_needs_merge_rerun(live_server: str, tmp_path: Pa
         await page.screenshot(path=str(shots / "needs-merge-phone.png"))
         await page.set_viewport_size(WIDE)
         await page.get_by_role("button", name="Regrouper sous ce nom").click()
-        await page.get_by_role("heading", name=proposed).wait_for()
+        await page.get_by_role("heading", level=4, name=proposed).wait_for()
         assert len(await domain.needs_of_run(run)) == len(needs) - 1
         assert merge_url.endswith("/merge")
         await page.locator("#agreement").get_by_text("Accord entre le regroupement").wait_for()
@@ -167,8 +167,8 @@ async def test_demo_walk_themes_needs_merge_rerun(live_server: str, tmp_path: Pa
         again_url = page.url.split("#")[0].split("?")[0]
         assert again_url != run_url
         await page.goto(again_url + "?theme=all")
-        await page.get_by_role("heading", name="Un nom revu par l'équipe").wait_for()
-        await page.get_by_role("heading", name=proposed).wait_for()
+        await page.get_by_role("heading", level=4, name="Un nom revu par l'équipe").wait_for()
+        await page.get_by_role("heading", level=4, name=proposed).wait_for()
         await page.locator("#changes").wait_for()
         await _shoot(context, again_url, "needs-rerun", shots)
         await _shoot(context, base, "needs-overview", shots)
