@@ -5,6 +5,10 @@ or remove themes and their seed terms for their survey; the next analysis takes 
 vocabulary as guidance. Seed terms are typed one pair a line, ``français = English``
 (either side may be left out). A survey may follow an earlier one (its previous wave):
 its first analysis then carries on the earlier survey's needs.
+
+The page hands its form over as a typed ``VocabularyEdit``; errors are keyed by where they
+are in it: ``rows.<index>.label_fr`` (``label_en``, ``terms``), ``rows`` for the themes as a
+whole, ``previous_survey``.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from analysis.text import fold_accents
 from analysis.themes import Theme, VocabularyError, load_vocabulary, parse_vocabulary
 from survey.domain.definitions import get_definition
 from survey.domain.forms import FieldError
-from survey.errors import SurveyError
+from survey.domain.staff_forms import InvalidFields, Unread
 from survey.models.core import Survey
 from survey.models.needs import AnalysisSettings
 
@@ -27,17 +31,15 @@ MAX_TERM = 80
 MAX_LABEL = 200
 
 
-class InvalidVocabulary(SurveyError):
-    """Some fields of the vocabulary form are wrong; ``errors`` maps field → error."""
+class InvalidVocabulary(InvalidFields):
+    """Some values of a ``VocabularyEdit`` are wrong; ``errors`` maps where (``rows.3.terms``,
+    ``rows``, ``previous_survey``) to the error, and ``params["rows"]`` gives the rows back
+    as typed."""
 
-    status = 422
-
-    def __init__(self, errors: dict[str, FieldError]) -> None:
-        super().__init__("vocab.form_errors", n=len(errors))
-        self.errors = errors
+    summary_key = "vocab.form_errors"
 
 
-@dataclass
+@dataclass(frozen=True)
 class ThemeRow:
     """One theme as the form shows it: id, labels, the pairs typed one a line."""
 
@@ -48,9 +50,19 @@ class ThemeRow:
     remove: bool = False
 
 
+@dataclass(frozen=True)
+class VocabularyEdit:
+    """The vocabulary and previous wave as staff typed them: the themes in the page's order
+    (the new one, if any, last) and the earlier survey, ``Unread`` when the choice is no id."""
+
+    rows: tuple[ThemeRow, ...]
+    previous_survey: int | Unread | None = None
+
+
 @dataclass
 class VocabularyForm:
-    """The vocabulary page: themes, whether they are the built-in ones, the wave."""
+    """The vocabulary page: themes, whether they are the built-in ones, the wave; ``errors``
+    are left for the page to fill, under its own field names, when a save is refused."""
 
     rows: list[ThemeRow]
     custom: bool
@@ -132,33 +144,14 @@ def _new_id(label: str, taken: set[str]) -> str:
     return candidate
 
 
-def read_rows(raw: dict[str, str]) -> list[ThemeRow]:
-    """The themes typed in the form (``theme-N-...`` fields), the new one last."""
-    count = int(raw.get("count", "0")) if raw.get("count", "").isdigit() else 0
-    rows = []
-    for i in range(min(count, MAX_THEMES + 1) + 1):
-        prefix = f"theme-{i}-"
-        row = ThemeRow(
-            id=raw.get(prefix + "id", "").strip(),
-            label_fr=raw.get(prefix + "label_fr", ""),
-            label_en=raw.get(prefix + "label_en", ""),
-            terms=raw.get(prefix + "terms", ""),
-            remove=raw.get(prefix + "remove", "") == "1",
-        )
-        if i == count and not (row.label_fr.strip() or row.label_en.strip() or row.terms.strip()):
-            continue
-        rows.append(row)
-    return rows
-
-
-def _check(rows: list[ThemeRow]) -> tuple[list[dict[str, Any]], dict[str, FieldError]]:
+def _check(rows: tuple[ThemeRow, ...]) -> tuple[list[dict[str, Any]], dict[str, FieldError]]:
     errors: dict[str, FieldError] = {}
     themes: list[dict[str, Any]] = []
     taken = {r.id for r in rows if r.id}
     for i, row in enumerate(rows):
         if row.remove:
             continue
-        prefix = f"theme-{i}-"
+        prefix = f"rows.{i}."
         label_fr, label_en = " ".join(row.label_fr.split()), " ".join(row.label_en.split())
         if not label_fr:
             errors[prefix + "label_fr"] = FieldError("vocab.label_missing", {})
@@ -182,33 +175,31 @@ def _check(rows: list[ThemeRow]) -> tuple[list[dict[str, Any]], dict[str, FieldE
             }
         )
     if not errors and not themes:
-        errors["themes"] = FieldError("vocab.none_left", {})
+        errors["rows"] = FieldError("vocab.none_left", {})
     if len(themes) > MAX_THEMES:
-        errors["themes"] = FieldError("vocab.too_many", {"max": MAX_THEMES})
+        errors["rows"] = FieldError("vocab.too_many", {"max": MAX_THEMES})
     return themes, errors
 
 
-async def save_vocabulary(slug: str, raw: dict[str, str]) -> None:
+async def save_vocabulary(slug: str, edit: VocabularyEdit) -> None:
     """Check and keep the survey's vocabulary and previous wave typed in the form."""
     definition = await get_definition(slug)
-    rows = read_rows(raw)
-    themes, errors = _check(rows)
-    wave_text = raw.get("previous_survey", "").strip()
+    themes, errors = _check(edit.rows)
     previous: int | None = None
-    if wave_text:
+    if edit.previous_survey is not None:
         others = {i for i, _ in await _other_surveys(definition.id)}
-        if not wave_text.isdigit() or int(wave_text) not in others:
+        if isinstance(edit.previous_survey, Unread) or edit.previous_survey not in others:
             errors["previous_survey"] = FieldError("vocab.bad_wave", {})
         else:
-            previous = int(wave_text)
+            previous = edit.previous_survey
     if not errors:
         try:
             parse_vocabulary({"themes": themes})
         except VocabularyError:
-            errors["themes"] = FieldError("vocab.invalid", {})
+            errors["rows"] = FieldError("vocab.invalid", {})
     if errors:
         error = InvalidVocabulary(errors)
-        error.params["rows"] = rows
+        error.params["rows"] = list(edit.rows)
         raise error
     # Unchanged from the built-in vocabulary: keep following it as it improves.
     vocabulary = (
