@@ -10,12 +10,17 @@ hides its answers as it hides its count.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from survey.domain.crosstab import CrossTab, cross_tabulate
-from survey.domain.dashboard_filters import Filters, filter_questions, parse_filters
+from survey.domain.dashboard_filters import (
+    DashboardQuery,
+    Filters,
+    check_filters,
+    filter_questions,
+)
 from survey.domain.definitions import SurveyDef, get_definition
 from survey.domain.need_themes import ThemesReport, latest_themes
 from survey.domain.needs_report import NeedsReport, latest_needs
@@ -68,16 +73,16 @@ def _per_day(days: Sequence[tuple[dt.date, str, int]], threshold: int) -> tuple[
 
 
 async def build_dashboard(
-    slug: str, params: Mapping[str, str], *, threshold: int, zone: ZoneInfo
+    slug: str, query: DashboardQuery, *, threshold: int, zone: ZoneInfo
 ) -> Dashboard:
-    """Everything the dashboard page shows for the filters in ``params``, dates and days
-    being those of ``zone``."""
+    """Everything the dashboard page shows for ``query``, dates and days being those of
+    ``zone``; ``errors`` are keyed as ``check_filters`` says, the cross-tab's ``crosstab``."""
     definition = await get_definition(slug)
-    filters, errors = parse_filters(definition, params)
-    pick = ((params.get("rows") or "").strip(), (params.get("cols") or "").strip())
+    filters, errors = check_filters(definition, query)
+    pick = query.crosstab
     crossable = {q.code for q in filter_questions(definition)}
     if any(pick) and (pick[0] not in crossable or pick[1] not in crossable or pick[0] == pick[1]):
-        errors["cols"] = "dashboard.error_crosstab"
+        errors["crosstab"] = "dashboard.error_crosstab"
     counts = await count_answers(definition, filters, zone)
     everyone = counts.base
     if filters.active:
@@ -99,7 +104,7 @@ async def build_dashboard(
     texts = await recent_texts(definition, filters, zone)
     days, channels = _per_day(counts.days, threshold)
     crosstab = None
-    if all(pick) and "cols" not in errors:
+    if all(pick) and "crosstab" not in errors:
         crosstab = await cross_tabulate(definition, filters, pick[0], pick[1], threshold, zone)
     needs = await latest_needs(definition, filters, threshold, zone=zone)
     themes = None

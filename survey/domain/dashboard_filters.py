@@ -1,5 +1,10 @@
 """Dashboard filters: what the figures are restricted to (answers to choice questions, days,
-channel), read from a query string and turned into SQL conditions on ``responses``."""
+channel), checked from a typed ``DashboardQuery`` and turned into SQL conditions on
+``responses``.
+
+Errors are keyed by what is wrong in the query's terms: ``choices.<question code>``,
+``date_from``, ``date_to``, ``channel`` (and ``crosstab``, checked by the dashboard); each
+maps to a message key."""
 
 # SQL below is assembled from constant fragments and numbered placeholders only; every value
 # travels as a query parameter.
@@ -8,12 +13,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from survey.domain.definitions import QuestionDef, SurveyDef
+from survey.domain.staff_forms import Unread
 from survey.enums import CHOICE_KINDS, Channel, QuestionKind
 
 
@@ -30,16 +35,18 @@ class Filters:
     def active(self) -> bool:
         return bool(self.choices or self.date_from or self.date_to or self.channel)
 
-    def params(self) -> list[tuple[str, str]]:
-        """The query-string pairs that give these filters back (for links and forms)."""
-        pairs = [(f"f_{code}", value) for code, value in self.choices]
-        if self.date_from:
-            pairs.append(("from", self.date_from.isoformat()))
-        if self.date_to:
-            pairs.append(("to", self.date_to.isoformat()))
-        if self.channel:
-            pairs.append(("channel", self.channel))
-        return pairs
+
+@dataclass(frozen=True)
+class DashboardQuery:
+    """What the dashboard is asked to show, as read from the page, not yet checked: answers
+    wanted as (question code, choice code) pairs, days (``Unread`` when what was typed is no
+    day), a channel and the two questions to cross (rows, columns; '' for none)."""
+
+    choices: tuple[tuple[str, str], ...] = ()
+    date_from: dt.date | Unread | None = None
+    date_to: dt.date | Unread | None = None
+    channel: str = ""
+    crosstab: tuple[str, str] = ("", "")
 
 
 def filter_questions(definition: SurveyDef) -> list[QuestionDef]:
@@ -61,41 +68,34 @@ def breakdown_codes(definition: SurveyDef) -> tuple[str, str]:
     return territory, age
 
 
-def _date(text: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        return None
-
-
-def parse_filters(
-    definition: SurveyDef, params: Mapping[str, str]
-) -> tuple[Filters, dict[str, str]]:
-    """Filters from a query string; unknown values are dropped with a message key per field."""
+def check_filters(definition: SurveyDef, query: DashboardQuery) -> tuple[Filters, dict[str, str]]:
+    """The filters of ``query`` that hold for ``definition``; a wrong one is dropped with a
+    message key under its name. A choice on a question one may not filter on is ignored."""
     errors: dict[str, str] = {}
+    wanted = dict(query.choices)
     choices: list[tuple[str, str]] = []
     for q in filter_questions(definition):
-        value = (params.get(f"f_{q.code}") or "").strip()
+        value = wanted.get(q.code)
         if not value:
             continue
         if value in {c.code for c in q.choices}:
             choices.append((q.code, value))
         else:
-            errors[f"f_{q.code}"] = "dashboard.error_choice"
+            errors[f"choices.{q.code}"] = "dashboard.error_choice"
     dates: dict[str, dt.date | None] = {}
-    for name in ("from", "to"):
-        text = (params.get(name) or "").strip()
-        dates[name] = _date(text) if text else None
-        if text and dates[name] is None:
+    for name, day in (("date_from", query.date_from), ("date_to", query.date_to)):
+        if isinstance(day, Unread):
             errors[name] = "dashboard.error_date"
-    if dates["from"] and dates["to"] and dates["from"] > dates["to"]:
-        errors["to"] = "dashboard.error_date_order"
-        dates["to"] = None
-    channel = (params.get("channel") or "").strip()
+            day = None
+        dates[name] = day
+    if dates["date_from"] and dates["date_to"] and dates["date_from"] > dates["date_to"]:
+        errors["date_to"] = "dashboard.error_date_order"
+        dates["date_to"] = None
+    channel = query.channel
     if channel and channel not in {c.value for c in Channel}:
         errors["channel"] = "dashboard.error_choice"
         channel = ""
-    return Filters(tuple(choices), dates["from"], dates["to"], channel), errors
+    return Filters(tuple(choices), dates["date_from"], dates["date_to"], channel), errors
 
 
 def _containment(definition: SurveyDef, filters: Filters) -> str | None:

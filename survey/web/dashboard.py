@@ -31,6 +31,7 @@ from survey.web.common import (
     render,
     time_zone,
 )
+from survey.web.dashboard_query import field_errors, filter_pairs, read_query
 
 OTHER = "__other__"
 
@@ -205,7 +206,7 @@ def _charts(board: Dashboard, lang: str) -> dict[str, Chart]:
 async def dashboard(request: Request) -> Response:
     board = await build_dashboard(
         request.path_params["slug"],
-        request.query_params,
+        read_query(request.query_params),
         threshold=_threshold(request),
         zone=time_zone(request),
     )
@@ -214,6 +215,8 @@ async def dashboard(request: Request) -> Response:
         request,
         "staff/dashboard.html",
         board=board,
+        errors=field_errors(board.errors),
+        filter_pairs=filter_pairs(board.filters),
         survey=board.definition,
         charts=_charts(board, lang),
         params=request.query_params,

@@ -14,12 +14,13 @@ import pytest
 
 from survey.domain import crosstab, tallies
 from survey.domain.answering import load_responses
-from survey.domain.dashboard_filters import Filters, parse_filters
+from survey.domain.dashboard_filters import Filters, check_filters
 from survey.domain.db import connection
 from survey.domain.definitions import SurveyDef, get_definition
 from survey.domain.small_groups import hide_small
 from survey.domain.tallies import count_answers
 from survey.enums import QuestionKind
+from survey.web.dashboard_query import field_errors, read_query
 from tests.factories import make_survey
 from tests.factories.resident import random_items
 from tests.factories.staff import login, staff_user
@@ -92,7 +93,7 @@ async def test_counts_match_plain_python_on_random_data(params: dict[str, str]) 
     definition = await make_survey()
     items = random_items(definition, 240, seed=len(json.dumps(params)))
     await load_responses(definition, items)
-    filters, errors = parse_filters(definition, params)
+    filters, errors = check_filters(definition, read_query(params))
     assert errors == {}
     expected = expected_counts(definition, items, filters)
 
@@ -138,7 +139,7 @@ def test_hide_small_single_hidden_group_hides_the_next_smallest() -> None:
     assert shown == {"a": 12, "b": None, "c": None, "d": 30}
 
 
-def test_parse_filters_reports_bad_values_per_field() -> None:
+def test_check_filters_reports_bad_values_per_field() -> None:
     from survey.domain.definitions import QuestionDef, SectionDef
     from survey.enums import SurveyStatus
 
@@ -151,11 +152,13 @@ def test_parse_filters_reports_bad_values_per_field() -> None:
     definition = SurveyDef(
         1, "x", SurveyStatus.OPEN, 1, {}, {}, {}, (SectionDef({}, {}, (question,)),)
     )
-    filters, errors = parse_filters(
+    filters, errors = check_filters(
         definition,
-        {"f_quartier": "nowhere", "from": "31/02/2026", "to": "2026-10-01", "channel": "fax"},
+        read_query(
+            {"f_quartier": "nowhere", "from": "31/02/2026", "to": "2026-10-01", "channel": "fax"}
+        ),
     )
-    assert errors == {
+    assert field_errors(errors) == {
         "f_quartier": "dashboard.error_choice",
         "from": "dashboard.error_date",
         "channel": "dashboard.error_choice",
