@@ -31,6 +31,7 @@ from survey.domain.needs_settings import survey_vocabulary
 from survey.domain.queries import actor_need_links, analysis_runs, responses
 from survey.domain.queries import need_answers as need_answers_table
 from survey.domain.queries import need_mentions as need_mentions_table
+from survey.domain.queries import needs as needs_table
 from survey.enums import CHOICE_KINDS, TEXT_KINDS, JobState, QuestionKind
 from survey.errors import Conflict, NotFound, SurveyError
 from survey.models.needs import AnalysisRun, Need
@@ -451,6 +452,7 @@ async def merge_needs(run: AnalysisRun, need_ids: list[int], label: str | None =
             await need_mentions_table.merge_into(conn, run.id, keep.id, gone)
             # The merged need holds what staff decided on each of them.
             await actor_need_links.merge_into(conn, keep.id, gone)
+            await needs_table.move_followers(conn, gone, keep.id)
         await Need.filter(id__in=gone).delete()
         keep.edited = True
         if named is not None:
@@ -509,6 +511,9 @@ async def split_need(run: AnalysisRun, need_id: int, n_clusters: int | None = No
                 [(rid, t) for (rid, _), t in zip(also, targets[len(main) :], strict=True)],
             )
             await actor_need_links.split_into(conn, need.id, [n.id for n in created])
+            # Options and actions name one need: the part that holds most of its answers.
+            largest = max(created, key=lambda n: (n.size, -n.position))
+            await needs_table.move_followers(conn, [need.id], largest.id)
         await need.delete()
     await record_review(run, "split")
     return created

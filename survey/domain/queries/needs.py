@@ -131,6 +131,17 @@ async def repoint(pairs: Sequence[tuple[int, int]]) -> None:
             )
 
 
+async def move_followers(conn: asyncpg.Connection, from_ids: Sequence[int], to_id: int) -> None:
+    """Ballot options and actions pointing at any of ``from_ids`` point at ``to_id`` (a
+    merge keeps what was decided on each merged need; a split, on its largest part)."""
+    for table in ("consultation_options", "actions"):
+        await conn.execute(
+            f"UPDATE {table} SET need_id = $1 WHERE need_id = ANY($2::int[])",  # noqa: S608
+            to_id,
+            list(from_ids),
+        )
+
+
 class LargeNeed(NamedTuple):
     """A need of the newest run of its question, with its residents now."""
 
