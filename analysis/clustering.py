@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin, clone
@@ -149,6 +149,7 @@ class NeedsClusterer(ClusterMixin, BaseEstimator):
             for c in range(len(centres))
         }
         seed_of = getattr(themes, "seed_of_", None)
+        vocabulary = _merged_names(vocabulary, seed_of, getattr(themes, "also_seeds_", None))
         return self._finish(
             segmented,
             main,
@@ -425,3 +426,24 @@ def match_needs(
             matched[i] = j
             taken.add(j)
     return matched
+
+
+def _merged_names(
+    vocabulary: Sequence[Theme], seed_of: np.ndarray | None, also: list[list[int]] | None
+) -> tuple[Theme, ...]:
+    """The vocabulary with each theme that took in others named after them too ("Enfance,
+    jeunesse et familles / Culture, sport et loisirs"); its id stays its own."""
+    themes = list(vocabulary)
+    if seed_of is None or not also:
+        return tuple(themes)
+    for seed, others in zip(seed_of.tolist(), also, strict=False):
+        if seed < 0 or not others:
+            continue
+        names = [dict(vocabulary[seed].labels), *(dict(vocabulary[o].labels) for o in others)]
+        languages = dict.fromkeys(lang for n in names for lang in n)
+        labels = tuple(
+            (lang, " / ".join(n.get(lang) or next(iter(n.values())) for n in names))
+            for lang in languages
+        )
+        themes[seed] = replace(vocabulary[seed], labels=labels)
+    return tuple(themes)

@@ -246,7 +246,9 @@ class GuidedThemes(ClusterMixin, BaseEstimator):
     on ``score_components`` SVD directions of at most ``sample_size`` rows, never below
     ``min_themes`` (the silhouette favours two groups, and two themes tell staff nothing
     the vocabulary did not). ``scores_``
-    keeps each count's score (the free ``GapKMeans``'s when the vocabulary was not used).
+    keeps each count's score (the free ``GapKMeans``'s when the vocabulary was not used);
+    ``also_seeds_`` per theme the other vocabulary themes it took in that brought a quarter
+    of its rows or more (its name says them too).
     """
 
     def __init__(
@@ -290,6 +292,7 @@ class GuidedThemes(ClusterMixin, BaseEstimator):
         labels = np.full(n, UNGROUPED, dtype=np.int64)
         self.fit_share_ = 0.0
         self.scores_: dict[int, float] = {}
+        self.absorbed_: dict[int, list[tuple[int, int]]] = {}
         if seeds is not None:
             similarity = normalize(data) @ seeds.T
             best = similarity.max(axis=1)
@@ -337,6 +340,16 @@ class GuidedThemes(ClusterMixin, BaseEstimator):
         self.labels_ = np.array([mapping.get(int(c), UNGROUPED) for c in labels], dtype=np.int64)
         n_seeds = len(seeds) if seeds is not None else 0
         self.seed_of_ = np.array([c if c < n_seeds else -1 for c in kept], dtype=np.int64)
+        # A vocabulary theme that took in a sizeable other one (a quarter of its rows or
+        # more) is named after both: "Démarches" holding the job needs would mislead.
+        self.also_seeds_ = [
+            [
+                b
+                for b, rows in self.absorbed_.get(c, [])
+                if c < n_seeds and b < n_seeds and rows >= 0.25 * (self.labels_ == i).sum()
+            ]
+            for i, c in enumerate(kept)
+        ]
         self.cluster_centers_ = np.array(
             [data[self.labels_ == i].mean(axis=0) for i in range(len(kept))]
         ).reshape(len(kept), data.shape[1])
@@ -360,6 +373,9 @@ class GuidedThemes(ClusterMixin, BaseEstimator):
         null = _shuffled(sample, rng)
         unit = normalize(X)
         current, best, best_score = labels.copy(), labels, -np.inf
+        # Per theme, the themes merged into it with the rows each brought, in merge order.
+        absorbed: dict[int, list[tuple[int, int]]] = {}
+        self.absorbed_ = {}
         while True:
             present = sorted(int(c) for c in np.unique(current) if c >= 0)
             k = len(present)
@@ -376,6 +392,7 @@ class GuidedThemes(ClusterMixin, BaseEstimator):
                 self.scores_[k] = gap
                 if gap > best_score:
                     best, best_score = current.copy(), gap
+                    self.absorbed_ = {c: list(m) for c, m in absorbed.items()}
             centres = normalize(np.array([unit[current == c].mean(axis=0) for c in present]))
             closeness = centres @ centres.T
             np.fill_diagonal(closeness, -np.inf)
@@ -384,6 +401,9 @@ class GuidedThemes(ClusterMixin, BaseEstimator):
             # The smaller theme joins the larger, which keeps its number and its name.
             if (current == a).sum() < (current == b).sum():
                 a, b = b, a
+            absorbed.setdefault(a, []).extend(
+                [(b, int((current == b).sum())), *absorbed.pop(b, [])]
+            )
             current[current == b] = a
         return best
 

@@ -191,6 +191,29 @@ def test_guided_themes_merge_a_vocabulary_finer_than_the_answers_to_the_topics_t
     assert adjusted_rand_score(topics, model.labels_) > 0.9
     # Each theme kept is named by a seed of the topic it holds.
     assert sorted(s if s < 7 else s - 7 for s in model.seed_of_.tolist()) == list(range(7))
+    # The three split topics took in their other half, which their names say; the others
+    # took in nothing.
+    also = {int(s): a for s, a in zip(model.seed_of_, model.also_seeds_, strict=True)}
+    for topic in range(7):
+        kept = topic if topic in also else topic + 7
+        expected = [7 + topic if kept == topic else topic] if topic < 3 else []
+        assert also[kept] == expected
+
+
+def test_a_theme_that_took_in_another_is_named_after_both():
+    from analysis.clustering import _merged_names
+    from analysis.themes import Theme
+
+    vocabulary = (
+        Theme("a", (("fr", "Enfance"), ("en", "Children")), (("crèche", "nursery"),)),
+        Theme("b", (("fr", "Loisirs"),), (("sport", "sport"),)),
+        Theme("c", (("fr", "Santé"), ("en", "Health")), (("médecin", "doctor"),)),
+    )
+    named = _merged_names(vocabulary, np.array([0, 2, -1]), [[1], [], []])
+    assert named[0].label("fr") == "Enfance / Loisirs"
+    assert named[0].label("en") == "Children / Loisirs"
+    assert named[0].id == "a" and named[0].terms == vocabulary[0].terms
+    assert named[1:] == vocabulary[1:]
 
 
 def test_vocabulary_built_in_has_french_and_english_terms():
