@@ -172,8 +172,9 @@ async def test_demo_dashboard_draws_every_chart_at_its_height(
         await browser.close()
     assert measures["charts"] >= 5
     if viewport == DESKTOP:
-        # About six screens with the needs section (one quote a need, two columns).
-        assert measures["height"] <= 6 * DESKTOP["height"]
+        # About six screens with the needs section (one quote a need, two columns); a
+        # theme that took in another is named after both, which may take a line more.
+        assert measures["height"] <= 6.25 * DESKTOP["height"]
 
 
 HOSTILE = '<a href="https://example.org/x">Cliquez ici</a>'
