@@ -17,6 +17,13 @@ A daily job (``add_daily``) is a row keyed by its day (``unique_key``, unique): 
 worker schedules it when it starts, and each run queues the next day's before doing its
 work. However many processes schedule it, one row per day exists, so it runs once a day.
 
+Why this queue and not a library: ``bench/job_queue.py`` runs it beside pgqueuer on the
+same PostgreSQL. Ours starts a job sooner on an idle worker and takes back a killed
+worker's job after its stall limit as configured (pgqueuer needs its polling tuned for
+that); pgqueuer runs trivial jobs about twice as fast, which our few, long jobs (analyses,
+draws, mails) do not need. Daily jobs keyed by their day, per-kind stall limits and the
+given-up hook would have to be rebuilt on top of it.
+
 Days and hours are those of the instance's time zone, which the worker is given
 (``worker(time_zone=...)``, from the settings) and hands to the handlers that need it: daily
 jobs and e-mails (``add_zoned``). A caller of ``run_next`` that gives no zone leaves
