@@ -21,8 +21,9 @@ Why this queue and not a library: ``bench/job_queue.py`` runs it beside pgqueuer
 same PostgreSQL. Ours starts a job sooner on an idle worker and takes back a killed
 worker's job after its stall limit as configured (pgqueuer needs its polling tuned for
 that); pgqueuer runs trivial jobs about twice as fast, which our few, long jobs (analyses,
-draws, mails) do not need. Daily jobs keyed by their day, per-kind stall limits and the
-given-up hook would have to be rebuilt on top of it.
+draws, mails) do not need. Moving the daily jobs (once a day in the instance's zone,
+however many processes), per-kind stall limits and the given-up hook onto its scheduler
+and retries would be work with nothing measured to gain.
 
 Days and hours are those of the instance's time zone, which the worker is given
 (``worker(time_zone=...)``, from the settings) and hands to the handlers that need it: daily
