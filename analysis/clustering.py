@@ -436,14 +436,12 @@ def _merged_names(
     themes = list(vocabulary)
     if seed_of is None or not also:
         return tuple(themes)
-    for seed, others in zip(seed_of.tolist(), also, strict=False):
+    for seed, others in zip(seed_of.tolist(), also, strict=True):
         if seed < 0 or not others:
             continue
-        names = [dict(vocabulary[seed].labels), *(dict(vocabulary[o].labels) for o in others)]
-        languages = dict.fromkeys(lang for n in names for lang in n)
-        labels = tuple(
-            (lang, " / ".join(n.get(lang) or next(iter(n.values())) for n in names))
-            for lang in languages
-        )
+        merged = [vocabulary[seed], *(vocabulary[o] for o in others)]
+        # Each theme in the language asked, else in its other one (Theme.label's fallback).
+        languages = dict.fromkeys(lang for t in merged for lang, name in t.labels if name)
+        labels = tuple((lang, " / ".join(t.label(lang) for t in merged)) for lang in languages)
         themes[seed] = replace(vocabulary[seed], labels=labels)
     return tuple(themes)

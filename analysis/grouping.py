@@ -247,8 +247,9 @@ class GuidedThemes(ClusterMixin, BaseEstimator):
     ``min_themes`` (the silhouette favours two groups, and two themes tell staff nothing
     the vocabulary did not). ``scores_``
     keeps each count's score (the free ``GapKMeans``'s when the vocabulary was not used);
-    ``also_seeds_`` per theme the other vocabulary themes it took in that brought a quarter
-    of its rows or more (its name says them too).
+    ``absorbed_`` maps each theme to the themes merged into it with the rows each brought of
+    its own; ``also_seeds_`` per theme the other vocabulary themes it took in that brought a
+    quarter of its rows or more, largest first (its name says them too).
     """
 
     def __init__(
@@ -345,7 +346,7 @@ class GuidedThemes(ClusterMixin, BaseEstimator):
         self.also_seeds_ = [
             [
                 b
-                for b, rows in self.absorbed_.get(c, [])
+                for b, rows in sorted(self.absorbed_.get(c, []), key=lambda m: (-m[1], m[0]))
                 if c < n_seeds and b < n_seeds and rows >= 0.25 * (self.labels_ == i).sum()
             ]
             for i, c in enumerate(kept)
@@ -375,7 +376,6 @@ class GuidedThemes(ClusterMixin, BaseEstimator):
         current, best, best_score = labels.copy(), labels, -np.inf
         # Per theme, the themes merged into it with the rows each brought, in merge order.
         absorbed: dict[int, list[tuple[int, int]]] = {}
-        self.absorbed_ = {}
         while True:
             present = sorted(int(c) for c in np.unique(current) if c >= 0)
             k = len(present)
@@ -401,9 +401,10 @@ class GuidedThemes(ClusterMixin, BaseEstimator):
             # The smaller theme joins the larger, which keeps its number and its name.
             if (current == a).sum() < (current == b).sum():
                 a, b = b, a
-            absorbed.setdefault(a, []).extend(
-                [(b, int((current == b).sum())), *absorbed.pop(b, [])]
-            )
+            # What b brought of its own: its rows less those it had taken in before.
+            taken = absorbed.pop(b, [])
+            own = int((current == b).sum()) - sum(rows for _, rows in taken)
+            absorbed.setdefault(a, []).extend([(b, own), *taken])
             current[current == b] = a
         return best
 

@@ -33,7 +33,7 @@ class Theme:
     def label(self, language: Language) -> str:
         """The theme's label in ``language``, else in the other language, else its id."""
         names = dict(self.labels)
-        return names.get(language) or next(iter(names.values()), self.id)
+        return names.get(language) or next((n for n in names.values() if n), self.id)
 
     def seeds(self, language: Language) -> list[str]:
         """The seed terms of one language (``"fr"``: first of each pair)."""

@@ -94,6 +94,8 @@ async def fed_by_response(conn: asyncpg.Connection, response_id: int) -> list[Fe
 
 # The tables whose rows point at a need (``need_id``) and follow it to the next run.
 _POINTING = ("consultation_options", "actions", "actor_need_links")
+# What a merge or a split moves to the need that carries on (actor decisions move apart).
+_FOLLOWERS = ("consultation_options", "actions")
 
 
 async def main_answers_by_need(run_id: int) -> list[list[int]]:
@@ -133,13 +135,23 @@ async def repoint(pairs: Sequence[tuple[int, int]]) -> None:
 
 async def move_followers(conn: asyncpg.Connection, from_ids: Sequence[int], to_id: int) -> None:
     """Ballot options and actions pointing at any of ``from_ids`` point at ``to_id`` (a
-    merge keeps what was decided on each merged need; a split, on its largest part)."""
-    for table in ("consultation_options", "actions"):
+    merge keeps what was decided on each merged need; a split, on its largest part).
+
+    Of a consultation's options that now follow ``to_id``'s name, the first keeps following
+    it; the others keep the title they have, so a ballot never shows one name twice."""
+    for table in _FOLLOWERS:
         await conn.execute(
             f"UPDATE {table} SET need_id = $1 WHERE need_id = ANY($2::int[])",  # noqa: S608
             to_id,
             list(from_ids),
         )
+    await conn.execute(
+        "UPDATE consultation_options o SET follows_need = false"
+        " WHERE o.need_id = $1 AND o.follows_need AND EXISTS ("
+        " SELECT 1 FROM consultation_options k WHERE k.consultation_id = o.consultation_id"
+        " AND k.need_id = $1 AND k.follows_need AND k.id < o.id)",
+        to_id,
+    )
 
 
 class LargeNeed(NamedTuple):

@@ -89,3 +89,37 @@ async def test_split_need_s_actions_and_options_go_to_its_largest_part(
     await action.refresh_from_db()
     await option.refresh_from_db()
     assert action.need_id == option.need_id == largest.id
+
+
+async def test_merging_needs_of_one_ballot_never_shows_a_name_twice(
+    client: httpx.AsyncClient,
+) -> None:
+    from survey.domain.consultations import list_options, open_consultation
+
+    await staff_client(client)
+    tag = uuid.uuid4().hex[:6]
+    definition, run, bus = await survey_with_need(f"Bus le soir {tag}", BUS_TEXTS + CHILDCARE)
+    ids = (
+        await NeedAnswer.filter(run_id=run.id)
+        .order_by("response_id")
+        .values_list("response_id", flat=True)
+    )
+    creche = await Need.create(run=run, position=1, label=f"Crèche {tag}", size=len(CHILDCARE))
+    await NeedAnswer.filter(run_id=run.id, response_id__in=list(ids[len(BUS_TEXTS) :])).update(
+        need_id=creche.id
+    )
+    council, _ = await make_council()
+    consultation = await make_consultation(council, "approval", [], open_now=False)
+    pick = NeedsPick(definition.slug, "manque", (str(bus.id), str(creche.id)))
+    await create_options_from_needs(council.id, consultation.id, pick, actor="test")
+    base = f"/staff/surveys/{definition.slug}/analysis/{run.id}"
+    fields = [("need", str(bus.id)), ("need", str(creche.id)), ("confirm", "1")]
+    await _review(client, f"{base}/merge", [*fields, ("label", f"Au quotidien {tag}")])
+    kept = await Need.get(run_id=run.id)
+    options = await ConsultationOption.filter(consultation_id=consultation.id).order_by("id")
+    assert [o.need_id for o in options] == [kept.id, kept.id]
+    assert [o.follows_need for o in options] == [True, False]
+    await open_consultation(council.id, consultation.id, actor="test")
+    titles = [o.title for o in await list_options(consultation.id)]
+    assert titles[0] == f"Au quotidien {tag}"
+    assert len(set(titles)) == 2
