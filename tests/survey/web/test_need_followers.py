@@ -7,10 +7,11 @@ import uuid
 import httpx
 import pytest
 
+from survey.domain.definitions import SurveyDef
 from survey.domain.needs_ballot import NeedsPick, create_options_from_needs
 from survey.models.actions import Action
 from survey.models.councils import ConsultationOption
-from survey.models.needs import Need, NeedAnswer
+from survey.models.needs import AnalysisRun, Need, NeedAnswer
 from tests.factories.council import make_consultation, make_council
 from tests.factories.needs import BUS_TEXTS, CHILDCARE, survey_with_need
 from tests.factories.staff import staff_client
@@ -36,11 +37,8 @@ async def _decided_on(slug: str, need: Need, tag: str) -> tuple[Action, Consulta
     return action, option
 
 
-async def test_merged_need_keeps_the_actions_and_options_of_both(
-    client: httpx.AsyncClient,
-) -> None:
-    await staff_client(client)
-    tag = uuid.uuid4().hex[:6]
+async def _bus_and_creche(tag: str) -> tuple[SurveyDef, AnalysisRun, Need, Need]:
+    """A finished run with two needs: buses, and childcare (its answers moved to it)."""
     definition, run, bus = await survey_with_need(f"Bus le soir {tag}", BUS_TEXTS + CHILDCARE)
     ids = (
         await NeedAnswer.filter(run_id=run.id)
@@ -51,6 +49,15 @@ async def test_merged_need_keeps_the_actions_and_options_of_both(
     await NeedAnswer.filter(run_id=run.id, response_id__in=list(ids[len(BUS_TEXTS) :])).update(
         need_id=creche.id
     )
+    return definition, run, bus, creche
+
+
+async def test_merged_need_keeps_the_actions_and_options_of_both(
+    client: httpx.AsyncClient,
+) -> None:
+    await staff_client(client)
+    tag = uuid.uuid4().hex[:6]
+    definition, run, bus, creche = await _bus_and_creche(tag)
     on_bus, bus_option = await _decided_on(definition.slug, bus, tag)
     on_creche, creche_option = await _decided_on(definition.slug, creche, tag)
     base = f"/staff/surveys/{definition.slug}/analysis/{run.id}"
@@ -98,16 +105,7 @@ async def test_merging_needs_of_one_ballot_never_shows_a_name_twice(
 
     await staff_client(client)
     tag = uuid.uuid4().hex[:6]
-    definition, run, bus = await survey_with_need(f"Bus le soir {tag}", BUS_TEXTS + CHILDCARE)
-    ids = (
-        await NeedAnswer.filter(run_id=run.id)
-        .order_by("response_id")
-        .values_list("response_id", flat=True)
-    )
-    creche = await Need.create(run=run, position=1, label=f"Crèche {tag}", size=len(CHILDCARE))
-    await NeedAnswer.filter(run_id=run.id, response_id__in=list(ids[len(BUS_TEXTS) :])).update(
-        need_id=creche.id
-    )
+    definition, run, bus, creche = await _bus_and_creche(tag)
     council, _ = await make_council()
     consultation = await make_consultation(council, "approval", [], open_now=False)
     pick = NeedsPick(definition.slug, "manque", (str(bus.id), str(creche.id)))
