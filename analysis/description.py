@@ -15,7 +15,7 @@ from sklearn.base import clone
 from sklearn.preprocessing import normalize
 
 from analysis.embedding import SegmentedAnswers, embed_terms
-from analysis.labels import PhraseLabeler, central_quotes
+from analysis.labels import PhraseLabeler, central_quotes, label_support, same_label
 from analysis.quotes import about_quotes
 from analysis.results import UNCLASSIFIED, Need, ThemeGroup
 from analysis.text import Language
@@ -159,10 +159,21 @@ def describe_needs(
     sizes = Counter(c for needs in memberships for c in needs)
     keywords_of = _keywords(seg_lemmas, seg_need)
     needs_out = []
+    per_theme = Counter(need_theme.get(c, UNCLASSIFIED) for c in range(len(centres)))
+    taken_labels = [*need_labeler.labels_.values(), *taken]
     for c in range(len(centres)):
         members = np.flatnonzero(main == c)
         coherence = float((full_rows[members] @ centres[c]).mean()) if len(members) else 0.0
         label = need_labeler.labels_.get(c, "")
+        theme = need_theme.get(c, UNCLASSIFIED)
+        seed = int(seed_of[theme]) if seed_of is not None and 0 <= theme < len(seed_of) else -1
+        if seed >= 0 and per_theme[theme] == 1 and len(members) >= _BROAD_MIN:
+            # A vocabulary theme's only need, whose phrase few of its residents say
+            # ("Appartement" over 35 answers on housing): it is the theme, named so.
+            broad = vocabulary[seed].label(language)
+            said = label_support(label, [texts[int(i)] for i in members])
+            if said < _BROAD_SUPPORT and not any(same_label(broad, t) for t in taken_labels):
+                label = broad
         keywords = keywords_of.get(c, ())
         # The central answers, kept when they speak of the need in its own words.
         central = central_quotes(texts, members, full_rows, centres[c], n_quotes=_QUOTE_POOL)
@@ -198,6 +209,10 @@ def describe_needs(
 
 # Central answers looked at for quotes: the three nearest that speak of the need.
 _QUOTE_POOL = 8
+# A theme's only need is named after the theme when fewer than a quarter of its (at
+# least ten) answers say the words of its phrase.
+_BROAD_SUPPORT = 0.25
+_BROAD_MIN = 10
 
 
 def _own_theme_labels(

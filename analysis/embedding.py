@@ -107,6 +107,7 @@ class _Lexicon:
         # Keys are stored in decreasing frequency: the position is the frequency rank.
         n = max(2, len(self.key2row))
         harmonic = math.log(n) + 0.5772
+        self.harmonic = harmonic
         self.weight: dict[int, float] = {}
         # Unaccented spellings ("creche", "medecin") read as the most frequent accented
         # word they fold to: respondents on phones often skip accents.
@@ -133,6 +134,15 @@ class _Lexicon:
         if logprob is None:
             return 1.0
         return self.smoothing / (self.smoothing + math.exp(logprob))
+
+    def among_frequent(self, word: str, rank: int = 100_000) -> bool:
+        """Whether ``word`` is among the ``rank`` most frequent entries of the vector
+        table: real words are, keyboard slips ("activiter") sit far below."""
+        key = self.strings[word] if word in self.strings else None
+        if key is None or key not in self.weight:
+            return False
+        p = 1.0 / ((rank + 1) * self.harmonic)
+        return self.weight[key] < self.smoothing / (self.smoothing + p)
 
     def lemma(self, word: str, language: Language) -> str:
         found = self.lemmas[language].get(word)

@@ -9,6 +9,7 @@ is used. No two groups get the same label.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import math
 import re
@@ -59,6 +60,28 @@ def clean_phrase(text: str, shouted: str | None = None) -> str:
     return phrase[:1].upper() + phrase[1:]
 
 
+_ARTICLES = frozenset("le la les un une des du the".split())
+
+
+def same_label(first: str, second: str) -> bool:
+    """Whether two labels read as the same ("Place en crèche", "Places en crèche")."""
+    return _key(first) == _key(second)
+
+
+def label_support(label: str, texts: Sequence[str]) -> float:
+    """The share of ``texts`` holding every word of ``label`` that names something (its
+    nouns and adjectives, not its links, times or vague words), matched by stem."""
+    words = {
+        _stem(w)
+        for w in normalise(label).split()
+        if len(w) >= 3 and _fold(w) not in _OPENING_LINKS | _ARTICLES and _fold(w) not in _TIMES
+    } - _VAGUE_STEMS
+    if not words or not texts:
+        return 1.0
+    said = sum(1 for text in texts if words <= {_stem(w) for w in normalise(text).split()})
+    return said / len(texts)
+
+
 def _shouted(text: str) -> bool:
     """Written mostly in capitals: a shout, lowered in a label. A lone short word that
     is no French or English form ("CAF" cut from "la CAF, les impôts") is an acronym."""
@@ -91,7 +114,7 @@ _VAGUE = frozenset(
     "quartier ville commune people thing place area lot way kind fils fille mere pere mari "
     "femme maman papa enfant bebe famille parent voisin voisine ami monsieur madame an km "
     "metre euro eur ligne reponse passage aire coeur partie main solution question demande "
-    "idee sujet point mal acces nothing".split()
+    "idee sujet point mal acces nothing moitie tiers quart totalite majorite reste".split()
 )
 # Nouns that complete nothing ("résidence personne" is a misread "personne ne vient").
 _NOT_COMPLEMENTS = frozenset("perso chose truc rien monde cas".split())
@@ -248,6 +271,9 @@ class PhraseLabeler(BaseEstimator):
             if len(candidate.stems) == 1 and candidate.head in _VAGUE_STEMS:
                 # "Fils", "Endroit": a vague noun names a need only with what qualifies it.
                 continue
+            if len(candidate.text.split()) == 1 and not _known(candidate.text):
+                # "Simplifer": a slip read as a noun; alone it would be the whole name.
+                continue
             key = _key(candidate.text)
             near.setdefault(key, []).append(close)
             spellings.setdefault(key, Counter())[candidate.text] += 1
@@ -294,7 +320,13 @@ class PhraseLabeler(BaseEstimator):
                 ]
                 if longer:
                     key = max(longer, key=lambda k: (share(stems_of[k]), scores[k], k))
-            text = _spelling(spellings[key])
+            # Spellings of the same words pooled ("Activiter pour les enfant" and
+            # "Activités pour les enfants"): a label is spelt as French spells it.
+            pooled: Counter[str] = Counter()
+            for k, stems in stems_of.items():
+                if k == key or (stems == stems_of[key] and k not in used and _misspelt(k, key)):
+                    pooled.update(spellings[k])
+            text = _spelling(pooled)
             other = self._second_complement(key, text, scores, spellings, stems_of, share)
             return other or text
         return ""
@@ -357,7 +389,14 @@ def _short_answer(candidates: Sequence[tuple[_Candidate, float]], used: set[str]
     """The most central member's answer when the whole of it reads as a name ("Une
     salle pour les jeunes", no verb, no pronoun): the group's representative short
     answer, when its members share no phrase."""
-    wholes = [(close, c.text) for c, close in candidates if c.whole and _key(c.text) not in used]
+    wholes = [
+        (close, c.text)
+        for c, close in candidates
+        if c.whole
+        and _key(c.text) not in used
+        and _fold(c.text.split()[0]) not in _NO_OPENING
+        and (len(c.text.split()) > 1 or _known(c.text))
+    ]
     longer = [w for w in wholes if len(w[1].split()) >= 2]
     for _close, text in sorted(longer or wholes, key=lambda w: (-w[0], w[1])):
         if _names_something(text.split()):
@@ -372,7 +411,12 @@ _OPENING_LINKS = frozenset(
 )
 
 
-_NO_OPENING = _OPENING_LINKS | frozenset("pas plus moins trop tres tout tous toute toutes".split())
+# Nor a negation, an amount or an adverb: "Juste de la lumière", "Seul arbre" (cut from
+# "le seul arbre du quartier") say how much, not what.
+_NO_OPENING = _OPENING_LINKS | frozenset(
+    "pas plus moins trop tres tout tous toute toutes juste seul seule seuls seules "
+    "seulement surtout vraiment encore enfin aussi toujours jamais meme grace just only".split()
+)
 
 
 def _names_something(words: Sequence[str]) -> bool:
@@ -412,8 +456,53 @@ def _accented(label: str) -> str:
 
 
 def _spelling(spellings: Counter[str]) -> str:
-    """The spelling most respondents used; between equals, the one with accents."""
-    return max(spellings, key=lambda t: (spellings[t], sum(not c.isascii() for c in t), -len(t), t))
+    """The spelling with the fewest words no dictionary knows, then the one most
+    respondents used; between equals, the one with accents."""
+    return max(
+        spellings,
+        key=lambda t: (
+            -sum(1 for w in t.split() if not _known(w)),
+            spellings[t],
+            sum(not c.isascii() for c in t),
+            -len(t),
+            t,
+        ),
+    )
+
+
+def _misspelt(first: str, second: str) -> bool:
+    """Two keys whose words differ by a slip of the keyboard: "activiter" for "activite",
+    never "travaux" for "travail" (ratio 0.71) or "simple" for "simplifier"."""
+    a, b = first.split(), second.split()
+    return len(a) == len(b) and all(
+        difflib.SequenceMatcher(None, x, y).ratio() >= 0.8 for x, y in zip(a, b, strict=True)
+    )
+
+
+@functools.cache
+def _lemma_forms() -> frozenset[str]:
+    """The lemmas of the French and English lemma tables (its keys are hashed forms)."""
+    from analysis.embedding import lexicon
+
+    forms: set[str] = set()
+    for table in lexicon().lemmas.values():
+        for lemma in table.values():
+            forms.update(lemma if isinstance(lemma, list) else [lemma])
+    return frozenset(forms)
+
+
+def _known(word: str) -> bool:
+    """A word either language spells so, or one no table would hold (a number, an
+    acronym, a short word): only a misspelt word reads as unknown."""
+    word = word.strip(".,;:!?()'\"«»-").lower()
+    if "'" in word or "’" in word:
+        word = re.split(r"['’]", word)[-1]
+    if len(word) <= 3 or not word.isalpha() or word in _lemma_forms():
+        return True
+    from analysis.embedding import lexicon
+
+    lex = lexicon()
+    return lex.among_frequent(word) or any(word in table for table in lex.lemmas.values())
 
 
 def _parsed(texts: Sequence[str], language: Language) -> list[Any]:

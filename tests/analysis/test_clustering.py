@@ -223,3 +223,32 @@ def test_label_groups_label_opens_on_a_word_not_a_sign():
     ]
     (need,) = label_groups(texts, [0, 0, 0], language="fr")
     assert need.label[:1].isalnum()
+
+
+def test_a_vocabulary_themes_only_need_is_named_by_the_theme_when_few_say_its_phrase() -> None:
+    import json
+    from pathlib import Path
+
+    from analysis.labels import label_support
+    from analysis.themes import load_vocabulary
+
+    demo = Path(__file__).resolve().parents[2] / "fixtures" / "demo_texts.json"
+    texts = [item["text"] for item in json.loads(demo.read_text(encoding="utf-8"))["manque"]]
+    result = cluster_needs(texts)
+    names = {theme.label("fr") for theme in load_vocabulary()}
+    renamed = 0
+    for theme in result.themes:
+        if theme.vocabulary_id is None or len(theme.needs) != 1:
+            continue
+        need = next(n for n in result.needs if n.cluster == theme.needs[0])
+        members = [texts[i] for i, c in enumerate(result.labels) if c == need.cluster]
+        if len(members) < 10:
+            continue
+        # Either its phrase is said by a quarter of its answers, or it is the theme.
+        if need.label == theme.label:
+            renamed += 1
+            assert need.label in names
+        else:
+            assert label_support(need.label, members) >= 0.25, need.label
+    # The demo has such broad needs (housing, shops, isolation): the rule is exercised.
+    assert renamed >= 1

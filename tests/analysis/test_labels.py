@@ -166,3 +166,57 @@ def test_clean_phrase_a_lone_acronym_is_no_shout() -> None:
     # A list item cut from "la CAF, les impôts" is the acronym alone.
     assert clean_phrase("CAF") == "CAF"
     assert clean_phrase("SALETÉ") == "Saleté"
+
+
+def test_label_groups_a_misspelt_phrase_gives_way_to_its_spelt_form() -> None:
+    # More members wrote the slip; the label is the phrase as French spells it.
+    texts = [
+        "activiter pour les enfant pendant les vacances",
+        "activiter pour les enfant",
+        "activiter pour les enfant le mercredi",
+        "Des activités pour les enfants le mercredi",
+        "activités pour les enfants",
+    ]
+    needs = label_groups(texts, [0] * 5, language="fr")
+    assert needs[0].label == "Activités pour les enfants"
+
+
+def test_label_groups_two_words_that_only_share_a_stem_are_not_one_spelling() -> None:
+    from collections import Counter
+
+    from analysis.labels import _misspelt, _spelling
+
+    assert _misspelt("activiter pour le enfant", "activite pour le enfant")
+    assert not _misspelt("travaux", "travail")
+    assert not _misspelt("simple", "simplifier")
+    # Between two known spellings, the one most used.
+    assert _spelling(Counter({"Travaux": 1, "Travail": 3})) == "Travail"
+
+
+def test_label_groups_never_opens_on_an_adverb_of_amount() -> None:
+    texts = [
+        "Juste de la lumière dans l'allée",
+        "Juste de la lumière",
+        "juste de la lumiere le soir",
+        "De la lumière dans le parking",
+    ]
+    needs = label_groups(texts, [0] * 4, language="fr")
+    first = normalise(needs[0].label).split()[0]
+    assert first not in {"juste", "seul", "seulement"}
+    assert "lumiere" in normalise(needs[0].label)
+
+
+def test_label_groups_a_lone_misspelt_word_is_no_label() -> None:
+    texts = ["Simplifer", "simplifer tout ça", "Simplifer les impôts", "Simplifer svp"]
+    needs = label_groups(texts, [0] * 4, language="fr")
+    assert normalise(needs[0].label) != "simplifer"
+
+
+def test_label_support_counts_the_answers_saying_every_named_word() -> None:
+    from analysis.labels import label_support
+
+    texts = ["Un appartement humide", "Le loyer est trop cher", "appartements trop petits", "HLM"]
+    assert label_support("Appartement", texts) == 0.5
+    assert label_support("Appartement humide", texts) == 0.25
+    # Links, times and vague words are not what a label names.
+    assert label_support("Bus le soir", ["bus", "bus le matin", "train"]) == pytest.approx(2 / 3)
