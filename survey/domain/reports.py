@@ -8,7 +8,9 @@ quotes and labels, options named after needs) are masked as on the dashboard.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import asyncpg
@@ -20,6 +22,7 @@ from survey.domain.definitions import QuestionDef, SurveyDef, forget, get_defini
 from survey.domain.needs_report import NeedsReport, latest_needs
 from survey.domain.outcomes import Outcome, outcome_of
 from survey.domain.queries import consultations as consultation_rows
+from survey.domain.queries.consultations import DecisionOption
 from survey.domain.question_summaries import Bar, summarise
 from survey.domain.small_groups import hide_small
 from survey.domain.tallies import count_answers
@@ -40,6 +43,8 @@ class Decision:
     published: bool
     options: tuple[tuple[str, str | None], ...]  # (option, the need it came from, if any)
     outcome: Outcome | None = None
+    # Per option of the frozen ranking (its position), the need it follows now: a need
+    # merged, split or found again by a re-run since the closing keeps its option.
     need_names: dict[int, str] = field(default_factory=dict)
 
 
@@ -93,14 +98,21 @@ async def survey_decisions(survey_id: int, *, published_only: bool = False) -> l
                     for i in r.options
                 ),
                 outcome_of(results, titles) if r.state == "closed" else None,
-                {
-                    i.need_id: mask_personal_data(i.need or "")
-                    for i in r.options
-                    if i.need_id is not None
-                },
+                _need_names(results, r.options),
             )
         )
     return decisions
+
+
+def _need_names(
+    results: Mapping[str, Any] | None, options: Sequence[DecisionOption]
+) -> dict[int, str]:
+    """The live need name of each option of the frozen results, by its position there."""
+    if not results:
+        return {}
+    live = {o.id: mask_personal_data(o.need) for o in options if o.need_id is not None and o.need}
+    frozen = results.get("options", [])
+    return {k: live[o["id"]] for k, o in enumerate(frozen) if o.get("id") in live}
 
 
 async def _report(definition: SurveyDef, threshold: int, *, public: bool, zone: ZoneInfo) -> Report:

@@ -331,6 +331,7 @@ async def published_for_needs(
 
 
 class DecisionOption(NamedTuple):
+    id: int
     title: str
     need_id: int | None
     need: str | None  # the need's reviewed name, else its found one
@@ -362,7 +363,7 @@ WHERE ($2 OR c.published) AND (
 ORDER BY c.closed_at DESC NULLS LAST, c.id DESC
 """
 _ON_SURVEY_OPTIONS = """
-SELECT o.consultation_id, o.title, o.need_id, coalesce(n.staff_label, n.label) AS need
+SELECT o.consultation_id, o.id, o.title, o.need_id, coalesce(n.staff_label, n.label) AS need
 FROM consultation_options o LEFT JOIN needs n ON n.id = o.need_id
 WHERE o.consultation_id = ANY($1::int[]) AND o.status = 'approved'
 ORDER BY o.consultation_id, o.position, o.id
@@ -378,7 +379,7 @@ async def on_survey(survey_id: int, *, unpublished: bool) -> list[SurveyDecision
     by_consultation: dict[int, list[DecisionOption]] = {}
     for o in options:
         by_consultation.setdefault(o["consultation_id"], []).append(
-            DecisionOption(o["title"], o["need_id"], o["need"])
+            DecisionOption(int(o["id"]), o["title"], o["need_id"], o["need"])
         )
     return [
         SurveyDecision(

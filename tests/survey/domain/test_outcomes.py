@@ -187,3 +187,33 @@ async def test_report_gives_ranking_and_winner_with_hand_added_options_and_state
     )
     assert open_one.title in text
     assert "Vote en cours : le classement sera connu à la clôture." in text
+
+
+async def test_report_names_the_need_an_option_follows_after_a_merge_since_closing(
+    client: httpx.AsyncClient,
+) -> None:
+    from survey.domain.needs import merge_needs
+
+    definition = await make_survey()
+    run = await AnalysisRun.create(survey_id=definition.id, question_code="manque")
+    creche = await Need.create(run=run, label="Place en crèche", size=9, position=0)
+    garde = await Need.create(run=run, label="Garde le soir", size=4, position=1)
+    council, members = await make_council(2)
+    consultation = await make_consultation(council, "approval", ["Crèche", "Bus"], open_now=False)
+    ids = await option_ids(consultation)
+    async with connection() as conn:
+        await conn.execute(
+            "UPDATE consultation_options SET need_id = $1 WHERE id = $2", garde.id, ids[0]
+        )
+    await open_consultation(council.id, consultation.id, actor="t")
+    for member in members:
+        await record_paper_ballot(council.id, consultation.id, member.id, {ids[0]: 1}, actor="t")
+    await close_consultation(council.id, consultation.id, actor="t")
+    # After closing, staff merge the option's need into another and name the result.
+    await merge_needs(run, [creche.id, garde.id], "Garde d'enfants")
+
+    await staff(client)
+    page = await client.get(f"/staff/surveys/{definition.slug}/report")
+    assert page.status_code == 200
+    text = " ".join(text_of(page.text).split())
+    assert "Crèche – retenue (2 approbations (100 %)) ← Garde d'enfants" in text
