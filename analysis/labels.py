@@ -163,8 +163,9 @@ class PhraseLabeler(BaseEstimator):
     a group of four or more: a word of one member never names a group), and a phrase
     takes a second complement of the same shape said by a share ``second_share`` as many
     ("Bus le soir et le dimanche"). A group whose members share no phrase is named by
-    its most central short answer. Where the language has no parser, short segments are
-    the candidates. No two groups get the same label; larger groups choose first.
+    its most central short answer. Where the language has no parser, the candidates are
+    short segments and runs of one to three content words ("Visa requirements", "Use of
+    the Internet"). No two groups get the same label; larger groups choose first.
     """
 
     def __init__(
@@ -415,7 +416,9 @@ _OPENING_LINKS = frozenset(
 # "le seul arbre du quartier") say how much, not what.
 _NO_OPENING = _OPENING_LINKS | frozenset(
     "pas plus moins trop tres tout tous toute toutes juste seul seule seuls seules "
-    "seulement surtout vraiment encore enfin aussi toujours jamais meme grace just only".split()
+    "seulement surtout vraiment encore enfin aussi toujours jamais meme grace just only "
+    "through via so like such than about from into after before during including though "
+    "thus which that this these those not even perhaps often as".split()
 )
 
 
@@ -572,12 +575,7 @@ def _modifier(child: Any) -> list[Any] | None:
 def _candidates(doc: Any, max_words: int) -> list[_Candidate]:
     """Names around each noun of a parsed segment (see ``PhraseLabeler``)."""
     if not doc.has_annotation("DEP"):
-        # No parser for this language: the short segment itself, headed by its rarest word.
-        text = clean_phrase(doc.text)
-        stems = _stems_of(list(doc))
-        if not stems or len(text.split()) > max_words:
-            return []
-        return [_Candidate(text, stem, stems) for stem in stems]
+        return _unparsed_candidates(doc, max_words)
     found: list[_Candidate] = []
     # What does not depend on the head is read once per segment, not once per noun.
     shape = _whole_shape(doc, max_words)
@@ -603,6 +601,67 @@ def _candidates(doc: Any, max_words: int) -> list[_Candidate]:
                 found.append(_Candidate(phrase, stem, _stems_of(tokens) | {stem}))
         if shape is not None and _whole_fits(shape[1], head):
             found.append(_Candidate(shape[0], stem, doc_stems | {stem}, whole=True))
+    return found
+
+
+# Words that join two nouns inside a name when no parser says so ("use of the Internet").
+_JOINING = frozenset({"of", "de", "du", "des", "d'"})
+_JOINED_ARTICLES = frozenset({"the", "a", "an", "la", "le", "les", "l'"})
+# Link words a stop list misses: without a parser they would read as nouns.
+_UNPARSED_LINKS = frozenset("like unlike via per etc including such".split())
+
+
+def _unparsed_candidates(doc: Any, max_words: int) -> list[_Candidate]:
+    """Names of a segment in a language without a parser: the short segment itself, and
+    each run of one to three content words (two runs joined by "of": "use of the
+    Internet"), never opening or closing on a small word. Which run names the group is
+    then read, as for parsed languages, from how many members say its words."""
+    tokens = list(doc)
+    found: list[_Candidate] = []
+    text = clean_phrase(doc.text)
+    stems = _stems_of(tokens)
+    if stems and len(text.split()) <= max_words:
+        found.extend(_Candidate(text, stem, stems) for stem in stems)
+
+    def content(token: Any) -> bool:
+        folded = _fold(token.text)
+        return (
+            _content_token(token)
+            and len(folded) >= 3
+            and folded.isalpha()
+            and folded not in _TIMES
+            and _stem(token.text) not in _VAGUE_STEMS
+            and token.lower_ not in _UNPARSED_LINKS
+        )
+
+    runs: list[list[Any]] = []
+    run: list[Any] = []
+    for i, token in enumerate(tokens):
+        if content(token):
+            run.append(token)
+            continue
+        # "of" (or "of the") between two content words keeps the run going.
+        ahead = tokens[i + 1 : i + 3]
+        joins = token.lower_ in _JOINING and run
+        joined = joins or (token.lower_ in _JOINED_ARTICLES and run and run[-1].lower_ in _JOINING)
+        if joined and ahead and (content(ahead[0]) or (len(ahead) > 1 and content(ahead[1]))):
+            run.append(token)
+            continue
+        if run:
+            runs.append(run)
+        run = []
+    if run:
+        runs.append(run)
+    for words in runs:
+        for size in range(1, 6):
+            for start in range(len(words) - size + 1):
+                span = words[start : start + size]
+                named = [t for t in span if content(t)]
+                if not content(span[0]) or not content(span[-1]) or len(named) > 3:
+                    continue
+                phrase = clean_phrase(doc[span[0].i : span[-1].i + 1].text)
+                if phrase and len(phrase.split()) <= max_words:
+                    found.append(_Candidate(phrase, _stem(named[-1].text), _stems_of(named)))
     return found
 
 

@@ -220,3 +220,27 @@ def test_label_support_counts_the_answers_saying_every_named_word() -> None:
     assert label_support("Appartement humide", texts) == 0.25
     # Links, times and vague words are not what a label names.
     assert label_support("Bus le soir", ["bus", "bus le matin", "train"]) == pytest.approx(2 / 3)
+
+
+def test_label_groups_in_a_language_without_parser_a_shared_noun_phrase_names_the_group() -> None:
+    # Long English sentences: no short answer to take whole, no parser to find the nouns;
+    # the run of words they share names them, not a clause that opens on "Though".
+    texts = [
+        "Though the rules change often, visa requirements are listed by each embassy.",
+        "Check the visa requirements well before you travel to the country.",
+        "Some countries have strict visa requirements for tourists from abroad.",
+        "Thus travellers should read the visa requirements of every country they cross.",
+    ]
+    needs = label_groups(texts, [0] * 4, language="en")
+    assert normalise(needs[0].label) == "visa requirements"
+
+
+def test_label_groups_without_parser_two_runs_joined_by_of_make_one_name() -> None:
+    texts = [
+        "The use of the Internet has changed how people find information.",
+        "Schools teach the safe use of the Internet to young children.",
+        "The use of the Internet at night keeps many teenagers awake.",
+        "Libraries offer lessons on the use of the Internet for older people.",
+    ]
+    needs = label_groups(texts, [0] * 4, language="en")
+    assert normalise(needs[0].label) == "use of the internet"
