@@ -28,7 +28,7 @@ _OPENINGS = re.compile(
     r"^(?:(?:il|ça|ca)\s+(?:nous\s+)?(?:manque|faudrait|faut)\s+|ce qui (?:me|nous) manque"
     r"(?:\s+le plus)?,?\s+(?:c'est|ce sont)\s+|(?:il\s+)?(?:y\s+a\s+)?(?:pas\s+assez|manque)"
     r"\s+d[e']\s*|(?:plus|pas)\s+d[e']\s*|j'aimerais\s+|on\s+voudrait\s+|we\s+need\s+|more\s+)?"
-    r"(?:(?:des|les|le|la|l'|l’|un|une|du|de la|de l'|d'|the|a|an|some)\s+)?",
+    r"(?:(?:des|les|le|la|un|une|du|de la|the|a|an|some)\s+|(?:de l['’]|l['’]|d['’])\s*)?",
     re.IGNORECASE,
 )
 _TRAILING = re.compile(r"[\s.!?;:,…)\"'«»-]+$")
@@ -275,9 +275,12 @@ class PhraseLabeler(BaseEstimator):
             if len(candidate.text.split()) == 1 and not _known(candidate.text):
                 # "Simplifer": a slip read as a noun; alone it would be the whole name.
                 continue
-            key = _key(candidate.text)
+            if _cut_coordination(candidate.text):
+                continue
+            text = _without_demonstrative(candidate.text)
+            key = _key(text)
             near.setdefault(key, []).append(close)
-            spellings.setdefault(key, Counter())[candidate.text] += 1
+            spellings.setdefault(key, Counter())[text] += 1
             stems_of[key] = candidate.stems
         least = 2 if len(bags) >= 4 else 1
         return self._best(bags, near, spellings, stems_of, least, share, distinct, used)
@@ -384,6 +387,25 @@ class PhraseLabeler(BaseEstimator):
                     if _key(phrase) not in used:
                         return phrase
         return clean_phrase(segments[members[0]]) if len(members) else ""
+
+
+_CASE_MARKS = frozenset("de du des d a au aux".split())
+
+
+def _cut_coordination(text: str) -> bool:
+    """A noun joined to what was the second half of a pair: "Région et de la commune"
+    (cut from "de la région et de la commune") keeps a "de" its first half lost."""
+    words = [_fold(w) for w in text.replace("'", "' ").split()]
+    return len(words) >= 3 and words[1] in {"et", "ou", "and", "or"} and words[2] in _CASE_MARKS
+
+
+_DEMONSTRATIVE = re.compile(r"\b(de|à) ces\b", re.IGNORECASE)
+
+
+def _without_demonstrative(text: str) -> str:
+    """ "Utilisation de ces impôts" points back to the question; as a name it is
+    "Utilisation des impôts"."""
+    return _DEMONSTRATIVE.sub(lambda m: "des" if m.group(1).lower() == "de" else "aux", text)
 
 
 def _short_answer(candidates: Sequence[tuple[_Candidate, float]], used: set[str]) -> str:

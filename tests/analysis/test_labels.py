@@ -244,3 +244,18 @@ def test_label_groups_without_parser_two_runs_joined_by_of_make_one_name() -> No
     ]
     needs = label_groups(texts, [0] * 4, language="en")
     assert normalise(needs[0].label) == "use of the internet"
+
+
+def test_label_groups_no_half_of_a_pair_and_no_pointing_back_to_the_question() -> None:
+    texts = [
+        "Les comptes de la région et de la commune",
+        "Un bilan de la région et de la commune chaque année",
+        "Savoir l'utilisation de ces impôts",
+        "L'utilisation de ces impôts, en détail",
+        "Publier l'utilisation des impôts",
+    ]
+    needs = label_groups(texts, [0] * 5, language="fr")
+    label = normalise(needs[0].label)
+    assert not label.startswith("region et de")
+    assert " ces " not in f" {label} "
+    assert needs[0].label[:2] != "L'"
