@@ -222,28 +222,37 @@ def test_label_support_counts_the_answers_saying_every_named_word() -> None:
     assert label_support("Bus le soir", ["bus", "bus le matin", "train"]) == pytest.approx(2 / 3)
 
 
-def test_label_groups_in_a_language_without_parser_a_shared_noun_phrase_names_the_group() -> None:
-    # Long English sentences: no short answer to take whole, no parser to find the nouns;
-    # the run of words they share names them, not a clause that opens on "Though".
-    texts = [
-        "Though the rules change often, visa requirements are listed by each embassy.",
-        "Check the visa requirements well before you travel to the country.",
-        "Some countries have strict visa requirements for tourists from abroad.",
-        "Thus travellers should read the visa requirements of every country they cross.",
-    ]
+@pytest.mark.parametrize(
+    ("texts", "expected"),
+    [
+        # Long English sentences: no short answer to take whole, no parser to find the
+        # nouns; the run of words they share names them, not a clause opening on "Though".
+        (
+            [
+                "Though the rules change often, visa requirements are listed by each embassy.",
+                "Check the visa requirements well before you travel to the country.",
+                "Some countries have strict visa requirements for tourists from abroad.",
+                "Thus travellers should read the visa requirements of every country they cross.",
+            ],
+            "visa requirements",
+        ),
+        # Two runs joined by "of" make one name.
+        (
+            [
+                "The use of the Internet has changed how people find information.",
+                "Schools teach the safe use of the Internet to young children.",
+                "The use of the Internet at night keeps many teenagers awake.",
+                "Libraries offer lessons on the use of the Internet for older people.",
+            ],
+            "use of the internet",
+        ),
+    ],
+)
+def test_label_groups_in_a_language_without_parser_a_shared_noun_phrase_names_the_group(
+    texts: list[str], expected: str
+) -> None:
     needs = label_groups(texts, [0] * 4, language="en")
-    assert normalise(needs[0].label) == "visa requirements"
-
-
-def test_label_groups_without_parser_two_runs_joined_by_of_make_one_name() -> None:
-    texts = [
-        "The use of the Internet has changed how people find information.",
-        "Schools teach the safe use of the Internet to young children.",
-        "The use of the Internet at night keeps many teenagers awake.",
-        "Libraries offer lessons on the use of the Internet for older people.",
-    ]
-    needs = label_groups(texts, [0] * 4, language="en")
-    assert normalise(needs[0].label) == "use of the internet"
+    assert normalise(needs[0].label) == expected
 
 
 def test_label_groups_no_half_of_a_pair_and_no_pointing_back_to_the_question() -> None:
