@@ -238,3 +238,17 @@ def test_every_key_used_in_code_and_templates_exists() -> None:
 def test_translate_defaults_to_french_and_formats() -> None:
     assert translate("de", "survey.step", n=1, total=3) == "Étape 1 sur 3"
     assert translate("en", "survey.step", n=1, total=3) == "Step 1 of 3"
+
+
+def test_a_count_alone_takes_a_plural_form_not_a_bracketed_s() -> None:
+    from survey.i18n import plural_forms
+
+    # A message whose only placeholder is {n} agrees with it: "1 réponse", "3 réponses".
+    for language in ("fr", "en"):
+        plurals = plural_forms(language)
+        for key, text in catalogue(language).items():
+            if set(re.findall(r"{(\w+)}", text)) == {"n"}:
+                assert "(s)" not in text or key in plurals, (language, key, text)
+    assert translate("fr", "review.several", n=1) == "1 réponse exprime plusieurs besoins."
+    assert translate("fr", "review.several", n=3) == "3 réponses expriment plusieurs besoins."
+    assert translate("en", "actors.help_count", n=1) == "1 place to turn to"
