@@ -12,6 +12,7 @@ import asyncio
 import io
 import json
 import re
+import unicodedata
 import zipfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -193,6 +194,12 @@ def _texts(record: Mapping[str, str], base: str, default: str) -> dict[str, str]
     return texts
 
 
+def _visible(text: str) -> bool:
+    """Whether ``text`` shows something: a character that is no space, control, format
+    mark or combining mark alone."""
+    return any(unicodedata.category(c)[0] not in "CZM" for c in text)
+
+
 def _code(name: str, taken: set[str]) -> str:
     code = re.sub(r"[^a-z0-9_-]", "_", name.strip().lower())[:60].strip("-") or "q"
     if not CODE_RE.match(code):
@@ -328,7 +335,8 @@ def xlsform_to_definition(data: bytes, filename: str = "") -> tuple[dict[str, An
     _drop_bad_conditions(sections, notes)
     _neutral_references(sections, labels, notes)
     title = _texts(settings, "form_title", default)
-    if not title["fr"]:
+    if not _visible(title["fr"]):
+        # A title of spaces or invisible marks would name the survey's link with nothing.
         title = {"fr": re.sub(r"\.xlsx?$", "", filename) or "XLSForm", "en": ""}
     slug_source = settings.get("form_id") or title["fr"]
     slug = slugify(slug_source, 50).replace("_", "-")

@@ -149,6 +149,24 @@ def test_xlsform_without_survey_sheet_is_refused() -> None:
     assert caught.value.key == "builder.xlsform_no_survey"
 
 
+def test_xlsform_title_of_invisible_marks_falls_back_on_the_file_name() -> None:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    survey = workbook.active
+    survey.title = "survey"
+    survey.append(["type", "name", "label"])
+    survey.append(["text", "q", "Votre avis"])
+    settings = workbook.create_sheet("settings")
+    settings.append(["form_title", "form_id"])
+    # A soft hyphen, a zero-width space and a no-break space: nothing a reader could see.
+    settings.append(["\u00ad\u200b\u00a0", "q"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    definition, _ = xlsform_to_definition(buffer.getvalue(), "quartier.xlsx")
+    assert definition["title"]["fr"] == "quartier"
+
+
 async def test_xlsform_upload_creates_a_draft_and_shows_the_report(
     client: httpx.AsyncClient,
 ) -> None:
