@@ -16,6 +16,7 @@ in ``analysis/data/english_frequencies.json``), not by their rank in the French 
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -143,6 +144,24 @@ class _Lexicon:
             return False
         p = 1.0 / ((rank + 1) * self.harmonic)
         return self.weight[key] < self.smoothing / (self.smoothing + p)
+
+    def spelt(self, word: str, *, frequent: bool = True) -> bool:
+        """Whether the lower-case ``word`` is spelt as French or English spell it: a
+        form or a lemma of either lemma table or, with ``frequent``, among the vector
+        table's most frequent entries. The table also holds acronyms ("caf"): leave
+        ``frequent`` off to tell an acronym from a word."""
+        if word in self._lemma_forms or any(word in table for table in self.lemmas.values()):
+            return True
+        return frequent and self.among_frequent(word)
+
+    @functools.cached_property
+    def _lemma_forms(self) -> frozenset[str]:
+        # The tables' values; their keys are hashed forms, looked up one by one.
+        forms: set[str] = set()
+        for table in self.lemmas.values():
+            for lemma in table.values():
+                forms.update(lemma if isinstance(lemma, list) else [lemma])
+        return frozenset(forms)
 
     def lemma(self, word: str, language: Language) -> str:
         found = self.lemmas[language].get(word)

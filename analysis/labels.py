@@ -92,7 +92,7 @@ def _shouted(text: str) -> bool:
     if 2 <= len(word) <= 5 and word.isascii() and word.isalpha():
         from analysis.embedding import lexicon
 
-        return any(word in table for table in lexicon().lemmas.values())
+        return lexicon().spelt(word, frequent=False)
     return True
 
 
@@ -504,30 +504,17 @@ def _misspelt(first: str, second: str) -> bool:
     )
 
 
-@functools.cache
-def _lemma_forms() -> frozenset[str]:
-    """The lemmas of the French and English lemma tables (its keys are hashed forms)."""
-    from analysis.embedding import lexicon
-
-    forms: set[str] = set()
-    for table in lexicon().lemmas.values():
-        for lemma in table.values():
-            forms.update(lemma if isinstance(lemma, list) else [lemma])
-    return frozenset(forms)
-
-
 def _known(word: str) -> bool:
     """A word either language spells so, or one no table would hold (a number, an
     acronym, a short word): only a misspelt word reads as unknown."""
     word = word.strip(".,;:!?()'\"«»-").lower()
     if "'" in word or "’" in word:
         word = re.split(r"['’]", word)[-1]
-    if len(word) <= 3 or not word.isalpha() or word in _lemma_forms():
+    if len(word) <= 3 or not word.isalpha():
         return True
     from analysis.embedding import lexicon
 
-    lex = lexicon()
-    return lex.among_frequent(word) or any(word in table for table in lex.lemmas.values())
+    return lexicon().spelt(word)
 
 
 def _parsed(texts: Sequence[str], language: Language) -> list[Any]:

@@ -33,3 +33,13 @@ def test_segment_answers_english_answer_uses_the_english_weight():
 def test_segment_answers_french_answer_keeps_the_french_weight():
     weight = _weight_in("Les gens veulent un pédiatre", "fr", "pédiatre")
     assert weight == pytest.approx(lexicon().row("pédiatre")[1], rel=1e-5)
+
+
+def test_one_spelling_check_tells_words_slips_and_acronyms() -> None:
+    lex = lexicon()
+    # Forms and lemmas of either language are words; a keyboard slip is not.
+    assert lex.spelt("crèche") and lex.spelt("médecins") and lex.spelt("children")
+    assert not lex.spelt("activiter") and not lex.spelt("xqzt")
+    # "caf" is among the table's frequent entries, yet no form of a word: an acronym.
+    assert lex.spelt("caf")
+    assert not lex.spelt("caf", frequent=False)
