@@ -133,7 +133,9 @@ def _check_file(
             return
         missing = [column for column in columns if column not in header]
         if missing:
-            errors[name] = FieldError(_COLUMN_KEYS[name], {"columns": ", ".join(missing)})
+            errors[name] = FieldError(
+                _COLUMN_KEYS[name], {"columns": ", ".join(missing), "n": len(missing)}
+            )
 
 
 def _format_error(error: polis.PolisFormatError) -> FieldError:

@@ -252,3 +252,76 @@ def test_a_count_alone_takes_a_plural_form_not_a_bracketed_s() -> None:
     assert translate("fr", "review.several", n=1) == "1 réponse exprime plusieurs besoins."
     assert translate("fr", "review.several", n=3) == "3 réponses expriment plusieurs besoins."
     assert translate("en", "actors.help_count", n=1) == "1 place to turn to"
+
+
+def test_no_message_brackets_a_plural_ending_and_counts_compose_from_plural_pieces() -> None:
+    from survey.i18n import plural_forms
+
+    # Every form of every message, in both languages: "(s)" and "(ies)" are never written.
+    for language in ("fr", "en"):
+        texts = [*catalogue(language).items()]
+        texts += [(key, form) for key, forms in plural_forms(language).items() for form in forms]
+        bracketed = [(key, text) for key, text in texts if "(s)" in text or "(ies)" in text]
+        assert bracketed == [], language
+
+    def t(language: str, key: str, **params: object) -> str:
+        return translate(language, key, **params)
+
+    def participation(language: str, ballots: int, members: int, paper: int) -> str:
+        return t(
+            language,
+            "council.participation_n",
+            ballots=t(language, "council.ballots_n", n=ballots),
+            members=t(language, "council.members_n", n=members),
+            paper=paper,
+        )
+
+    # A sentence holding several counts agrees with each of them.
+    assert participation("fr", 1, 1, 0) == "1 bulletin sur 1 membre, dont 0 sur papier"
+    assert participation("fr", 3, 12, 2) == "3 bulletins sur 12 membres, dont 2 sur papier"
+    assert participation("en", 1, 1, 0) == "1 ballot out of 1 member, 0 of them on paper"
+    assert participation("en", 0, 2, 0) == "0 ballots out of 2 members, 0 of them on paper"
+
+    def done(language: str, added: int, updated: int) -> str:
+        return t(
+            language,
+            "actors.import_done",
+            added=t(language, "actors.import_added_n", n=added),
+            updated=t(language, "actors.import_updated_n", n=updated),
+        )
+
+    assert done("fr", 1, 1) == "Import terminé : 1 fiche ajoutée, 1 mise à jour."
+    assert done("fr", 2, 3) == "Import terminé : 2 fiches ajoutées, 3 mises à jour."
+    assert done("en", 1, 0) == "Import done: 1 entry added, 0 updated."
+    assert done("en", 4, 2) == "Import done: 4 entries added, 2 updated."
+
+    def gaps(language: str, n: int, answered: int) -> str:
+        return t(
+            language,
+            "actors.gaps_count",
+            gaps=t(language, "actors.gaps_n", n=n),
+            answered=t(language, "actors.gaps_answered_n", n=answered),
+        )
+
+    assert gaps("fr", 1, 1) == "1 besoin sans acteur confirmé ; 1 a déjà un acteur."
+    assert gaps("fr", 2, 5) == "2 besoins sans acteur confirmé ; 5 ont déjà un acteur."
+    assert gaps("en", 1, 1) == "1 need with no confirmed actor; 1 already has one."
+    assert gaps("en", 3, 2) == "3 needs with no confirmed actor; 2 already have one."
+
+    def imported(language: str, questions: int, pages: int) -> str:
+        return t(
+            language,
+            "builder.imported_text",
+            title="Enquête",
+            n=questions,
+            pages=t(language, "builder.imported_pages_n", n=pages),
+        )
+
+    assert imported("fr", 1, 1) == "« Enquête » a été créé en brouillon : 1 question sur 1 page."
+    assert imported("en", 11, 3) == '"Enquête" was created as a draft: 11 questions on 3 pages.'
+
+    # A message listing missing columns agrees with how many there are.
+    one = t("fr", "council.polis_columns_votes", columns="vote", n=1)
+    assert one.startswith("Colonne manquante : vote. ")
+    two = t("en", "council.polis_columns_votes", columns="voter-id, vote", n=2)
+    assert two.startswith("Missing columns: voter-id, vote. ")

@@ -303,7 +303,7 @@ async def test_council_dashboard_participation_matches_ballots(
     open_text = " ".join(text_of(open_row).split())
     assert "1 4 25,0 % non atteint (3)" in open_text
     # 3 ballots out of 3 + 4 seats.
-    assert "Total : 2 consultations 1 ouverte(s), 1 close(s) 3 7 42,9 % atteint pour 1" in text
+    assert "Total : 2 consultations 1 ouverte, 1 close 3 7 42,9 % atteint pour 1" in text
 
 
 async def test_council_dashboard_unknown_council_is_not_found(client: httpx.AsyncClient) -> None:

@@ -80,14 +80,14 @@ async def test_import_gogocarto_stores_elements_and_updates_on_second_import(
     tag = f"g{next(_counter)}"
     response = await upload(client, gogocarto_file(tag), "export.json")
     assert response.status_code == 200, text_of(response.text)
-    assert "2 fiche(s) ajoutée(s), 0 mise(s) à jour" in text_of(response.text)
+    assert "2 fiches ajoutées, 0 mise à jour" in text_of(response.text)
     repair = await Actor.get(source_key=f"gogocarto:{tag}-a")
     assert repair.themes == ["Réparation"]
     assert (repair.latitude, repair.longitude) == (45.57, 5.92)
     assert repair.address == "3 place du Marché, 73000 Chambéry"
     assert repair.hours == "Sa 09:00-12:00"
     again = await upload(client, gogocarto_file(tag), "export.json")
-    assert "0 fiche(s) ajoutée(s), 2 mise(s) à jour" in text_of(again.text)
+    assert "0 fiche ajoutée, 2 mises à jour" in text_of(again.text)
     assert await Actor.filter(source_key__startswith=f"gogocarto:{tag}-").count() == 2
     listing = await client.get(f"/staff/actors?q=Jardin {tag}")
     assert HOSTILE not in listing.text and "&lt;img src=x" in listing.text
@@ -102,7 +102,7 @@ async def test_import_bad_record_imports_nothing_and_reports_it(
     response = await upload(client, bad, "export.json")
     assert response.status_code == 422
     page = text_of(response.text)
-    assert "Rien n'a été importé : 2 problème(s) dans les 2 lignes" in page
+    assert "Rien n'a été importé : 2 problèmes dans un fichier de 2 lignes." in page
     assert "Latitude non reconnue" in page and "Adresse e-mail non reconnue" in page
     assert HOSTILE not in response.text
     assert not await Actor.filter(source_key__startswith=f"gogocarto:{tag}-").exists()

@@ -49,7 +49,7 @@ async def test_generate_fifty_codes_and_print_them(client: httpx.AsyncClient) ->
     assert sheet.text.count('class="code-card"') == 50
     assert display_code(codes[0]) in sheet.text
     assert sheet.text.count("<svg") == 50
-    assert "50 code(s) créés, dont 0 déjà utilisé(s)." in text_of(sheet.text)
+    assert "50 codes créés, dont 0 déjà utilisé." in text_of(sheet.text)
 
 
 async def test_code_count_out_of_range_is_refused_next_to_the_field(

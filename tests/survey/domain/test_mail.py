@@ -212,7 +212,7 @@ async def test_mailed_codes_reach_each_address_with_link_and_code(
     # E-mailed codes are not offered again on the printable sheet.
     assert await list_invitations(definition, unused_only=True) == []
     listing = text_of((await staff.get(f"/staff/surveys/{definition.slug}/codes")).text)
-    assert "0 en attente, 2 envoyé(s), 0 en échec" in listing
+    assert "0 en attente, 2 envoyés, 0 en échec" in listing
     assert listing.count("Envoyé le") == 2
     assert "ana@example.org" not in listing
 
@@ -292,7 +292,7 @@ async def test_unreachable_server_is_retried_later_then_failed(
     assert row["email"] == "chloe@example.org"
     listing = text_of((await staff_no_server.get(f"/staff/surveys/{definition.slug}/codes")).text)
     assert "1 en attente" not in listing
-    assert "0 en attente, 0 envoyé(s), 1 en échec" in listing
+    assert "0 en attente, 0 envoyé, 1 en échec" in listing
     assert "Échec : ConnectionRefusedError" in listing
 
 

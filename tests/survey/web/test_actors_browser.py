@@ -69,7 +69,7 @@ async def test_import_suggest_confirm_and_gap_in_chromium(live_server: str, tmp_
                 await page.goto(f"{live_server}/staff/actors/import")
                 await page.get_by_label("Fichier").set_input_files(str(upload))
                 await page.get_by_role("button", name="Importer", exact=True).click()
-                await page.get_by_text("2 fiche(s) ajoutée(s)").wait_for()
+                await page.get_by_text("2 fiches ajoutées").wait_for()
             # Other tests share the database: the new entry is searched rather than paged to.
             await page.goto(f"{live_server}/staff/actors")
             await page.get_by_label("Rechercher").fill(tag)
@@ -138,7 +138,7 @@ async def test_done_when_walk_in_chromium(live_server: str, tmp_path: Path) -> N
         await watched.open(f"{live_server}/staff/actors/import")
         await page.get_by_label("Fichier").set_input_files(str(upload))
         await page.get_by_role("button", name="Importer", exact=True).click()
-        await page.get_by_text("2 fiche(s) ajoutée(s)").wait_for()
+        await page.get_by_text("2 fiches ajoutées").wait_for()
         await watched.check("walk-import")
 
         # The first suggestions of a served process load the word vectors: a slow start.

@@ -66,7 +66,7 @@ async def test_close_without_the_box_ticked_changes_nothing(client: httpx.AsyncC
     confirm = await client.get(f"{base}/close")
     assert confirm.status_code == 200
     assert "Clore le vote est définitif" in text_of(confirm.text)
-    assert "1 bulletin(s) sur 2 membre(s), dont 0 sur papier" in text_of(confirm.text)
+    assert "1 bulletin sur 2 membres, dont 0 sur papier" in text_of(confirm.text)
     refused = await post_form(
         client, f"{base}/state", [("csrf", field_value(page.text, "csrf")), ("action", "close")]
     )

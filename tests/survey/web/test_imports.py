@@ -179,9 +179,7 @@ async def test_xlsform_upload_creates_a_draft_and_shows_the_report(
     )
     assert response.status_code == 200, text_of(response.text)
     text = text_of(response.text)
-    assert (
-        "« Enquête familles (Kobo) » a été créé en brouillon : 3 page(s), 11 question(s)." in text
-    )
+    assert "« Enquête familles (Kobo) » a été créé en brouillon : 11 questions sur 3 pages." in text
     assert "7 éléments n'ont pas pu être repris tels quels" in text
     assert "type « geopoint » non géré : ligne non reprise" in text
     definition = await get_definition(slug)
@@ -253,7 +251,7 @@ async def test_google_forms_export_is_mapped_checked_and_imported(
     await log_in(client)
     definition = await make_survey()
     url, page, mapping = await import_file(client, definition.slug, "google_forms.csv")
-    assert "4 ligne(s), 13 colonne(s)" in text_of(page)
+    assert "4 lignes, 13 colonnes" in text_of(page)
     assert mapping["col_0"] == "__date__"
     assert mapping["col_1"] == "quartier"
     assert mapping["col_6"] == "services"

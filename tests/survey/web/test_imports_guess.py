@@ -329,7 +329,7 @@ async def test_excel_workbook_is_imported_with_its_own_dates(client: httpx.Async
     )
     definition, url = await start(client, content)
     page = (await client.get(url)).text
-    assert "2 ligne(s), 3 colonne(s)" in words(page)
+    assert "2 lignes, 3 colonnes" in words(page)
     check = await post(client, url, "check", col_1="__date__", col_2="quartier")
     text = words(check.text)
     # Real dates in the workbook: nothing to ask.

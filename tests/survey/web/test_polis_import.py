@@ -180,7 +180,7 @@ async def test_polis_import_small_export_keeps_latest_votes_and_skips_moderated(
     )
     page = text_of((await client.get(import_url(consultation).removesuffix("/polis"))).text)
     assert "Export Pol.is importé" in page
-    assert "2 affirmation(s), 2 bulletin(s) de participants Pol.is" in page
+    assert "2 affirmations, 2 bulletins de participants Pol.is" in page
 
 
 async def test_polis_import_real_export_slice_matches_the_files(client: httpx.AsyncClient) -> None:
@@ -222,8 +222,8 @@ _COMMENTS, _VOTES = small_export()
         (b"", _VOTES, "comments", "Choisissez ce fichier de l'export Pol.is."),
         (b"\xff\xfe\x00c\x00o", _VOTES, "comments", "n'est pas du texte UTF-8"),
         (b"\n", _VOTES, "comments", "Ce fichier est vide."),
-        (_VOTES, _VOTES, "comments", "Colonne(s) manquante(s) : comment-body."),
-        (_COMMENTS, _COMMENTS, "votes", "Colonne(s) manquante(s) : voter-id, vote."),
+        (_VOTES, _VOTES, "comments", "Colonne manquante : comment-body."),
+        (_COMMENTS, _COMMENTS, "votes", "Colonnes manquantes : voter-id, vote."),
         (_COMMENTS, _VOTES + b"\n400,Mon,1,4,7", "votes", "Ligne 9 : valeur inattendue."),
         (_COMMENTS, _VOTES + b"\n400,Mon,x,4,1", "votes", "Ligne 9 : valeur inattendue."),
         (_COMMENTS + b"\n13,Mon,1,5,0,0,1,Encore", _VOTES, "comments", "n° 1 apparaît"),
@@ -289,7 +289,7 @@ async def test_polis_import_error_is_in_english_when_asked(client: httpx.AsyncCl
     refused = await upload(client, consultation, votes, votes, query="?lang=en")
     assert refused.status_code == 422
     assert (
-        "Missing column(s): comment-body. Is this the comments.csv file of the Pol.is export?"
+        "Missing column: comment-body. Is this the comments.csv file of the Pol.is export?"
         in text_of(refused.text)
     )
 
@@ -474,7 +474,7 @@ async def assert_same_groups_as_cli(
     assert tally["imported"] == tally["ballots"] == len(imported["voters"])
     assert tally["receipts"] == []
     assert f"S'y ajoutent {tally['imported']} participants importés" in text_of(page.text)
-    assert "0 bulletin(s) compté(s)" in text_of(page.text)
+    assert "0 bulletin compté" in text_of(page.text)
     return opinion
 
 
