@@ -267,14 +267,19 @@ def test_no_message_brackets_a_plural_ending_and_counts_compose_from_plural_piec
     def t(language: str, key: str, **params: object) -> str:
         return translate(language, key, **params)
 
+    def composed(
+        language: str, key: str, pieces: dict[str, tuple[str, int]], **rest: object
+    ) -> str:
+        # Each count formatted by its own plural piece, then the sentence around them.
+        counted = {name: t(language, piece, n=n) for name, (piece, n) in pieces.items()}
+        return t(language, key, **counted, **rest)
+
     def participation(language: str, ballots: int, members: int, paper: int) -> str:
-        return t(
-            language,
-            "council.participation_n",
-            ballots=t(language, "council.ballots_n", n=ballots),
-            members=t(language, "council.members_n", n=members),
-            paper=paper,
-        )
+        pieces = {
+            "ballots": ("council.ballots_n", ballots),
+            "members": ("council.members_n", members),
+        }
+        return composed(language, "council.participation_n", pieces, paper=paper)
 
     # A sentence holding several counts agrees with each of them.
     assert participation("fr", 1, 1, 0) == "1 bulletin sur 1 membre, dont 0 sur papier"
@@ -283,12 +288,11 @@ def test_no_message_brackets_a_plural_ending_and_counts_compose_from_plural_piec
     assert participation("en", 0, 2, 0) == "0 ballots out of 2 members, 0 of them on paper"
 
     def done(language: str, added: int, updated: int) -> str:
-        return t(
-            language,
-            "actors.import_done",
-            added=t(language, "actors.import_added_n", n=added),
-            updated=t(language, "actors.import_updated_n", n=updated),
-        )
+        pieces = {
+            "added": ("actors.import_added_n", added),
+            "updated": ("actors.import_updated_n", updated),
+        }
+        return composed(language, "actors.import_done", pieces)
 
     assert done("fr", 1, 1) == "Import terminé : 1 fiche ajoutée, 1 mise à jour."
     assert done("fr", 2, 3) == "Import terminé : 2 fiches ajoutées, 3 mises à jour."
@@ -296,12 +300,8 @@ def test_no_message_brackets_a_plural_ending_and_counts_compose_from_plural_piec
     assert done("en", 4, 2) == "Import done: 4 entries added, 2 updated."
 
     def gaps(language: str, n: int, answered: int) -> str:
-        return t(
-            language,
-            "actors.gaps_count",
-            gaps=t(language, "actors.gaps_n", n=n),
-            answered=t(language, "actors.gaps_answered_n", n=answered),
-        )
+        pieces = {"gaps": ("actors.gaps_n", n), "answered": ("actors.gaps_answered_n", answered)}
+        return composed(language, "actors.gaps_count", pieces)
 
     assert gaps("fr", 1, 1) == "1 besoin sans acteur confirmé ; 1 a déjà un acteur."
     assert gaps("fr", 2, 5) == "2 besoins sans acteur confirmé ; 5 ont déjà un acteur."
@@ -309,13 +309,8 @@ def test_no_message_brackets_a_plural_ending_and_counts_compose_from_plural_piec
     assert gaps("en", 3, 2) == "3 needs with no confirmed actor; 2 already have one."
 
     def imported(language: str, questions: int, pages: int) -> str:
-        return t(
-            language,
-            "builder.imported_text",
-            title="Enquête",
-            n=questions,
-            pages=t(language, "builder.imported_pages_n", n=pages),
-        )
+        pieces = {"pages": ("builder.imported_pages_n", pages)}
+        return composed(language, "builder.imported_text", pieces, title="Enquête", n=questions)
 
     assert imported("fr", 1, 1) == "« Enquête » a été créé en brouillon : 1 question sur 1 page."
     assert imported("en", 11, 3) == '"Enquête" was created as a draft: 11 questions on 3 pages.'
