@@ -34,7 +34,7 @@ from analysis.estimators import AutoKMeans as AutoKMeans
 from analysis.estimators import LSAReducer as LSAReducer
 from analysis.estimators import NeedLabeler as NeedLabeler
 from analysis.grouping import GapKMeans, GuidedThemes, MeaningVectorizer, answer_rows
-from analysis.labels import PhraseLabeler, clean_phrase
+from analysis.labels import PhraseLabeler, clean_phrase, label_support
 from analysis.results import UNCLASSIFIED as UNCLASSIFIED
 from analysis.results import ClusteringResult as ClusteringResult
 from analysis.results import Need as Need
@@ -138,28 +138,34 @@ class NeedsClusterer(ClusterMixin, BaseEstimator):
             np.array([row_of[i] for i in group if i in row_of], dtype=np.int64) for group in anchors
         ]
         need_of_row = self._needs(rows, theme_of_row, anchor_rows)
-        need_of_row = _renumber(need_of_row, self.min_cluster_size)
-        centres = centres_of(rows, need_of_row)
-        main[real] = need_of_row
         coords[real] = _map_coordinates(rows, self.random_state)
         segment_rows = segment_rows_of(vectorizer, segmented)
-        memberships = memberships_of(segmented, real, need_of_row, centres, segment_rows)
-        need_theme = {
-            c: int(np.bincount(theme_of_row[need_of_row == c] + 1).argmax()) - 1
-            for c in range(len(centres))
-        }
         seed_of = getattr(themes, "seed_of_", None)
         vocabulary = _merged_names(vocabulary, seed_of, getattr(themes, "also_seeds_", None))
-        return self._finish(
-            segmented,
-            main,
-            memberships,
-            coords,
-            language,
-            _Fitted(vocabulary, seed_of, rows, real, centres, segment_rows),
-            need_theme,
-            theme_of_row,
-        )
+        while True:
+            need_of_row = _renumber(need_of_row, self.min_cluster_size)
+            centres = centres_of(rows, need_of_row)
+            main[real] = need_of_row
+            memberships = memberships_of(segmented, real, need_of_row, centres, segment_rows)
+            need_theme = {
+                c: int(np.bincount(theme_of_row[need_of_row == c] + 1).argmax()) - 1
+                for c in range(len(centres))
+            }
+            self._finish(
+                segmented,
+                main,
+                memberships,
+                coords,
+                language,
+                _Fitted(vocabulary, seed_of, rows, real, centres, segment_rows),
+                need_theme,
+                theme_of_row,
+            )
+            residual = _residual_needs(self.result_, segmented.texts, seed_of)
+            if not residual:
+                return self
+            # Each pass only removes needs, so this ends.
+            need_of_row = np.where(np.isin(need_of_row, residual), UNCLASSIFIED, need_of_row)
 
     def _themer(self, vectorizer: object, vocabulary: Sequence[Theme], width: int) -> ClusterMixin:
         if self.themer is not None:
@@ -278,6 +284,44 @@ class _Fitted:
     real: np.ndarray
     centres: np.ndarray
     segment_rows: np.ndarray
+
+
+# A theme of its own whose name, and each of whose needs' names, fewer than a quarter of
+# its residents say.
+_RESIDUAL_SUPPORT = 0.25
+
+
+def _residual_needs(
+    result: TwoLevelResult, texts: Sequence[str], seed_of: np.ndarray | None
+) -> list[int]:
+    """The needs of a theme of its own that is only the rest of a vocabulary-guided run.
+
+    Where the vocabulary guided the themes, the answers that fit none of them are grouped
+    among themselves; when what comes out shares no words (its name, from three answers
+    on a building's hall, said by one resident in six, over answers on noise, solitude
+    and interim work), it is no theme: its answers are left unclassified, for staff to
+    sort, rather than shown under a name that most of them do not speak of."""
+    if seed_of is None or not np.any(np.asarray(seed_of) >= 0):
+        return []
+    residents: dict[int, set[int]] = {}
+    for index, needs in enumerate(result.memberships):
+        for c in needs:
+            residents.setdefault(c, set()).add(index)
+
+    def said(label: str, indices: set[int]) -> float:
+        return label_support(label, [texts[i] for i in sorted(indices)])
+
+    label_of = {need.cluster: need.label for need in result.needs}
+    residual: list[int] = []
+    for theme in result.themes:
+        if theme.vocabulary_id is not None:
+            continue
+        everyone = set().union(*(residents.get(c, set()) for c in theme.needs))
+        shares = [said(theme.label, everyone)]
+        shares += [said(label_of[c], residents.get(c, set())) for c in theme.needs]
+        if max(shares) < _RESIDUAL_SUPPORT:
+            residual.extend(theme.needs)
+    return residual
 
 
 def _survey_language(languages: Sequence[Language], real: np.ndarray) -> Language:

@@ -104,7 +104,11 @@ def memberships_of(
     owned = segmented.of_answer()
     for row, index in enumerate(real):
         first = int(need_of_row[row])
-        needs = [first] if first >= 0 else []
+        if first < 0:
+            # Unclassified stays unclassified: a lone segment near some need is no reason
+            # to cite a resident under it without a main need.
+            continue
+        needs = [first]
         for p in owned[index]:
             c = int(nearest[p])
             if c not in needs and similarity[p, c] >= 0.75 * typical[c] and len(owned[index]) > 1:

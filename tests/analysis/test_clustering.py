@@ -3,10 +3,12 @@ import pytest
 from sklearn.utils.estimator_checks import check_estimator
 
 from analysis.clustering import (
+    UNCLASSIFIED,
     AutoKMeans,
     LSAReducer,
     NeedLabeler,
     NeedsClusterer,
+    TwoLevelResult,
     cluster_needs,
     label_groups,
     match_needs,
@@ -252,3 +254,73 @@ def test_a_vocabulary_themes_only_need_is_named_by_the_theme_when_few_say_its_ph
             assert label_support(need.label, members) >= 0.25, need.label
     # The demo has such broad needs (housing, shops, isolation): the rule is exercised.
     assert renamed >= 1
+
+
+def _demo_texts() -> list[str]:
+    import json
+    from pathlib import Path
+
+    demo = Path(__file__).resolve().parents[2] / "fixtures" / "demo_texts.json"
+    return [item["text"] for item in json.loads(demo.read_text(encoding="utf-8"))["manque"]]
+
+
+def _residents(result: TwoLevelResult, clusters: tuple[int, ...], texts: list[str]) -> list[str]:
+    return [texts[i] for i, needs in enumerate(result.memberships) if set(needs) & set(clusters)]
+
+
+def test_the_rest_of_a_guided_run_is_left_unclassified_when_it_shares_no_words() -> None:
+    from analysis.labels import label_support
+
+    texts = _demo_texts()
+    result = cluster_needs(texts)
+    label_of = {need.cluster: need.label for need in result.needs}
+    for theme in result.themes:
+        if theme.vocabulary_id is not None:
+            continue
+        # A theme of its own is kept only when its residents speak of what it is called.
+        shares = [label_support(theme.label, _residents(result, theme.needs, texts))]
+        shares += [label_support(label_of[c], _residents(result, (c,), texts)) for c in theme.needs]
+        assert max(shares) >= 0.25, theme.label
+    left = [
+        i for i, c in enumerate(result.labels) if c == UNCLASSIFIED and not result.non_answer[i]
+    ]
+    # On the demo the rest (a hall, noise, interim work, solitude) is such a group; the
+    # rule takes that rest, not themes.
+    assert len(left) >= 5
+    assert result.unclassified_share < 0.05
+    assert result.unclassified_share == pytest.approx(len(left) / (~result.non_answer).sum())
+    # Unclassified answers are cited under no need, and counted in none.
+    assert all(result.memberships[i] == () for i in left)
+    for need in result.needs:
+        assert need.size == sum(1 for m in result.memberships if need.cluster in m)
+
+
+def test_answers_on_a_subject_the_vocabulary_lacks_form_a_theme_named_by_them() -> None:
+    cats = [
+        "Les chats errants dans la cour",
+        "trop de chats errants",
+        "Stériliser les chats errants du quartier",
+        "Les chats errants qui fouillent les poubelles",
+        "Un refuge pour les chats errants",
+        "Des chats errants partout le soir",
+        "Nourrir les chats errants, ça attire les rats",
+        "chats errants malades",
+        "Il faudrait s'occuper des chats errants",
+        "les chats errants miaulent la nuit",
+        "Une association pour les chats errants",
+        "Trop de chats errants près de l'école",
+    ]
+    from analysis.themes import load_vocabulary
+
+    # A vocabulary of three themes: stray cats, and much else, fit none of them.
+    vocabulary = [t for t in load_vocabulary() if t.id in {"mobilite", "sante", "logement"}]
+    texts = _demo_texts() + cats
+    result = cluster_needs(texts, vocabulary=vocabulary)
+    main = {int(result.labels[i]) for i in range(len(texts) - len(cats), len(texts))}
+    assert UNCLASSIFIED not in main
+    theme_of = {c: theme for theme in result.themes for c in theme.needs}
+    themes = {theme_of[c].theme for c in main}
+    assert len(themes) == 1
+    theme = theme_of[next(iter(main))]
+    assert theme.vocabulary_id is None
+    assert "chat" in theme.label.lower()
