@@ -164,6 +164,11 @@ class NeedsClusterer(ClusterMixin, BaseEstimator):
             residual = _residual_needs(self.result_, segmented.texts, seed_of)
             if not residual:
                 return self
+            # The counts chosen per theme, for the themes that stay.
+            order = sorted(int(t) for t in np.unique(theme_of_row) if t >= 0)
+            gone = {need_theme[c] for c in residual}
+            kept = [c for t, c in zip(order, self.need_counts_, strict=False) if t not in gone]
+            self.need_counts_ = kept
             # Each pass only removes needs, so this ends.
             need_of_row = np.where(np.isin(need_of_row, residual), UNCLASSIFIED, need_of_row)
 

@@ -272,7 +272,11 @@ def test_the_rest_of_a_guided_run_is_left_unclassified_when_it_shares_no_words()
     from analysis.labels import label_support
 
     texts = _demo_texts()
-    result = cluster_needs(texts)
+    model = NeedsClusterer().fit(texts)
+    result = model.result_
+    # The needs chosen per theme are those of the themes kept.
+    chosen = [k for _, k, _ in model.need_counts_]
+    assert chosen == [len(t.needs) for t in sorted(result.themes, key=lambda t: t.theme)]
     label_of = {need.cluster: need.label for need in result.needs}
     for theme in result.themes:
         if theme.vocabulary_id is not None:
