@@ -1,11 +1,9 @@
 import csv
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.factories.cli import offline
 
 ANSWERS = [
     "Il manque des places en crèche",
@@ -19,16 +17,6 @@ ANSWERS = [
     "Il n'y a plus de médecin",
     "Trouver un médecin, écrivez-moi à a.b@example.fr",
 ]
-
-
-def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "survey", "cluster", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def _write_csv(path: Path, delimiter: str = ",", encoding: str = "utf-8") -> Path:
@@ -50,7 +38,8 @@ def clustered(tmp_path_factory):
     folder = tmp_path_factory.mktemp("cli")
     source = _write_csv(folder / "answers.csv")
     output = folder / "out.csv"
-    completed = _run(
+    completed = offline(
+        "cluster",
         str(source),
         "--column",
         "Que manque-t-il ?",
@@ -97,8 +86,15 @@ def test_cluster_semicolon_cp1252_bom_file(tmp_path):
     # Some exporters put a UTF-8 byte-order mark before cp1252 text.
     source.write_bytes(b"\xef\xbb\xbf" + source.read_bytes())
     output = tmp_path / "out.csv"
-    completed = _run(
-        str(source), "--column", "Que manque-t-il ?", "--language", "fr", "--output", str(output)
+    completed = offline(
+        "cluster",
+        str(source),
+        "--column",
+        "Que manque-t-il ?",
+        "--language",
+        "fr",
+        "--output",
+        str(output),
     )
     assert completed.returncode == 0, completed.stderr
     assert len(_read_output(output)) == len(ANSWERS)
@@ -106,7 +102,9 @@ def test_cluster_semicolon_cp1252_bom_file(tmp_path):
 
 def test_cluster_missing_column_lists_available(tmp_path):
     source = _write_csv(tmp_path / "answers.csv")
-    completed = _run(str(source), "--column", "Réponse", "--output", str(tmp_path / "o.csv"))
+    completed = offline(
+        "cluster", str(source), "--column", "Réponse", "--output", str(tmp_path / "o.csv")
+    )
     assert completed.returncode == 2
     assert "no column 'Réponse'" in completed.stderr
     assert "'Horodateur', 'Que manque-t-il ?', 'Quartier'" in completed.stderr
@@ -116,7 +114,9 @@ def test_cluster_missing_column_lists_available(tmp_path):
 def test_cluster_empty_file_exit_2(tmp_path):
     source = tmp_path / "empty.csv"
     source.write_bytes(b"")
-    completed = _run(str(source), "--column", "x", "--output", str(tmp_path / "o.csv"))
+    completed = offline(
+        "cluster", str(source), "--column", "x", "--output", str(tmp_path / "o.csv")
+    )
     assert completed.returncode == 2
     assert "empty" in completed.stderr
 
@@ -124,14 +124,21 @@ def test_cluster_empty_file_exit_2(tmp_path):
 def test_cluster_header_only_file_exit_2(tmp_path):
     source = tmp_path / "header.csv"
     source.write_text("id,answer\n", encoding="utf-8")
-    completed = _run(str(source), "--column", "answer", "--output", str(tmp_path / "o.csv"))
+    completed = offline(
+        "cluster", str(source), "--column", "answer", "--output", str(tmp_path / "o.csv")
+    )
     assert completed.returncode == 2
     assert "no data rows" in completed.stderr
 
 
 def test_cluster_unreadable_file_exit_2(tmp_path):
-    completed = _run(
-        str(tmp_path / "absent.csv"), "--column", "x", "--output", str(tmp_path / "o.csv")
+    completed = offline(
+        "cluster",
+        str(tmp_path / "absent.csv"),
+        "--column",
+        "x",
+        "--output",
+        str(tmp_path / "o.csv"),
     )
     assert completed.returncode == 2
     assert "cannot read" in completed.stderr

@@ -1,12 +1,10 @@
 import csv
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.factories.cli import offline
 
 ANSWERS = [
     "Des places en crèche",
@@ -21,16 +19,6 @@ ANSWERS = [
     "1) une place en crèche 2) un médecin traitant",
     "rien",
 ]
-
-
-def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "survey", "cluster", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
 
 
 def _source(folder: Path) -> Path:
@@ -51,7 +39,8 @@ def _rows(path: Path) -> list[dict[str, str]]:
 def clustered(tmp_path_factory):
     folder = tmp_path_factory.mktemp("themes")
     output = folder / "out.csv"
-    completed = _run(
+    completed = offline(
+        "cluster",
         str(_source(folder)),
         "--column",
         "Que manque-t-il ?",
@@ -122,7 +111,8 @@ def test_cluster_themes_file_names_the_themes(tmp_path):
         encoding="utf-8",
     )
     output = tmp_path / "out.csv"
-    completed = _run(
+    completed = offline(
+        "cluster",
         str(_source(tmp_path)),
         "--column",
         "Que manque-t-il ?",
@@ -143,7 +133,8 @@ def test_cluster_themes_file_names_the_themes(tmp_path):
 def test_cluster_bad_themes_file_exit_2(tmp_path):
     vocabulary = tmp_path / "themes.json"
     vocabulary.write_text('{"themes": [{"id": "x"}]}', encoding="utf-8")
-    completed = _run(
+    completed = offline(
+        "cluster",
         str(_source(tmp_path)),
         "--column",
         "Que manque-t-il ?",

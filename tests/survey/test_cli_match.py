@@ -3,24 +3,9 @@
 from __future__ import annotations
 
 import csv
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    return subprocess.run(
-        [sys.executable, "-m", "survey", "match", *args],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
+from tests.factories.cli import offline
 
 
 def test_match_writes_ranked_pairs_with_same_neighbourhood_first(tmp_path: Path) -> None:
@@ -42,7 +27,8 @@ def test_match_writes_ranked_pairs_with_same_neighbourhood_first(tmp_path: Path)
         encoding="utf-8",
     )
     out = tmp_path / "out.csv"
-    result = run(
+    result = offline(
+        "match",
         "--needs", str(needs), "--column", "besoin", "--place-column", "quartier",
         "--actors", str(actors), "--actor-columns", "nom,offre,lieu", "--top", "2",
         "--output", str(out),
@@ -62,7 +48,8 @@ def test_match_names_a_missing_column(tmp_path: Path) -> None:
     needs.write_text("texte\nun bus\n", encoding="utf-8")
     actors = tmp_path / "actors.csv"
     actors.write_text("nom,offre\nNavette,minibus\n", encoding="utf-8")
-    result = run(
+    result = offline(
+        "match",
         "--needs", str(needs), "--column", "besoin", "--actors", str(actors),
         "--actor-columns", "nom,offre", "--output", str(tmp_path / "out.csv"),
     )  # fmt: skip

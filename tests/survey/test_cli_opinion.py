@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import csv
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from survey.cli import main
+from tests.factories.cli import offline
 
 
 def _conversation(folder: Path) -> tuple[Path, Path]:
@@ -38,20 +37,19 @@ def _conversation(folder: Path) -> tuple[Path, Path]:
     return votes_path, comments_path
 
 
-def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "survey", "opinion-groups", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=Path(__file__).parents[2],
-    )
-
-
 def test_opinion_groups_writes_groups_and_prints_statements(tmp_path: Path) -> None:
     votes, comments = _conversation(tmp_path)
     output = tmp_path / "groups.csv"
-    done = _run(str(votes), "--comments", str(comments), "--seed", "3", "--output", str(output))
+    done = offline(
+        "opinion-groups",
+        str(votes),
+        "--comments",
+        str(comments),
+        "--seed",
+        "3",
+        "--output",
+        str(output),
+    )
     assert done.returncode == 0, done.stderr
     with open(output, newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
@@ -67,7 +65,9 @@ def test_opinion_groups_writes_groups_and_prints_statements(tmp_path: Path) -> N
 
 
 def test_opinion_groups_missing_file_exits_2(tmp_path: Path) -> None:
-    done = _run(str(tmp_path / "absent.csv"), "--output", str(tmp_path / "out.csv"))
+    done = offline(
+        "opinion-groups", str(tmp_path / "absent.csv"), "--output", str(tmp_path / "out.csv")
+    )
     assert done.returncode == 2
     assert "file not found" in done.stderr
     assert not (tmp_path / "out.csv").exists()
@@ -76,7 +76,7 @@ def test_opinion_groups_missing_file_exits_2(tmp_path: Path) -> None:
 def test_opinion_groups_malformed_file_exits_2(tmp_path: Path) -> None:
     bad = tmp_path / "votes.csv"
     bad.write_text("comment-id,who,vote\n0,1,1\n", encoding="utf-8")
-    done = _run(str(bad), "--output", str(tmp_path / "out.csv"))
+    done = offline("opinion-groups", str(bad), "--output", str(tmp_path / "out.csv"))
     assert done.returncode == 2
     assert "voter-id" in done.stderr
 
@@ -133,7 +133,7 @@ def test_opinion_groups_put_mostly_passing_voters_in_the_last_group(tmp_path: Pa
         lines += [f"{9000 + voter * 10 + c},Mon,{c},{voter},{1 if c < 2 else 0}" for c in range(8)]
     votes.write_text("\n".join(lines) + "\n", encoding="utf-8")
     output = tmp_path / "groups.csv"
-    done = _run(str(votes), "--output", str(output))
+    done = offline("opinion-groups", str(votes), "--output", str(output))
     assert done.returncode == 0, done.stderr
     with open(output, newline="", encoding="utf-8") as handle:
         groups = {int(row["participant"]): row["group"] for row in csv.DictReader(handle)}
@@ -141,7 +141,7 @@ def test_opinion_groups_put_mostly_passing_voters_in_the_last_group(tmp_path: Pa
     assert "group 2: 3 (mostly undecided: passed on most statements)" in done.stdout
     assert {groups[v] for v in range(16)} == {"0", "1"}
 
-    plain = _run(str(votes), "--undecided-share", "1", "--output", str(output))
+    plain = offline("opinion-groups", str(votes), "--undecided-share", "1", "--output", str(output))
     assert plain.returncode == 0, plain.stderr
     assert "undecided" not in plain.stdout
 
