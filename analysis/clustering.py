@@ -161,7 +161,9 @@ class NeedsClusterer(ClusterMixin, BaseEstimator):
                 need_theme,
                 theme_of_row,
             )
-            residual = _residual_needs(self.result_, segmented.texts, seed_of)
+            # Counts staff forced are kept whole: the rule only tidies a count chosen here.
+            forced = self.n_clusters is not None or self.n_themes is not None
+            residual = [] if forced else _residual_needs(self.result_, segmented.texts, seed_of)
             if not residual:
                 return self
             # The counts chosen per theme, for the themes that stay.
