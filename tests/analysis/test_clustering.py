@@ -297,9 +297,9 @@ def test_the_rest_of_a_guided_run_is_left_unclassified_when_it_shares_no_words()
     assert all(result.memberships[i] == () for i in left)
     for need in result.needs:
         assert need.size == sum(1 for m in result.memberships if need.cluster in m)
-    # A count staff force is kept whole: the leftover stays a theme of the count asked.
-    forced = cluster_needs(texts, n_themes=len(result.themes) + 1)
-    assert len(forced.themes) == len(result.themes) + 1
+    # A count staff force is kept whole: with 30 needs asked, the leftover's need stays.
+    forced = cluster_needs(texts, n_clusters=30)
+    assert len(forced.needs) == 30
     assert forced.unclassified_share == 0
 
 
