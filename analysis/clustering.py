@@ -60,6 +60,9 @@ class NeedsClusterer(ClusterMixin, BaseEstimator):
     reaches, not the count. After ``fit``: ``labels_`` (main need per answer),
     ``result_``, ``theme_scores_`` (each theme count tried and its score, when the count
     was chosen), ``need_counts_`` (per theme: its answers, the needs chosen, the ceiling).
+    Where the vocabulary guided the themes and the counts were chosen, a theme of its own
+    whose answers do not say its name is the rest, not a theme: its answers are left
+    unclassified (see ``_residual_needs``), unless a previous run's need anchors them.
     """
 
     def __init__(
@@ -142,6 +145,10 @@ class NeedsClusterer(ClusterMixin, BaseEstimator):
         segment_rows = segment_rows_of(vectorizer, segmented)
         seed_of = getattr(themes, "seed_of_", None)
         vocabulary = _merged_names(vocabulary, seed_of, getattr(themes, "also_seeds_", None))
+        # Counts staff forced are kept whole: the leftover rule only tidies a chosen count.
+        tidy = self.n_clusters is None and self.n_themes is None
+        counts, gone = list(self.need_counts_), set[int]()
+        order = sorted(int(t) for t in np.unique(theme_of_row) if t >= 0)
         while True:
             need_of_row = _renumber(need_of_row, self.min_cluster_size)
             centres = centres_of(rows, need_of_row)
@@ -161,16 +168,21 @@ class NeedsClusterer(ClusterMixin, BaseEstimator):
                 need_theme,
                 theme_of_row,
             )
-            # Counts staff forced are kept whole: the rule only tidies a count chosen here.
-            forced = self.n_clusters is not None or self.n_themes is not None
-            residual = [] if forced else _residual_needs(self.result_, segmented.texts, seed_of)
+            residual = _residual_needs(self.result_, segmented.texts, seed_of) if tidy else []
+            # A need a previous run handed on (its answers anchor it) is staff's: it stays.
+            residual = [
+                c
+                for c in residual
+                if not any(len(a) and np.mean(need_of_row[a] == c) > 0.5 for a in anchor_rows)
+            ]
             if not residual:
+                # The counts chosen per theme, for the themes that stayed.
+                if gone and len(counts) == len(order):
+                    self.need_counts_ = [
+                        c for t, c in zip(order, counts, strict=True) if t not in gone
+                    ]
                 return self
-            # The counts chosen per theme, for the themes that stay.
-            order = sorted(int(t) for t in np.unique(theme_of_row) if t >= 0)
-            gone = {need_theme[c] for c in residual}
-            kept = [c for t, c in zip(order, self.need_counts_, strict=False) if t not in gone]
-            self.need_counts_ = kept
+            gone |= {need_theme[c] for c in residual}
             # Each pass only removes needs, so this ends.
             need_of_row = np.where(np.isin(need_of_row, residual), UNCLASSIFIED, need_of_row)
 
@@ -304,10 +316,10 @@ def _residual_needs(
     """The needs of a theme of its own that is only the rest of a vocabulary-guided run.
 
     Where the vocabulary guided the themes, the answers that fit none of them are grouped
-    among themselves; when what comes out shares no words (its name, from three answers
-    on a building's hall, said by one resident in six, over answers on noise, solitude
-    and interim work), it is no theme: its answers are left unclassified, for staff to
-    sort, rather than shown under a name that most of them do not speak of."""
+    among themselves. When neither the group's name nor any of its needs' names is said
+    by a quarter of its residents, its members share nothing but fitting no theme: shown
+    as a theme, its name (taken from a few of them) would mislead staff about the rest.
+    Its answers are better left unclassified, where staff sort them."""
     if seed_of is None or not np.any(np.asarray(seed_of) >= 0):
         return []
     residents: dict[int, set[int]] = {}

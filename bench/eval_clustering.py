@@ -54,6 +54,7 @@ from analysis.clustering import (  # noqa: E402
 from analysis.embedding import lexicon, segment_answers  # noqa: E402
 from analysis.grouping import MeaningVectorizer, answer_rows  # noqa: E402
 from analysis.text import load_parser, load_pipeline, normalise, prepare_answers  # noqa: E402
+from analysis.themes import load_vocabulary  # noqa: E402
 
 
 def load_fi7(data: Path) -> tuple[list[str], list[str]]:
@@ -127,7 +128,7 @@ def evaluate(dataset: str, texts: list[str], tags: list[str], language: str) -> 
         flat,
         prepared + time.perf_counter() - start,
     )
-    ceiling(dataset, texts, tags, language)
+    supervised_ceiling(dataset, texts, tags, language)
     start = time.perf_counter()
     amis, aris = [], []
     for seed in range(5):
@@ -146,13 +147,14 @@ def evaluate(dataset: str, texts: list[str], tags: list[str], language: str) -> 
     print(json.dumps(line), flush=True)
 
 
-def ceiling(dataset: str, texts: list[str], tags: list[str], language: str) -> None:
+def supervised_ceiling(dataset: str, texts: list[str], tags: list[str], language: str) -> None:
     """How much of the tags Parlons's features hold at all: a classifier trained on the
     tags themselves (logistic regression, five folds, each answer predicted by a model
     that never saw it), scored like the clusters. Unsupervised grouping on the same
     features rarely comes near it: a bar above it asks for other features, not tuning."""
     start = time.perf_counter()
-    segmented = segment_answers(texts, language, themes=())
+    # Segmented as NeedsClusterer does, with the built-in vocabulary (its translations).
+    segmented = segment_answers(texts, language, themes=load_vocabulary())
     vectors, docs = answer_rows(segmented)
     real = np.flatnonzero(~segmented.non_answer)
     rows = MeaningVectorizer().fit_transform((vectors[real], [docs[i] for i in real]))
@@ -160,7 +162,7 @@ def ceiling(dataset: str, texts: list[str], tags: list[str], language: str) -> N
     folds = StratifiedKFold(5, shuffle=True, random_state=0)
     counts = Counter(wanted.tolist())
     # A tag held by fewer answers than folds cannot be learnt in each: it is left out.
-    keep = np.array([counts[t] >= 5 for t in wanted])
+    keep = np.array([counts[t] >= folds.n_splits for t in wanted])
     model = LogisticRegression(C=10, max_iter=3000)
     predicted = cross_val_predict(model, rows[keep], wanted[keep], cv=folds)
     line = {

@@ -228,14 +228,10 @@ def test_label_groups_label_opens_on_a_word_not_a_sign():
 
 
 def test_a_vocabulary_themes_only_need_is_named_by_the_theme_when_few_say_its_phrase() -> None:
-    import json
-    from pathlib import Path
-
     from analysis.labels import label_support
     from analysis.themes import load_vocabulary
 
-    demo = Path(__file__).resolve().parents[2] / "fixtures" / "demo_texts.json"
-    texts = [item["text"] for item in json.loads(demo.read_text(encoding="utf-8"))["manque"]]
+    texts = _demo_texts()
     result = cluster_needs(texts)
     names = {theme.label("fr") for theme in load_vocabulary()}
     renamed = 0
@@ -274,9 +270,8 @@ def test_the_rest_of_a_guided_run_is_left_unclassified_when_it_shares_no_words()
     texts = _demo_texts()
     model = NeedsClusterer().fit(texts)
     result = model.result_
-    # The needs chosen per theme are those of the themes kept.
-    chosen = [k for _, k, _ in model.need_counts_]
-    assert chosen == [len(t.needs) for t in sorted(result.themes, key=lambda t: t.theme)]
+    # The needs chosen per theme are counted for the themes kept only.
+    assert len(model.need_counts_) == len(result.themes)
     label_of = {need.cluster: need.label for need in result.needs}
     for theme in result.themes:
         if theme.vocabulary_id is not None:
@@ -332,3 +327,16 @@ def test_answers_on_a_subject_the_vocabulary_lacks_form_a_theme_named_by_them() 
     theme = theme_of[next(iter(main))]
     assert theme.vocabulary_id is None
     assert "chat" in theme.label.lower()
+
+
+def test_a_need_a_previous_run_handed_on_is_never_set_aside_as_leftover() -> None:
+    texts = _demo_texts()
+    first = cluster_needs(texts)
+    left = [i for i, c in enumerate(first.labels) if c == UNCLASSIFIED and not first.non_answer[i]]
+    assert len(left) >= 5
+    # Say staff had kept those answers as one need of an earlier run: it anchors this one.
+    again = cluster_needs(texts, anchors=[left])
+    needs = {int(again.labels[i]) for i in left}
+    assert UNCLASSIFIED not in needs
+    anchored = max(needs, key=lambda c: sum(1 for i in left if again.labels[i] == c))
+    assert sum(1 for i in left if again.labels[i] == anchored) > len(left) / 2
