@@ -22,6 +22,7 @@ from threadpoolctl import threadpool_limits
 
 from analysis.anchoring import anchored_kmeans
 from analysis.description import (
+    NAMED_SUPPORT,
     centres_of,
     describe_needs,
     memberships_of,
@@ -305,11 +306,6 @@ class _Fitted:
     segment_rows: np.ndarray
 
 
-# A theme of its own whose name, and each of whose needs' names, fewer than a quarter of
-# its residents say.
-_RESIDUAL_SUPPORT = 0.25
-
-
 def _residual_needs(
     result: TwoLevelResult, texts: Sequence[str], seed_of: np.ndarray | None
 ) -> list[int]:
@@ -338,7 +334,7 @@ def _residual_needs(
         everyone = set().union(*(residents.get(c, set()) for c in theme.needs))
         shares = [said(theme.label, everyone)]
         shares += [said(label_of[c], residents.get(c, set())) for c in theme.needs]
-        if max(shares) < _RESIDUAL_SUPPORT:
+        if max(shares) < NAMED_SUPPORT:
             residual.extend(theme.needs)
     return residual
 

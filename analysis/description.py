@@ -176,7 +176,7 @@ def describe_needs(
             # ("Appartement" over 35 answers on housing): it is the theme, named so.
             broad = vocabulary[seed].label(language)
             said = label_support(label, [texts[int(i)] for i in members])
-            if said < _BROAD_SUPPORT and not any(same_label(broad, t) for t in taken_labels):
+            if said < NAMED_SUPPORT and not any(same_label(broad, t) for t in taken_labels):
                 label = broad
         keywords = keywords_of.get(c, ())
         # The central answers, kept when they speak of the need in its own words.
@@ -213,9 +213,10 @@ def describe_needs(
 
 # Central answers looked at for quotes: the three nearest that speak of the need.
 _QUOTE_POOL = 8
-# A theme's only need is named after the theme when fewer than a quarter of its (at
-# least ten) answers say the words of its phrase.
-_BROAD_SUPPORT = 0.25
+# A name names its group when a quarter of its answers say its words (``label_support``):
+# below it, a vocabulary theme's only need (of at least ten answers) takes the theme's
+# name, and a theme of its own that is the rest of a guided run is set aside.
+NAMED_SUPPORT = 0.25
 _BROAD_MIN = 10
 
 
